@@ -1,0 +1,18 @@
+import { type Reply } from './reply';
+
+/** Who ran a command, and where. */
+export interface CommandContext {
+  /** Slack user id (or LABBOT_USER in the local shell). */
+  user: string;
+  /** Conversation the command came from; lab messages go there. */
+  channel?: string;
+}
+
+/**
+ * Runs one `/lab …` command text and answers with a Reply. Never throws: failures become error replies
+ * (a UserError verbatim, anything else "something went wrong (ref …)" with the cause logged).
+ * Fast: it only reads and writes the store; cloud work happens in the controller afterwards.
+ */
+export interface CommandRunner {
+  run(text: string, context: CommandContext): Promise<Reply>;
+}

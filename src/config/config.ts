@@ -1,0 +1,35 @@
+import { type LabPolicy } from '../labs/policy';
+
+/** A secret value; `String(secret)` and JSON never reveal it (see redact.ts). */
+export interface Secret {
+  readonly reveal: () => string;
+}
+
+export type SlackMode =
+  | { kind: 'shell'; user: string }
+  | { kind: 'http'; botToken: Secret; signingSecret: Secret; port: number; apiUrl?: string }
+  | { kind: 'socket'; botToken: Secret; appToken: Secret; port: number; apiUrl?: string };
+
+export type VcdTarget =
+  | { kind: 'simulated'; org: string; vdc: string; catalog: string }
+  | {
+      kind: 'real';
+      url: string;
+      org: string;
+      vdc: string;
+      catalog: string;
+      auth: { kind: 'token'; apiToken: Secret } | { kind: 'password'; user: string; password: Secret };
+    };
+
+export type DatabaseTarget = { kind: 'sqlite'; dataDir: string } | { kind: 'postgres'; url: Secret };
+
+/** Everything labbot needs to start, validated. */
+export interface Config {
+  slack: SlackMode;
+  vcd: VcdTarget;
+  database: DatabaseTarget;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /** Where labbot.yml came from, or 'built-in'. */
+  policySource: string;
+  policy: LabPolicy;
+}

@@ -1,0 +1,56 @@
+/**
+ * Error families (DESIGN.md section 2). The chat boundary shows a UserError's message verbatim and anything
+ * else as "something went wrong (ref …)".
+ */
+
+/** Codes of errors written for the Slack user. */
+export type UserErrorCode =
+  | 'usage'
+  | 'not_found'
+  | 'not_owner'
+  | 'quota'
+  | 'invalid_state'
+  | 'unknown_template'
+  | 'cloud_busy';
+
+/** An error whose message is written for the person who typed the command. */
+export class UserError extends Error {
+  override readonly name = 'UserError';
+  constructor(
+    readonly code: UserErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** What kind of cloud failure this is, so the domain can react without knowing VCD. */
+export type CloudErrorKind = 'api' | 'not_found' | 'task_failed' | 'unavailable';
+
+/**
+ * Base of every failure the cloud adapter throws. The vcd adapter subclasses it (VcdApiError, VcdNotFoundError,
+ * VcdTaskFailedError, VcdUnavailableError); the domain only looks at `kind`.
+ */
+export class CloudError extends Error {
+  constructor(
+    readonly kind: CloudErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Thrown by a LabStore when a lab id is already taken. */
+export class DuplicateLabError extends Error {
+  override readonly name = 'DuplicateLabError';
+  constructor(readonly labId: string) {
+    super(`lab ${labId} already exists`);
+  }
+}
+
+/** True when the error is a CloudError of the given kind. */
+export function isCloudError(error: unknown, kind?: CloudErrorKind): error is CloudError {
+  return error instanceof CloudError && (kind === undefined || error.kind === kind);
+}

@@ -1,0 +1,94 @@
+/**
+ * The lab: what a user asked for (desired) and what we last saw in the cloud (phase), plus what we need to
+ * show and bill it. Pure data; no behaviour lives here.
+ */
+
+/** What the user wants the lab to be. Use cases change only this; the controller does the rest. */
+export type DesiredState = 'running' | 'suspended' | 'deleted';
+
+/**
+ * Where the controller has got to. `failed` is terminal and means cleanup was attempted; `deleted` is terminal
+ * and means the vApp is gone.
+ */
+export type LabPhase =
+  | 'requested'
+  | 'deploying'
+  | 'configuring'
+  | 'starting'
+  | 'ready'
+  | 'suspending'
+  | 'suspended'
+  | 'resuming'
+  | 'deleting'
+  | 'deleted'
+  | 'failed';
+
+/** Phases after which nothing more happens to a lab. */
+export const TERMINAL_PHASES: readonly LabPhase[] = ['deleted', 'failed'];
+
+/** One NIC of a VM as VCD reports it; the MACs are what the nested-ESXi 1:1 mapping needs. */
+export interface NicInfo {
+  index: number;
+  network: string;
+  mac: string;
+  ipAddress?: string;
+  adapterType?: string;
+  connected: boolean;
+}
+
+/** One VM of a lab's vApp. */
+export interface VmInfo {
+  name: string;
+  href: string;
+  powerState: PowerState;
+  cpus: number;
+  memoryMb: number;
+  nics: NicInfo[];
+}
+
+/** Power state reduced to what the bot reasons about; VCD's numeric statuses map onto it in the vcd adapter. */
+export type PowerState = 'powered_on' | 'powered_off' | 'suspended' | 'creating' | 'failed' | 'unknown';
+
+export interface Lab {
+  /** Short readable id, e.g. `demo-4kq` or `repro-ticket-123`. */
+  id: string;
+  /** Lab kind from config: demo, repro, class, dev, … */
+  kind: string;
+  /** Slack user id of the owner. */
+  owner: string;
+  /** Support ticket a repro lab belongs to (as typed, validated by the ticket pattern). */
+  ticket?: string;
+  /** Template key from config (not the VCD catalog item name). */
+  template: string;
+  /** `lab-<id>`; the vApp name carries the lab id so a lab can be found even if the store is lost. */
+  vappName: string;
+  vappHref?: string;
+  desired: DesiredState;
+  phase: LabPhase;
+  /** The VCD task the controller is waiting on; kept so a restart resumes it instead of repeating the step. */
+  taskHref?: string;
+  /** Where the lab's message lives, to update it as the lab moves. */
+  channel?: string;
+  messageTs?: string;
+  createdAt: Date;
+  readyAt?: Date;
+  expiresAt: Date;
+  endedAt?: Date;
+  vms: VmInfo[];
+  /** Why the lab failed, in words for the user, including what was cleaned up. */
+  failureReason?: string;
+  /** Resources the lab bills for; fixed at request time from the template. */
+  spec: LabSpec;
+}
+
+/** Billable size of a lab. */
+export interface LabSpec {
+  vcpus: number;
+  memoryGb: number;
+  storageGb: number;
+}
+
+/** True once nothing more will happen to the lab. */
+export function isTerminal(lab: Pick<Lab, 'phase'>): boolean {
+  return TERMINAL_PHASES.includes(lab.phase);
+}

@@ -1,0 +1,41 @@
+/**
+ * The parts of configuration the domain reasons about: templates, lab kinds, rates and admins. Loaded from
+ * `labbot.yml` (or the built-in default) by config/, passed in as plain data.
+ */
+
+/** A deployable lab template, as the bot knows it. */
+export interface TemplatePolicy {
+  /** Key users type: `/lab demo esxi8`. */
+  key: string;
+  /** Catalog item name in VCD. */
+  catalogItem: string;
+  description: string;
+  vcpus: number;
+  memoryGb: number;
+  storageGb: number;
+}
+
+/** Per-kind rules. */
+export interface KindPolicy {
+  name: string;
+  defaultTemplate: string;
+  defaultLifetimeHours: number;
+  maxLifetimeHours: number;
+}
+
+/** Prices, in US dollars. CPU and RAM bill per minute while powered on; storage while the vApp exists. */
+export interface Rates {
+  vcpuHour: number;
+  memoryGbHour: number;
+  storageGbMonth: number;
+}
+
+export interface LabPolicy {
+  templates: TemplatePolicy[];
+  kinds: KindPolicy[];
+  rates: Rates;
+  /** Slack user ids allowed to act on any lab. */
+  admins: string[];
+  /** Anchored regular expression source a ticket id must match. */
+  ticketPattern: string;
+}

@@ -1,0 +1,108 @@
+/**
+ * The interfaces the outside world implements for the domain. Nothing in labs/, controller/, commands/ or
+ * reaper/ reaches past these (DESIGN.md section 2; enforced by lint).
+ */
+import { type Lab, type PowerState, type VmInfo } from './lab';
+
+/** Wall clock, injected so that tests never wait on real time. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Waits, injected for the same reason as Clock. */
+export type Sleep = (ms: number) => Promise<void>;
+
+/** Uniform random number in [0, 1), injected so that ids are reproducible in tests. */
+export type Random = () => number;
+
+/** A catalog item the cloud can deploy. */
+export interface CloudTemplate {
+  name: string;
+  href: string;
+  catalogName: string;
+  description?: string;
+}
+
+/** A long-running cloud operation (a VCD Task). */
+export interface CloudTask {
+  href: string;
+}
+
+/** What the cloud says about one vApp. */
+export interface CloudVApp {
+  href: string;
+  name: string;
+  description?: string;
+  powerState: PowerState;
+  deployed: boolean;
+  vms: VmInfo[];
+}
+
+export interface DeployRequest {
+  /** `lab-<labId>`. */
+  vappName: string;
+  description: string;
+  /** Catalog item name of the template. */
+  templateName: string;
+  /** Runtime lease in seconds: VCD itself stops the vApp if the bot loses track of it. */
+  runtimeLeaseSeconds: number;
+}
+
+/** Progress of a task, 0..100 where the cloud reports it. */
+export type TaskProgress = (progress: { percent?: number; status: string }) => void;
+
+/**
+ * The cloud the labs run in (VCD, or its simulator). Every method throws a `CloudError` subclass on failure
+ * (see errors.ts); `getVApp` and `findVAppByName` return undefined when the vApp does not exist.
+ */
+export interface Cloud {
+  /** True when this is the embedded simulator; every reply says so. */
+  readonly simulated: boolean;
+  listTemplates(): Promise<CloudTemplate[]>;
+  /** Starts instantiating a template; the vApp href exists at once, the task finishes later. */
+  startDeploy(request: DeployRequest): Promise<{ vappHref: string; task: CloudTask }>;
+  /** Waits for a task; resolves on success and throws CloudTaskFailedError on error/canceled/aborted or deadline. */
+  waitForTask(task: CloudTask, onProgress?: TaskProgress): Promise<void>;
+  setMetadata(vappHref: string, entries: Record<string, string>): Promise<CloudTask | undefined>;
+  startPowerOn(vappHref: string): Promise<CloudTask>;
+  /** Stops and undeploys the vApp (shutdown, falling back to power off). */
+  startUndeploy(vappHref: string): Promise<CloudTask>;
+  startDelete(vappHref: string): Promise<CloudTask>;
+  getVApp(vappHref: string): Promise<CloudVApp | undefined>;
+  findVAppByName(name: string): Promise<CloudVApp | undefined>;
+}
+
+/** Filter for listing labs. */
+export interface LabQuery {
+  owner?: string;
+  /** Include deleted and failed labs. */
+  includeEnded?: boolean;
+}
+
+/**
+ * Persistence of labs. Implementations must make `insert` fail with DuplicateLabError when the id exists,
+ * and keep writes atomic per lab.
+ */
+export interface LabStore {
+  insert(lab: Lab): Promise<void>;
+  update(lab: Lab): Promise<void>;
+  get(id: string): Promise<Lab | undefined>;
+  list(query: LabQuery): Promise<Lab[]>;
+  /** The lab for a ticket that is not deleted or failed, if any. */
+  findLiveByTicket(ticket: string): Promise<Lab | undefined>;
+  /** Labs that still need the controller (not in a terminal phase, or desired differs from phase). */
+  listActive(): Promise<Lab[]>;
+  close(): Promise<void>;
+}
+
+/** What happened to a lab, for whoever shows it to people. */
+export type LabEvent =
+  | { type: 'progress'; message: string }
+  | { type: 'ready' }
+  | { type: 'deleted' }
+  | { type: 'failed'; reason: string };
+
+/** Tells people about a lab as it moves. Implementations must not throw; they log their own failures. */
+export interface LabNotifier {
+  labChanged(lab: Lab, event: LabEvent): Promise<void>;
+}
