@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 'use strict';
-// The bin runs the compiled CLI; `npm run build` (or `npm start`, which builds first) produces it.
-require('../dist/cli.js');
+// The bin runs the compiled CLI; `npm ci` (prepare) and `npm start` (prestart) build it.
+require('../dist/cli.js').main();

@@ -54,3 +54,14 @@ export class DuplicateLabError extends Error {
 export function isCloudError(error: unknown, kind?: CloudErrorKind): error is CloudError {
   return error instanceof CloudError && (kind === undefined || error.kind === kind);
 }
+
+/** Messages of an error and its causes, outermost first, for logs. */
+export function causeChain(error: unknown): string[] {
+  const chain: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 10; depth++) {
+    chain.push(current instanceof Error ? `${current.name}: ${current.message}` : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return chain;
+}

@@ -38,4 +38,6 @@ export interface LabPolicy {
   admins: string[];
   /** Anchored regular expression source a ticket id must match. */
   ticketPattern: string;
+  /** Org VDC networks a lab's vApp networks are bridged to (management first). */
+  networks: string[];
 }

@@ -2,7 +2,7 @@
  * The interfaces the outside world implements for the domain. Nothing in labs/, controller/, commands/ or
  * reaper/ reaches past these (DESIGN.md section 2; enforced by lint).
  */
-import { type Lab, type PowerState, type VmInfo } from './lab';
+import { type DesiredState, type Lab, type PowerState, type VmInfo } from './lab';
 
 /** Wall clock, injected so that tests never wait on real time. */
 export interface Clock {
@@ -36,6 +36,8 @@ export interface CloudVApp {
   powerState: PowerState;
   deployed: boolean;
   vms: VmInfo[];
+  /** A task still running on the vApp (e.g. the instantiation), if the cloud reports one. */
+  pendingTask?: CloudTask;
 }
 
 export interface DeployRequest {
@@ -82,10 +84,19 @@ export interface LabQuery {
 /**
  * Persistence of labs. Implementations must make `insert` fail with DuplicateLabError when the id exists,
  * and keep writes atomic per lab.
+ *
+ * Three writers touch a lab concurrently: use cases (the desired state), the controller (everything it
+ * observes and does) and the notifier (where the lab's message lives). Each writes only its own fields, so
+ * none can undo another's write with a stale copy of the row.
  */
 export interface LabStore {
   insert(lab: Lab): Promise<void>;
+  /** Writes every field except `desired`, `channel` and `messageTs`. Does nothing if the lab does not exist. */
   update(lab: Lab): Promise<void>;
+  /** Changes only the desired state. */
+  setDesired(id: string, desired: DesiredState): Promise<void>;
+  /** Records only where the lab's chat message lives. */
+  setMessageRef(id: string, channel: string, messageTs: string): Promise<void>;
   get(id: string): Promise<Lab | undefined>;
   list(query: LabQuery): Promise<Lab[]>;
   /** The lab for a ticket that is not deleted or failed, if any. */
@@ -105,4 +116,22 @@ export type LabEvent =
 /** Tells people about a lab as it moves. Implementations must not throw; they log their own failures. */
 export interface LabNotifier {
   labChanged(lab: Lab, event: LabEvent): Promise<void>;
+}
+
+/**
+ * Structured logger: a static message plus fields (pino's calling convention, which observability/ implements).
+ * The domain logs through this so that it needs no logging library.
+ */
+export interface Logger {
+  trace(fields: object, message: string): void;
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** Wakes the controller for a lab whose desired state changed. Never throws; the work happens later. */
+export interface LabWaker {
+  wake(labId: string): void;
 }

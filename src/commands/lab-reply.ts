@@ -1,0 +1,110 @@
+import { costSoFar, formatUsd, hourlyRate } from '../labs/cost';
+import { formatMinutes } from '../labs/duration';
+import { type Lab, type LabPhase } from '../labs/lab';
+import { type Rates } from '../labs/policy';
+import { type LabEvent } from '../labs/ports';
+import { type Field, type Reply, type ReplyAction, type Section } from './reply';
+
+/** Words for each phase, as users read them. */
+const PHASE_WORDS: Record<LabPhase, string> = {
+  requested: 'requested',
+  deploying: 'deploying…',
+  configuring: 'configuring…',
+  starting: 'powering on…',
+  ready: 'ready',
+  suspending: 'suspending…',
+  suspended: 'suspended',
+  resuming: 'resuming…',
+  deleting: 'tearing down…',
+  deleted: 'deleted',
+  failed: 'failed',
+};
+
+export interface LabViewContext {
+  now: Date;
+  rates: Rates;
+  /** The embedded simulator: every lab message says so. */
+  simulated: boolean;
+}
+
+/** The lab's state in words, e.g. `ready` or `tearing down…`. */
+export function phaseWords(lab: Pick<Lab, 'phase' | 'desired'>): string {
+  if (lab.desired === 'deleted' && lab.phase !== 'deleted' && lab.phase !== 'failed') return PHASE_WORDS.deleting;
+  return PHASE_WORDS[lab.phase];
+}
+
+/** The full message about one lab: state, what it is, how to reach it, what it costs, and its buttons. */
+export function labReply(lab: Lab, context: LabViewContext, event?: LabEvent): Reply {
+  const rate = hourlyRate(lab.spec, context.rates);
+  const cost = costSoFar(lab, context.now, context.rates);
+  const fields: Field[] = [
+    { label: 'State', value: [phaseWords(lab)] },
+    { label: 'Owner', value: [{ user: lab.owner }] },
+    { label: 'Template', value: [lab.template] },
+    { label: 'vApp', value: [{ code: lab.vappName }] },
+    { label: 'Cost', value: [`${formatUsd(cost)} so far, ${formatUsd(rate.total)}/h`] },
+    { label: 'Expires', value: [expiryWords(lab, context.now)] },
+  ];
+  if (lab.ticket !== undefined) fields.splice(2, 0, { label: 'Ticket', value: [lab.ticket] });
+
+  const sections: Section[] = [{ type: 'fields', fields }];
+  if (event?.type === 'failed' || (lab.phase === 'failed' && lab.failureReason)) {
+    sections.push({ type: 'text', text: [{ bold: 'Failed: ' }, event?.type === 'failed' ? event.reason : (lab.failureReason ?? '')] });
+  }
+  if (lab.vms.length > 0) {
+    sections.push({
+      type: 'table',
+      columns: ['VM', 'power', 'vCPU', 'RAM', 'NIC', 'network', 'MAC', 'IP'],
+      rows: lab.vms.flatMap((vm) =>
+        (vm.nics.length > 0 ? vm.nics : [undefined]).map((nic, i) => [
+          i === 0 ? vm.name : '',
+          i === 0 ? vm.powerState.replace('_', ' ') : '',
+          i === 0 ? String(vm.cpus) : '',
+          i === 0 ? `${Math.round(vm.memoryMb / 1024)} GB` : '',
+          nic ? `vmnic${nic.index}` : '',
+          nic?.network ?? '',
+          nic?.mac ?? '',
+          nic?.ipAddress ?? '',
+        ]),
+      ),
+    });
+  }
+  const context_: string[] = [`lab ${lab.id}`];
+  if (context.simulated) context_.push('simulated VCD: nothing real was deployed');
+  sections.push({ type: 'context', text: [context_.join(' · ')] });
+  const actions = labActions(lab);
+  if (actions.length > 0) sections.push({ type: 'actions', actions });
+
+  return {
+    visibility: 'channel',
+    tone: lab.phase === 'failed' ? 'error' : lab.phase === 'ready' ? 'success' : 'progress',
+    title: `Lab ${lab.id}: ${phaseWords(lab)}`,
+    sections,
+  };
+}
+
+/** One line per lab, for `/lab list`. */
+export function labLine(lab: Lab, context: LabViewContext): string {
+  const rate = hourlyRate(lab.spec, context.rates);
+  const cost = costSoFar(lab, context.now, context.rates);
+  return `${lab.id}  ${phaseWords(lab)}  ${lab.template}  ${formatUsd(cost)} so far, ${formatUsd(rate.total)}/h  ${expiryWords(lab, context.now)}`;
+}
+
+function expiryWords(lab: Lab, now: Date): string {
+  if (lab.endedAt) return `ended ${lab.endedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const minutes = (lab.expiresAt.getTime() - now.getTime()) / 60_000;
+  return minutes > 0 ? `in ${formatMinutes(minutes)}` : 'expired';
+}
+
+function labActions(lab: Lab): ReplyAction[] {
+  if (lab.desired === 'deleted' || lab.phase === 'deleted' || lab.phase === 'failed') return [];
+  return [
+    {
+      id: 'lab_teardown',
+      label: 'Tear down',
+      value: lab.id,
+      style: 'danger',
+      confirm: { title: `Tear down ${lab.id}?`, text: 'The vApp and everything in it will be deleted.', confirm: 'Tear down', deny: 'Keep it' },
+    },
+  ];
+}

@@ -1,0 +1,118 @@
+import { UserError } from '../labs/errors';
+import { parseDurationMinutes } from '../labs/duration';
+import { LAB_ID_PATTERN } from '../labs/lab-id';
+import { COMMAND_USAGE, type LabCommand, type Verb } from './lab-command';
+
+/** Longest command text we read; anything longer is refused before parsing (Slack allows ~4000 characters). */
+export const MAX_COMMAND_LENGTH = 500;
+
+const TEMPLATE_KEY = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+export interface ParseOptions {
+  /** Source of the anchored regular expression a ticket id must match. */
+  ticketPattern: string;
+}
+
+/**
+ * Parses the text after `/lab`. Pure.
+ * @throws UserError (code `usage`) with a message saying what was wrong and the right usage.
+ */
+export function parseCommand(text: string, options: ParseOptions): LabCommand {
+  if (text.length > MAX_COMMAND_LENGTH) {
+    throw new UserError('usage', `That command is ${text.length} characters long; labbot reads at most ${MAX_COMMAND_LENGTH}. Try \`/lab help\`.`);
+  }
+  const words = text.trim().split(/\s+/).filter((w) => w !== '');
+  const [first, ...args] = words;
+  if (first === undefined) return { verb: 'help' };
+  const verb = first.toLowerCase();
+  switch (verb) {
+    case 'help':
+    case '-h':
+    case '--help':
+      return { verb: 'help' };
+    case 'demo':
+      return parseDemo(args);
+    case 'repro':
+      return parseRepro(args, options);
+    case 'list':
+    case 'ls':
+      return parseList(args);
+    case 'status':
+      return { verb: 'status', labId: oneLabId('status', args) };
+    case 'teardown':
+    case 'delete':
+    case 'destroy':
+      return { verb: 'teardown', labId: oneLabId('teardown', args) };
+    case 'templates':
+      noArgs('templates', args);
+      return { verb: 'templates' };
+    default:
+      throw new UserError('usage', `Unknown command "${clip(first)}". Commands: ${COMMAND_USAGE.map((c) => c.verb).join(', ')}. Try \`/lab help\`.`);
+  }
+}
+
+function parseDemo(args: string[]): LabCommand {
+  let template: string | undefined;
+  let lifetimeMinutes: number | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i] ?? '';
+    if (word.toLowerCase() === 'for') {
+      const value = args[i + 1];
+      const minutes = value === undefined ? undefined : parseDurationMinutes(value);
+      if (minutes === undefined) {
+        throw usage('demo', value === undefined ? '`for` needs a duration such as 4h or 90m' : `"${clip(value)}" is not a duration such as 4h, 90m or 2d`);
+      }
+      lifetimeMinutes = minutes;
+      i++;
+    } else if (template === undefined && TEMPLATE_KEY.test(word.toLowerCase())) {
+      template = word.toLowerCase();
+    } else {
+      throw usage('demo', `unexpected "${clip(word)}"`);
+    }
+  }
+  return { verb: 'demo', ...(template !== undefined ? { template } : {}), ...(lifetimeMinutes !== undefined ? { lifetimeMinutes } : {}) };
+}
+
+function parseRepro(args: string[], options: ParseOptions): LabCommand {
+  const [ticket, template, ...rest] = args;
+  if (ticket === undefined) throw usage('repro', 'the ticket id is missing');
+  if (!new RegExp(options.ticketPattern).test(ticket)) {
+    throw usage('repro', `"${clip(ticket)}" is not a ticket id (expected something like TICKET-123)`);
+  }
+  if (template !== undefined && !TEMPLATE_KEY.test(template.toLowerCase())) throw usage('repro', `"${clip(template)}" is not a template name`);
+  if (rest.length > 0) throw usage('repro', `unexpected "${clip(rest.join(' '))}"`);
+  return { verb: 'repro', ticket, ...(template !== undefined ? { template: template.toLowerCase() } : {}) };
+}
+
+function parseList(args: string[]): LabCommand {
+  if (args.length === 0) return { verb: 'list', all: false };
+  if (args.length === 1 && args[0]?.toLowerCase() === 'all') return { verb: 'list', all: true };
+  throw usage('list', `unexpected "${clip(args.join(' '))}"`);
+}
+
+function oneLabId(verb: Verb, args: string[]): string {
+  const [id, ...rest] = args;
+  if (id === undefined) throw usage(verb, 'the lab id is missing (`/lab list` shows yours)');
+  if (rest.length > 0) throw usage(verb, `unexpected "${clip(rest.join(' '))}"`);
+  const labId = id.toLowerCase();
+  if (!LAB_ID_PATTERN.test(labId)) throw usage(verb, `"${clip(id)}" is not a lab id such as demo-4kq`);
+  return labId;
+}
+
+function noArgs(verb: Verb, args: string[]): void {
+  if (args.length > 0) throw usage(verb, `unexpected "${clip(args.join(' '))}"`);
+}
+
+function usage(verb: Verb, problem: string): UserError {
+  const line = COMMAND_USAGE.find((c) => c.verb === verb)?.usage ?? '/lab help';
+  return new UserError('usage', `${capitalize(problem)}. Usage: \`${line}\``);
+}
+
+/** Keeps echoed user text short so an error cannot be used to post a wall of text. */
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

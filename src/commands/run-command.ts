@@ -1,0 +1,119 @@
+import { formatUsd } from '../labs/cost';
+import { formatMinutes } from '../labs/duration';
+import { type LabService } from '../labs/lab-service';
+import { type LabPolicy } from '../labs/policy';
+import { type Clock, type Logger, type Random } from '../labs/ports';
+import { type CommandContext, type CommandRunner } from './command-context';
+import { COMMAND_USAGE, type LabCommand } from './lab-command';
+import { labLine, labReply, type LabViewContext } from './lab-reply';
+import { parseCommand } from './parse-command';
+import { type Reply } from './reply';
+import { errorReply } from './report-error';
+
+export interface CommandRunnerDeps {
+  service: LabService;
+  policy: LabPolicy;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  simulated: boolean;
+}
+
+/**
+ * Turns `/lab …` text into a use case call and its Reply. The same runner serves Slack and the local shell.
+ */
+export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
+  const view = (): LabViewContext => ({ now: deps.clock.now(), rates: deps.policy.rates, simulated: deps.simulated });
+
+  async function execute(command: LabCommand, context: CommandContext): Promise<Reply> {
+    switch (command.verb) {
+      case 'help':
+        return helpReply(deps.simulated);
+      case 'templates':
+        return templatesReply(deps);
+      case 'demo': {
+        const { lab } = await deps.service.deploy({
+          user: context.user,
+          ...(context.channel !== undefined ? { channel: context.channel } : {}),
+          kind: 'demo',
+          ...(command.template !== undefined ? { template: command.template } : {}),
+          ...(command.lifetimeMinutes !== undefined ? { lifetimeMinutes: command.lifetimeMinutes } : {}),
+        });
+        return labReply(lab, view());
+      }
+      case 'repro': {
+        const { lab, existing } = await deps.service.deploy({
+          user: context.user,
+          ...(context.channel !== undefined ? { channel: context.channel } : {}),
+          kind: 'repro',
+          ticket: command.ticket,
+          ...(command.template !== undefined ? { template: command.template } : {}),
+        });
+        const reply = labReply(lab, view());
+        return existing ? { ...reply, title: `Ticket ${command.ticket} already has lab ${lab.id}: ${reply.title.split(': ').slice(1).join(': ')}` } : reply;
+      }
+      case 'list': {
+        const labs = await deps.service.list(context.user, command.all);
+        const live = labs.filter((l) => l.phase !== 'deleted' && l.phase !== 'failed');
+        if (live.length === 0) {
+          return { visibility: 'ephemeral', tone: 'info', title: command.all ? 'No live labs.' : 'You have no live labs. `/lab demo` deploys one.', sections: [] };
+        }
+        return {
+          visibility: 'ephemeral',
+          tone: 'info',
+          title: command.all ? `${live.length} live lab${live.length === 1 ? '' : 's'}` : `Your labs (${live.length})`,
+          sections: [{ type: 'list', items: live.map((lab) => (command.all ? [labLine(lab, view()), '  owner ', { user: lab.owner }] : [labLine(lab, view())])) }],
+        };
+      }
+      case 'status':
+        return { ...labReply(await deps.service.status(command.labId), view()), visibility: 'ephemeral' };
+      case 'teardown':
+        return labReply(await deps.service.teardown(context.user, command.labId), view());
+    }
+  }
+
+  return {
+    async run(text, context) {
+      try {
+        return await execute(parseCommand(text, { ticketPattern: deps.policy.ticketPattern }), context);
+      } catch (error) {
+        return errorReply(error, deps.logger, deps.random);
+      }
+    },
+  };
+}
+
+/** Usage of every command, generated from the command table. */
+export function helpReply(simulated: boolean): Reply {
+  return {
+    visibility: 'ephemeral',
+    tone: 'info',
+    title: 'labbot: self-service nested-ESXi labs that clean up after themselves',
+    sections: [
+      { type: 'list', items: COMMAND_USAGE.map((c) => [{ code: c.usage }, `  ${c.purpose}`]) },
+      {
+        type: 'context',
+        text: [`DURATION: 90m, 4h, 2d. Every lab shows its cost so far and per hour.${simulated ? ' Running against the simulated VCD.' : ''}`],
+      },
+    ],
+  };
+}
+
+function templatesReply(deps: CommandRunnerDeps): Reply {
+  const rows = deps.service.templates().map(({ template, rate }) => [
+    template.key,
+    template.description,
+    `${template.vcpus} vCPU, ${template.memoryGb} GB RAM, ${template.storageGb} GB disk`,
+    `${formatUsd(rate.total)}/h`,
+  ]);
+  const kinds = deps.policy.kinds.map((k) => `${k.name}: ${k.defaultTemplate}, ${formatMinutes(k.defaultLifetimeHours * 60)} (max ${formatMinutes(k.maxLifetimeHours * 60)})`);
+  return {
+    visibility: 'ephemeral',
+    tone: 'info',
+    title: 'Templates',
+    sections: [
+      { type: 'table', columns: ['template', 'what', 'size', 'rate'], rows },
+      { type: 'context', text: [`Defaults per kind: ${kinds.join('; ')}`] },
+    ],
+  };
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { type LabPolicy } from '../labs/policy';
+import { type ConfigProblem } from './config-error';
+
+const positive = z.number().positive();
+
+const template = z
+  .object({
+    key: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lowercase letters, digits and dashes, at most 32'),
+    catalogItem: z.string().min(1).max(128).optional(),
+    description: z.string().max(200).default(''),
+    vcpus: z.number().int().positive(),
+    memoryGb: positive,
+    storageGb: positive,
+  })
+  .strict();
+
+const kind = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9]{0,15}$/, 'lowercase letters and digits, at most 16'),
+    defaultTemplate: z.string(),
+    defaultLifetimeHours: positive,
+    maxLifetimeHours: positive,
+  })
+  .strict();
+
+/** Shape of labbot.yml. Every key is optional: what is missing comes from the built-in default. */
+export const LabbotFile = z
+  .object({
+    templates: z.array(template).min(1).optional(),
+    kinds: z.array(kind).min(1).optional(),
+    rates: z.object({ vcpuHour: z.number().min(0), memoryGbHour: z.number().min(0), storageGbMonth: z.number().min(0) }).strict().optional(),
+    admins: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U012ABCDEF')).optional(),
+    ticketPattern: z.string().min(1).optional(),
+    networks: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+
+/**
+ * Merges a parsed labbot.yml over the defaults and checks what zod cannot: references between sections.
+ * Returns the policy or the problems found (never throws).
+ */
+export function buildPolicy(file: unknown, defaults: LabPolicy, source: string): { policy?: LabPolicy; problems: ConfigProblem[] } {
+  const parsed = LabbotFile.safeParse(file ?? {});
+  if (!parsed.success) {
+    return {
+      problems: parsed.error.issues.map((issue) => ({
+        key: `${source}: ${issue.path.join('.') || '(top level)'}`,
+        message: issue.message,
+        fix: 'correct this entry; see the labbot.yml example in README.md',
+      })),
+    };
+  }
+  const f = parsed.data;
+  const policy: LabPolicy = {
+    templates: f.templates?.map((t) => ({ ...t, catalogItem: t.catalogItem ?? t.key })) ?? defaults.templates,
+    kinds: f.kinds ?? defaults.kinds,
+    rates: f.rates ?? defaults.rates,
+    admins: f.admins ?? defaults.admins,
+    ticketPattern: f.ticketPattern ?? defaults.ticketPattern,
+    networks: f.networks ?? defaults.networks,
+  };
+  return { policy, problems: crossCheck(policy, source) };
+}
+
+function crossCheck(policy: LabPolicy, source: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const keys = policy.templates.map((t) => t.key);
+  for (const dup of keys.filter((k, i) => keys.indexOf(k) !== i)) {
+    problems.push({ key: `${source}: templates`, message: `template key "${dup}" appears twice`, fix: 'give every template a unique key' });
+  }
+  const names = policy.kinds.map((k) => k.name);
+  for (const dup of names.filter((k, i) => names.indexOf(k) !== i)) {
+    problems.push({ key: `${source}: kinds`, message: `kind "${dup}" appears twice`, fix: 'give every kind a unique name' });
+  }
+  policy.kinds.forEach((k, i) => {
+    if (!keys.includes(k.defaultTemplate)) {
+      problems.push({
+        key: `${source}: kinds.${i}.defaultTemplate`,
+        message: `kind "${k.name}" uses template "${k.defaultTemplate}", which is not in templates`,
+        fix: `use one of: ${keys.join(', ')}`,
+      });
+    }
+    if (k.maxLifetimeHours < k.defaultLifetimeHours) {
+      problems.push({
+        key: `${source}: kinds.${i}.maxLifetimeHours`,
+        message: `kind "${k.name}" has a maximum lifetime (${k.maxLifetimeHours} h) below its default (${k.defaultLifetimeHours} h)`,
+        fix: 'raise maxLifetimeHours or lower defaultLifetimeHours',
+      });
+    }
+  });
+  for (const required of ['demo', 'repro']) {
+    if (!names.includes(required)) {
+      problems.push({ key: `${source}: kinds`, message: `kind "${required}" is missing; /lab ${required} needs it`, fix: `add a kind named ${required}` });
+    }
+  }
+  try {
+    new RegExp(policy.ticketPattern);
+  } catch {
+    problems.push({ key: `${source}: ticketPattern`, message: 'is not a valid regular expression', fix: "use e.g. '^[A-Z]+-[0-9]+$'" });
+  }
+  return problems;
+}

@@ -1,0 +1,46 @@
+import { type Lab } from '../labs/lab';
+
+/**
+ * The next thing the controller must do for a lab, decided from its recorded state alone (pure), so that a
+ * restart at any point picks up exactly where the last run stopped.
+ */
+export type Step =
+  | { kind: 'none' }
+  /** A task is in flight: wait for it before anything else (the entity is busy meanwhile). */
+  | { kind: 'await-task'; taskHref: string }
+  /** We may have crashed between asking VCD to create the vApp and recording its href: look it up by name. */
+  | { kind: 'find-vapp' }
+  | { kind: 'instantiate' }
+  | { kind: 'set-metadata' }
+  | { kind: 'power-on' }
+  | { kind: 'observe-ready' }
+  /** Look at the vApp and undeploy it, delete it, or close the lab if it is gone. */
+  | { kind: 'dismantle' }
+  | { kind: 'close-without-vapp' };
+
+export function nextStep(lab: Lab): Step {
+  if (lab.phase === 'deleted' || lab.phase === 'failed') return { kind: 'none' };
+  if (lab.taskHref !== undefined) return { kind: 'await-task', taskHref: lab.taskHref };
+
+  if (lab.desired === 'deleted') {
+    if (lab.vappHref !== undefined) return { kind: 'dismantle' };
+    // Nothing was created, unless a crash hid the href: 'deploying' means instantiate may have been sent.
+    return lab.phase === 'deploying' ? { kind: 'find-vapp' } : { kind: 'close-without-vapp' };
+  }
+
+  switch (lab.phase) {
+    case 'requested':
+      return { kind: 'instantiate' };
+    case 'deploying':
+      return lab.vappHref === undefined ? { kind: 'find-vapp' } : { kind: 'set-metadata' };
+    case 'configuring':
+      return { kind: 'set-metadata' };
+    case 'starting':
+      return { kind: 'power-on' };
+    case 'ready':
+      return { kind: 'none' };
+    default:
+      // suspend/resume arrive with the lifecycle issue; until then those phases need no action here.
+      return { kind: 'none' };
+  }
+}

@@ -1,0 +1,162 @@
+import { type Readable, type Writable } from 'node:stream';
+import { createCommandRunner } from './commands/run-command';
+import { labReply, type LabViewContext } from './commands/lab-reply';
+import { type Config } from './config/config';
+import { describeConfig } from './config/redact';
+import { LabController } from './controller/lab-controller';
+import { LabService } from './labs/lab-service';
+import { type Clock, type Cloud, type LabNotifier, type Logger, type Sleep } from './labs/ports';
+import { createRootLogger } from './observability/logger';
+import { runShell } from './shell/run-shell';
+import { ShellNotifier } from './shell/shell-notifier';
+import { createSlackApp } from './slack/create-slack-app';
+import { SlackNotifier } from './slack/slack-notifier';
+import { openDatabase } from './store/database';
+import { KyselyLabStore } from './store/kysely-lab-store';
+import { migrateToLatest } from './store/migrate';
+import { VcdCloud } from './vcd/vcd-cloud';
+import { startVcdSim, type VcdSim } from './vcdsim/vcd-sim';
+
+/** The embedded simulator runs this much faster than a real VCD so that a demo lab is ready in seconds. */
+const EMBEDDED_SIM_SPEED = 3;
+
+export interface RunIo {
+  stdin: Readable;
+  stdout: Writable;
+}
+
+export interface Running {
+  /** Resolves when the bot has stopped (end of input in the shell; a signal otherwise). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+  /** HTTP port in Slack modes. */
+  port?: number;
+}
+
+const systemClock: Clock = { now: () => new Date() };
+const systemSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The composition root: the only place that constructs concrete adapters and wires them together
+ * (DESIGN.md section 2). Starts the bot in the mode the config selects.
+ * @throws Error when the database cannot be opened or migrated, or the Slack app cannot listen.
+ */
+export async function startLabbot(config: Config, io: RunIo, logger: Logger = createRootLogger(config.logLevel)): Promise<Running> {
+  logger.info({ config: describeConfig(config) }, 'starting labbot');
+  const clock = systemClock;
+  const random = Math.random;
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const { cloud, sim } = await connectCloud(config, logger);
+  if (sim) cleanups.push(() => sim.close());
+
+  const db = await openDatabase(
+    config.database.kind === 'sqlite' ? config.database : { kind: 'postgres', url: config.database.url.reveal() },
+    logger.child({ component: 'store' }),
+  );
+  await migrateToLatest(db);
+  const store = new KyselyLabStore(db);
+  cleanups.unshift(() => store.close());
+
+  const view = (): LabViewContext => ({ now: clock.now(), rates: config.policy.rates, simulated: cloud.simulated });
+  let notifier: LabNotifier;
+  let slackApp: ReturnType<typeof createSlackApp> | undefined;
+  const notifierProxy: LabNotifier = { labChanged: (lab, event) => notifier.labChanged(lab, event) };
+
+  const controller = new LabController({
+    store,
+    cloud,
+    notifier: notifierProxy,
+    clock,
+    sleep: systemSleep,
+    logger: logger.child({ component: 'controller' }),
+    policy: config.policy,
+  });
+  const service = new LabService({ store, waker: controller, clock, random, policy: config.policy });
+  const commands = createCommandRunner({ service, policy: config.policy, clock, random, logger: logger.child({ component: 'commands' }), simulated: cloud.simulated });
+
+  const stopAll = async (): Promise<void> => {
+    await controller.stop();
+    if (slackApp) await slackApp.stop();
+    for (const cleanup of cleanups) await cleanup();
+  };
+
+  if (config.slack.kind === 'shell') {
+    notifier = new ShellNotifier((text) => io.stdout.write(`${text}\n`), view);
+    await controller.resumeAll();
+    const user = config.slack.user;
+    const done = runShell({
+      input: io.stdin,
+      output: io.stdout,
+      commands,
+      user,
+      idle: () => controller.idle(),
+      banner: `labbot local shell as ${user}${cloud.simulated ? ', simulated VCD (nothing real is deployed)' : ''}. Type /lab help; end input (Ctrl-D) to quit.`,
+    }).finally(stopAll);
+    return { done, stop: stopAll };
+  }
+
+  if (config.slack.kind === 'socket') {
+    await stopAll();
+    throw new Error('Socket Mode is not available in this version; set SLACK_SIGNING_SECRET instead of SLACK_APP_TOKEN to use HTTP mode.');
+  }
+
+  const app = createSlackApp({
+    botToken: config.slack.botToken.reveal(),
+    signingSecret: config.slack.signingSecret.reveal(),
+    port: config.slack.port,
+    ...(config.slack.apiUrl !== undefined ? { apiUrl: config.slack.apiUrl } : {}),
+    commands,
+    logger: logger.child({ component: 'slack' }),
+    readiness: () => Promise.resolve({ ready: true, detail: 'ok' }),
+  });
+  slackApp = app;
+  notifier = new SlackNotifier({
+    client: app.client,
+    logger: logger.child({ component: 'slack-notifier' }),
+    describe: (lab, event) => labReply(lab, view(), event),
+    saveMessageRef: (labId, channel, ts) => store.setMessageRef(labId, channel, ts),
+  });
+  await app.start();
+  await controller.resumeAll();
+  logger.info({ port: app.port, mode: 'http' }, 'labbot is listening for Slack');
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  return {
+    done,
+    port: app.port,
+    stop: async () => {
+      await stopAll();
+      resolveDone();
+    },
+  };
+}
+
+async function connectCloud(config: Config, logger: Logger): Promise<{ cloud: Cloud; sim?: VcdSim }> {
+  const vcd = config.vcd;
+  if (vcd.kind === 'simulated') {
+    const sim = await startVcdSim({ port: 0, speedFactor: EMBEDDED_SIM_SPEED, org: vcd.org, vdc: vcd.vdc, catalog: vcd.catalog });
+    const cloud = new VcdCloud({
+      url: sim.url,
+      org: vcd.org,
+      vdc: vcd.vdc,
+      catalog: vcd.catalog,
+      networks: config.policy.networks,
+      auth: { kind: 'token', apiToken: 'simulated-api-token' },
+      simulated: true,
+      logger: logger.child({ component: 'vcd' }),
+    });
+    return { cloud, sim };
+  }
+  const cloud = new VcdCloud({
+    url: vcd.url,
+    org: vcd.org,
+    vdc: vcd.vdc,
+    catalog: vcd.catalog,
+    networks: config.policy.networks,
+    auth: vcd.auth.kind === 'token' ? { kind: 'token', apiToken: vcd.auth.apiToken.reveal() } : { kind: 'password', user: vcd.auth.user, password: vcd.auth.password.reveal() },
+    simulated: false,
+    logger: logger.child({ component: 'vcd' }),
+  });
+  return { cloud };
+}

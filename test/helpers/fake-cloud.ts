@@ -1,0 +1,136 @@
+import { CloudError } from '../../src/labs/errors';
+import {
+  type Cloud,
+  type CloudTask,
+  type CloudTemplate,
+  type CloudVApp,
+  type DeployRequest,
+} from '../../src/labs/ports';
+
+type Operation = 'startDeploy' | 'setMetadata' | 'startPowerOn' | 'startUndeploy' | 'startDelete' | 'getVApp' | 'findVAppByName';
+
+/**
+ * A Cloud in memory for controller tests: tasks complete when waited on (applying their effect then), and any
+ * operation or task can be scripted to fail. Records every call in order.
+ */
+export class FakeCloud implements Cloud {
+  readonly simulated = true;
+  readonly vapps = new Map<string, CloudVApp>();
+  readonly metadata = new Map<string, Record<string, string>>();
+  readonly calls: string[] = [];
+  /** Errors thrown by the next call of an operation (consumed once each). */
+  readonly failures = new Map<Operation, Error[]>();
+  /** Task kinds whose task fails when waited on (consumed once each). */
+  readonly failingTasks: string[] = [];
+  private readonly tasks = new Map<string, { kind: string; effect: () => void }>();
+  private nextId = 1;
+
+  failNext(operation: Operation, error: Error = new CloudError('api', `${operation} refused`)): void {
+    this.failures.set(operation, [...(this.failures.get(operation) ?? []), error]);
+  }
+
+  listTemplates(): Promise<CloudTemplate[]> {
+    return Promise.resolve([{ name: 'esxi8-single', href: 'https://vcd/api/vAppTemplate/vappTemplate-1', catalogName: 'labs' }]);
+  }
+
+  startDeploy(request: DeployRequest): Promise<{ vappHref: string; task: CloudTask }> {
+    this.record('startDeploy', request.vappName);
+    const href = `https://vcd/api/vApp/vapp-${this.nextId++}`;
+    const vapp: CloudVApp = { href, name: request.vappName, powerState: 'creating', deployed: false, vms: [] };
+    this.vapps.set(href, vapp);
+    const task = this.task('instantiate', () => {
+      vapp.powerState = 'powered_off';
+      vapp.vms = [
+        {
+          name: 'esxi-01',
+          href: `${href}/vm-1`,
+          powerState: 'powered_off',
+          cpus: 4,
+          memoryMb: 16384,
+          nics: [{ index: 0, network: 'Management', mac: '00:50:56:01:00:01', connected: true, ipAddress: '10.10.0.11' }],
+        },
+      ];
+    });
+    vapp.pendingTask = task;
+    return Promise.resolve({ vappHref: href, task });
+  }
+
+  waitForTask(task: CloudTask): Promise<void> {
+    this.calls.push(`waitForTask ${this.tasks.get(task.href)?.kind ?? 'unknown'}`);
+    const entry = this.tasks.get(task.href);
+    if (!entry) return Promise.reject(new CloudError('not_found', `no task ${task.href}`));
+    for (const vapp of this.vapps.values()) if (vapp.pendingTask?.href === task.href) delete vapp.pendingTask;
+    const failIndex = this.failingTasks.indexOf(entry.kind);
+    if (failIndex >= 0) {
+      this.failingTasks.splice(failIndex, 1);
+      return Promise.reject(new CloudError('task_failed', `task ${entry.kind} failed: simulated failure`));
+    }
+    entry.effect();
+    return Promise.resolve();
+  }
+
+  setMetadata(vappHref: string, entries: Record<string, string>): Promise<CloudTask | undefined> {
+    this.record('setMetadata', vappHref);
+    return Promise.resolve(this.task('metadata', () => this.metadata.set(vappHref, { ...this.metadata.get(vappHref), ...entries })));
+  }
+
+  startPowerOn(vappHref: string): Promise<CloudTask> {
+    this.record('startPowerOn', vappHref);
+    const vapp = this.mustGet(vappHref);
+    return Promise.resolve(
+      this.task('powerOn', () => {
+        vapp.powerState = 'powered_on';
+        vapp.deployed = true;
+        for (const vm of vapp.vms) vm.powerState = 'powered_on';
+      }),
+    );
+  }
+
+  startUndeploy(vappHref: string): Promise<CloudTask> {
+    this.record('startUndeploy', vappHref);
+    const vapp = this.mustGet(vappHref);
+    return Promise.resolve(
+      this.task('undeploy', () => {
+        vapp.powerState = 'powered_off';
+        vapp.deployed = false;
+      }),
+    );
+  }
+
+  startDelete(vappHref: string): Promise<CloudTask> {
+    this.record('startDelete', vappHref);
+    this.mustGet(vappHref);
+    return Promise.resolve(this.task('delete', () => this.vapps.delete(vappHref)));
+  }
+
+  getVApp(vappHref: string): Promise<CloudVApp | undefined> {
+    this.record('getVApp', vappHref);
+    const vapp = this.vapps.get(vappHref);
+    return Promise.resolve(vapp ? structuredClone(vapp) : undefined);
+  }
+
+  findVAppByName(name: string): Promise<CloudVApp | undefined> {
+    this.record('findVAppByName', name);
+    const vapp = [...this.vapps.values()].find((v) => v.name === name);
+    return Promise.resolve(vapp ? structuredClone(vapp) : undefined);
+  }
+
+  private record(operation: Operation, detail: string): void {
+    this.calls.push(`${operation} ${detail}`);
+    const queued = this.failures.get(operation);
+    const error = queued?.shift();
+    if (error) throw error;
+  }
+
+  private mustGet(href: string): CloudVApp {
+    const vapp = this.vapps.get(href);
+    if (!vapp) throw new CloudError('not_found', `no vApp ${href}`);
+    return vapp;
+  }
+
+  private task(kind: string, effect: () => void): CloudTask {
+    const href = `https://vcd/api/task/${this.nextId++}`;
+    this.tasks.set(href, { kind, effect });
+    return { href };
+  }
+}
