@@ -1,0 +1,126 @@
+/**
+ * The part of Slack's Web API the bot calls, as a narrow interface: Bolt's `WebClient` satisfies it, and tests
+ * can hand in anything shaped like it. Keeping it narrow documents which methods (and so which scopes) we use.
+ */
+import { type types, webApi } from '@slack/bolt';
+import { type Logger } from '../labs/ports';
+import { BoltLoggerAdapter } from './bolt-logger';
+
+type KnownBlock = types.KnownBlock;
+
+/** What every Web API answer carries; `ok: false` answers arrive as thrown errors, never as values. */
+export interface SlackApiResult {
+  ok?: boolean;
+  error?: string;
+}
+
+/**
+ * Slack Web API methods labbot uses. Each method rejects with the Web API's error (see {@link slackErrorCode}) when
+ * Slack answers `ok: false`, on HTTP failures, and after retries run out.
+ */
+export interface SlackWebClient {
+  readonly chat: {
+    postMessage(args: {
+      channel: string;
+      text: string;
+      blocks?: KnownBlock[];
+      unfurl_links?: boolean;
+      unfurl_media?: boolean;
+    }): Promise<SlackApiResult & { channel?: string; ts?: string }>;
+    update(args: {
+      channel: string;
+      ts: string;
+      text: string;
+      blocks?: KnownBlock[];
+    }): Promise<SlackApiResult & { channel?: string; ts?: string }>;
+    postEphemeral(args: {
+      channel: string;
+      user: string;
+      text: string;
+      blocks?: KnownBlock[];
+    }): Promise<SlackApiResult & { message_ts?: string }>;
+  };
+}
+
+/**
+ * Slack's error code (`not_in_channel`, `channel_not_found`, `ratelimited`, …) of a failed Web API call, or
+ * undefined when the failure was not an `ok: false` answer (network, HTTP status, timeout).
+ * Never throws.
+ */
+export function slackErrorCode(error: unknown): string | undefined {
+  if (error instanceof webApi.WebAPIPlatformError) return error.data.error;
+  // Test doubles and other clients throw plain errors carrying the same `data.error` shape.
+  if (typeof error === 'object' && error !== null && 'data' in error) {
+    const data: unknown = error.data;
+    if (typeof data === 'object' && data !== null && 'error' in data && typeof data.error === 'string') {
+      return data.error;
+    }
+  }
+  return undefined;
+}
+
+/** How the Web API client retries failed calls (network errors, non-200s, 429 after its Retry-After). */
+export interface SlackRetryPolicy {
+  /** Attempts after the first. */
+  retries: number;
+  /** First backoff delay. */
+  minTimeoutMs?: number;
+  /** Largest backoff delay. */
+  maxTimeoutMs?: number;
+  factor?: number;
+}
+
+/**
+ * The default policy: 5 retries spread over about five minutes (web-api's `fiveRetriesInFiveMinutes`). Bounded
+ * because a message that cannot be delivered in five minutes is stale; web-api's own default keeps a call
+ * pending for half an hour.
+ */
+export const DEFAULT_SLACK_RETRY_POLICY: SlackRetryPolicy = {
+  retries: webApi.retryPolicies.fiveRetriesInFiveMinutes.retries ?? 5,
+  factor: webApi.retryPolicies.fiveRetriesInFiveMinutes.factor ?? 3.86,
+};
+
+/** Our retry policy in node-retry's terms, which web-api's `retryConfig` takes. Never throws. */
+export function toRetryConfig(policy: SlackRetryPolicy): webApi.RetryOptions {
+  return {
+    retries: policy.retries,
+    ...(policy.factor !== undefined ? { factor: policy.factor } : {}),
+    ...(policy.minTimeoutMs !== undefined ? { minTimeout: policy.minTimeoutMs } : {}),
+    ...(policy.maxTimeoutMs !== undefined ? { maxTimeout: policy.maxTimeoutMs } : {}),
+  };
+}
+
+export interface SlackWebClientOptions {
+  botToken: string;
+  /** SLACK_API_URL; defaults to https://slack.com/api/. */
+  apiUrl?: string;
+  retry?: SlackRetryPolicy;
+  requestTimeoutMs?: number;
+}
+
+/**
+ * The web-api client options labbot uses everywhere: bounded retries, 429s waited out per Retry-After (not
+ * rejected), and a per-request timeout so that a hung connection is retried instead of hanging a caller.
+ * Never throws.
+ */
+export function slackClientOptions(
+  options: Omit<SlackWebClientOptions, 'botToken'>,
+): webApi.WebClientOptions {
+  return {
+    ...(options.apiUrl !== undefined ? { slackApiUrl: options.apiUrl } : {}),
+    retryConfig: toRetryConfig(options.retry ?? DEFAULT_SLACK_RETRY_POLICY),
+    rejectRateLimitedCalls: false,
+    timeout: options.requestTimeoutMs ?? 10_000,
+  };
+}
+
+/**
+ * A Web API client outside a Bolt app (for `labbot doctor` and tools); the app's own client is `SlackApp.client`.
+ * Makes no call until used. Never throws.
+ */
+export function createSlackWebClient(options: SlackWebClientOptions & { logger: Logger }): SlackWebClient {
+  return new webApi.WebClient(options.botToken, {
+    ...slackClientOptions(options),
+    logger: new BoltLoggerAdapter(options.logger),
+  });
+}

@@ -1,0 +1,172 @@
+import { type RespondArguments, type SlashCommand } from '@slack/bolt';
+import { type CommandRunner } from '../../src/commands/command-context';
+import { textReply, type Reply } from '../../src/commands/reply';
+import { createLabCommandListener, WORKING_TEXT } from '../../src/slack/listeners/commands/lab-command';
+import { recordingLogger } from './recording-logger';
+
+function command(text: string): SlashCommand {
+  return {
+    token: 't',
+    command: '/lab',
+    text,
+    response_url: 'https://hooks.slack.test/commands/1',
+    trigger_id: '1.2.3',
+    user_id: 'U0ALICE',
+    user_name: 'alice',
+    team_id: 'T0',
+    team_domain: 'fake',
+    channel_id: 'C0LABS',
+    channel_name: 'labs',
+    api_app_id: 'A0',
+  };
+}
+
+function deferred<T>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+} {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Runs the listener with fake ack/respond, the way Bolt calls it. */
+function invoke(
+  run: CommandRunner['run'],
+  options: {
+    sleep?: (ms: number) => Promise<void>;
+    ack?: (body?: unknown) => Promise<void>;
+    respond?: (body: unknown) => Promise<unknown>;
+  } = {},
+) {
+  const logger = recordingLogger();
+  const acks: unknown[] = [];
+  const responses: unknown[] = [];
+  const listener = createLabCommandListener({
+    commands: { run },
+    logger,
+    // By default the budget never runs out: the command always wins the race.
+    sleep: options.sleep ?? (() => new Promise<void>(() => undefined)),
+    newRef: () => 'ref123',
+  });
+  const args = {
+    command: command('help'),
+    payload: command('help'),
+    body: command('help'),
+    ack: async (body?: string | RespondArguments) => {
+      acks.push(body);
+      await options.ack?.(body);
+    },
+    respond: async (body: string | RespondArguments) => {
+      responses.push(body);
+      return (await options.respond?.(body)) as Response;
+    },
+    say: () => Promise.reject(new Error('say is not used')),
+    logger: undefined as never,
+  };
+  const done = listener(args);
+  return { done, acks, responses, logger };
+}
+
+describe('slack/listeners/commands/lab-command', () => {
+  it('acks with the rendered reply when the command finishes within the budget', async () => {
+    const { done, acks, responses } = invoke(() => Promise.resolve(textReply('Your labs', 'info', ['none'])));
+
+    await done;
+
+    expect(acks).toHaveLength(1);
+    expect(acks[0]).toMatchObject({ response_type: 'ephemeral', text: 'Your labs: none' });
+    expect(responses).toEqual([]);
+  });
+
+  it('passes the text, user and channel to the CommandRunner', async () => {
+    const seen: unknown[] = [];
+
+    const { done } = invoke((text, context) => {
+      seen.push({ text, context });
+      return Promise.resolve(textReply('ok'));
+    });
+    await done;
+
+    expect(seen).toEqual([{ text: 'help', context: { user: 'U0ALICE', channel: 'C0LABS' } }]);
+  });
+
+  it('acks with a generic ephemeral error and a ref, and logs the cause, when the runner throws', async () => {
+    const { done, acks, logger } = invoke(() => Promise.reject(new Error('boom')));
+
+    await done;
+
+    expect(acks).toEqual([
+      { response_type: 'ephemeral', text: expect.stringContaining('Something went wrong (ref ref123)') },
+    ]);
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        fields: expect.objectContaining({ ref: 'ref123', err: new Error('boom') }),
+      }),
+    );
+  });
+
+  it('asks for a 2500 ms budget, acks "Working on it…" when it runs out, then responds with the reply', async () => {
+    const reply = deferred<Reply>();
+    const budget = deferred<void>();
+    const sleeps: number[] = [];
+    const { done, acks, responses } = invoke(() => reply.promise, {
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return budget.promise;
+      },
+    });
+
+    budget.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(acks).toEqual([{ response_type: 'ephemeral', text: WORKING_TEXT }]);
+    reply.resolve({ ...textReply('Lab requested'), visibility: 'channel' });
+    await done;
+
+    expect(sleeps).toEqual([2500]);
+    expect(responses).toEqual([
+      expect.objectContaining({ response_type: 'in_channel', text: 'Lab requested' }),
+    ]);
+  });
+
+  it('responds with a generic error when a slow runner finally throws', async () => {
+    const reply = deferred<Reply>();
+    const { done, acks, responses } = invoke(() => reply.promise, { sleep: () => Promise.resolve() });
+
+    reply.reject(new Error('late boom'));
+    await done;
+
+    expect(acks).toEqual([{ response_type: 'ephemeral', text: WORKING_TEXT }]);
+    expect(responses).toEqual([{ response_type: 'ephemeral', text: expect.stringContaining('ref ref123') }]);
+  });
+
+  it('logs and does not reject when respond fails (an expired response_url)', async () => {
+    const reply = deferred<Reply>();
+    const { done, logger } = invoke(() => reply.promise, {
+      sleep: () => Promise.resolve(),
+      respond: () => Promise.reject(new Error('RespondError: 404')),
+    });
+
+    reply.resolve(textReply('late'));
+    await expect(done).resolves.toBeUndefined();
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({ level: 'error', message: 'Slash command delivery failed' }),
+    );
+  });
+
+  it('logs and does not reject when ack fails, and does not ack twice', async () => {
+    const { done, acks, logger } = invoke(() => Promise.resolve(textReply('ok')), {
+      ack: () => Promise.reject(new Error('ReceiverMultipleAckError')),
+    });
+
+    await expect(done).resolves.toBeUndefined();
+    expect(acks).toHaveLength(1);
+    expect(logger.entries.filter((e) => e.level === 'error')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv from 'ajv';
+import { parse } from 'yaml';
+
+const SHARED = join(__dirname, '..', '..', '..', 'shared', 'slack');
+const REMOTE = 'https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas';
+
+function readJson(path: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+}
+
+/** Slack's manifest schema, compiled offline: the entry schema's remote $refs are served from the local copies. */
+function compileManifestSchema() {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  // The schema uses `format: "uri"`; ajv 8 ships no formats, so define the one it needs instead of ignoring it.
+  ajv.addFormat('uri', (value: string) => URL.canParse(value));
+  for (const version of ['1.0.0', '2.0.0']) {
+    ajv.addSchema(
+      readJson(join(SHARED, 'schemas', `manifest.schema.${version}.json`)),
+      `${REMOTE}/manifest.schema.${version}.json`,
+    );
+  }
+  return ajv.compile(readJson(join(SHARED, 'manifest.schema.json')));
+}
+
+/** The parts of the manifest these tests read; the schema checks the rest. */
+interface LabbotManifest {
+  display_information: { background_color?: string };
+  features: {
+    app_home: { home_tab_enabled: boolean };
+    slash_commands: { command: string; url: string; usage_hint: string; should_escape: boolean }[];
+  };
+  oauth_config: { scopes: { bot: string[] } };
+  settings: Record<string, unknown> & {
+    event_subscriptions: { bot_events: string[] };
+    interactivity: { is_enabled: boolean };
+    socket_mode_enabled: boolean;
+  };
+}
+
+function loadManifest(): LabbotManifest {
+  return parse(readFileSync(join(__dirname, '..', '..', 'manifest.yml'), 'utf8')) as LabbotManifest;
+}
+
+describe('manifest.yml', () => {
+  const validate = compileManifestSchema();
+
+  it('validates against Slack manifest JSON Schema', () => {
+    const manifest = loadManifest();
+
+    const valid = validate(manifest);
+
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+    // The schema's colour pattern uses the non-standard `regex` keyword, which ajv does not enforce.
+    expect(manifest.display_information.background_color).toMatch(/^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/);
+  });
+
+  it('is checked by a schema that rejects a typo in a key (the oracle is not vacuous)', () => {
+    const manifest = loadManifest();
+    manifest.settings.socket_mode_enabeld = false;
+
+    expect(validate(manifest)).toBe(false);
+  });
+
+  it('declares /lab at /slack/events with the subcommands in its usage hint', () => {
+    const manifest = loadManifest();
+
+    const command = manifest.features.slash_commands[0];
+
+    expect(manifest.features.slash_commands).toHaveLength(1);
+    expect(command?.command).toBe('/lab');
+    expect(command?.url).toMatch(/^https:\/\/[^/]+\/slack\/events$/);
+    for (const sub of [
+      'demo',
+      'repro',
+      'list',
+      'status',
+      'extend',
+      'teardown',
+      'capture',
+      'templates',
+      'help',
+    ]) {
+      expect(command?.usage_hint).toContain(sub);
+    }
+    expect(command?.should_escape).toBe(true);
+  });
+
+  it('subscribes to app_home_opened, enables interactivity and the Home tab, and runs in HTTP mode', () => {
+    const manifest = loadManifest();
+
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+    expect(manifest.settings.socket_mode_enabled).toBe(false);
+  });
+
+  it('asks only for the bot scopes labbot uses', () => {
+    const manifest = loadManifest();
+
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([
+      'chat:write',
+      'chat:write.public',
+      'commands',
+    ]);
+  });
+});
