@@ -99,4 +99,6 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-undef': 'off', 'no-console': 'off' },
   },
+  // ESLint requires its config to be a default export.
+  { files: ['eslint.config.mjs'], rules: { 'import-x/no-default-export': 'off' } },
 );

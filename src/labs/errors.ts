@@ -50,6 +50,21 @@ export class DuplicateLabError extends Error {
   }
 }
 
+/**
+ * Thrown by a LabStore when a write would give a ticket a second live lab (two `/lab repro` for one ticket at
+ * the same moment); the use case then answers with the lab that won.
+ */
+export class LiveTicketConflictError extends Error {
+  override readonly name = 'LiveTicketConflictError';
+  constructor(
+    readonly labId: string,
+    readonly ticket: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`lab ${labId} cannot use ticket ${ticket}: another live lab already has it`, options);
+  }
+}
+
 /** True when the error is a CloudError of the given kind. */
 export function isCloudError(error: unknown, kind?: CloudErrorKind): error is CloudError {
   return error instanceof CloudError && (kind === undefined || error.kind === kind);

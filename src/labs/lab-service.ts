@@ -1,5 +1,5 @@
 import { hourlyRate, type HourlyRate } from './cost';
-import { DuplicateLabError, UserError } from './errors';
+import { DuplicateLabError, LiveTicketConflictError, UserError } from './errors';
 import { type Lab } from './lab';
 import { randomLabId, reproLabId, vappNameFor } from './lab-id';
 import { isTerminal } from './lab';
@@ -81,6 +81,10 @@ export class LabService {
         await this.deps.store.insert(lab);
       } catch (error) {
         if (error instanceof DuplicateLabError) continue;
+        if (error instanceof LiveTicketConflictError && input.ticket !== undefined) {
+          const winner = await this.deps.store.findLiveByTicket(input.ticket);
+          if (winner) return { lab: winner, existing: true };
+        }
         throw error;
       }
       this.deps.waker.wake(lab.id);

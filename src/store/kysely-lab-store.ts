@@ -1,0 +1,175 @@
+import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { DuplicateLabError, LiveTicketConflictError } from '../labs/errors';
+import { type DesiredState, type Lab, TERMINAL_PHASES } from '../labs/lab';
+import { type LabQuery, type LabStore, type Logger } from '../labs/ports';
+import { labToRow, rowToLab } from './lab-row';
+import { type LabbotDatabase } from './labbot-database';
+import { type LabbotSchema } from './schema';
+
+/**
+ * `phase not in ('deleted', 'failed')` with the phases inlined as literals rather than bound: SQLite uses a partial
+ * index only when the query repeats the index's condition term for term, which a bound parameter never does.
+ */
+const NOT_ENDED: Expression<SqlBool> = sql<SqlBool>`phase not in (${sql.join(TERMINAL_PHASES.map((phase) => sql.lit(phase)))})`;
+
+/**
+ * LabStore over Kysely, for SQLite and PostgreSQL alike. Each method is one statement, so every write is atomic
+ * per lab without an explicit transaction, and each writer's method touches only its own columns.
+ */
+export class KyselyLabStore implements LabStore {
+  private readonly db: Kysely<LabbotSchema>;
+  private readonly logger: Logger | undefined;
+
+  /** Takes an open, migrated database; `close` closes it. Logs through the database's logger, if it has one. */
+  constructor(private readonly database: LabbotDatabase) {
+    this.db = database.kysely;
+    this.logger = database.logger;
+  }
+
+  /**
+   * Stores a new lab.
+   * @throws DuplicateLabError when a lab with this id exists (live or ended).
+   * @throws LiveTicketConflictError when another live lab has the same ticket.
+   * @throws RangeError when one of its dates cannot be stored (see labToRow).
+   */
+  async insert(lab: Lab): Promise<void> {
+    const row = labToRow(lab);
+    // ON CONFLICT on the id alone: an id clash becomes "no row inserted" in both dialects, with no error text to
+    // parse, while a ticket clash still raises.
+    const result = await this.write(lab, () =>
+      this.db
+        .insertInto('labs')
+        .values(row)
+        .onConflict((conflict) => conflict.column('id').doNothing())
+        .executeTakeFirstOrThrow(),
+    );
+    if (result.numInsertedOrUpdatedRows === BigInt(0)) throw new DuplicateLabError(lab.id);
+  }
+
+  /**
+   * Records the controller's view of a lab: every field but `desired`, `channel` and `messageTs`, which belong to
+   * setDesired and setMessageRef, so that a stale copy held by the controller cannot undo a teardown request or
+   * lose the message reference. Absent optional fields are cleared. Does nothing if the lab does not exist.
+   * @throws LiveTicketConflictError when the change would give a ticket a second live lab.
+   * @throws RangeError when one of its dates cannot be stored (see labToRow).
+   */
+  async update(lab: Lab): Promise<void> {
+    const { id, desired: _desired, channel: _channel, message_ts: _messageTs, ...columns } = labToRow(lab);
+    const result = await this.write(lab, () =>
+      this.db.updateTable('labs').set(columns).where('id', '=', id).executeTakeFirstOrThrow(),
+    );
+    this.warnIfMissing(result.numUpdatedRows, id, 'update');
+  }
+
+  /** Changes only the desired state (use cases' field). Does nothing if the lab does not exist. */
+  async setDesired(id: string, desired: DesiredState): Promise<void> {
+    const result = await this.db
+      .updateTable('labs')
+      .set({ desired })
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    this.warnIfMissing(result.numUpdatedRows, id, 'setDesired');
+  }
+
+  /** Records only where the lab's chat message lives (the notifier's fields). Does nothing if the lab does not exist. */
+  async setMessageRef(id: string, channel: string, messageTs: string): Promise<void> {
+    const result = await this.db
+      .updateTable('labs')
+      .set({ channel, message_ts: messageTs })
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    this.warnIfMissing(result.numUpdatedRows, id, 'setMessageRef');
+  }
+
+  /**
+   * The lab with this id, live or ended.
+   * @throws CorruptLabRowError when its row holds something labbot never writes.
+   */
+  async get(id: string): Promise<Lab | undefined> {
+    const row = await this.db.selectFrom('labs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && rowToLab(row);
+  }
+
+  /**
+   * Labs oldest first, of one owner if given, ended ones (deleted, failed) only with `includeEnded`.
+   * @throws CorruptLabRowError when a row holds something labbot never writes.
+   */
+  async list(query: LabQuery): Promise<Lab[]> {
+    let select = this.db.selectFrom('labs').selectAll();
+    if (query.owner !== undefined) select = select.where('owner', '=', query.owner);
+    if (!query.includeEnded) select = select.where(NOT_ENDED);
+    // The id breaks ties between labs created in the same millisecond, so that pages and tests are stable.
+    const rows = await select.orderBy('created_at').orderBy('id').execute();
+    return rows.map(rowToLab);
+  }
+
+  /**
+   * The ticket's lab that is neither deleted nor failed; the database holds at most one (labs_live_ticket_uq).
+   * Tickets match exactly as stored; normalising their case is the domain's business.
+   * @throws CorruptLabRowError when its row holds something labbot never writes.
+   */
+  async findLiveByTicket(ticket: string): Promise<Lab | undefined> {
+    const row = await this.db
+      .selectFrom('labs')
+      .selectAll()
+      .where('ticket', '=', ticket)
+      .where(NOT_ENDED)
+      .executeTakeFirst();
+    return row && rowToLab(row);
+  }
+
+  /**
+   * Labs the controller must still drive, oldest first: every lab not in a terminal phase, whatever its desired
+   * state. A lab in a terminal phase is never returned even when its desired state is not met (a failed lab still
+   * "desired running"): nothing is left to do for it (controller/next-step.ts stops there), and returning it would
+   * keep it on every pass forever.
+   * @throws CorruptLabRowError when a row holds something labbot never writes.
+   */
+  async listActive(): Promise<Lab[]> {
+    const rows = await this.db
+      .selectFrom('labs')
+      .selectAll()
+      .where(NOT_ENDED)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(rowToLab);
+  }
+
+  /** Closes the database; later calls do nothing. */
+  async close(): Promise<void> {
+    await this.database.close();
+  }
+
+  // The contract makes a write to a missing lab a no-op; it still means a caller holds a lab the store never had.
+  private warnIfMissing(updatedRows: bigint, labId: string, operation: string): void {
+    if (updatedRows === BigInt(0)) {
+      this.logger?.warn({ labId, operation }, 'write to a lab that is not in the store ignored');
+    }
+  }
+
+  /** Runs a write, turning a clash on the live-ticket index into LiveTicketConflictError. */
+  private async write<T>(lab: Lab, statement: () => Promise<T>): Promise<T> {
+    try {
+      return await statement();
+    } catch (error) {
+      if (lab.ticket !== undefined && isLiveTicketViolation(error)) {
+        throw new LiveTicketConflictError(lab.id, lab.ticket, { cause: error });
+      }
+      throw error;
+    }
+  }
+}
+
+/**
+ * True for a unique violation of labs_live_ticket_uq. PostgreSQL names the index (23505 with `constraint`); SQLite
+ * names the column ("UNIQUE constraint failed: labs.ticket"), which only that index makes unique.
+ */
+function isLiveTicketViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, constraint, message } = error as { code?: unknown; constraint?: unknown; message?: unknown };
+  if (code === '23505') return constraint === 'labs_live_ticket_uq';
+  return (
+    code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes('labs.ticket')
+  );
+}

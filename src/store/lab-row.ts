@@ -1,0 +1,239 @@
+/**
+ * Lab ↔ row mapping, pure and the same for both dialects. Optional domain fields are absent (never `undefined`
+ * or `null`) on the way out, so that a lab read back is deep-equal to the lab written.
+ */
+import {
+  type DesiredState,
+  type Lab,
+  type LabPhase,
+  type NicInfo,
+  type PowerState,
+  type VmInfo,
+} from '../labs/lab';
+import { type LabRow } from './schema';
+import { CorruptLabRowError } from './store-errors';
+
+// Records rather than arrays so that the compiler fails here when the domain adds a state.
+const DESIRED_STATES: Record<DesiredState, true> = { running: true, suspended: true, deleted: true };
+const PHASES: Record<LabPhase, true> = {
+  requested: true,
+  deploying: true,
+  configuring: true,
+  starting: true,
+  ready: true,
+  suspending: true,
+  suspended: true,
+  resuming: true,
+  deleting: true,
+  deleted: true,
+  failed: true,
+};
+const POWER_STATES: Record<PowerState, true> = {
+  powered_on: true,
+  powered_off: true,
+  suspended: true,
+  creating: true,
+  failed: true,
+  unknown: true,
+};
+
+/** `Date#toISOString` for years 0000–9999: fixed width, so text order is time order (see schema.ts). */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * The row that stores a lab.
+ * @throws RangeError when a date is invalid or outside the years 0–9999 (it would not sort as text).
+ */
+export function labToRow(lab: Lab): LabRow {
+  return {
+    id: lab.id,
+    kind: lab.kind,
+    owner: lab.owner,
+    ticket: lab.ticket ?? null,
+    template: lab.template,
+    vapp_name: lab.vappName,
+    vapp_href: lab.vappHref ?? null,
+    desired: lab.desired,
+    phase: lab.phase,
+    task_href: lab.taskHref ?? null,
+    channel: lab.channel ?? null,
+    message_ts: lab.messageTs ?? null,
+    created_at: dateToText(lab.createdAt, lab.id, 'createdAt'),
+    ready_at: lab.readyAt ? dateToText(lab.readyAt, lab.id, 'readyAt') : null,
+    expires_at: dateToText(lab.expiresAt, lab.id, 'expiresAt'),
+    ended_at: lab.endedAt ? dateToText(lab.endedAt, lab.id, 'endedAt') : null,
+    vms: JSON.stringify(lab.vms.map(vmToJson)),
+    failure_reason: lab.failureReason ?? null,
+    spec_vcpus: lab.spec.vcpus,
+    spec_memory_gb: lab.spec.memoryGb,
+    spec_storage_gb: lab.spec.storageGb,
+  };
+}
+
+/**
+ * The lab a row stores.
+ * @throws CorruptLabRowError when a column holds something labbot never writes.
+ */
+export function rowToLab(row: LabRow): Lab {
+  const id = row.id;
+  const lab: Lab = {
+    id,
+    kind: row.kind,
+    owner: row.owner,
+    template: row.template,
+    vappName: row.vapp_name,
+    desired: oneOf(DESIRED_STATES, row.desired, id, 'desired'),
+    phase: oneOf(PHASES, row.phase, id, 'phase'),
+    createdAt: textToDate(row.created_at, id, 'created_at'),
+    expiresAt: textToDate(row.expires_at, id, 'expires_at'),
+    vms: parseVms(row.vms, id),
+    spec: {
+      vcpus: finiteNumber(row.spec_vcpus, id, 'spec_vcpus'),
+      memoryGb: finiteNumber(row.spec_memory_gb, id, 'spec_memory_gb'),
+      storageGb: finiteNumber(row.spec_storage_gb, id, 'spec_storage_gb'),
+    },
+  };
+  // Assigned one by one, not spread from `cond && {…}`, so that an absent column leaves no key behind.
+  if (row.ticket !== null) lab.ticket = row.ticket;
+  if (row.vapp_href !== null) lab.vappHref = row.vapp_href;
+  if (row.task_href !== null) lab.taskHref = row.task_href;
+  if (row.channel !== null) lab.channel = row.channel;
+  if (row.message_ts !== null) lab.messageTs = row.message_ts;
+  if (row.ready_at !== null) lab.readyAt = textToDate(row.ready_at, id, 'ready_at');
+  if (row.ended_at !== null) lab.endedAt = textToDate(row.ended_at, id, 'ended_at');
+  if (row.failure_reason !== null) lab.failureReason = row.failure_reason;
+  return lab;
+}
+
+/**
+ * A date as stored.
+ * @throws RangeError when the date is invalid or outside the years 0–9999.
+ */
+export function dateToText(date: Date, labId: string, field: string): string {
+  const text = Number.isNaN(date.getTime()) ? '' : date.toISOString();
+  if (!ISO_UTC.test(text)) {
+    throw new RangeError(
+      `lab ${labId}: ${field} must be a valid date in the years 0–9999, got ${String(date)}`,
+    );
+  }
+  return text;
+}
+
+function textToDate(text: string, labId: string, column: string): Date {
+  const date = new Date(text);
+  // The round trip catches dates the parser would quietly roll over (February 30th becomes March 2nd).
+  if (!ISO_UTC.test(text) || Number.isNaN(date.getTime()) || date.toISOString() !== text) {
+    throw new CorruptLabRowError(
+      labId,
+      column,
+      `expected an ISO 8601 UTC timestamp, got ${JSON.stringify(text)}`,
+    );
+  }
+  return date;
+}
+
+function oneOf<T extends string>(allowed: Record<T, true>, value: string, labId: string, column: string): T {
+  if (!Object.hasOwn(allowed, value)) {
+    throw new CorruptLabRowError(labId, column, `unknown value ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+function finiteNumber(value: unknown, labId: string, column: string): number {
+  // pg hands back numeric and int8 as strings; the migration uses integer and double precision, so a string
+  // here means the column type was changed by hand.
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new CorruptLabRowError(labId, column, `expected a number, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+// Only known fields go into the JSON, so that whatever else an object carries at runtime is not persisted.
+function vmToJson(vm: VmInfo): VmInfo {
+  return {
+    name: vm.name,
+    href: vm.href,
+    powerState: vm.powerState,
+    cpus: vm.cpus,
+    memoryMb: vm.memoryMb,
+    nics: vm.nics.map(nicToJson),
+  };
+}
+
+function nicToJson(nic: NicInfo): NicInfo {
+  const json: NicInfo = { index: nic.index, network: nic.network, mac: nic.mac, connected: nic.connected };
+  if (nic.ipAddress !== undefined) json.ipAddress = nic.ipAddress;
+  if (nic.adapterType !== undefined) json.adapterType = nic.adapterType;
+  return json;
+}
+
+function parseVms(text: string, labId: string): VmInfo[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new CorruptLabRowError(
+      labId,
+      'vms',
+      `not JSON (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  if (!Array.isArray(value)) throw new CorruptLabRowError(labId, 'vms', 'expected a JSON array');
+  return value.map((vm: unknown, i) => parseVm(vm, labId, `vms[${i}]`));
+}
+
+function parseVm(value: unknown, labId: string, at: string): VmInfo {
+  const vm = record(value, labId, at);
+  return {
+    name: field(vm, 'name', 'string', labId, at),
+    href: field(vm, 'href', 'string', labId, at),
+    powerState: oneOf(POWER_STATES, field(vm, 'powerState', 'string', labId, at), labId, `${at}.powerState`),
+    cpus: field(vm, 'cpus', 'number', labId, at),
+    memoryMb: field(vm, 'memoryMb', 'number', labId, at),
+    nics: arrayField(vm, 'nics', labId, at).map((nic, i) => parseNic(nic, labId, `${at}.nics[${i}]`)),
+  };
+}
+
+function parseNic(value: unknown, labId: string, at: string): NicInfo {
+  const nic = record(value, labId, at);
+  const parsed: NicInfo = {
+    index: field(nic, 'index', 'number', labId, at),
+    network: field(nic, 'network', 'string', labId, at),
+    mac: field(nic, 'mac', 'string', labId, at),
+    connected: field(nic, 'connected', 'boolean', labId, at),
+  };
+  if (nic.ipAddress !== undefined) parsed.ipAddress = field(nic, 'ipAddress', 'string', labId, at);
+  if (nic.adapterType !== undefined) parsed.adapterType = field(nic, 'adapterType', 'string', labId, at);
+  return parsed;
+}
+
+interface JsonTypes {
+  string: string;
+  number: number;
+  boolean: boolean;
+}
+
+function record(value: unknown, labId: string, at: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CorruptLabRowError(labId, 'vms', `${at} is not an object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function field<K extends keyof JsonTypes>(
+  object: Record<string, unknown>,
+  key: string,
+  type: K,
+  labId: string,
+  at: string,
+): JsonTypes[K] {
+  const value = object[key];
+  if (typeof value !== type) throw new CorruptLabRowError(labId, 'vms', `${at}.${key} is not a ${type}`);
+  return value as JsonTypes[K];
+}
+
+function arrayField(object: Record<string, unknown>, key: string, labId: string, at: string): unknown[] {
+  const value = object[key];
+  if (!Array.isArray(value)) throw new CorruptLabRowError(labId, 'vms', `${at}.${key} is not an array`);
+  return value as unknown[];
+}

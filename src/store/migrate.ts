@@ -1,0 +1,52 @@
+import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Logger } from '../labs/ports';
+import { type DatabaseDialect, type LabbotDatabase } from './labbot-database';
+import { initialMigration } from './migrations/001-initial';
+import { MigrationFailedError } from './store-errors';
+
+/**
+ * Every migration in order, keyed by the name Kysely records in `kysely_migration`. Listed statically rather than
+ * read from a folder so that they are bundled, type-checked and the same under ts-jest and compiled JS.
+ */
+function migrationsFor(dialect: DatabaseDialect): Record<string, Migration> {
+  return {
+    '001-initial': initialMigration(dialect),
+  };
+}
+
+/** Kysely's provider interface over the static list. */
+class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: DatabaseDialect) {}
+
+  getMigrations(): Promise<Record<string, Migration>> {
+    return Promise.resolve(migrationsFor(this.dialect));
+  }
+}
+
+/**
+ * Brings the schema up to date. Idempotent: applies only the migrations not yet recorded, and is safe to run from
+ * several processes at once (Kysely takes a lock).
+ * @returns the names of the migrations applied by this call, empty when the schema was already current.
+ * @throws MigrationFailedError naming the migration that failed; earlier ones stay applied.
+ */
+export async function migrateToLatest(
+  database: LabbotDatabase,
+  logger: Logger | undefined = database.logger,
+): Promise<string[]> {
+  const migrator = new Migrator({
+    db: database.kysely,
+    provider: new StaticMigrationProvider(database.dialect),
+    ...(database.schema !== undefined ? { migrationTableSchema: database.schema } : {}),
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  for (const result of results) {
+    if (result.status === 'Success') {
+      logger?.info({ migration: result.migrationName }, 'database migration applied');
+    }
+  }
+  if (error !== undefined) {
+    const failed = results.find((result) => result.status === 'Error');
+    throw new MigrationFailedError(failed?.migrationName, { cause: error });
+  }
+  return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}

@@ -1,0 +1,454 @@
+import { DuplicateLabError, LiveTicketConflictError } from '../../src/labs/errors';
+import { type DesiredState, type Lab, type LabPhase } from '../../src/labs/lab';
+import { type LabbotDatabase, openDatabase } from '../../src/store/database';
+import { KyselyLabStore } from '../../src/store/kysely-lab-store';
+import { migrateToLatest } from '../../src/store/migrate';
+import { DatabaseUnavailableError, MigrationFailedError } from '../../src/store/store-errors';
+import { fullLab, minimalLab } from './lab-fixtures';
+import { planPostgres, sqliteKind, type TestDatabase, type TestDatabaseKind } from './test-databases';
+
+const postgres = planPostgres();
+const kinds: TestDatabaseKind[] = postgres.run ? [sqliteKind, postgres.kind] : [sqliteKind];
+
+if (!postgres.run && postgres.failInCi) {
+  describe('KyselyLabStore on PostgreSQL', () => {
+    it('has a PostgreSQL server to run against', () => {
+      throw new Error(postgres.message);
+    });
+  });
+} else if (!postgres.run) {
+  console.warn(postgres.message);
+  describe.skip('KyselyLabStore on PostgreSQL (LABBOT_TEST_DATABASE_URL is not set)', () => {
+    it('runs the store suite', () => undefined);
+  });
+}
+
+const ALL_PHASES: LabPhase[] = [
+  'requested',
+  'deploying',
+  'configuring',
+  'starting',
+  'ready',
+  'suspending',
+  'suspended',
+  'resuming',
+  'deleting',
+  'deleted',
+  'failed',
+];
+const ALL_DESIRED: DesiredState[] = ['running', 'suspended', 'deleted'];
+
+function at(minute: number): Date {
+  return new Date(Date.UTC(2025, 2, 4, 8, minute, 0, 123));
+}
+
+describe.each(kinds)('KyselyLabStore on $name', (kind) => {
+  let testDatabase: TestDatabase;
+  let database: LabbotDatabase;
+  let store: KyselyLabStore;
+
+  async function open(): Promise<void> {
+    database = await openDatabase(testDatabase.target);
+    await migrateToLatest(database);
+    store = new KyselyLabStore(database);
+  }
+
+  beforeEach(async () => {
+    testDatabase = await kind.create();
+    await open();
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await testDatabase.dispose();
+  });
+
+  describe('migrations', () => {
+    it('apply once and then find nothing to do', async () => {
+      const fresh = await kind.create();
+      const other = await openDatabase(fresh.target);
+      try {
+        expect(await migrateToLatest(other)).toEqual(['001-initial']);
+        expect(await migrateToLatest(other)).toEqual([]);
+
+        const tables = (await other.kysely.introspection.getTables())
+          .filter((table) => other.schema === undefined || table.schema === other.schema)
+          .map((table) => table.name)
+          .sort();
+        expect(tables).toEqual(['audit_log', 'labs']);
+      } finally {
+        await other.close();
+        await fresh.dispose();
+      }
+    });
+
+    it('fail with MigrationFailedError naming the migration when the schema is not what it expects', async () => {
+      const fresh = await kind.create();
+      const other = await openDatabase(fresh.target);
+      try {
+        await other.kysely.schema.createTable('labs').addColumn('id', 'text').execute();
+
+        const migrating = migrateToLatest(other);
+
+        await expect(migrating).rejects.toThrow(MigrationFailedError);
+        await expect(migrating).rejects.toMatchObject({ migration: '001-initial' });
+      } finally {
+        await other.close();
+        await fresh.dispose();
+      }
+    });
+
+    it('create an audit log whose ids ascend', async () => {
+      const entry = {
+        at: at(0).toISOString(),
+        actor: 'U_ALICE',
+        lab_id: 'demo-4kq',
+        action: 'deploy',
+        detail: null,
+        result: 'ok',
+      };
+
+      await database.kysely.insertInto('audit_log').values(entry).execute();
+      await database.kysely
+        .insertInto('audit_log')
+        .values({ ...entry, action: 'teardown', lab_id: null })
+        .execute();
+      const rows = await database.kysely
+        .selectFrom('audit_log')
+        .select(['id', 'action', 'lab_id'])
+        .orderBy('id')
+        .execute();
+
+      expect(rows.map((row) => row.action)).toEqual(['deploy', 'teardown']);
+      expect(Number(rows[1]?.id)).toBeGreaterThan(Number(rows[0]?.id));
+      expect(rows[1]?.lab_id).toBeNull();
+    });
+  });
+
+  describe('insert and get', () => {
+    it('round-trip a lab with every optional field set', async () => {
+      const lab = fullLab();
+
+      await store.insert(lab);
+
+      expect(await store.get(lab.id)).toStrictEqual(lab);
+    });
+
+    it('round-trip a lab with no optional field set, leaving those fields absent', async () => {
+      const lab = minimalLab();
+
+      await store.insert(lab);
+      const stored = await store.get(lab.id);
+
+      expect(stored).toStrictEqual(lab);
+      expect(Object.keys(stored ?? {}).sort()).toEqual(Object.keys(lab).sort());
+    });
+
+    it('keep the milliseconds of every date', async () => {
+      const lab = minimalLab({
+        createdAt: new Date('2025-12-31T23:59:59.999Z'),
+        readyAt: new Date('1999-01-01T00:00:00.001Z'),
+      });
+
+      await store.insert(lab);
+      const stored = await store.get(lab.id);
+
+      expect(stored?.createdAt.getTime()).toBe(lab.createdAt.getTime());
+      expect(stored?.readyAt?.getTime()).toBe(lab.readyAt?.getTime());
+    });
+
+    it('return undefined for an unknown id', async () => {
+      expect(await store.get('demo-nope')).toBeUndefined();
+    });
+
+    it('hand out copies that do not alias what was stored', async () => {
+      const lab = fullLab();
+      await store.insert(lab);
+
+      lab.vms[0]!.nics[0]!.mac = 'changed';
+      const stored = await store.get(lab.id);
+
+      expect(stored?.vms[0]?.nics[0]?.mac).toBe('00:50:56:01:02:03');
+    });
+  });
+
+  describe('insert of an existing id', () => {
+    it('fails with DuplicateLabError and leaves the stored lab alone', async () => {
+      await store.insert(minimalLab({ owner: 'U_ALICE' }));
+
+      await expect(store.insert(minimalLab({ owner: 'U_MALLORY' }))).rejects.toThrow(DuplicateLabError);
+      await expect(store.insert(minimalLab({ owner: 'U_MALLORY' }))).rejects.toMatchObject({
+        labId: 'demo-4kq',
+      });
+      expect((await store.get('demo-4kq'))?.owner).toBe('U_ALICE');
+    });
+
+    it('fails with DuplicateLabError, not a ticket conflict, when the same live repro lab is inserted twice', async () => {
+      await store.insert(fullLab({ phase: 'ready' }));
+
+      await expect(store.insert(fullLab({ phase: 'ready' }))).rejects.toThrow(DuplicateLabError);
+    });
+
+    it('fails with DuplicateLabError when the existing lab has ended', async () => {
+      await store.insert(minimalLab({ phase: 'deleted', desired: 'deleted' }));
+
+      await expect(store.insert(minimalLab())).rejects.toThrow(DuplicateLabError);
+    });
+  });
+
+  describe('update', () => {
+    it('replaces the controller’s fields, and clears optional ones the lab no longer has', async () => {
+      const lab = fullLab();
+      await store.insert(lab);
+      const { taskHref: _task, endedAt: _ended, failureReason: _reason, ...rest } = lab;
+      const updated: Lab = {
+        ...rest,
+        phase: 'ready',
+        vms: [],
+        spec: { vcpus: 8, memoryGb: 32, storageGb: 200 },
+      };
+
+      await store.update(updated);
+      const stored = await store.get(lab.id);
+
+      expect(stored).toStrictEqual(updated);
+      expect(stored).not.toHaveProperty('taskHref');
+    });
+
+    it('leaves desired, channel and messageTs to their own writers', async () => {
+      await store.insert(minimalLab());
+      const staleCopy = (await store.get('demo-4kq'))!;
+      await store.setDesired('demo-4kq', 'deleted');
+      await store.setMessageRef('demo-4kq', 'C0123', '1741064767.000300');
+
+      await store.update({ ...staleCopy, phase: 'deploying' });
+
+      expect(await store.get('demo-4kq')).toStrictEqual({
+        ...staleCopy,
+        phase: 'deploying',
+        desired: 'deleted',
+        channel: 'C0123',
+        messageTs: '1741064767.000300',
+      });
+    });
+
+    it('does nothing for an id that was never inserted', async () => {
+      await store.update(minimalLab({ id: 'demo-ghost' }));
+
+      expect(await store.get('demo-ghost')).toBeUndefined();
+    });
+  });
+
+  describe('setDesired and setMessageRef', () => {
+    it('change only their own fields', async () => {
+      const lab = fullLab();
+      await store.insert(lab);
+
+      await store.setDesired(lab.id, 'deleted');
+      await store.setMessageRef(lab.id, 'C0999', '1741064999.000100');
+
+      expect(await store.get(lab.id)).toStrictEqual({
+        ...lab,
+        desired: 'deleted',
+        channel: 'C0999',
+        messageTs: '1741064999.000100',
+      });
+    });
+
+    it('do nothing for an id that was never inserted', async () => {
+      await store.setDesired('demo-ghost', 'deleted');
+      await store.setMessageRef('demo-ghost', 'C0999', '1741064999.000100');
+
+      expect(await store.list({ includeEnded: true })).toEqual([]);
+    });
+  });
+
+  describe('list', () => {
+    beforeEach(async () => {
+      // Inserted out of creation order, so that only ORDER BY can put them right.
+      await store.insert(minimalLab({ id: 'demo-c', owner: 'U_ALICE', createdAt: at(30) }));
+      await store.insert(minimalLab({ id: 'demo-a', owner: 'U_ALICE', createdAt: at(10) }));
+      await store.insert(
+        minimalLab({
+          id: 'demo-x',
+          owner: 'U_ALICE',
+          createdAt: at(5),
+          phase: 'deleted',
+          desired: 'deleted',
+        }),
+      );
+      await store.insert(minimalLab({ id: 'demo-y', owner: 'U_ALICE', createdAt: at(40), phase: 'failed' }));
+      await store.insert(minimalLab({ id: 'demo-b', owner: 'U_ALICE', createdAt: at(20) }));
+      await store.insert(minimalLab({ id: 'demo-z', owner: 'U_BOB', createdAt: at(15) }));
+      // Same millisecond as demo-a: the id decides.
+      await store.insert(minimalLab({ id: 'demo-0', owner: 'U_BOB', createdAt: at(10) }));
+    });
+
+    const ids = (labs: Lab[]): string[] => labs.map((lab) => lab.id);
+
+    it('returns the live labs of one owner, oldest first', async () => {
+      expect(ids(await store.list({ owner: 'U_ALICE' }))).toEqual(['demo-a', 'demo-b', 'demo-c']);
+    });
+
+    it('includes deleted and failed labs when asked', async () => {
+      expect(ids(await store.list({ owner: 'U_ALICE', includeEnded: true }))).toEqual([
+        'demo-x',
+        'demo-a',
+        'demo-b',
+        'demo-c',
+        'demo-y',
+      ]);
+    });
+
+    it('returns everyone’s labs without an owner', async () => {
+      expect(ids(await store.list({}))).toEqual(['demo-0', 'demo-a', 'demo-z', 'demo-b', 'demo-c']);
+      expect(await store.list({ includeEnded: true })).toHaveLength(7);
+    });
+
+    it('returns nothing for an owner without labs', async () => {
+      expect(await store.list({ owner: 'U_NOBODY', includeEnded: true })).toEqual([]);
+    });
+  });
+
+  describe('findLiveByTicket', () => {
+    it('ignores deleted and failed labs of the ticket', async () => {
+      await store.insert(
+        minimalLab({
+          id: 'repro-t-1',
+          ticket: 'T-1',
+          phase: 'deleted',
+          desired: 'deleted',
+          createdAt: at(1),
+        }),
+      );
+      await store.insert(minimalLab({ id: 'repro-t-1-2', ticket: 'T-1', phase: 'failed', createdAt: at(2) }));
+      await store.insert(minimalLab({ id: 'repro-t-1-3', ticket: 'T-1', phase: 'ready', createdAt: at(3) }));
+      await store.insert(minimalLab({ id: 'repro-t-2', ticket: 'T-2', phase: 'failed' }));
+
+      expect((await store.findLiveByTicket('T-1'))?.id).toBe('repro-t-1-3');
+      expect(await store.findLiveByTicket('T-2')).toBeUndefined();
+      expect(await store.findLiveByTicket('T-3')).toBeUndefined();
+    });
+
+    it('matches the ticket exactly as stored', async () => {
+      await store.insert(minimalLab({ id: 'repro-t-1', ticket: 'T-1' }));
+
+      expect(await store.findLiveByTicket('t-1')).toBeUndefined();
+    });
+
+    it('finds a lab that is being torn down, which is still live', async () => {
+      await store.insert(
+        minimalLab({ id: 'repro-t-1', ticket: 'T-1', phase: 'deleting', desired: 'deleted' }),
+      );
+
+      expect((await store.findLiveByTicket('T-1'))?.id).toBe('repro-t-1');
+    });
+  });
+
+  describe('one live lab per ticket', () => {
+    it('refuses a second live lab for a ticket', async () => {
+      await store.insert(minimalLab({ id: 'repro-t-1', ticket: 'T-1' }));
+
+      await expect(store.insert(minimalLab({ id: 'repro-t-1-2', ticket: 'T-1' }))).rejects.toThrow(
+        LiveTicketConflictError,
+      );
+      expect(await store.get('repro-t-1-2')).toBeUndefined();
+    });
+
+    it('accepts a new live lab once the previous one has ended', async () => {
+      await store.insert(minimalLab({ id: 'repro-t-1', ticket: 'T-1', phase: 'failed' }));
+
+      await store.insert(minimalLab({ id: 'repro-t-1-2', ticket: 'T-1' }));
+
+      expect((await store.findLiveByTicket('T-1'))?.id).toBe('repro-t-1-2');
+    });
+
+    it('refuses an update that would bring back a second live lab', async () => {
+      const ended = minimalLab({ id: 'repro-t-1', ticket: 'T-1', phase: 'failed' });
+      await store.insert(ended);
+      await store.insert(minimalLab({ id: 'repro-t-1-2', ticket: 'T-1' }));
+
+      await expect(store.update({ ...ended, phase: 'requested' })).rejects.toThrow(LiveTicketConflictError);
+      expect((await store.get('repro-t-1'))?.phase).toBe('failed');
+    });
+  });
+
+  describe('listActive', () => {
+    it('returns every lab not in a terminal phase, whatever its desired state, oldest first', async () => {
+      let minute = 0;
+      for (const phase of ALL_PHASES) {
+        for (const desired of ALL_DESIRED) {
+          await store.insert(
+            minimalLab({ id: `lab-${phase}-${desired}`, phase, desired, createdAt: at(minute++) }),
+          );
+        }
+      }
+
+      const active = await store.listActive();
+
+      const expected = ALL_PHASES.filter((phase) => phase !== 'deleted' && phase !== 'failed').flatMap(
+        (phase) => ALL_DESIRED.map((desired) => `lab-${phase}-${desired}`),
+      );
+      expect(active.map((lab) => lab.id)).toEqual(expected);
+    });
+  });
+
+  describe('restart', () => {
+    it('keeps the labs when the database is closed and opened again', async () => {
+      const labs = [fullLab(), minimalLab()];
+      for (const lab of labs) await store.insert(lab);
+
+      await store.close();
+      await open();
+
+      expect(await migrateToLatest(database)).toEqual([]);
+      expect(await store.get(labs[0]!.id)).toStrictEqual(labs[0]);
+      expect(await store.list({ includeEnded: true })).toStrictEqual(labs);
+    });
+
+    it('survives closing twice', async () => {
+      await store.close();
+      await expect(store.close()).resolves.toBeUndefined();
+      await open();
+    });
+  });
+
+  if (kind.name === 'PostgreSQL') {
+    describe('PostgreSQL only', () => {
+      it('lets two processes migrate the same schema at once', async () => {
+        const fresh = await kind.create();
+        const [one, two] = await Promise.all([openDatabase(fresh.target), openDatabase(fresh.target)]);
+        try {
+          const applied = await Promise.all([migrateToLatest(one), migrateToLatest(two)]);
+
+          expect(applied.flat()).toEqual(['001-initial']);
+        } finally {
+          await Promise.all([one.close(), two.close()]);
+          await fresh.dispose();
+        }
+      });
+
+      it('says to create the schema when the search_path names none that exists', async () => {
+        if (testDatabase.target.kind !== 'postgres') throw new Error('unreachable');
+        const url = new URL(testDatabase.target.url);
+        url.searchParams.set('options', '-c search_path=labbot_no_such_schema');
+
+        await expect(openDatabase({ kind: 'postgres', url: url.toString() })).rejects.toThrow(
+          /search_path names no schema that exists\. Fix: create the schema/,
+        );
+      });
+
+      it('says to fix DATABASE_URL, without showing the password, when the login is refused', async () => {
+        if (testDatabase.target.kind !== 'postgres') throw new Error('unreachable');
+        const url = new URL(testDatabase.target.url);
+        url.password = 'not-the-password';
+
+        const opening = openDatabase({ kind: 'postgres', url: url.toString() });
+
+        await expect(opening).rejects.toThrow(DatabaseUnavailableError);
+        await expect(opening).rejects.toThrow(/Fix: correct the user and password in DATABASE_URL/);
+        await expect(opening).rejects.not.toThrow(/not-the-password/);
+      });
+    });
+  }
+});

@@ -1,0 +1,81 @@
+import { type Lab } from '../../src/labs/lab';
+
+/** A lab with no optional field set. */
+export function minimalLab(overrides: Partial<Lab> = {}): Lab {
+  return {
+    id: 'demo-4kq',
+    kind: 'demo',
+    owner: 'U_ALICE',
+    template: 'esxi8-basic',
+    vappName: 'lab-demo-4kq',
+    desired: 'running',
+    phase: 'requested',
+    createdAt: new Date('2025-03-04T05:06:07.089Z'),
+    expiresAt: new Date('2025-03-04T09:06:07.089Z'),
+    vms: [],
+    spec: { vcpus: 4, memoryGb: 16, storageGb: 100 },
+    ...overrides,
+  };
+}
+
+/** A lab with every optional field set, down to the NICs, with values that test the edges of the mapping. */
+export function fullLab(overrides: Partial<Lab> = {}): Lab {
+  return {
+    id: 'repro-ticket-123',
+    kind: 'repro',
+    owner: 'U_BOB',
+    ticket: 'TICKET-123',
+    template: 'esxi8-vcsa',
+    vappName: 'lab-repro-ticket-123',
+    vappHref: 'https://vcd.example.com/api/vApp/vapp-0b5a5b5e-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
+    desired: 'suspended',
+    phase: 'suspending',
+    taskHref: 'https://vcd.example.com/api/task/7f3e2a10-0000-4000-8000-000000000001',
+    channel: 'C0123456',
+    messageTs: '1741064767.000200',
+    createdAt: new Date('2025-03-04T05:06:07.001Z'),
+    readyAt: new Date('2025-03-04T05:19:59.999Z'),
+    expiresAt: new Date('2025-03-11T05:06:07.001Z'),
+    endedAt: new Date('2025-03-05T00:00:00.000Z'),
+    vms: [
+      {
+        name: 'esxi-01',
+        href: 'https://vcd.example.com/api/vApp/vm-11',
+        powerState: 'powered_on',
+        cpus: 4,
+        memoryMb: 16384,
+        nics: [
+          {
+            index: 0,
+            network: 'Management',
+            mac: '00:50:56:01:02:03',
+            ipAddress: '10.0.0.11',
+            adapterType: 'VMXNET3',
+            connected: true,
+          },
+          {
+            index: 1,
+            network: 'VM Network',
+            mac: '00:50:56:01:02:04',
+            adapterType: 'E1000',
+            connected: false,
+          },
+          { index: 2, network: 'VM Network', mac: '00:50:56:01:02:05', connected: true },
+        ],
+      },
+      {
+        name: 'jump',
+        href: 'https://vcd.example.com/api/vApp/vm-12',
+        powerState: 'suspended',
+        cpus: 1,
+        memoryMb: 2048,
+        nics: [],
+      },
+    ],
+    // Quotes, a newline and non-ASCII survive the JSON and text columns.
+    failureReason:
+      'deploy of "esxi8-vcsa" failed: quota exceeded\ncleaned up the vApp — nothing left billing',
+    spec: { vcpus: 5, memoryGb: 18.5, storageGb: 0.25 },
+    ...overrides,
+  };
+}
