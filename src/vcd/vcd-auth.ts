@@ -1,0 +1,176 @@
+/**
+ * Version negotiation and login (reference/vcd-api.md section 1). Talks HTTP only through the funnel's
+ * unauthenticated `send`, so that retries, logging and error mapping stay in one place.
+ */
+import { type Logger } from '../labs/ports';
+import { compareApiVersions, negotiateApiVersion } from './api-version';
+import { VcdApiError } from './errors';
+import { type VcdResponse, type VcdSend } from './http-types';
+import { parseResponse } from './response-errors';
+import { parseSupportedVersions } from './wire/versions';
+import { WireFormatError } from './wire/wire-format';
+
+/** How labbot logs in: an API token (VCD ≥ 10.3.1, preferred) or a user and password. */
+export type VcdCredentials =
+  { kind: 'token'; apiToken: string } | { kind: 'password'; user: string; password: string };
+
+/** The header a logged-in call carries. */
+export interface VcdSession {
+  headerName: string;
+  headerValue: string;
+  method: 'api-token' | 'cloudapi' | 'legacy';
+}
+
+/**
+ * Logs in to one org. Keeps the refresh token a login hands back: service-account tokens are one-time use
+ * (govcd `service_account.go`), so the next login must present the rotated one. It lives in memory only.
+ */
+export class VcdAuthenticator {
+  private refreshToken?: string;
+
+  constructor(
+    private readonly org: string,
+    private readonly credentials: VcdCredentials,
+    private readonly clientVersions: { min: string; max: string },
+    private readonly logger: Logger,
+  ) {
+    if (credentials.kind === 'token') this.refreshToken = credentials.apiToken;
+  }
+
+  /**
+   * Negotiates the API version (unless already known) and logs in.
+   *
+   * @throws VcdApiError (minorErrorCode LOGIN_FAILED for refused credentials, UNSUPPORTED_API_VERSION,
+   *   MALFORMED_RESPONSE), VcdUnavailableError.
+   */
+  async connect(send: VcdSend, knownVersion?: string): Promise<{ version: string; session: VcdSession }> {
+    let version = knownVersion;
+    let legacyLogin = false;
+    if (version === undefined) {
+      const response = await send({
+        method: 'GET',
+        path: '/api/versions',
+        headers: { Accept: 'application/*+xml' },
+      });
+      const negotiated = negotiateApiVersion(
+        parseResponse({ method: 'GET', path: '/api/versions' }, response, parseSupportedVersions),
+        this.clientVersions,
+      );
+      version = negotiated.version;
+      legacyLogin = negotiated.legacyLogin;
+      const log = { version, legacyLogin, deprecated: negotiated.deprecated };
+      if (negotiated.deprecated || legacyLogin) {
+        this.logger.warn(log, 'VCD API version is outside the tested range');
+      } else this.logger.info(log, 'VCD API version negotiated');
+    } else {
+      legacyLogin = compareApiVersions(version, this.clientVersions.min) < 0;
+    }
+    const session = await this.login(send, version, legacyLogin).catch((error: unknown) => {
+      throw loginError(error, this.org);
+    });
+    this.logger.info({ org: this.org, method: session.method, version }, 'Logged in to VCD');
+    return { version, session };
+  }
+
+  private async login(send: VcdSend, version: string, legacyLogin: boolean): Promise<VcdSession> {
+    const org = this.org;
+    if (this.credentials.kind === 'token') {
+      if (legacyLogin) {
+        throw new VcdApiError({
+          minorErrorCode: 'UNSUPPORTED_API_VERSION',
+          message: `API tokens need VCD 10.3.1 (API 36.1) or later; this VCD speaks API ${version}. Use a user and password.`,
+        });
+      }
+      return this.exchangeApiToken(send, org);
+    }
+    const basic = `Basic ${Buffer.from(`${this.credentials.user}@${org}:${this.credentials.password}`, 'utf8').toString('base64')}`;
+    if (legacyLogin) {
+      const response = await send({
+        method: 'POST',
+        path: '/api/sessions',
+        headers: { Accept: `application/*+xml;version=${version}`, Authorization: basic },
+      });
+      return {
+        headerName: 'x-vcloud-authorization',
+        headerValue: requireHeader(response, 'x-vcloud-authorization'),
+        method: 'legacy',
+      };
+    }
+    const response = await send({
+      method: 'POST',
+      path: '/cloudapi/1.0.0/sessions',
+      headers: { Accept: `application/json;version=${version}`, Authorization: basic },
+    });
+    const token = requireHeader(response, 'x-vmware-vcloud-access-token');
+    return { headerName: 'Authorization', headerValue: `Bearer ${token}`, method: 'cloudapi' };
+  }
+
+  /** OAuth 2.0 refresh-token grant (RFC 6749 section 6), as govcd `api_token.go` does it. */
+  private async exchangeApiToken(send: VcdSend, org: string): Promise<VcdSession> {
+    const body = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: this.refreshToken ?? '',
+    }).toString();
+    const response = await send({
+      method: 'POST',
+      path: `/oauth/tenant/${encodeURIComponent(org)}/token`,
+      body,
+      contentType: 'application/x-www-form-urlencoded',
+      headers: { Accept: 'application/json' },
+    });
+    const grant = parseResponse({ method: 'POST', path: '/oauth/tenant/…/token' }, response, parseTokenGrant);
+    if (grant.refreshToken !== undefined) this.refreshToken = grant.refreshToken;
+    return { headerName: 'Authorization', headerValue: `Bearer ${grant.accessToken}`, method: 'api-token' };
+  }
+}
+
+function parseTokenGrant(body: string): { accessToken: string; refreshToken?: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new WireFormatError('token response is not JSON');
+  }
+  const { access_token: accessToken, refresh_token: refreshToken } = (json ?? {}) as Record<string, unknown>;
+  if (typeof accessToken !== 'string' || accessToken === '') {
+    throw new WireFormatError('token response has no access_token');
+  }
+  return {
+    accessToken,
+    refreshToken: typeof refreshToken === 'string' && refreshToken !== '' ? refreshToken : undefined,
+  };
+}
+
+function requireHeader(response: VcdResponse, name: string): string {
+  const value = response.headers[name];
+  if (value === undefined || value === '') {
+    throw new VcdApiError({
+      minorErrorCode: 'MALFORMED_RESPONSE',
+      httpStatus: response.status,
+      message: `login response has no ${name} header`,
+    });
+  }
+  return value;
+}
+
+/** A refused login says which account and what to check, never the secret. */
+function loginError(error: unknown, org: string): unknown {
+  if (
+    !(error instanceof VcdApiError) ||
+    (error.httpStatus !== 401 && error.httpStatus !== 403 && error.httpStatus !== 400)
+  ) {
+    return error;
+  }
+  return new VcdApiError(
+    {
+      method: error.method,
+      path: error.path,
+      httpStatus: error.httpStatus,
+      requestId: error.requestId,
+      majorErrorCode: error.majorErrorCode,
+      minorErrorCode: 'LOGIN_FAILED',
+      message: `VCD refused the login to org ${org} (${error.vcdMessage}); check the org, the API token or user and password`,
+    },
+    { cause: error },
+  );
+}

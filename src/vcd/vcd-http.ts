@@ -1,0 +1,325 @@
+/**
+ * The one HTTP funnel for VCD (the only axios import): base URL, versioned Accept, auth, request ids,
+ * timeouts, keep-alive, debug logging, retries and the mapping of failures to typed errors. Every VCD call
+ * of the adapter goes through `VcdHttp.request`.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance } from 'axios';
+import { type Clock, type Logger, type Sleep } from '../labs/ports';
+import { CLIENT_API_VERSIONS } from './api-version';
+import { VcdApiError, VcdUnavailableError } from './errors';
+import { type VcdRequest, type VcdResponse } from './http-types';
+import { errorFromResponse, isRetryableApiError, parseResponse, readErrorBody } from './response-errors';
+import { VcdAuthenticator, type VcdCredentials, type VcdSession } from './vcd-auth';
+
+export { type HttpMethod, type VcdRequest, type VcdResponse } from './http-types';
+
+export interface VcdHttpOptions {
+  /** Base URL of the VCD, e.g. `https://vcd.example.com` (a trailing `/api` is ignored). */
+  url: string;
+  org: string;
+  auth: VcdCredentials;
+  logger: Logger;
+  clock?: Clock;
+  sleep?: Sleep;
+  /** Uniform [0, 1), for backoff jitter. */
+  random?: () => number;
+  /** Per-request timeout; default 60 s. */
+  requestTimeoutMs?: number;
+  /** Total time one call may spend retrying busy/limit/503/504/reset answers; default 120 s. */
+  retryBudgetMs?: number;
+  /** Attempts per call, first included; default 8. */
+  maxAttempts?: number;
+  clientVersions?: { min: string; max: string };
+  /** Makes the `X-Vmware-Vcloud-Client-Request-Id` of each call; default a UUID. */
+  newRequestId?: () => string;
+}
+
+const RETRY_BASE_MS = 500;
+const RETRY_CAP_MS = 10_000;
+/** Network failures where the request may never have reached VCD, so sending it again is the usual cure. */
+const RESET_CODES = ['ECONNRESET', 'EPIPE'];
+
+const systemClock: Clock = { now: () => new Date() };
+const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The VCD HTTP funnel. Construct once per VCD; `connect` negotiates the version and logs in (also done
+ * lazily by the first request). On a 401 it logs in once more and retries once; it never loops.
+ */
+export class VcdHttp {
+  private readonly base: URL;
+  private readonly client: AxiosInstance;
+  private readonly httpAgent = new http.Agent({ keepAlive: true });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true });
+  private readonly clock: Clock;
+  private readonly sleep: Sleep;
+  private readonly random: () => number;
+  private readonly retryBudgetMs: number;
+  private readonly maxAttempts: number;
+  private readonly newRequestId: () => string;
+  private version?: string;
+  private session?: VcdSession;
+  private loggingIn?: Promise<VcdSession>;
+  private readonly authenticator: VcdAuthenticator;
+
+  /** @throws TypeError when `options.url` is not an absolute URL (config validation should have caught it). */
+  constructor(private readonly options: VcdHttpOptions) {
+    this.base = new URL(options.url.replace(/\/+$/, '').replace(/\/api$/, ''));
+    this.clock = options.clock ?? systemClock;
+    this.sleep = options.sleep ?? realSleep;
+    this.random = options.random ?? Math.random;
+    this.retryBudgetMs = options.retryBudgetMs ?? 120_000;
+    this.maxAttempts = options.maxAttempts ?? 8;
+    this.newRequestId = options.newRequestId ?? randomUUID;
+    this.authenticator = new VcdAuthenticator(
+      options.org,
+      options.auth,
+      options.clientVersions ?? CLIENT_API_VERSIONS,
+      options.logger,
+    );
+    this.client = axios.create({
+      timeout: options.requestTimeoutMs ?? 60_000,
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+      // A redirect could carry our token to another host; VCD's API does not redirect.
+      maxRedirects: 0,
+      validateStatus: () => true,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      maxContentLength: 64 * 1024 * 1024,
+    });
+  }
+
+  /** The negotiated API version, once connected. */
+  get apiVersion(): string | undefined {
+    return this.version;
+  }
+
+  /**
+   * Negotiates the API version and logs in, once; concurrent callers share the attempt, and a failed
+   * attempt is forgotten so that the next call tries again.
+   *
+   * @throws VcdApiError (bad credentials, no common version), VcdUnavailableError.
+   */
+  async connect(): Promise<void> {
+    await this.ensureSession();
+  }
+
+  private ensureSession(): Promise<VcdSession> {
+    if (this.session !== undefined) return Promise.resolve(this.session);
+    this.loggingIn ??= this.authenticator
+      .connect((request) => this.send(request, undefined), this.version)
+      .then(({ version, session }) => {
+        this.version = version;
+        this.session = session;
+        return session;
+      })
+      .finally(() => {
+        this.loggingIn = undefined;
+      });
+    return this.loggingIn;
+  }
+
+  /**
+   * Sends an authenticated request and returns the 2xx response.
+   *
+   * @throws VcdNotFoundError (404, or 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN where that means gone),
+   *   VcdApiError (other 4xx, a 401 that survives one re-login, an href on another host),
+   *   VcdUnavailableError (network failure, timeout, 5xx, retries exhausted).
+   */
+  async request(request: VcdRequest): Promise<VcdResponse> {
+    let reloggedIn = false;
+    for (;;) {
+      const session = await this.ensureSession();
+      try {
+        return await this.send(request, session);
+      } catch (error) {
+        const unauthorized = error instanceof VcdApiError && error.httpStatus === 401;
+        if (!unauthorized || reloggedIn) throw error;
+        reloggedIn = true;
+        this.options.logger.info({ method: request.method }, 'VCD session rejected; logging in again');
+        // Another call may have logged in since this session was issued; then its session is reused.
+        if (this.session === session) this.session = undefined;
+      }
+    }
+  }
+
+  /**
+   * Sends a request and parses its body with a wire parser.
+   *
+   * @throws as `request`, and VcdApiError (minorErrorCode MALFORMED_RESPONSE) when the body does not parse.
+   */
+  async requestParsed<T>(request: VcdRequest, parse: (body: string) => T): Promise<T> {
+    const response = await this.request(request);
+    return parseResponse(request, response, parse);
+  }
+
+  /** Releases keep-alive sockets. */
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  /** One logical call with retries; `session` undefined means no auth header (versions, login). */
+  private async send(request: VcdRequest, session: VcdSession | undefined): Promise<VcdResponse> {
+    const url = this.resolve(request.path);
+    const path = `${url.pathname}${url.search}`;
+    const requestId = this.newRequestId();
+    const started = this.clock.now().getTime();
+    for (let attempt = 1; ; attempt += 1) {
+      const outcome = await this.attempt(request, url, path, requestId, session, attempt);
+      if ('response' in outcome) return outcome.response;
+      const { error, retryable } = outcome;
+      const delay = this.backoff(attempt);
+      const elapsed = this.clock.now().getTime() - started;
+      if (!retryable || attempt >= this.maxAttempts || elapsed + delay > this.retryBudgetMs) throw error;
+      this.options.logger.warn(
+        { method: request.method, path, attempt, delayMs: delay, reason: error.message },
+        'VCD call will be retried',
+      );
+      await this.sleep(delay);
+    }
+  }
+
+  /** One attempt: a 2xx response, or the typed error and whether trying again may help. */
+  private async attempt(
+    request: VcdRequest,
+    url: URL,
+    path: string,
+    requestId: string,
+    session: VcdSession | undefined,
+    attempt: number,
+  ): Promise<{ response: VcdResponse } | { error: Error; retryable: boolean }> {
+    let response: VcdResponse;
+    try {
+      response = await this.exchange(request, url, path, requestId, session, attempt);
+    } catch (failure) {
+      if (!(failure instanceof VcdUnavailableError)) throw failure;
+      return { error: failure, retryable: RESET_CODES.includes(failure.code ?? '') };
+    }
+    if (response.status >= 200 && response.status < 300) return { response };
+    const forbiddenMeansNotFound =
+      request.forbiddenMeansNotFound ?? (request.method === 'GET' && !url.pathname.endsWith('/api/query'));
+    return {
+      error: errorFromResponse({ method: request.method, path, forbiddenMeansNotFound }, response),
+      retryable:
+        response.status === 503 ||
+        response.status === 504 ||
+        isRetryableApiError(response.status, readErrorBody(response.body)),
+    };
+  }
+
+  /** Exponential backoff with jitter: half fixed so that it always grows, half random to spread callers. */
+  private backoff(attempt: number): number {
+    const ceiling = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** (attempt - 1));
+    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+  }
+
+  /**
+   * One HTTP exchange. Resolves with any response; rejects only with VcdUnavailableError for network
+   * failures and timeouts. The axios error is never attached: its config holds our Authorization header.
+   */
+  private async exchange(
+    request: VcdRequest,
+    url: URL,
+    path: string,
+    requestId: string,
+    session: VcdSession | undefined,
+    attempt: number,
+  ): Promise<VcdResponse> {
+    const headers: Record<string, string> = {
+      Accept: this.accept(url.pathname),
+      'X-Vmware-Vcloud-Client-Request-Id': requestId,
+      'User-Agent': 'labbot',
+      ...(session ? { [session.headerName]: session.headerValue } : {}),
+      ...request.headers,
+    };
+    if (request.contentType !== undefined) headers['Content-Type'] = request.contentType;
+    const started = this.clock.now().getTime();
+    try {
+      const response = await this.client.request<string>({
+        method: request.method,
+        url: url.toString(),
+        headers,
+        data: request.body,
+      });
+      const responseHeaders: Record<string, string> = {};
+      for (const [name, value] of Object.entries(response.headers as Record<string, unknown>)) {
+        if (typeof value === 'string' || typeof value === 'number') {
+          responseHeaders[name.toLowerCase()] = String(value);
+        } else if (Array.isArray(value)) responseHeaders[name.toLowerCase()] = value.join(', ');
+      }
+      this.options.logger.debug(
+        {
+          method: request.method,
+          path,
+          status: response.status,
+          durationMs: this.clock.now().getTime() - started,
+          attempt,
+          requestId: responseHeaders['x-vmware-vcloud-request-id'],
+          clientRequestId: requestId,
+        },
+        'VCD HTTP exchange',
+      );
+      return {
+        status: response.status,
+        headers: responseHeaders,
+        body: typeof response.data === 'string' ? response.data : '',
+      };
+    } catch (error) {
+      const code = networkCode(error);
+      const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+      const reason = timedOut ? 'request timed out' : `network error ${code ?? ''}`.trim();
+      this.options.logger.debug(
+        { method: request.method, path, code, durationMs: this.clock.now().getTime() - started, attempt },
+        'VCD HTTP exchange failed',
+      );
+      throw new VcdUnavailableError(
+        reason,
+        { method: request.method, path, code },
+        {
+          cause: new Error(
+            `${code ?? 'network error'}: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        },
+      );
+    }
+  }
+
+  private accept(pathname: string): string {
+    const relative = pathname.slice(this.base.pathname.replace(/\/$/, '').length);
+    if (relative.startsWith('/oauth/')) return 'application/json';
+    if (this.version === undefined) return 'application/*+xml';
+    if (relative.startsWith('/cloudapi/')) return `application/json;version=${this.version}`;
+    return `application/*+xml;version=${this.version}`;
+  }
+
+  /** Resolves a path or an href against the base URL, refusing hrefs on other hosts (our token would follow). */
+  private resolve(pathOrHref: string): URL {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(pathOrHref)) {
+      const url = new URL(pathOrHref);
+      if (url.origin !== this.base.origin) {
+        throw new VcdApiError({
+          minorErrorCode: 'UNTRUSTED_HREF',
+          message: `refusing to follow an href on ${url.origin}; VCD is configured at ${this.base.origin}`,
+        });
+      }
+      return url;
+    }
+    const prefix = this.base.pathname.replace(/\/$/, '');
+    return new URL(`${prefix}${pathOrHref.startsWith('/') ? '' : '/'}${pathOrHref}`, this.base.origin);
+  }
+}
+
+/** Node's error code of a failed axios call, also when it sits on the cause. */
+function networkCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, cause } = error as { code?: unknown; cause?: unknown };
+  const causeCode =
+    typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+  if (typeof causeCode === 'string' && (code === undefined || code === 'ERR_NETWORK')) return causeCode;
+  return typeof code === 'string' ? code : undefined;
+}
