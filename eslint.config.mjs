@@ -37,7 +37,12 @@ function areaBlock(area, files, domain) {
       message: domain ? domainMessage : `${name} is owned by src/${owner}: go through that module.`,
     }));
   const patterns = domain
-    ? [{ group: adapterFolders.flatMap((f) => [`**/${f}`, `**/${f}/**`]).concat(['**/main', '**/cli']), message: domainMessage }]
+    ? [
+        {
+          group: adapterFolders.flatMap((f) => [`**/${f}`, `**/${f}/**`]).concat(['**/main', '**/cli']),
+          message: domainMessage,
+        },
+      ]
     : [];
   return { files, rules: { 'no-restricted-imports': ['error', { paths, patterns }] } };
 }
@@ -60,7 +65,17 @@ const areas = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'bin/**', 'jest.config.js', 'test/lint-fixtures/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'data/**',
+      'bin/**',
+      'jest.config.js',
+      'test/lint-fixtures/**',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

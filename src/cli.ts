@@ -35,7 +35,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
 async function start(env: NodeJS.ProcessEnv): Promise<number> {
   const config = loadConfig(env, readPolicyFile(env));
   // In the local shell, info logs would interleave with the conversation; keep them out unless asked for.
-  const quiet = config.slack.kind === 'shell' && !env.LOG_LEVEL ? { ...config, logLevel: 'warn' as const } : config;
+  const quiet =
+    config.slack.kind === 'shell' && !env.LOG_LEVEL ? { ...config, logLevel: 'warn' as const } : config;
   const running = await startLabbot(quiet, { stdin: process.stdin, stdout: process.stdout });
   const onSignal = (): void => {
     void running.stop();
@@ -69,7 +70,10 @@ function numberFlag(args: string[], flag: string, fallback: number): number {
   const i = args.indexOf(flag);
   if (i === -1) return fallback;
   const value = Number(args[i + 1]);
-  if (!Number.isFinite(value) || value < 0) throw new ConfigError([{ key: flag, message: `"${args[i + 1] ?? ''}" is not a number`, fix: `e.g. ${flag} ${fallback}` }]);
+  if (!Number.isFinite(value) || value < 0)
+    throw new ConfigError([
+      { key: flag, message: `"${args[i + 1] ?? ''}" is not a number`, fix: `e.g. ${flag} ${fallback}` },
+    ]);
   return value;
 }
 

@@ -5,7 +5,7 @@ import { type Config } from './config/config';
 import { describeConfig } from './config/redact';
 import { LabController } from './controller/lab-controller';
 import { LabService } from './labs/lab-service';
-import { type Clock, type Cloud, type LabNotifier, type Logger, type Sleep } from './labs/ports';
+import { type Clock, type LabNotifier, type Logger, type Sleep } from './labs/ports';
 import { createRootLogger } from './observability/logger';
 import { runShell } from './shell/run-shell';
 import { ShellNotifier } from './shell/shell-notifier';
@@ -31,6 +31,14 @@ export interface Running {
   stop(): Promise<void>;
   /** HTTP port in Slack modes. */
   port?: number;
+  /** The embedded simulator, when VCD is simulated (tests look inside it). */
+  simulator?: VcdSim;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Speed of the embedded simulator; tests run it much faster than the default. */
+  simSpeedFactor?: number;
 }
 
 const systemClock: Clock = { now: () => new Date() };
@@ -41,26 +49,37 @@ const systemSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, 
  * (DESIGN.md section 2). Starts the bot in the mode the config selects.
  * @throws Error when the database cannot be opened or migrated, or the Slack app cannot listen.
  */
-export async function startLabbot(config: Config, io: RunIo, logger: Logger = createRootLogger(config.logLevel)): Promise<Running> {
+export async function startLabbot(config: Config, io: RunIo, options: StartOptions = {}): Promise<Running> {
+  const logger = options.logger ?? createRootLogger(config.logLevel);
   logger.info({ config: describeConfig(config) }, 'starting labbot');
   const clock = systemClock;
   const random = Math.random;
 
   const cleanups: (() => Promise<void>)[] = [];
-  const { cloud, sim } = await connectCloud(config, logger);
+  const { cloud, sim } = await connectCloud(config, logger, options.simSpeedFactor ?? EMBEDDED_SIM_SPEED);
+  cleanups.push(() => {
+    cloud.close();
+    return Promise.resolve();
+  });
   if (sim) cleanups.push(() => sim.close());
 
   const db = await openDatabase(
-    config.database.kind === 'sqlite' ? config.database : { kind: 'postgres', url: config.database.url.reveal() },
+    config.database.kind === 'sqlite'
+      ? config.database
+      : { kind: 'postgres', url: config.database.url.reveal() },
     logger.child({ component: 'store' }),
   );
   await migrateToLatest(db);
   const store = new KyselyLabStore(db);
   cleanups.unshift(() => store.close());
 
-  const view = (): LabViewContext => ({ now: clock.now(), rates: config.policy.rates, simulated: cloud.simulated });
+  const view = (): LabViewContext => ({
+    now: clock.now(),
+    rates: config.policy.rates,
+    simulated: cloud.simulated,
+  });
   let notifier: LabNotifier;
-  let slackApp: ReturnType<typeof createSlackApp> | undefined;
+  const slack: { app?: ReturnType<typeof createSlackApp> } = {};
   const notifierProxy: LabNotifier = { labChanged: (lab, event) => notifier.labChanged(lab, event) };
 
   const controller = new LabController({
@@ -73,11 +92,18 @@ export async function startLabbot(config: Config, io: RunIo, logger: Logger = cr
     policy: config.policy,
   });
   const service = new LabService({ store, waker: controller, clock, random, policy: config.policy });
-  const commands = createCommandRunner({ service, policy: config.policy, clock, random, logger: logger.child({ component: 'commands' }), simulated: cloud.simulated });
+  const commands = createCommandRunner({
+    service,
+    policy: config.policy,
+    clock,
+    random,
+    logger: logger.child({ component: 'commands' }),
+    simulated: cloud.simulated,
+  });
 
   const stopAll = async (): Promise<void> => {
     await controller.stop();
-    if (slackApp) await slackApp.stop();
+    if (slack.app) await slack.app.stop();
     for (const cleanup of cleanups) await cleanup();
   };
 
@@ -93,12 +119,14 @@ export async function startLabbot(config: Config, io: RunIo, logger: Logger = cr
       idle: () => controller.idle(),
       banner: `labbot local shell as ${user}${cloud.simulated ? ', simulated VCD (nothing real is deployed)' : ''}. Type /lab help; end input (Ctrl-D) to quit.`,
     }).finally(stopAll);
-    return { done, stop: stopAll };
+    return { done, stop: stopAll, ...(sim ? { simulator: sim } : {}) };
   }
 
   if (config.slack.kind === 'socket') {
     await stopAll();
-    throw new Error('Socket Mode is not available in this version; set SLACK_SIGNING_SECRET instead of SLACK_APP_TOKEN to use HTTP mode.');
+    throw new Error(
+      'Socket Mode is not available in this version; set SLACK_SIGNING_SECRET instead of SLACK_APP_TOKEN to use HTTP mode.',
+    );
   }
 
   const app = createSlackApp({
@@ -110,7 +138,7 @@ export async function startLabbot(config: Config, io: RunIo, logger: Logger = cr
     logger: logger.child({ component: 'slack' }),
     readiness: () => Promise.resolve({ ready: true, detail: 'ok' }),
   });
-  slackApp = app;
+  slack.app = app;
   notifier = new SlackNotifier({
     client: app.client,
     logger: logger.child({ component: 'slack-notifier' }),
@@ -125,6 +153,7 @@ export async function startLabbot(config: Config, io: RunIo, logger: Logger = cr
   return {
     done,
     port: app.port,
+    ...(sim ? { simulator: sim } : {}),
     stop: async () => {
       await stopAll();
       resolveDone();
@@ -132,10 +161,20 @@ export async function startLabbot(config: Config, io: RunIo, logger: Logger = cr
   };
 }
 
-async function connectCloud(config: Config, logger: Logger): Promise<{ cloud: Cloud; sim?: VcdSim }> {
+async function connectCloud(
+  config: Config,
+  logger: Logger,
+  simSpeedFactor: number,
+): Promise<{ cloud: VcdCloud; sim?: VcdSim }> {
   const vcd = config.vcd;
   if (vcd.kind === 'simulated') {
-    const sim = await startVcdSim({ port: 0, speedFactor: EMBEDDED_SIM_SPEED, org: vcd.org, vdc: vcd.vdc, catalog: vcd.catalog });
+    const sim = await startVcdSim({
+      port: 0,
+      speedFactor: simSpeedFactor,
+      org: vcd.org,
+      vdc: vcd.vdc,
+      catalog: vcd.catalog,
+    });
     const cloud = new VcdCloud({
       url: sim.url,
       org: vcd.org,
@@ -154,7 +193,10 @@ async function connectCloud(config: Config, logger: Logger): Promise<{ cloud: Cl
     vdc: vcd.vdc,
     catalog: vcd.catalog,
     networks: config.policy.networks,
-    auth: vcd.auth.kind === 'token' ? { kind: 'token', apiToken: vcd.auth.apiToken.reveal() } : { kind: 'password', user: vcd.auth.user, password: vcd.auth.password.reveal() },
+    auth:
+      vcd.auth.kind === 'token'
+        ? { kind: 'token', apiToken: vcd.auth.apiToken.reveal() }
+        : { kind: 'password', user: vcd.auth.user, password: vcd.auth.password.reveal() },
     simulated: false,
     logger: logger.child({ component: 'vcd' }),
   });

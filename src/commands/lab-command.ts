@@ -12,11 +12,31 @@ export type Verb = LabCommand['verb'];
 
 /** Usage line and one-line purpose of each command; `help` is generated from this table. */
 export const COMMAND_USAGE: readonly { verb: Verb; usage: string; purpose: string }[] = [
-  { verb: 'demo', usage: '/lab demo [template] [for DURATION]', purpose: 'deploy a demo lab (default lifetime a few hours), e.g. `/lab demo vsphere8 for 3h`' },
-  { verb: 'repro', usage: '/lab repro TICKET [template]', purpose: 'deploy the lab for a support ticket; one per ticket, asking again returns it' },
-  { verb: 'list', usage: '/lab list [all]', purpose: 'your labs with state, cost and expiry (`all`: everyone’s, admins only)' },
-  { verb: 'status', usage: '/lab status LAB', purpose: 'one lab: state, VMs, vmnic MACs, cost so far and per hour' },
-  { verb: 'teardown', usage: '/lab teardown LAB', purpose: 'delete a lab and stop its bill (owner or admin)' },
+  {
+    verb: 'demo',
+    usage: '/lab demo [template] [for DURATION]',
+    purpose: 'deploy a demo lab (default lifetime a few hours), e.g. `/lab demo vsphere8 for 3h`',
+  },
+  {
+    verb: 'repro',
+    usage: '/lab repro TICKET [template]',
+    purpose: 'deploy the lab for a support ticket; one per ticket, asking again returns it',
+  },
+  {
+    verb: 'list',
+    usage: '/lab list [all]',
+    purpose: 'your labs with state, cost and expiry (`all`: everyone’s, admins only)',
+  },
+  {
+    verb: 'status',
+    usage: '/lab status LAB',
+    purpose: 'one lab: state, VMs, vmnic MACs, cost so far and per hour',
+  },
+  {
+    verb: 'teardown',
+    usage: '/lab teardown LAB',
+    purpose: 'delete a lab and stop its bill (owner or admin)',
+  },
   { verb: 'templates', usage: '/lab templates', purpose: 'templates you can deploy, with their hourly rate' },
   { verb: 'help', usage: '/lab help', purpose: 'this help' },
 ];

@@ -29,7 +29,8 @@ export interface LabViewContext {
 
 /** The lab's state in words, e.g. `ready` or `tearing down…`. */
 export function phaseWords(lab: Pick<Lab, 'phase' | 'desired'>): string {
-  if (lab.desired === 'deleted' && lab.phase !== 'deleted' && lab.phase !== 'failed') return PHASE_WORDS.deleting;
+  if (lab.desired === 'deleted' && lab.phase !== 'deleted' && lab.phase !== 'failed')
+    return PHASE_WORDS.deleting;
   return PHASE_WORDS[lab.phase];
 }
 
@@ -49,7 +50,10 @@ export function labReply(lab: Lab, context: LabViewContext, event?: LabEvent): R
 
   const sections: Section[] = [{ type: 'fields', fields }];
   if (event?.type === 'failed' || (lab.phase === 'failed' && lab.failureReason)) {
-    sections.push({ type: 'text', text: [{ bold: 'Failed: ' }, event?.type === 'failed' ? event.reason : (lab.failureReason ?? '')] });
+    sections.push({
+      type: 'text',
+      text: [{ bold: 'Failed: ' }, event?.type === 'failed' ? event.reason : (lab.failureReason ?? '')],
+    });
   }
   if (lab.vms.length > 0) {
     sections.push({
@@ -104,7 +108,12 @@ function labActions(lab: Lab): ReplyAction[] {
       label: 'Tear down',
       value: lab.id,
       style: 'danger',
-      confirm: { title: `Tear down ${lab.id}?`, text: 'The vApp and everything in it will be deleted.', confirm: 'Tear down', deny: 'Keep it' },
+      confirm: {
+        title: `Tear down ${lab.id}?`,
+        text: 'The vApp and everything in it will be deleted.',
+        confirm: 'Tear down',
+        deny: 'Keep it',
+      },
     },
   ];
 }

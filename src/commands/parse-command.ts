@@ -19,9 +19,15 @@ export interface ParseOptions {
  */
 export function parseCommand(text: string, options: ParseOptions): LabCommand {
   if (text.length > MAX_COMMAND_LENGTH) {
-    throw new UserError('usage', `That command is ${text.length} characters long; labbot reads at most ${MAX_COMMAND_LENGTH}. Try \`/lab help\`.`);
+    throw new UserError(
+      'usage',
+      `That command is ${text.length} characters long; labbot reads at most ${MAX_COMMAND_LENGTH}. Try \`/lab help\`.`,
+    );
   }
-  const words = text.trim().split(/\s+/).filter((w) => w !== '');
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   const [first, ...args] = words;
   if (first === undefined) return { verb: 'help' };
   const verb = first.toLowerCase();
@@ -47,7 +53,10 @@ export function parseCommand(text: string, options: ParseOptions): LabCommand {
       noArgs('templates', args);
       return { verb: 'templates' };
     default:
-      throw new UserError('usage', `Unknown command "${clip(first)}". Commands: ${COMMAND_USAGE.map((c) => c.verb).join(', ')}. Try \`/lab help\`.`);
+      throw new UserError(
+        'usage',
+        `Unknown command "${clip(first)}". Commands: ${COMMAND_USAGE.map((c) => c.verb).join(', ')}. Try \`/lab help\`.`,
+      );
   }
 }
 
@@ -60,7 +69,12 @@ function parseDemo(args: string[]): LabCommand {
       const value = args[i + 1];
       const minutes = value === undefined ? undefined : parseDurationMinutes(value);
       if (minutes === undefined) {
-        throw usage('demo', value === undefined ? '`for` needs a duration such as 4h or 90m' : `"${clip(value)}" is not a duration such as 4h, 90m or 2d`);
+        throw usage(
+          'demo',
+          value === undefined
+            ? '`for` needs a duration such as 4h or 90m'
+            : `"${clip(value)}" is not a duration such as 4h, 90m or 2d`,
+        );
       }
       lifetimeMinutes = minutes;
       i++;
@@ -70,7 +84,11 @@ function parseDemo(args: string[]): LabCommand {
       throw usage('demo', `unexpected "${clip(word)}"`);
     }
   }
-  return { verb: 'demo', ...(template !== undefined ? { template } : {}), ...(lifetimeMinutes !== undefined ? { lifetimeMinutes } : {}) };
+  return {
+    verb: 'demo',
+    ...(template !== undefined ? { template } : {}),
+    ...(lifetimeMinutes !== undefined ? { lifetimeMinutes } : {}),
+  };
 }
 
 function parseRepro(args: string[], options: ParseOptions): LabCommand {
@@ -79,7 +97,8 @@ function parseRepro(args: string[], options: ParseOptions): LabCommand {
   if (!new RegExp(options.ticketPattern).test(ticket)) {
     throw usage('repro', `"${clip(ticket)}" is not a ticket id (expected something like TICKET-123)`);
   }
-  if (template !== undefined && !TEMPLATE_KEY.test(template.toLowerCase())) throw usage('repro', `"${clip(template)}" is not a template name`);
+  if (template !== undefined && !TEMPLATE_KEY.test(template.toLowerCase()))
+    throw usage('repro', `"${clip(template)}" is not a template name`);
   if (rest.length > 0) throw usage('repro', `unexpected "${clip(rest.join(' '))}"`);
   return { verb: 'repro', ticket, ...(template !== undefined ? { template: template.toLowerCase() } : {}) };
 }

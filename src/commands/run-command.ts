@@ -23,7 +23,14 @@ export interface CommandRunnerDeps {
  * Turns `/lab …` text into a use case call and its Reply. The same runner serves Slack and the local shell.
  */
 export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
-  const view = (): LabViewContext => ({ now: deps.clock.now(), rates: deps.policy.rates, simulated: deps.simulated });
+  const view = (): LabViewContext => ({
+    now: deps.clock.now(),
+    rates: deps.policy.rates,
+    simulated: deps.simulated,
+  });
+  // Answers to commands are for the caller only: the lab's own message, which the notifier posts and keeps up
+  // to date, is what the channel sees, so the channel gets one message per lab rather than one per command.
+  const answer = (reply: Reply): Reply => ({ ...reply, visibility: 'ephemeral' });
 
   async function execute(command: LabCommand, context: CommandContext): Promise<Reply> {
     switch (command.verb) {
@@ -39,7 +46,7 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
           ...(command.template !== undefined ? { template: command.template } : {}),
           ...(command.lifetimeMinutes !== undefined ? { lifetimeMinutes: command.lifetimeMinutes } : {}),
         });
-        return labReply(lab, view());
+        return answer(labReply(lab, view()));
       }
       case 'repro': {
         const { lab, existing } = await deps.service.deploy({
@@ -49,26 +56,47 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
           ticket: command.ticket,
           ...(command.template !== undefined ? { template: command.template } : {}),
         });
-        const reply = labReply(lab, view());
-        return existing ? { ...reply, title: `Ticket ${command.ticket} already has lab ${lab.id}: ${reply.title.split(': ').slice(1).join(': ')}` } : reply;
+        const reply = answer(labReply(lab, view()));
+        return existing
+          ? {
+              ...reply,
+              title: `Ticket ${command.ticket} already has lab ${lab.id}: ${reply.title.split(': ').slice(1).join(': ')}`,
+            }
+          : reply;
       }
       case 'list': {
         const labs = await deps.service.list(context.user, command.all);
         const live = labs.filter((l) => l.phase !== 'deleted' && l.phase !== 'failed');
         if (live.length === 0) {
-          return { visibility: 'ephemeral', tone: 'info', title: command.all ? 'No live labs.' : 'You have no live labs. `/lab demo` deploys one.', sections: [] };
+          return {
+            visibility: 'ephemeral',
+            tone: 'info',
+            title: command.all ? 'No live labs.' : 'You have no live labs. `/lab demo` deploys one.',
+            sections: [],
+          };
         }
         return {
           visibility: 'ephemeral',
           tone: 'info',
-          title: command.all ? `${live.length} live lab${live.length === 1 ? '' : 's'}` : `Your labs (${live.length})`,
-          sections: [{ type: 'list', items: live.map((lab) => (command.all ? [labLine(lab, view()), '  owner ', { user: lab.owner }] : [labLine(lab, view())])) }],
+          title: command.all
+            ? `${live.length} live lab${live.length === 1 ? '' : 's'}`
+            : `Your labs (${live.length})`,
+          sections: [
+            {
+              type: 'list',
+              items: live.map((lab) =>
+                command.all
+                  ? [labLine(lab, view()), '  owner ', { user: lab.owner }]
+                  : [labLine(lab, view())],
+              ),
+            },
+          ],
         };
       }
       case 'status':
-        return { ...labReply(await deps.service.status(command.labId), view()), visibility: 'ephemeral' };
+        return answer(labReply(await deps.service.status(command.labId), view()));
       case 'teardown':
-        return labReply(await deps.service.teardown(context.user, command.labId), view());
+        return answer(labReply(await deps.service.teardown(context.user, command.labId), view()));
     }
   }
 
@@ -93,20 +121,27 @@ export function helpReply(simulated: boolean): Reply {
       { type: 'list', items: COMMAND_USAGE.map((c) => [{ code: c.usage }, `  ${c.purpose}`]) },
       {
         type: 'context',
-        text: [`DURATION: 90m, 4h, 2d. Every lab shows its cost so far and per hour.${simulated ? ' Running against the simulated VCD.' : ''}`],
+        text: [
+          `DURATION: 90m, 4h, 2d. Every lab shows its cost so far and per hour.${simulated ? ' Running against the simulated VCD.' : ''}`,
+        ],
       },
     ],
   };
 }
 
 function templatesReply(deps: CommandRunnerDeps): Reply {
-  const rows = deps.service.templates().map(({ template, rate }) => [
-    template.key,
-    template.description,
-    `${template.vcpus} vCPU, ${template.memoryGb} GB RAM, ${template.storageGb} GB disk`,
-    `${formatUsd(rate.total)}/h`,
-  ]);
-  const kinds = deps.policy.kinds.map((k) => `${k.name}: ${k.defaultTemplate}, ${formatMinutes(k.defaultLifetimeHours * 60)} (max ${formatMinutes(k.maxLifetimeHours * 60)})`);
+  const rows = deps.service
+    .templates()
+    .map(({ template, rate }) => [
+      template.key,
+      template.description,
+      `${template.vcpus} vCPU, ${template.memoryGb} GB RAM, ${template.storageGb} GB disk`,
+      `${formatUsd(rate.total)}/h`,
+    ]);
+  const kinds = deps.policy.kinds.map(
+    (k) =>
+      `${k.name}: ${k.defaultTemplate}, ${formatMinutes(k.defaultLifetimeHours * 60)} (max ${formatMinutes(k.maxLifetimeHours * 60)})`,
+  );
   return {
     visibility: 'ephemeral',
     tone: 'info',

@@ -3,6 +3,9 @@ import { type LabPolicy } from '../labs/policy';
 /** A secret value; `String(secret)` and JSON never reveal it (see redact.ts). */
 export interface Secret {
   readonly reveal: () => string;
+  /** Always `*** REDACTED ***`. */
+  toString(): string;
+  toJSON(): string;
 }
 
 export type SlackMode =

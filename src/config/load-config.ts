@@ -28,7 +28,11 @@ export function loadConfig(env: Env, file?: PolicyFile): Config {
   const database = databaseTarget(env, problems);
   const logLevel = optionValue(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    problems.push({ key: 'LOG_LEVEL', message: `"${logLevel}" is not a log level`, fix: `use one of ${LOG_LEVELS.join(', ')}` });
+    problems.push({
+      key: 'LOG_LEVEL',
+      message: `"${logLevel}" is not a log level`,
+      fix: `use one of ${LOG_LEVELS.join(', ')}`,
+    });
   }
 
   let policy = DEFAULT_POLICY;
@@ -37,7 +41,11 @@ export function loadConfig(env: Env, file?: PolicyFile): Config {
     try {
       parsed = parseYaml(file.text);
     } catch (error) {
-      problems.push({ key: file.path, message: `is not valid YAML: ${(error as Error).message.split('\n')[0] ?? ''}`, fix: 'fix the YAML syntax' });
+      problems.push({
+        key: file.path,
+        message: `is not valid YAML: ${(error as Error).message.split('\n')[0] ?? ''}`,
+        fix: 'fix the YAML syntax',
+      });
     }
     if (parsed !== undefined) {
       const built = buildPolicy(parsed, DEFAULT_POLICY, file.path);
@@ -64,7 +72,11 @@ function slackMode(env: Env, problems: ConfigProblem[]): SlackMode | undefined {
   const apiUrl = optionValue(env, 'SLACK_API_URL');
   const port = parsePort(env, problems);
   if (apiUrl !== undefined && !isHttpUrl(apiUrl)) {
-    problems.push({ key: 'SLACK_API_URL', message: `"${apiUrl}" is not an http(s) URL`, fix: 'use e.g. https://slack.com/api/' });
+    problems.push({
+      key: 'SLACK_API_URL',
+      message: `"${apiUrl}" is not an http(s) URL`,
+      fix: 'use e.g. https://slack.com/api/',
+    });
   }
   if (!botToken) {
     if (appToken || signingSecret) {
@@ -78,10 +90,18 @@ function slackMode(env: Env, problems: ConfigProblem[]): SlackMode | undefined {
     return { kind: 'shell', user: optionValue(env, 'LABBOT_USER') ?? 'U_LOCAL' };
   }
   if (!botToken.startsWith('xoxb-')) {
-    problems.push({ key: 'SLACK_BOT_TOKEN', message: 'must start with xoxb-', fix: "copy the Bot User OAuth Token from the app's OAuth & Permissions page" });
+    problems.push({
+      key: 'SLACK_BOT_TOKEN',
+      message: 'must start with xoxb-',
+      fix: "copy the Bot User OAuth Token from the app's OAuth & Permissions page",
+    });
   }
   if (appToken && !appToken.startsWith('xapp-')) {
-    problems.push({ key: 'SLACK_APP_TOKEN', message: 'must start with xapp-', fix: 'create an app-level token with connections:write under Basic Information' });
+    problems.push({
+      key: 'SLACK_APP_TOKEN',
+      message: 'must start with xapp-',
+      fix: 'create an app-level token with connections:write under Basic Information',
+    });
   }
   if (port === undefined) return undefined;
   const common = { botToken: secret(botToken), port, ...(apiUrl ? { apiUrl } : {}) };
@@ -89,7 +109,8 @@ function slackMode(env: Env, problems: ConfigProblem[]): SlackMode | undefined {
   if (signingSecret) return { kind: 'http', ...common, signingSecret: secret(signingSecret) };
   problems.push({
     key: 'SLACK_APP_TOKEN',
-    message: 'SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP mode) is',
+    message:
+      'SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP mode) is',
     fix: 'set one of them',
   });
   return undefined;
@@ -102,14 +123,27 @@ function vcdTarget(env: Env, problems: ConfigProblem[]): VcdTarget | undefined {
   const url = optionValue(env, 'VCD_URL');
   if (!url) return { kind: 'simulated', org, vdc, catalog };
   if (!isHttpUrl(url)) {
-    problems.push({ key: 'VCD_URL', message: `"${url}" is not an http(s) URL`, fix: 'use the base URL of your VCD, e.g. https://vcd.example.com' });
+    problems.push({
+      key: 'VCD_URL',
+      message: `"${url}" is not an http(s) URL`,
+      fix: 'use the base URL of your VCD, e.g. https://vcd.example.com',
+    });
     return undefined;
   }
   if (url.startsWith('http://') && !isLoopbackUrl(url)) {
-    problems.push({ key: 'VCD_URL', message: 'uses plain http to a remote host; credentials would cross the network unencrypted', fix: 'use https://' });
+    problems.push({
+      key: 'VCD_URL',
+      message: 'uses plain http to a remote host; credentials would cross the network unencrypted',
+      fix: 'use https://',
+    });
   }
   for (const name of ['VCD_ORG', 'VCD_VDC'] as const) {
-    if (!env[name]?.trim()) problems.push({ key: name, message: 'is required with VCD_URL', fix: `set ${name} to your ${name === 'VCD_ORG' ? 'organization' : 'organization VDC'} name` });
+    if (!env[name]?.trim())
+      problems.push({
+        key: name,
+        message: 'is required with VCD_URL',
+        fix: `set ${name} to your ${name === 'VCD_ORG' ? 'organization' : 'organization VDC'} name`,
+      });
   }
   const apiToken = optionValue(env, 'VCD_API_TOKEN');
   const user = optionValue(env, 'VCD_USER');
@@ -129,7 +163,11 @@ function databaseTarget(env: Env, problems: ConfigProblem[]): DatabaseTarget | u
   const url = optionValue(env, 'DATABASE_URL');
   if (url) {
     if (!/^postgres(ql)?:\/\//.test(url)) {
-      problems.push({ key: 'DATABASE_URL', message: 'must be a postgres:// or postgresql:// URL', fix: 'unset it to use SQLite, or use postgres://user:password@host:5432/labbot' });
+      problems.push({
+        key: 'DATABASE_URL',
+        message: 'must be a postgres:// or postgresql:// URL',
+        fix: 'unset it to use SQLite, or use postgres://user:password@host:5432/labbot',
+      });
       return undefined;
     }
     return { kind: 'postgres', url: secret(url) };
@@ -141,7 +179,11 @@ function parsePort(env: Env, problems: ConfigProblem[]): number | undefined {
   const raw = optionValue(env, 'PORT') ?? '3000';
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port > 65535) {
-    problems.push({ key: 'PORT', message: `"${raw}" is not a TCP port`, fix: 'use a number from 0 to 65535' });
+    problems.push({
+      key: 'PORT',
+      message: `"${raw}" is not a TCP port`,
+      fix: 'use a number from 0 to 65535',
+    });
     return undefined;
   }
   return port;

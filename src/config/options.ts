@@ -11,27 +11,85 @@ export interface EnvOption {
 }
 
 export const ENV_OPTIONS: readonly EnvOption[] = [
-  { name: 'SLACK_BOT_TOKEN', description: 'Bot token (xoxb-…). With SLACK_APP_TOKEN: Socket Mode; with SLACK_SIGNING_SECRET: HTTP mode. Neither: local shell.', secret: true },
+  {
+    name: 'SLACK_BOT_TOKEN',
+    description:
+      'Bot token (xoxb-…). With SLACK_APP_TOKEN: Socket Mode; with SLACK_SIGNING_SECRET: HTTP mode. Neither: local shell.',
+    secret: true,
+  },
   { name: 'SLACK_APP_TOKEN', description: 'App-level token (xapp-…) for Socket Mode.', secret: true },
-  { name: 'SLACK_SIGNING_SECRET', description: 'Signing secret for HTTP mode; Slack posts to /slack/events.', secret: true },
-  { name: 'SLACK_API_URL', description: 'Slack Web API base URL (tests point it at a local fake).', secret: false },
-  { name: 'PORT', description: 'HTTP port for /slack/events, /healthz, /readyz, /metrics.', secret: false, default: '3000' },
-  { name: 'LABBOT_USER', description: 'Acting Slack user id in the local shell.', secret: false, default: 'U_LOCAL' },
-  { name: 'VCD_URL', description: 'Base URL of a real VMware Cloud Director. Unset: the embedded simulator runs in-process.', secret: false },
+  {
+    name: 'SLACK_SIGNING_SECRET',
+    description: 'Signing secret for HTTP mode; Slack posts to /slack/events.',
+    secret: true,
+  },
+  {
+    name: 'SLACK_API_URL',
+    description: 'Slack Web API base URL (tests point it at a local fake).',
+    secret: false,
+  },
+  {
+    name: 'PORT',
+    description: 'HTTP port for /slack/events, /healthz, /readyz, /metrics.',
+    secret: false,
+    default: '3000',
+  },
+  {
+    name: 'LABBOT_USER',
+    description: 'Acting Slack user id in the local shell.',
+    secret: false,
+    default: 'U_LOCAL',
+  },
+  {
+    name: 'VCD_URL',
+    description: 'Base URL of a real VMware Cloud Director. Unset: the embedded simulator runs in-process.',
+    secret: false,
+  },
   { name: 'VCD_ORG', description: 'VCD organization (tenant) name.', secret: false, default: 'lab' },
-  { name: 'VCD_VDC', description: 'Organization VDC that labs are deployed into.', secret: false, default: 'lab-vdc' },
+  {
+    name: 'VCD_VDC',
+    description: 'Organization VDC that labs are deployed into.',
+    secret: false,
+    default: 'lab-vdc',
+  },
   { name: 'VCD_CATALOG', description: 'Catalog holding the lab templates.', secret: false, default: 'labs' },
   { name: 'VCD_API_TOKEN', description: 'VCD API token (preferred login, VCD 10.3.1+).', secret: true },
-  { name: 'VCD_USER', description: 'VCD user name (with VCD_PASSWORD) when no API token is set.', secret: false },
+  {
+    name: 'VCD_USER',
+    description: 'VCD user name (with VCD_PASSWORD) when no API token is set.',
+    secret: false,
+  },
   { name: 'VCD_PASSWORD', description: 'Password of VCD_USER.', secret: true },
-  { name: 'DATABASE_URL', description: 'postgres://… for PostgreSQL; unset: SQLite in LABBOT_DATA_DIR.', secret: true },
-  { name: 'LABBOT_DATA_DIR', description: 'Folder of the SQLite database.', secret: false, default: './data' },
-  { name: 'LABBOT_CONFIG', description: 'YAML file of templates, kinds, rates, admins.', secret: false, default: './labbot.yml' },
-  { name: 'LOG_LEVEL', description: 'trace, debug, info, warn, error, fatal or silent.', secret: false, default: 'info' },
+  {
+    name: 'DATABASE_URL',
+    description: 'postgres://… for PostgreSQL; unset: SQLite in LABBOT_DATA_DIR.',
+    secret: true,
+  },
+  {
+    name: 'LABBOT_DATA_DIR',
+    description: 'Folder of the SQLite database.',
+    secret: false,
+    default: './data',
+  },
+  {
+    name: 'LABBOT_CONFIG',
+    description: 'YAML file of templates, kinds, rates, admins.',
+    secret: false,
+    default: './labbot.yml',
+  },
+  {
+    name: 'LOG_LEVEL',
+    description: 'trace, debug, info, warn, error, fatal or silent.',
+    secret: false,
+    default: 'info',
+  },
 ];
 
 /** Reads one option: the environment's value when set and non-blank, else its default. */
-export function optionValue(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
+export function optionValue(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+): string | undefined {
   const raw = env[name];
   if (raw !== undefined && raw.trim() !== '') return raw.trim();
   return ENV_OPTIONS.find((o) => o.name === name)?.default;

@@ -29,7 +29,14 @@ export const LabbotFile = z
   .object({
     templates: z.array(template).min(1).optional(),
     kinds: z.array(kind).min(1).optional(),
-    rates: z.object({ vcpuHour: z.number().min(0), memoryGbHour: z.number().min(0), storageGbMonth: z.number().min(0) }).strict().optional(),
+    rates: z
+      .object({
+        vcpuHour: z.number().min(0),
+        memoryGbHour: z.number().min(0),
+        storageGbMonth: z.number().min(0),
+      })
+      .strict()
+      .optional(),
     admins: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U012ABCDEF')).optional(),
     ticketPattern: z.string().min(1).optional(),
     networks: z.array(z.string().min(1)).min(1).optional(),
@@ -40,7 +47,11 @@ export const LabbotFile = z
  * Merges a parsed labbot.yml over the defaults and checks what zod cannot: references between sections.
  * Returns the policy or the problems found (never throws).
  */
-export function buildPolicy(file: unknown, defaults: LabPolicy, source: string): { policy?: LabPolicy; problems: ConfigProblem[] } {
+export function buildPolicy(
+  file: unknown,
+  defaults: LabPolicy,
+  source: string,
+): { policy?: LabPolicy; problems: ConfigProblem[] } {
   const parsed = LabbotFile.safeParse(file ?? {});
   if (!parsed.success) {
     return {
@@ -67,11 +78,19 @@ function crossCheck(policy: LabPolicy, source: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const keys = policy.templates.map((t) => t.key);
   for (const dup of keys.filter((k, i) => keys.indexOf(k) !== i)) {
-    problems.push({ key: `${source}: templates`, message: `template key "${dup}" appears twice`, fix: 'give every template a unique key' });
+    problems.push({
+      key: `${source}: templates`,
+      message: `template key "${dup}" appears twice`,
+      fix: 'give every template a unique key',
+    });
   }
   const names = policy.kinds.map((k) => k.name);
   for (const dup of names.filter((k, i) => names.indexOf(k) !== i)) {
-    problems.push({ key: `${source}: kinds`, message: `kind "${dup}" appears twice`, fix: 'give every kind a unique name' });
+    problems.push({
+      key: `${source}: kinds`,
+      message: `kind "${dup}" appears twice`,
+      fix: 'give every kind a unique name',
+    });
   }
   policy.kinds.forEach((k, i) => {
     if (!keys.includes(k.defaultTemplate)) {
@@ -91,13 +110,21 @@ function crossCheck(policy: LabPolicy, source: string): ConfigProblem[] {
   });
   for (const required of ['demo', 'repro']) {
     if (!names.includes(required)) {
-      problems.push({ key: `${source}: kinds`, message: `kind "${required}" is missing; /lab ${required} needs it`, fix: `add a kind named ${required}` });
+      problems.push({
+        key: `${source}: kinds`,
+        message: `kind "${required}" is missing; /lab ${required} needs it`,
+        fix: `add a kind named ${required}`,
+      });
     }
   }
   try {
     new RegExp(policy.ticketPattern);
   } catch {
-    problems.push({ key: `${source}: ticketPattern`, message: 'is not a valid regular expression', fix: "use e.g. '^[A-Z]+-[0-9]+$'" });
+    problems.push({
+      key: `${source}: ticketPattern`,
+      message: 'is not a valid regular expression',
+      fix: "use e.g. '^[A-Z]+-[0-9]+$'",
+    });
   }
   return problems;
 }

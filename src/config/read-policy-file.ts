@@ -16,7 +16,11 @@ export function readPolicyFile(env: Readonly<Record<string, string | undefined>>
   } catch (error) {
     if (!explicit && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ConfigError([
-      { key: 'LABBOT_CONFIG', message: `cannot read ${path}: ${(error as Error).message}`, fix: 'point LABBOT_CONFIG at a readable YAML file, or unset it for the built-in default' },
+      {
+        key: 'LABBOT_CONFIG',
+        message: `cannot read ${path}: ${(error as Error).message}`,
+        fix: 'point LABBOT_CONFIG at a readable YAML file, or unset it for the built-in default',
+      },
     ]);
   }
 }

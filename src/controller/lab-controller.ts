@@ -30,7 +30,13 @@ export interface LabControllerDeps {
 }
 
 /** Metadata keys every vApp we create carries (DESIGN.md section 2): how we recognise our own. */
-export const METADATA_KEYS = { id: 'labbot.id', owner: 'labbot.owner', kind: 'labbot.kind', ticket: 'labbot.ticket', expiresAt: 'labbot.expiresAt' } as const;
+export const METADATA_KEYS = {
+  id: 'labbot.id',
+  owner: 'labbot.owner',
+  kind: 'labbot.kind',
+  ticket: 'labbot.ticket',
+  expiresAt: 'labbot.expiresAt',
+} as const;
 
 /**
  * Drives each lab from its recorded state to its desired state, one idempotent step at a time. Every step is
@@ -106,7 +112,10 @@ export class LabController implements LabWaker {
         transientFailures = 0;
       } catch (error) {
         if (isCloudError(error, 'unavailable') && ++transientFailures < (this.deps.transientAttempts ?? 5)) {
-          this.deps.logger.warn({ labId, step: step.kind, attempt: transientFailures, err: error }, 'cloud unavailable, retrying step');
+          this.deps.logger.warn(
+            { labId, step: step.kind, attempt: transientFailures, err: error },
+            'cloud unavailable, retrying step',
+          );
           await this.deps.sleep((this.deps.transientBackoffMs ?? 2000) * 2 ** (transientFailures - 1));
           continue;
         }
@@ -122,7 +131,10 @@ export class LabController implements LabWaker {
           await this.save(withoutTask);
           continue;
         }
-        await this.save(withoutTask, { type: 'progress', message: `teardown is stuck (${userMessage(error)}); labbot retries on its next pass` });
+        await this.save(withoutTask, {
+          type: 'progress',
+          message: `teardown is stuck (${userMessage(error)}); labbot retries on its next pass`,
+        });
         return;
       }
     }
@@ -135,7 +147,10 @@ export class LabController implements LabWaker {
         return;
       case 'instantiate': {
         // Record the intent first: after a crash, 'deploying' without an href means "look the vApp up by name".
-        const deploying = await this.save({ ...lab, phase: 'deploying' }, { type: 'progress', message: 'deploying…' });
+        const deploying = await this.save(
+          { ...lab, phase: 'deploying' },
+          { type: 'progress', message: 'deploying…' },
+        );
         const template = this.deps.policy.templates.find((t) => t.key === lab.template);
         if (!template) throw new Error(`template ${lab.template} is no longer configured`);
         const { vappHref, task } = await cloud.startDeploy({
@@ -150,7 +165,11 @@ export class LabController implements LabWaker {
       case 'find-vapp': {
         const found = await cloud.findVAppByName(lab.vappName);
         if (found) {
-          await this.save({ ...lab, vappHref: found.href, ...(found.pendingTask ? { taskHref: found.pendingTask.href } : {}) });
+          await this.save({
+            ...lab,
+            vappHref: found.href,
+            ...(found.pendingTask ? { taskHref: found.pendingTask.href } : {}),
+          });
         } else if (lab.desired === 'deleted') {
           await this.close(lab);
         } else {
@@ -179,7 +198,10 @@ export class LabController implements LabWaker {
           return;
         }
         const task = await cloud.startPowerOn(vapp.href);
-        await this.save({ ...lab, phase: 'starting', taskHref: task.href }, { type: 'progress', message: 'powering on…' });
+        await this.save(
+          { ...lab, phase: 'starting', taskHref: task.href },
+          { type: 'progress', message: 'powering on…' },
+        );
         return;
       }
       case 'observe-ready':
@@ -221,12 +243,18 @@ export class LabController implements LabWaker {
     const vapp = await this.deps.cloud.getVApp(this.href(lab));
     if (!vapp) throw new Error(`vApp ${lab.vappName} disappeared while powering on`);
     const { taskHref: _done, ...rest } = lab;
-    await this.save({ ...rest, phase: 'ready', readyAt: lab.readyAt ?? this.deps.clock.now(), vms: vapp.vms }, { type: 'ready' });
+    await this.save(
+      { ...rest, phase: 'ready', readyAt: lab.readyAt ?? this.deps.clock.now(), vms: vapp.vms },
+      { type: 'ready' },
+    );
   }
 
   private async dismantle(lab: Lab): Promise<void> {
     const { cloud } = this.deps;
-    const deleting: Lab = lab.phase === 'deleting' ? lab : await this.save({ ...lab, phase: 'deleting' }, { type: 'progress', message: 'tearing down…' });
+    const deleting: Lab =
+      lab.phase === 'deleting'
+        ? lab
+        : await this.save({ ...lab, phase: 'deleting' }, { type: 'progress', message: 'tearing down…' });
     const vapp = await cloud.getVApp(this.href(lab));
     if (!vapp) {
       await this.close(deleting);
@@ -249,9 +277,16 @@ export class LabController implements LabWaker {
   private async close(lab: Lab): Promise<void> {
     const { taskHref: _done, ...rest } = lab;
     const failed = lab.failureReason !== undefined;
-    const reason = failed ? `${lab.failureReason} Cleaned up: ${lab.vappHref !== undefined ? `vApp ${lab.vappName} deleted` : 'nothing had been created'}.` : undefined;
+    const reason = failed
+      ? `${lab.failureReason} Cleaned up: ${lab.vappHref !== undefined ? `vApp ${lab.vappName} deleted` : 'nothing had been created'}.`
+      : undefined;
     await this.save(
-      { ...rest, phase: failed ? 'failed' : 'deleted', endedAt: this.deps.clock.now(), ...(reason !== undefined ? { failureReason: reason } : {}) },
+      {
+        ...rest,
+        phase: failed ? 'failed' : 'deleted',
+        endedAt: this.deps.clock.now(),
+        ...(reason !== undefined ? { failureReason: reason } : {}),
+      },
       failed ? { type: 'failed', reason: reason ?? '' } : { type: 'deleted' },
     );
   }

@@ -23,7 +23,11 @@ export function hourlyRate(spec: LabSpec, rates: Rates): HourlyRate {
  * Cost so far, billed per started minute: storage from creation, compute from the moment the lab was ready
  * (powered on), both until the lab ended or now.
  */
-export function costSoFar(lab: Pick<Lab, 'spec' | 'createdAt' | 'readyAt' | 'endedAt'>, now: Date, rates: Rates): number {
+export function costSoFar(
+  lab: Pick<Lab, 'spec' | 'createdAt' | 'readyAt' | 'endedAt'>,
+  now: Date,
+  rates: Rates,
+): number {
   const rate = hourlyRate(lab.spec, rates);
   const end = lab.endedAt ?? now;
   const storageMinutes = billableMinutes(lab.createdAt, end);

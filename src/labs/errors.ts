@@ -5,13 +5,7 @@
 
 /** Codes of errors written for the Slack user. */
 export type UserErrorCode =
-  | 'usage'
-  | 'not_found'
-  | 'not_owner'
-  | 'quota'
-  | 'invalid_state'
-  | 'unknown_template'
-  | 'cloud_busy';
+  'usage' | 'not_found' | 'not_owner' | 'quota' | 'invalid_state' | 'unknown_template' | 'cloud_busy';
 
 /** An error whose message is written for the person who typed the command. */
 export class UserError extends Error {
@@ -75,7 +69,7 @@ export function causeChain(error: unknown): string[] {
   const chain: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && current !== null && depth < 10; depth++) {
-    chain.push(current instanceof Error ? `${current.name}: ${current.message}` : String(current));
+    chain.push(current instanceof Error ? `${current.name}: ${current.message}` : typeof current === 'string' ? current : `non-error ${typeof current} thrown`);
     current = current instanceof Error ? current.cause : undefined;
   }
   return chain;

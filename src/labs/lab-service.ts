@@ -99,7 +99,10 @@ export class LabService {
    */
   async list(user: string, all: boolean): Promise<Lab[]> {
     if (all && !this.isAdmin(user)) {
-      throw new UserError('not_owner', 'Only labbot admins can list everyone’s labs. `/lab list` shows yours.');
+      throw new UserError(
+        'not_owner',
+        'Only labbot admins can list everyone’s labs. `/lab list` shows yours.',
+      );
     }
     return this.deps.store.list(all ? {} : { owner: user });
   }
@@ -121,9 +124,13 @@ export class LabService {
   async teardown(user: string, labId: string): Promise<Lab> {
     const lab = await this.status(labId);
     if (lab.owner !== user && !this.isAdmin(user)) {
-      throw new UserError('not_owner', `Lab ${lab.id} belongs to someone else; only its owner or an admin can tear it down.`);
+      throw new UserError(
+        'not_owner',
+        `Lab ${lab.id} belongs to someone else; only its owner or an admin can tear it down.`,
+      );
     }
-    if (isTerminal(lab)) throw new UserError('invalid_state', `Lab ${lab.id} has already ended (${lab.phase}).`);
+    if (isTerminal(lab))
+      throw new UserError('invalid_state', `Lab ${lab.id} has already ended (${lab.phase}).`);
     if (lab.desired !== 'deleted') {
       const updated: Lab = { ...lab, desired: 'deleted' };
       await this.deps.store.setDesired(lab.id, 'deleted');
@@ -135,7 +142,10 @@ export class LabService {
 
   /** Templates users may deploy, with their hourly rate. */
   templates(): { template: TemplatePolicy; rate: HourlyRate }[] {
-    return this.deps.policy.templates.map((template) => ({ template, rate: hourlyRate(template, this.deps.policy.rates) }));
+    return this.deps.policy.templates.map((template) => ({
+      template,
+      rate: hourlyRate(template, this.deps.policy.rates),
+    }));
   }
 
   isAdmin(user: string): boolean {
@@ -152,7 +162,10 @@ export class LabService {
     const template = this.deps.policy.templates.find((t) => t.key === key);
     if (!template) {
       const known = this.deps.policy.templates.map((t) => t.key).join(', ');
-      throw new UserError('unknown_template', `There is no template "${key}". Templates: ${known} (see \`/lab templates\`).`);
+      throw new UserError(
+        'unknown_template',
+        `There is no template "${key}". Templates: ${known} (see \`/lab templates\`).`,
+      );
     }
     return template;
   }
@@ -161,6 +174,8 @@ export class LabService {
     if (ticket === undefined) return randomLabId(kind, this.deps.random, attempt < 3 ? 3 : 5);
     // A ticket can have had labs before (ended rows keep their id), so later ones get -2, -3, …
     const base = reproLabId(ticket);
-    return attempt === 0 ? base : `${base}-${attempt + 1}${attempt >= 3 ? randomLabId('', this.deps.random) : ''}`;
+    return attempt === 0
+      ? base
+      : `${base}-${attempt + 1}${attempt >= 3 ? randomLabId('', this.deps.random) : ''}`;
   }
 }

@@ -43,9 +43,17 @@ function renderSection(section: Section): string[] {
     case 'table': {
       const rows = [section.columns, ...section.rows].map((r) => r.map(clean));
       const widths = section.columns.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-      return rows.map((r) => `  ${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}`);
+      return rows.map(
+        (r) =>
+          `  ${r
+            .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+            .join('  ')
+            .trimEnd()}`,
+      );
     }
     case 'actions':
-      return [`  actions: ${section.actions.map((a) => `${a.label} (/lab ${a.id.replace(/^lab_/, '')} ${a.value})`).join(', ')}`];
+      return [
+        `  actions: ${section.actions.map((a) => `${a.label} (/lab ${a.id.replace(/^lab_/, '')} ${a.value})`).join(', ')}`,
+      ];
   }
 }

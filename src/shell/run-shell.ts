@@ -20,7 +20,12 @@ export interface ShellOptions {
  */
 export async function runShell(options: ShellOptions): Promise<void> {
   const interactive = (options.input as Readable & { isTTY?: boolean }).isTTY === true;
-  const rl = createInterface({ input: options.input, output: options.output, terminal: interactive, prompt: 'lab> ' });
+  const rl = createInterface({
+    input: options.input,
+    output: options.output,
+    terminal: interactive,
+    prompt: 'lab> ',
+  });
   const print = (text: string): void => {
     options.output.write(`${text}\n`);
   };

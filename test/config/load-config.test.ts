@@ -25,7 +25,12 @@ describe('config/load-config', () => {
   });
 
   it('selects HTTP mode with a bot token and signing secret, and Socket Mode with an app token', () => {
-    const http = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', PORT: '0', SLACK_API_URL: 'http://127.0.0.1:9/api/' });
+    const http = loadConfig({
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 's',
+      PORT: '0',
+      SLACK_API_URL: 'http://127.0.0.1:9/api/',
+    });
     const socket = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' });
 
     expect(http.slack).toMatchObject({ kind: 'http', port: 0, apiUrl: 'http://127.0.0.1:9/api/' });
@@ -36,13 +41,28 @@ describe('config/load-config', () => {
   it('reports every problem at once, each with its fix', () => {
     let error: ConfigError | undefined;
     try {
-      loadConfig({ SLACK_BOT_TOKEN: 'xoxp-wrong', PORT: 'eighty', VCD_URL: 'http://vcd.example.com', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+      loadConfig({
+        SLACK_BOT_TOKEN: 'xoxp-wrong',
+        PORT: 'eighty',
+        VCD_URL: 'http://vcd.example.com',
+        DATABASE_URL: 'mysql://x',
+        LOG_LEVEL: 'loud',
+      });
     } catch (e) {
       error = e as ConfigError;
     }
 
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error?.problems.map((p) => p.key)).toEqual(['PORT', 'SLACK_BOT_TOKEN', 'VCD_URL', 'VCD_ORG', 'VCD_VDC', 'VCD_API_TOKEN', 'DATABASE_URL', 'LOG_LEVEL']);
+    expect(error?.problems.map((p) => p.key)).toEqual([
+      'PORT',
+      'SLACK_BOT_TOKEN',
+      'VCD_URL',
+      'VCD_ORG',
+      'VCD_VDC',
+      'VCD_API_TOKEN',
+      'DATABASE_URL',
+      'LOG_LEVEL',
+    ]);
     expect(error?.problems.every((p) => p.fix.length > 0)).toBe(true);
     expect(error?.message).toMatch(/^labbot cannot start: 8 configuration problems/);
   });
@@ -53,7 +73,12 @@ describe('config/load-config', () => {
     const token = loadConfig({ ...base, VCD_API_TOKEN: 't0ken' });
     const password = loadConfig({ ...base, VCD_USER: 'svc', VCD_PASSWORD: 'pw' });
 
-    expect(token.vcd).toMatchObject({ kind: 'real', url: 'https://vcd.example.com', org: 'acme', auth: { kind: 'token' } });
+    expect(token.vcd).toMatchObject({
+      kind: 'real',
+      url: 'https://vcd.example.com',
+      org: 'acme',
+      auth: { kind: 'token' },
+    });
     expect(password.vcd).toMatchObject({ kind: 'real', auth: { kind: 'password', user: 'svc' } });
   });
 
@@ -76,7 +101,13 @@ describe('config/load-config', () => {
   });
 
   it('merges labbot.yml over the defaults', () => {
-    const config = loadConfig({}, { path: 'labbot.yml', text: 'admins: [UADMIN1]\nrates: { vcpuHour: 0.1, memoryGbHour: 0.01, storageGbMonth: 0.2 }\n' });
+    const config = loadConfig(
+      {},
+      {
+        path: 'labbot.yml',
+        text: 'admins: [UADMIN1]\nrates: { vcpuHour: 0.1, memoryGbHour: 0.01, storageGbMonth: 0.2 }\n',
+      },
+    );
 
     expect(config.policy.admins).toEqual(['UADMIN1']);
     expect(config.policy.rates.vcpuHour).toBe(0.1);
@@ -102,7 +133,11 @@ describe('config/load-config', () => {
   });
 
   it('reports unknown keys, bad types and bad YAML', () => {
-    expect(problemsOf(() => loadConfig({}, { path: 'l.yml', text: 'admins: [not-a-user]\ncolour: blue\n' }))).toHaveLength(2);
-    expect(problemsOf(() => loadConfig({}, { path: 'l.yml', text: 'kinds: [\n' }))[0]).toMatch(/^l.yml: is not valid YAML/);
+    expect(
+      problemsOf(() => loadConfig({}, { path: 'l.yml', text: 'admins: [not-a-user]\ncolour: blue\n' })),
+    ).toHaveLength(2);
+    expect(problemsOf(() => loadConfig({}, { path: 'l.yml', text: 'kinds: [\n' }))[0]).toMatch(
+      /^l.yml: is not valid YAML/,
+    );
   });
 });

@@ -20,7 +20,11 @@ class RecordingNotifier implements LabNotifier {
   }
 }
 
-function setup(store = new MemoryLabStore(), cloud = new FakeCloud(), options: { wake?: boolean; random?: () => number } = {}) {
+function setup(
+  store = new MemoryLabStore(),
+  cloud = new FakeCloud(),
+  options: { wake?: boolean; random?: () => number } = {},
+) {
   const clock = new ManualClock();
   const notifier = new RecordingNotifier();
   const sleeps: number[] = [];
@@ -37,7 +41,13 @@ function setup(store = new MemoryLabStore(), cloud = new FakeCloud(), options: {
     policy: DEFAULT_POLICY,
   });
   const waker = options.wake === false ? { wake: () => undefined } : controller;
-  const service = new LabService({ store, waker, clock, random: options.random ?? sequenceRandom(), policy: DEFAULT_POLICY });
+  const service = new LabService({
+    store,
+    waker,
+    clock,
+    random: options.random ?? sequenceRandom(),
+    policy: DEFAULT_POLICY,
+  });
   return { store, cloud, clock, notifier, controller, service, sleeps };
 }
 
@@ -78,7 +88,12 @@ describe('controller/lab-controller', () => {
     const first = setup(undefined, undefined, { wake: false });
     const { lab } = await first.service.deploy({ user: 'U1', kind: 'demo' });
     // Simulate the crash: the instantiate call went out, then the process died before anything else.
-    const { vappHref, task } = await first.cloud.startDeploy({ vappName: lab.vappName, description: '', templateName: 'x', runtimeLeaseSeconds: 1 });
+    const { vappHref, task } = await first.cloud.startDeploy({
+      vappName: lab.vappName,
+      description: '',
+      templateName: 'x',
+      runtimeLeaseSeconds: 1,
+    });
     await first.store.update({ ...lab, phase: 'deploying', vappHref, taskHref: task.href });
 
     const second = setup(first.store, first.cloud);
@@ -92,7 +107,12 @@ describe('controller/lab-controller', () => {
   it('adopts the vApp by name when the crash came before the href was recorded', async () => {
     const first = setup(undefined, undefined, { wake: false });
     const { lab } = await first.service.deploy({ user: 'U1', kind: 'demo' });
-    await first.cloud.startDeploy({ vappName: lab.vappName, description: '', templateName: 'x', runtimeLeaseSeconds: 1 });
+    await first.cloud.startDeploy({
+      vappName: lab.vappName,
+      description: '',
+      templateName: 'x',
+      runtimeLeaseSeconds: 1,
+    });
     await first.store.update({ ...lab, phase: 'deploying' });
 
     const second = setup(first.store, first.cloud);
@@ -128,7 +148,9 @@ describe('controller/lab-controller', () => {
 
     const failed = await store.get(lab.id);
     expect(failed?.phase).toBe('failed');
-    expect(failed?.failureReason).toMatch(/^Deploy failed while waiting for VCD: task powerOn failed: simulated failure\. Cleaned up: vApp lab-demo-\w+ deleted\.$/);
+    expect(failed?.failureReason).toMatch(
+      /^Deploy failed while waiting for VCD: task powerOn failed: simulated failure\. Cleaned up: vApp lab-demo-\w+ deleted\.$/,
+    );
     expect(cloud.vapps.size).toBe(0);
     expect(notifier.messages().at(-1)).toBe('failed');
   });
@@ -142,7 +164,9 @@ describe('controller/lab-controller', () => {
 
     const failed = await store.get(lab.id);
     expect(failed?.phase).toBe('failed');
-    expect(failed?.failureReason).toBe('Deploy failed while creating the vApp: The VDC is out of storage. Cleaned up: nothing had been created.');
+    expect(failed?.failureReason).toBe(
+      'Deploy failed while creating the vApp: The VDC is out of storage. Cleaned up: nothing had been created.',
+    );
   });
 
   it('retries a step when VCD is unavailable, with backoff through the injected sleep', async () => {
@@ -173,7 +197,9 @@ describe('controller/lab-controller', () => {
     const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const { service, controller, store, cloud } = setup(undefined, undefined, { random });
 
-    const labs = await Promise.all(Array.from({ length: 20 }, (_, i) => service.deploy({ user: `U${i}`, kind: 'class' })));
+    const labs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => service.deploy({ user: `U${i}`, kind: 'class' })),
+    );
     await controller.idle();
 
     for (const { lab } of labs) expect((await store.get(lab.id))?.phase).toBe('ready');

@@ -7,7 +7,14 @@ import {
   type DeployRequest,
 } from '../../src/labs/ports';
 
-type Operation = 'startDeploy' | 'setMetadata' | 'startPowerOn' | 'startUndeploy' | 'startDelete' | 'getVApp' | 'findVAppByName';
+type Operation =
+  | 'startDeploy'
+  | 'setMetadata'
+  | 'startPowerOn'
+  | 'startUndeploy'
+  | 'startDelete'
+  | 'getVApp'
+  | 'findVAppByName';
 
 /**
  * A Cloud in memory for controller tests: tasks complete when waited on (applying their effect then), and any
@@ -30,13 +37,21 @@ export class FakeCloud implements Cloud {
   }
 
   listTemplates(): Promise<CloudTemplate[]> {
-    return Promise.resolve([{ name: 'esxi8-single', href: 'https://vcd/api/vAppTemplate/vappTemplate-1', catalogName: 'labs' }]);
+    return Promise.resolve([
+      { name: 'esxi8-single', href: 'https://vcd/api/vAppTemplate/vappTemplate-1', catalogName: 'labs' },
+    ]);
   }
 
   startDeploy(request: DeployRequest): Promise<{ vappHref: string; task: CloudTask }> {
     this.record('startDeploy', request.vappName);
     const href = `https://vcd/api/vApp/vapp-${this.nextId++}`;
-    const vapp: CloudVApp = { href, name: request.vappName, powerState: 'creating', deployed: false, vms: [] };
+    const vapp: CloudVApp = {
+      href,
+      name: request.vappName,
+      powerState: 'creating',
+      deployed: false,
+      vms: [],
+    };
     this.vapps.set(href, vapp);
     const task = this.task('instantiate', () => {
       vapp.powerState = 'powered_off';
@@ -47,7 +62,15 @@ export class FakeCloud implements Cloud {
           powerState: 'powered_off',
           cpus: 4,
           memoryMb: 16384,
-          nics: [{ index: 0, network: 'Management', mac: '00:50:56:01:00:01', connected: true, ipAddress: '10.10.0.11' }],
+          nics: [
+            {
+              index: 0,
+              network: 'Management',
+              mac: '00:50:56:01:00:01',
+              connected: true,
+              ipAddress: '10.10.0.11',
+            },
+          ],
         },
       ];
     });
@@ -71,7 +94,11 @@ export class FakeCloud implements Cloud {
 
   setMetadata(vappHref: string, entries: Record<string, string>): Promise<CloudTask | undefined> {
     this.record('setMetadata', vappHref);
-    return Promise.resolve(this.task('metadata', () => this.metadata.set(vappHref, { ...this.metadata.get(vappHref), ...entries })));
+    return Promise.resolve(
+      this.task('metadata', () =>
+        this.metadata.set(vappHref, { ...this.metadata.get(vappHref), ...entries }),
+      ),
+    );
   }
 
   startPowerOn(vappHref: string): Promise<CloudTask> {

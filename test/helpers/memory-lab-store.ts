@@ -58,7 +58,9 @@ export class MemoryLabStore implements LabStore {
   }
 
   listActive(): Promise<Lab[]> {
-    return Promise.resolve([...this.labs.values()].filter((l) => !isTerminal(l)).map((l) => structuredClone(l)));
+    return Promise.resolve(
+      [...this.labs.values()].filter((l) => !isTerminal(l)).map((l) => structuredClone(l)),
+    );
   }
 
   close(): Promise<void> {

@@ -52,7 +52,12 @@ const results = input.map(({ name, xml }) => {
     return { name, errors: [] };
   } catch (e) {
     const details = e.details ?? [];
-    return { name, errors: details.length ? details.map((d) => `line ${d.line}: ${d.message.trim()}`) : [String(e.message)] };
+    return {
+      name,
+      errors: details.length
+        ? details.map((d) => `line ${d.line}: ${d.message.trim()}`)
+        : [String(e.message)],
+    };
   } finally {
     doc.dispose();
   }

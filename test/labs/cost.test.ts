@@ -28,7 +28,11 @@ describe('labs/cost', () => {
     const endedAt = new Date('2026-11-24T10:00:00Z');
 
     const atEnd = costSoFar({ spec, createdAt, readyAt: createdAt, endedAt }, endedAt, rates);
-    const later = costSoFar({ spec, createdAt, readyAt: createdAt, endedAt }, new Date('2026-11-25T10:00:00Z'), rates);
+    const later = costSoFar(
+      { spec, createdAt, readyAt: createdAt, endedAt },
+      new Date('2026-11-25T10:00:00Z'),
+      rates,
+    );
 
     expect(later).toBe(atEnd);
   });

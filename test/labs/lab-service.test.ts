@@ -8,7 +8,13 @@ function setup(policy = DEFAULT_POLICY) {
   const store = new MemoryLabStore();
   const woken: string[] = [];
   const clock = new ManualClock();
-  const service = new LabService({ store, waker: { wake: (id) => woken.push(id) }, clock, random: sequenceRandom([0, 0, 0, 0.5, 0.5, 0.5]), policy });
+  const service = new LabService({
+    store,
+    waker: { wake: (id) => woken.push(id) },
+    clock,
+    random: sequenceRandom([0, 0, 0, 0.5, 0.5, 0.5]),
+    policy,
+  });
   return { store, woken, clock, service };
 }
 
@@ -19,7 +25,16 @@ describe('labs/lab-service', () => {
     const { lab, existing } = await service.deploy({ user: 'U1', channel: 'C1', kind: 'demo' });
 
     expect(existing).toBe(false);
-    expect(lab).toMatchObject({ id: 'demo-aaa', kind: 'demo', owner: 'U1', channel: 'C1', template: 'vsphere8', vappName: 'lab-demo-aaa', desired: 'running', phase: 'requested' });
+    expect(lab).toMatchObject({
+      id: 'demo-aaa',
+      kind: 'demo',
+      owner: 'U1',
+      channel: 'C1',
+      template: 'vsphere8',
+      vappName: 'lab-demo-aaa',
+      desired: 'running',
+      phase: 'requested',
+    });
     expect(lab.expiresAt.getTime() - clock.now().getTime()).toBe(4 * 3600_000);
     expect(lab.spec).toEqual({ vcpus: 12, memoryGb: 50, storageGb: 440 });
     expect(woken).toEqual(['demo-aaa']);
@@ -58,8 +73,12 @@ describe('labs/lab-service', () => {
   it('refuses unknown templates and lifetimes beyond the kind maximum', async () => {
     const { service } = setup();
 
-    await expect(service.deploy({ user: 'U1', kind: 'demo', template: 'nope' })).rejects.toThrow(/There is no template "nope". Templates: esxi8, esxi7, vsphere8/);
-    await expect(service.deploy({ user: 'U1', kind: 'demo', lifetimeMinutes: 13 * 60 })).rejects.toThrow(/at most 12h; you asked for 13h/);
+    await expect(service.deploy({ user: 'U1', kind: 'demo', template: 'nope' })).rejects.toThrow(
+      /There is no template "nope". Templates: esxi8, esxi7, vsphere8/,
+    );
+    await expect(service.deploy({ user: 'U1', kind: 'demo', lifetimeMinutes: 13 * 60 })).rejects.toThrow(
+      /at most 12h; you asked for 13h/,
+    );
   });
 
   it('lets only the owner or an admin tear a lab down', async () => {
@@ -76,8 +95,12 @@ describe('labs/lab-service', () => {
     const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
     await store.update({ ...lab, phase: 'deleted' });
 
-    await expect(service.teardown('U1', 'demo-zzz')).rejects.toThrow('There is no lab demo-zzz. `/lab list` shows your labs.');
-    await expect(service.teardown('U1', lab.id)).rejects.toThrow(`Lab ${lab.id} has already ended (deleted).`);
+    await expect(service.teardown('U1', 'demo-zzz')).rejects.toThrow(
+      'There is no lab demo-zzz. `/lab list` shows your labs.',
+    );
+    await expect(service.teardown('U1', lab.id)).rejects.toThrow(
+      `Lab ${lab.id} has already ended (deleted).`,
+    );
   });
 
   it('lists everyone’s labs for admins only', async () => {

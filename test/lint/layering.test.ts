@@ -12,8 +12,14 @@ const rejected: [string, string][] = [
   ['src/labs/x.ts', "import axios from 'axios';\nexport const a = axios;\n"],
   ['src/labs/x.ts', "import { Kysely } from 'kysely';\nexport const a = Kysely;\n"],
   ['src/labs/x.ts', "import { VcdCloud } from '../vcd/vcd-cloud';\nexport const a = VcdCloud;\n"],
-  ['src/labs/x.ts', "import { createSlackApp } from '../slack/create-slack-app';\nexport const a = createSlackApp;\n"],
-  ['src/commands/x.ts', "import { openDatabase } from '../store/database';\nexport const a = openDatabase;\n"],
+  [
+    'src/labs/x.ts',
+    "import { createSlackApp } from '../slack/create-slack-app';\nexport const a = createSlackApp;\n",
+  ],
+  [
+    'src/commands/x.ts',
+    "import { openDatabase } from '../store/database';\nexport const a = openDatabase;\n",
+  ],
   ['src/controller/x.ts', "import cron from 'node-cron';\nexport const a = cron;\n"],
   ['src/slack/x.ts', "import axios from 'axios';\nexport const a = axios;\n"],
   ['src/vcd/x.ts', "import { XMLParser } from 'fast-xml-parser';\nexport const a = XMLParser;\n"],
@@ -48,7 +54,10 @@ describe('lint: layering of DESIGN.md section 2', () => {
     expect(results[i]?.ruleIds).toContain('no-restricted-imports');
   });
 
-  it.each(allowed.map((c, i) => [...c, rejected.length + i] as const))('allows in %s: %s', (_file, _code, i) => {
-    expect(results[i]?.ruleIds).not.toContain('no-restricted-imports');
-  });
+  it.each(allowed.map((c, i) => [...c, rejected.length + i] as const))(
+    'allows in %s: %s',
+    (_file, _code, i) => {
+      expect(results[i]?.ruleIds).not.toContain('no-restricted-imports');
+    },
+  );
 });
