@@ -68,12 +68,15 @@ async function vcdsim(args: string[]): Promise<number> {
 
 function numberFlag(args: string[], flag: string, fallback: number): number {
   const i = args.indexOf(flag);
-  if (i === -1) return fallback;
+  if (i === -1) {
+    return fallback;
+  }
   const value = Number(args[i + 1]);
-  if (!Number.isFinite(value) || value < 0)
+  if (!Number.isFinite(value) || value < 0) {
     throw new ConfigError([
       { key: flag, message: `"${args[i + 1] ?? ''}" is not a number`, fix: `e.g. ${flag} ${fallback}` },
     ]);
+  }
   return value;
 }
 
@@ -92,4 +95,6 @@ export function main(): void {
   );
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  main();
+}

@@ -61,7 +61,9 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     cloud.close();
     return Promise.resolve();
   });
-  if (sim) cleanups.push(() => sim.close());
+  if (sim) {
+    cleanups.push(() => sim.close());
+  }
 
   const db = await openDatabase(
     config.database.kind === 'sqlite'
@@ -103,8 +105,12 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
 
   const stopAll = async (): Promise<void> => {
     await controller.stop();
-    if (slack.app) await slack.app.stop();
-    for (const cleanup of cleanups) await cleanup();
+    if (slack.app) {
+      await slack.app.stop();
+    }
+    for (const cleanup of cleanups) {
+      await cleanup();
+    }
   };
 
   if (config.slack.kind === 'shell') {

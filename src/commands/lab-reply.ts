@@ -29,8 +29,9 @@ export interface LabViewContext {
 
 /** The lab's state in words, e.g. `ready` or `tearing down…`. */
 export function phaseWords(lab: Pick<Lab, 'phase' | 'desired'>): string {
-  if (lab.desired === 'deleted' && lab.phase !== 'deleted' && lab.phase !== 'failed')
+  if (lab.desired === 'deleted' && lab.phase !== 'deleted' && lab.phase !== 'failed') {
     return PHASE_WORDS.deleting;
+  }
   return PHASE_WORDS[lab.phase];
 }
 
@@ -46,7 +47,9 @@ export function labReply(lab: Lab, context: LabViewContext, event?: LabEvent): R
     { label: 'Cost', value: [`${formatUsd(cost)} so far, ${formatUsd(rate.total)}/h`] },
     { label: 'Expires', value: [expiryWords(lab, context.now)] },
   ];
-  if (lab.ticket !== undefined) fields.splice(2, 0, { label: 'Ticket', value: [lab.ticket] });
+  if (lab.ticket !== undefined) {
+    fields.splice(2, 0, { label: 'Ticket', value: [lab.ticket] });
+  }
 
   const sections: Section[] = [{ type: 'fields', fields }];
   if (event?.type === 'failed' || (lab.phase === 'failed' && lab.failureReason)) {
@@ -74,10 +77,14 @@ export function labReply(lab: Lab, context: LabViewContext, event?: LabEvent): R
     });
   }
   const context_: string[] = [`lab ${lab.id}`];
-  if (context.simulated) context_.push('simulated VCD: nothing real was deployed');
+  if (context.simulated) {
+    context_.push('simulated VCD: nothing real was deployed');
+  }
   sections.push({ type: 'context', text: [context_.join(' · ')] });
   const actions = labActions(lab);
-  if (actions.length > 0) sections.push({ type: 'actions', actions });
+  if (actions.length > 0) {
+    sections.push({ type: 'actions', actions });
+  }
 
   return {
     visibility: 'channel',
@@ -95,13 +102,17 @@ export function labLine(lab: Lab, context: LabViewContext): string {
 }
 
 function expiryWords(lab: Lab, now: Date): string {
-  if (lab.endedAt) return `ended ${lab.endedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  if (lab.endedAt) {
+    return `ended ${lab.endedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  }
   const minutes = (lab.expiresAt.getTime() - now.getTime()) / 60_000;
   return minutes > 0 ? `in ${formatMinutes(minutes)}` : 'expired';
 }
 
 function labActions(lab: Lab): ReplyAction[] {
-  if (lab.desired === 'deleted' || lab.phase === 'deleted' || lab.phase === 'failed') return [];
+  if (lab.desired === 'deleted' || lab.phase === 'deleted' || lab.phase === 'failed') {
+    return [];
+  }
   return [
     {
       id: 'lab_teardown',

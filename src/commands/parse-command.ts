@@ -29,7 +29,9 @@ export function parseCommand(text: string, options: ParseOptions): LabCommand {
     .split(/\s+/)
     .filter((w) => w !== '');
   const [first, ...args] = words;
-  if (first === undefined) return { verb: 'help' };
+  if (first === undefined) {
+    return { verb: 'help' };
+  }
   const verb = first.toLowerCase();
   switch (verb) {
     case 'help':
@@ -93,33 +95,50 @@ function parseDemo(args: string[]): LabCommand {
 
 function parseRepro(args: string[], options: ParseOptions): LabCommand {
   const [ticket, template, ...rest] = args;
-  if (ticket === undefined) throw usage('repro', 'the ticket id is missing');
+  if (ticket === undefined) {
+    throw usage('repro', 'the ticket id is missing');
+  }
   if (!new RegExp(options.ticketPattern).test(ticket)) {
     throw usage('repro', `"${clip(ticket)}" is not a ticket id (expected something like TICKET-123)`);
   }
-  if (template !== undefined && !TEMPLATE_KEY.test(template.toLowerCase()))
+  if (template !== undefined && !TEMPLATE_KEY.test(template.toLowerCase())) {
     throw usage('repro', `"${clip(template)}" is not a template name`);
-  if (rest.length > 0) throw usage('repro', `unexpected "${clip(rest.join(' '))}"`);
+  }
+  if (rest.length > 0) {
+    throw usage('repro', `unexpected "${clip(rest.join(' '))}"`);
+  }
   return { verb: 'repro', ticket, ...(template !== undefined ? { template: template.toLowerCase() } : {}) };
 }
 
 function parseList(args: string[]): LabCommand {
-  if (args.length === 0) return { verb: 'list', all: false };
-  if (args.length === 1 && args[0]?.toLowerCase() === 'all') return { verb: 'list', all: true };
+  if (args.length === 0) {
+    return { verb: 'list', all: false };
+  }
+  if (args.length === 1 && args[0]?.toLowerCase() === 'all') {
+    return { verb: 'list', all: true };
+  }
   throw usage('list', `unexpected "${clip(args.join(' '))}"`);
 }
 
 function oneLabId(verb: Verb, args: string[]): string {
   const [id, ...rest] = args;
-  if (id === undefined) throw usage(verb, 'the lab id is missing (`/lab list` shows yours)');
-  if (rest.length > 0) throw usage(verb, `unexpected "${clip(rest.join(' '))}"`);
+  if (id === undefined) {
+    throw usage(verb, 'the lab id is missing (`/lab list` shows yours)');
+  }
+  if (rest.length > 0) {
+    throw usage(verb, `unexpected "${clip(rest.join(' '))}"`);
+  }
   const labId = id.toLowerCase();
-  if (!LAB_ID_PATTERN.test(labId)) throw usage(verb, `"${clip(id)}" is not a lab id such as demo-4kq`);
+  if (!LAB_ID_PATTERN.test(labId)) {
+    throw usage(verb, `"${clip(id)}" is not a lab id such as demo-4kq`);
+  }
   return labId;
 }
 
 function noArgs(verb: Verb, args: string[]): void {
-  if (args.length > 0) throw usage(verb, `unexpected "${clip(args.join(' '))}"`);
+  if (args.length > 0) {
+    throw usage(verb, `unexpected "${clip(args.join(' '))}"`);
+  }
 }
 
 function usage(verb: Verb, problem: string): UserError {

@@ -52,9 +52,15 @@ export function textReply(title: string, tone: Reply['tone'] = 'info', text?: Ri
 export function plainText(text: RichText): string {
   return text
     .map((span) => {
-      if (typeof span === 'string') return span;
-      if ('user' in span) return span.user;
-      if ('code' in span) return span.code;
+      if (typeof span === 'string') {
+        return span;
+      }
+      if ('user' in span) {
+        return span.user;
+      }
+      if ('code' in span) {
+        return span.code;
+      }
       return span.bold;
     })
     .join('');

@@ -50,11 +50,15 @@ export function loadConfig(env: Env, file?: PolicyFile): Config {
     if (parsed !== undefined) {
       const built = buildPolicy(parsed, DEFAULT_POLICY, file.path);
       problems.push(...built.problems);
-      if (built.policy) policy = built.policy;
+      if (built.policy) {
+        policy = built.policy;
+      }
     }
   }
 
-  if (problems.length > 0 || !slack || !vcdBase || !database) throw new ConfigError(problems);
+  if (problems.length > 0 || !slack || !vcdBase || !database) {
+    throw new ConfigError(problems);
+  }
   return {
     slack,
     vcd: vcdBase,
@@ -103,10 +107,16 @@ function slackMode(env: Env, problems: ConfigProblem[]): SlackMode | undefined {
       fix: 'create an app-level token with connections:write under Basic Information',
     });
   }
-  if (port === undefined) return undefined;
+  if (port === undefined) {
+    return undefined;
+  }
   const common = { botToken: secret(botToken), port, ...(apiUrl ? { apiUrl } : {}) };
-  if (appToken) return { kind: 'socket', ...common, appToken: secret(appToken) };
-  if (signingSecret) return { kind: 'http', ...common, signingSecret: secret(signingSecret) };
+  if (appToken) {
+    return { kind: 'socket', ...common, appToken: secret(appToken) };
+  }
+  if (signingSecret) {
+    return { kind: 'http', ...common, signingSecret: secret(signingSecret) };
+  }
   problems.push({
     key: 'SLACK_APP_TOKEN',
     message:
@@ -121,7 +131,9 @@ function vcdTarget(env: Env, problems: ConfigProblem[]): VcdTarget | undefined {
   const vdc = optionValue(env, 'VCD_VDC') ?? 'lab-vdc';
   const catalog = optionValue(env, 'VCD_CATALOG') ?? 'labs';
   const url = optionValue(env, 'VCD_URL');
-  if (!url) return { kind: 'simulated', org, vdc, catalog };
+  if (!url) {
+    return { kind: 'simulated', org, vdc, catalog };
+  }
   if (!isHttpUrl(url)) {
     problems.push({
       key: 'VCD_URL',
@@ -138,19 +150,24 @@ function vcdTarget(env: Env, problems: ConfigProblem[]): VcdTarget | undefined {
     });
   }
   for (const name of ['VCD_ORG', 'VCD_VDC'] as const) {
-    if (!env[name]?.trim())
+    if (!env[name]?.trim()) {
       problems.push({
         key: name,
         message: 'is required with VCD_URL',
         fix: `set ${name} to your ${name === 'VCD_ORG' ? 'organization' : 'organization VDC'} name`,
       });
+    }
   }
   const apiToken = optionValue(env, 'VCD_API_TOKEN');
   const user = optionValue(env, 'VCD_USER');
   const password = optionValue(env, 'VCD_PASSWORD');
   const base = { kind: 'real' as const, url: url.replace(/\/+$/, ''), org, vdc, catalog };
-  if (apiToken) return { ...base, auth: { kind: 'token', apiToken: secret(apiToken) } };
-  if (user && password) return { ...base, auth: { kind: 'password', user, password: secret(password) } };
+  if (apiToken) {
+    return { ...base, auth: { kind: 'token', apiToken: secret(apiToken) } };
+  }
+  if (user && password) {
+    return { ...base, auth: { kind: 'password', user, password: secret(password) } };
+  }
   problems.push({
     key: 'VCD_API_TOKEN',
     message: 'VCD_URL is set but there are no credentials',

@@ -91,6 +91,8 @@ export function optionValue(
   name: string,
 ): string | undefined {
   const raw = env[name];
-  if (raw !== undefined && raw.trim() !== '') return raw.trim();
+  if (raw !== undefined && raw.trim() !== '') {
+    return raw.trim();
+  }
   return ENV_OPTIONS.find((o) => o.name === name)?.default;
 }

@@ -14,7 +14,9 @@ export function readPolicyFile(env: Readonly<Record<string, string | undefined>>
   try {
     return { path, text: readFileSync(path, 'utf8') };
   } catch (error) {
-    if (!explicit && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (!explicit && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return undefined;
+    }
     throw new ConfigError([
       {
         key: 'LABBOT_CONFIG',

@@ -54,7 +54,9 @@ export class LabController implements LabWaker {
 
   /** Schedules a drive of the lab; a drive already under way runs once more afterwards. Never throws. */
   wake(labId: string): void {
-    if (this.stopped) return;
+    if (this.stopped) {
+      return;
+    }
     if (this.running.has(labId)) {
       this.again.add(labId);
       return;
@@ -63,7 +65,9 @@ export class LabController implements LabWaker {
       .catch((error: unknown) => this.deps.logger.error({ labId, err: error }, 'controller drive crashed'))
       .finally(() => {
         this.running.delete(labId);
-        if (this.again.delete(labId)) this.wake(labId);
+        if (this.again.delete(labId)) {
+          this.wake(labId);
+        }
       });
     this.running.set(labId, run);
   }
@@ -71,13 +75,17 @@ export class LabController implements LabWaker {
   /** Wakes every lab that still needs work: called at start-up to resume after a restart. */
   async resumeAll(): Promise<number> {
     const labs = await this.deps.store.listActive();
-    for (const lab of labs) this.wake(lab.id);
+    for (const lab of labs) {
+      this.wake(lab.id);
+    }
     return labs.length;
   }
 
   /** Resolves once no lab is being driven (for the shell at end of input, and tests). */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+    while (this.running.size > 0) {
+      await Promise.allSettled([...this.running.values()]);
+    }
   }
 
   /** Stops starting new work and waits for steps in flight to be recorded. */
@@ -88,7 +96,9 @@ export class LabController implements LabWaker {
 
   private async withSlot(work: () => Promise<void>): Promise<void> {
     const limit = this.deps.maxConcurrentLabs ?? 8;
-    if (this.active >= limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+    if (this.active >= limit) {
+      await new Promise<void>((resolve) => this.queue.push(resolve));
+    }
     this.active++;
     try {
       await work();
@@ -102,11 +112,17 @@ export class LabController implements LabWaker {
     let transientFailures = 0;
     let teardownFailures = 0;
     for (;;) {
-      if (this.stopped) return;
+      if (this.stopped) {
+        return;
+      }
       const lab = await this.deps.store.get(labId);
-      if (!lab) return;
+      if (!lab) {
+        return;
+      }
       const step = nextStep(lab);
-      if (step.kind === 'none') return;
+      if (step.kind === 'none') {
+        return;
+      }
       try {
         await this.perform(lab, step);
         transientFailures = 0;
@@ -152,7 +168,9 @@ export class LabController implements LabWaker {
           { type: 'progress', message: 'deploying…' },
         );
         const template = this.deps.policy.templates.find((t) => t.key === lab.template);
-        if (!template) throw new Error(`template ${lab.template} is no longer configured`);
+        if (!template) {
+          throw new Error(`template ${lab.template} is no longer configured`);
+        }
         const { vappHref, task } = await cloud.startDeploy({
           vappName: lab.vappName,
           description: `labbot lab ${lab.id} (${lab.kind}) for ${lab.owner}${lab.ticket !== undefined ? `, ticket ${lab.ticket}` : ''}`,
@@ -187,12 +205,16 @@ export class LabController implements LabWaker {
           { ...lab, phase: 'configuring', ...(task ? { taskHref: task.href } : {}) },
           { type: 'progress', message: 'configuring…' },
         );
-        if (!task) await this.afterTask({ ...lab, phase: 'configuring' });
+        if (!task) {
+          await this.afterTask({ ...lab, phase: 'configuring' });
+        }
         return;
       }
       case 'power-on': {
         const vapp = await cloud.getVApp(this.href(lab));
-        if (!vapp) throw new Error(`vApp ${lab.vappName} disappeared before it was powered on`);
+        if (!vapp) {
+          throw new Error(`vApp ${lab.vappName} disappeared before it was powered on`);
+        }
         if (vapp.powerState === 'powered_on') {
           await this.markReady(lab);
           return;
@@ -241,7 +263,9 @@ export class LabController implements LabWaker {
 
   private async markReady(lab: Lab): Promise<void> {
     const vapp = await this.deps.cloud.getVApp(this.href(lab));
-    if (!vapp) throw new Error(`vApp ${lab.vappName} disappeared while powering on`);
+    if (!vapp) {
+      throw new Error(`vApp ${lab.vappName} disappeared while powering on`);
+    }
     const { taskHref: _done, ...rest } = lab;
     await this.save(
       { ...rest, phase: 'ready', readyAt: lab.readyAt ?? this.deps.clock.now(), vms: vapp.vms },
@@ -308,12 +332,16 @@ export class LabController implements LabWaker {
   private async save(lab: Lab, event?: LabEvent): Promise<Lab> {
     await this.deps.store.update(lab);
     const stored = (await this.deps.store.get(lab.id)) ?? lab;
-    if (event) await this.deps.notifier.labChanged(stored, event);
+    if (event) {
+      await this.deps.notifier.labChanged(stored, event);
+    }
     return stored;
   }
 
   private href(lab: Lab): string {
-    if (lab.vappHref === undefined) throw new Error(`lab ${lab.id} has no vApp href`);
+    if (lab.vappHref === undefined) {
+      throw new Error(`lab ${lab.id} has no vApp href`);
+    }
     return lab.vappHref;
   }
 

@@ -19,11 +19,17 @@ export type Step =
   | { kind: 'close-without-vapp' };
 
 export function nextStep(lab: Lab): Step {
-  if (lab.phase === 'deleted' || lab.phase === 'failed') return { kind: 'none' };
-  if (lab.taskHref !== undefined) return { kind: 'await-task', taskHref: lab.taskHref };
+  if (lab.phase === 'deleted' || lab.phase === 'failed') {
+    return { kind: 'none' };
+  }
+  if (lab.taskHref !== undefined) {
+    return { kind: 'await-task', taskHref: lab.taskHref };
+  }
 
   if (lab.desired === 'deleted') {
-    if (lab.vappHref !== undefined) return { kind: 'dismantle' };
+    if (lab.vappHref !== undefined) {
+      return { kind: 'dismantle' };
+    }
     // Nothing was created, unless a crash hid the href: 'deploying' means instantiate may have been sent.
     return lab.phase === 'deploying' ? { kind: 'find-vapp' } : { kind: 'close-without-vapp' };
   }

@@ -7,7 +7,9 @@ const PART = /(\d+(?:\.\d+)?)\s*(min|m|hr|h|d|w)/gy;
 /** Minutes in a duration text, or undefined when it is not one (or is zero or longer than a year). */
 export function parseDurationMinutes(text: string): number | undefined {
   const compact = text.trim().toLowerCase();
-  if (compact === '' || compact.length > 20) return undefined;
+  if (compact === '' || compact.length > 20) {
+    return undefined;
+  }
   PART.lastIndex = 0;
   let total = 0;
   let consumed = 0;
@@ -15,7 +17,9 @@ export function parseDurationMinutes(text: string): number | undefined {
     total += Number(m[1]) * (UNIT_MINUTES[m[2] ?? ''] ?? NaN);
     consumed = PART.lastIndex;
   }
-  if (consumed !== compact.length || !Number.isFinite(total)) return undefined;
+  if (consumed !== compact.length || !Number.isFinite(total)) {
+    return undefined;
+  }
   const minutes = Math.round(total);
   return minutes > 0 && minutes <= 366 * 1440 ? minutes : undefined;
 }
@@ -26,7 +30,11 @@ export function formatMinutes(minutes: number): string {
   const days = Math.floor(m / 1440);
   const hours = Math.floor((m % 1440) / 60);
   const mins = m % 60;
-  if (days > 0) return hours > 0 ? `${days}d ${hours}h` : `${days}d`;
-  if (hours > 0) return mins > 0 ? `${hours}h ${mins}m` : `${hours}h`;
+  if (days > 0) {
+    return hours > 0 ? `${days}d ${hours}h` : `${days}d`;
+  }
+  if (hours > 0) {
+    return mins > 0 ? `${hours}h ${mins}m` : `${hours}h`;
+  }
   return `${mins}m`;
 }

@@ -69,7 +69,13 @@ export function causeChain(error: unknown): string[] {
   const chain: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && current !== null && depth < 10; depth++) {
-    chain.push(current instanceof Error ? `${current.name}: ${current.message}` : typeof current === 'string' ? current : `non-error ${typeof current} thrown`);
+    chain.push(
+      current instanceof Error
+        ? `${current.name}: ${current.message}`
+        : typeof current === 'string'
+          ? current
+          : `non-error ${typeof current} thrown`,
+    );
     current = current instanceof Error ? current.cause : undefined;
   }
   return chain;

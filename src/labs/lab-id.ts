@@ -5,7 +5,9 @@ const ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 /** A short readable id such as `demo-4kq`: kind plus a random suffix without look-alike characters. */
 export function randomLabId(kind: string, random: Random, length = 3): string {
   let suffix = '';
-  for (let i = 0; i < length; i++) suffix += ALPHABET[Math.floor(random() * ALPHABET.length)] ?? 'x';
+  for (let i = 0; i < length; i++) {
+    suffix += ALPHABET[Math.floor(random() * ALPHABET.length)] ?? 'x';
+  }
   return `${kind}-${suffix}`;
 }
 

@@ -57,7 +57,9 @@ export class LabService {
     }
     if (input.ticket !== undefined) {
       const live = await this.deps.store.findLiveByTicket(input.ticket);
-      if (live) return { lab: live, existing: true };
+      if (live) {
+        return { lab: live, existing: true };
+      }
     }
     const now = this.deps.clock.now();
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
@@ -80,10 +82,14 @@ export class LabService {
       try {
         await this.deps.store.insert(lab);
       } catch (error) {
-        if (error instanceof DuplicateLabError) continue;
+        if (error instanceof DuplicateLabError) {
+          continue;
+        }
         if (error instanceof LiveTicketConflictError && input.ticket !== undefined) {
           const winner = await this.deps.store.findLiveByTicket(input.ticket);
-          if (winner) return { lab: winner, existing: true };
+          if (winner) {
+            return { lab: winner, existing: true };
+          }
         }
         throw error;
       }
@@ -113,7 +119,9 @@ export class LabService {
    */
   async status(labId: string): Promise<Lab> {
     const lab = await this.deps.store.get(labId);
-    if (!lab) throw new UserError('not_found', `There is no lab ${labId}. \`/lab list\` shows your labs.`);
+    if (!lab) {
+      throw new UserError('not_found', `There is no lab ${labId}. \`/lab list\` shows your labs.`);
+    }
     return lab;
   }
 
@@ -129,8 +137,9 @@ export class LabService {
         `Lab ${lab.id} belongs to someone else; only its owner or an admin can tear it down.`,
       );
     }
-    if (isTerminal(lab))
+    if (isTerminal(lab)) {
       throw new UserError('invalid_state', `Lab ${lab.id} has already ended (${lab.phase}).`);
+    }
     if (lab.desired !== 'deleted') {
       const updated: Lab = { ...lab, desired: 'deleted' };
       await this.deps.store.setDesired(lab.id, 'deleted');
@@ -154,7 +163,9 @@ export class LabService {
 
   private kind(name: string): KindPolicy {
     const kind = this.deps.policy.kinds.find((k) => k.name === name);
-    if (!kind) throw new UserError('usage', `There is no lab kind "${name}".`);
+    if (!kind) {
+      throw new UserError('usage', `There is no lab kind "${name}".`);
+    }
     return kind;
   }
 
@@ -171,7 +182,9 @@ export class LabService {
   }
 
   private newId(kind: string, ticket: string | undefined, attempt: number): string {
-    if (ticket === undefined) return randomLabId(kind, this.deps.random, attempt < 3 ? 3 : 5);
+    if (ticket === undefined) {
+      return randomLabId(kind, this.deps.random, attempt < 3 ? 3 : 5);
+    }
     // A ticket can have had labs before (ended rows keep their id), so later ones get -2, -3, …
     const base = reproLabId(ticket);
     return attempt === 0

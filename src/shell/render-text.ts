@@ -11,9 +11,15 @@ function clean(text: string): string {
 function inline(text: RichText): string {
   return text
     .map((span) => {
-      if (typeof span === 'string') return clean(span);
-      if ('user' in span) return `@${clean(span.user)}`;
-      if ('code' in span) return clean(span.code);
+      if (typeof span === 'string') {
+        return clean(span);
+      }
+      if ('user' in span) {
+        return `@${clean(span.user)}`;
+      }
+      if ('code' in span) {
+        return clean(span.code);
+      }
       return clean(span.bold);
     })
     .join('');
@@ -24,7 +30,9 @@ const TONE_MARK: Record<Reply['tone'], string> = { info: '', success: '✓ ', er
 /** Renders a Reply as plain text for a terminal: aligned tables, no markup, control characters removed. */
 export function renderReplyText(reply: Reply): string {
   const lines = [`${TONE_MARK[reply.tone]}${clean(reply.title)}`];
-  for (const section of reply.sections) lines.push(...renderSection(section));
+  for (const section of reply.sections) {
+    lines.push(...renderSection(section));
+  }
   return lines.join('\n');
 }
 

@@ -30,11 +30,15 @@ export async function runShell(options: ShellOptions): Promise<void> {
     options.output.write(`${text}\n`);
   };
   print(options.banner);
-  if (interactive) rl.prompt();
+  if (interactive) {
+    rl.prompt();
+  }
   for await (const raw of rl) {
     const line = raw.trim();
     if (line !== '' && !line.startsWith('#')) {
-      if (line === 'exit' || line === 'quit') break;
+      if (line === 'exit' || line === 'quit') {
+        break;
+      }
       const text = line.replace(/^\/lab\b/, '').trim();
       if (!line.startsWith('/lab') && !/^(help|demo|repro|list|status|teardown|templates)\b/i.test(line)) {
         print('Type a /lab command, for example `/lab help` or `/lab demo`.');
@@ -42,7 +46,9 @@ export async function runShell(options: ShellOptions): Promise<void> {
         print(renderReplyText(await options.commands.run(text, { user: options.user })));
       }
     }
-    if (interactive) rl.prompt();
+    if (interactive) {
+      rl.prompt();
+    }
   }
   rl.close();
   await options.idle();

@@ -50,7 +50,9 @@ export class BoltLoggerAdapter implements BoltLogger {
   }
 
   private write(level: LogLevel, msg: unknown[]): void {
-    if (SEVERITY[level] < SEVERITY[this.level]) return;
+    if (SEVERITY[level] < SEVERITY[this.level]) {
+      return;
+    }
     const err = msg.find((m): m is Error => m instanceof Error);
     const detail = msg
       .filter((m) => !(m instanceof Error))

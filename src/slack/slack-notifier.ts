@@ -114,7 +114,9 @@ export class SlackNotifier implements LabNotifier {
 
   /** Cancels pending trailing updates (shutdown). Deliveries already started finish. Never throws. */
   close(): void {
-    for (const thread of this.threads.values()) this.cancelTrailing(thread);
+    for (const thread of this.threads.values()) {
+      this.cancelTrailing(thread);
+    }
   }
 
   private thread(labId: string): LabThread {
@@ -136,7 +138,9 @@ export class SlackNotifier implements LabNotifier {
     const pending = thread.pending;
     thread.cancelTimer = undefined;
     thread.pending = undefined;
-    if (pending) void this.enqueue(labId, thread, pending.lab, pending.event);
+    if (pending) {
+      void this.enqueue(labId, thread, pending.lab, pending.event);
+    }
   }
 
   private enqueue(labId: string, thread: LabThread, lab: Lab, event: LabEvent): Promise<void> {
@@ -172,7 +176,9 @@ export class SlackNotifier implements LabNotifier {
       }
     }
     const posted = await this.post(lab, message);
-    if (posted) thread.ref = posted;
+    if (posted) {
+      thread.ref = posted;
+    }
   }
 
   /** True when the message was updated; false when it is gone and a fresh one should be posted. */
@@ -230,7 +236,9 @@ export class SlackNotifier implements LabNotifier {
         return undefined;
       }
     }
-    if (!ref) return undefined;
+    if (!ref) {
+      return undefined;
+    }
     try {
       await this.options.saveMessageRef(lab.id, ref.channel, ref.ts);
     } catch (error) {

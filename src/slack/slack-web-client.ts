@@ -48,7 +48,9 @@ export interface SlackWebClient {
  * Never throws.
  */
 export function slackErrorCode(error: unknown): string | undefined {
-  if (error instanceof webApi.WebAPIPlatformError) return error.data.error;
+  if (error instanceof webApi.WebAPIPlatformError) {
+    return error.data.error;
+  }
   // Test doubles and other clients throw plain errors carrying the same `data.error` shape.
   if (typeof error === 'object' && error !== null && 'data' in error) {
     const data: unknown = error.data;

@@ -43,7 +43,9 @@ export class KyselyLabStore implements LabStore {
         .onConflict((conflict) => conflict.column('id').doNothing())
         .executeTakeFirstOrThrow(),
     );
-    if (result.numInsertedOrUpdatedRows === BigInt(0)) throw new DuplicateLabError(lab.id);
+    if (result.numInsertedOrUpdatedRows === BigInt(0)) {
+      throw new DuplicateLabError(lab.id);
+    }
   }
 
   /**
@@ -96,8 +98,12 @@ export class KyselyLabStore implements LabStore {
    */
   async list(query: LabQuery): Promise<Lab[]> {
     let select = this.db.selectFrom('labs').selectAll();
-    if (query.owner !== undefined) select = select.where('owner', '=', query.owner);
-    if (!query.includeEnded) select = select.where(NOT_ENDED);
+    if (query.owner !== undefined) {
+      select = select.where('owner', '=', query.owner);
+    }
+    if (!query.includeEnded) {
+      select = select.where(NOT_ENDED);
+    }
     // The id breaks ties between labs created in the same millisecond, so that pages and tests are stable.
     const rows = await select.orderBy('created_at').orderBy('id').execute();
     return rows.map(rowToLab);
@@ -166,9 +172,13 @@ export class KyselyLabStore implements LabStore {
  * names the column ("UNIQUE constraint failed: labs.ticket"), which only that index makes unique.
  */
 function isLiveTicketViolation(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
+  if (typeof error !== 'object' || error === null) {
+    return false;
+  }
   const { code, constraint, message } = error as { code?: unknown; constraint?: unknown; message?: unknown };
-  if (code === '23505') return constraint === 'labs_live_ticket_uq';
+  if (code === '23505') {
+    return constraint === 'labs_live_ticket_uq';
+  }
   return (
     code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes('labs.ticket')
   );

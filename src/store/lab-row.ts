@@ -94,14 +94,30 @@ export function rowToLab(row: LabRow): Lab {
     },
   };
   // Assigned one by one, not spread from `cond && {…}`, so that an absent column leaves no key behind.
-  if (row.ticket !== null) lab.ticket = row.ticket;
-  if (row.vapp_href !== null) lab.vappHref = row.vapp_href;
-  if (row.task_href !== null) lab.taskHref = row.task_href;
-  if (row.channel !== null) lab.channel = row.channel;
-  if (row.message_ts !== null) lab.messageTs = row.message_ts;
-  if (row.ready_at !== null) lab.readyAt = textToDate(row.ready_at, id, 'ready_at');
-  if (row.ended_at !== null) lab.endedAt = textToDate(row.ended_at, id, 'ended_at');
-  if (row.failure_reason !== null) lab.failureReason = row.failure_reason;
+  if (row.ticket !== null) {
+    lab.ticket = row.ticket;
+  }
+  if (row.vapp_href !== null) {
+    lab.vappHref = row.vapp_href;
+  }
+  if (row.task_href !== null) {
+    lab.taskHref = row.task_href;
+  }
+  if (row.channel !== null) {
+    lab.channel = row.channel;
+  }
+  if (row.message_ts !== null) {
+    lab.messageTs = row.message_ts;
+  }
+  if (row.ready_at !== null) {
+    lab.readyAt = textToDate(row.ready_at, id, 'ready_at');
+  }
+  if (row.ended_at !== null) {
+    lab.endedAt = textToDate(row.ended_at, id, 'ended_at');
+  }
+  if (row.failure_reason !== null) {
+    lab.failureReason = row.failure_reason;
+  }
   return lab;
 }
 
@@ -162,8 +178,12 @@ function vmToJson(vm: VmInfo): VmInfo {
 
 function nicToJson(nic: NicInfo): NicInfo {
   const json: NicInfo = { index: nic.index, network: nic.network, mac: nic.mac, connected: nic.connected };
-  if (nic.ipAddress !== undefined) json.ipAddress = nic.ipAddress;
-  if (nic.adapterType !== undefined) json.adapterType = nic.adapterType;
+  if (nic.ipAddress !== undefined) {
+    json.ipAddress = nic.ipAddress;
+  }
+  if (nic.adapterType !== undefined) {
+    json.adapterType = nic.adapterType;
+  }
   return json;
 }
 
@@ -178,7 +198,9 @@ function parseVms(text: string, labId: string): VmInfo[] {
       `not JSON (${error instanceof Error ? error.message : String(error)})`,
     );
   }
-  if (!Array.isArray(value)) throw new CorruptLabRowError(labId, 'vms', 'expected a JSON array');
+  if (!Array.isArray(value)) {
+    throw new CorruptLabRowError(labId, 'vms', 'expected a JSON array');
+  }
   return value.map((vm: unknown, i) => parseVm(vm, labId, `vms[${i}]`));
 }
 
@@ -202,8 +224,12 @@ function parseNic(value: unknown, labId: string, at: string): NicInfo {
     mac: field(nic, 'mac', 'string', labId, at),
     connected: field(nic, 'connected', 'boolean', labId, at),
   };
-  if (nic.ipAddress !== undefined) parsed.ipAddress = field(nic, 'ipAddress', 'string', labId, at);
-  if (nic.adapterType !== undefined) parsed.adapterType = field(nic, 'adapterType', 'string', labId, at);
+  if (nic.ipAddress !== undefined) {
+    parsed.ipAddress = field(nic, 'ipAddress', 'string', labId, at);
+  }
+  if (nic.adapterType !== undefined) {
+    parsed.adapterType = field(nic, 'adapterType', 'string', labId, at);
+  }
   return parsed;
 }
 
@@ -228,12 +254,16 @@ function field<K extends keyof JsonTypes>(
   at: string,
 ): JsonTypes[K] {
   const value = object[key];
-  if (typeof value !== type) throw new CorruptLabRowError(labId, 'vms', `${at}.${key} is not a ${type}`);
+  if (typeof value !== type) {
+    throw new CorruptLabRowError(labId, 'vms', `${at}.${key} is not a ${type}`);
+  }
   return value as JsonTypes[K];
 }
 
 function arrayField(object: Record<string, unknown>, key: string, labId: string, at: string): unknown[] {
   const value = object[key];
-  if (!Array.isArray(value)) throw new CorruptLabRowError(labId, 'vms', `${at}.${key} is not an array`);
+  if (!Array.isArray(value)) {
+    throw new CorruptLabRowError(labId, 'vms', `${at}.${key} is not an array`);
+  }
   return value as unknown[];
 }

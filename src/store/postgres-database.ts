@@ -100,7 +100,9 @@ function unavailable(location: string, error: unknown): DatabaseUnavailableError
 }
 
 function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
+  if (typeof error !== 'object' || error === null) {
+    return undefined;
+  }
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
 }

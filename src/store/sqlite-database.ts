@@ -45,7 +45,9 @@ export async function openSqlite(dataDir: string, logger?: Logger): Promise<Labb
     // database or cannot be written fails here rather than at the first command.
     const journalMode: unknown = sqlite.pragma('journal_mode = WAL', { simple: true });
     // Some filesystems (network mounts) cannot do WAL; SQLite then keeps its old mode, which still works, slower.
-    if (journalMode !== 'wal') logger?.warn({ file, journalMode }, 'SQLite could not switch to WAL mode');
+    if (journalMode !== 'wal') {
+      logger?.warn({ file, journalMode }, 'SQLite could not switch to WAL mode');
+    }
     // NORMAL is durable across process crashes in WAL mode; only a power loss can undo the last commits.
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');

@@ -52,7 +52,9 @@ export class CorruptLabRowError extends Error {
 export function errorMessage(error: unknown): string {
   // Duck-typed rather than `instanceof Error`: errors raised inside Node's own modules come from another realm
   // under jest's sandbox, and drivers may throw plain objects.
-  if (typeof error !== 'object' || error === null) return String(error);
+  if (typeof error !== 'object' || error === null) {
+    return String(error);
+  }
   const { message, errors } = error as { message?: unknown; errors?: unknown };
   // Node reports a refused connection to a name with several addresses (localhost: ::1 and 127.0.0.1) as an
   // AggregateError whose own message is empty.

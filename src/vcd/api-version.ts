@@ -21,7 +21,9 @@ export function compareApiVersions(a: string, b: string): number {
   const pb = b.split('.');
   for (let i = 0; i < Math.max(pa.length, pb.length); i += 1) {
     const diff = toPart(pa[i]) - toPart(pb[i]);
-    if (diff !== 0) return diff < 0 ? -1 : 1;
+    if (diff !== 0) {
+      return diff < 0 ? -1 : 1;
+    }
   }
   return 0;
 }
@@ -60,15 +62,21 @@ export function negotiateApiVersion(
     (v) => compareApiVersions(v.version, client.min) >= 0 && compareApiVersions(v.version, client.max) <= 0,
   );
   const current = highest(inRange.filter((v) => !v.deprecated));
-  if (current) return { version: current.version, legacyLogin: false, deprecated: false };
+  if (current) {
+    return { version: current.version, legacyLogin: false, deprecated: false };
+  }
   const deprecated = highest(inRange);
-  if (deprecated) return { version: deprecated.version, legacyLogin: false, deprecated: true };
+  if (deprecated) {
+    return { version: deprecated.version, legacyLogin: false, deprecated: true };
+  }
   const newest = highest(valid);
   if (newest && compareApiVersions(newest.version, client.min) < 0) {
     const legacy = highest(
       valid.filter((v) => !v.deprecated && compareApiVersions(v.version, LEGACY_MIN_API_VERSION) >= 0),
     );
-    if (legacy) return { version: legacy.version, legacyLogin: true, deprecated: false };
+    if (legacy) {
+      return { version: legacy.version, legacyLogin: true, deprecated: false };
+    }
   }
   throw new VcdApiError({
     minorErrorCode: 'UNSUPPORTED_API_VERSION',

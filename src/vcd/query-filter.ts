@@ -16,7 +16,9 @@ export function usesFilterEncoded(apiVersion: string): boolean {
  * Never throws. The `*` wildcard cannot be escaped in either scheme, so callers compare results exactly.
  */
 export function escapeFilterValue(value: string, apiVersion: string): string {
-  if (usesFilterEncoded(apiVersion)) return encodeStrict(encodeStrict(value));
+  if (usesFilterEncoded(apiVersion)) {
+    return encodeStrict(encodeStrict(value));
+  }
   return encodeStrict(value.replace(/[\\(),;]/g, (c) => `\\${c}`));
 }
 
@@ -45,11 +47,15 @@ export function buildQueryPath(
   options: { pageSize?: number } = {},
 ): string {
   const params = [`type=${encodeURIComponent(type)}`, 'format=records'];
-  if (options.pageSize !== undefined) params.push(`pageSize=${options.pageSize}`);
+  if (options.pageSize !== undefined) {
+    params.push(`pageSize=${options.pageSize}`);
+  }
   if (conditions.length > 0) {
     const filter = conditions.map(([a, v]) => `${a}==${escapeFilterValue(v, apiVersion)}`).join(';');
     params.push(`filter=${filter}`);
-    if (usesFilterEncoded(apiVersion)) params.push('filterEncoded=true');
+    if (usesFilterEncoded(apiVersion)) {
+      params.push('filterEncoded=true');
+    }
   }
   return `/api/query?${params.join('&')}`;
 }

@@ -33,7 +33,9 @@ export function readErrorBody(body: string): VcdErrorDocument | undefined {
       const str = (key: string): string | undefined =>
         typeof json[key] === 'string' ? json[key] : undefined;
       const message = str('message') ?? str('error_description') ?? str('error');
-      if (message === undefined) return undefined;
+      if (message === undefined) {
+        return undefined;
+      }
       const major = json.majorErrorCode;
       return {
         message,

@@ -50,19 +50,25 @@ export async function waitForTask(
       const task = await poller.requestParsed({ method: 'GET', path: taskHref }, parseTask);
       lastStatus = task.status;
       operation = task.operationName ?? task.operation;
-      if (task.status === 'success') return task;
+      if (task.status === 'success') {
+        return task;
+      }
       if (FAILED.includes(task.status)) {
         throw new VcdTaskFailedError({ href: taskHref, operation, status: task.status, error: task.error });
       }
       reportProgress(options, task);
     } catch (error) {
-      if (!(error instanceof VcdUnavailableError)) throw error;
+      if (!(error instanceof VcdUnavailableError)) {
+        throw error;
+      }
       unreachable = error;
       options.logger?.warn({ taskHref, reason: error.message }, 'VCD task poll failed; will poll again');
     }
     const elapsed = options.clock.now().getTime() - started;
     if (elapsed >= options.deadlineMs) {
-      if (unreachable) throw unreachable;
+      if (unreachable) {
+        throw unreachable;
+      }
       throw new VcdTaskDeadlineError({ href: taskHref, operation, lastStatus }, options.deadlineMs);
     }
     await options.sleep(Math.min(Math.round(interval), options.deadlineMs - elapsed));

@@ -34,7 +34,9 @@ export class VcdAuthenticator {
     private readonly clientVersions: { min: string; max: string },
     private readonly logger: Logger,
   ) {
-    if (credentials.kind === 'token') this.refreshToken = credentials.apiToken;
+    if (credentials.kind === 'token') {
+      this.refreshToken = credentials.apiToken;
+    }
   }
 
   /**
@@ -61,7 +63,9 @@ export class VcdAuthenticator {
       const log = { version, legacyLogin, deprecated: negotiated.deprecated };
       if (negotiated.deprecated || legacyLogin) {
         this.logger.warn(log, 'VCD API version is outside the tested range');
-      } else this.logger.info(log, 'VCD API version negotiated');
+      } else {
+        this.logger.info(log, 'VCD API version negotiated');
+      }
     } else {
       legacyLogin = compareApiVersions(version, this.clientVersions.min) < 0;
     }
@@ -119,7 +123,9 @@ export class VcdAuthenticator {
       headers: { Accept: 'application/json' },
     });
     const grant = parseResponse({ method: 'POST', path: '/oauth/tenant/…/token' }, response, parseTokenGrant);
-    if (grant.refreshToken !== undefined) this.refreshToken = grant.refreshToken;
+    if (grant.refreshToken !== undefined) {
+      this.refreshToken = grant.refreshToken;
+    }
     return { headerName: 'Authorization', headerValue: `Bearer ${grant.accessToken}`, method: 'api-token' };
   }
 }

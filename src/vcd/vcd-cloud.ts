@@ -191,7 +191,9 @@ export class VcdCloud implements Cloud {
    * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
    */
   async setMetadata(vappHref: string, entries: Record<string, string>): Promise<CloudTask | undefined> {
-    if (Object.keys(entries).length === 0) return undefined;
+    if (Object.keys(entries).length === 0) {
+      return undefined;
+    }
     const task = await this.http.requestParsed(
       {
         method: 'POST',
@@ -243,7 +245,9 @@ export class VcdCloud implements Cloud {
       await this.wait(shutdown.href, Math.min(this.taskDeadlineMs, SHUTDOWN_DEADLINE_MS));
       return shutdown;
     } catch (error) {
-      if (!(error instanceof VcdTaskFailedError) || error instanceof VcdTaskDeadlineError) throw error;
+      if (!(error instanceof VcdTaskFailedError) || error instanceof VcdTaskDeadlineError) {
+        throw error;
+      }
       this.options.logger.warn(
         { vappHref, taskHref: shutdown.href, reason: error.message },
         'Undeploy with shutdown failed; undeploying with power off',
@@ -284,7 +288,9 @@ export class VcdCloud implements Cloud {
     try {
       return toCloudVApp(await this.http.requestParsed({ method: 'GET', path: vappHref }, parseVApp));
     } catch (error) {
-      if (error instanceof VcdNotFoundError) return undefined;
+      if (error instanceof VcdNotFoundError) {
+        return undefined;
+      }
       throw error;
     }
   }
@@ -316,7 +322,9 @@ export class VcdCloud implements Cloud {
     await this.http.connect();
     const version = this.http.apiVersion;
     // connect() resolves only after negotiation set the version.
-    if (version === undefined) throw new VcdApiError({ message: 'API version unknown after login' });
+    if (version === undefined) {
+      throw new VcdApiError({ message: 'API version unknown after login' });
+    }
     return version;
   }
 

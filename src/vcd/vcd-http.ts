@@ -109,7 +109,9 @@ export class VcdHttp {
   }
 
   private ensureSession(): Promise<VcdSession> {
-    if (this.session !== undefined) return Promise.resolve(this.session);
+    if (this.session !== undefined) {
+      return Promise.resolve(this.session);
+    }
     this.loggingIn ??= this.authenticator
       .connect((request) => this.send(request, undefined), this.version)
       .then(({ version, session }) => {
@@ -138,11 +140,15 @@ export class VcdHttp {
         return await this.send(request, session);
       } catch (error) {
         const unauthorized = error instanceof VcdApiError && error.httpStatus === 401;
-        if (!unauthorized || reloggedIn) throw error;
+        if (!unauthorized || reloggedIn) {
+          throw error;
+        }
         reloggedIn = true;
         this.options.logger.info({ method: request.method }, 'VCD session rejected; logging in again');
         // Another call may have logged in since this session was issued; then its session is reused.
-        if (this.session === session) this.session = undefined;
+        if (this.session === session) {
+          this.session = undefined;
+        }
       }
     }
   }
@@ -171,11 +177,15 @@ export class VcdHttp {
     const started = this.clock.now().getTime();
     for (let attempt = 1; ; attempt += 1) {
       const outcome = await this.attempt(request, url, path, requestId, session, attempt);
-      if ('response' in outcome) return outcome.response;
+      if ('response' in outcome) {
+        return outcome.response;
+      }
       const { error, retryable } = outcome;
       const delay = this.backoff(attempt);
       const elapsed = this.clock.now().getTime() - started;
-      if (!retryable || attempt >= this.maxAttempts || elapsed + delay > this.retryBudgetMs) throw error;
+      if (!retryable || attempt >= this.maxAttempts || elapsed + delay > this.retryBudgetMs) {
+        throw error;
+      }
       this.options.logger.warn(
         { method: request.method, path, attempt, delayMs: delay, reason: error.message },
         'VCD call will be retried',
@@ -197,10 +207,14 @@ export class VcdHttp {
     try {
       response = await this.exchange(request, url, path, requestId, session, attempt);
     } catch (failure) {
-      if (!(failure instanceof VcdUnavailableError)) throw failure;
+      if (!(failure instanceof VcdUnavailableError)) {
+        throw failure;
+      }
       return { error: failure, retryable: RESET_CODES.includes(failure.code ?? '') };
     }
-    if (response.status >= 200 && response.status < 300) return { response };
+    if (response.status >= 200 && response.status < 300) {
+      return { response };
+    }
     const forbiddenMeansNotFound =
       request.forbiddenMeansNotFound ?? (request.method === 'GET' && !url.pathname.endsWith('/api/query'));
     return {
@@ -237,7 +251,9 @@ export class VcdHttp {
       ...(session ? { [session.headerName]: session.headerValue } : {}),
       ...request.headers,
     };
-    if (request.contentType !== undefined) headers['Content-Type'] = request.contentType;
+    if (request.contentType !== undefined) {
+      headers['Content-Type'] = request.contentType;
+    }
     const started = this.clock.now().getTime();
     try {
       const response = await this.client.request<string>({
@@ -250,7 +266,9 @@ export class VcdHttp {
       for (const [name, value] of Object.entries(response.headers as Record<string, unknown>)) {
         if (typeof value === 'string' || typeof value === 'number') {
           responseHeaders[name.toLowerCase()] = String(value);
-        } else if (Array.isArray(value)) responseHeaders[name.toLowerCase()] = value.join(', ');
+        } else if (Array.isArray(value)) {
+          responseHeaders[name.toLowerCase()] = value.join(', ');
+        }
       }
       this.options.logger.debug(
         {
@@ -291,9 +309,15 @@ export class VcdHttp {
 
   private accept(pathname: string): string {
     const relative = pathname.slice(this.base.pathname.replace(/\/$/, '').length);
-    if (relative.startsWith('/oauth/')) return 'application/json';
-    if (this.version === undefined) return 'application/*+xml';
-    if (relative.startsWith('/cloudapi/')) return `application/json;version=${this.version}`;
+    if (relative.startsWith('/oauth/')) {
+      return 'application/json';
+    }
+    if (this.version === undefined) {
+      return 'application/*+xml';
+    }
+    if (relative.startsWith('/cloudapi/')) {
+      return `application/json;version=${this.version}`;
+    }
     return `application/*+xml;version=${this.version}`;
   }
 
@@ -316,10 +340,14 @@ export class VcdHttp {
 
 /** Node's error code of a failed axios call, also when it sits on the cause. */
 function networkCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
+  if (typeof error !== 'object' || error === null) {
+    return undefined;
+  }
   const { code, cause } = error as { code?: unknown; cause?: unknown };
   const causeCode =
     typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
-  if (typeof causeCode === 'string' && (code === undefined || code === 'ERR_NETWORK')) return causeCode;
+  if (typeof causeCode === 'string' && (code === undefined || code === 'ERR_NETWORK')) {
+    return causeCode;
+  }
   return typeof code === 'string' ? code : undefined;
 }

@@ -7,7 +7,9 @@ function problemsOf(run: () => unknown): string[] {
   try {
     run();
   } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => `${p.key}: ${p.message}`);
+    if (error instanceof ConfigError) {
+      return error.problems.map((p) => `${p.key}: ${p.message}`);
+    }
     throw error;
   }
   throw new Error('expected a ConfigError');

@@ -202,7 +202,9 @@ describe('controller/lab-controller', () => {
     );
     await controller.idle();
 
-    for (const { lab } of labs) expect((await store.get(lab.id))?.phase).toBe('ready');
+    for (const { lab } of labs) {
+      expect((await store.get(lab.id))?.phase).toBe('ready');
+    }
     expect(new Set(labs.map(({ lab }) => lab.id)).size).toBe(20);
     expect(cloud.vapps.size).toBe(20);
   });

@@ -63,7 +63,9 @@ describe('e2e: HTTP mode with signed requests, fake Slack Web API and the simula
   async function labMessageSaying(words: string): Promise<RecordedCall> {
     for (let n = 1; ; n++) {
       const call = await slack.waitFor('chat.update', n);
-      if (JSON.stringify(call.body).includes(words)) return call;
+      if (JSON.stringify(call.body).includes(words)) {
+        return call;
+      }
     }
   }
 

@@ -20,13 +20,17 @@ export class OutputWatcher {
   waitFor(pattern: RegExp, from = 0): Promise<RegExpMatchArray> {
     return new Promise((resolve) => {
       const waiter = { pattern, from, resolve };
-      if (!this.settle(waiter)) this.waiters.push(waiter);
+      if (!this.settle(waiter)) {
+        this.waiters.push(waiter);
+      }
     });
   }
 
   private settle(waiter: { pattern: RegExp; from: number; resolve: (m: RegExpMatchArray) => void }): boolean {
     const match = this.text.slice(waiter.from).match(waiter.pattern);
-    if (match) waiter.resolve(match);
+    if (match) {
+      waiter.resolve(match);
+    }
     return match !== null;
   }
 }

@@ -91,9 +91,17 @@ describe('e2e: local shell on embedded defaults', () => {
 
   it.each([
     ['an unknown command', '/lab frobnicate', /✗ Unknown command "frobnicate"/],
-    ['10 kB of text', `/lab ${'x'.repeat(10_000)}`, /✗ That command is 10000 characters long; labbot reads at most 500/],
+    [
+      '10 kB of text',
+      `/lab ${'x'.repeat(10_000)}`,
+      /✗ That command is 10000 characters long; labbot reads at most 500/,
+    ],
     ['a ticket id with <!channel>', '/lab repro <!channel>', /✗ "<!channel>" is not a ticket id/],
-    ['a ticket id with XML characters', '/lab repro TICKET-1<tag attr="&">', /✗ "TICKET-1<tag" is not a ticket id/],
+    [
+      'a ticket id with XML characters',
+      '/lab repro TICKET-1<tag attr="&">',
+      /✗ "TICKET-1<tag" is not a ticket id/,
+    ],
     ['an unknown lab', '/lab status demo-zzz', /✗ There is no lab demo-zzz/],
   ])('answers %s with a clear error and keeps running', async (_what, line, message) => {
     const { input, output, running } = await start();

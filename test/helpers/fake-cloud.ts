@@ -81,8 +81,14 @@ export class FakeCloud implements Cloud {
   waitForTask(task: CloudTask): Promise<void> {
     this.calls.push(`waitForTask ${this.tasks.get(task.href)?.kind ?? 'unknown'}`);
     const entry = this.tasks.get(task.href);
-    if (!entry) return Promise.reject(new CloudError('not_found', `no task ${task.href}`));
-    for (const vapp of this.vapps.values()) if (vapp.pendingTask?.href === task.href) delete vapp.pendingTask;
+    if (!entry) {
+      return Promise.reject(new CloudError('not_found', `no task ${task.href}`));
+    }
+    for (const vapp of this.vapps.values()) {
+      if (vapp.pendingTask?.href === task.href) {
+        delete vapp.pendingTask;
+      }
+    }
     const failIndex = this.failingTasks.indexOf(entry.kind);
     if (failIndex >= 0) {
       this.failingTasks.splice(failIndex, 1);
@@ -108,7 +114,9 @@ export class FakeCloud implements Cloud {
       this.task('powerOn', () => {
         vapp.powerState = 'powered_on';
         vapp.deployed = true;
-        for (const vm of vapp.vms) vm.powerState = 'powered_on';
+        for (const vm of vapp.vms) {
+          vm.powerState = 'powered_on';
+        }
       }),
     );
   }
@@ -146,12 +154,16 @@ export class FakeCloud implements Cloud {
     this.calls.push(`${operation} ${detail}`);
     const queued = this.failures.get(operation);
     const error = queued?.shift();
-    if (error) throw error;
+    if (error) {
+      throw error;
+    }
   }
 
   private mustGet(href: string): CloudVApp {
     const vapp = this.vapps.get(href);
-    if (!vapp) throw new CloudError('not_found', `no vApp ${href}`);
+    if (!vapp) {
+      throw new CloudError('not_found', `no vApp ${href}`);
+    }
     return vapp;
   }
 

@@ -106,7 +106,9 @@ export class FakeSlackApi {
   /** Resolves with the `count`-th call of `method` (1-based), now or when it arrives. */
   waitFor(method: string, count = 1): Promise<RecordedCall> {
     const existing = this.callsTo(method)[count - 1];
-    if (existing) return Promise.resolve(existing);
+    if (existing) {
+      return Promise.resolve(existing);
+    }
     return new Promise((resolve) => this.waiters.push({ method, count, resolve }));
   }
 
@@ -141,7 +143,9 @@ export class FakeSlackApi {
     if (script) {
       script.times -= 1;
       const { failure } = script;
-      if (failure.error !== undefined) return { status: 200, body: { ok: false, error: failure.error } };
+      if (failure.error !== undefined) {
+        return { status: 200, body: { ok: false, error: failure.error } };
+      }
       if (failure.retryAfter !== undefined) {
         return {
           status: 429,
@@ -208,7 +212,9 @@ export class FakeSlackApi {
 }
 
 function parseBody(contentType: string | undefined, raw: string): Record<string, unknown> {
-  if (raw.length === 0) return {};
+  if (raw.length === 0) {
+    return {};
+  }
   if (contentType?.startsWith('application/json')) {
     const parsed: unknown = JSON.parse(raw);
     return typeof parsed === 'object' && parsed !== null

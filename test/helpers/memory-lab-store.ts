@@ -9,18 +9,26 @@ export class MemoryLabStore implements LabStore {
   readonly history: Lab[] = [];
 
   insert(lab: Lab): Promise<void> {
-    if (this.labs.has(lab.id)) return Promise.reject(new DuplicateLabError(lab.id));
+    if (this.labs.has(lab.id)) {
+      return Promise.reject(new DuplicateLabError(lab.id));
+    }
     this.labs.set(lab.id, structuredClone(lab));
     return Promise.resolve();
   }
 
   update(lab: Lab): Promise<void> {
     const current = this.labs.get(lab.id);
-    if (!current) return Promise.resolve();
+    if (!current) {
+      return Promise.resolve();
+    }
     const { channel: _c, messageTs: _m, desired: _d, ...owned } = lab;
     const next: Lab = { ...owned, desired: current.desired };
-    if (current.channel !== undefined) next.channel = current.channel;
-    if (current.messageTs !== undefined) next.messageTs = current.messageTs;
+    if (current.channel !== undefined) {
+      next.channel = current.channel;
+    }
+    if (current.messageTs !== undefined) {
+      next.messageTs = current.messageTs;
+    }
     this.labs.set(lab.id, structuredClone(next));
     this.history.push(structuredClone(next));
     return Promise.resolve();
@@ -28,13 +36,17 @@ export class MemoryLabStore implements LabStore {
 
   setDesired(id: string, desired: DesiredState): Promise<void> {
     const current = this.labs.get(id);
-    if (current) current.desired = desired;
+    if (current) {
+      current.desired = desired;
+    }
     return Promise.resolve();
   }
 
   setMessageRef(id: string, channel: string, messageTs: string): Promise<void> {
     const current = this.labs.get(id);
-    if (current) Object.assign(current, { channel, messageTs });
+    if (current) {
+      Object.assign(current, { channel, messageTs });
+    }
     return Promise.resolve();
   }
 

@@ -7,7 +7,9 @@ import { XmlDocument, XsdValidator, xmlRegisterInputProvider } from 'libxml2-was
 import { fsInputProviders } from 'libxml2-wasm/lib/nodejs.mjs';
 
 const schemaRoot = process.argv[2];
-if (!schemaRoot) throw new Error('usage: xsd-validate.mjs <path to shared/vcd-schemas>');
+if (!schemaRoot) {
+  throw new Error('usage: xsd-validate.mjs <path to shared/vcd-schemas>');
+}
 
 // libxml2-wasm has no XML catalog support: map the catalog's remote schema URLs to the local copies.
 const catalog = readFileSync(path.join(schemaRoot, 'catalog.xml'), 'utf8');

@@ -16,7 +16,9 @@ export interface XsdResult {
  * compile (~0.1 s) once. Throws when the schema folder is missing, so a test cannot pass vacuously.
  */
 export function validateAgainstXsd(documents: { name: string; xml: string }[]): XsdResult[] {
-  if (!existsSync(SCHEMA_ROOT)) throw new Error(`vCloud schemas not found at ${SCHEMA_ROOT}`);
+  if (!existsSync(SCHEMA_ROOT)) {
+    throw new Error(`vCloud schemas not found at ${SCHEMA_ROOT}`);
+  }
   const out = execFileSync(process.execPath, [path.join(__dirname, 'xsd-validate.mjs'), SCHEMA_ROOT], {
     input: JSON.stringify(documents),
     maxBuffer: 64 * 1024 * 1024,

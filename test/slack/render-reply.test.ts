@@ -84,7 +84,9 @@ describe('slack/render/render-reply', () => {
     const message = renderReplyBlocks(readyLabReply());
 
     // UPDATE_GOLDEN=1 rewrites the file after a deliberate change; review its diff like code.
-    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, `${JSON.stringify(message, null, 2)}\n`);
+    if (process.env.UPDATE_GOLDEN === '1') {
+      writeFileSync(golden, `${JSON.stringify(message, null, 2)}\n`);
+    }
     expect(existsSync(golden)).toBe(true);
     expect(message).toEqual(JSON.parse(readFileSync(golden, 'utf8')));
   });
@@ -176,7 +178,9 @@ describe('slack/render/render-reply', () => {
 
     const sections = message.blocks.slice(1) as { text: { text: string } }[];
     expect(sections.length).toBeGreaterThan(1);
-    for (const s of sections) expect(s.text.text.length).toBeLessThanOrEqual(3000);
+    for (const s of sections) {
+      expect(s.text.text.length).toBeLessThanOrEqual(3000);
+    }
     expect(
       sections
         .map((s) => s.text.text)
@@ -308,7 +312,9 @@ describe('slack/render/render-reply', () => {
       elements: { action_id: string; value: string }[];
     }[];
     expect(blocks.map((b) => b.elements.map((e) => e.value))).toEqual([['a'], ['b'], ['c']]);
-    for (const block of blocks) expect(block.type).toBe('actions');
+    for (const block of blocks) {
+      expect(block.type).toBe('actions');
+    }
   });
 
   it('splits more than 25 buttons over several actions blocks', () => {

@@ -396,7 +396,9 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
   describe('restart', () => {
     it('keeps the labs when the database is closed and opened again', async () => {
       const labs = [fullLab(), minimalLab()];
-      for (const lab of labs) await store.insert(lab);
+      for (const lab of labs) {
+        await store.insert(lab);
+      }
 
       await store.close();
       await open();
@@ -429,7 +431,9 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       });
 
       it('says to create the schema when the search_path names none that exists', async () => {
-        if (testDatabase.target.kind !== 'postgres') throw new Error('unreachable');
+        if (testDatabase.target.kind !== 'postgres') {
+          throw new Error('unreachable');
+        }
         const url = new URL(testDatabase.target.url);
         url.searchParams.set('options', '-c search_path=labbot_no_such_schema');
 
@@ -439,7 +443,9 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       });
 
       it('says to fix DATABASE_URL, without showing the password, when the login is refused', async () => {
-        if (testDatabase.target.kind !== 'postgres') throw new Error('unreachable');
+        if (testDatabase.target.kind !== 'postgres') {
+          throw new Error('unreachable');
+        }
         const url = new URL(testDatabase.target.url);
         url.password = 'not-the-password';
 

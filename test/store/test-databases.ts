@@ -72,7 +72,9 @@ export type PostgresPlan =
  */
 export function planPostgres(env: NodeJS.ProcessEnv = process.env): PostgresPlan {
   const url = env[POSTGRES_URL_VARIABLE];
-  if (url) return { run: true, kind: postgresKind(url) };
+  if (url) {
+    return { run: true, kind: postgresKind(url) };
+  }
   const failInCi = env.CI === 'true';
   const message = failInCi
     ? `${POSTGRES_URL_VARIABLE} is not set, but CI=true: the store must be tested against PostgreSQL in CI. ` +

@@ -18,7 +18,9 @@ function scripted(replies: (string | Error)[]): TaskPoller & { calls: VcdRequest
     requestParsed<T>(request: VcdRequest, parse: (body: string) => T): Promise<T> {
       calls.push(request);
       const next = replies.length > 1 ? replies.shift() : replies[0];
-      if (next instanceof Error) return Promise.reject(next);
+      if (next instanceof Error) {
+        return Promise.reject(next);
+      }
       return Promise.resolve(parse(next ?? ''));
     },
   };

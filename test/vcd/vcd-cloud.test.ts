@@ -69,7 +69,9 @@ async function start(options: Options = {}) {
     const url = new URL(req.url, 'http://x');
     const q = url.searchParams;
     const route = `${req.method} ${url.pathname}`;
-    if (route === 'GET /api/versions') return reply(versionsXml(['37.0', '38.0']));
+    if (route === 'GET /api/versions') {
+      return reply(versionsXml(['37.0', '38.0']));
+    }
     if (route === 'POST /oauth/tenant/lab/token') {
       return {
         status: 200,
@@ -135,7 +137,9 @@ async function start(options: Options = {}) {
         201,
       );
     }
-    if (route === 'GET /api/vApp/vapp-1') return reply(vappXml(base, 'lab-demo-4kq'));
+    if (route === 'GET /api/vApp/vapp-1') {
+      return reply(vappXml(base, 'lab-demo-4kq'));
+    }
     if (route === 'GET /api/vApp/vapp-gone') {
       return {
         status: 403,
@@ -169,8 +173,12 @@ async function start(options: Options = {}) {
           : taskXml(`${base}${url.pathname}`, 'success'),
       );
     }
-    if (route.startsWith('GET /api/task/')) return reply(taskXml(`${base}${url.pathname}`, 'success'));
-    if (route === 'DELETE /api/vApp/vapp-1') return reply(taskXml(`${base}/api/task/del`, 'queued'), 202);
+    if (route.startsWith('GET /api/task/')) {
+      return reply(taskXml(`${base}${url.pathname}`, 'success'));
+    }
+    if (route === 'DELETE /api/vApp/vapp-1') {
+      return reply(taskXml(`${base}/api/task/del`, 'queued'), 202);
+    }
     return { status: 404, headers: XML, body: errorXml(404, 'RESOURCE_NOT_FOUND', `no route ${route}`) };
   });
   base = server.url;

@@ -56,21 +56,29 @@ function spanPieces(span: Span): SpanPieces {
     close: '',
     after: '',
   });
-  if (typeof span === 'string') return plain(span);
+  if (typeof span === 'string') {
+    return plain(span);
+  }
   if ('user' in span) {
-    if (!SLACK_USER_ID.test(span.user)) return plain(span.user);
+    if (!SLACK_USER_ID.test(span.user)) {
+      return plain(span.user);
+    }
     return { before: '', open: '', atoms: [`<@${span.user}>`], close: '', after: '' };
   }
   if ('code' in span) {
     // A newline ends an inline code span in Slack; the rest would render as loose text.
     const code = span.code.replace(/\r?\n/g, ' ');
-    if (code.length === 0) return plain('');
+    if (code.length === 0) {
+      return plain('');
+    }
     return { before: '', open: '`', atoms: escapedAtoms(code, escapeCode), close: '`', after: '' };
   }
   // Slack only bolds `*x*` when the asterisks touch non-space characters, so keep surrounding spaces outside.
   const match = /^(\s*)([\s\S]*?)(\s*)$/.exec(span.bold);
   const [, lead = '', core = '', trail = ''] = match ?? [];
-  if (core.length === 0) return plain(span.bold);
+  if (core.length === 0) {
+    return plain(span.bold);
+  }
   return { before: lead, open: '*', atoms: escapedAtoms(core, escapeMrkdwn), close: '*', after: trail };
 }
 
@@ -92,7 +100,9 @@ export function renderSpan(span: Span): string {
 export function renderRichText(text: RichText, maxLength = Number.POSITIVE_INFINITY): string {
   const pieces = text.map(spanPieces);
   const full = pieces.map(joinPieces).join('');
-  if (full.length <= maxLength) return full;
+  if (full.length <= maxLength) {
+    return full;
+  }
 
   const budget = maxLength - ELLIPSIS.length;
   let out = '';
@@ -105,10 +115,14 @@ export function renderRichText(text: RichText, maxLength = Number.POSITIVE_INFIN
     const head = piece.before + piece.open;
     let kept = '';
     for (const atom of piece.atoms) {
-      if (out.length + head.length + kept.length + atom.length + piece.close.length > budget) break;
+      if (out.length + head.length + kept.length + atom.length + piece.close.length > budget) {
+        break;
+      }
       kept += atom;
     }
-    if (kept.length > 0) out += head + kept + piece.close;
+    if (kept.length > 0) {
+      out += head + kept + piece.close;
+    }
     break;
   }
   return out + ELLIPSIS;

@@ -39,7 +39,9 @@ export function renderReplyBlocks(reply: Reply): SlackMessage {
 }
 
 function titleBlocks(reply: Reply): KnownBlock[] {
-  if (reply.title.trim().length === 0) return [];
+  if (reply.title.trim().length === 0) {
+    return [];
+  }
   const marker = TONE_MARKER[reply.tone];
   // Errors and progress lines are short notices; a header (large type) would shout them.
   if (reply.tone === 'error' || reply.tone === 'progress') {
@@ -119,7 +121,9 @@ function listBlocks(items: RichText[]): KnownBlock[] {
       current = joined;
     }
   }
-  if (current.length > 0) blocks.push(mrkdwnSection(current));
+  if (current.length > 0) {
+    blocks.push(mrkdwnSection(current));
+  }
   return blocks;
 }
 
@@ -151,7 +155,9 @@ function renderTable(columns: string[], rows: string[][]): string {
     );
   const fence = '```';
   const head = [line(header), line(widths.map((w) => '-'.repeat(w)))];
-  if (body.length === 0) head.push('(none)');
+  if (body.length === 0) {
+    head.push('(none)');
+  }
 
   const out = [...head];
   const reserve = fence.length * 2 + 2 + 40; // fences, their newlines and the "… N more rows" line
@@ -166,7 +172,9 @@ function renderTable(columns: string[], rows: string[][]): string {
   }
   const text = `${fence}\n${out.join('\n')}\n${fence}`;
   // A single over-wide header could still exceed the limit; cut inside the fence so the block stays closed.
-  if (text.length <= BLOCK_LIMITS.sectionText) return text;
+  if (text.length <= BLOCK_LIMITS.sectionText) {
+    return text;
+  }
   const inner = out
     .join('\n')
     .slice(0, BLOCK_LIMITS.sectionText - reserve)
@@ -184,7 +192,9 @@ function button(action: ReplyAction): Button | undefined {
     value: action.value,
     text: { type: 'plain_text', text: escapeWithin(action.label, BLOCK_LIMITS.buttonText), emoji: true },
   };
-  if (action.style) element.style = action.style;
+  if (action.style) {
+    element.style = action.style;
+  }
   if (action.confirm) {
     const { title, text, confirm, deny } = action.confirm;
     element.confirm = {
@@ -204,7 +214,9 @@ function actionsBlocks(actions: ReplyAction[]): KnownBlock[] {
   let current: Button[] = [];
   for (const action of actions) {
     const element = button(action);
-    if (!element) continue;
+    if (!element) {
+      continue;
+    }
     // Slack requires action_id to be unique within a block; a list of labs each with a "Tear down" button keeps
     // its stable action_id (which handlers route on) by moving repeats into a new block.
     const repeat = current.some((b) => b.action_id === element.action_id);
@@ -214,12 +226,16 @@ function actionsBlocks(actions: ReplyAction[]): KnownBlock[] {
     }
     current.push(element);
   }
-  if (current.length > 0) groups.push(current);
+  if (current.length > 0) {
+    groups.push(current);
+  }
   return groups.filter((g) => g.length > 0).map((elements) => ({ type: 'actions', elements }));
 }
 
 function capBlocks(blocks: KnownBlock[]): KnownBlock[] {
-  if (blocks.length <= BLOCK_LIMITS.blocksPerMessage) return blocks;
+  if (blocks.length <= BLOCK_LIMITS.blocksPerMessage) {
+    return blocks;
+  }
   const kept = blocks.slice(0, BLOCK_LIMITS.blocksPerMessage - 1);
   const omitted = blocks.length - kept.length;
   return [

@@ -14,7 +14,9 @@ export function readLinks(node: XmlNode | undefined): VcdLink[] {
   for (const link of children(node, 'Link')) {
     const rel = attr(link, 'rel');
     const href = attr(link, 'href');
-    if (rel === undefined || href === undefined) continue;
+    if (rel === undefined || href === undefined) {
+      continue;
+    }
     links.push({ rel, href, type: attr(link, 'type'), name: attr(link, 'name') });
   }
   return links;
@@ -30,6 +32,8 @@ export interface VcdReference {
 /** Reads a ReferenceType element; undefined when absent or without href. Never throws. */
 export function readReference(node: XmlNode | undefined): VcdReference | undefined {
   const href = attr(node, 'href');
-  if (href === undefined) return undefined;
+  if (href === undefined) {
+    return undefined;
+  }
   return { href, name: attr(node, 'name'), type: attr(node, 'type') };
 }

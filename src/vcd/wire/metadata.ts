@@ -34,7 +34,9 @@ export function parseMetadata(xml: string): VcdMetadataEntry[] {
   const entries: VcdMetadataEntry[] = [];
   for (const entry of children(root, 'MetadataEntry')) {
     const key = textOf(entry, 'Key');
-    if (key === undefined || key === '') continue;
+    if (key === undefined || key === '') {
+      continue;
+    }
     entries.push({ key, ...readValue(entry) });
   }
   return entries;

@@ -97,9 +97,15 @@ function vappPowerState(status: number | undefined, vms: VcdVm[]): PowerState {
     return statusToPowerState(status);
   }
   const states = vms.map((vm) => vm.powerState);
-  if (states.includes('powered_on')) return 'powered_on';
-  if (states.includes('suspended')) return 'suspended';
-  if (states.every((s) => s === 'powered_off')) return 'powered_off';
+  if (states.includes('powered_on')) {
+    return 'powered_on';
+  }
+  if (states.includes('suspended')) {
+    return 'suspended';
+  }
+  if (states.every((s) => s === 'powered_off')) {
+    return 'powered_off';
+  }
   return 'unknown';
 }
 
@@ -206,11 +212,17 @@ export function readVm(node: XmlNode): VcdVm {
 /** Memory quantity in MB from a RASD item, honouring AllocationUnits such as `byte * 2^20` or `byte * 2^30`. */
 function rasdMegabytes(item: XmlNode): number | undefined {
   const quantity = toInt(textOf(item, 'VirtualQuantity'));
-  if (quantity === undefined) return undefined;
+  if (quantity === undefined) {
+    return undefined;
+  }
   const units = (textOf(item, 'AllocationUnits') ?? '').replace(/\s+/g, '').toLowerCase();
   const power = /^byte\*2\^(\d+)$/.exec(units);
-  if (power?.[1] !== undefined) return Math.round(quantity * 2 ** (Number(power[1]) - 20));
-  if (units === 'byte') return Math.round(quantity / 2 ** 20);
+  if (power?.[1] !== undefined) {
+    return Math.round(quantity * 2 ** (Number(power[1]) - 20));
+  }
+  if (units === 'byte') {
+    return Math.round(quantity / 2 ** 20);
+  }
   return quantity;
 }
 

@@ -11,7 +11,9 @@ export class WireFormatError extends Error {
  * @throws WireFormatError otherwise.
  */
 export function expectRoot(node: XmlNode, name: string): XmlNode {
-  if (node.name !== name) throw new WireFormatError(`expected a ${name} document, got ${node.name}`);
+  if (node.name !== name) {
+    throw new WireFormatError(`expected a ${name} document, got ${node.name}`);
+  }
   return node;
 }
 

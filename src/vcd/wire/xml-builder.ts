@@ -46,13 +46,19 @@ export function serializeXml(root: XmlElement): string {
 function serializeElement(element: XmlElement): string {
   let out = `<${element.name}`;
   for (const [name, value] of Object.entries(element.attributes)) {
-    if (value === undefined) continue;
+    if (value === undefined) {
+      continue;
+    }
     out += ` ${name}="${escapeAttribute(String(value))}"`;
   }
   const content = element.children.filter((c): c is XmlElement | string => c !== undefined && c !== false);
-  if (content.length === 0) return `${out}/>`;
+  if (content.length === 0) {
+    return `${out}/>`;
+  }
   out += '>';
-  for (const c of content) out += typeof c === 'string' ? escapeText(c) : serializeElement(c);
+  for (const c of content) {
+    out += typeof c === 'string' ? escapeText(c) : serializeElement(c);
+  }
   return `${out}</${element.name}>`;
 }
 

@@ -63,7 +63,9 @@ const TEXT_KEY = '#text';
  *   (refused outright: VCD never sends one, and internal entities are the way to an entity-expansion bomb).
  */
 export function parseXml(xml: string): XmlNode {
-  if (/<!DOCTYPE/i.test(xml)) throw new XmlParseError('XML with a DOCTYPE is not accepted');
+  if (/<!DOCTYPE/i.test(xml)) {
+    throw new XmlParseError('XML with a DOCTYPE is not accepted');
+  }
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     throw new XmlParseError(`malformed XML: ${valid.err.msg}`, valid.err.line, valid.err.col);
@@ -77,8 +79,12 @@ export function parseXml(xml: string): XmlNode {
     throw new XmlParseError(`malformed XML: ${error instanceof Error ? error.message : String(error)}`);
   }
   const root = roots[0];
-  if (root === undefined) throw new XmlParseError('XML document has no root element');
-  if (roots.length > 1) throw new XmlParseError('XML document has more than one root element');
+  if (root === undefined) {
+    throw new XmlParseError('XML document has no root element');
+  }
+  if (roots.length > 1) {
+    throw new XmlParseError('XML document has more than one root element');
+  }
   return root;
 }
 
@@ -92,7 +98,9 @@ function toNodes(entries: OrderedNode[]): { children: XmlNode[]; text: string } 
       continue;
     }
     const name = Object.keys(entry).find((key) => key !== ATTRIBUTES_KEY);
-    if (name === undefined) continue;
+    if (name === undefined) {
+      continue;
+    }
     const body = entry[name];
     const inner = Array.isArray(body) ? toNodes(body as OrderedNode[]) : { children: [], text: '' };
     children.push({
@@ -107,10 +115,14 @@ function toNodes(entries: OrderedNode[]): { children: XmlNode[]; text: string } 
 
 function toAttributes(raw: unknown): Record<string, string> {
   const attributes: Record<string, string> = {};
-  if (raw === null || typeof raw !== 'object') return attributes;
+  if (raw === null || typeof raw !== 'object') {
+    return attributes;
+  }
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     const name = localName(key);
-    if (key === 'xmlns' || key.startsWith('xmlns:') || name === 'xmlns') continue;
+    if (key === 'xmlns' || key.startsWith('xmlns:') || name === 'xmlns') {
+      continue;
+    }
     attributes[name] = String(value);
   }
   return attributes;
@@ -134,16 +146,22 @@ export function children(node: XmlNode | undefined, name: string): XmlNode[] {
 /** Follows a path of local names through first children: `childPath(vapp, 'Children', 'Vm')`. */
 export function childPath(node: XmlNode | undefined, ...names: string[]): XmlNode | undefined {
   let current = node;
-  for (const name of names) current = child(current, name);
+  for (const name of names) {
+    current = child(current, name);
+  }
   return current;
 }
 
 /** Every element with this local name anywhere below `node` (depth first, document order). */
 export function descendants(node: XmlNode | undefined, name: string): XmlNode[] {
-  if (node === undefined) return [];
+  if (node === undefined) {
+    return [];
+  }
   const found: XmlNode[] = [];
   for (const c of node.children) {
-    if (c.name === name) found.push(c);
+    if (c.name === name) {
+      found.push(c);
+    }
     found.push(...descendants(c, name));
   }
   return found;
@@ -162,15 +180,23 @@ export function textOf(node: XmlNode | undefined, childName?: string): string | 
 
 /** Parses `true`/`false` (XSD boolean, also `1`/`0`); undefined for anything else. */
 export function toBoolean(value: string | undefined): boolean | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined) {
+    return undefined;
+  }
   const v = value.trim();
-  if (v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1') {
+    return true;
+  }
+  if (v === 'false' || v === '0') {
+    return false;
+  }
   return undefined;
 }
 
 /** Parses a decimal integer; undefined when absent or not an integer. */
 export function toInt(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\s*[-+]?\d+\s*$/.test(value)) return undefined;
+  if (value === undefined || !/^\s*[-+]?\d+\s*$/.test(value)) {
+    return undefined;
+  }
   return Number.parseInt(value, 10);
 }

@@ -19,7 +19,9 @@ function fixture(relative: string): string {
 function listFiles(dir: string, suffix: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return listFiles(full, suffix);
+    if (entry.isDirectory()) {
+      return listFiles(full, suffix);
+    }
     return entry.name.endsWith(suffix) ? [full] : [];
   });
 }

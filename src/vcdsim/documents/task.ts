@@ -1,0 +1,42 @@
+/** The `Task` document (XSD task.xsd TaskType), standalone or embedded in an entity's `Tasks`. */
+import { urn } from '../hrefs';
+import { MEDIA } from '../media-types';
+import { type SimTask } from '../model';
+import { isInFlight, taskProgressAt, taskStatusAt } from '../task-engine';
+import { x, xText, type XmlNodeOut } from '../xml-writer';
+import { VCLOUD_ROOT, dateTime, link, reference, type RenderContext } from './common';
+import { errorElement } from './error';
+
+/** Tasks expire about 90 days after they start (expiryTime in the fixtures). */
+const TASK_EXPIRY_MS = 90 * 24 * 60 * 60 * 1000;
+
+/** A Task element as of `ctx.now`; `root` adds namespace declarations for a standalone document. */
+export function taskElement(ctx: RenderContext, task: SimTask, root: boolean): XmlNodeOut {
+  const { hrefs } = ctx;
+  const href = hrefs.task(task.id);
+  return x(
+    'Task',
+    {
+      ...(root ? VCLOUD_ROOT : {}),
+      cancelRequested: task.cancelRequested,
+      expiryTime: dateTime(task.createdAt + TASK_EXPIRY_MS),
+      operation: task.operation,
+      operationName: task.operationName,
+      serviceNamespace: 'com.vmware.cloud',
+      startTime: dateTime(task.createdAt),
+      endTime: task.endedAt === undefined ? undefined : dateTime(task.endedAt),
+      status: taskStatusAt(task, ctx.now),
+      name: 'task',
+      id: urn('task', task.id),
+      href,
+      type: MEDIA.task,
+    },
+    isInFlight(task) && link('task:cancel', `${href}/action/cancel`),
+    reference('Owner', hrefs.vApp(task.ownerId), MEDIA.vApp, task.ownerName),
+    task.error !== undefined && errorElement(task.error),
+    reference('User', hrefs.user(task.user.id), MEDIA.user, task.user.name),
+    reference('Organization', hrefs.org(ctx.state.org.id), MEDIA.org, ctx.state.org.name),
+    xText('Progress', taskProgressAt(task, ctx.now)),
+    task.error !== undefined && xText('Details', task.error.message),
+  );
+}

@@ -1,0 +1,143 @@
+/** Query types for templates and vApps: `vAppTemplate`, `vApp` (with 10.x size attributes and last-task fields). */
+import { dateTime } from '../../documents/common';
+import { urn } from '../../hrefs';
+import { MEDIA, statusName } from '../../media-types';
+import { type SimVApp } from '../../model';
+import { taskStatusAt } from '../../task-engine';
+import { type QueryType } from '../query-row';
+
+const b = (value: boolean): string => String(value);
+
+function vAppTotals(vApp: SimVApp): Record<string, string> {
+  return {
+    numberOfVMs: String(vApp.vms.length),
+    numberOfCpus: String(vApp.vms.reduce((s, vm) => s + vm.cpus, 0)),
+    memoryAllocationMB: String(vApp.vms.reduce((s, vm) => s + vm.memoryMb, 0)),
+    storageKB: String(vApp.vms.reduce((s, vm) => s + vm.diskGb * 1024 * 1024, 0)),
+  };
+}
+
+export const vAppTemplate: QueryType = {
+  name: 'vAppTemplate',
+  recordElement: 'VAppTemplateRecord',
+  referencesElement: 'VAppTemplateReferences',
+  referenceElement: 'VAppTemplateReference',
+  entityMediaType: MEDIA.vAppTemplate,
+  attributes: [
+    'name',
+    'description',
+    'ownerName',
+    'catalogName',
+    'isPublished',
+    'vdc',
+    'vdcName',
+    'org',
+    'creationDate',
+    'isBusy',
+    'isGoldMaster',
+    'isEnabled',
+    'status',
+    'isDeployed',
+    'isExpired',
+    'storageProfileName',
+    'numberOfVMs',
+    'numberOfCpus',
+    'memoryAllocationMB',
+    'storageKB',
+  ],
+  rows: ({ state, hrefs }) =>
+    state.templates.map((t) => ({
+      href: hrefs.vAppTemplate(t.id),
+      id: urn('vapptemplate', t.id),
+      name: t.name,
+      refUrns: { vdc: urn('vdc', state.vdc.id), org: urn('org', state.org.id) },
+      metadata: [],
+      attributes: {
+        name: t.name,
+        description: t.description,
+        ownerName: state.user.name,
+        catalogName: state.catalog.name,
+        isPublished: 'false',
+        vdc: hrefs.vdc(state.vdc.id),
+        vdcName: state.vdc.name,
+        org: hrefs.org(state.org.id),
+        creationDate: dateTime(t.createdAt),
+        isBusy: 'false',
+        isGoldMaster: 'false',
+        isEnabled: 'true',
+        status: 'RESOLVED',
+        isDeployed: 'false',
+        isExpired: 'false',
+        storageProfileName: 'Standard',
+        numberOfVMs: String(t.vms.length),
+        numberOfCpus: String(t.vms.reduce((s, vm) => s + vm.spec.cpus, 0)),
+        memoryAllocationMB: String(t.vms.reduce((s, vm) => s + vm.spec.memoryMb, 0)),
+        storageKB: String(t.vms.reduce((s, vm) => s + vm.spec.diskGb * 1024 * 1024, 0)),
+      },
+    })),
+};
+
+export const vApp: QueryType = {
+  name: 'vApp',
+  recordElement: 'VAppRecord',
+  referencesElement: 'VAppReferences',
+  referenceElement: 'VAppReference',
+  entityMediaType: MEDIA.vApp,
+  attributes: [
+    'name',
+    'description',
+    'vdc',
+    'vdcName',
+    'isPublic',
+    'isEnabled',
+    'isBusy',
+    'creationDate',
+    'status',
+    'ownerName',
+    'isDeployed',
+    'isInMaintenanceMode',
+    'isAutoNature',
+    'isExpired',
+    'numberOfVMs',
+    'numberOfCpus',
+    'memoryAllocationMB',
+    'storageKB',
+    'task',
+    'taskStatus',
+    'taskStatusName',
+  ],
+  rows: (ctx) => {
+    const { state, hrefs } = ctx;
+    const tasks = state.tasks();
+    return state.vApps().map((v) => {
+      const last = tasks.filter((t) => t.ownerId === v.id).at(-1);
+      return {
+        href: hrefs.vApp(v.id),
+        id: urn('vapp', v.id),
+        name: v.name,
+        refUrns: { vdc: urn('vdc', state.vdc.id), ...(last ? { task: urn('task', last.id) } : {}) },
+        metadata: [...v.metadata.values()],
+        attributes: {
+          name: v.name,
+          description: v.description,
+          vdc: hrefs.vdc(state.vdc.id),
+          vdcName: state.vdc.name,
+          isPublic: 'false',
+          isEnabled: 'true',
+          isBusy: b(state.activeTaskOf(v.id) !== undefined),
+          creationDate: dateTime(v.createdAt),
+          status: statusName(v.status),
+          ownerName: v.owner.name,
+          isDeployed: b(v.deployed),
+          isInMaintenanceMode: 'false',
+          isAutoNature: 'false',
+          isExpired: 'false',
+          ...vAppTotals(v),
+          task: last === undefined ? undefined : hrefs.task(last.id),
+          taskStatus: last === undefined ? undefined : taskStatusAt(last, ctx.now),
+          taskStatusName: last?.operationName,
+        },
+      };
+    });
+  },
+};

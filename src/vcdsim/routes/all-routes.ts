@@ -1,0 +1,15 @@
+/** Every route the simulator serves, in match order. */
+import { type Route } from '../http/sim-http';
+import { authRoutes } from './auth-routes';
+import { catalogRoutes } from './catalog-routes';
+import { metadataRoutes } from './metadata-routes';
+import { taskRoutes } from './task-routes';
+import { vAppRoutes } from './vapp-routes';
+
+export const ALL_ROUTES: readonly Route[] = [
+  ...authRoutes,
+  ...catalogRoutes,
+  ...vAppRoutes,
+  ...metadataRoutes,
+  ...taskRoutes,
+];

@@ -1,0 +1,145 @@
+/**
+ * Login and session routes: API-token exchange (OAuth refresh grant), CloudAPI sessions, legacy /api/sessions.
+ * Bad credentials get 401 with an empty body, as VCD sends.
+ */
+import { sessionDocument, cloudApiSession } from '../documents/session';
+import { versionsDocument } from '../documents/versions';
+import { emptyResponse, jsonResponse, xmlResponse, type Route, type SimRequest } from '../http/sim-http';
+import { basicCredentials } from '../http/negotiation';
+import { MEDIA } from '../media-types';
+import { SESSION_IDLE_TIMEOUT_MS, type SimSession } from '../session-store';
+
+function checkBasic(req: SimRequest): boolean {
+  const credentials = basicCredentials(req.headers);
+  const { config } = req.ctx.state;
+  return (
+    credentials !== undefined &&
+    credentials.user === config.userName &&
+    credentials.org.toLowerCase() === config.orgName.toLowerCase() &&
+    credentials.password === config.password
+  );
+}
+
+/** The session an authenticated route runs under (the server guarantees it is there). */
+function current(req: SimRequest): SimSession {
+  if (req.session === undefined) {
+    throw new Error('route declared authenticated but no session was resolved');
+  }
+  return req.session;
+}
+
+/** OAuth error body (RFC 6749 section 5.2); VCD answers a bad API token with 400. */
+function oauthError(error: string, description: string): ReturnType<typeof jsonResponse> {
+  return jsonResponse(400, { error, error_description: description }, undefined, false);
+}
+
+export const authRoutes: readonly Route[] = [
+  {
+    method: 'GET',
+    pattern: /^\/api\/versions$/,
+    versioning: 'none',
+    authenticated: false,
+    handle: (req) => xmlResponse(200, versionsDocument(req.ctx), MEDIA.versions),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/oauth\/tenant\/([^/]+)\/token$/,
+    versioning: 'none',
+    authenticated: false,
+    handle: (req, [org = '']) => {
+      const form = new URLSearchParams(req.body);
+      const { config } = req.ctx.state;
+      if (form.get('grant_type') !== 'refresh_token') {
+        return oauthError('unsupported_grant_type', 'Only the refresh_token grant is supported.');
+      }
+      if (
+        decodeURIComponent(org).toLowerCase() !== config.orgName.toLowerCase() ||
+        form.get('refresh_token') !== config.apiToken
+      ) {
+        return oauthError(
+          'invalid_grant',
+          'The API token is invalid, revoked, or belongs to another organization.',
+        );
+      }
+      const session = req.ctx.state.sessions.open('jwt', config.userName, config.orgName);
+      return jsonResponse(
+        200,
+        {
+          access_token: session.token,
+          token_type: 'Bearer',
+          expires_in: SESSION_IDLE_TIMEOUT_MS / 1000,
+          refresh_token: config.apiToken,
+        },
+        undefined,
+        false,
+      );
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/cloudapi\/1\.0\.0\/sessions$/,
+    versioning: 'cloudapi',
+    authenticated: false,
+    handle: (req) => {
+      if (!checkBasic(req)) {
+        return emptyResponse(401);
+      }
+      const { config } = req.ctx.state;
+      const session = req.ctx.state.sessions.open('jwt', config.userName, config.orgName);
+      return jsonResponse(200, cloudApiSession(req.ctx, session), {
+        'X-VMWARE-VCLOUD-ACCESS-TOKEN': session.token,
+        'X-VMWARE-VCLOUD-TOKEN-TYPE': 'Bearer',
+      });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/cloudapi\/1\.0\.0\/sessions\/current$/,
+    versioning: 'cloudapi',
+    authenticated: true,
+    handle: (req) => jsonResponse(200, cloudApiSession(req.ctx, current(req))),
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/cloudapi\/1\.0\.0\/sessions\/current$/,
+    versioning: 'cloudapi',
+    authenticated: true,
+    handle: (req) => {
+      req.ctx.state.sessions.close(current(req).token);
+      return emptyResponse(204);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/sessions$/,
+    versioning: 'api',
+    authenticated: false,
+    handle: (req) => {
+      if (!checkBasic(req)) {
+        return emptyResponse(401);
+      }
+      const { config } = req.ctx.state;
+      const session = req.ctx.state.sessions.open('legacy', config.userName, config.orgName);
+      return xmlResponse(200, sessionDocument(req.ctx, session), MEDIA.session, {
+        'x-vcloud-authorization': session.token,
+      });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/session$/,
+    versioning: 'api',
+    authenticated: true,
+    handle: (req) => xmlResponse(200, sessionDocument(req.ctx, current(req)), MEDIA.session),
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/api\/session$/,
+    versioning: 'api',
+    authenticated: true,
+    handle: (req) => {
+      req.ctx.state.sessions.close(current(req).token);
+      return emptyResponse(204);
+    },
+  },
+];
