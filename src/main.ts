@@ -1,9 +1,11 @@
+import { hostname } from 'node:os';
 import { type Readable, type Writable } from 'node:stream';
 import { createCommandRunner } from './commands/run-command';
 import { labReply, type LabViewContext } from './commands/lab-reply';
 import { type Config } from './config/config';
 import { describeConfig } from './config/redact';
 import { LabController } from './controller/lab-controller';
+import { causeChain } from './labs/errors';
 import { LabService } from './labs/lab-service';
 import { type Clock, type LabNotifier, type Logger, type Sleep } from './labs/ports';
 import { createRootLogger } from './observability/logger';
@@ -12,13 +14,16 @@ import { ShellNotifier } from './shell/shell-notifier';
 import { createSlackApp } from './slack/create-slack-app';
 import { SlackNotifier } from './slack/slack-notifier';
 import { openDatabase } from './store/database';
-import { KyselyLabStore } from './store/kysely-lab-store';
+import { createStore } from './store/create-store';
 import { migrateToLatest } from './store/migrate';
 import { VcdCloud } from './vcd/vcd-cloud';
 import { startVcdSim, type VcdSim } from './vcdsim/vcd-sim';
 
 /** The embedded simulator runs this much faster than a real VCD so that a demo lab is ready in seconds. */
 const EMBEDDED_SIM_SPEED = 3;
+
+/** How often the controller reconciles with VCD and picks up labs a dead replica left behind. */
+const CONTROLLER_PASS_MS = 60_000;
 
 export interface RunIo {
   stdin: Readable;
@@ -72,7 +77,9 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     logger.child({ component: 'store' }),
   );
   await migrateToLatest(db);
-  const store = new KyselyLabStore(db);
+  // One holder id per process: claims keep replicas sharing a database from driving the same lab.
+  const holder = `${hostname()}-${process.pid}-${Math.floor(random() * 1e9).toString(36)}`;
+  const { labs: store, audit, claims, runs } = createStore(db, { holder, now: () => clock.now() });
   cleanups.unshift(() => store.close());
 
   const view = (): LabViewContext => ({
@@ -82,7 +89,10 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
   });
   let notifier: LabNotifier;
   const slack: { app?: ReturnType<typeof createSlackApp> } = {};
-  const notifierProxy: LabNotifier = { labChanged: (lab, event) => notifier.labChanged(lab, event) };
+  const notifierProxy: LabNotifier = {
+    labChanged: (lab, event) => notifier.labChanged(lab, event),
+    tellAdmins: (message) => notifier.tellAdmins(message),
+  };
 
   const controller = new LabController({
     store,
@@ -92,8 +102,35 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     sleep: systemSleep,
     logger: logger.child({ component: 'controller' }),
     policy: config.policy,
+    audit,
+    claims: { store: claims, holder },
   });
-  const service = new LabService({ store, waker: controller, clock, random, policy: config.policy });
+  const service = new LabService({ store, waker: controller, clock, random, policy: config.policy, audit });
+
+  /** One controller pass: reconcile with VCD (one replica per minute) and resume any lab nobody drives. */
+  const controllerLog = logger.child({ component: 'controller-pass' });
+  const pass = async (): Promise<void> => {
+    try {
+      const minute = Math.floor(clock.now().getTime() / 60_000);
+      if (await runs.shouldRun(`reconcile:${minute}`, 55_000)) {
+        const report = await controller.reconcile();
+        controllerLog.info({ ...report }, 'reconciled with VCD');
+      }
+    } catch (error) {
+      controllerLog.error({ causes: causeChain(error) }, 'reconciliation failed; retrying on the next pass');
+    }
+    try {
+      await controller.resumeAll();
+    } catch (error) {
+      controllerLog.error({ causes: causeChain(error) }, 'resuming labs failed; retrying on the next pass');
+    }
+  };
+  const passTimer = setInterval(() => void pass(), CONTROLLER_PASS_MS);
+  passTimer.unref();
+  cleanups.unshift(() => {
+    clearInterval(passTimer);
+    return Promise.resolve();
+  });
   const commands = createCommandRunner({
     service,
     policy: config.policy,
@@ -115,7 +152,7 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
 
   if (config.slack.kind === 'shell') {
     notifier = new ShellNotifier((text) => io.stdout.write(`${text}\n`), view);
-    await controller.resumeAll();
+    await pass();
     const user = config.slack.user;
     const done = runShell({
       input: io.stdin,
@@ -150,9 +187,10 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     logger: logger.child({ component: 'slack-notifier' }),
     describe: (lab, event) => labReply(lab, view(), event),
     saveMessageRef: (labId, channel, ts) => store.setMessageRef(labId, channel, ts),
+    admins: config.policy.admins,
   });
   await app.start();
-  await controller.resumeAll();
+  await pass();
   logger.info({ port: app.port, mode: 'http' }, 'labbot is listening for Slack');
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));

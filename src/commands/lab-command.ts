@@ -6,7 +6,14 @@ export type LabCommand =
   | { verb: 'list'; all: boolean }
   | { verb: 'status'; labId: string }
   | { verb: 'teardown'; labId: string }
+  | { verb: 'extend'; labId: string; minutes?: number }
+  | { verb: 'suspend'; labId: string }
+  | { verb: 'resume'; labId: string }
+  | { verb: 'handoff'; labId: string; newOwner: string }
+  | { verb: 'cost'; scope: 'me' | 'all'; period?: CostPeriod }
   | { verb: 'templates' };
+
+export type CostPeriod = 'day' | 'week' | 'month';
 
 export type Verb = LabCommand['verb'];
 

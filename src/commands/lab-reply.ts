@@ -37,14 +37,22 @@ export function phaseWords(lab: Pick<Lab, 'phase' | 'desired'>): string {
 
 /** The full message about one lab: state, what it is, how to reach it, what it costs, and its buttons. */
 export function labReply(lab: Lab, context: LabViewContext, event?: LabEvent): Reply {
-  const rate = hourlyRate(lab.spec, context.rates);
+  const rate =
+    lab.phase === 'suspended'
+      ? hourlyRate(lab.spec, context.rates).storage
+      : hourlyRate(lab.spec, context.rates).total;
   const cost = costSoFar(lab, context.now, context.rates);
   const fields: Field[] = [
     { label: 'State', value: [phaseWords(lab)] },
     { label: 'Owner', value: [{ user: lab.owner }] },
     { label: 'Template', value: [lab.template] },
     { label: 'vApp', value: [{ code: lab.vappName }] },
-    { label: 'Cost', value: [`${formatUsd(cost)} so far, ${formatUsd(rate.total)}/h`] },
+    {
+      label: 'Cost',
+      value: [
+        `${formatUsd(cost)} so far, ${formatUsd(rate)}/h${lab.phase === 'suspended' ? ' (suspended: storage only)' : ''}`,
+      ],
+    },
     { label: 'Expires', value: [expiryWords(lab, context.now)] },
   ];
   if (lab.ticket !== undefined) {

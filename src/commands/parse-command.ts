@@ -1,7 +1,7 @@
 import { UserError } from '../labs/errors';
 import { parseDurationMinutes } from '../labs/duration';
 import { LAB_ID_PATTERN } from '../labs/lab-id';
-import { COMMAND_USAGE, type LabCommand, type Verb } from './lab-command';
+import { COMMAND_USAGE, type CostPeriod, type LabCommand, type Verb } from './lab-command';
 
 /** Longest command text we read; anything longer is refused before parsing (Slack allows ~4000 characters). */
 export const MAX_COMMAND_LENGTH = 500;
@@ -51,6 +51,17 @@ export function parseCommand(text: string, options: ParseOptions): LabCommand {
     case 'delete':
     case 'destroy':
       return { verb: 'teardown', labId: oneLabId('teardown', args) };
+    case 'extend':
+      return parseExtend(args);
+    case 'suspend':
+      return { verb: 'suspend', labId: oneLabId('suspend', args) };
+    case 'resume':
+      return { verb: 'resume', labId: oneLabId('resume', args) };
+    case 'handoff':
+    case 'give':
+      return parseHandoff(args);
+    case 'cost':
+      return parseCost(args);
     case 'templates':
       noArgs('templates', args);
       return { verb: 'templates' };
@@ -118,6 +129,57 @@ function parseList(args: string[]): LabCommand {
     return { verb: 'list', all: true };
   }
   throw usage('list', `unexpected "${clip(args.join(' '))}"`);
+}
+
+function parseExtend(args: string[]): LabCommand {
+  const [id, duration, ...rest] = args;
+  const labId = oneLabId('extend', id === undefined ? [] : [id]);
+  if (rest.length > 0) {
+    throw usage('extend', `unexpected "${clip(rest.join(' '))}"`);
+  }
+  if (duration === undefined) {
+    return { verb: 'extend', labId };
+  }
+  const minutes = parseDurationMinutes(duration.replace(/^by$/i, ''));
+  if (minutes === undefined) {
+    throw usage('extend', `"${clip(duration)}" is not a duration such as 2h or 1d`);
+  }
+  return { verb: 'extend', labId, minutes };
+}
+
+/** Slack sends a mention as `<@U123|name>` (slash commands with should_escape); people also type ids. */
+const MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$/;
+
+function parseHandoff(args: string[]): LabCommand {
+  const [id, user, ...rest] = args;
+  const labId = oneLabId('handoff', id === undefined ? [] : [id]);
+  if (user === undefined) {
+    throw usage('handoff', 'say who gets the lab (@user)');
+  }
+  if (rest.length > 0) {
+    throw usage('handoff', `unexpected "${clip(rest.join(' '))}"`);
+  }
+  const match = MENTION.exec(user);
+  const newOwner = match?.[1] ?? match?.[2];
+  if (newOwner === undefined) {
+    throw usage('handoff', `"${clip(user)}" is not a Slack user; mention them with @`);
+  }
+  return { verb: 'handoff', labId, newOwner };
+}
+
+function parseCost(args: string[]): LabCommand {
+  let scope: 'me' | 'all' = 'me';
+  let period: CostPeriod | undefined;
+  for (const word of args.map((a) => a.toLowerCase())) {
+    if (word === 'me' || word === 'all') {
+      scope = word;
+    } else if (word === 'day' || word === 'week' || word === 'month') {
+      period = word;
+    } else {
+      throw usage('cost', `unexpected "${clip(word)}"`);
+    }
+  }
+  return { verb: 'cost', scope, ...(period !== undefined ? { period } : {}) };
 }
 
 function oneLabId(verb: Verb, args: string[]): string {

@@ -1,4 +1,6 @@
-import { formatUsd } from '../labs/cost';
+import { costSoFar, costTotals, formatUsd, hourlyRate } from '../labs/cost';
+import { UserError } from '../labs/errors';
+import { type Lab } from '../labs/lab';
 import { formatMinutes } from '../labs/duration';
 import { type LabService } from '../labs/lab-service';
 import { type LabPolicy } from '../labs/policy';
@@ -46,7 +48,20 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
           ...(command.template !== undefined ? { template: command.template } : {}),
           ...(command.lifetimeMinutes !== undefined ? { lifetimeMinutes: command.lifetimeMinutes } : {}),
         });
-        return answer(labReply(lab, view()));
+        const estimate = hourlyRate(lab.spec, deps.policy.rates);
+        const reply = answer(labReply(lab, view()));
+        return {
+          ...reply,
+          sections: [
+            {
+              type: 'text',
+              text: [
+                `Estimated ≈ ${formatUsd(estimate.total)}/h while running, ${formatUsd(estimate.storage)}/h while suspended. Progress follows here.`,
+              ],
+            },
+            ...reply.sections,
+          ],
+        };
       }
       case 'repro': {
         const { lab, existing } = await deps.service.deploy({
@@ -93,8 +108,41 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
           ],
         };
       }
-      case 'status':
-        return answer(labReply(await deps.service.status(command.labId), view()));
+      case 'status': {
+        const lab = await deps.service.status(command.labId);
+        if (lab.owner === context.user) {
+          await deps.service.touch(lab.id);
+        }
+        return answer(labReply(lab, view()));
+      }
+      case 'extend':
+        return answer(
+          labReply(await deps.service.extend(context.user, command.labId, command.minutes), view()),
+        );
+      case 'suspend':
+        return answer(labReply(await deps.service.suspend(context.user, command.labId), view()));
+      case 'resume':
+        return answer(labReply(await deps.service.resume(context.user, command.labId), view()));
+      case 'handoff': {
+        const lab = await deps.service.handoff(context.user, command.labId, command.newOwner);
+        return {
+          ...answer(labReply(lab, view())),
+          title: `Lab ${lab.id} now belongs to ${command.newOwner}.`,
+        };
+      }
+      case 'cost':
+        if (command.scope === 'all' && !deps.service.isAdmin(context.user)) {
+          throw new UserError(
+            'not_owner',
+            'Only labbot admins can see everyone’s costs. `/lab cost` shows yours.',
+          );
+        }
+        return costReply(
+          await deps.service.history(command.scope === 'all' ? undefined : context.user),
+          command,
+          context.user,
+          deps,
+        );
       case 'teardown':
         return answer(labReply(await deps.service.teardown(context.user, command.labId), view()));
     }
@@ -126,6 +174,47 @@ export function helpReply(simulated: boolean): Reply {
         ],
       },
     ],
+  };
+}
+
+const PERIOD_MS = { day: 86_400_000, week: 7 * 86_400_000, month: 30 * 86_400_000 } as const;
+
+/** Cost so far of the labs created in the period, in total and per kind, ticket and (for `all`) person. */
+function costReply(
+  labs: Lab[],
+  command: Extract<LabCommand, { verb: 'cost' }>,
+  user: string,
+  deps: CommandRunnerDeps,
+): Reply {
+  const now = deps.clock.now();
+  const since = command.period ? new Date(now.getTime() - PERIOD_MS[command.period]) : undefined;
+  const inPeriod = since ? labs.filter((l) => l.createdAt >= since) : labs;
+  const rates = deps.policy.rates;
+  const total = inPeriod.reduce((sum, l) => sum + costSoFar(l, now, rates), 0);
+  const rows = (by: 'owner' | 'kind' | 'ticket'): string[][] =>
+    costTotals(inPeriod, by, now, rates).map((t) => [t.key, String(t.labs), formatUsd(t.cost)]);
+  const sections: Reply['sections'] = [
+    { type: 'table', columns: ['kind', 'labs', 'cost'], rows: rows('kind') },
+  ];
+  const tickets = rows('ticket');
+  if (tickets.length > 0) {
+    sections.push({ type: 'table', columns: ['ticket', 'labs', 'cost'], rows: tickets });
+  }
+  if (command.scope === 'all') {
+    sections.push({ type: 'table', columns: ['owner', 'labs', 'cost'], rows: rows('owner') });
+  }
+  sections.push({
+    type: 'context',
+    text: [
+      `Labs created ${command.period ? `in the last ${command.period}` : 'ever'}; cost so far, billed per minute.`,
+    ],
+  });
+  const whose = command.scope === 'all' ? 'All labs' : user === '' ? 'Labs' : 'Your labs';
+  return {
+    visibility: 'ephemeral',
+    tone: 'info',
+    title: `${whose}: ${formatUsd(total)} (${inPeriod.length} lab${inPeriod.length === 1 ? '' : 's'})`,
+    sections,
   };
 }
 

@@ -21,6 +21,9 @@ const kind = z
     defaultTemplate: z.string(),
     defaultLifetimeHours: positive,
     maxLifetimeHours: positive,
+    maxExtensions: z.number().int().min(0).default(3),
+    extendHours: positive.default(2),
+    templates: z.array(z.string()).default([]),
   })
   .strict();
 
@@ -29,6 +32,10 @@ export const LabbotFile = z
   .object({
     templates: z.array(template).min(1).optional(),
     kinds: z.array(kind).min(1).optional(),
+    limits: z
+      .object({ maxLabsPerUser: z.number().int().positive(), maxHourlySpendPerUser: z.number().positive() })
+      .strict()
+      .optional(),
     rates: z
       .object({
         vcpuHour: z.number().min(0),
@@ -67,6 +74,7 @@ export function buildPolicy(
     templates: f.templates?.map((t) => ({ ...t, catalogItem: t.catalogItem ?? t.key })) ?? defaults.templates,
     kinds: f.kinds ?? defaults.kinds,
     rates: f.rates ?? defaults.rates,
+    limits: f.limits ?? defaults.limits,
     admins: f.admins ?? defaults.admins,
     ticketPattern: f.ticketPattern ?? defaults.ticketPattern,
     networks: f.networks ?? defaults.networks,
@@ -98,6 +106,20 @@ function crossCheck(policy: LabPolicy, source: string): ConfigProblem[] {
         key: `${source}: kinds.${i}.defaultTemplate`,
         message: `kind "${k.name}" uses template "${k.defaultTemplate}", which is not in templates`,
         fix: `use one of: ${keys.join(', ')}`,
+      });
+    }
+    for (const t of k.templates.filter((t) => !keys.includes(t))) {
+      problems.push({
+        key: `${source}: kinds.${i}.templates`,
+        message: `kind "${k.name}" allows template "${t}", which is not in templates`,
+        fix: `use some of: ${keys.join(', ')}`,
+      });
+    }
+    if (k.templates.length > 0 && !k.templates.includes(k.defaultTemplate)) {
+      problems.push({
+        key: `${source}: kinds.${i}.defaultTemplate`,
+        message: `kind "${k.name}" defaults to "${k.defaultTemplate}", which its templates list does not allow`,
+        fix: 'add it to templates or pick another default',
       });
     }
     if (k.maxLifetimeHours < k.defaultLifetimeHours) {

@@ -1,7 +1,8 @@
 import { causeChain, isCloudError } from '../labs/errors';
-import { type Lab } from '../labs/lab';
+import { isTerminal, type Lab } from '../labs/lab';
 import { type LabPolicy } from '../labs/policy';
 import {
+  type AuditLog,
   type Clock,
   type Cloud,
   type CloudTask,
@@ -10,7 +11,9 @@ import {
   type LabStore,
   type LabWaker,
   type Logger,
+  type ManagedVApp,
   type Sleep,
+  type WorkClaims,
 } from '../labs/ports';
 import { nextStep, type Step } from './next-step';
 
@@ -22,6 +25,9 @@ export interface LabControllerDeps {
   sleep: Sleep;
   logger: Logger;
   policy: LabPolicy;
+  audit?: AuditLog;
+  /** With several replicas on one database: claims keep two replicas from driving one lab. */
+  claims?: { store: WorkClaims; holder: string; ttlMs?: number };
   /** Labs driven at once; VCD limits simultaneous operations per org, so keep this modest. */
   maxConcurrentLabs?: number;
   /** Attempts for a step that failed because VCD was unreachable, before the lab is failed. */
@@ -38,10 +44,20 @@ export const METADATA_KEYS = {
   expiresAt: 'labbot.expiresAt',
 } as const;
 
+const DEFAULT_CLAIM_TTL_MS = 10 * 60_000;
+
+/** What one reconciliation pass found and did, for logs and tests. */
+export interface ReconcileReport {
+  closedVanished: string[];
+  adopted: string[];
+  reopened: string[];
+}
+
 /**
  * Drives each lab from its recorded state to its desired state, one idempotent step at a time. Every step is
  * recorded in the store before and after it talks to VCD (the task href in particular), so a restart resumes
- * waiting on the same task rather than repeating the step. Labs are driven concurrently, each lab serially.
+ * waiting on the same task rather than repeating the step. Labs are driven concurrently, each lab serially,
+ * and with claims, by one replica at a time.
  */
 export class LabController implements LabWaker {
   private readonly running = new Map<string, Promise<void>>();
@@ -61,8 +77,10 @@ export class LabController implements LabWaker {
       this.again.add(labId);
       return;
     }
-    const run = this.withSlot(() => this.drive(labId))
-      .catch((error: unknown) => this.deps.logger.error({ labId, err: error }, 'controller drive crashed'))
+    const run = this.withSlot(() => this.driveClaimed(labId))
+      .catch((error: unknown) =>
+        this.deps.logger.error({ labId, causes: causeChain(error) }, 'controller drive crashed'),
+      )
       .finally(() => {
         this.running.delete(labId);
         if (this.again.delete(labId)) {
@@ -72,13 +90,62 @@ export class LabController implements LabWaker {
     this.running.set(labId, run);
   }
 
-  /** Wakes every lab that still needs work: called at start-up to resume after a restart. */
+  /**
+   * Wakes every lab that still needs work: at start-up (to resume after a restart) and on every pass. With
+   * claims, only labs no other replica holds.
+   */
   async resumeAll(): Promise<number> {
-    const labs = await this.deps.store.listActive();
-    for (const lab of labs) {
-      this.wake(lab.id);
+    const claims = this.deps.claims;
+    const ids = claims
+      ? await claims.store.claimActive(
+          claims.holder,
+          1000,
+          claims.ttlMs ?? DEFAULT_CLAIM_TTL_MS,
+          this.deps.clock.now(),
+        )
+      : (await this.deps.store.listActive()).map((lab) => lab.id);
+    for (const id of ids) {
+      this.wake(id);
     }
-    return labs.length;
+    return ids.length;
+  }
+
+  /**
+   * Compares what VCD holds with the store (DESIGN.md section 2): a lab whose vApp vanished is closed; a vApp
+   * with our metadata but no row is adopted; a vApp whose lab had ended is torn down again. Admins are told
+   * each time. vApps without our metadata are never looked at, let alone touched.
+   */
+  async reconcile(): Promise<ReconcileReport> {
+    const report: ReconcileReport = { closedVanished: [], adopted: [], reopened: [] };
+    const managed = await this.deps.cloud.listManagedVApps();
+    const byHref = new Map(managed.map((v) => [v.href, v]));
+
+    for (const lab of await this.deps.store.listActive()) {
+      if (
+        lab.vappHref === undefined ||
+        lab.taskHref !== undefined ||
+        !['ready', 'suspended'].includes(lab.phase)
+      ) {
+        continue;
+      }
+      if (byHref.has(lab.vappHref) || (await this.deps.cloud.getVApp(lab.vappHref))) {
+        continue;
+      }
+      await this.closeVanished(lab);
+      report.closedVanished.push(lab.id);
+    }
+
+    for (const vapp of managed) {
+      const lab = await this.deps.store.get(vapp.metadata.labId);
+      if (!lab) {
+        await this.adopt(vapp);
+        report.adopted.push(vapp.metadata.labId);
+      } else if (isTerminal(lab) && !vapp.busy) {
+        await this.reopen(lab, vapp);
+        report.reopened.push(lab.id);
+      }
+    }
+    return report;
   }
 
   /** Resolves once no lab is being driven (for the shell at end of input, and tests). */
@@ -108,6 +175,31 @@ export class LabController implements LabWaker {
     }
   }
 
+  private async claim(labId: string): Promise<boolean> {
+    const claims = this.deps.claims;
+    if (!claims) {
+      return true;
+    }
+    return claims.store.claim(
+      labId,
+      claims.holder,
+      claims.ttlMs ?? DEFAULT_CLAIM_TTL_MS,
+      this.deps.clock.now(),
+    );
+  }
+
+  private async driveClaimed(labId: string): Promise<void> {
+    if (!(await this.claim(labId))) {
+      this.deps.logger.debug({ labId }, 'lab is driven by another replica');
+      return;
+    }
+    try {
+      await this.drive(labId);
+    } finally {
+      await this.deps.claims?.store.release(labId, this.deps.claims.holder);
+    }
+  }
+
   private async drive(labId: string): Promise<void> {
     let transientFailures = 0;
     let teardownFailures = 0;
@@ -123,13 +215,17 @@ export class LabController implements LabWaker {
       if (step.kind === 'none') {
         return;
       }
+      // Renew the claim before each step, so a long deploy never looks abandoned to other replicas.
+      if (!(await this.claim(labId))) {
+        return;
+      }
       try {
         await this.perform(lab, step);
         transientFailures = 0;
       } catch (error) {
         if (isCloudError(error, 'unavailable') && ++transientFailures < (this.deps.transientAttempts ?? 5)) {
           this.deps.logger.warn(
-            { labId, step: step.kind, attempt: transientFailures, err: error },
+            { labId, step: step.kind, attempt: transientFailures, causes: causeChain(error) },
             'cloud unavailable, retrying step',
           );
           await this.deps.sleep((this.deps.transientBackoffMs ?? 2000) * 2 ** (transientFailures - 1));
@@ -138,9 +234,24 @@ export class LabController implements LabWaker {
         transientFailures = 0;
         this.deps.logger.error({ labId, step: step.kind, causes: causeChain(error) }, 'lab step failed');
         const { taskHref: _abandoned, ...withoutTask } = lab;
-        if (lab.desired !== 'deleted') {
+        if (
+          lab.desired !== 'deleted' &&
+          !['suspending', 'resuming', 'suspended', 'ready'].includes(lab.phase)
+        ) {
           await this.failDeploy(withoutTask, step, error);
           continue;
+        }
+        if (lab.desired !== 'deleted') {
+          // Suspend or resume failed: the lab still exists and is usable; report and stop trying until asked again.
+          await this.save(withoutTask, {
+            type: 'progress',
+            message: `${step.kind === 'suspend' ? 'suspend' : 'resume'} failed (${userMessage(error)})`,
+          });
+          await this.deps.store.applyRequest(lab.id, {
+            desired: lab.phase === 'suspended' || lab.phase === 'resuming' ? 'suspended' : 'running',
+          });
+          await this.record(lab.id, step.kind, userMessage(error), 'failed');
+          return;
         }
         // Tearing down: look at the vApp again (a failed shutdown is followed by a power off), a few times.
         if (++teardownFailures < 3) {
@@ -151,6 +262,7 @@ export class LabController implements LabWaker {
           type: 'progress',
           message: `teardown is stuck (${userMessage(error)}); labbot retries on its next pass`,
         });
+        await this.record(lab.id, 'teardown', userMessage(error), 'failed');
         return;
       }
     }
@@ -195,10 +307,19 @@ export class LabController implements LabWaker {
         }
         return;
       }
-      case 'await-task':
-        await cloud.waitForTask({ href: step.taskHref });
+      case 'await-task': {
+        let lastRenewal = this.deps.clock.now().getTime();
+        await cloud.waitForTask({ href: step.taskHref }, () => {
+          // Long tasks (a real instantiate takes minutes) must not let the claim lapse.
+          const now = this.deps.clock.now().getTime();
+          if (this.deps.claims && now - lastRenewal > (this.deps.claims.ttlMs ?? DEFAULT_CLAIM_TTL_MS) / 3) {
+            lastRenewal = now;
+            void this.claim(lab.id).catch(() => undefined);
+          }
+        });
         await this.afterTask(lab);
         return;
+      }
       case 'set-metadata': {
         const task = await cloud.setMetadata(this.href(lab), this.metadata(lab));
         await this.save(
@@ -219,16 +340,30 @@ export class LabController implements LabWaker {
           await this.markReady(lab);
           return;
         }
+        const resuming = lab.phase === 'suspended' || lab.phase === 'resuming';
         const task = await cloud.startPowerOn(vapp.href);
         await this.save(
-          { ...lab, phase: 'starting', taskHref: task.href },
-          { type: 'progress', message: 'powering on…' },
+          { ...lab, phase: resuming ? 'resuming' : 'starting', taskHref: task.href },
+          { type: 'progress', message: resuming ? 'resuming…' : 'powering on…' },
         );
         return;
       }
-      case 'observe-ready':
-        await this.markReady(lab);
+      case 'suspend': {
+        const vapp = await cloud.getVApp(this.href(lab));
+        if (!vapp) {
+          throw new Error(`vApp ${lab.vappName} disappeared before it was suspended`);
+        }
+        if (vapp.powerState === 'suspended') {
+          await this.markSuspended(lab);
+          return;
+        }
+        const task = await cloud.startSuspend(vapp.href);
+        await this.save(
+          { ...lab, phase: 'suspending', taskHref: task.href },
+          { type: 'progress', message: 'suspending…' },
+        );
         return;
+      }
       case 'dismantle':
         await this.dismantle(lab);
         return;
@@ -240,8 +375,7 @@ export class LabController implements LabWaker {
 
   /** What a finished task means depends on the phase it was started in. */
   private async afterTask(lab: Lab): Promise<void> {
-    const { taskHref: _done, ...rest } = lab;
-    const cleared: Lab = rest;
+    const { taskHref: _done, ...cleared } = lab;
     if (lab.desired === 'deleted') {
       await this.save(cleared);
       return;
@@ -254,7 +388,11 @@ export class LabController implements LabWaker {
         await this.save({ ...cleared, phase: 'starting' });
         return;
       case 'starting':
+      case 'resuming':
         await this.markReady(cleared);
+        return;
+      case 'suspending':
+        await this.markSuspended(cleared);
         return;
       default:
         await this.save(cleared);
@@ -266,11 +404,28 @@ export class LabController implements LabWaker {
     if (!vapp) {
       throw new Error(`vApp ${lab.vappName} disappeared while powering on`);
     }
+    const now = this.deps.clock.now();
     const { taskHref: _done, ...rest } = lab;
-    await this.save(
-      { ...rest, phase: 'ready', readyAt: lab.readyAt ?? this.deps.clock.now(), vms: vapp.vms },
+    const ready = await this.save(
+      {
+        ...rest,
+        phase: 'ready',
+        readyAt: lab.readyAt ?? now,
+        vms: vapp.vms,
+        poweredOnSince: lab.poweredOnSince ?? now,
+      },
       { type: 'ready' },
     );
+    await this.record(ready.id, lab.phase === 'resuming' ? 'resumed' : 'ready');
+  }
+
+  private async markSuspended(lab: Lab): Promise<void> {
+    const { taskHref: _done, ...rest } = stopBilling(lab, this.deps.clock.now());
+    await this.save(
+      { ...rest, phase: 'suspended' },
+      { type: 'progress', message: 'suspended: only storage bills now' },
+    );
+    await this.record(lab.id, 'suspended');
   }
 
   private async dismantle(lab: Lab): Promise<void> {
@@ -278,7 +433,10 @@ export class LabController implements LabWaker {
     const deleting: Lab =
       lab.phase === 'deleting'
         ? lab
-        : await this.save({ ...lab, phase: 'deleting' }, { type: 'progress', message: 'tearing down…' });
+        : await this.save(
+            { ...stopBilling(lab, this.deps.clock.now()), phase: 'deleting' },
+            { type: 'progress', message: 'tearing down…' },
+          );
     const vapp = await cloud.getVApp(this.href(lab));
     if (!vapp) {
       await this.close(deleting);
@@ -299,7 +457,7 @@ export class LabController implements LabWaker {
 
   /** Ends the lab: `failed` when it got here through a failure (the reason says what was cleaned up), else `deleted`. */
   private async close(lab: Lab): Promise<void> {
-    const { taskHref: _done, ...rest } = lab;
+    const { taskHref: _done, ...rest } = stopBilling(lab, this.deps.clock.now());
     const failed = lab.failureReason !== undefined;
     const reason = failed
       ? `${lab.failureReason} Cleaned up: ${lab.vappHref !== undefined ? `vApp ${lab.vappName} deleted` : 'nothing had been created'}.`
@@ -313,6 +471,73 @@ export class LabController implements LabWaker {
       },
       failed ? { type: 'failed', reason: reason ?? '' } : { type: 'deleted' },
     );
+    await this.record(lab.id, failed ? 'failed' : 'deleted', reason, failed ? 'failed' : 'ok');
+  }
+
+  /** The vApp is gone although the lab was running: someone deleted it outside labbot. Stop billing it. */
+  private async closeVanished(lab: Lab): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.save({ ...stopBilling(lab, now), phase: 'deleted', endedAt: now }, { type: 'deleted' });
+    await this.record(lab.id, 'close-vanished', `vApp ${lab.vappName} no longer exists in VCD`);
+    await this.deps.notifier.tellAdmins(
+      `Lab ${lab.id} (owner ${lab.owner}) was closed: its vApp ${lab.vappName} was deleted outside labbot.`,
+    );
+  }
+
+  /** A vApp with our metadata but no row (the store was lost or restored): track it again. */
+  private async adopt(vapp: ManagedVApp): Promise<void> {
+    const now = this.deps.clock.now();
+    const details = await this.deps.cloud.getVApp(vapp.href);
+    const kind =
+      this.deps.policy.kinds.find((k) => k.name === vapp.metadata.kind) ?? this.deps.policy.kinds[0];
+    const expires = vapp.metadata.expiresAt ? new Date(vapp.metadata.expiresAt) : undefined;
+    const suspended = vapp.powerState === 'suspended';
+    const poweredOn = vapp.powerState === 'powered_on';
+    const vms = details?.vms ?? [];
+    const lab: Lab = {
+      id: vapp.metadata.labId,
+      kind: kind?.name ?? 'demo',
+      owner: vapp.metadata.owner ?? 'unknown',
+      ...(vapp.metadata.ticket !== undefined ? { ticket: vapp.metadata.ticket } : {}),
+      template: 'adopted',
+      vappName: vapp.name,
+      vappHref: vapp.href,
+      desired: poweredOn ? 'running' : suspended ? 'suspended' : 'deleted',
+      phase: poweredOn ? 'ready' : suspended ? 'suspended' : 'deleting',
+      createdAt: now,
+      readyAt: now,
+      expiresAt:
+        expires && !Number.isNaN(expires.getTime())
+          ? expires
+          : new Date(now.getTime() + (kind?.defaultLifetimeHours ?? 4) * 3_600_000),
+      vms,
+      spec: {
+        vcpus: vms.reduce((n, vm) => n + vm.cpus, 0),
+        memoryGb: vms.reduce((n, vm) => n + vm.memoryMb, 0) / 1024,
+        storageGb: 0,
+      },
+      extensions: 0,
+      poweredOnMs: 0,
+      ...(poweredOn ? { poweredOnSince: now } : {}),
+    };
+    await this.deps.store.insert(lab);
+    await this.record(lab.id, 'adopt', `vApp ${vapp.name} carried labbot metadata but had no record`);
+    await this.deps.notifier.tellAdmins(
+      `Adopted lab ${lab.id} (owner ${lab.owner}): vApp ${vapp.name} carries labbot metadata but labbot had no record of it. It is ${lab.phase === 'deleting' ? 'powered off and will be deleted' : lab.phase} and bills from now on.`,
+    );
+    this.wake(lab.id);
+  }
+
+  /** The lab ended in our records but its vApp still exists and bills: tear it down again. */
+  private async reopen(lab: Lab, vapp: ManagedVApp): Promise<void> {
+    const { endedAt: _ended, ...rest } = lab;
+    await this.save({ ...rest, phase: 'deleting', vappHref: vapp.href });
+    await this.deps.store.applyRequest(lab.id, { desired: 'deleted' });
+    await this.record(lab.id, 'reopen', `vApp ${vapp.name} still existed after the lab ended`);
+    await this.deps.notifier.tellAdmins(
+      `Lab ${lab.id} had ended but its vApp ${vapp.name} still existed; labbot is deleting it.`,
+    );
+    this.wake(lab.id);
   }
 
   /**
@@ -321,9 +546,9 @@ export class LabController implements LabWaker {
    */
   private async failDeploy(lab: Lab, step: Step, error: unknown): Promise<void> {
     const message = userMessage(error);
-    await this.deps.store.setDesired(lab.id, 'deleted');
+    await this.deps.store.applyRequest(lab.id, { desired: 'deleted' });
     await this.save(
-      { ...lab, desired: 'deleted', failureReason: `Deploy failed while ${stepWords(step)}: ${message}.` },
+      { ...lab, failureReason: `Deploy failed while ${stepWords(step)}: ${message}.` },
       { type: 'progress', message: `deploy failed (${message}); cleaning up…` },
     );
   }
@@ -336,6 +561,22 @@ export class LabController implements LabWaker {
       await this.deps.notifier.labChanged(stored, event);
     }
     return stored;
+  }
+
+  private async record(
+    labId: string,
+    action: string,
+    detail?: string,
+    result: 'ok' | 'failed' = 'ok',
+  ): Promise<void> {
+    await this.deps.audit?.record({
+      at: this.deps.clock.now(),
+      actor: 'controller',
+      labId,
+      action,
+      ...(detail !== undefined ? { detail } : {}),
+      result,
+    });
   }
 
   private href(lab: Lab): string {
@@ -361,6 +602,15 @@ export class LabController implements LabWaker {
   }
 }
 
+/** Folds the running powered-on interval into the total: CPU and RAM stop billing from `now`. */
+function stopBilling(lab: Lab, now: Date): Lab {
+  if (!lab.poweredOnSince) {
+    return lab;
+  }
+  const { poweredOnSince, ...rest } = lab;
+  return { ...rest, poweredOnMs: lab.poweredOnMs + Math.max(0, now.getTime() - poweredOnSince.getTime()) };
+}
+
 /** What a user may read about a failure: cloud errors say what VCD said; anything else stays internal. */
 function userMessage(error: unknown): string {
   return isCloudError(error) ? error.message : 'internal error';
@@ -376,7 +626,6 @@ function stepWords(step: Step): string {
     case 'set-metadata':
       return 'tagging the vApp';
     case 'power-on':
-    case 'observe-ready':
       return 'powering on';
     default:
       return 'working on it';

@@ -13,7 +13,7 @@ export type Step =
   | { kind: 'instantiate' }
   | { kind: 'set-metadata' }
   | { kind: 'power-on' }
-  | { kind: 'observe-ready' }
+  | { kind: 'suspend' }
   /** Look at the vApp and undeploy it, delete it, or close the lab if it is gone. */
   | { kind: 'dismantle' }
   | { kind: 'close-without-vapp' };
@@ -34,6 +34,7 @@ export function nextStep(lab: Lab): Step {
     return lab.phase === 'deploying' ? { kind: 'find-vapp' } : { kind: 'close-without-vapp' };
   }
 
+  // desired is running or suspended: both first need a deployed lab.
   switch (lab.phase) {
     case 'requested':
       return { kind: 'instantiate' };
@@ -42,11 +43,16 @@ export function nextStep(lab: Lab): Step {
     case 'configuring':
       return { kind: 'set-metadata' };
     case 'starting':
+    case 'resuming':
       return { kind: 'power-on' };
     case 'ready':
-      return { kind: 'none' };
-    default:
-      // suspend/resume arrive with the lifecycle issue; until then those phases need no action here.
-      return { kind: 'none' };
+      return lab.desired === 'suspended' ? { kind: 'suspend' } : { kind: 'none' };
+    case 'suspending':
+      return { kind: 'suspend' };
+    case 'suspended':
+      return lab.desired === 'running' ? { kind: 'power-on' } : { kind: 'none' };
+    case 'deleting':
+      // Teardown was cancelled? Never: a lab being dismantled stays on that path.
+      return { kind: 'dismantle' };
   }
 }

@@ -19,20 +19,77 @@ export function hourlyRate(spec: LabSpec, rates: Rates): HourlyRate {
   return { compute, storage, total: compute + storage };
 }
 
+/** Milliseconds the lab has been powered on, up to `at`. */
+export function poweredOnMsAt(lab: Pick<Lab, 'poweredOnMs' | 'poweredOnSince'>, at: Date): number {
+  const running = lab.poweredOnSince ? Math.max(0, at.getTime() - lab.poweredOnSince.getTime()) : 0;
+  return lab.poweredOnMs + running;
+}
+
 /**
- * Cost so far, billed per started minute: storage from creation, compute from the moment the lab was ready
- * (powered on), both until the lab ended or now.
+ * Cost so far, billed per started minute: storage from creation until the lab ended (or now), CPU and RAM for
+ * the time it was powered on (suspended time bills storage only).
  */
 export function costSoFar(
-  lab: Pick<Lab, 'spec' | 'createdAt' | 'readyAt' | 'endedAt'>,
+  lab: Pick<Lab, 'spec' | 'createdAt' | 'endedAt' | 'poweredOnMs' | 'poweredOnSince'>,
   now: Date,
   rates: Rates,
 ): number {
   const rate = hourlyRate(lab.spec, rates);
   const end = lab.endedAt ?? now;
   const storageMinutes = billableMinutes(lab.createdAt, end);
-  const computeMinutes = lab.readyAt ? billableMinutes(lab.readyAt, end) : 0;
+  const computeMinutes = Math.ceil(poweredOnMsAt(lab, end) / 60_000);
   return (storageMinutes * rate.storage + computeMinutes * rate.compute) / 60;
+}
+
+/** What the lab costs per hour in its current state: everything while on, storage only while suspended or off. */
+export function currentHourlyRate(
+  lab: Pick<Lab, 'spec' | 'poweredOnSince' | 'endedAt'>,
+  rates: Rates,
+): number {
+  if (lab.endedAt) {
+    return 0;
+  }
+  const rate = hourlyRate(lab.spec, rates);
+  return lab.poweredOnSince ? rate.total : rate.storage;
+}
+
+/**
+ * What a lab will cost per hour once it is where its owner wants it: a lab still deploying counts at its full
+ * rate, a suspended one at its storage rate, one being torn down at nothing. Spend limits use this.
+ */
+export function committedHourlyRate(lab: Pick<Lab, 'spec' | 'desired' | 'endedAt'>, rates: Rates): number {
+  if (lab.endedAt || lab.desired === 'deleted') {
+    return 0;
+  }
+  const rate = hourlyRate(lab.spec, rates);
+  return lab.desired === 'suspended' ? rate.storage : rate.total;
+}
+
+export interface CostTotal {
+  key: string;
+  labs: number;
+  cost: number;
+}
+
+/** Cost so far summed per owner, kind or ticket (labs without a ticket are left out of the ticket view). */
+export function costTotals(
+  labs: readonly Lab[],
+  by: 'owner' | 'kind' | 'ticket',
+  now: Date,
+  rates: Rates,
+): CostTotal[] {
+  const totals = new Map<string, CostTotal>();
+  for (const lab of labs) {
+    const key = by === 'owner' ? lab.owner : by === 'kind' ? lab.kind : lab.ticket;
+    if (key === undefined) {
+      continue;
+    }
+    const total = totals.get(key) ?? { key, labs: 0, cost: 0 };
+    total.labs += 1;
+    total.cost += costSoFar(lab, now, rates);
+    totals.set(key, total);
+  }
+  return [...totals.values()].sort((a, b) => b.cost - a.cost || a.key.localeCompare(b.key));
 }
 
 function billableMinutes(from: Date, to: Date): number {

@@ -1,11 +1,10 @@
-import { hourlyRate, type HourlyRate } from './cost';
-import { DuplicateLabError, LiveTicketConflictError, UserError } from './errors';
-import { type Lab } from './lab';
-import { randomLabId, reproLabId, vappNameFor } from './lab-id';
-import { isTerminal } from './lab';
-import { type KindPolicy, type LabPolicy, type TemplatePolicy } from './policy';
-import { type Clock, type LabStore, type LabWaker, type Random } from './ports';
+import { committedHourlyRate, hourlyRate, type HourlyRate } from './cost';
 import { formatMinutes } from './duration';
+import { DuplicateLabError, LiveTicketConflictError, UserError } from './errors';
+import { isTerminal, type Lab, type LabRequestChanges } from './lab';
+import { randomLabId, reproLabId, vappNameFor } from './lab-id';
+import { type KindPolicy, type LabPolicy, type TemplatePolicy } from './policy';
+import { type AuditLog, type Clock, type LabStore, type LabWaker, type Random } from './ports';
 
 export interface LabServiceDeps {
   store: LabStore;
@@ -13,6 +12,7 @@ export interface LabServiceDeps {
   clock: Clock;
   random: Random;
   policy: LabPolicy;
+  audit?: AuditLog;
 }
 
 export interface DeployInput {
@@ -35,19 +35,27 @@ export interface DeployResult {
 const ID_ATTEMPTS = 5;
 
 /**
- * The use cases. They check permissions and policy, record what the user wants (desired state) and wake
- * the controller; they never call the cloud, so they answer within a chat platform's ack deadline.
+ * The use cases. They check permissions and policy, record what the user wants and wake the controller;
+ * they never call the cloud, so they answer within a chat platform's ack deadline. Every decision, allowed or
+ * denied, goes to the audit log.
  */
 export class LabService {
   constructor(private readonly deps: LabServiceDeps) {}
 
   /**
    * Requests a new lab, or returns the live lab of the same ticket (repro labs are one per ticket).
-   * @throws UserError for an unknown kind or template, or a lifetime beyond the kind's maximum.
+   * @throws UserError for an unknown kind or template, a template the kind does not allow, a lifetime beyond
+   * the kind's maximum, or a user over their lab count or hourly spend limit.
    */
   async deploy(input: DeployInput): Promise<DeployResult> {
     const kind = this.kind(input.kind);
     const template = this.template(input.template ?? kind.defaultTemplate);
+    if (kind.templates.length > 0 && !kind.templates.includes(template.key)) {
+      throw new UserError(
+        'usage',
+        `A ${kind.name} lab cannot use template "${template.key}". Allowed: ${kind.templates.join(', ')}.`,
+      );
+    }
     const lifetime = input.lifetimeMinutes ?? kind.defaultLifetimeHours * 60;
     if (lifetime > kind.maxLifetimeHours * 60) {
       throw new UserError(
@@ -61,6 +69,8 @@ export class LabService {
         return { lab: live, existing: true };
       }
     }
+    await this.checkLimits(input.user, hourlyRate(template, this.deps.policy.rates));
+
     const now = this.deps.clock.now();
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
       const id = this.newId(kind.name, input.ticket, attempt);
@@ -78,6 +88,9 @@ export class LabService {
         expiresAt: new Date(now.getTime() + lifetime * 60_000),
         vms: [],
         spec: { vcpus: template.vcpus, memoryGb: template.memoryGb, storageGb: template.storageGb },
+        extensions: 0,
+        poweredOnMs: 0,
+        lastActivityAt: now,
       };
       try {
         await this.deps.store.insert(lab);
@@ -93,6 +106,12 @@ export class LabService {
         }
         throw error;
       }
+      await this.audit(
+        input.user,
+        lab.id,
+        'deploy',
+        `${kind.name} ${template.key} for ${formatMinutes(lifetime)}`,
+      );
       this.deps.waker.wake(lab.id);
       return { lab, existing: false };
     }
@@ -105,12 +124,18 @@ export class LabService {
    */
   async list(user: string, all: boolean): Promise<Lab[]> {
     if (all && !this.isAdmin(user)) {
+      await this.audit(user, undefined, 'list-all', undefined, 'denied');
       throw new UserError(
         'not_owner',
         'Only labbot admins can list everyone’s labs. `/lab list` shows yours.',
       );
     }
     return this.deps.store.list(all ? {} : { owner: user });
+  }
+
+  /** Every lab, live and ended, for cost reports; `owner` narrows it to one user. */
+  async history(owner?: string): Promise<Lab[]> {
+    return this.deps.store.list({ ...(owner !== undefined ? { owner } : {}), includeEnded: true });
   }
 
   /**
@@ -130,23 +155,99 @@ export class LabService {
    * @throws UserError when the lab does not exist, has already ended, or the user is neither owner nor admin.
    */
   async teardown(user: string, labId: string): Promise<Lab> {
-    const lab = await this.status(labId);
-    if (lab.owner !== user && !this.isAdmin(user)) {
+    const lab = await this.mine(user, labId, 'tear it down', 'teardown');
+    if (lab.desired === 'deleted') {
+      return lab;
+    }
+    return this.request(user, lab, { desired: 'deleted' }, 'teardown');
+  }
+
+  /**
+   * Pushes the expiry out by `minutes` (the kind's default extension when absent), within the kind's maximum
+   * lifetime counted from creation, and at most the kind's number of extensions.
+   * @throws UserError when the lab is not the user's, has ended, or no extension is left.
+   */
+  async extend(user: string, labId: string, minutes?: number): Promise<Lab> {
+    const lab = await this.mine(user, labId, 'extend it', 'extend');
+    const kind = this.kind(lab.kind);
+    if (lab.desired === 'deleted') {
+      throw new UserError('invalid_state', `Lab ${lab.id} is being torn down; it cannot be extended.`);
+    }
+    if (lab.extensions >= kind.maxExtensions) {
+      await this.audit(user, lab.id, 'extend', `cap of ${kind.maxExtensions} reached`, 'denied');
       throw new UserError(
-        'not_owner',
-        `Lab ${lab.id} belongs to someone else; only its owner or an admin can tear it down.`,
+        'quota',
+        `Lab ${lab.id} has used all ${kind.maxExtensions} extensions a ${kind.name} lab gets. Deploy a new one if you still need it.`,
       );
     }
-    if (isTerminal(lab)) {
-      throw new UserError('invalid_state', `Lab ${lab.id} has already ended (${lab.phase}).`);
+    const hardStop = lab.createdAt.getTime() + kind.maxLifetimeHours * 3_600_000;
+    const wanted =
+      Math.max(lab.expiresAt.getTime(), this.deps.clock.now().getTime()) +
+      (minutes ?? kind.extendHours * 60) * 60_000;
+    const expiresAt = new Date(Math.min(wanted, hardStop));
+    if (expiresAt.getTime() <= lab.expiresAt.getTime()) {
+      await this.audit(user, lab.id, 'extend', 'at maximum lifetime', 'denied');
+      throw new UserError(
+        'quota',
+        `Lab ${lab.id} already runs to its maximum lifetime of ${formatMinutes(kind.maxLifetimeHours * 60)} for a ${kind.name} lab.`,
+      );
     }
-    if (lab.desired !== 'deleted') {
-      const updated: Lab = { ...lab, desired: 'deleted' };
-      await this.deps.store.setDesired(lab.id, 'deleted');
-      this.deps.waker.wake(lab.id);
-      return updated;
+    return this.request(
+      user,
+      lab,
+      { expiresAt, extensions: lab.extensions + 1 },
+      'extend',
+      `to ${expiresAt.toISOString()}`,
+    );
+  }
+
+  /**
+   * Suspends a ready lab: CPU and RAM stop billing, storage goes on.
+   * @throws UserError when the lab is not the user's, has ended or is not running.
+   */
+  async suspend(user: string, labId: string): Promise<Lab> {
+    const lab = await this.mine(user, labId, 'suspend it', 'suspend');
+    if (lab.desired !== 'running') {
+      throw new UserError(
+        'invalid_state',
+        `Lab ${lab.id} is ${lab.desired === 'suspended' ? 'already suspended' : 'being torn down'}.`,
+      );
     }
-    return lab;
+    return this.request(user, lab, { desired: 'suspended' }, 'suspend');
+  }
+
+  /**
+   * Resumes a suspended lab.
+   * @throws UserError when the lab is not the user's, has ended or is not suspended.
+   */
+  async resume(user: string, labId: string): Promise<Lab> {
+    const lab = await this.mine(user, labId, 'resume it', 'resume');
+    if (lab.desired !== 'suspended') {
+      throw new UserError('invalid_state', `Lab ${lab.id} is not suspended.`);
+    }
+    return this.request(user, lab, { desired: 'running' }, 'resume');
+  }
+
+  /**
+   * Gives a lab to another user, who then owns its messages, warnings and bill.
+   * @throws UserError when the lab is not the user's, has ended, or the new owner is over their limits.
+   */
+  async handoff(user: string, labId: string, newOwner: string): Promise<Lab> {
+    const lab = await this.mine(user, labId, 'hand it off', 'handoff');
+    if (newOwner === lab.owner) {
+      throw new UserError('usage', `Lab ${lab.id} already belongs to that user.`);
+    }
+    await this.checkLimits(
+      newOwner,
+      { total: committedHourlyRate(lab, this.deps.policy.rates) },
+      'The new owner',
+    );
+    return this.request(user, lab, { owner: newOwner }, 'handoff', `from ${lab.owner} to ${newOwner}`);
+  }
+
+  /** Records that a person used the lab (a command or button about it); the reaper reads this. */
+  async touch(labId: string): Promise<void> {
+    await this.deps.store.applyRequest(labId, { lastActivityAt: this.deps.clock.now() });
   }
 
   /** Templates users may deploy, with their hourly rate. */
@@ -157,8 +258,98 @@ export class LabService {
     }));
   }
 
+  /**
+   * What a lab of this kind and template would cost, before deploying it.
+   * @throws UserError for an unknown kind or template.
+   */
+  estimate(
+    kindName: string,
+    templateKey?: string,
+  ): { template: TemplatePolicy; rate: HourlyRate; lifetimeHours: number } {
+    const kind = this.kind(kindName);
+    const template = this.template(templateKey ?? kind.defaultTemplate);
+    return {
+      template,
+      rate: hourlyRate(template, this.deps.policy.rates),
+      lifetimeHours: kind.defaultLifetimeHours,
+    };
+  }
+
   isAdmin(user: string): boolean {
     return this.deps.policy.admins.includes(user);
+  }
+
+  private async request(
+    user: string,
+    lab: Lab,
+    changes: LabRequestChanges,
+    action: string,
+    detail?: string,
+  ): Promise<Lab> {
+    const now = this.deps.clock.now();
+    await this.deps.store.applyRequest(lab.id, { ...changes, lastActivityAt: now });
+    await this.audit(user, lab.id, action, detail);
+    this.deps.waker.wake(lab.id);
+    return { ...lab, ...changes, lastActivityAt: now };
+  }
+
+  /** The lab, if it is live and the user owns it or is an admin. */
+  private async mine(user: string, labId: string, what: string, action: string): Promise<Lab> {
+    const lab = await this.status(labId);
+    if (lab.owner !== user && !this.isAdmin(user)) {
+      await this.audit(user, lab.id, action, 'not owner', 'denied');
+      throw new UserError(
+        'not_owner',
+        `Lab ${lab.id} belongs to someone else; only its owner or an admin can ${what}.`,
+      );
+    }
+    if (isTerminal(lab)) {
+      throw new UserError('invalid_state', `Lab ${lab.id} has already ended (${lab.phase}).`);
+    }
+    return lab;
+  }
+
+  private async checkLimits(user: string, added: Pick<HourlyRate, 'total'>, who = 'You'): Promise<void> {
+    const { maxLabsPerUser, maxHourlySpendPerUser } = this.deps.policy.limits;
+    if (this.isAdmin(user)) {
+      return;
+    }
+    const live = (await this.deps.store.list({ owner: user })).filter(
+      (l) => !isTerminal(l) && l.desired !== 'deleted',
+    );
+    if (live.length >= maxLabsPerUser) {
+      await this.audit(user, undefined, 'deploy', `lab count limit ${maxLabsPerUser}`, 'denied');
+      throw new UserError(
+        'quota',
+        `${who} already ${who === 'You' ? 'have' : 'has'} ${live.length} live labs, the most one person may have. Tear one down first (\`/lab list\` shows them).`,
+      );
+    }
+    const spend =
+      live.reduce((sum, l) => sum + committedHourlyRate(l, this.deps.policy.rates), 0) + added.total;
+    if (spend > maxHourlySpendPerUser) {
+      await this.audit(user, undefined, 'deploy', `hourly spend limit ${maxHourlySpendPerUser}`, 'denied');
+      throw new UserError(
+        'quota',
+        `That would bring ${who === 'You' ? 'your' : 'their'} labs to $${spend.toFixed(2)}/h, over the $${maxHourlySpendPerUser.toFixed(2)}/h limit per person. Suspend or tear down a lab first.`,
+      );
+    }
+  }
+
+  private async audit(
+    actor: string,
+    labId: string | undefined,
+    action: string,
+    detail?: string,
+    result: 'ok' | 'denied' = 'ok',
+  ): Promise<void> {
+    await this.deps.audit?.record({
+      at: this.deps.clock.now(),
+      actor,
+      ...(labId !== undefined ? { labId } : {}),
+      action,
+      ...(detail !== undefined ? { detail } : {}),
+      result,
+    });
   }
 
   private kind(name: string): KindPolicy {

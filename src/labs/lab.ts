@@ -79,6 +79,14 @@ export interface Lab {
   failureReason?: string;
   /** Resources the lab bills for; fixed at request time from the template. */
   spec: LabSpec;
+  /** How many times the lifetime was extended (or a reaper warning snoozed); capped per kind. */
+  extensions: number;
+  /** Milliseconds the lab was powered on before `poweredOnSince` (CPU and RAM bill only while powered on). */
+  poweredOnMs: number;
+  /** When the lab last became powered on; absent while it is off, suspended or gone. */
+  poweredOnSince?: Date;
+  /** Last time a person did something with the lab (command, button, keep-alive). */
+  lastActivityAt?: Date;
 }
 
 /** Billable size of a lab. */
@@ -92,3 +100,13 @@ export interface LabSpec {
 export function isTerminal(lab: Pick<Lab, 'phase'>): boolean {
   return TERMINAL_PHASES.includes(lab.phase);
 }
+
+/**
+ * Fields a person's request changes (use cases write them with LabStore.applyRequest). Everything else but
+ * `channel`/`messageTs` (the notifier's) belongs to the controller. Separate writers never undo each other.
+ */
+export type LabRequestChanges = Partial<
+  Pick<Lab, 'desired' | 'owner' | 'expiresAt' | 'extensions' | 'lastActivityAt'>
+>;
+
+export const REQUEST_FIELDS = ['desired', 'owner', 'expiresAt', 'extensions', 'lastActivityAt'] as const;

@@ -20,7 +20,22 @@ export interface KindPolicy {
   name: string;
   defaultTemplate: string;
   defaultLifetimeHours: number;
+  /** Counted from creation: extensions never take a lab past it. Also the runtime lease set in VCD. */
   maxLifetimeHours: number;
+  /** How many times a lab of this kind may be extended (or a reaper warning snoozed). */
+  maxExtensions: number;
+  /** Default length of one `/lab extend`. */
+  extendHours: number;
+  /** Templates this kind may use; empty: all. */
+  templates: string[];
+}
+
+/** Per-user limits, so one person cannot run the bill up by accident. */
+export interface UserLimits {
+  /** Live labs (not deleted or failed) one user may own at once. */
+  maxLabsPerUser: number;
+  /** Sum of the hourly rates of one user's live labs, in US dollars. */
+  maxHourlySpendPerUser: number;
 }
 
 /** Prices, in US dollars. CPU and RAM bill per minute while powered on; storage while the vApp exists. */
@@ -34,6 +49,7 @@ export interface LabPolicy {
   templates: TemplatePolicy[];
   kinds: KindPolicy[];
   rates: Rates;
+  limits: UserLimits;
   /** Slack user ids allowed to act on any lab. */
   admins: string[];
   /** Anchored regular expression source a ticket id must match. */

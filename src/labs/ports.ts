@@ -2,7 +2,7 @@
  * The interfaces the outside world implements for the domain. Nothing in labs/, controller/, commands/ or
  * reaper/ reaches past these (DESIGN.md section 2; enforced by lint).
  */
-import { type DesiredState, type Lab, type PowerState, type VmInfo } from './lab';
+import { type Lab, type LabRequestChanges, type PowerState, type VmInfo } from './lab';
 
 /** Wall clock, injected so that tests never wait on real time. */
 export interface Clock {
@@ -67,11 +67,31 @@ export interface Cloud {
   waitForTask(task: CloudTask, onProgress?: TaskProgress): Promise<void>;
   setMetadata(vappHref: string, entries: Record<string, string>): Promise<CloudTask | undefined>;
   startPowerOn(vappHref: string): Promise<CloudTask>;
+  /** Suspends the vApp (memory to disk): CPU and RAM stop billing, storage goes on. */
+  startSuspend(vappHref: string): Promise<CloudTask>;
   /** Stops and undeploys the vApp (shutdown, falling back to power off). */
   startUndeploy(vappHref: string): Promise<CloudTask>;
   startDelete(vappHref: string): Promise<CloudTask>;
   getVApp(vappHref: string): Promise<CloudVApp | undefined>;
   findVAppByName(name: string): Promise<CloudVApp | undefined>;
+  /** Every vApp carrying our `labbot.id` metadata, and nothing else: what reconciliation compares with the store. */
+  listManagedVApps(): Promise<ManagedVApp[]>;
+}
+
+/** A vApp labbot created, as the cloud's query service reports it with our metadata. */
+export interface ManagedVApp {
+  href: string;
+  name: string;
+  powerState: PowerState;
+  /** A task is running on it. */
+  busy: boolean;
+  metadata: {
+    labId: string;
+    owner?: string;
+    kind?: string;
+    ticket?: string;
+    expiresAt?: string;
+  };
 }
 
 /** Filter for listing labs. */
@@ -91,10 +111,10 @@ export interface LabQuery {
  */
 export interface LabStore {
   insert(lab: Lab): Promise<void>;
-  /** Writes every field except `desired`, `channel` and `messageTs`. Does nothing if the lab does not exist. */
+  /** Writes the controller's fields (CONTROLLER_FIELDS in lab.ts) only. Does nothing if the lab does not exist. */
   update(lab: Lab): Promise<void>;
-  /** Changes only the desired state. */
-  setDesired(id: string, desired: DesiredState): Promise<void>;
+  /** Writes only the fields a person's request changes (REQUEST_FIELDS in lab.ts). */
+  applyRequest(id: string, changes: LabRequestChanges): Promise<void>;
   /** Records only where the lab's chat message lives. */
   setMessageRef(id: string, channel: string, messageTs: string): Promise<void>;
   get(id: string): Promise<Lab | undefined>;
@@ -116,6 +136,8 @@ export type LabEvent =
 /** Tells people about a lab as it moves. Implementations must not throw; they log their own failures. */
 export interface LabNotifier {
   labChanged(lab: Lab, event: LabEvent): Promise<void>;
+  /** Something admins must know (a vApp adopted, a lab that vanished). */
+  tellAdmins(message: string): Promise<void>;
 }
 
 /**
@@ -134,4 +156,44 @@ export interface Logger {
 /** Wakes the controller for a lab whose desired state changed. Never throws; the work happens later. */
 export interface LabWaker {
   wake(labId: string): void;
+}
+
+/** What happened, by whom, with what result: every action on a lab is recorded (issue 5). */
+export interface AuditEntry {
+  at: Date;
+  /** Slack user id, or `labbot` / `controller` / `reaper` for the bot itself. */
+  actor: string;
+  labId?: string;
+  /** e.g. `deploy`, `teardown`, `extend`, `handoff`, `adopt`, `close-vanished`. */
+  action: string;
+  detail?: string;
+  result: 'ok' | 'denied' | 'failed';
+}
+
+/** Append-only audit log. `record` never throws: a failed audit write is logged, not fatal. */
+export interface AuditLog {
+  record(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  list(query: { labId?: string; actor?: string; limit: number }): Promise<AuditEntry[]>;
+}
+
+/**
+ * Claims on labs so that several bot replicas sharing one database never drive the same lab at once.
+ * A claim is a lease: it lapses after `ttlMs` unless renewed, so a crashed replica's labs are picked up.
+ */
+export interface WorkClaims {
+  /** Claims (or renews) the lab for `holder`; true when `holder` now holds it. */
+  claim(labId: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
+  /** Claims up to `limit` active labs that nobody holds (or whose claim lapsed); returns their ids. */
+  claimActive(holder: string, limit: number, ttlMs: number, now: Date): Promise<string[]>;
+  release(labId: string, holder: string): Promise<void>;
+}
+
+/**
+ * Elects one replica per scheduled tick (node-cron's RunCoordinator shape, implemented over the store):
+ * `shouldRun` is true for exactly one caller per key until `ttlMs` has passed.
+ */
+export interface RunCoordinator {
+  shouldRun(key: string, ttlMs: number): Promise<boolean>;
+  onComplete?(key: string): Promise<void>;
 }

@@ -23,4 +23,9 @@ export class ShellNotifier implements LabNotifier {
     }
     return Promise.resolve();
   }
+
+  tellAdmins(message: string): Promise<void> {
+    this.write(`[admin] ${message}`);
+    return Promise.resolve();
+  }
 }

@@ -21,6 +21,8 @@ export interface SlackNotifierOptions {
   clock?: () => number;
   /** Timer for the trailing update of coalesced events. Default: an unref'd setTimeout. */
   schedule?: Schedule;
+  /** Slack user ids who get admin notices (adopted or vanished labs) as DMs. */
+  admins?: readonly string[];
 }
 
 /** Events after which the message must show the outcome at once, whatever the throttle says. */
@@ -110,6 +112,33 @@ export class SlackNotifier implements LabNotifier {
       this.logger.error({ labId: lab.id, err: error }, 'Lab notification failed');
       return Promise.resolve();
     }
+  }
+
+  /**
+   * DMs every admin (posting to a user id opens the app's DM). Without admins configured the notice is only
+   * logged, at warn level, so it is not lost. Never rejects.
+   */
+  async tellAdmins(message: string): Promise<void> {
+    const admins = this.options.admins ?? [];
+    if (admins.length === 0) {
+      this.logger.warn({ notice: message }, 'Admin notice with no admins configured');
+      return;
+    }
+    const { text, blocks } = renderReplyBlocks({
+      visibility: 'ephemeral',
+      tone: 'info',
+      title: 'labbot admin notice',
+      sections: [{ type: 'text', text: [message] }],
+    });
+    await Promise.all(
+      admins.map(async (admin) => {
+        try {
+          await this.options.client.chat.postMessage({ channel: admin, text, blocks });
+        } catch (error) {
+          this.logger.error({ admin, err: error, code: slackErrorCode(error) }, 'Admin notice failed');
+        }
+      }),
+    );
   }
 
   /** Cancels pending trailing updates (shutdown). Deliveries already started finish. Never throws. */

@@ -1,20 +1,16 @@
-import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { type Kysely } from 'kysely';
 import { DuplicateLabError, LiveTicketConflictError } from '../labs/errors';
-import { type DesiredState, type Lab, TERMINAL_PHASES } from '../labs/lab';
+import { type Lab, type LabRequestChanges } from '../labs/lab';
 import { type LabQuery, type LabStore, type Logger } from '../labs/ports';
-import { labToRow, rowToLab } from './lab-row';
+import { NOT_ENDED } from './lab-filters';
+import { controllerColumns, labToRow, requestColumns, rowToLab } from './lab-row';
 import { type LabbotDatabase } from './labbot-database';
 import { type LabbotSchema } from './schema';
 
 /**
- * `phase not in ('deleted', 'failed')` with the phases inlined as literals rather than bound: SQLite uses a partial
- * index only when the query repeats the index's condition term for term, which a bound parameter never does.
- */
-const NOT_ENDED: Expression<SqlBool> = sql<SqlBool>`phase not in (${sql.join(TERMINAL_PHASES.map((phase) => sql.lit(phase)))})`;
-
-/**
  * LabStore over Kysely, for SQLite and PostgreSQL alike. Each method is one statement, so every write is atomic
- * per lab without an explicit transaction, and each writer's method touches only its own columns.
+ * per lab without an explicit transaction, and each writer's method touches only its own columns. The replica
+ * claim columns belong to KyselyWorkClaims: nothing here reads or writes them.
  */
 export class KyselyLabStore implements LabStore {
   private readonly db: Kysely<LabbotSchema>;
@@ -49,28 +45,37 @@ export class KyselyLabStore implements LabStore {
   }
 
   /**
-   * Records the controller's view of a lab: every field but `desired`, `channel` and `messageTs`, which belong to
-   * setDesired and setMessageRef, so that a stale copy held by the controller cannot undo a teardown request or
-   * lose the message reference. Absent optional fields are cleared. Does nothing if the lab does not exist.
+   * Records the controller's view of a lab: every field but the request's (REQUEST_FIELDS in lab.ts: desired, owner,
+   * expiresAt, extensions, lastActivityAt), which belong to applyRequest, and `channel` and `messageTs`, which belong
+   * to setMessageRef, so that a stale copy held by the controller cannot undo a teardown, an extension or a hand-off,
+   * nor lose the message reference. Absent optional fields are cleared. Does nothing if the lab does not exist.
    * @throws LiveTicketConflictError when the change would give a ticket a second live lab.
-   * @throws RangeError when one of its dates cannot be stored (see labToRow).
+   * @throws RangeError when one of its dates or counts cannot be stored (see labToRow).
    */
   async update(lab: Lab): Promise<void> {
-    const { id, desired: _desired, channel: _channel, message_ts: _messageTs, ...columns } = labToRow(lab);
+    const columns = controllerColumns(lab);
     const result = await this.write(lab, () =>
-      this.db.updateTable('labs').set(columns).where('id', '=', id).executeTakeFirstOrThrow(),
+      this.db.updateTable('labs').set(columns).where('id', '=', lab.id).executeTakeFirstOrThrow(),
     );
-    this.warnIfMissing(result.numUpdatedRows, id, 'update');
+    this.warnIfMissing(result.numUpdatedRows, lab.id, 'update');
   }
 
-  /** Changes only the desired state (use cases' field). Does nothing if the lab does not exist. */
-  async setDesired(id: string, desired: DesiredState): Promise<void> {
+  /**
+   * Writes only the request fields present in `changes` (use cases' fields), in one statement. Does nothing if the
+   * lab does not exist or `changes` is empty.
+   * @throws RangeError when a date or count in `changes` cannot be stored.
+   */
+  async applyRequest(id: string, changes: LabRequestChanges): Promise<void> {
+    const columns = requestColumns(id, changes);
+    if (Object.keys(columns).length === 0) {
+      return;
+    }
     const result = await this.db
       .updateTable('labs')
-      .set({ desired })
+      .set(columns)
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
-    this.warnIfMissing(result.numUpdatedRows, id, 'setDesired');
+    this.warnIfMissing(result.numUpdatedRows, id, 'applyRequest');
   }
 
   /** Records only where the lab's chat message lives (the notifier's fields). Does nothing if the lab does not exist. */

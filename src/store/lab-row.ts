@@ -6,12 +6,15 @@ import {
   type DesiredState,
   type Lab,
   type LabPhase,
+  type LabRequestChanges,
   type NicInfo,
   type PowerState,
+  REQUEST_FIELDS,
   type VmInfo,
 } from '../labs/lab';
 import { type LabRow } from './schema';
 import { CorruptLabRowError } from './store-errors';
+import { textToTimestamp, timestampToText } from './timestamp';
 
 // Records rather than arrays so that the compiler fails here when the domain adds a state.
 const DESIRED_STATES: Record<DesiredState, true> = { running: true, suspended: true, deleted: true };
@@ -37,12 +40,10 @@ const POWER_STATES: Record<PowerState, true> = {
   unknown: true,
 };
 
-/** `Date#toISOString` for years 0000–9999: fixed width, so text order is time order (see schema.ts). */
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
 /**
  * The row that stores a lab.
- * @throws RangeError when a date is invalid or outside the years 0–9999 (it would not sort as text).
+ * @throws RangeError when a date is invalid or outside the years 0–9999 (it would not sort as text), or a count
+ *   (extensions, poweredOnMs) is not a non-negative safe integer.
  */
 export function labToRow(lab: Lab): LabRow {
   return {
@@ -67,7 +68,68 @@ export function labToRow(lab: Lab): LabRow {
     spec_vcpus: lab.spec.vcpus,
     spec_memory_gb: lab.spec.memoryGb,
     spec_storage_gb: lab.spec.storageGb,
+    extensions: storableCount(lab.extensions, lab.id, 'extensions'),
+    powered_on_ms: storableCount(lab.poweredOnMs, lab.id, 'poweredOnMs'),
+    powered_on_since: lab.poweredOnSince ? dateToText(lab.poweredOnSince, lab.id, 'poweredOnSince') : null,
+    last_activity_at: lab.lastActivityAt ? dateToText(lab.lastActivityAt, lab.id, 'lastActivityAt') : null,
   };
+}
+
+/**
+ * The column of each field a person's request changes; a Record so that the compiler fails here when the domain adds
+ * a request field (REQUEST_FIELDS in lab.ts).
+ */
+const REQUEST_COLUMNS: Record<(typeof REQUEST_FIELDS)[number], keyof LabRow> = {
+  desired: 'desired',
+  owner: 'owner',
+  expiresAt: 'expires_at',
+  extensions: 'extensions',
+  lastActivityAt: 'last_activity_at',
+};
+
+/** Columns that LabStore.update never writes: the id, the request's and the notifier's. */
+const NOT_CONTROLLER_COLUMNS: readonly (keyof LabRow)[] = [
+  'id',
+  ...REQUEST_FIELDS.map((field) => REQUEST_COLUMNS[field]),
+  'channel',
+  'message_ts',
+];
+
+/**
+ * The controller's columns of a lab: every column but the id, the request's (REQUEST_FIELDS) and the notifier's
+ * (channel, message_ts).
+ * @throws RangeError as labToRow does.
+ */
+export function controllerColumns(lab: Lab): Partial<LabRow> {
+  const columns: Partial<LabRow> = labToRow(lab);
+  for (const column of NOT_CONTROLLER_COLUMNS) {
+    delete columns[column];
+  }
+  return columns;
+}
+
+/**
+ * The columns a request changes. Fields absent (or undefined) in `changes` are left out, so they keep their value.
+ * @throws RangeError when a date or count cannot be stored, as labToRow does.
+ */
+export function requestColumns(labId: string, changes: LabRequestChanges): Partial<LabRow> {
+  const columns: Partial<LabRow> = {};
+  if (changes.desired !== undefined) {
+    columns.desired = changes.desired;
+  }
+  if (changes.owner !== undefined) {
+    columns.owner = changes.owner;
+  }
+  if (changes.expiresAt !== undefined) {
+    columns.expires_at = dateToText(changes.expiresAt, labId, 'expiresAt');
+  }
+  if (changes.extensions !== undefined) {
+    columns.extensions = storableCount(changes.extensions, labId, 'extensions');
+  }
+  if (changes.lastActivityAt !== undefined) {
+    columns.last_activity_at = dateToText(changes.lastActivityAt, labId, 'lastActivityAt');
+  }
+  return columns;
 }
 
 /**
@@ -92,6 +154,8 @@ export function rowToLab(row: LabRow): Lab {
       memoryGb: finiteNumber(row.spec_memory_gb, id, 'spec_memory_gb'),
       storageGb: finiteNumber(row.spec_storage_gb, id, 'spec_storage_gb'),
     },
+    extensions: count(row.extensions, id, 'extensions'),
+    poweredOnMs: count(row.powered_on_ms, id, 'powered_on_ms'),
   };
   // Assigned one by one, not spread from `cond && {…}`, so that an absent column leaves no key behind.
   if (row.ticket !== null) {
@@ -118,6 +182,12 @@ export function rowToLab(row: LabRow): Lab {
   if (row.failure_reason !== null) {
     lab.failureReason = row.failure_reason;
   }
+  if (row.powered_on_since !== null) {
+    lab.poweredOnSince = textToDate(row.powered_on_since, id, 'powered_on_since');
+  }
+  if (row.last_activity_at !== null) {
+    lab.lastActivityAt = textToDate(row.last_activity_at, id, 'last_activity_at');
+  }
   return lab;
 }
 
@@ -126,19 +196,12 @@ export function rowToLab(row: LabRow): Lab {
  * @throws RangeError when the date is invalid or outside the years 0–9999.
  */
 export function dateToText(date: Date, labId: string, field: string): string {
-  const text = Number.isNaN(date.getTime()) ? '' : date.toISOString();
-  if (!ISO_UTC.test(text)) {
-    throw new RangeError(
-      `lab ${labId}: ${field} must be a valid date in the years 0–9999, got ${String(date)}`,
-    );
-  }
-  return text;
+  return timestampToText(date, `lab ${labId}: ${field}`);
 }
 
 function textToDate(text: string, labId: string, column: string): Date {
-  const date = new Date(text);
-  // The round trip catches dates the parser would quietly roll over (February 30th becomes March 2nd).
-  if (!ISO_UTC.test(text) || Number.isNaN(date.getTime()) || date.toISOString() !== text) {
+  const date = textToTimestamp(text);
+  if (date === undefined) {
     throw new CorruptLabRowError(
       labId,
       column,
@@ -162,6 +225,26 @@ function finiteNumber(value: unknown, labId: string, column: string): number {
     throw new CorruptLabRowError(labId, column, `expected a number, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+function storableCount(value: number, labId: string, field: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`lab ${labId}: ${field} must be a non-negative integer, got ${value}`);
+  }
+  return value;
+}
+
+/** A non-negative safe integer; PostgreSQL's bigint arrives as a string of digits. */
+function count(value: unknown, labId: string, column: string): number {
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 0) {
+    throw new CorruptLabRowError(
+      labId,
+      column,
+      `expected a non-negative integer, got ${JSON.stringify(value)}`,
+    );
+  }
+  return number;
 }
 
 // Only known fields go into the JSON, so that whatever else an object carries at runtime is not persisted.

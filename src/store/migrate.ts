@@ -1,7 +1,8 @@
-import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
 import { type Logger } from '../labs/ports';
 import { type DatabaseDialect, type LabbotDatabase } from './labbot-database';
 import { initialMigration } from './migrations/001-initial';
+import { lifecycleMigration } from './migrations/002-lifecycle';
 import { MigrationFailedError } from './store-errors';
 
 /**
@@ -11,6 +12,7 @@ import { MigrationFailedError } from './store-errors';
 function migrationsFor(dialect: DatabaseDialect): Record<string, Migration> {
   return {
     '001-initial': initialMigration(dialect),
+    '002-lifecycle': lifecycleMigration(),
   };
 }
 
@@ -33,12 +35,34 @@ export async function migrateToLatest(
   database: LabbotDatabase,
   logger: Logger | undefined = database.logger,
 ): Promise<string[]> {
+  return migrate(database, logger, (migrator) => migrator.migrateToLatest());
+}
+
+/**
+ * Moves the schema to the named migration: applies the ones up to it, or undoes (drops) the later ones when it is
+ * already past it. For tests of an upgrade, which build the old schema with it; never called by labbot itself.
+ * @returns the names of the migrations applied or undone by this call.
+ * @throws MigrationFailedError naming the migration that failed, or with no name when `migration` is unknown.
+ */
+export async function migrateTo(
+  database: LabbotDatabase,
+  migration: string,
+  logger: Logger | undefined = database.logger,
+): Promise<string[]> {
+  return migrate(database, logger, (migrator) => migrator.migrateTo(migration));
+}
+
+async function migrate(
+  database: LabbotDatabase,
+  logger: Logger | undefined,
+  run: (migrator: Migrator) => Promise<MigrationResultSet>,
+): Promise<string[]> {
   const migrator = new Migrator({
     db: database.kysely,
     provider: new StaticMigrationProvider(database.dialect),
     ...(database.schema !== undefined ? { migrationTableSchema: database.schema } : {}),
   });
-  const { error, results = [] } = await migrator.migrateToLatest();
+  const { error, results = [] } = await run(migrator);
   for (const result of results) {
     if (result.status === 'Success') {
       logger?.info({ migration: result.migrationName }, 'database migration applied');

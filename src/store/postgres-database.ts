@@ -44,7 +44,15 @@ export async function openPostgres(url: string, logger?: Logger): Promise<Labbot
   }
 
   const kysely = new Kysely<LabbotSchema>({ dialect: new PostgresDialect({ pool }) });
-  return { kysely, dialect: 'postgres', location, schema, logger, close: onceOnly(() => kysely.destroy()) };
+  const close = async (): Promise<void> => {
+    await kysely.destroy();
+    // Kysely ends the pool only if it ever ran a query through it; a database opened and closed unused (doctor,
+    // a replica stopped at once) would otherwise keep its connection open and the process alive.
+    if (!pool.ending && !pool.ended) {
+      await pool.end();
+    }
+  };
+  return { kysely, dialect: 'postgres', location, schema, logger, close: onceOnly(close) };
 }
 
 /**

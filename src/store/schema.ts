@@ -12,7 +12,7 @@ import { type Generated, type Selectable } from 'kysely';
  * - the fixed width makes text order equal time order, so ORDER BY and range comparisons work on the text;
  * - they read well in `psql` and `sqlite3` when someone debugs at 3 a.m.
  */
-export interface LabsTable {
+export interface LabColumns {
   id: string;
   kind: string;
   owner: string;
@@ -35,9 +35,30 @@ export interface LabsTable {
   spec_vcpus: number;
   spec_memory_gb: number;
   spec_storage_gb: number;
+  /** Defaults to 0 (migration 002), so rows written before it read as never extended. */
+  extensions: Generated<number>;
+  /**
+   * bigint: a lab powered on for more than 24.8 days passes 2^31 ms. PostgreSQL returns int8 as a string (pg does
+   * not narrow it), SQLite as a number; lab-row.ts accepts both and checks the value is a safe integer.
+   */
+  powered_on_ms: Generated<number | string>;
+  powered_on_since: string | null;
+  last_activity_at: string | null;
 }
 
-/** Who did what to which lab, and how it went. Written by the audit API of a later issue. */
+/**
+ * The labs table: the lab's own columns plus the replica claim (migration 002), which is not part of the domain's
+ * Lab and is written only by KyselyWorkClaims. LabStore never reads or writes the claim, so updating a lab cannot
+ * drop another replica's claim on it.
+ */
+export interface LabsTable extends LabColumns {
+  /** The replica driving the lab, or null when nobody is. */
+  claimed_by: string | null;
+  /** When the claim lapses unless renewed (ISO text); null with claimed_by. */
+  claim_expires_at: string | null;
+}
+
+/** Who did what to which lab, and how it went (KyselyAuditLog). Rows are only ever inserted. */
 export interface AuditLogTable {
   /**
    * Ascending id, never reused. PostgreSQL returns its bigint as a string (pg does not narrow int8 to number),
@@ -49,15 +70,33 @@ export interface AuditLogTable {
   actor: string;
   lab_id: string | null;
   action: string;
-  /** JSON text with the action's details, if any. */
+  /** What the action was about, in words (AuditEntry.detail), if anything. */
   detail: string | null;
+  /** ok, denied or failed (AuditEntry.result). */
   result: string;
+}
+
+/**
+ * One scheduled job's tick, claimed by the replica that runs it (KyselyRunCoordinator). The key names the job and
+ * its slot (node-cron builds `<task name>:<slot ISO time>`), so each tick has a row of its own.
+ */
+export interface JobRunsTable {
+  key: string;
+  /** The replica that won the tick. */
+  holder: string;
+  /** Until then no other replica may run this key (ISO text). */
+  expires_at: string;
+  /** When the holder finished, or null while running (or if it died). */
+  finished_at: string | null;
 }
 
 /** Every table labbot owns (Kysely's own migration tables are not listed: only its Migrator touches them). */
 export interface LabbotSchema {
   labs: LabsTable;
   audit_log: AuditLogTable;
+  job_runs: JobRunsTable;
 }
 
-export type LabRow = Selectable<LabsTable>;
+/** The columns a Lab maps to (lab-row.ts), without the claim. */
+export type LabRow = Selectable<LabColumns>;
+export type AuditLogRow = Selectable<AuditLogTable>;

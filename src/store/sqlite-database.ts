@@ -68,6 +68,12 @@ export async function openSqlite(dataDir: string, logger?: Logger): Promise<Labb
     location: file,
     schema: undefined,
     logger,
-    close: onceOnly(() => kysely.destroy()),
+    close: onceOnly(async () => {
+      await kysely.destroy();
+      // Kysely closes the file only if it ever ran a query on it (as for PostgreSQL's pool).
+      if (sqlite.open) {
+        sqlite.close();
+      }
+    }),
   };
 }

@@ -63,3 +63,15 @@ export function errorMessage(error: unknown): string {
   }
   return typeof message === 'string' ? message : inspect(error, { depth: 2, breakLength: Infinity });
 }
+
+/** A row in `audit_log` holds something labbot never writes (edited by hand, or written by a newer version). */
+export class CorruptAuditRowError extends Error {
+  override readonly name = 'CorruptAuditRowError';
+  constructor(
+    readonly entryId: string,
+    readonly column: string,
+    problem: string,
+  ) {
+    super(`audit log entry ${entryId} in the database has an invalid ${column}: ${problem}`);
+  }
+}

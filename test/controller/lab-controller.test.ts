@@ -7,12 +7,18 @@ import { type LabEvent, type LabNotifier } from '../../src/labs/ports';
 import { createSilentLogger } from '../../src/observability/logger';
 import { ManualClock, sequenceRandom } from '../helpers/clock';
 import { FakeCloud } from '../helpers/fake-cloud';
+import { MemoryAudit, MemoryClaims } from '../helpers/memory-claims';
 import { MemoryLabStore } from '../helpers/memory-lab-store';
 
 class RecordingNotifier implements LabNotifier {
   readonly events: { labId: string; event: LabEvent }[] = [];
   labChanged(lab: Lab, event: LabEvent): Promise<void> {
     this.events.push({ labId: lab.id, event });
+    return Promise.resolve();
+  }
+  readonly adminMessages: string[] = [];
+  tellAdmins(message: string): Promise<void> {
+    this.adminMessages.push(message);
     return Promise.resolve();
   }
   messages(): string[] {
@@ -23,10 +29,17 @@ class RecordingNotifier implements LabNotifier {
 function setup(
   store = new MemoryLabStore(),
   cloud = new FakeCloud(),
-  options: { wake?: boolean; random?: () => number } = {},
+  options: {
+    wake?: boolean;
+    random?: () => number;
+    claims?: MemoryClaims;
+    holder?: string;
+    clock?: ManualClock;
+  } = {},
 ) {
-  const clock = new ManualClock();
+  const clock = options.clock ?? new ManualClock();
   const notifier = new RecordingNotifier();
+  const audit = new MemoryAudit();
   const sleeps: number[] = [];
   const controller = new LabController({
     store,
@@ -39,6 +52,10 @@ function setup(
     },
     logger: createSilentLogger(),
     policy: DEFAULT_POLICY,
+    audit,
+    ...(options.claims
+      ? { claims: { store: options.claims, holder: options.holder ?? 'replica-1', ttlMs: 60_000 } }
+      : {}),
   });
   const waker = options.wake === false ? { wake: () => undefined } : controller;
   const service = new LabService({
@@ -47,8 +64,9 @@ function setup(
     clock,
     random: options.random ?? sequenceRandom(),
     policy: DEFAULT_POLICY,
+    audit,
   });
-  return { store, cloud, clock, notifier, controller, service, sleeps };
+  return { store, cloud, clock, notifier, controller, service, sleeps, audit };
 }
 
 describe('controller/lab-controller', () => {
@@ -207,5 +225,118 @@ describe('controller/lab-controller', () => {
     }
     expect(new Set(labs.map(({ lab }) => lab.id)).size).toBe(20);
     expect(cloud.vapps.size).toBe(20);
+  });
+
+  it('suspends and resumes a lab, billing compute only while it is powered on', async () => {
+    const { service, controller, store, cloud, clock, notifier } = setup();
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
+    await controller.idle();
+    clock.advance(60 * 60_000);
+
+    await service.suspend('U1', lab.id);
+    await controller.idle();
+    const suspended = await store.get(lab.id);
+    clock.advance(90 * 60_000);
+    await service.resume('U1', lab.id);
+    await controller.idle();
+    const resumed = await store.get(lab.id);
+
+    expect(suspended).toMatchObject({ phase: 'suspended', poweredOnMs: 60 * 60_000 });
+    expect(suspended?.poweredOnSince).toBeUndefined();
+    expect(resumed?.phase).toBe('ready');
+    expect(resumed?.poweredOnSince?.getTime()).toBe(clock.now().getTime());
+    expect([...cloud.vapps.values()][0]?.powerState).toBe('powered_on');
+    expect(notifier.messages()).toContain('suspended: only storage bills now');
+  });
+
+  it('closes a lab whose vApp was deleted outside labbot, and tells the admins', async () => {
+    const { service, controller, store, cloud, notifier, audit } = setup();
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+    await controller.idle();
+    cloud.vapps.clear();
+
+    const report = await controller.reconcile();
+
+    expect(report.closedVanished).toEqual([lab.id]);
+    expect((await store.get(lab.id))?.phase).toBe('deleted');
+    expect(notifier.adminMessages[0]).toMatch(/was deleted outside labbot/);
+    expect(audit.actions()).toContain(`controller close-vanished ${lab.id} ok`);
+  });
+
+  it('adopts a vApp that carries our metadata but has no row, and never touches foreign vApps', async () => {
+    const { controller, store, cloud, notifier } = setup();
+    const foreign = cloud.plant('customer-prod-db');
+    cloud.plant('lab-demo-lost', {
+      'labbot.id': 'demo-lost',
+      'labbot.owner': 'U9',
+      'labbot.kind': 'demo',
+      'labbot.expiresAt': '2026-11-24T12:00:00.000Z',
+    });
+
+    const report = await controller.reconcile();
+    await controller.idle();
+
+    expect(report.adopted).toEqual(['demo-lost']);
+    expect(await store.get('demo-lost')).toMatchObject({
+      owner: 'U9',
+      phase: 'ready',
+      desired: 'running',
+      expiresAt: new Date('2026-11-24T12:00:00.000Z'),
+    });
+    expect(notifier.adminMessages[0]).toMatch(/Adopted lab demo-lost \(owner U9\)/);
+    expect(cloud.vapps.get(foreign.href)?.powerState).toBe('powered_on');
+    expect(cloud.calls.filter((c) => c.includes(foreign.href))).toEqual([]);
+  });
+
+  it('tears down again a vApp whose lab had ended but which still exists', async () => {
+    const { service, controller, store, cloud } = setup();
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+    await controller.idle();
+    await store.update({ ...(await store.get(lab.id))!, phase: 'deleted', endedAt: new Date() });
+
+    const report = await controller.reconcile();
+    await controller.idle();
+
+    expect(report.reopened).toEqual([lab.id]);
+    expect((await store.get(lab.id))?.phase).toBe('deleted');
+    expect(cloud.vapps.size).toBe(0);
+  });
+
+  it('lets only one of two replicas drive a lab at a time', async () => {
+    const store = new MemoryLabStore();
+    const cloud = new FakeCloud();
+    const claims = new MemoryClaims(store);
+    const clock = new ManualClock();
+    const a = setup(store, cloud, { claims, holder: 'a', clock, wake: false });
+    const b = setup(store, cloud, { claims, holder: 'b', clock, wake: false });
+    let seed = 11;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const requester = setup(store, cloud, { wake: false, random });
+    for (let i = 0; i < 20; i++) {
+      await requester.service.deploy({ user: `U${i}`, kind: 'class' });
+    }
+
+    await Promise.all([a.controller.resumeAll(), b.controller.resumeAll()]);
+    await Promise.all([a.controller.idle(), b.controller.idle()]);
+
+    const labs = [...store.labs.values()];
+    expect(labs.every((l) => l.phase === 'ready')).toBe(true);
+    expect(cloud.calls.filter((c) => c.startsWith('startDeploy'))).toHaveLength(20);
+    expect(cloud.calls.filter((c) => c.startsWith('startPowerOn'))).toHaveLength(20);
+  });
+
+  it('records what it did in the audit log', async () => {
+    const { service, controller, audit } = setup();
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+    await controller.idle();
+    await service.teardown('U1', lab.id);
+    await controller.idle();
+
+    expect(audit.actions()).toEqual([
+      `U1 deploy ${lab.id} ok`,
+      `controller ready ${lab.id} ok`,
+      `U1 teardown ${lab.id} ok`,
+      `controller deleted ${lab.id} ok`,
+    ]);
   });
 });

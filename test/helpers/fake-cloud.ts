@@ -5,16 +5,19 @@ import {
   type CloudTemplate,
   type CloudVApp,
   type DeployRequest,
+  type ManagedVApp,
 } from '../../src/labs/ports';
 
 type Operation =
   | 'startDeploy'
   | 'setMetadata'
   | 'startPowerOn'
+  | 'startSuspend'
   | 'startUndeploy'
   | 'startDelete'
   | 'getVApp'
-  | 'findVAppByName';
+  | 'findVAppByName'
+  | 'listManagedVApps';
 
 /**
  * A Cloud in memory for controller tests: tasks complete when waited on (applying their effect then), and any
@@ -121,6 +124,60 @@ export class FakeCloud implements Cloud {
     );
   }
 
+  startSuspend(vappHref: string): Promise<CloudTask> {
+    this.record('startSuspend', vappHref);
+    const vapp = this.mustGet(vappHref);
+    return Promise.resolve(
+      this.task('suspend', () => {
+        vapp.powerState = 'suspended';
+        for (const vm of vapp.vms) {
+          vm.powerState = 'suspended';
+        }
+      }),
+    );
+  }
+
+  listManagedVApps(): Promise<ManagedVApp[]> {
+    this.record('listManagedVApps', '');
+    const managed: ManagedVApp[] = [];
+    for (const vapp of this.vapps.values()) {
+      const md = this.metadata.get(vapp.href);
+      const labId = md?.['labbot.id'];
+      if (labId === undefined) {
+        continue;
+      }
+      managed.push({
+        href: vapp.href,
+        name: vapp.name,
+        powerState: vapp.powerState,
+        busy: vapp.pendingTask !== undefined,
+        metadata: {
+          labId,
+          ...(md?.['labbot.owner'] !== undefined ? { owner: md['labbot.owner'] } : {}),
+          ...(md?.['labbot.kind'] !== undefined ? { kind: md['labbot.kind'] } : {}),
+          ...(md?.['labbot.ticket'] !== undefined ? { ticket: md['labbot.ticket'] } : {}),
+          ...(md?.['labbot.expiresAt'] !== undefined ? { expiresAt: md['labbot.expiresAt'] } : {}),
+        },
+      });
+    }
+    return Promise.resolve(managed);
+  }
+
+  /** Adds a vApp as if someone created it outside labbot, optionally with our metadata. */
+  plant(
+    name: string,
+    metadata?: Record<string, string>,
+    powerState: CloudVApp['powerState'] = 'powered_on',
+  ): CloudVApp {
+    const href = `https://vcd/api/vApp/vapp-${this.nextId++}`;
+    const vapp: CloudVApp = { href, name, powerState, deployed: powerState === 'powered_on', vms: [] };
+    this.vapps.set(href, vapp);
+    if (metadata) {
+      this.metadata.set(href, metadata);
+    }
+    return vapp;
+  }
+
   startUndeploy(vappHref: string): Promise<CloudTask> {
     this.record('startUndeploy', vappHref);
     const vapp = this.mustGet(vappHref);
@@ -135,7 +192,12 @@ export class FakeCloud implements Cloud {
   startDelete(vappHref: string): Promise<CloudTask> {
     this.record('startDelete', vappHref);
     this.mustGet(vappHref);
-    return Promise.resolve(this.task('delete', () => this.vapps.delete(vappHref)));
+    return Promise.resolve(
+      this.task('delete', () => {
+        this.vapps.delete(vappHref);
+        this.metadata.delete(vappHref);
+      }),
+    );
   }
 
   getVApp(vappHref: string): Promise<CloudVApp | undefined> {

@@ -1,5 +1,5 @@
-import { DuplicateLabError } from '../../src/labs/errors';
-import { type DesiredState, isTerminal, type Lab } from '../../src/labs/lab';
+import { DuplicateLabError, LiveTicketConflictError } from '../../src/labs/errors';
+import { isTerminal, type Lab, type LabRequestChanges, REQUEST_FIELDS } from '../../src/labs/lab';
 import { type LabQuery, type LabStore } from '../../src/labs/ports';
 
 /** LabStore in memory for unit tests of the domain; copies on the way in and out like a real database. */
@@ -12,6 +12,12 @@ export class MemoryLabStore implements LabStore {
     if (this.labs.has(lab.id)) {
       return Promise.reject(new DuplicateLabError(lab.id));
     }
+    const clash = [...this.labs.values()].some(
+      (l) => l.ticket !== undefined && l.ticket === lab.ticket && !isTerminal(l),
+    );
+    if (clash && !isTerminal(lab)) {
+      return Promise.reject(new LiveTicketConflictError(lab.id, lab.ticket ?? ''));
+    }
     this.labs.set(lab.id, structuredClone(lab));
     return Promise.resolve();
   }
@@ -21,23 +27,23 @@ export class MemoryLabStore implements LabStore {
     if (!current) {
       return Promise.resolve();
     }
-    const { channel: _c, messageTs: _m, desired: _d, ...owned } = lab;
-    const next: Lab = { ...owned, desired: current.desired };
-    if (current.channel !== undefined) {
-      next.channel = current.channel;
-    }
-    if (current.messageTs !== undefined) {
-      next.messageTs = current.messageTs;
+    // Like the real store: the controller's write leaves the request and message fields alone.
+    const next: Lab = { ...lab };
+    for (const field of [...REQUEST_FIELDS, 'channel', 'messageTs'] as const) {
+      delete next[field];
+      if (current[field] !== undefined) {
+        Object.assign(next, { [field]: current[field] });
+      }
     }
     this.labs.set(lab.id, structuredClone(next));
     this.history.push(structuredClone(next));
     return Promise.resolve();
   }
 
-  setDesired(id: string, desired: DesiredState): Promise<void> {
+  applyRequest(id: string, changes: LabRequestChanges): Promise<void> {
     const current = this.labs.get(id);
     if (current) {
-      current.desired = desired;
+      Object.assign(current, structuredClone(changes));
     }
     return Promise.resolve();
   }

@@ -112,4 +112,133 @@ describe('labs/lab-service', () => {
     expect(await service.list('UADMIN', true)).toHaveLength(2);
     await expect(service.list('U1', true)).rejects.toThrow(/Only labbot admins/);
   });
+
+  describe('extend', () => {
+    it('adds the kind’s default extension and counts it', async () => {
+      const { service, store, clock } = setup();
+      const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+
+      const extended = await service.extend('U1', lab.id);
+
+      expect(extended.expiresAt.getTime() - clock.now().getTime()).toBe((4 + 2) * 3_600_000);
+      expect((await store.get(lab.id))?.extensions).toBe(1);
+    });
+
+    it('never goes past the kind’s maximum lifetime counted from creation', async () => {
+      const { service } = setup();
+      const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+
+      const extended = await service.extend('U1', lab.id, 100 * 60);
+
+      expect(extended.expiresAt.getTime() - lab.createdAt.getTime()).toBe(12 * 3_600_000);
+      await expect(service.extend('U1', lab.id)).rejects.toThrow(
+        /already runs to its maximum lifetime of 12h/,
+      );
+    });
+
+    it('refuses once the kind’s extensions are used up', async () => {
+      const { service } = setup({
+        ...DEFAULT_POLICY,
+        kinds: DEFAULT_POLICY.kinds.map((k) => ({ ...k, maxExtensions: 1, maxLifetimeHours: 100 })),
+      });
+      const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+      await service.extend('U1', lab.id);
+
+      await expect(service.extend('U1', lab.id)).rejects.toThrow(/has used all 1 extensions a demo lab gets/);
+    });
+  });
+
+  it('suspends a running lab and resumes a suspended one, refusing the other way round', async () => {
+    const { service, store } = setup();
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+
+    await expect(service.resume('U1', lab.id)).rejects.toThrow('is not suspended');
+    await service.suspend('U1', lab.id);
+    expect((await store.get(lab.id))?.desired).toBe('suspended');
+    await expect(service.suspend('U1', lab.id)).rejects.toThrow('already suspended');
+    await service.resume('U1', lab.id);
+    expect((await store.get(lab.id))?.desired).toBe('running');
+  });
+
+  it('hands a lab off to another user', async () => {
+    const { service, store } = setup();
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+
+    await service.handoff('U1', lab.id, 'U2');
+
+    expect((await store.get(lab.id))?.owner).toBe('U2');
+    await expect(service.teardown('U1', lab.id)).rejects.toThrow(/belongs to someone else/);
+  });
+
+  describe('limits', () => {
+    it('caps the number of live labs per user', async () => {
+      const { service } = setup({
+        ...DEFAULT_POLICY,
+        limits: { maxLabsPerUser: 2, maxHourlySpendPerUser: 100 },
+      });
+      await service.deploy({ user: 'U1', kind: 'class' });
+      await service.deploy({ user: 'U1', kind: 'class' });
+
+      await expect(service.deploy({ user: 'U1', kind: 'class' })).rejects.toThrow(
+        /already have 2 live labs, the most one person may have/,
+      );
+      await expect(service.deploy({ user: 'U2', kind: 'class' })).resolves.toBeDefined();
+    });
+
+    it('caps the hourly spend per user, counting suspended labs at their storage rate', async () => {
+      const { service } = setup({
+        ...DEFAULT_POLICY,
+        limits: { maxLabsPerUser: 10, maxHourlySpendPerUser: 1 },
+      });
+      await service.deploy({ user: 'U1', kind: 'demo', template: 'vsphere8' });
+
+      await expect(service.deploy({ user: 'U1', kind: 'demo', template: 'vsphere8' })).rejects.toThrow(
+        /That would bring your labs to \$\d+\.\d\d\/h, over the \$1\.00\/h limit per person/,
+      );
+    });
+
+    it('lets admins past the per-user limits', async () => {
+      const { service } = setup({
+        ...DEFAULT_POLICY,
+        admins: ['UADMIN'],
+        limits: { maxLabsPerUser: 1, maxHourlySpendPerUser: 100 },
+      });
+      await service.deploy({ user: 'UADMIN', kind: 'class' });
+
+      await expect(service.deploy({ user: 'UADMIN', kind: 'class' })).resolves.toBeDefined();
+    });
+
+    it('refuses a template the kind does not allow', async () => {
+      const { service } = setup({
+        ...DEFAULT_POLICY,
+        kinds: DEFAULT_POLICY.kinds.map((k) => (k.name === 'class' ? { ...k, templates: ['esxi8'] } : k)),
+      });
+
+      await expect(service.deploy({ user: 'U1', kind: 'class', template: 'vsphere8' })).rejects.toThrow(
+        'A class lab cannot use template "vsphere8". Allowed: esxi8.',
+      );
+    });
+  });
+
+  it('gives two simultaneous requests for one ticket one lab', async () => {
+    const { service, store } = setup();
+
+    const [a, b] = await Promise.all([
+      service.deploy({ user: 'U1', kind: 'repro', ticket: 'TICKET-1' }),
+      service.deploy({ user: 'U2', kind: 'repro', ticket: 'TICKET-1' }),
+    ]);
+
+    expect(a.lab.id).toBe(b.lab.id);
+    expect([a.existing, b.existing].sort()).toEqual([false, true]);
+    expect([...store.labs.values()].filter((l) => l.ticket === 'TICKET-1')).toHaveLength(1);
+  });
+
+  it('estimates the hourly rate before deploying', () => {
+    const { service } = setup();
+
+    const estimate = service.estimate('demo');
+
+    expect(estimate.template.key).toBe('vsphere8');
+    expect(estimate.rate.total).toBeCloseTo(12 * 0.025 + 50 * 0.0045 + (440 * 0.08) / 730, 10);
+  });
 });

@@ -20,6 +20,8 @@ function lab(overrides: Partial<Lab> = {}): Lab {
     expiresAt: new Date('2026-11-24T14:00:00Z'),
     vms: [],
     spec: { vcpus: 4, memoryGb: 16, storageGb: 100 },
+    extensions: 0,
+    poweredOnMs: 0,
     ...overrides,
   };
 }

@@ -2,26 +2,13 @@ import { DuplicateLabError, LiveTicketConflictError } from '../../src/labs/error
 import { type DesiredState, type Lab, type LabPhase } from '../../src/labs/lab';
 import { type LabbotDatabase, openDatabase } from '../../src/store/database';
 import { KyselyLabStore } from '../../src/store/kysely-lab-store';
-import { migrateToLatest } from '../../src/store/migrate';
+import { labToRow } from '../../src/store/lab-row';
+import { migrateTo, migrateToLatest } from '../../src/store/migrate';
 import { DatabaseUnavailableError, MigrationFailedError } from '../../src/store/store-errors';
 import { fullLab, minimalLab } from './lab-fixtures';
-import { planPostgres, sqliteKind, type TestDatabase, type TestDatabaseKind } from './test-databases';
+import { databaseKinds, type TestDatabase } from './test-databases';
 
-const postgres = planPostgres();
-const kinds: TestDatabaseKind[] = postgres.run ? [sqliteKind, postgres.kind] : [sqliteKind];
-
-if (!postgres.run && postgres.failInCi) {
-  describe('KyselyLabStore on PostgreSQL', () => {
-    it('has a PostgreSQL server to run against', () => {
-      throw new Error(postgres.message);
-    });
-  });
-} else if (!postgres.run) {
-  console.warn(postgres.message);
-  describe.skip('KyselyLabStore on PostgreSQL (LABBOT_TEST_DATABASE_URL is not set)', () => {
-    it('runs the store suite', () => undefined);
-  });
-}
+const kinds = databaseKinds('KyselyLabStore');
 
 const ALL_PHASES: LabPhase[] = [
   'requested',
@@ -68,18 +55,77 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       const fresh = await kind.create();
       const other = await openDatabase(fresh.target);
       try {
-        expect(await migrateToLatest(other)).toEqual(['001-initial']);
+        expect(await migrateToLatest(other)).toEqual(['001-initial', '002-lifecycle']);
         expect(await migrateToLatest(other)).toEqual([]);
 
         const tables = (await other.kysely.introspection.getTables())
           .filter((table) => other.schema === undefined || table.schema === other.schema)
           .map((table) => table.name)
           .sort();
-        expect(tables).toEqual(['audit_log', 'labs']);
+        expect(tables).toEqual(['audit_log', 'job_runs', 'labs']);
       } finally {
         await other.close();
         await fresh.dispose();
       }
+    });
+
+    it('upgrade a database created at 001 with a lab in it, giving the lab the defaults of 002', async () => {
+      const fresh = await kind.create();
+      const old = await openDatabase(fresh.target);
+      try {
+        expect(await migrateTo(old, '001-initial')).toEqual(['001-initial']);
+        // The row as 001 knew it: none of the columns 002 adds.
+        const {
+          extensions: _extensions,
+          powered_on_ms: _poweredOnMs,
+          powered_on_since: _since,
+          last_activity_at: _activity,
+          ...row001
+        } = labToRow(fullLab());
+        await old.kysely.insertInto('labs').values(row001).execute();
+
+        expect(await migrateToLatest(old)).toEqual(['002-lifecycle']);
+
+        const upgraded = new KyselyLabStore(old);
+        const {
+          poweredOnSince: _poweredOnSince,
+          lastActivityAt: _lastActivityAt,
+          ...withoutNewOptionals
+        } = fullLab();
+        expect(await upgraded.get('repro-ticket-123')).toStrictEqual({
+          ...withoutNewOptionals,
+          extensions: 0,
+          poweredOnMs: 0,
+        });
+        const claim = await old.kysely
+          .selectFrom('labs')
+          .select(['claimed_by', 'claim_expires_at'])
+          .executeTakeFirstOrThrow();
+        expect(claim).toEqual({ claimed_by: null, claim_expires_at: null });
+        // The new columns are writable after the upgrade: the controller's by update, the request's by applyRequest.
+        await upgraded.update(fullLab());
+        await upgraded.applyRequest('repro-ticket-123', {
+          extensions: fullLab().extensions,
+          lastActivityAt: fullLab().lastActivityAt,
+        });
+        expect(await upgraded.get('repro-ticket-123')).toStrictEqual(fullLab());
+      } finally {
+        await old.close();
+        await fresh.dispose();
+      }
+    });
+
+    it('undo 002 and apply it again', async () => {
+      await store.insert(fullLab());
+
+      expect(await migrateTo(database, '001-initial')).toEqual(['002-lifecycle']);
+      expect(await migrateToLatest(database)).toEqual(['002-lifecycle']);
+      const { poweredOnSince: _since, lastActivityAt: _activity, ...withoutNewOptionals } = fullLab();
+      expect(await store.get('repro-ticket-123')).toStrictEqual({
+        ...withoutNewOptionals,
+        extensions: 0,
+        poweredOnMs: 0,
+      });
     });
 
     it('fail with MigrationFailedError naming the migration when the schema is not what it expects', async () => {
@@ -200,12 +246,19 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
     it('replaces the controller’s fields, and clears optional ones the lab no longer has', async () => {
       const lab = fullLab();
       await store.insert(lab);
-      const { taskHref: _task, endedAt: _ended, failureReason: _reason, ...rest } = lab;
+      const {
+        taskHref: _task,
+        endedAt: _ended,
+        failureReason: _reason,
+        poweredOnSince: _since,
+        ...rest
+      } = lab;
       const updated: Lab = {
         ...rest,
         phase: 'ready',
         vms: [],
         spec: { vcpus: 8, memoryGb: 32, storageGb: 200 },
+        poweredOnMs: lab.poweredOnMs + 60_000,
       };
 
       await store.update(updated);
@@ -215,18 +268,27 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       expect(stored).not.toHaveProperty('taskHref');
     });
 
-    it('leaves desired, channel and messageTs to their own writers', async () => {
+    it('leaves the request’s fields, channel and messageTs to their own writers', async () => {
       await store.insert(minimalLab());
       const staleCopy = (await store.get('demo-4kq'))!;
-      await store.setDesired('demo-4kq', 'deleted');
+      const request = {
+        desired: 'deleted',
+        owner: 'U_CAROL',
+        expiresAt: at(59),
+        extensions: 2,
+        lastActivityAt: at(58),
+      } as const;
+      await store.applyRequest('demo-4kq', request);
       await store.setMessageRef('demo-4kq', 'C0123', '1741064767.000300');
 
-      await store.update({ ...staleCopy, phase: 'deploying' });
+      await store.update({ ...staleCopy, phase: 'deploying', poweredOnMs: 5, poweredOnSince: at(57) });
 
       expect(await store.get('demo-4kq')).toStrictEqual({
         ...staleCopy,
+        ...request,
         phase: 'deploying',
-        desired: 'deleted',
+        poweredOnMs: 5,
+        poweredOnSince: at(57),
         channel: 'C0123',
         messageTs: '1741064767.000300',
       });
@@ -239,24 +301,65 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
     });
   });
 
-  describe('setDesired and setMessageRef', () => {
+  describe('applyRequest and setMessageRef', () => {
     it('change only their own fields', async () => {
       const lab = fullLab();
       await store.insert(lab);
 
-      await store.setDesired(lab.id, 'deleted');
+      await store.applyRequest(lab.id, { desired: 'deleted', extensions: 4 });
       await store.setMessageRef(lab.id, 'C0999', '1741064999.000100');
 
       expect(await store.get(lab.id)).toStrictEqual({
         ...lab,
         desired: 'deleted',
+        extensions: 4,
         channel: 'C0999',
         messageTs: '1741064999.000100',
       });
     });
 
+    it('hand a lab off, extend it and note activity in one write', async () => {
+      const lab = minimalLab();
+      await store.insert(lab);
+
+      await store.applyRequest(lab.id, {
+        owner: 'U_BOB',
+        expiresAt: at(50),
+        extensions: 1,
+        lastActivityAt: at(49),
+      });
+
+      expect(await store.get(lab.id)).toStrictEqual({
+        ...lab,
+        owner: 'U_BOB',
+        expiresAt: at(50),
+        extensions: 1,
+        lastActivityAt: at(49),
+      });
+    });
+
+    it('treat empty changes as nothing to do', async () => {
+      const lab = fullLab();
+      await store.insert(lab);
+
+      await store.applyRequest(lab.id, {});
+      await store.applyRequest(lab.id, { lastActivityAt: undefined });
+
+      expect(await store.get(lab.id)).toStrictEqual(lab);
+    });
+
+    it('refuse counts and dates they could not store', async () => {
+      await store.insert(minimalLab());
+
+      await expect(store.applyRequest('demo-4kq', { extensions: 1.5 })).rejects.toThrow(RangeError);
+      await expect(store.applyRequest('demo-4kq', { expiresAt: new Date(Number.NaN) })).rejects.toThrow(
+        RangeError,
+      );
+      expect(await store.get('demo-4kq')).toStrictEqual(minimalLab());
+    });
+
     it('do nothing for an id that was never inserted', async () => {
-      await store.setDesired('demo-ghost', 'deleted');
+      await store.applyRequest('demo-ghost', { desired: 'deleted' });
       await store.setMessageRef('demo-ghost', 'C0999', '1741064999.000100');
 
       expect(await store.list({ includeEnded: true })).toEqual([]);
@@ -408,6 +511,15 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       expect(await store.list({ includeEnded: true })).toStrictEqual(labs);
     });
 
+    it('lets go of the connection when closed before any query ran through it', async () => {
+      // Kysely's destroy() alone leaves a never-used driver's pool or file open, keeping the process alive.
+      const unused = await openDatabase(testDatabase.target);
+
+      await unused.close();
+
+      await expect(unused.kysely.selectFrom('labs').select('id').execute()).rejects.toThrow();
+    });
+
     it('survives closing twice', async () => {
       await store.close();
       await expect(store.close()).resolves.toBeUndefined();
@@ -423,7 +535,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         try {
           const applied = await Promise.all([migrateToLatest(one), migrateToLatest(two)]);
 
-          expect(applied.flat()).toEqual(['001-initial']);
+          expect(applied.flat().sort()).toEqual(['001-initial', '002-lifecycle']);
         } finally {
           await Promise.all([one.close(), two.close()]);
           await fresh.dispose();

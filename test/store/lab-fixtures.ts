@@ -14,6 +14,8 @@ export function minimalLab(overrides: Partial<Lab> = {}): Lab {
     expiresAt: new Date('2025-03-04T09:06:07.089Z'),
     vms: [],
     spec: { vcpus: 4, memoryGb: 16, storageGb: 100 },
+    extensions: 0,
+    poweredOnMs: 0,
     ...overrides,
   };
 }
@@ -76,6 +78,11 @@ export function fullLab(overrides: Partial<Lab> = {}): Lab {
     failureReason:
       'deploy of "esxi8-vcsa" failed: quota exceeded\ncleaned up the vApp — nothing left billing',
     spec: { vcpus: 5, memoryGb: 18.5, storageGb: 0.25 },
+    extensions: 3,
+    // 40 days and a millisecond: past 2^31 ms, so a 32-bit column would overflow.
+    poweredOnMs: 40 * 24 * 3600 * 1000 + 1,
+    poweredOnSince: new Date('2025-03-04T05:20:00.500Z'),
+    lastActivityAt: new Date('2025-03-04T23:59:59.999Z'),
     ...overrides,
   };
 }

@@ -1,5 +1,5 @@
 import { TERMINAL_PHASES, type Lab, type VmInfo } from '../../src/labs/lab';
-import { labToRow, rowToLab } from '../../src/store/lab-row';
+import { controllerColumns, labToRow, requestColumns, rowToLab } from '../../src/store/lab-row';
 import { LIVE_TICKET_INDEX_ENDED_PHASES } from '../../src/store/migrations/001-initial';
 import { type LabRow } from '../../src/store/schema';
 import { CorruptLabRowError } from '../../src/store/store-errors';
@@ -21,6 +21,10 @@ describe('store/lab-row', () => {
       task_href: null,
       ready_at: null,
       ended_at: null,
+      powered_on_since: null,
+      last_activity_at: null,
+      extensions: 0,
+      powered_on_ms: 0,
     });
     expect(Object.keys(rowToLab(row)).sort()).toEqual(Object.keys(minimalLab()).sort());
   });
@@ -45,6 +49,57 @@ describe('store/lab-row', () => {
 
     expect(stored[0]).not.toHaveProperty('extra');
     expect(stored[0]?.nics).toEqual(fullLab().vms[0]?.nics);
+  });
+
+  it('reads PostgreSQL’s bigint, which pg returns as a string, as a number', () => {
+    const lab = rowToLab({ ...labToRow(minimalLab()), powered_on_ms: '3456000001' });
+
+    expect(lab.poweredOnMs).toBe(3456000001);
+  });
+
+  it('refuses counts it could not store', () => {
+    expect(() => labToRow(minimalLab({ extensions: -1 }))).toThrow(RangeError);
+    expect(() => labToRow(minimalLab({ poweredOnMs: Number.NaN }))).toThrow(/poweredOnMs/);
+    expect(() => labToRow(minimalLab({ poweredOnMs: 0.5 }))).toThrow(RangeError);
+  });
+
+  it('leaves the request’s, the notifier’s and the id’s columns out of the controller’s', () => {
+    expect(Object.keys(controllerColumns(fullLab())).sort()).toEqual(
+      Object.keys(labToRow(fullLab()))
+        .filter(
+          (column) =>
+            ![
+              'id',
+              'desired',
+              'owner',
+              'expires_at',
+              'extensions',
+              'last_activity_at',
+              'channel',
+              'message_ts',
+            ].includes(column),
+        )
+        .sort(),
+    );
+  });
+
+  it('maps only the request fields that are present', () => {
+    expect(requestColumns('demo-4kq', { desired: 'deleted', lastActivityAt: undefined })).toStrictEqual({
+      desired: 'deleted',
+    });
+    expect(
+      requestColumns('demo-4kq', {
+        owner: 'U_BOB',
+        expiresAt: new Date('2025-03-05T00:00:00.000Z'),
+        extensions: 2,
+        lastActivityAt: new Date('2025-03-04T10:00:00.000Z'),
+      }),
+    ).toStrictEqual({
+      owner: 'U_BOB',
+      expires_at: '2025-03-05T00:00:00.000Z',
+      extensions: 2,
+      last_activity_at: '2025-03-04T10:00:00.000Z',
+    });
   });
 
   it('refuses dates it could not store or sort', () => {
@@ -81,6 +136,12 @@ describe('store/lab-row', () => {
         'vms',
       ],
       ['a size stored as text', { spec_vcpus: '4' as unknown as number }, 'spec_vcpus'],
+      ['a fractional extension count', { extensions: 1.5 }, 'extensions'],
+      ['a negative powered-on time', { powered_on_ms: -1 }, 'powered_on_ms'],
+      ['a powered-on time that is not digits', { powered_on_ms: '12e3' }, 'powered_on_ms'],
+      ['a powered-on time past 2^53', { powered_on_ms: '9007199254740993' }, 'powered_on_ms'],
+      ['a powered-on-since in another format', { powered_on_since: '2025-03-04' }, 'powered_on_since'],
+      ['an impossible last activity', { last_activity_at: '2025-13-01T00:00:00.000Z' }, 'last_activity_at'],
     ];
 
     it.each(cases)('fails with CorruptLabRowError on %s', (_name, change, column) => {

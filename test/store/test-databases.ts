@@ -85,3 +85,28 @@ export function planPostgres(env: NodeJS.ProcessEnv = process.env): PostgresPlan
       `may create schemas).`;
   return { run: false, failInCi, message };
 }
+
+/**
+ * The kinds a store suite runs against, registering what PostgreSQL's absence means: a failing test under CI, a
+ * skipped block (and a warning saying how to run it) locally.
+ * @param suite names the suite in the skipped or failing block, e.g. `KyselyAuditLog`.
+ */
+export function databaseKinds(suite: string, env: NodeJS.ProcessEnv = process.env): TestDatabaseKind[] {
+  const postgres = planPostgres(env);
+  if (postgres.run) {
+    return [sqliteKind, postgres.kind];
+  }
+  if (postgres.failInCi) {
+    describe(`${suite} on PostgreSQL`, () => {
+      it('has a PostgreSQL server to run against', () => {
+        throw new Error(postgres.message);
+      });
+    });
+  } else {
+    console.warn(postgres.message);
+    describe.skip(`${suite} on PostgreSQL (${POSTGRES_URL_VARIABLE} is not set)`, () => {
+      it('runs the store suite', () => undefined);
+    });
+  }
+  return [sqliteKind];
+}

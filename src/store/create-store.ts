@@ -1,0 +1,27 @@
+import { type AuditLog, type LabStore, type RunCoordinator, type WorkClaims } from '../labs/ports';
+import { KyselyAuditLog } from './kysely-audit-log';
+import { KyselyLabStore } from './kysely-lab-store';
+import { KyselyRunCoordinator, type RunCoordinatorOptions } from './kysely-run-coordinator';
+import { KyselyWorkClaims } from './kysely-work-claims';
+import { type LabbotDatabase } from './labbot-database';
+
+/** Everything the store offers the rest of labbot, over one database. `labs.close()` closes that database. */
+export interface Store {
+  labs: LabStore;
+  audit: AuditLog;
+  claims: WorkClaims;
+  runs: RunCoordinator;
+}
+
+/**
+ * The store's ports over an open, migrated database (openDatabase, then migrateToLatest). `holder` identifies this
+ * replica in claims and job runs; `now` is the clock the run coordinator reads (claims take `now` per call).
+ */
+export function createStore(database: LabbotDatabase, options: RunCoordinatorOptions): Store {
+  return {
+    labs: new KyselyLabStore(database),
+    audit: new KyselyAuditLog(database),
+    claims: new KyselyWorkClaims(database),
+    runs: new KyselyRunCoordinator(database, options),
+  };
+}
