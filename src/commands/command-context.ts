@@ -6,6 +6,8 @@ export interface CommandContext {
   user: string;
   /** Conversation the command came from; lab messages go there. */
   channel?: string;
+  /** Slack user groups the user belongs to, when the transport knows them (deploy allow lists use them). */
+  userGroups?: string[];
 }
 
 /**

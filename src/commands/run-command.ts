@@ -37,13 +37,17 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
   async function execute(command: LabCommand, context: CommandContext): Promise<Reply> {
     switch (command.verb) {
       case 'help':
-        return helpReply(deps.simulated);
+        return helpReply(deps.simulated, {
+          mayDeploy: deps.service.mayDeploy(context.user, context.channel, context.userGroups ?? []),
+          isAdmin: deps.service.isAdmin(context.user),
+        });
       case 'templates':
         return templatesReply(deps);
       case 'demo': {
         const { lab } = await deps.service.deploy({
           user: context.user,
           ...(context.channel !== undefined ? { channel: context.channel } : {}),
+          ...(context.userGroups !== undefined ? { userGroups: context.userGroups } : {}),
           kind: 'demo',
           ...(command.template !== undefined ? { template: command.template } : {}),
           ...(command.lifetimeMinutes !== undefined ? { lifetimeMinutes: command.lifetimeMinutes } : {}),
@@ -67,6 +71,7 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
         const { lab, existing } = await deps.service.deploy({
           user: context.user,
           ...(context.channel !== undefined ? { channel: context.channel } : {}),
+          ...(context.userGroups !== undefined ? { userGroups: context.userGroups } : {}),
           kind: 'repro',
           ticket: command.ticket,
           ...(command.template !== undefined ? { template: command.template } : {}),
@@ -159,18 +164,38 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
   };
 }
 
-/** Usage of every command, generated from the command table. */
-export function helpReply(simulated: boolean): Reply {
+/** What the caller may do, so help lists only commands they can run. */
+export interface HelpAudience {
+  mayDeploy: boolean;
+  isAdmin: boolean;
+}
+
+/** Usage of the commands the caller may run, generated from the command table. */
+export function helpReply(
+  simulated: boolean,
+  audience: HelpAudience = { mayDeploy: true, isAdmin: true },
+): Reply {
+  const shown = COMMAND_USAGE.filter(
+    (c) => audience.mayDeploy || (c.verb !== 'demo' && c.verb !== 'repro'),
+  ).map((c) =>
+    audience.isAdmin
+      ? c
+      : {
+          ...c,
+          usage: c.usage.replace(' [all]', '').replace('[me|all] ', ''),
+          purpose: c.purpose.replace(/ \(`all`:[^)]*\)/, ''),
+        },
+  );
   return {
     visibility: 'ephemeral',
     tone: 'info',
     title: 'labbot: self-service nested-ESXi labs that clean up after themselves',
     sections: [
-      { type: 'list', items: COMMAND_USAGE.map((c) => [{ code: c.usage }, `  ${c.purpose}`]) },
+      { type: 'list', items: shown.map((c) => [{ code: c.usage }, `  ${c.purpose}`]) },
       {
         type: 'context',
         text: [
-          `DURATION: 90m, 4h, 2d. Every lab shows its cost so far and per hour.${simulated ? ' Running against the simulated VCD.' : ''}`,
+          `DURATION: 90m, 4h, 2d. Every lab shows its cost so far and per hour.${audience.mayDeploy ? '' : ' Deploying is not open to you here; ask a labbot admin.'}${simulated ? ' Running against the simulated VCD.' : ''}`,
         ],
       },
     ],

@@ -70,6 +70,7 @@ export const DEFAULT_POLICY: LabPolicy = {
     },
   ],
   limits: { maxLabsPerUser: 5, maxHourlySpendPerUser: 5 },
+  access: { deployChannels: [], deployUserGroups: [] },
   rates: { vcpuHour: 0.025, memoryGbHour: 0.0045, storageGbMonth: 0.08 },
   admins: [],
   ticketPattern: '^[A-Za-z][A-Za-z0-9]{0,15}-[0-9]{1,9}$',

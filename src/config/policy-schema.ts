@@ -36,6 +36,17 @@ export const LabbotFile = z
       .object({ maxLabsPerUser: z.number().int().positive(), maxHourlySpendPerUser: z.number().positive() })
       .strict()
       .optional(),
+    access: z
+      .object({
+        deployChannels: z
+          .array(z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel id such as C012ABCDEF'))
+          .default([]),
+        deployUserGroups: z
+          .array(z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user group id such as S012ABCDEF'))
+          .default([]),
+      })
+      .strict()
+      .optional(),
     rates: z
       .object({
         vcpuHour: z.number().min(0),
@@ -75,6 +86,7 @@ export function buildPolicy(
     kinds: f.kinds ?? defaults.kinds,
     rates: f.rates ?? defaults.rates,
     limits: f.limits ?? defaults.limits,
+    access: f.access ?? defaults.access,
     admins: f.admins ?? defaults.admins,
     ticketPattern: f.ticketPattern ?? defaults.ticketPattern,
     networks: f.networks ?? defaults.networks,

@@ -18,6 +18,8 @@ export interface LabServiceDeps {
 export interface DeployInput {
   user: string;
   channel?: string;
+  /** Slack user groups of the user, for the deploy allow list. */
+  userGroups?: string[];
   kind: string;
   /** Template key; the kind's default when absent. */
   template?: string;
@@ -48,6 +50,11 @@ export class LabService {
    * the kind's maximum, or a user over their lab count or hourly spend limit.
    */
   async deploy(input: DeployInput): Promise<DeployResult> {
+    const denial = this.deployDenial(input.user, input.channel, input.userGroups ?? []);
+    if (denial !== undefined) {
+      await this.audit(input.user, undefined, 'deploy', denial, 'denied');
+      throw new UserError('not_owner', denial);
+    }
     const kind = this.kind(input.kind);
     const template = this.template(input.template ?? kind.defaultTemplate);
     if (kind.templates.length > 0 && !kind.templates.includes(template.key)) {
@@ -273,6 +280,31 @@ export class LabService {
       rate: hourlyRate(template, this.deps.policy.rates),
       lifetimeHours: kind.defaultLifetimeHours,
     };
+  }
+
+  /** True when the user may deploy labs from this channel (see AccessPolicy). */
+  mayDeploy(user: string, channel: string | undefined, userGroups: readonly string[]): boolean {
+    return this.deployDenial(user, channel, userGroups) === undefined;
+  }
+
+  /** Why the user may not deploy here, in words for them; undefined when they may. */
+  private deployDenial(
+    user: string,
+    channel: string | undefined,
+    userGroups: readonly string[],
+  ): string | undefined {
+    const { deployChannels, deployUserGroups } = this.deps.policy.access;
+    if (this.isAdmin(user)) {
+      return undefined;
+    }
+    if (deployUserGroups.length > 0 && !userGroups.some((g) => deployUserGroups.includes(g))) {
+      return 'Deploying labs is limited to members of the user groups the labbot admins chose, and you are not in one. Ask an admin to add you.';
+    }
+    // The local shell has no channel; the channel list applies to Slack conversations.
+    if (deployChannels.length > 0 && channel !== undefined && !deployChannels.includes(channel)) {
+      return `Labs can be deployed only from the channels the labbot admins chose (${deployChannels.join(', ')}), not from this one.`;
+    }
+    return undefined;
   }
 
   isAdmin(user: string): boolean {

@@ -45,11 +45,20 @@ export interface Rates {
   storageGbMonth: number;
 }
 
+/** Who may deploy, where. Empty lists mean everyone, everywhere; admins may always deploy. */
+export interface AccessPolicy {
+  /** Slack channel ids where `/lab demo|repro` may be used. */
+  deployChannels: string[];
+  /** Slack user group ids whose members may deploy (anywhere deploying is allowed). */
+  deployUserGroups: string[];
+}
+
 export interface LabPolicy {
   templates: TemplatePolicy[];
   kinds: KindPolicy[];
   rates: Rates;
   limits: UserLimits;
+  access: AccessPolicy;
   /** Slack user ids allowed to act on any lab. */
   admins: string[];
   /** Anchored regular expression source a ticket id must match. */

@@ -241,4 +241,34 @@ describe('labs/lab-service', () => {
     expect(estimate.template.key).toBe('vsphere8');
     expect(estimate.rate.total).toBeCloseTo(12 * 0.025 + 50 * 0.0045 + (440 * 0.08) / 730, 10);
   });
+
+  describe('deploy allow lists', () => {
+    const restricted = {
+      ...DEFAULT_POLICY,
+      admins: ['UADMIN'],
+      access: { deployChannels: ['C0LABS'], deployUserGroups: ['S0SALES'] },
+    };
+
+    it('lets members of an allowed group deploy in an allowed channel', async () => {
+      const { service } = setup(restricted);
+
+      await expect(
+        service.deploy({ user: 'U1', channel: 'C0LABS', userGroups: ['S0SALES'], kind: 'demo' }),
+      ).resolves.toBeDefined();
+    });
+
+    it('refuses other channels and non-members, saying why', async () => {
+      const { service } = setup(restricted);
+
+      await expect(
+        service.deploy({ user: 'U1', channel: 'C0RANDOM', userGroups: ['S0SALES'], kind: 'demo' }),
+      ).rejects.toThrow(
+        'Labs can be deployed only from the channels the labbot admins chose (C0LABS), not from this one.',
+      );
+      await expect(
+        service.deploy({ user: 'U1', channel: 'C0LABS', userGroups: [], kind: 'demo' }),
+      ).rejects.toThrow(/not in one. Ask an admin to add you/);
+      expect(service.mayDeploy('UADMIN', 'C0RANDOM', [])).toBe(true);
+    });
+  });
 });

@@ -1,0 +1,111 @@
+import { createCommandRunner } from '../../src/commands/run-command';
+import { plainText, type Reply } from '../../src/commands/reply';
+import { DEFAULT_POLICY } from '../../src/config/default-policy';
+import { LabService } from '../../src/labs/lab-service';
+import { type LabPolicy } from '../../src/labs/policy';
+import { createSilentLogger } from '../../src/observability/logger';
+import { ManualClock, sequenceRandom } from '../helpers/clock';
+import { MemoryLabStore } from '../helpers/memory-lab-store';
+
+function setup(policy: LabPolicy = DEFAULT_POLICY) {
+  const store = new MemoryLabStore();
+  const clock = new ManualClock();
+  const service = new LabService({
+    store,
+    waker: { wake: () => undefined },
+    clock,
+    random: sequenceRandom(),
+    policy,
+  });
+  const runner = createCommandRunner({
+    service,
+    policy,
+    clock,
+    random: sequenceRandom(),
+    logger: createSilentLogger(),
+    simulated: true,
+  });
+  return { store, clock, runner };
+}
+
+/** Everything a reply says, as plain text. */
+function text(reply: Reply): string {
+  return [
+    reply.title,
+    ...reply.sections.flatMap((s) => {
+      switch (s.type) {
+        case 'text':
+        case 'context':
+          return [plainText(s.text)];
+        case 'list':
+          return s.items.map(plainText);
+        case 'fields':
+          return s.fields.map((f) => `${f.label}: ${plainText(f.value)}`);
+        case 'table':
+          return [s.columns, ...s.rows].map((r) => r.join(' | '));
+        case 'actions':
+          return s.actions.map((a) => a.label);
+      }
+    }),
+  ].join('\n');
+}
+
+describe('commands/run-command', () => {
+  it('lists in help only what the caller may run', async () => {
+    const { runner } = setup({
+      ...DEFAULT_POLICY,
+      admins: ['UADMIN'],
+      access: { deployChannels: ['C0LABS'], deployUserGroups: [] },
+    });
+
+    const elsewhere = text(await runner.run('help', { user: 'U1', channel: 'C0RANDOM' }));
+    const admin = text(await runner.run('help', { user: 'UADMIN', channel: 'C0RANDOM' }));
+
+    expect(elsewhere).not.toContain('/lab demo');
+    expect(elsewhere).not.toContain('[all]');
+    expect(elsewhere).toContain('Deploying is not open to you here');
+    expect(admin).toContain('/lab demo');
+    expect(admin).toContain('/lab list [all]');
+  });
+
+  it('answers deploys with an estimate before anything bills', async () => {
+    const { runner } = setup();
+
+    const reply = text(await runner.run('demo esxi8', { user: 'U1' }));
+
+    expect(reply).toContain('Estimated ≈ $0.18/h while running, $0.01/h while suspended.');
+  });
+
+  it('extends, suspends, resumes and hands off through commands', async () => {
+    const { runner, store } = setup();
+    await runner.run('demo esxi8', { user: 'U1' });
+    const id = [...store.labs.keys()][0] ?? '';
+
+    expect(text(await runner.run(`extend ${id} 1h`, { user: 'U1' }))).toContain('Expires: in 5h');
+    expect((await store.get(id))?.extensions).toBe(1);
+    await runner.run(`suspend ${id}`, { user: 'U1' });
+    expect((await store.get(id))?.desired).toBe('suspended');
+    await runner.run(`resume ${id}`, { user: 'U1' });
+    expect((await store.get(id))?.desired).toBe('running');
+    expect((await runner.run(`handoff ${id} <@U0BOB|bob>`, { user: 'U1' })).title).toBe(
+      `Lab ${id} now belongs to U0BOB.`,
+    );
+    expect((await store.get(id))?.owner).toBe('U0BOB');
+  });
+
+  it('reports cost per kind and ticket, and per person for admins only', async () => {
+    const { runner, clock } = setup({ ...DEFAULT_POLICY, admins: ['UADMIN'] });
+    await runner.run('demo esxi8', { user: 'U1' });
+    await runner.run('repro T-1', { user: 'U1' });
+    clock.advance(60 * 60_000);
+
+    const mine = text(await runner.run('cost week', { user: 'U1' }));
+    const denied = await runner.run('cost all', { user: 'U1' });
+    const all = text(await runner.run('cost all', { user: 'UADMIN' }));
+
+    expect(mine).toMatch(/^Your labs: \$0\.0\d \(2 labs\)/);
+    expect(mine).toContain('T-1 | 1 |');
+    expect(denied.title).toBe('Only labbot admins can see everyone’s costs. `/lab cost` shows yours.');
+    expect(all).toContain('U1 | 2 |');
+  });
+});
