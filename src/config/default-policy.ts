@@ -13,6 +13,8 @@ export const DEFAULT_POLICY: LabPolicy = {
       vcpus: 4,
       memoryGb: 16,
       storageGb: 100,
+      idleCpuPercent: 5,
+      idleNetworkKbps: 20,
     },
     {
       key: 'esxi7',
@@ -21,6 +23,8 @@ export const DEFAULT_POLICY: LabPolicy = {
       vcpus: 4,
       memoryGb: 12,
       storageGb: 80,
+      idleCpuPercent: 5,
+      idleNetworkKbps: 20,
     },
     {
       key: 'vsphere8',
@@ -29,6 +33,9 @@ export const DEFAULT_POLICY: LabPolicy = {
       vcpus: 12,
       memoryGb: 50,
       storageGb: 440,
+      // A vCenter appliance keeps a few vCPUs busy on its own, so the lab's busiest VM idles higher.
+      idleCpuPercent: 12,
+      idleNetworkKbps: 50,
     },
   ],
   kinds: [
@@ -40,6 +47,7 @@ export const DEFAULT_POLICY: LabPolicy = {
       maxExtensions: 3,
       extendHours: 2,
       templates: [],
+      idleAction: 'delete',
     },
     {
       name: 'repro',
@@ -49,6 +57,7 @@ export const DEFAULT_POLICY: LabPolicy = {
       maxExtensions: 5,
       extendHours: 24,
       templates: [],
+      idleAction: 'suspend',
     },
     {
       name: 'class',
@@ -58,6 +67,7 @@ export const DEFAULT_POLICY: LabPolicy = {
       maxExtensions: 2,
       extendHours: 4,
       templates: [],
+      idleAction: 'delete',
     },
     {
       name: 'dev',
@@ -67,10 +77,12 @@ export const DEFAULT_POLICY: LabPolicy = {
       maxExtensions: 3,
       extendHours: 24,
       templates: [],
+      idleAction: 'suspend',
     },
   ],
   limits: { maxLabsPerUser: 5, maxHourlySpendPerUser: 5 },
   access: { deployChannels: [], deployUserGroups: [] },
+  reaper: { cron: '*/5 * * * *', mode: 'plan', idleMinutes: 60, graceMinutes: 30, expiryWarningMinutes: 30, maxActionsPerCycle: 10 },
   rates: { vcpuHour: 0.025, memoryGbHour: 0.0045, storageGbMonth: 0.08 },
   admins: [],
   ticketPattern: '^[A-Za-z][A-Za-z0-9]{0,15}-[0-9]{1,9}$',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type LabPolicy } from '../labs/policy';
+import { type LabPolicy, type ReaperPolicy } from '../labs/policy';
 import { type ConfigProblem } from './config-error';
 
 const positive = z.number().positive();
@@ -12,6 +12,8 @@ const template = z
     vcpus: z.number().int().positive(),
     memoryGb: positive,
     storageGb: positive,
+    idleCpuPercent: z.number().min(0).max(100).default(5),
+    idleNetworkKbps: z.number().min(0).default(20),
   })
   .strict();
 
@@ -24,6 +26,7 @@ const kind = z
     maxExtensions: z.number().int().min(0).default(3),
     extendHours: positive.default(2),
     templates: z.array(z.string()).default([]),
+    idleAction: z.enum(['suspend', 'delete']).default('suspend'),
   })
   .strict();
 
@@ -34,6 +37,20 @@ export const LabbotFile = z
     kinds: z.array(kind).min(1).optional(),
     limits: z
       .object({ maxLabsPerUser: z.number().int().positive(), maxHourlySpendPerUser: z.number().positive() })
+      .strict()
+      .optional(),
+    reaper: z
+      .object({
+        cron: z.string().min(9),
+        mode: z.enum(['plan', 'enforce']),
+        idleMinutes: positive,
+        graceMinutes: positive,
+        expiryWarningMinutes: positive,
+        maxActionsPerCycle: z.number().int().min(0),
+        allowedHours: z.object({ from: z.number().int().min(0).max(23), to: z.number().int().min(1).max(24), timeZone: z.string() }).strict().optional(),
+        digestChannel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id such as C012ABCDEF').optional(),
+      })
+      .partial()
       .strict()
       .optional(),
     access: z
@@ -87,11 +104,22 @@ export function buildPolicy(
     rates: f.rates ?? defaults.rates,
     limits: f.limits ?? defaults.limits,
     access: f.access ?? defaults.access,
+    reaper: mergeReaper(defaults.reaper, f.reaper),
     admins: f.admins ?? defaults.admins,
     ticketPattern: f.ticketPattern ?? defaults.ticketPattern,
     networks: f.networks ?? defaults.networks,
   };
   return { policy, problems: crossCheck(policy, source) };
+}
+
+function mergeReaper(defaults: ReaperPolicy, file: Partial<ReaperPolicy> | undefined): ReaperPolicy {
+  const merged: ReaperPolicy = { ...defaults };
+  for (const [key, value] of Object.entries(file ?? {})) {
+    if (value !== undefined) {
+      Object.assign(merged, { [key]: value });
+    }
+  }
+  return merged;
 }
 
 function crossCheck(policy: LabPolicy, source: string): ConfigProblem[] {

@@ -252,6 +252,31 @@ export class LabService {
     return this.request(user, lab, { owner: newOwner }, 'handoff', `from ${lab.owner} to ${newOwner}`);
   }
 
+  /**
+   * Keep from a reaper warning: the reaper leaves the lab alone until `until` (pushing the expiry there if it
+   * was earlier, within the kind's maximum lifetime). Counts as an extension. `inUse` records that the warning
+   * was a false positive ("I'm using it"), so the idle thresholds can be tuned.
+   * @throws UserError when the lab is not the user's, has ended, or its extensions are used up.
+   */
+  async keep(user: string, labId: string, until: Date, inUse = false): Promise<Lab> {
+    const lab = await this.mine(user, labId, 'keep it', 'keep');
+    const kind = this.kind(lab.kind);
+    if (lab.extensions >= kind.maxExtensions) {
+      await this.audit(user, lab.id, 'keep', `cap of ${kind.maxExtensions} reached`, 'denied');
+      throw new UserError('quota', `Lab ${lab.id} has used all ${kind.maxExtensions} extensions a ${kind.name} lab gets, so it cannot be kept longer.`);
+    }
+    const hardStop = new Date(lab.createdAt.getTime() + kind.maxLifetimeHours * 3_600_000);
+    const keptUntil = until > hardStop ? hardStop : until;
+    const changes: LabRequestChanges = { snoozedUntil: keptUntil, reapWarnedAt: undefined, extensions: lab.extensions + 1 };
+    if (lab.expiresAt < keptUntil) {
+      changes.expiresAt = keptUntil;
+    }
+    if (inUse) {
+      await this.audit(user, lab.id, 'false-positive', 'owner says the lab was in use when the reaper warned');
+    }
+    return this.request(user, lab, changes, 'keep', `until ${keptUntil.toISOString()}`);
+  }
+
   /** Records that a person used the lab (a command or button about it); the reaper reads this. */
   async touch(labId: string): Promise<void> {
     await this.deps.store.applyRequest(labId, { lastActivityAt: this.deps.clock.now() });

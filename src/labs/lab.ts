@@ -85,8 +85,14 @@ export interface Lab {
   poweredOnMs: number;
   /** When the lab last became powered on; absent while it is off, suspended or gone. */
   poweredOnSince?: Date;
-  /** Last time a person did something with the lab (command, button, keep-alive). */
+  /** Last time a person did something with the lab in Slack (command, button, thread reply). */
   lastActivityAt?: Date;
+  /** When the reaper warned the owner that the lab looks idle or is about to expire; cleared when it is used. */
+  reapWarnedAt?: Date;
+  /** Keep (snooze) from a reaper warning: the reaper leaves the lab alone until then. */
+  snoozedUntil?: Date;
+  /** Secret for the in-lab keep-alive URL (`/labs/{id}/keepalive?token=…`); shown only to the owner. */
+  keepaliveToken?: string;
 }
 
 /** Billable size of a lab. */
@@ -102,11 +108,24 @@ export function isTerminal(lab: Pick<Lab, 'phase'>): boolean {
 }
 
 /**
- * Fields a person's request changes (use cases write them with LabStore.applyRequest). Everything else but
- * `channel`/`messageTs` (the notifier's) belongs to the controller. Separate writers never undo each other.
+ * Fields a person's request changes (use cases and the reaper write them with LabStore.applyRequest).
+ * Everything else but `channel`/`messageTs` (the notifier's) belongs to the controller. Separate writers never
+ * undo each other.
  */
 export type LabRequestChanges = Partial<
-  Pick<Lab, 'desired' | 'owner' | 'expiresAt' | 'extensions' | 'lastActivityAt'>
+  Pick<Lab, 'desired' | 'owner' | 'expiresAt' | 'extensions' | 'lastActivityAt' | 'reapWarnedAt' | 'snoozedUntil'>
 >;
 
-export const REQUEST_FIELDS = ['desired', 'owner', 'expiresAt', 'extensions', 'lastActivityAt'] as const;
+/**
+ * The request fields. In `applyRequest`, a key present with the value `undefined` clears an optional field
+ * (`reapWarnedAt`, `snoozedUntil`, `lastActivityAt`); an absent key leaves it alone.
+ */
+export const REQUEST_FIELDS = [
+  'desired',
+  'owner',
+  'expiresAt',
+  'extensions',
+  'lastActivityAt',
+  'reapWarnedAt',
+  'snoozedUntil',
+] as const;

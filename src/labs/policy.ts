@@ -13,6 +13,10 @@ export interface TemplatePolicy {
   vcpus: number;
   memoryGb: number;
   storageGb: number;
+  /** Below this CPU % (busiest VM) the lab counts as idle; a nested ESXi host never idles at 0%. */
+  idleCpuPercent: number;
+  /** Below this network KB/s (all VMs) the lab counts as idle. */
+  idleNetworkKbps: number;
 }
 
 /** Per-kind rules. */
@@ -28,6 +32,8 @@ export interface KindPolicy {
   extendHours: number;
   /** Templates this kind may use; empty: all. */
   templates: string[];
+  /** What the reaper does to an idle lab of this kind after warning: suspend (cheap, resumable) or delete. */
+  idleAction: 'suspend' | 'delete';
 }
 
 /** Per-user limits, so one person cannot run the bill up by accident. */
@@ -53,12 +59,33 @@ export interface AccessPolicy {
   deployUserGroups: string[];
 }
 
+/** The idle reaper's rules (issue 7). */
+export interface ReaperPolicy {
+  /** node-cron expression of the reaper's cycle. */
+  cron: string;
+  /** `plan` describes what it would do and changes nothing; `enforce` acts. Plan unless told otherwise. */
+  mode: 'plan' | 'enforce';
+  /** A lab unused this long is warned. */
+  idleMinutes: number;
+  /** After a warning, wait this long, look again, then act. */
+  graceMinutes: number;
+  /** Warn this long before a lab's hard expiry. */
+  expiryWarningMinutes: number;
+  /** Blast radius: at most this many suspends/deletes per cycle. */
+  maxActionsPerCycle: number;
+  /** When set, the reaper acts only between these hours (warnings go out any time). */
+  allowedHours?: { from: number; to: number; timeZone: string };
+  /** Slack channel id for the plan and the daily digest; none: no digest. */
+  digestChannel?: string;
+}
+
 export interface LabPolicy {
   templates: TemplatePolicy[];
   kinds: KindPolicy[];
   rates: Rates;
   limits: UserLimits;
   access: AccessPolicy;
+  reaper: ReaperPolicy;
   /** Slack user ids allowed to act on any lab. */
   admins: string[];
   /** Anchored regular expression source a ticket id must match. */

@@ -76,6 +76,8 @@ export interface Cloud {
   findVAppByName(name: string): Promise<CloudVApp | undefined>;
   /** Every vApp carrying our `labbot.id` metadata, and nothing else: what reconciliation compares with the store. */
   listManagedVApps(): Promise<ManagedVApp[]>;
+  /** Current usage of each VM of the vApp (one metrics call per VM). */
+  getUsage(vappHref: string): Promise<VmUsage[]>;
 }
 
 /** A vApp labbot created, as the cloud's query service reports it with our metadata. */
@@ -196,4 +198,29 @@ export interface WorkClaims {
 export interface RunCoordinator {
   shouldRun(key: string, ttlMs: number): Promise<boolean>;
   onComplete?(key: string): Promise<void>;
+}
+
+/** One observation the reaper uses to tell a used lab from an idle one. */
+export interface LabSignal {
+  labId: string;
+  at: Date;
+  /** `cpu`: percent of the busiest VM; `network`: KB/s summed over the lab's VMs; `keepalive`: a call from inside the lab. */
+  kind: 'cpu' | 'network' | 'keepalive';
+  value?: number;
+}
+
+/** A short history of signals per lab, kept in the store (pruned after a day or so). */
+export interface SignalStore {
+  record(signals: LabSignal[]): Promise<void>;
+  /** Signals of these labs at or after `since`, oldest first. */
+  recent(labIds: string[], since: Date): Promise<LabSignal[]>;
+  /** Deletes signals older than `before`; returns how many. */
+  prune(before: Date): Promise<number>;
+}
+
+/** Current usage of one VM, as the cloud's metrics report it. Absent numbers: the cloud did not report them. */
+export interface VmUsage {
+  vmName: string;
+  cpuPercent?: number;
+  networkKbps?: number;
 }

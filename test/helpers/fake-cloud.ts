@@ -6,6 +6,7 @@ import {
   type CloudVApp,
   type DeployRequest,
   type ManagedVApp,
+  type VmUsage,
 } from '../../src/labs/ports';
 
 type Operation =
@@ -17,7 +18,8 @@ type Operation =
   | 'startDelete'
   | 'getVApp'
   | 'findVAppByName'
-  | 'listManagedVApps';
+  | 'listManagedVApps'
+  | 'getUsage';
 
 /**
  * A Cloud in memory for controller tests: tasks complete when waited on (applying their effect then), and any
@@ -161,6 +163,22 @@ export class FakeCloud implements Cloud {
       });
     }
     return Promise.resolve(managed);
+  }
+
+  /** CPU % each vApp's VMs report; busy by default. */
+  readonly cpu = new Map<string, number>();
+
+  getUsage(vappHref: string): Promise<VmUsage[]> {
+    this.record('getUsage', vappHref);
+    const vapp = this.mustGet(vappHref);
+    const cpuPercent = this.cpu.get(vappHref) ?? 40;
+    return Promise.resolve(
+      (vapp.vms.length > 0 ? vapp.vms : [{ name: 'vm' }]).map((vm) => ({
+        vmName: vm.name,
+        cpuPercent,
+        networkKbps: cpuPercent > 10 ? 100 : 1,
+      })),
+    );
   }
 
   /** Adds a vApp as if someone created it outside labbot, optionally with our metadata. */

@@ -1,4 +1,10 @@
-import { type AuditEntry, type AuditLog, type WorkClaims } from '../../src/labs/ports';
+import {
+  type AuditEntry,
+  type AuditLog,
+  type LabSignal,
+  type SignalStore,
+  type WorkClaims,
+} from '../../src/labs/ports';
 import { isTerminal } from '../../src/labs/lab';
 import { type MemoryLabStore } from './memory-lab-store';
 
@@ -64,5 +70,31 @@ export class MemoryAudit implements AuditLog {
     return this.entries.map(
       (e) => `${e.actor} ${e.action}${e.labId !== undefined ? ` ${e.labId}` : ''} ${e.result}`,
     );
+  }
+}
+
+/** SignalStore in memory. */
+export class MemorySignals implements SignalStore {
+  readonly signals: LabSignal[] = [];
+
+  record(signals: LabSignal[]): Promise<void> {
+    this.signals.push(...signals);
+    return Promise.resolve();
+  }
+
+  recent(labIds: string[], since: Date): Promise<LabSignal[]> {
+    const ids = new Set(labIds);
+    return Promise.resolve(
+      this.signals
+        .filter((s) => ids.has(s.labId) && s.at >= since)
+        .sort((a, b) => a.at.getTime() - b.at.getTime()),
+    );
+  }
+
+  prune(before: Date): Promise<number> {
+    const keep = this.signals.filter((s) => s.at >= before);
+    const removed = this.signals.length - keep.length;
+    this.signals.splice(0, this.signals.length, ...keep);
+    return Promise.resolve(removed);
   }
 }

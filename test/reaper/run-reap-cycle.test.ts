@@ -1,0 +1,263 @@
+import { plainText, type Reply } from '../../src/commands/reply';
+import { DEFAULT_POLICY } from '../../src/config/default-policy';
+import { LabController } from '../../src/controller/lab-controller';
+import { LabService } from '../../src/labs/lab-service';
+import { type LabPolicy } from '../../src/labs/policy';
+import { createSilentLogger } from '../../src/observability/logger';
+import { planReap } from '../../src/reaper/plan-reap';
+import { type ReaperMessenger } from '../../src/reaper/reaper-ports';
+import { runReapCycle } from '../../src/reaper/run-reap-cycle';
+import { ManualClock } from '../helpers/clock';
+import { FakeCloud } from '../helpers/fake-cloud';
+import { MemoryAudit, MemorySignals } from '../helpers/memory-claims';
+import { MemoryLabStore } from '../helpers/memory-lab-store';
+import { type Lab } from '../../src/labs/lab';
+
+class RecordingMessenger implements ReaperMessenger {
+  readonly dms: { user: string; reply: Reply }[] = [];
+  readonly posts: { channel: string; reply: Reply }[] = [];
+  dm(user: string, reply: Reply): Promise<void> {
+    this.dms.push({ user, reply });
+    return Promise.resolve();
+  }
+  post(channel: string, reply: Reply): Promise<void> {
+    this.posts.push({ channel, reply });
+    return Promise.resolve();
+  }
+}
+
+function setup(
+  policy: LabPolicy = { ...DEFAULT_POLICY, reaper: { ...DEFAULT_POLICY.reaper, digestChannel: 'C0OPS' } },
+) {
+  const store = new MemoryLabStore();
+  const cloud = new FakeCloud();
+  const clock = new ManualClock();
+  const audit = new MemoryAudit();
+  const signals = new MemorySignals();
+  const messenger = new RecordingMessenger();
+  const notifier = { labChanged: () => Promise.resolve(), tellAdmins: () => Promise.resolve() };
+  const controller = new LabController({
+    store,
+    cloud,
+    notifier,
+    clock,
+    sleep: () => Promise.resolve(),
+    logger: createSilentLogger(),
+    policy,
+    audit,
+  });
+  let seed = 3;
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const service = new LabService({ store, waker: controller, clock, random, policy, audit });
+  const deps = {
+    store,
+    signals,
+    cloud,
+    waker: controller,
+    messenger,
+    clock,
+    policy,
+    logger: createSilentLogger(),
+    audit,
+  };
+  const cycle = async (mode: 'plan' | 'enforce') => {
+    const report = await runReapCycle(deps, mode);
+    await controller.idle();
+    return report;
+  };
+  return { store, cloud, clock, audit, signals, messenger, controller, service, cycle };
+}
+
+async function deployed(ctx: ReturnType<typeof setup>, user: string, kind = 'demo'): Promise<Lab> {
+  const { lab } = await ctx.service.deploy({ user, kind, template: 'esxi8' });
+  await ctx.controller.idle();
+  return (await ctx.store.get(lab.id))!;
+}
+
+describe('reaper/run-reap-cycle', () => {
+  it('warns the owner of an abandoned lab once, then deletes it after the grace period', async () => {
+    const ctx = setup();
+    const lab = await deployed(ctx, 'U1');
+    ctx.cloud.cpu.set(lab.vappHref!, 1);
+
+    for (let minute = 0; minute < 65; minute += 5) {
+      ctx.clock.advance(5 * 60_000);
+      await ctx.cycle('enforce');
+    }
+    const warned = await ctx.store.get(lab.id);
+    for (let minute = 0; minute < 30; minute += 5) {
+      ctx.clock.advance(5 * 60_000);
+      await ctx.cycle('enforce');
+    }
+
+    expect(warned?.reapWarnedAt).toBeDefined();
+    expect((await ctx.store.get(lab.id))?.phase).toBe('deleted');
+    expect(ctx.cloud.vapps.size).toBe(0);
+    expect(ctx.messenger.dms.map((d) => [d.user, d.reply.title])).toEqual([
+      ['U1', 'One of your labs looks unused'],
+      ['U1', 'labbot cleaned up one of your labs'],
+    ]);
+    const first = ctx.messenger.dms[0]?.reply.sections[0];
+    expect(first?.type === 'text' ? plainText(first.text) : '').toMatch(
+      /^Lab demo-\w+ idle 6\d min: CPU 1\.0% < 5% threshold/,
+    );
+    expect(ctx.audit.actions().filter((a) => a.startsWith('reaper'))).toEqual([
+      `reaper warn-idle ${lab.id} ok`,
+      `reaper delete ${lab.id} ok`,
+    ]);
+  });
+
+  it('sends one DM per owner listing all their labs', async () => {
+    const ctx = setup();
+    const labs = [await deployed(ctx, 'U1'), await deployed(ctx, 'U1'), await deployed(ctx, 'U2')];
+    for (const l of labs) {
+      ctx.cloud.cpu.set(l.vappHref!, 1);
+    }
+
+    for (let minute = 0; minute < 65; minute += 5) {
+      ctx.clock.advance(5 * 60_000);
+      await ctx.cycle('enforce');
+    }
+
+    expect(ctx.messenger.dms.map((d) => [d.user, d.reply.title])).toEqual([
+      ['U1', '2 of your labs look unused'],
+      ['U2', 'One of your labs looks unused'],
+    ]);
+  });
+
+  it('never warns a lab in use: busy CPU, keep-alive calls or Slack activity', async () => {
+    const ctx = setup();
+    const busy = await deployed(ctx, 'U1');
+    const keptAlive = await deployed(ctx, 'U2');
+    const chatty = await deployed(ctx, 'U3');
+    ctx.cloud.cpu.set(keptAlive.vappHref!, 1);
+    ctx.cloud.cpu.set(chatty.vappHref!, 1);
+
+    for (let minute = 0; minute < 180; minute += 5) {
+      ctx.clock.advance(5 * 60_000);
+      await ctx.signals.record([{ labId: keptAlive.id, at: ctx.clock.now(), kind: 'keepalive' }]);
+      await ctx.service.touch(chatty.id);
+      await ctx.cycle('enforce');
+    }
+
+    expect(ctx.messenger.dms).toEqual([]);
+    for (const l of [busy, keptAlive, chatty]) {
+      expect((await ctx.store.get(l.id))?.reapWarnedAt).toBeUndefined();
+    }
+  });
+
+  it('leaves a snoozed lab alone until the snooze ends', async () => {
+    const ctx = setup();
+    const lab = await deployed(ctx, 'U1');
+    ctx.cloud.cpu.set(lab.vappHref!, 1);
+    for (let minute = 0; minute < 65; minute += 5) {
+      ctx.clock.advance(5 * 60_000);
+      await ctx.cycle('enforce');
+    }
+
+    await ctx.service.keep('U1', lab.id, new Date(ctx.clock.now().getTime() + 2 * 3_600_000));
+    const dmsAfterKeep = ctx.messenger.dms.length;
+    for (let minute = 0; minute < 115; minute += 5) {
+      ctx.clock.advance(5 * 60_000);
+      await ctx.cycle('enforce');
+    }
+
+    expect(ctx.messenger.dms.length).toBe(dmsAfterKeep);
+    expect((await ctx.store.get(lab.id))?.phase).toBe('ready');
+    ctx.clock.advance(10 * 60_000);
+    await ctx.cycle('enforce');
+    expect(ctx.messenger.dms.length).toBe(dmsAfterKeep + 1);
+  });
+
+  it('changes nothing in plan mode, and posts the plan to the ops channel', async () => {
+    const ctx = setup();
+    const lab = await deployed(ctx, 'U1');
+    ctx.cloud.cpu.set(lab.vappHref!, 1);
+
+    for (let minute = 0; minute < 200; minute += 5) {
+      ctx.clock.advance(5 * 60_000);
+      await ctx.cycle('plan');
+    }
+
+    const after = await ctx.store.get(lab.id);
+    expect(after?.phase).toBe('ready');
+    expect(after?.reapWarnedAt).toBeUndefined();
+    expect(ctx.messenger.dms).toEqual([]);
+    expect(ctx.messenger.posts.at(-1)?.reply.title).toMatch(
+      /^Reaper plan \(nothing changed\) at .*: 1 warn, 0 act/,
+    );
+  });
+
+  it('never acts on a lab whose vApp lost our metadata', async () => {
+    const ctx = setup();
+    const lab = await deployed(ctx, 'U1');
+    ctx.cloud.cpu.set(lab.vappHref!, 1);
+    ctx.cloud.metadata.delete(lab.vappHref!);
+
+    for (let minute = 0; minute < 200; minute += 5) {
+      ctx.clock.advance(5 * 60_000);
+      await ctx.cycle('enforce');
+    }
+
+    expect((await ctx.store.get(lab.id))?.phase).toBe('ready');
+    expect(ctx.messenger.dms).toEqual([]);
+  });
+});
+
+describe('reaper/plan-reap properties', () => {
+  it('whatever the inventory, never acts on a lab without our metadata or inside its snooze', () => {
+    let seed = 99;
+    const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
+    const now = new Date('2026-11-24T12:00:00Z');
+    const ago = (m: number) => new Date(now.getTime() - m * 60_000);
+    for (let round = 0; round < 300; round++) {
+      const labs: Lab[] = Array.from({ length: 1 + Math.floor(rnd() * 12) }, (_, i) => ({
+        id: `lab-${round}-${i}`,
+        kind: pick(['demo', 'repro', 'class', 'dev']),
+        owner: pick(['U1', 'U2']),
+        template: pick(['esxi8', 'esxi7', 'vsphere8', 'adopted']),
+        vappName: `lab-lab-${round}-${i}`,
+        vappHref: `h${i}`,
+        desired: pick(['running', 'suspended', 'deleted'] as const),
+        phase: pick(['ready', 'suspended', 'deploying', 'deleting'] as const),
+        createdAt: ago(600),
+        readyAt: ago(500),
+        expiresAt: ago(pick([-120, -20, 5, 60])),
+        vms: [],
+        spec: { vcpus: 4, memoryGb: 16, storageGb: 100 },
+        extensions: 0,
+        poweredOnMs: 0,
+        ...(rnd() < 0.5 ? { reapWarnedAt: ago(pick([5, 45, 300])) } : {}),
+        ...(rnd() < 0.3 ? { snoozedUntil: ago(pick([-60, 10])) } : {}),
+        ...(rnd() < 0.3 ? { lastActivityAt: ago(pick([3, 400])) } : {}),
+      }));
+      const signals = labs.flatMap((l) =>
+        Array.from({ length: 10 }, (_, k) => ({
+          labId: l.id,
+          at: ago(k * 10),
+          kind: 'cpu' as const,
+          value: pick([0.5, 2, 30]),
+        })),
+      );
+      const ours = new Set(labs.filter(() => rnd() < 0.7).map((l) => l.id));
+      const policy = {
+        ...DEFAULT_POLICY,
+        reaper: { ...DEFAULT_POLICY.reaper, maxActionsPerCycle: Math.floor(rnd() * 5) },
+      };
+
+      const decisions = planReap(labs, signals, now, policy, ours);
+
+      for (const decision of decisions) {
+        const lab = labs.find((l) => l.id === decision.labId)!;
+        const snoozed = lab.snoozedUntil !== undefined && lab.snoozedUntil > now;
+        if (!ours.has(lab.id) || snoozed) {
+          expect([decision.labId, decision.kind]).toEqual([lab.id, 'keep']);
+        }
+      }
+      expect(decisions.filter((d) => d.kind === 'act').length).toBeLessThanOrEqual(
+        policy.reaper.maxActionsPerCycle,
+      );
+    }
+  });
+});
