@@ -1,8 +1,9 @@
 import { costSoFar, formatUsd, hourlyRate } from '../labs/cost';
 import { formatMinutes } from '../labs/duration';
-import { type Lab, type LabPhase } from '../labs/lab';
+import { isTerminal, type Lab, type LabPhase } from '../labs/lab';
 import { type Rates } from '../labs/policy';
 import { type LabEvent } from '../labs/ports';
+import { type LabActionId } from './lab-actions';
 import { type Field, type Reply, type ReplyAction, type Section } from './reply';
 
 /** Words for each phase, as users read them. */
@@ -25,6 +26,10 @@ export interface LabViewContext {
   rates: Rates;
   /** The embedded simulator: every lab message says so. */
   simulated: boolean;
+  /** Who will read the reply, when only they will (an ephemeral answer); the owner then sees owner-only details. */
+  viewer?: string;
+  /** Public base URL of labbot's HTTP endpoints, for the keep-alive URL. */
+  publicUrl?: string;
 }
 
 /** The lab's state in words, e.g. `ready` or `tearing down…`. */
@@ -84,6 +89,22 @@ export function labReply(lab: Lab, context: LabViewContext, event?: LabEvent): R
       ),
     });
   }
+  if (
+    context.viewer === lab.owner &&
+    context.publicUrl !== undefined &&
+    lab.keepaliveToken !== undefined &&
+    !isTerminal(lab)
+  ) {
+    const url = `${context.publicUrl.replace(/\/+$/, '')}/labs/${lab.id}/keepalive?token=${lab.keepaliveToken}`;
+    sections.push({
+      type: 'text',
+      text: [
+        'Keep-alive (only you see this): have a script in the lab call ',
+        { code: `curl -fsS '${url}'` },
+        ' every few minutes while you use it.',
+      ],
+    });
+  }
   const context_: string[] = [`lab ${lab.id}`];
   if (context.simulated) {
     context_.push('simulated VCD: nothing real was deployed');
@@ -109,7 +130,8 @@ export function labLine(lab: Lab, context: LabViewContext): string {
   return `${lab.id}  ${phaseWords(lab)}  ${lab.template}  ${formatUsd(cost)} so far, ${formatUsd(rate.total)}/h  ${expiryWords(lab, context.now)}`;
 }
 
-function expiryWords(lab: Lab, now: Date): string {
+/** When the lab expires (`in 3h 20m`, `expired`) or ended, in words. */
+export function expiryWords(lab: Lab, now: Date): string {
   if (lab.endedAt) {
     return `ended ${lab.endedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   }
@@ -117,22 +139,30 @@ function expiryWords(lab: Lab, now: Date): string {
   return minutes > 0 ? `in ${formatMinutes(minutes)}` : 'expired';
 }
 
-function labActions(lab: Lab): ReplyAction[] {
+/**
+ * The buttons of a lab, in the order people use them: Extend, then Suspend (when it runs) or Resume (when it is
+ * suspended), then Tear down, which asks for confirmation. None once the lab is going or gone.
+ */
+export function labActions(lab: Lab): ReplyAction[] {
   if (lab.desired === 'deleted' || lab.phase === 'deleted' || lab.phase === 'failed') {
     return [];
   }
-  return [
-    {
-      id: 'lab_teardown',
-      label: 'Tear down',
-      value: lab.id,
-      style: 'danger',
-      confirm: {
-        title: `Tear down ${lab.id}?`,
-        text: 'The vApp and everything in it will be deleted.',
-        confirm: 'Tear down',
-        deny: 'Keep it',
-      },
+  const button = (id: LabActionId, label: string): ReplyAction => ({ id, label, value: lab.id });
+  const actions: ReplyAction[] = [button('lab_extend', 'Extend')];
+  if (lab.desired === 'suspended') {
+    actions.push(button('lab_resume', 'Resume'));
+  } else if (lab.phase === 'ready') {
+    actions.push(button('lab_suspend', 'Suspend'));
+  }
+  actions.push({
+    ...button('lab_teardown', 'Tear down'),
+    style: 'danger',
+    confirm: {
+      title: `Tear down ${lab.id}?`,
+      text: 'The vApp and everything in it will be deleted.',
+      confirm: 'Tear down',
+      deny: 'Keep it',
     },
-  ];
+  });
+  return actions;
 }

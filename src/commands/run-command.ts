@@ -19,6 +19,8 @@ export interface CommandRunnerDeps {
   random: Random;
   logger: Logger;
   simulated: boolean;
+  /** Public base URL of labbot's HTTP endpoints (keep-alive URLs); none in the local shell. */
+  publicUrl?: string;
 }
 
 /**
@@ -118,7 +120,13 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
         if (lab.owner === context.user) {
           await deps.service.touch(lab.id);
         }
-        return answer(labReply(lab, view()));
+        return answer(
+          labReply(lab, {
+            ...view(),
+            viewer: context.user,
+            ...(deps.publicUrl !== undefined ? { publicUrl: deps.publicUrl } : {}),
+          }),
+        );
       }
       case 'extend':
         return answer(

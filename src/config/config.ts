@@ -32,6 +32,8 @@ export interface Config {
   vcd: VcdTarget;
   database: DatabaseTarget;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /** Public base URL of labbot's HTTP endpoints, when it has one (keep-alive URLs). */
+  publicUrl?: string;
   /** Where labbot.yml came from, or 'built-in'. */
   policySource: string;
   policy: LabPolicy;

@@ -56,6 +56,15 @@ export function loadConfig(env: Env, file?: PolicyFile): Config {
     }
   }
 
+  const publicUrl = optionValue(env, 'LABBOT_PUBLIC_URL');
+  if (publicUrl !== undefined && !isHttpUrl(publicUrl)) {
+    problems.push({
+      key: 'LABBOT_PUBLIC_URL',
+      message: `"${publicUrl}" is not an http(s) URL`,
+      fix: 'use the HTTPS address Slack reaches labbot at, e.g. https://labbot.example.com',
+    });
+  }
+
   if (problems.length > 0 || !slack || !vcdBase || !database) {
     throw new ConfigError(problems);
   }
@@ -64,6 +73,7 @@ export function loadConfig(env: Env, file?: PolicyFile): Config {
     vcd: vcdBase,
     database,
     logLevel: logLevel as Config['logLevel'],
+    ...(publicUrl !== undefined ? { publicUrl: publicUrl.replace(/\/+$/, '') } : {}),
     policySource: file?.path ?? 'built-in',
     policy,
   };

@@ -47,8 +47,18 @@ export const LabbotFile = z
         graceMinutes: positive,
         expiryWarningMinutes: positive,
         maxActionsPerCycle: z.number().int().min(0),
-        allowedHours: z.object({ from: z.number().int().min(0).max(23), to: z.number().int().min(1).max(24), timeZone: z.string() }).strict().optional(),
-        digestChannel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id such as C012ABCDEF').optional(),
+        allowedHours: z
+          .object({
+            from: z.number().int().min(0).max(23),
+            to: z.number().int().min(1).max(24),
+            timeZone: z.string(),
+          })
+          .strict()
+          .optional(),
+        digestChannel: z
+          .string()
+          .regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id such as C012ABCDEF')
+          .optional(),
       })
       .partial()
       .strict()

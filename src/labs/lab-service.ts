@@ -4,7 +4,14 @@ import { DuplicateLabError, LiveTicketConflictError, UserError } from './errors'
 import { isTerminal, type Lab, type LabRequestChanges } from './lab';
 import { randomLabId, reproLabId, vappNameFor } from './lab-id';
 import { type KindPolicy, type LabPolicy, type TemplatePolicy } from './policy';
-import { type AuditLog, type Clock, type LabStore, type LabWaker, type Random } from './ports';
+import {
+  type AuditLog,
+  type Clock,
+  type LabStore,
+  type LabWaker,
+  type Random,
+  type SignalStore,
+} from './ports';
 
 export interface LabServiceDeps {
   store: LabStore;
@@ -13,6 +20,10 @@ export interface LabServiceDeps {
   random: Random;
   policy: LabPolicy;
   audit?: AuditLog;
+  /** Where keep-alive calls are recorded for the reaper. */
+  signals?: SignalStore;
+  /** Unguessable token for a lab's keep-alive URL (crypto in production; injected so tests are repeatable). */
+  newToken?: () => string;
 }
 
 export interface DeployInput {
@@ -98,6 +109,7 @@ export class LabService {
         extensions: 0,
         poweredOnMs: 0,
         lastActivityAt: now,
+        ...(this.deps.newToken ? { keepaliveToken: this.deps.newToken() } : {}),
       };
       try {
         await this.deps.store.insert(lab);
@@ -263,18 +275,48 @@ export class LabService {
     const kind = this.kind(lab.kind);
     if (lab.extensions >= kind.maxExtensions) {
       await this.audit(user, lab.id, 'keep', `cap of ${kind.maxExtensions} reached`, 'denied');
-      throw new UserError('quota', `Lab ${lab.id} has used all ${kind.maxExtensions} extensions a ${kind.name} lab gets, so it cannot be kept longer.`);
+      throw new UserError(
+        'quota',
+        `Lab ${lab.id} has used all ${kind.maxExtensions} extensions a ${kind.name} lab gets, so it cannot be kept longer.`,
+      );
     }
     const hardStop = new Date(lab.createdAt.getTime() + kind.maxLifetimeHours * 3_600_000);
     const keptUntil = until > hardStop ? hardStop : until;
-    const changes: LabRequestChanges = { snoozedUntil: keptUntil, reapWarnedAt: undefined, extensions: lab.extensions + 1 };
+    const changes: LabRequestChanges = {
+      snoozedUntil: keptUntil,
+      reapWarnedAt: undefined,
+      extensions: lab.extensions + 1,
+    };
     if (lab.expiresAt < keptUntil) {
       changes.expiresAt = keptUntil;
     }
     if (inUse) {
-      await this.audit(user, lab.id, 'false-positive', 'owner says the lab was in use when the reaper warned');
+      await this.audit(
+        user,
+        lab.id,
+        'false-positive',
+        'owner says the lab was in use when the reaper warned',
+      );
     }
     return this.request(user, lab, changes, 'keep', `until ${keptUntil.toISOString()}`);
+  }
+
+  /**
+   * A call from inside the lab saying it is in use (`GET /labs/{id}/keepalive?token=…`). Answers only true or
+   * false, never why, so the endpoint tells an outsider nothing about which labs exist.
+   */
+  async keepalive(labId: string, token: string): Promise<boolean> {
+    const lab = await this.deps.store.get(labId);
+    if (
+      !lab ||
+      isTerminal(lab) ||
+      lab.keepaliveToken === undefined ||
+      !sameSecret(lab.keepaliveToken, token)
+    ) {
+      return false;
+    }
+    await this.deps.signals?.record([{ labId, at: this.deps.clock.now(), kind: 'keepalive' }]);
+    return true;
   }
 
   /** Records that a person used the lab (a command or button about it); the reaper reads this. */
@@ -439,4 +481,13 @@ export class LabService {
       ? base
       : `${base}-${attempt + 1}${attempt >= 3 ? randomLabId('', this.deps.random) : ''}`;
   }
+}
+
+/** Compares two secrets in time independent of where they differ. */
+function sameSecret(expected: string, given: string): boolean {
+  let diff = expected.length ^ given.length;
+  for (let i = 0; i < expected.length; i++) {
+    diff |= expected.charCodeAt(i) ^ given.charCodeAt(i % Math.max(1, given.length));
+  }
+  return diff === 0;
 }

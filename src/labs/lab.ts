@@ -113,7 +113,10 @@ export function isTerminal(lab: Pick<Lab, 'phase'>): boolean {
  * undo each other.
  */
 export type LabRequestChanges = Partial<
-  Pick<Lab, 'desired' | 'owner' | 'expiresAt' | 'extensions' | 'lastActivityAt' | 'reapWarnedAt' | 'snoozedUntil'>
+  Pick<
+    Lab,
+    'desired' | 'owner' | 'expiresAt' | 'extensions' | 'lastActivityAt' | 'reapWarnedAt' | 'snoozedUntil'
+  >
 >;
 
 /**

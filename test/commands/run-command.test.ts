@@ -108,4 +108,34 @@ describe('commands/run-command', () => {
     expect(denied.title).toBe('Only labbot admins can see everyone’s costs. `/lab cost` shows yours.');
     expect(all).toContain('U1 | 2 |');
   });
+
+  it('shows the keep-alive URL to the owner only', async () => {
+    const store = new MemoryLabStore();
+    const clock = new ManualClock();
+    const service = new LabService({
+      store,
+      waker: { wake: () => undefined },
+      clock,
+      random: sequenceRandom(),
+      policy: DEFAULT_POLICY,
+      newToken: () => 'tok123',
+    });
+    const runner = createCommandRunner({
+      service,
+      policy: DEFAULT_POLICY,
+      clock,
+      random: sequenceRandom(),
+      logger: createSilentLogger(),
+      simulated: true,
+      publicUrl: 'https://labbot.example.com',
+    });
+    await runner.run('demo', { user: 'U1' });
+    const id = [...store.labs.keys()][0] ?? '';
+
+    const owner = text(await runner.run(`status ${id}`, { user: 'U1' }));
+    const other = text(await runner.run(`status ${id}`, { user: 'U2' }));
+
+    expect(owner).toContain(`curl -fsS 'https://labbot.example.com/labs/${id}/keepalive?token=tok123'`);
+    expect(other).not.toContain('tok123');
+  });
 });

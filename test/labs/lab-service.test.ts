@@ -2,6 +2,7 @@ import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { UserError } from '../../src/labs/errors';
 import { LabService } from '../../src/labs/lab-service';
 import { ManualClock, sequenceRandom } from '../helpers/clock';
+import { MemoryAudit, MemorySignals } from '../helpers/memory-claims';
 import { MemoryLabStore } from '../helpers/memory-lab-store';
 
 function setup(policy = DEFAULT_POLICY) {
@@ -270,5 +271,53 @@ describe('labs/lab-service', () => {
       ).rejects.toThrow(/not in one. Ask an admin to add you/);
       expect(service.mayDeploy('UADMIN', 'C0RANDOM', [])).toBe(true);
     });
+  });
+
+  it('records a keep-alive call only with the lab’s own token', async () => {
+    const store = new MemoryLabStore();
+    const signals = new MemorySignals();
+    const clock = new ManualClock();
+    const service = new LabService({
+      store,
+      waker: { wake: () => undefined },
+      clock,
+      random: sequenceRandom(),
+      policy: DEFAULT_POLICY,
+      signals,
+      newToken: () => 'secret-token-1',
+    });
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+
+    expect(await service.keepalive(lab.id, 'secret-token-1')).toBe(true);
+    expect(await service.keepalive(lab.id, 'secret-token-2')).toBe(false);
+    expect(await service.keepalive(lab.id, '')).toBe(false);
+    expect(await service.keepalive('demo-nope', 'secret-token-1')).toBe(false);
+    expect(signals.signals).toEqual([{ labId: lab.id, at: clock.now(), kind: 'keepalive' }]);
+  });
+
+  it('keeps a lab from a reaper warning, counting it as an extension and recording a false positive', async () => {
+    const { store, clock } = setup();
+    const audit = new MemoryAudit();
+    const withAudit = new LabService({
+      store,
+      waker: { wake: () => undefined },
+      clock,
+      random: sequenceRandom(),
+      policy: DEFAULT_POLICY,
+      audit,
+    });
+    const { lab } = await withAudit.deploy({ user: 'U1', kind: 'demo' });
+    await store.applyRequest(lab.id, { reapWarnedAt: clock.now() });
+
+    const until = new Date(clock.now().getTime() + 6 * 3_600_000);
+    const kept = await withAudit.keep('U1', lab.id, until, true);
+
+    const stored = await store.get(lab.id);
+    expect(stored?.snoozedUntil).toEqual(until);
+    expect(stored?.expiresAt).toEqual(until);
+    expect(stored?.reapWarnedAt).toBeUndefined();
+    expect(stored?.extensions).toBe(1);
+    expect(kept.snoozedUntil).toEqual(until);
+    expect(audit.actions()).toContain(`U1 false-positive ${lab.id} ok`);
   });
 });
