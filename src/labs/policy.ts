@@ -77,6 +77,8 @@ export interface ReaperPolicy {
   allowedHours?: { from: number; to: number; timeZone: string };
   /** Slack channel id for the plan and the daily digest; none: no digest. */
   digestChannel?: string;
+  /** node-cron expression of the daily digest (with a digest channel). */
+  digestCron: string;
 }
 
 export interface LabPolicy {
