@@ -34,6 +34,8 @@ export interface Config {
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   /** Public base URL of labbot's HTTP endpoints, when it has one (keep-alive URLs). */
   publicUrl?: string;
+  /** Claim holder id of this replica (LABBOT_REPLICA_ID); the host name when unset. */
+  replicaId?: string;
   /** Where labbot.yml came from, or 'built-in'. */
   policySource: string;
   policy: LabPolicy;

@@ -68,12 +68,17 @@ export function loadConfig(env: Env, file?: PolicyFile): Config {
   if (problems.length > 0 || !slack || !vcdBase || !database) {
     throw new ConfigError(problems);
   }
+  // The local shell's user runs this very process on their own machine: they are its admin.
+  if (slack.kind === 'shell' && !policy.admins.includes(slack.user)) {
+    policy = { ...policy, admins: [...policy.admins, slack.user] };
+  }
   return {
     slack,
     vcd: vcdBase,
     database,
     logLevel: logLevel as Config['logLevel'],
     ...(publicUrl !== undefined ? { publicUrl: publicUrl.replace(/\/+$/, '') } : {}),
+    ...(optionValue(env, 'LABBOT_REPLICA_ID') !== undefined ? { replicaId: optionValue(env, 'LABBOT_REPLICA_ID') } : {}),
     policySource: file?.path ?? 'built-in',
     policy,
   };

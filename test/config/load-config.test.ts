@@ -22,7 +22,7 @@ describe('config/load-config', () => {
     expect(config.slack).toEqual({ kind: 'shell', user: 'U_LOCAL' });
     expect(config.vcd).toEqual({ kind: 'simulated', org: 'lab', vdc: 'lab-vdc', catalog: 'labs' });
     expect(config.database).toEqual({ kind: 'sqlite', dataDir: './data' });
-    expect(config.policy).toBe(DEFAULT_POLICY);
+    expect(config.policy).toEqual({ ...DEFAULT_POLICY, admins: ['U_LOCAL'] });
     expect(config.policySource).toBe('built-in');
   });
 
@@ -111,7 +111,7 @@ describe('config/load-config', () => {
       },
     );
 
-    expect(config.policy.admins).toEqual(['UADMIN1']);
+    expect(config.policy.admins).toEqual(['UADMIN1', 'U_LOCAL']);
     expect(config.policy.rates.vcpuHour).toBe(0.1);
     expect(config.policy.templates).toBe(DEFAULT_POLICY.templates);
     expect(config.policySource).toBe('labbot.yml');
