@@ -1,7 +1,14 @@
-import { type AuditLog, type LabStore, type RunCoordinator, type WorkClaims } from '../labs/ports';
+import {
+  type AuditLog,
+  type LabStore,
+  type RunCoordinator,
+  type SignalStore,
+  type WorkClaims,
+} from '../labs/ports';
 import { KyselyAuditLog } from './kysely-audit-log';
 import { KyselyLabStore } from './kysely-lab-store';
 import { KyselyRunCoordinator, type RunCoordinatorOptions } from './kysely-run-coordinator';
+import { KyselySignalStore } from './kysely-signal-store';
 import { KyselyWorkClaims } from './kysely-work-claims';
 import { type LabbotDatabase } from './labbot-database';
 
@@ -11,6 +18,8 @@ export interface Store {
   audit: AuditLog;
   claims: WorkClaims;
   runs: RunCoordinator;
+  /** The reaper's short history of usage signals per lab. */
+  signals: SignalStore;
 }
 
 /**
@@ -23,5 +32,6 @@ export function createStore(database: LabbotDatabase, options: RunCoordinatorOpt
     audit: new KyselyAuditLog(database),
     claims: new KyselyWorkClaims(database),
     runs: new KyselyRunCoordinator(database, options),
+    signals: new KyselySignalStore(database),
   };
 }

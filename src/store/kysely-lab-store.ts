@@ -46,9 +46,10 @@ export class KyselyLabStore implements LabStore {
 
   /**
    * Records the controller's view of a lab: every field but the request's (REQUEST_FIELDS in lab.ts: desired, owner,
-   * expiresAt, extensions, lastActivityAt), which belong to applyRequest, and `channel` and `messageTs`, which belong
-   * to setMessageRef, so that a stale copy held by the controller cannot undo a teardown, an extension or a hand-off,
-   * nor lose the message reference. Absent optional fields are cleared. Does nothing if the lab does not exist.
+   * expiresAt, extensions, lastActivityAt, reapWarnedAt, snoozedUntil), which belong to applyRequest, and `channel`
+   * and `messageTs`, which belong to setMessageRef, so that a stale copy held by the controller cannot undo a
+   * teardown, an extension, a hand-off, a reaper warning or a snooze, nor lose the message reference. The keep-alive
+   * token is the controller's. Absent optional fields are cleared. Does nothing if the lab does not exist.
    * @throws LiveTicketConflictError when the change would give a ticket a second live lab.
    * @throws RangeError when one of its dates or counts cannot be stored (see labToRow).
    */
@@ -61,8 +62,10 @@ export class KyselyLabStore implements LabStore {
   }
 
   /**
-   * Writes only the request fields present in `changes` (use cases' fields), in one statement. Does nothing if the
-   * lab does not exist or `changes` is empty.
+   * Writes only the request fields present in `changes` (use cases' and the reaper's fields), in one statement. A key
+   * present with the value `undefined` clears an optional field (lastActivityAt, reapWarnedAt, snoozedUntil); an
+   * absent key, or `undefined` for a required field, leaves the field alone. Does nothing if the lab does not exist
+   * or `changes` has nothing to write.
    * @throws RangeError when a date or count in `changes` cannot be stored.
    */
   async applyRequest(id: string, changes: LabRequestChanges): Promise<void> {

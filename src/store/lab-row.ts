@@ -60,9 +60,9 @@ export function labToRow(lab: Lab): LabRow {
     channel: lab.channel ?? null,
     message_ts: lab.messageTs ?? null,
     created_at: dateToText(lab.createdAt, lab.id, 'createdAt'),
-    ready_at: lab.readyAt ? dateToText(lab.readyAt, lab.id, 'readyAt') : null,
+    ready_at: optionalDateToText(lab.readyAt, lab.id, 'readyAt'),
     expires_at: dateToText(lab.expiresAt, lab.id, 'expiresAt'),
-    ended_at: lab.endedAt ? dateToText(lab.endedAt, lab.id, 'endedAt') : null,
+    ended_at: optionalDateToText(lab.endedAt, lab.id, 'endedAt'),
     vms: JSON.stringify(lab.vms.map(vmToJson)),
     failure_reason: lab.failureReason ?? null,
     spec_vcpus: lab.spec.vcpus,
@@ -70,8 +70,11 @@ export function labToRow(lab: Lab): LabRow {
     spec_storage_gb: lab.spec.storageGb,
     extensions: storableCount(lab.extensions, lab.id, 'extensions'),
     powered_on_ms: storableCount(lab.poweredOnMs, lab.id, 'poweredOnMs'),
-    powered_on_since: lab.poweredOnSince ? dateToText(lab.poweredOnSince, lab.id, 'poweredOnSince') : null,
-    last_activity_at: lab.lastActivityAt ? dateToText(lab.lastActivityAt, lab.id, 'lastActivityAt') : null,
+    powered_on_since: optionalDateToText(lab.poweredOnSince, lab.id, 'poweredOnSince'),
+    last_activity_at: optionalDateToText(lab.lastActivityAt, lab.id, 'lastActivityAt'),
+    reap_warned_at: optionalDateToText(lab.reapWarnedAt, lab.id, 'reapWarnedAt'),
+    snoozed_until: optionalDateToText(lab.snoozedUntil, lab.id, 'snoozedUntil'),
+    keepalive_token: lab.keepaliveToken ?? null,
   };
 }
 
@@ -85,6 +88,8 @@ const REQUEST_COLUMNS: Record<(typeof REQUEST_FIELDS)[number], keyof LabRow> = {
   expiresAt: 'expires_at',
   extensions: 'extensions',
   lastActivityAt: 'last_activity_at',
+  reapWarnedAt: 'reap_warned_at',
+  snoozedUntil: 'snoozed_until',
 };
 
 /** Columns that LabStore.update never writes: the id, the request's and the notifier's. */
@@ -109,7 +114,10 @@ export function controllerColumns(lab: Lab): Partial<LabRow> {
 }
 
 /**
- * The columns a request changes. Fields absent (or undefined) in `changes` are left out, so they keep their value.
+ * The columns a request changes, following LabRequestChanges' rule: a key absent from `changes` leaves its column
+ * alone; a key present with the value `undefined` clears an optional field (lastActivityAt, reapWarnedAt,
+ * snoozedUntil: the column becomes NULL). The required fields (desired, owner, expiresAt, extensions) cannot be
+ * cleared, so `undefined` leaves those alone too, as it always has (callers spread partial objects).
  * @throws RangeError when a date or count cannot be stored, as labToRow does.
  */
 export function requestColumns(labId: string, changes: LabRequestChanges): Partial<LabRow> {
@@ -126,8 +134,15 @@ export function requestColumns(labId: string, changes: LabRequestChanges): Parti
   if (changes.extensions !== undefined) {
     columns.extensions = storableCount(changes.extensions, labId, 'extensions');
   }
-  if (changes.lastActivityAt !== undefined) {
-    columns.last_activity_at = dateToText(changes.lastActivityAt, labId, 'lastActivityAt');
+  // hasOwn, not `!== undefined`: here a present `undefined` means "clear".
+  if (Object.hasOwn(changes, 'lastActivityAt')) {
+    columns.last_activity_at = optionalDateToText(changes.lastActivityAt, labId, 'lastActivityAt');
+  }
+  if (Object.hasOwn(changes, 'reapWarnedAt')) {
+    columns.reap_warned_at = optionalDateToText(changes.reapWarnedAt, labId, 'reapWarnedAt');
+  }
+  if (Object.hasOwn(changes, 'snoozedUntil')) {
+    columns.snoozed_until = optionalDateToText(changes.snoozedUntil, labId, 'snoozedUntil');
   }
   return columns;
 }
@@ -188,6 +203,15 @@ export function rowToLab(row: LabRow): Lab {
   if (row.last_activity_at !== null) {
     lab.lastActivityAt = textToDate(row.last_activity_at, id, 'last_activity_at');
   }
+  if (row.reap_warned_at !== null) {
+    lab.reapWarnedAt = textToDate(row.reap_warned_at, id, 'reap_warned_at');
+  }
+  if (row.snoozed_until !== null) {
+    lab.snoozedUntil = textToDate(row.snoozed_until, id, 'snoozed_until');
+  }
+  if (row.keepalive_token !== null) {
+    lab.keepaliveToken = row.keepalive_token;
+  }
   return lab;
 }
 
@@ -197,6 +221,11 @@ export function rowToLab(row: LabRow): Lab {
  */
 export function dateToText(date: Date, labId: string, field: string): string {
   return timestampToText(date, `lab ${labId}: ${field}`);
+}
+
+/** An optional date as stored: NULL when absent (or null, which plain JavaScript callers may pass). */
+function optionalDateToText(date: Date | undefined, labId: string, field: string): string | null {
+  return date ? dateToText(date, labId, field) : null;
 }
 
 function textToDate(text: string, labId: string, column: string): Date {

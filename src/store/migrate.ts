@@ -3,6 +3,7 @@ import { type Logger } from '../labs/ports';
 import { type DatabaseDialect, type LabbotDatabase } from './labbot-database';
 import { initialMigration } from './migrations/001-initial';
 import { lifecycleMigration } from './migrations/002-lifecycle';
+import { reaperMigration } from './migrations/003-reaper';
 import { MigrationFailedError } from './store-errors';
 
 /**
@@ -13,6 +14,7 @@ function migrationsFor(dialect: DatabaseDialect): Record<string, Migration> {
   return {
     '001-initial': initialMigration(dialect),
     '002-lifecycle': lifecycleMigration(),
+    '003-reaper': reaperMigration(dialect),
   };
 }
 

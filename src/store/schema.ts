@@ -44,6 +44,11 @@ export interface LabColumns {
   powered_on_ms: Generated<number | string>;
   powered_on_since: string | null;
   last_activity_at: string | null;
+  /** Reaper state (migration 003): when the owner was warned, and until when they snoozed the lab; ISO text. */
+  reap_warned_at: string | null;
+  snoozed_until: string | null;
+  /** Secret of the lab's keep-alive URL. */
+  keepalive_token: string | null;
 }
 
 /**
@@ -90,13 +95,31 @@ export interface JobRunsTable {
   finished_at: string | null;
 }
 
+/**
+ * One usage observation of a lab (KyselySignalStore, migration 003): a short history the reaper reads and prunes.
+ * Rows are only ever inserted and deleted by age.
+ */
+export interface LabSignalsTable {
+  /** Ascending id, for a stable order within one millisecond; a string from PostgreSQL's bigint, as in audit_log. */
+  id: Generated<number | string>;
+  lab_id: string;
+  /** ISO 8601 UTC text, as in LabsTable. */
+  at: string;
+  /** cpu, network or keepalive (LabSignal.kind). */
+  kind: string;
+  /** double precision: a number from both drivers; null when the signal carries no value. */
+  value: number | null;
+}
+
 /** Every table labbot owns (Kysely's own migration tables are not listed: only its Migrator touches them). */
 export interface LabbotSchema {
   labs: LabsTable;
   audit_log: AuditLogTable;
   job_runs: JobRunsTable;
+  lab_signals: LabSignalsTable;
 }
 
 /** The columns a Lab maps to (lab-row.ts), without the claim. */
 export type LabRow = Selectable<LabColumns>;
 export type AuditLogRow = Selectable<AuditLogTable>;
+export type LabSignalRow = Selectable<LabSignalsTable>;

@@ -75,3 +75,15 @@ export class CorruptAuditRowError extends Error {
     super(`audit log entry ${entryId} in the database has an invalid ${column}: ${problem}`);
   }
 }
+
+/** A row in `lab_signals` holds something labbot never writes (edited by hand, or written by a newer version). */
+export class CorruptSignalRowError extends Error {
+  override readonly name = 'CorruptSignalRowError';
+  constructor(
+    readonly signalId: string,
+    readonly column: string,
+    problem: string,
+  ) {
+    super(`lab signal ${signalId} in the database has an invalid ${column}: ${problem}`);
+  }
+}

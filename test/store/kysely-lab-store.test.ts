@@ -2,6 +2,7 @@ import { DuplicateLabError, LiveTicketConflictError } from '../../src/labs/error
 import { type DesiredState, type Lab, type LabPhase } from '../../src/labs/lab';
 import { type LabbotDatabase, openDatabase } from '../../src/store/database';
 import { KyselyLabStore } from '../../src/store/kysely-lab-store';
+import { KyselySignalStore } from '../../src/store/kysely-signal-store';
 import { labToRow } from '../../src/store/lab-row';
 import { migrateTo, migrateToLatest } from '../../src/store/migrate';
 import { DatabaseUnavailableError, MigrationFailedError } from '../../src/store/store-errors';
@@ -55,41 +56,47 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       const fresh = await kind.create();
       const other = await openDatabase(fresh.target);
       try {
-        expect(await migrateToLatest(other)).toEqual(['001-initial', '002-lifecycle']);
+        expect(await migrateToLatest(other)).toEqual(['001-initial', '002-lifecycle', '003-reaper']);
         expect(await migrateToLatest(other)).toEqual([]);
 
         const tables = (await other.kysely.introspection.getTables())
           .filter((table) => other.schema === undefined || table.schema === other.schema)
           .map((table) => table.name)
           .sort();
-        expect(tables).toEqual(['audit_log', 'job_runs', 'labs']);
+        expect(tables).toEqual(['audit_log', 'job_runs', 'lab_signals', 'labs']);
       } finally {
         await other.close();
         await fresh.dispose();
       }
     });
 
-    it('upgrade a database created at 001 with a lab in it, giving the lab the defaults of 002', async () => {
+    it('upgrade a database created at 001 with a lab in it, giving the lab the defaults of 002 and 003', async () => {
       const fresh = await kind.create();
       const old = await openDatabase(fresh.target);
       try {
         expect(await migrateTo(old, '001-initial')).toEqual(['001-initial']);
-        // The row as 001 knew it: none of the columns 002 adds.
+        // The row as 001 knew it: none of the columns 002 and 003 add.
         const {
           extensions: _extensions,
           powered_on_ms: _poweredOnMs,
           powered_on_since: _since,
           last_activity_at: _activity,
+          reap_warned_at: _warned,
+          snoozed_until: _snoozed,
+          keepalive_token: _token,
           ...row001
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row001).execute();
 
-        expect(await migrateToLatest(old)).toEqual(['002-lifecycle']);
+        expect(await migrateToLatest(old)).toEqual(['002-lifecycle', '003-reaper']);
 
         const upgraded = new KyselyLabStore(old);
         const {
           poweredOnSince: _poweredOnSince,
           lastActivityAt: _lastActivityAt,
+          reapWarnedAt: _reapWarnedAt,
+          snoozedUntil: _snoozedUntil,
+          keepaliveToken: _keepaliveToken,
           ...withoutNewOptionals
         } = fullLab();
         expect(await upgraded.get('repro-ticket-123')).toStrictEqual({
@@ -107,6 +114,8 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         await upgraded.applyRequest('repro-ticket-123', {
           extensions: fullLab().extensions,
           lastActivityAt: fullLab().lastActivityAt,
+          reapWarnedAt: fullLab().reapWarnedAt,
+          snoozedUntil: fullLab().snoozedUntil,
         });
         expect(await upgraded.get('repro-ticket-123')).toStrictEqual(fullLab());
       } finally {
@@ -115,12 +124,83 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       }
     });
 
-    it('undo 002 and apply it again', async () => {
+    it('upgrade a database at 002 with a lab in it to 003, leaving the lab unwarned, unsnoozed and tokenless', async () => {
+      const fresh = await kind.create();
+      const old = await openDatabase(fresh.target);
+      try {
+        expect(await migrateTo(old, '002-lifecycle')).toEqual(['001-initial', '002-lifecycle']);
+        // The row as 002 knew it: none of the columns 003 adds.
+        const {
+          reap_warned_at: _warned,
+          snoozed_until: _snoozed,
+          keepalive_token: _token,
+          ...row002
+        } = labToRow(fullLab());
+        await old.kysely.insertInto('labs').values(row002).execute();
+
+        expect(await migrateToLatest(old)).toEqual(['003-reaper']);
+
+        const upgraded = new KyselyLabStore(old);
+        const {
+          reapWarnedAt: _reapWarnedAt,
+          snoozedUntil: _snoozedUntil,
+          keepaliveToken: _keepaliveToken,
+          ...withoutNewOptionals
+        } = fullLab();
+        const before = await upgraded.get('repro-ticket-123');
+        expect(before).toStrictEqual(withoutNewOptionals);
+        expect(before).not.toHaveProperty('snoozedUntil');
+        // The new columns are writable after the upgrade: the token by the controller, the reaper's by applyRequest.
+        await upgraded.update({ ...withoutNewOptionals, keepaliveToken: fullLab().keepaliveToken });
+        await upgraded.applyRequest('repro-ticket-123', {
+          reapWarnedAt: fullLab().reapWarnedAt,
+          snoozedUntil: fullLab().snoozedUntil,
+        });
+        expect(await upgraded.get('repro-ticket-123')).toStrictEqual(fullLab());
+        // And the signal table is there, empty and usable.
+        const signals = new KyselySignalStore(old);
+        await signals.record([{ labId: 'repro-ticket-123', at: at(1), kind: 'keepalive' }]);
+        expect(await signals.recent(['repro-ticket-123'], at(0))).toStrictEqual([
+          { labId: 'repro-ticket-123', at: at(1), kind: 'keepalive' },
+        ]);
+      } finally {
+        await old.close();
+        await fresh.dispose();
+      }
+    });
+
+    it('undo 003 and apply it again, dropping the reaper’s state and signals', async () => {
+      await store.insert(fullLab());
+      await new KyselySignalStore(database).record([
+        { labId: 'repro-ticket-123', at: at(1), kind: 'cpu', value: 2 },
+      ]);
+
+      expect(await migrateTo(database, '002-lifecycle')).toEqual(['003-reaper']);
+      expect(await migrateToLatest(database)).toEqual(['003-reaper']);
+
+      const {
+        reapWarnedAt: _warned,
+        snoozedUntil: _snoozed,
+        keepaliveToken: _token,
+        ...withoutNewOptionals
+      } = fullLab();
+      expect(await store.get('repro-ticket-123')).toStrictEqual(withoutNewOptionals);
+      expect(await new KyselySignalStore(database).recent(['repro-ticket-123'], at(0))).toEqual([]);
+    });
+
+    it('undo 002 and 003 and apply them again', async () => {
       await store.insert(fullLab());
 
-      expect(await migrateTo(database, '001-initial')).toEqual(['002-lifecycle']);
-      expect(await migrateToLatest(database)).toEqual(['002-lifecycle']);
-      const { poweredOnSince: _since, lastActivityAt: _activity, ...withoutNewOptionals } = fullLab();
+      expect(await migrateTo(database, '001-initial')).toEqual(['003-reaper', '002-lifecycle']);
+      expect(await migrateToLatest(database)).toEqual(['002-lifecycle', '003-reaper']);
+      const {
+        poweredOnSince: _since,
+        lastActivityAt: _activity,
+        reapWarnedAt: _warned,
+        snoozedUntil: _snoozed,
+        keepaliveToken: _token,
+        ...withoutNewOptionals
+      } = fullLab();
       expect(await store.get('repro-ticket-123')).toStrictEqual({
         ...withoutNewOptionals,
         extensions: 0,
@@ -277,6 +357,8 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         expiresAt: at(59),
         extensions: 2,
         lastActivityAt: at(58),
+        reapWarnedAt: at(56),
+        snoozedUntil: at(59),
       } as const;
       await store.applyRequest('demo-4kq', request);
       await store.setMessageRef('demo-4kq', 'C0123', '1741064767.000300');
@@ -292,6 +374,31 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         channel: 'C0123',
         messageTs: '1741064767.000300',
       });
+    });
+
+    it('does not bring back a reaper warning or snooze that applyRequest cleared meanwhile', async () => {
+      await store.insert(minimalLab());
+      await store.applyRequest('demo-4kq', { reapWarnedAt: at(10), snoozedUntil: at(20) });
+      const staleCopy = (await store.get('demo-4kq'))!;
+      await store.applyRequest('demo-4kq', { reapWarnedAt: undefined, snoozedUntil: undefined });
+
+      await store.update({ ...staleCopy, phase: 'ready' });
+
+      const stored = await store.get('demo-4kq');
+      expect(stored).toStrictEqual(minimalLab({ phase: 'ready' }));
+      expect(stored).not.toHaveProperty('reapWarnedAt');
+      expect(stored).not.toHaveProperty('snoozedUntil');
+    });
+
+    it('writes the keep-alive token, which is the controller’s: sets, replaces and clears it', async () => {
+      await store.insert(minimalLab({ keepaliveToken: 'token-at-deploy' }));
+      expect((await store.get('demo-4kq'))?.keepaliveToken).toBe('token-at-deploy');
+
+      await store.update(minimalLab({ keepaliveToken: 'token-rotated' }));
+      expect(await store.get('demo-4kq')).toStrictEqual(minimalLab({ keepaliveToken: 'token-rotated' }));
+
+      await store.update(minimalLab());
+      expect(await store.get('demo-4kq')).not.toHaveProperty('keepaliveToken');
     });
 
     it('does nothing for an id that was never inserted', async () => {
@@ -343,7 +450,73 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       await store.insert(lab);
 
       await store.applyRequest(lab.id, {});
-      await store.applyRequest(lab.id, { lastActivityAt: undefined });
+
+      expect(await store.get(lab.id)).toStrictEqual(lab);
+    });
+
+    it('record a reaper warning and a snooze, and nothing else', async () => {
+      const lab = minimalLab({ lastActivityAt: at(1) });
+      await store.insert(lab);
+
+      await store.applyRequest(lab.id, { reapWarnedAt: at(30), snoozedUntil: at(59), extensions: 1 });
+
+      expect(await store.get(lab.id)).toStrictEqual({
+        ...lab,
+        reapWarnedAt: at(30),
+        snoozedUntil: at(59),
+        extensions: 1,
+      });
+    });
+
+    it.each(['lastActivityAt', 'reapWarnedAt', 'snoozedUntil'] as const)(
+      'clear %s when its key is present with the value undefined, leaving the other fields alone',
+      async (field) => {
+        const lab = fullLab();
+        await store.insert(lab);
+
+        await store.applyRequest(lab.id, { [field]: undefined });
+
+        const { [field]: _cleared, ...rest } = lab;
+        const stored = await store.get(lab.id);
+        expect(stored).toStrictEqual(rest);
+        expect(stored).not.toHaveProperty(field);
+      },
+    );
+
+    it('clear a warning and note activity in one write, as when the owner uses a warned lab', async () => {
+      const lab = fullLab();
+      await store.insert(lab);
+
+      await store.applyRequest(lab.id, {
+        reapWarnedAt: undefined,
+        snoozedUntil: undefined,
+        lastActivityAt: at(45),
+      });
+
+      const { reapWarnedAt: _warned, snoozedUntil: _snoozed, ...rest } = lab;
+      expect(await store.get(lab.id)).toStrictEqual({ ...rest, lastActivityAt: at(45) });
+    });
+
+    it('leave optional fields alone when their key is absent, and clearing an absent field is harmless', async () => {
+      const lab = minimalLab({ reapWarnedAt: at(3) });
+      await store.insert(lab);
+
+      await store.applyRequest(lab.id, { snoozedUntil: undefined });
+      await store.applyRequest(lab.id, { desired: 'suspended' });
+
+      expect(await store.get(lab.id)).toStrictEqual({ ...lab, desired: 'suspended' });
+    });
+
+    it('leave required fields alone when given undefined, which cannot clear them', async () => {
+      const lab = fullLab();
+      await store.insert(lab);
+
+      await store.applyRequest(lab.id, {
+        desired: undefined,
+        owner: undefined,
+        expiresAt: undefined,
+        extensions: undefined,
+      });
 
       expect(await store.get(lab.id)).toStrictEqual(lab);
     });
@@ -355,6 +528,12 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       await expect(store.applyRequest('demo-4kq', { expiresAt: new Date(Number.NaN) })).rejects.toThrow(
         RangeError,
       );
+      await expect(
+        store.applyRequest('demo-4kq', { snoozedUntil: new Date('+010000-01-01T00:00:00.000Z') }),
+      ).rejects.toThrow(/snoozedUntil/);
+      await expect(
+        store.applyRequest('demo-4kq', { reapWarnedAt: new Date(Number.NaN), desired: 'deleted' }),
+      ).rejects.toThrow(/reapWarnedAt/);
       expect(await store.get('demo-4kq')).toStrictEqual(minimalLab());
     });
 
@@ -535,7 +714,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         try {
           const applied = await Promise.all([migrateToLatest(one), migrateToLatest(two)]);
 
-          expect(applied.flat().sort()).toEqual(['001-initial', '002-lifecycle']);
+          expect(applied.flat().sort()).toEqual(['001-initial', '002-lifecycle', '003-reaper']);
         } finally {
           await Promise.all([one.close(), two.close()]);
           await fresh.dispose();

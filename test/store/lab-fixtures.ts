@@ -83,6 +83,10 @@ export function fullLab(overrides: Partial<Lab> = {}): Lab {
     poweredOnMs: 40 * 24 * 3600 * 1000 + 1,
     poweredOnSince: new Date('2025-03-04T05:20:00.500Z'),
     lastActivityAt: new Date('2025-03-04T23:59:59.999Z'),
+    reapWarnedAt: new Date('2025-03-04T12:00:00.250Z'),
+    // Past the lab's expiry: a snooze is stored as given, whatever the policy thinks of it.
+    snoozedUntil: new Date('2025-03-12T09:00:00.000Z'),
+    keepaliveToken: 'kA-9_zQ7xW2pL0vR5tY8uB3nM6cD1eF4',
     ...overrides,
   };
 }

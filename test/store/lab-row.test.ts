@@ -1,4 +1,4 @@
-import { TERMINAL_PHASES, type Lab, type VmInfo } from '../../src/labs/lab';
+import { REQUEST_FIELDS, TERMINAL_PHASES, type Lab, type VmInfo } from '../../src/labs/lab';
 import { controllerColumns, labToRow, requestColumns, rowToLab } from '../../src/store/lab-row';
 import { LIVE_TICKET_INDEX_ENDED_PHASES } from '../../src/store/migrations/001-initial';
 import { type LabRow } from '../../src/store/schema';
@@ -23,6 +23,9 @@ describe('store/lab-row', () => {
       ended_at: null,
       powered_on_since: null,
       last_activity_at: null,
+      reap_warned_at: null,
+      snoozed_until: null,
+      keepalive_token: null,
       extensions: 0,
       powered_on_ms: 0,
     });
@@ -75,6 +78,8 @@ describe('store/lab-row', () => {
               'expires_at',
               'extensions',
               'last_activity_at',
+              'reap_warned_at',
+              'snoozed_until',
               'channel',
               'message_ts',
             ].includes(column),
@@ -84,22 +89,49 @@ describe('store/lab-row', () => {
   });
 
   it('maps only the request fields that are present', () => {
-    expect(requestColumns('demo-4kq', { desired: 'deleted', lastActivityAt: undefined })).toStrictEqual({
-      desired: 'deleted',
-    });
+    expect(requestColumns('demo-4kq', { desired: 'deleted' })).toStrictEqual({ desired: 'deleted' });
     expect(
       requestColumns('demo-4kq', {
         owner: 'U_BOB',
         expiresAt: new Date('2025-03-05T00:00:00.000Z'),
         extensions: 2,
         lastActivityAt: new Date('2025-03-04T10:00:00.000Z'),
+        reapWarnedAt: new Date('2025-03-04T11:00:00.000Z'),
+        snoozedUntil: new Date('2025-03-04T13:00:00.000Z'),
       }),
     ).toStrictEqual({
       owner: 'U_BOB',
       expires_at: '2025-03-05T00:00:00.000Z',
       extensions: 2,
       last_activity_at: '2025-03-04T10:00:00.000Z',
+      reap_warned_at: '2025-03-04T11:00:00.000Z',
+      snoozed_until: '2025-03-04T13:00:00.000Z',
     });
+  });
+
+  it('maps every request field to its own column, the one labToRow writes', () => {
+    const lab = fullLab();
+    for (const field of REQUEST_FIELDS) {
+      const columns = requestColumns(lab.id, { [field]: lab[field] });
+      const [column, ...others] = Object.keys(columns) as (keyof LabRow)[];
+
+      expect(others).toEqual([]);
+      expect(columns[column!]).toEqual(labToRow(lab)[column!]);
+    }
+  });
+
+  it('clears optional request fields present with the value undefined, and ignores undefined for required ones', () => {
+    expect(
+      requestColumns('demo-4kq', {
+        desired: undefined,
+        owner: undefined,
+        expiresAt: undefined,
+        extensions: undefined,
+        lastActivityAt: undefined,
+        reapWarnedAt: undefined,
+        snoozedUntil: undefined,
+      }),
+    ).toStrictEqual({ last_activity_at: null, reap_warned_at: null, snoozed_until: null });
   });
 
   it('refuses dates it could not store or sort', () => {
@@ -142,6 +174,8 @@ describe('store/lab-row', () => {
       ['a powered-on time past 2^53', { powered_on_ms: '9007199254740993' }, 'powered_on_ms'],
       ['a powered-on-since in another format', { powered_on_since: '2025-03-04' }, 'powered_on_since'],
       ['an impossible last activity', { last_activity_at: '2025-13-01T00:00:00.000Z' }, 'last_activity_at'],
+      ['a warning time without milliseconds', { reap_warned_at: '2025-03-04T12:00:00Z' }, 'reap_warned_at'],
+      ['a snooze in local time', { snoozed_until: '2025-03-04T09:00:00.000+01:00' }, 'snoozed_until'],
     ];
 
     it.each(cases)('fails with CorruptLabRowError on %s', (_name, change, column) => {
