@@ -37,18 +37,22 @@ function encodeStrict(value: string): string {
 export type FilterCondition = [attribute: string, value: string];
 
 /**
- * Builds `/api/query?type=…&format=records[&pageSize=…]&filter=…[&filterEncoded=true]` with every value escaped
- * for the API version. Never throws.
+ * Builds `/api/query?type=…&format=records[&pageSize=…][&fields=…]&filter=…[&filterEncoded=true]` with every value
+ * escaped for the API version. Field names are ours (attribute names, `metadata:<key>`), never a user's.
+ * Never throws.
  */
 export function buildQueryPath(
   type: string,
   conditions: FilterCondition[],
   apiVersion: string,
-  options: { pageSize?: number } = {},
+  options: { pageSize?: number; fields?: readonly string[] } = {},
 ): string {
   const params = [`type=${encodeURIComponent(type)}`, 'format=records'];
   if (options.pageSize !== undefined) {
     params.push(`pageSize=${options.pageSize}`);
+  }
+  if (options.fields !== undefined && options.fields.length > 0) {
+    params.push(`fields=${options.fields.map((f) => encodeURIComponent(f)).join(',')}`);
   }
   if (conditions.length > 0) {
     const filter = conditions.map(([a, v]) => `${a}==${escapeFilterValue(v, apiVersion)}`).join(';');

@@ -3,7 +3,7 @@
  * unauthenticated `send`, so that retries, logging and error mapping stay in one place.
  */
 import { type Logger } from '../labs/ports';
-import { compareApiVersions, negotiateApiVersion } from './api-version';
+import { negotiateApiVersion, type NegotiatedVersion } from './api-version';
 import { VcdApiError } from './errors';
 import { type VcdResponse, type VcdSend } from './http-types';
 import { parseResponse } from './response-errors';
@@ -40,40 +40,53 @@ export class VcdAuthenticator {
   }
 
   /**
-   * Negotiates the API version (unless already known) and logs in.
+   * Reads `GET /api/versions` (no login needed) and picks the version to speak.
    *
-   * @throws VcdApiError (minorErrorCode LOGIN_FAILED for refused credentials, UNSUPPORTED_API_VERSION,
+   * @throws VcdApiError (UNSUPPORTED_API_VERSION, MALFORMED_RESPONSE), VcdUnavailableError.
+   */
+  async negotiate(send: VcdSend): Promise<NegotiatedVersion> {
+    const response = await send({
+      method: 'GET',
+      path: '/api/versions',
+      headers: { Accept: 'application/*+xml' },
+    });
+    const negotiated = negotiateApiVersion(
+      parseResponse({ method: 'GET', path: '/api/versions' }, response, parseSupportedVersions),
+      this.clientVersions,
+    );
+    const log = {
+      version: negotiated.version,
+      legacyLogin: negotiated.legacyLogin,
+      deprecated: negotiated.deprecated,
+    };
+    if (negotiated.deprecated || negotiated.legacyLogin) {
+      this.logger.warn(log, 'VCD API version is outside the tested range');
+    } else {
+      this.logger.info(log, 'VCD API version negotiated');
+    }
+    return negotiated;
+  }
+
+  /**
+   * Logs in with the configured credentials at the endpoint the version calls for.
+   *
+   * @throws VcdApiError (LOGIN_FAILED, UNSUPPORTED_API_VERSION for a token on a pre-10.3.1 server,
    *   MALFORMED_RESPONSE), VcdUnavailableError.
    */
-  async connect(send: VcdSend, knownVersion?: string): Promise<{ version: string; session: VcdSession }> {
-    let version = knownVersion;
-    let legacyLogin = false;
-    if (version === undefined) {
-      const response = await send({
-        method: 'GET',
-        path: '/api/versions',
-        headers: { Accept: 'application/*+xml' },
-      });
-      const negotiated = negotiateApiVersion(
-        parseResponse({ method: 'GET', path: '/api/versions' }, response, parseSupportedVersions),
-        this.clientVersions,
-      );
-      version = negotiated.version;
-      legacyLogin = negotiated.legacyLogin;
-      const log = { version, legacyLogin, deprecated: negotiated.deprecated };
-      if (negotiated.deprecated || legacyLogin) {
-        this.logger.warn(log, 'VCD API version is outside the tested range');
-      } else {
-        this.logger.info(log, 'VCD API version negotiated');
-      }
-    } else {
-      legacyLogin = compareApiVersions(version, this.clientVersions.min) < 0;
-    }
-    const session = await this.login(send, version, legacyLogin).catch((error: unknown) => {
-      throw loginError(error, this.org);
-    });
-    this.logger.info({ org: this.org, method: session.method, version }, 'Logged in to VCD');
-    return { version, session };
+  async logIn(
+    send: VcdSend,
+    negotiated: Pick<NegotiatedVersion, 'version' | 'legacyLogin'>,
+  ): Promise<VcdSession> {
+    const session = await this.login(send, negotiated.version, negotiated.legacyLogin).catch(
+      (error: unknown) => {
+        throw loginError(error, this.org);
+      },
+    );
+    this.logger.info(
+      { org: this.org, method: session.method, version: negotiated.version },
+      'Logged in to VCD',
+    );
+    return session;
   }
 
   private async login(send: VcdSend, version: string, legacyLogin: boolean): Promise<VcdSession> {

@@ -1,7 +1,7 @@
 /**
- * The labs' `Cloud` port on VMware Cloud Director. The calls it makes are a fixed, short list (the
- * simulator implements exactly these): versions, login, queries for the VDC, its networks, the catalog's
- * templates and vApps by name, instantiate, task polls, metadata, power on, undeploy, delete and GETs.
+ * The labs' `Cloud` port on VMware Cloud Director, and the one object the rest of labbot (main, doctor) uses to
+ * reach VCD. The lab lifecycle lives here; other operations delegate to small per-entity modules
+ * (vapp-resources, network-resources, managed-vapps) that share this instance's funnel, queries and task waiter.
  */
 import { type NicInfo, type VmInfo } from '../labs/lab';
 import {
@@ -15,16 +15,40 @@ import {
   type Sleep,
   type TaskProgress,
 } from '../labs/ports';
+import { type NegotiatedVersion } from './api-version';
 import { VcdApiError, VcdNotFoundError, VcdTaskDeadlineError, VcdTaskFailedError } from './errors';
-import { buildQueryPath, type FilterCondition } from './query-filter';
+import { listManagedVApps, type VcdManagedVApp } from './managed-vapps';
+import {
+  NetworkResources,
+  type EdgeServices,
+  type VcdEdgeGatewayRecord,
+  type VcdOrgVdcNetwork,
+  type VdcRef,
+} from './network-resources';
 import { waitForTask } from './tasks';
+import {
+  VAppResources,
+  type CaptureRequest,
+  type PowerAction,
+  type VcdCatalogRef,
+  type VcdVmMetrics,
+} from './vapp-resources';
 import { VcdHttp } from './vcd-http';
-import { type VcdCredentials } from './vcd-auth';
+import { type VcdCredentials, type VcdSession } from './vcd-auth';
+import { VcdQueryService } from './vcd-query';
+import { type VcdEdgeGateway } from './wire/edge-gateway';
 import { buildInstantiateVAppTemplateParams, type VAppNetworkInput } from './wire/instantiate';
+import { type LeaseSettingsInput, type VcdLeaseSettingsSection } from './wire/lease';
+import { type VcdVmUsage } from './wire/metrics';
+import { type VcdReference } from './wire/link';
 import { MEDIA_TYPE } from './wire/media-types';
 import { buildMetadata, metadataToRecord, parseMetadata } from './wire/metadata';
-import { parseQueryRecords, type VcdQueryPage, type VcdQueryRecord } from './wire/query';
-import { parseTask } from './wire/task';
+import {
+  type NetworkConnectionSectionInput,
+  type VcdNetworkConnectionSection,
+} from './wire/network-connection';
+import { parseOrgList } from './wire/org';
+import { FINAL_TASK_STATUSES, parseTask, type VcdTask } from './wire/task';
 import { buildUndeployVAppParams, type UndeployPowerAction } from './wire/undeploy';
 import { parseVApp, type VcdNic, type VcdVApp, type VcdVm } from './wire/vapp';
 
@@ -44,16 +68,30 @@ export interface VcdCloudOptions {
   /** How long to wait for one task; default 30 min. */
   taskDeadlineMs?: number;
   requestTimeoutMs?: number;
+  /** Total time one call may spend retrying busy/limit/503/504/reset answers; default 120 s. */
+  retryBudgetMs?: number;
+}
+
+/** One VM's usage now (the port's VmUsage, plus the VM's href and every summarized metric). */
+export interface VcdVmUsageReport extends VcdVmUsage {
+  vmName: string;
+  vmHref: string;
+}
+
+/** What `labbot doctor` reports about the connection: the version negotiated and how the login went. */
+export interface VcdConnectionInfo {
+  apiVersion: string;
+  /** The server's newest version is older than API 33.0: legacy `/api/sessions` login. */
+  legacyLogin: boolean;
+  /** The only common version is one the server marks deprecated. */
+  deprecatedVersion: boolean;
+  loginMethod: VcdSession['method'];
 }
 
 const DEFAULT_NETWORKS = ['Management', 'VM Network'];
 const DEFAULT_TASK_DEADLINE_MS = 30 * 60_000;
 /** A guest shutdown that has not finished in 10 minutes will not; the caller retries the teardown later. */
 const SHUTDOWN_DEADLINE_MS = 10 * 60_000;
-/** The query service's maximum page size (PG "Query Parameters"). */
-const MAX_PAGE_SIZE = 128;
-/** Guard against a server whose nextPage links go round in circles. */
-const MAX_PAGES = 200;
 
 const systemClock: Clock = { now: () => new Date() };
 const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -69,7 +107,10 @@ export class VcdCloud implements Cloud {
   private readonly clock: Clock;
   private readonly sleep: Sleep;
   private readonly taskDeadlineMs: number;
-  private vdcHref?: Promise<string>;
+  private readonly queries: VcdQueryService;
+  private readonly vapps: VAppResources;
+  private readonly networkResources: NetworkResources;
+  private vdc?: Promise<VdcRef>;
   private readonly networkHrefs = new Map<string, Promise<string>>();
 
   constructor(private readonly options: VcdCloudOptions) {
@@ -87,6 +128,23 @@ export class VcdCloud implements Cloud {
       sleep: this.sleep,
       random: options.random,
       requestTimeoutMs: options.requestTimeoutMs,
+      retryBudgetMs: options.retryBudgetMs,
+    });
+    this.queries = new VcdQueryService(this.http, () => this.apiVersion());
+    const wait = (taskHref: string, onProgress?: TaskProgress): Promise<VcdTask> =>
+      this.wait(taskHref, this.taskDeadlineMs, onProgress);
+    this.vapps = new VAppResources({
+      http: this.http,
+      queries: this.queries,
+      catalog: options.catalog,
+      wait,
+    });
+    this.networkResources = new NetworkResources({
+      http: this.http,
+      queries: this.queries,
+      vdc: () => this.resolveVdc(),
+      wait,
+      logger: options.logger,
     });
   }
 
@@ -101,6 +159,63 @@ export class VcdCloud implements Cloud {
     return this.apiVersion();
   }
 
+  /**
+   * Reads `GET /api/versions` and picks the API version, without logging in: tells an unreachable VCD from a
+   * refused login.
+   *
+   * @throws VcdUnavailableError (unreachable, 5xx), VcdApiError (UNSUPPORTED_API_VERSION, MALFORMED_RESPONSE).
+   */
+  negotiateVersion(): Promise<NegotiatedVersion> {
+    return this.http.negotiateVersion();
+  }
+
+  /**
+   * Negotiates and logs in (if not done yet) and says how.
+   *
+   * @throws VcdApiError (LOGIN_FAILED, UNSUPPORTED_API_VERSION), VcdUnavailableError.
+   */
+  async connectionInfo(): Promise<VcdConnectionInfo> {
+    const negotiated = await this.http.negotiateVersion();
+    await this.http.connect();
+    return {
+      apiVersion: negotiated.version,
+      legacyLogin: negotiated.legacyLogin,
+      deprecatedVersion: negotiated.deprecated,
+      loginMethod: this.http.loginMethod ?? 'legacy',
+    };
+  }
+
+  /**
+   * The organizations the session can see (`GET /api/org`); a tenant sees only its own.
+   *
+   * @throws VcdApiError, VcdUnavailableError.
+   */
+  listOrgs(): Promise<VcdReference[]> {
+    return this.http.requestParsed({ method: 'GET', path: '/api/org' }, parseOrgList);
+  }
+
+  /**
+   * The configured org VDC, looked up once.
+   *
+   * @throws VcdNotFoundError (no VDC of that name is visible), VcdApiError, VcdUnavailableError.
+   */
+  getVdc(): Promise<VdcRef> {
+    return this.resolveVdc();
+  }
+
+  /**
+   * Names of every org VDC the session can see, for "did you mean" answers.
+   *
+   * @throws VcdApiError, VcdUnavailableError.
+   */
+  async listVdcNames(): Promise<string[]> {
+    const records = await this.queries.records('orgVdc', []);
+    return records
+      .map((r) => r.attributes.name ?? '')
+      .filter((n) => n !== '')
+      .sort();
+  }
+
   /** Releases keep-alive sockets. */
   close(): void {
     this.http.close();
@@ -112,7 +227,7 @@ export class VcdCloud implements Cloud {
    * @throws VcdApiError, VcdUnavailableError.
    */
   async listTemplates(): Promise<CloudTemplate[]> {
-    const records = await this.query('vAppTemplate', [['catalogName', this.options.catalog]], MAX_PAGE_SIZE);
+    const records = await this.queries.records('vAppTemplate', [['catalogName', this.options.catalog]]);
     return records
       .filter((r) => r.attributes.catalogName === this.options.catalog && r.attributes.href !== undefined)
       .map((r) => ({
@@ -132,11 +247,11 @@ export class VcdCloud implements Cloud {
    *   VcdUnavailableError.
    */
   async startDeploy(request: DeployRequest): Promise<{ vappHref: string; task: CloudTask }> {
-    const vdcHref = await this.resolveVdc();
+    const vdcHref = (await this.resolveVdc()).href;
     // One at a time: the lookups are cached after the first deploy, and the call order stays predictable.
     const networks: VAppNetworkInput[] = [];
     for (const name of this.networks) {
-      networks.push({ name, parentHref: await this.resolveNetwork(name, vdcHref) });
+      networks.push({ name, parentHref: await this.resolveNetwork(name) });
     }
     const template = (await this.listTemplates()).find((t) => t.name === request.templateName);
     if (template === undefined) {
@@ -225,11 +340,44 @@ export class VcdCloud implements Cloud {
    * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
    */
   async startPowerOn(vappHref: string): Promise<CloudTask> {
-    const task = await this.http.requestParsed(
-      { method: 'POST', path: `${vappHref}/power/action/powerOn` },
-      parseTask,
-    );
-    return { href: task.href };
+    return this.vapps.startPowerAction(vappHref, 'powerOn');
+  }
+
+  /**
+   * Powers off a vApp or one VM (its href) without asking the guest: like pulling the plug. The vApp stays
+   * deployed; CPU and memory stop billing.
+   *
+   * @throws VcdNotFoundError, VcdApiError (e.g. already off), VcdUnavailableError.
+   */
+  startPowerOff(href: string): Promise<CloudTask> {
+    return this.vapps.startPowerAction(href, 'powerOff');
+  }
+
+  /**
+   * Shuts down the guest OS of a vApp or one VM through VMware Tools; the task fails when Tools is not running.
+   *
+   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
+   */
+  startShutdown(href: string): Promise<CloudTask> {
+    return this.vapps.startPowerAction(href, 'shutdown');
+  }
+
+  /**
+   * Suspends a vApp or one VM (memory to disk): CPU and RAM stop billing, storage goes on.
+   *
+   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
+   */
+  startSuspend(href: string): Promise<CloudTask> {
+    return this.vapps.startPowerAction(href, 'suspend');
+  }
+
+  /**
+   * Any power action on a vApp or VM (reboot and reset included).
+   *
+   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
+   */
+  startPowerAction(href: string, action: PowerAction): Promise<CloudTask> {
+    return this.vapps.startPowerAction(href, action);
   }
 
   /**
@@ -285,8 +433,19 @@ export class VcdCloud implements Cloud {
    * @throws VcdApiError, VcdUnavailableError.
    */
   async getVApp(vappHref: string): Promise<CloudVApp | undefined> {
+    const vapp = await this.getVAppDetails(vappHref);
+    return vapp === undefined ? undefined : toCloudVApp(vapp);
+  }
+
+  /**
+   * The vApp as the wire layer reads it: VMs with hardware (vCPU, memory, disks) and NICs, lease, vApp
+   * networks, tasks and links; undefined when it is gone.
+   *
+   * @throws VcdApiError (MALFORMED_RESPONSE for a body that is not a VApp), VcdUnavailableError.
+   */
+  async getVAppDetails(vappHref: string): Promise<VcdVApp | undefined> {
     try {
-      return toCloudVApp(await this.http.requestParsed({ method: 'GET', path: vappHref }, parseVApp));
+      return await this.http.requestParsed({ method: 'GET', path: vappHref }, parseVApp);
     } catch (error) {
       if (error instanceof VcdNotFoundError) {
         return undefined;
@@ -296,20 +455,217 @@ export class VcdCloud implements Cloud {
   }
 
   /**
+   * One VM with hardware and NICs; undefined when it is gone.
+   *
+   * @throws VcdApiError, VcdUnavailableError.
+   */
+  getVm(vmHref: string): Promise<VcdVm | undefined> {
+    return this.vapps.getVm(vmHref);
+  }
+
+  /**
+   * A VM's current metrics (CPU, memory, disk) as VCD reports them now.
+   *
+   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
+   */
+  getVmMetrics(vmHref: string): Promise<VcdVmMetrics> {
+    return this.vapps.getVmMetrics(vmHref);
+  }
+
+  /**
+   * Current usage of each VM of the vApp, one metrics call per powered-on VM; a VM that is not running is listed
+   * without numbers (it reports none), as is one whose metrics VCD refuses. Empty when the vApp is gone.
+   *
+   * @throws VcdApiError (the vApp document), VcdUnavailableError.
+   */
+  async getUsage(vappHref: string): Promise<VcdVmUsageReport[]> {
+    const vapp = await this.getVAppDetails(vappHref);
+    const reports: VcdVmUsageReport[] = [];
+    for (const vm of vapp?.vms ?? []) {
+      if (vm.powerState !== 'powered_on') {
+        reports.push({ vmName: vm.name, vmHref: vm.href });
+        continue;
+      }
+      try {
+        const { usage } = await this.vapps.getVmMetrics(vm.href);
+        reports.push({ vmName: vm.name, vmHref: vm.href, ...usage });
+      } catch (error) {
+        if (!(error instanceof VcdApiError || error instanceof VcdNotFoundError)) {
+          throw error;
+        }
+        this.options.logger.warn({ vmHref: vm.href, reason: error.message }, 'VM metrics unavailable');
+        reports.push({ vmName: vm.name, vmHref: vm.href });
+      }
+    }
+    return reports;
+  }
+
+  /**
+   * The vApp's runtime and storage leases.
+   *
+   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
+   */
+  getLeaseSettings(vappHref: string): Promise<VcdLeaseSettingsSection> {
+    return this.vapps.getLeaseSettings(vappHref);
+  }
+
+  /**
+   * Changes the vApp's leases; a value left out keeps its current setting.
+   *
+   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
+   */
+  startSetLease(vappHref: string, lease: LeaseSettingsInput): Promise<CloudTask> {
+    return this.vapps.startSetLease(vappHref, lease);
+  }
+
+  /**
+   * A VM's NetworkConnectionSection (NICs with network, MAC, IP, adapter type).
+   *
+   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
+   */
+  getNetworkConnections(vmHref: string): Promise<VcdNetworkConnectionSection> {
+    return this.vapps.getNetworkConnections(vmHref);
+  }
+
+  /**
+   * Replaces a VM's NetworkConnectionSection.
+   *
+   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
+   */
+  startSetNetworkConnections(vmHref: string, section: NetworkConnectionSectionInput): Promise<CloudTask> {
+    return this.vapps.startSetNetworkConnections(vmHref, section);
+  }
+
+  /**
+   * Removes one metadata key from a vApp.
+   *
+   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
+   */
+  startDeleteMetadata(vappHref: string, key: string): Promise<CloudTask> {
+    return this.vapps.startDeleteMetadata(vappHref, key);
+  }
+
+  /**
+   * A catalog by name (default: the configured one).
+   *
+   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
+   */
+  findCatalog(name?: string): Promise<VcdCatalogRef> {
+    return this.vapps.findCatalog(name);
+  }
+
+  /**
+   * Starts capturing a vApp into a catalog as a new template; finish with waitForCapture.
+   *
+   * @throws VcdNotFoundError (catalog or vApp), VcdApiError (e.g. DUPLICATE_NAME), VcdUnavailableError.
+   */
+  startCapture(vappHref: string, request: CaptureRequest): Promise<CloudTask> {
+    return this.vapps.startCapture(vappHref, request);
+  }
+
+  /**
+   * Waits for a capture task (also one resumed after a restart) and returns the new template.
+   *
+   * @throws VcdTaskFailedError (and VcdTaskDeadlineError), VcdApiError, VcdNotFoundError, VcdUnavailableError.
+   */
+  waitForCapture(
+    task: CloudTask,
+    expected: Pick<CaptureRequest, 'name' | 'catalogName'>,
+    onProgress?: TaskProgress,
+  ): Promise<CloudTemplate> {
+    return this.vapps.waitForCapture(task, expected, onProgress);
+  }
+
+  /**
+   * Captures a vApp into a catalog and waits for the new template.
+   *
+   * @throws as startCapture and waitForCapture.
+   */
+  async captureVApp(
+    vappHref: string,
+    request: CaptureRequest,
+    onProgress?: TaskProgress,
+  ): Promise<CloudTemplate> {
+    const task = await this.startCapture(vappHref, request);
+    return this.waitForCapture(task, request, onProgress);
+  }
+
+  /**
+   * Every vApp in the VDC carrying our `labbot.id` metadata, with our metadata values; nothing else.
+   *
+   * @throws VcdNotFoundError (no such VDC), VcdApiError, VcdUnavailableError.
+   */
+  async listManagedVApps(): Promise<VcdManagedVApp[]> {
+    return listManagedVApps(this.queries, (await this.resolveVdc()).name);
+  }
+
+  /**
+   * The VDC's org networks, sorted by name.
+   *
+   * @throws VcdNotFoundError (no such VDC), VcdApiError, VcdUnavailableError.
+   */
+  listOrgVdcNetworks(): Promise<VcdOrgVdcNetwork[]> {
+    return this.networkResources.listOrgVdcNetworks();
+  }
+
+  /**
+   * One org VDC network by exact name, preferring the configured VDC; undefined when there is none.
+   *
+   * @throws VcdNotFoundError (no such VDC), VcdApiError, VcdUnavailableError.
+   */
+  findOrgVdcNetwork(name: string): Promise<VcdOrgVdcNetwork | undefined> {
+    return this.networkResources.findOrgVdcNetwork(name);
+  }
+
+  /**
+   * The VDC's edge gateways; empty when it has none.
+   *
+   * @throws VcdNotFoundError (no such VDC), VcdApiError (403 when the role may not list edges), VcdUnavailableError.
+   */
+  listEdgeGateways(): Promise<VcdEdgeGatewayRecord[]> {
+    return this.networkResources.listEdgeGateways();
+  }
+
+  /**
+   * An edge gateway with its uplinks (public IP ranges), NAT and firewall rules.
+   *
+   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
+   */
+  getEdgeGateway(edgeHref: string): Promise<VcdEdgeGateway> {
+    return this.networkResources.getEdgeGateway(edgeHref);
+  }
+
+  /**
+   * Changes an edge's NAT and firewall rules, one change per edge at a time (see NetworkResources).
+   *
+   * @throws VcdApiError (UNSUPPORTED_EDGE_CONFIGURATION, EDGE_NOT_CONFIGURABLE), VcdTaskFailedError,
+   *   VcdNotFoundError, VcdUnavailableError.
+   */
+  updateEdgeGatewayServices(
+    edgeHref: string,
+    change: (current: EdgeServices) => EdgeServices,
+    onProgress?: TaskProgress,
+  ): Promise<void> {
+    return this.networkResources.updateEdgeGatewayServices(edgeHref, change, onProgress);
+  }
+
+  /**
    * Finds a vApp by exact name, preferring the configured VDC; undefined when there is none.
    *
    * @throws VcdApiError, VcdUnavailableError.
    */
   async findVAppByName(name: string): Promise<CloudVApp | undefined> {
-    const vdcHref = await this.resolveVdc();
-    const records = (await this.query('vApp', [['name', name]])).filter((r) => r.attributes.name === name);
+    const vdcHref = (await this.resolveVdc()).href;
+    const records = (await this.queries.records('vApp', [['name', name]])).filter(
+      (r) => r.attributes.name === name,
+    );
     const record = records.find((r) => r.attributes.vdc === vdcHref) ?? records[0];
     const href = record?.attributes.href;
     return href === undefined ? undefined : this.getVApp(href);
   }
 
-  private async wait(taskHref: string, deadlineMs: number, onProgress?: TaskProgress): Promise<void> {
-    await waitForTask(this.http, taskHref, {
+  private wait(taskHref: string, deadlineMs: number, onProgress?: TaskProgress): Promise<VcdTask> {
+    return waitForTask(this.http, taskHref, {
       deadlineMs,
       clock: this.clock,
       sleep: this.sleep,
@@ -328,47 +684,31 @@ export class VcdCloud implements Cloud {
     return version;
   }
 
-  /** Runs a typed query and follows `rel="nextPage"` links. */
-  private async query(
-    type: string,
-    conditions: FilterCondition[],
-    pageSize?: number,
-  ): Promise<VcdQueryRecord[]> {
-    let path: string | undefined = buildQueryPath(type, conditions, await this.apiVersion(), { pageSize });
-    const records: VcdQueryRecord[] = [];
-    const seen = new Set<string>();
-    while (path !== undefined && !seen.has(path) && seen.size < MAX_PAGES) {
-      seen.add(path);
-      const page: VcdQueryPage = await this.http.requestParsed({ method: 'GET', path }, parseQueryRecords);
-      records.push(...page.records);
-      path = page.nextPage;
-    }
-    return records;
-  }
-
-  /** The org VDC's href, looked up once (a failed lookup is retried on the next call). */
-  private resolveVdc(): Promise<string> {
-    this.vdcHref ??= this.lookupVdc().catch((error: unknown) => {
-      this.vdcHref = undefined;
+  /** The org VDC, looked up once (a failed lookup is retried on the next call). */
+  private resolveVdc(): Promise<VdcRef> {
+    this.vdc ??= this.lookupVdc().catch((error: unknown) => {
+      this.vdc = undefined;
       throw error;
     });
-    return this.vdcHref;
+    return this.vdc;
   }
 
-  private async lookupVdc(): Promise<string> {
+  private async lookupVdc(): Promise<VdcRef> {
     const name = this.options.vdc;
-    const record = (await this.query('orgVdc', [['name', name]])).find((r) => r.attributes.name === name);
+    const record = (await this.queries.records('orgVdc', [['name', name]])).find(
+      (r) => r.attributes.name === name,
+    );
     const href = record?.attributes.href;
     if (href === undefined) {
       throw new VcdNotFoundError(`org VDC "${name}" is not visible in org ${this.options.org}`);
     }
-    return href;
+    return { name, href };
   }
 
-  private resolveNetwork(name: string, vdcHref: string): Promise<string> {
+  private resolveNetwork(name: string): Promise<string> {
     let href = this.networkHrefs.get(name);
     if (href === undefined) {
-      href = this.lookupNetwork(name, vdcHref).catch((error: unknown) => {
+      href = this.lookupNetwork(name).catch((error: unknown) => {
         this.networkHrefs.delete(name);
         throw error;
       });
@@ -377,23 +717,17 @@ export class VcdCloud implements Cloud {
     return href;
   }
 
-  private async lookupNetwork(name: string, vdcHref: string): Promise<string> {
-    const records = (await this.query('orgVdcNetwork', [['name', name]])).filter(
-      (r) => r.attributes.name === name,
-    );
-    // Network names are unique per VDC, not per org: prefer ours.
-    const record =
-      records.find((r) => r.attributes.vdc === vdcHref || r.attributes.vdcName === this.options.vdc) ??
-      (records.length === 1 ? records[0] : undefined);
-    const href = record?.attributes.href;
-    if (href === undefined) {
+  private async lookupNetwork(name: string): Promise<string> {
+    const network = await this.networkResources.findOrgVdcNetwork(name);
+    if (network === undefined) {
       throw new VcdNotFoundError(`org VDC network "${name}" is not in VDC "${this.options.vdc}"`);
     }
-    return href;
+    return network.href;
   }
 }
 
 function toCloudVApp(vapp: VcdVApp): CloudVApp {
+  const pending = vapp.tasks.find((t) => !FINAL_TASK_STATUSES.includes(t.status));
   return {
     href: vapp.href,
     name: vapp.name,
@@ -401,6 +735,7 @@ function toCloudVApp(vapp: VcdVApp): CloudVApp {
     powerState: vapp.powerState,
     deployed: vapp.deployed,
     vms: vapp.vms.map(toVmInfo),
+    ...(pending === undefined ? {} : { pendingTask: { href: pending.href } }),
   };
 }
 

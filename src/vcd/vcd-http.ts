@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { type Clock, type Logger, type Sleep } from '../labs/ports';
-import { CLIENT_API_VERSIONS } from './api-version';
+import { CLIENT_API_VERSIONS, type NegotiatedVersion } from './api-version';
 import { VcdApiError, VcdUnavailableError } from './errors';
 import { type VcdRequest, type VcdResponse } from './http-types';
 import { errorFromResponse, isRetryableApiError, parseResponse, readErrorBody } from './response-errors';
@@ -61,6 +61,8 @@ export class VcdHttp {
   private readonly maxAttempts: number;
   private readonly newRequestId: () => string;
   private version?: string;
+  private negotiated?: NegotiatedVersion;
+  private negotiating?: Promise<NegotiatedVersion>;
   private session?: VcdSession;
   private loggingIn?: Promise<VcdSession>;
   private readonly authenticator: VcdAuthenticator;
@@ -98,6 +100,34 @@ export class VcdHttp {
     return this.version;
   }
 
+  /** How the current session logged in (api-token, cloudapi or legacy), once connected. */
+  get loginMethod(): VcdSession['method'] | undefined {
+    return this.session?.method;
+  }
+
+  /**
+   * Negotiates the API version from `GET /api/versions` without logging in, once; a failed attempt is forgotten.
+   * `labbot doctor` calls it to tell "unreachable" from "login refused".
+   *
+   * @throws VcdApiError (UNSUPPORTED_API_VERSION, MALFORMED_RESPONSE), VcdUnavailableError.
+   */
+  negotiateVersion(): Promise<NegotiatedVersion> {
+    if (this.negotiated !== undefined) {
+      return Promise.resolve(this.negotiated);
+    }
+    this.negotiating ??= this.authenticator
+      .negotiate((request) => this.send(request, undefined))
+      .then((negotiated) => {
+        this.negotiated = negotiated;
+        this.version = negotiated.version;
+        return negotiated;
+      })
+      .finally(() => {
+        this.negotiating = undefined;
+      });
+    return this.negotiating;
+  }
+
   /**
    * Negotiates the API version and logs in, once; concurrent callers share the attempt, and a failed
    * attempt is forgotten so that the next call tries again.
@@ -112,10 +142,9 @@ export class VcdHttp {
     if (this.session !== undefined) {
       return Promise.resolve(this.session);
     }
-    this.loggingIn ??= this.authenticator
-      .connect((request) => this.send(request, undefined), this.version)
-      .then(({ version, session }) => {
-        this.version = version;
+    this.loggingIn ??= this.negotiateVersion()
+      .then((negotiated) => this.authenticator.logIn((request) => this.send(request, undefined), negotiated))
+      .then((session) => {
         this.session = session;
         return session;
       })

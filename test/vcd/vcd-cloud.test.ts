@@ -1,4 +1,4 @@
-import { VcdNotFoundError } from '../../src/vcd/errors';
+import { VcdApiError, VcdNotFoundError, VcdTaskFailedError } from '../../src/vcd/errors';
 import { VcdCloud } from '../../src/vcd/vcd-cloud';
 import { attr, child, childPath, children, parseXml, textOf } from '../../src/vcd/wire/xml';
 import { validateAgainstXsd } from '../helpers/xsd';
@@ -59,6 +59,10 @@ function vappXml(base: string, name: string): string {
 interface Options {
   shutdownFails?: boolean;
   templates?: string[][];
+  /** Final status of the instantiation task. */
+  instantiateEnds?: 'success' | 'error' | 'aborted';
+  /** Body of a 200 answer to GET vapp-1, replacing the vApp document. */
+  vappBody?: string;
 }
 
 /** A VCD that answers exactly the calls VcdCloud is documented to make. */
@@ -138,7 +142,16 @@ async function start(options: Options = {}) {
       );
     }
     if (route === 'GET /api/vApp/vapp-1') {
-      return reply(vappXml(base, 'lab-demo-4kq'));
+      return reply(options.vappBody ?? vappXml(base, 'lab-demo-4kq'));
+    }
+    if (route === 'GET /api/task/inst' && options.instantiateEnds !== undefined) {
+      const error =
+        options.instantiateEnds === 'success'
+          ? ''
+          : '<Error majorErrorCode="500" minorErrorCode="INTERNAL_SERVER_ERROR" message="[ req-9 ] Unable to clone the template disk"/>';
+      return reply(
+        `<Task ${NS} href="${base}/api/task/inst" status="${options.instantiateEnds}" operationName="vdcInstantiateVapp">${error}</Task>`,
+      );
     }
     if (route === 'GET /api/vApp/vapp-gone') {
       return {
@@ -215,9 +228,9 @@ describe('vcd/vcd-cloud', () => {
     expect(calls(server.requests)).toEqual([
       'GET /api/versions',
       'POST /oauth/tenant/lab/token',
-      'GET /api/query?type=orgVdc&format=records&filter=name==lab-vdc',
-      'GET /api/query?type=orgVdcNetwork&format=records&filter=name==Management',
-      'GET /api/query?type=orgVdcNetwork&format=records&filter=name==VM Network',
+      'GET /api/query?type=orgVdc&format=records&pageSize=128&filter=name==lab-vdc',
+      'GET /api/query?type=orgVdcNetwork&format=records&pageSize=128&filter=name==Management',
+      'GET /api/query?type=orgVdcNetwork&format=records&pageSize=128&filter=name==VM Network',
       'GET /api/query?type=vAppTemplate&format=records&pageSize=128&filter=catalogName==labs',
       'GET /api/query?type=vAppTemplate&format=records&pageSize=128&page=2&filter=catalogName==labs',
       'POST /api/vdc/vdc-1/action/instantiateVAppTemplate',
@@ -333,7 +346,7 @@ describe('vcd/vcd-cloud', () => {
 
     expect(found?.name).toBe('lab-demo-4kq');
     expect(calls(server.requests)).toContain(
-      'GET /api/query?type=vApp&format=records&filter=name==lab-demo-4kq',
+      'GET /api/query?type=vApp&format=records&pageSize=128&filter=name==lab-demo-4kq',
     );
   });
 
@@ -396,5 +409,98 @@ describe('vcd/vcd-cloud', () => {
       'powerOff',
     ]);
     expect(bodies[0]?.headers['content-type']).toBe('application/vnd.vmware.vcloud.undeployVAppParams+xml');
+  });
+
+  it.each(['error', 'aborted'] as const)(
+    'answers the 201 VApp at once and fails the wait when its instantiation task ends %s',
+    async (status) => {
+      const { cloud, base } = await start({ instantiateEnds: status });
+
+      const started = await cloud.startDeploy({
+        vappName: 'lab-demo-4kq',
+        description: '',
+        templateName: 'vcsa',
+        runtimeLeaseSeconds: 60,
+      });
+      const failure: unknown = await cloud.waitForTask(started.task).catch((e: unknown) => e);
+
+      expect(started.vappHref).toBe(`${base}/api/vApp/vapp-1`);
+      expect(failure).toBeInstanceOf(VcdTaskFailedError);
+      expect(failure).toMatchObject({
+        kind: 'task_failed',
+        status,
+        operation: 'vdcInstantiateVapp',
+        taskHref: `${base}/api/task/inst`,
+      });
+      if (status === 'error') {
+        expect(failure).toMatchObject({
+          taskError: { minorErrorCode: 'INTERNAL_SERVER_ERROR', requestId: 'req-9' },
+        });
+      }
+    },
+  );
+
+  it('reports the progress of a task it waits on, polling on the injected clock', async () => {
+    let polls = 0;
+    server = await startFakeVcd((req) => {
+      if (req.url === '/api/versions') {
+        return { status: 200, headers: XML, body: versionsXml(['38.0']) };
+      }
+      if (req.url === '/oauth/tenant/lab/token') {
+        return { status: 200, headers: JSON_TYPE, body: '{"access_token":"at"}' };
+      }
+      polls += 1;
+      const status = polls < 3 ? 'running' : 'success';
+      return {
+        status: 200,
+        headers: XML,
+        body: `<Task ${NS} href="${req.url}" status="${status}"><Progress>${polls * 30}</Progress></Task>`,
+      };
+    });
+    const time = fakeTime();
+    cloud = new VcdCloud({
+      url: server.url,
+      org: 'lab',
+      vdc: 'lab-vdc',
+      catalog: 'labs',
+      auth: { kind: 'token', apiToken: 't' },
+      simulated: false,
+      logger: recordingLogger(),
+      ...time,
+    });
+    const seen: { percent?: number; status: string }[] = [];
+
+    await cloud.waitForTask({ href: '/api/task/p' }, (p) => seen.push(p));
+
+    expect(seen).toEqual([
+      { percent: 30, status: 'running' },
+      { percent: 60, status: 'running' },
+    ]);
+    expect(time.sleeps).toEqual([250, 375]);
+  });
+
+  it.each([
+    ['malformed XML', '<VApp href="x"><Children></VApp>'],
+    ['an HTML error page', '<html><body>Service Unavailable</body></html>'],
+    ['an empty body', ''],
+    ['a VApp without href', `<VApp ${NS} name="x"/>`],
+  ])('turns a 200 with %s into a typed error instead of crashing', async (_what, body) => {
+    const { cloud, base } = await start({ vappBody: body });
+
+    const failure: unknown = await cloud.getVApp(`${base}/api/vApp/vapp-1`).catch((e: unknown) => e);
+
+    expect(failure).toBeInstanceOf(VcdApiError);
+    expect(failure).toMatchObject({ minorErrorCode: 'MALFORMED_RESPONSE', httpStatus: 200 });
+  });
+
+  it('reports a task still running on the vApp as pending', async () => {
+    const { cloud, base } = await start({
+      vappBody: `<VApp ${NS} href="http://h/api/vApp/vapp-1" name="x" status="0"><Tasks><Task href="http://h/api/task/t1" status="running"/></Tasks></VApp>`,
+    });
+
+    expect(await cloud.getVApp(`${base}/api/vApp/vapp-1`)).toMatchObject({
+      powerState: 'creating',
+      pendingTask: { href: 'http://h/api/task/t1' },
+    });
   });
 });

@@ -102,6 +102,20 @@ describe('vcd/vcd-http', () => {
     expect(get?.headers['x-vmware-vcloud-client-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('negotiates the version without logging in, then reuses it for the login', async () => {
+    const { handler, state } = vcd(() => ok());
+    const { http, server } = await start(handler);
+
+    const negotiated = await http.negotiateVersion();
+
+    expect(negotiated).toEqual({ version: '38.0', legacyLogin: false, deprecated: false });
+    expect(state.logins).toBe(0);
+    expect(http.loginMethod).toBeUndefined();
+    await http.connect();
+    expect(http.loginMethod).toBe('api-token');
+    expect(server.requests.filter((r) => r.url === '/api/versions')).toHaveLength(1);
+  });
+
   it('prefers a non-deprecated version and compares versions as dotted numbers', async () => {
     const { handler } = vcd(() => ok(), {
       versions: ['33.0', '37.2', '37.10', '38.0'],
@@ -223,6 +237,62 @@ describe('vcd/vcd-http', () => {
       minorErrorCode: 'BUSY_ENTITY',
     });
     expect(time.sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(10_000);
+  });
+
+  it('gives up on a 503 storm in bounded time measured on the injected clock, slow answers included', async () => {
+    let attempts = 0;
+    let advance: (ms: number) => void = () => undefined;
+    const { handler } = vcd(() => {
+      attempts += 1;
+      // Each 503 takes 4 s to arrive: the budget counts time spent waiting for answers, not just backoff.
+      advance(4_000);
+      return { status: 503, headers: XML, body: errorXml(503, 'SERVICE_UNAVAILABLE', 'Service Unavailable') };
+    });
+    const { http, time } = await start(handler, { retryBudgetMs: 30_000, maxAttempts: 1_000 });
+    advance = time.advance;
+    const started = time.clock.now().getTime();
+
+    const failure: unknown = await http
+      .request({ method: 'GET', path: '/api/vApp/vapp-1' })
+      .catch((e: unknown) => e);
+
+    expect(failure).toBeInstanceOf(VcdUnavailableError);
+    expect(failure).toMatchObject({ httpStatus: 503 });
+    const elapsed = time.clock.now().getTime() - started;
+    expect(elapsed).toBeLessThanOrEqual(30_000 + 4_000);
+    expect(attempts).toBeGreaterThan(1);
+    expect(attempts).toBeLessThan(10);
+  });
+
+  it('stops a 503 storm after the default attempts within the default two-minute budget', async () => {
+    let attempts = 0;
+    const { handler } = vcd(() => {
+      attempts += 1;
+      return { status: 503 };
+    });
+    const { http, time } = await start(handler);
+
+    await expect(http.request({ method: 'GET', path: '/api/vApp/vapp-1' })).rejects.toBeInstanceOf(
+      VcdUnavailableError,
+    );
+    expect(attempts).toBe(8);
+    expect(time.sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(120_000);
+  });
+
+  it('does not retry a 401 more than once even while VCD is also busy', async () => {
+    let gets = 0;
+    const { handler, state } = vcd(() => {
+      gets += 1;
+      return gets % 2 === 1
+        ? { status: 400, headers: XML, body: errorXml(400, 'BUSY_ENTITY', 'busy') }
+        : { status: 401 };
+    });
+    const { http } = await start(handler, { retryBudgetMs: 10_000 });
+
+    await expect(http.request({ method: 'GET', path: '/api/vApp/vapp-1' })).rejects.toMatchObject({
+      httpStatus: 401,
+    });
+    expect(state.logins).toBe(2);
   });
 
   it('does not retry a 500 and reports it as unavailable with the VCD message', async () => {

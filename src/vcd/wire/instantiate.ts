@@ -1,3 +1,4 @@
+import { leaseSeconds } from './lease';
 import { OVF_NS, VCLOUD_NS } from './namespaces';
 import { el, serializeXml, textEl } from './xml-builder';
 
@@ -56,9 +57,9 @@ export function buildInstantiateVAppTemplateParams(input: InstantiateVAppTemplat
     el('LeaseSettingsSection', {}, [
       textEl('ovf:Info', 'Lease settings section'),
       input.deploymentLeaseSeconds !== undefined &&
-        textEl('DeploymentLeaseInSeconds', Math.max(0, Math.floor(input.deploymentLeaseSeconds))),
+        textEl('DeploymentLeaseInSeconds', leaseSeconds(input.deploymentLeaseSeconds)),
       input.storageLeaseSeconds !== undefined &&
-        textEl('StorageLeaseInSeconds', Math.max(0, Math.floor(input.storageLeaseSeconds))),
+        textEl('StorageLeaseInSeconds', leaseSeconds(input.storageLeaseSeconds)),
     ]);
   return serializeXml(
     el(

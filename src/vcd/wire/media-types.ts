@@ -7,4 +7,8 @@ export const MEDIA_TYPE = {
   undeployVAppParams: 'application/vnd.vmware.vcloud.undeployVAppParams+xml',
   metadata: 'application/vnd.vmware.vcloud.metadata+xml',
   metadataValue: 'application/vnd.vmware.vcloud.metadata.value+xml',
+  leaseSettingsSection: 'application/vnd.vmware.vcloud.leaseSettingsSection+xml',
+  networkConnectionSection: 'application/vnd.vmware.vcloud.networkConnectionSection+xml',
+  captureVAppParams: 'application/vnd.vmware.vcloud.captureVAppParams+xml',
+  edgeGatewayServiceConfiguration: 'application/vnd.vmware.admin.edgeGatewayServiceConfiguration+xml',
 } as const;

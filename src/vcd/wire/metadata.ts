@@ -30,9 +30,16 @@ export interface VcdMetadataEntry {
  * @throws XmlParseError when the text is not XML; WireFormatError when the root is not Metadata.
  */
 export function parseMetadata(xml: string): VcdMetadataEntry[] {
-  const root = expectRoot(parseXml(xml), 'Metadata');
+  return readMetadataEntries(expectRoot(parseXml(xml), 'Metadata'));
+}
+
+/**
+ * Reads the MetadataEntry children of a Metadata element: a document's root, or the Metadata a query record
+ * carries for `fields=metadata:<key>`. Entries without a Key are skipped. Never throws.
+ */
+export function readMetadataEntries(node: XmlNode | undefined): VcdMetadataEntry[] {
   const entries: VcdMetadataEntry[] = [];
-  for (const entry of children(root, 'MetadataEntry')) {
+  for (const entry of children(node, 'MetadataEntry')) {
     const key = textOf(entry, 'Key');
     if (key === undefined || key === '') {
       continue;

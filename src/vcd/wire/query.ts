@@ -1,6 +1,7 @@
 import { readLinks, type VcdLink } from './link';
+import { readMetadataEntries, type VcdMetadataEntry } from './metadata';
 import { expectRoot } from './wire-format';
-import { attr, parseXml, toInt } from './xml';
+import { attr, child, parseXml, toInt } from './xml';
 
 /** One record of a typed query: its element name (`VAppRecord`, `VMRecord`, …) and every attribute it carries. */
 export interface VcdQueryRecord {
@@ -8,6 +9,8 @@ export interface VcdQueryRecord {
   type: string;
   /** All attributes, unknown ones included: real servers send more than the XSD lists. */
   attributes: Record<string, string>;
+  /** The `<Metadata>` a record carries when the query asked for `fields=metadata:<key>`; else empty. */
+  metadata: VcdMetadataEntry[];
 }
 
 /** A page of query results (XSD `vcloud/queryRecordView.xsd: QueryResultRecordsType`). */
@@ -24,8 +27,8 @@ export interface VcdQueryPage {
 }
 
 /**
- * Parses a `QueryResultRecords` document generically: every child element except Link (and Metadata
- * wrappers) is a record. Records with an idrecords/references format parse the same way.
+ * Parses a `QueryResultRecords` document generically: every child element except Link is a record, and a
+ * record's own `<Metadata>` child is read as its metadata. Records with an idrecords format parse the same way.
  *
  * @throws XmlParseError when the text is not XML; WireFormatError when the root is not QueryResultRecords.
  */
@@ -39,7 +42,11 @@ export function parseQueryRecords(xml: string): VcdQueryPage {
     total: toInt(attr(root, 'total')),
     records: root.children
       .filter((c) => c.name !== 'Link')
-      .map((c) => ({ type: c.name, attributes: { ...c.attributes } })),
+      .map((c) => ({
+        type: c.name,
+        attributes: { ...c.attributes },
+        metadata: readMetadataEntries(child(c, 'Metadata')),
+      })),
     nextPage: links.find((l) => l.rel === 'nextPage')?.href,
     links,
   };

@@ -1,22 +1,25 @@
 import { type PowerState } from '../../labs/lab';
+import { readLease, type VcdLeaseSettings } from './lease';
 import { readLinks, type VcdLink } from './link';
+import { readNetworkConnectionSection, type VcdNic } from './network-connection';
 import { readTask, type VcdTask } from './task';
+import { readNetworkConfigSection, type VcdVAppNetwork } from './vapp-network';
 import { expectRoot, requireAttr } from './wire-format';
 import { attr, child, childPath, children, parseXml, textOf, toBoolean, toInt, type XmlNode } from './xml';
 
-/** One NIC (XSD `vcloud/vApp.xsd: NetworkConnectionType`). */
-export interface VcdNic {
-  index: number;
-  /** Name of the vApp network the NIC is on. */
-  network: string;
-  mac?: string;
-  ipAddress?: string;
-  externalIpAddress?: string;
-  /** E1000, E1000E, VMXNET3, PCNet32, … (NetworkAdapterType, since 5.11; else the RASD ResourceSubType). */
-  adapterType?: string;
-  connected: boolean;
-  /** POOL, DHCP, MANUAL or NONE. */
-  allocationMode?: string;
+export { type VcdNic } from './network-connection';
+export { type VcdLeaseSettings } from './lease';
+
+/** One virtual disk (RASD ResourceType 17, or VmSpecSection DiskSettings on API 32.0+). */
+export interface VcdDisk {
+  /** RASD InstanceID or DiskId; stable per VM. */
+  id?: string;
+  /** e.g. `Hard disk 1`. */
+  name?: string;
+  sizeMb: number;
+  /** Controller: busType 6 SCSI, 5 IDE, 20 SATA, …; busSubType lsilogic, lsilogicsas, VirtualSCSI, … */
+  busType?: string;
+  busSubType?: string;
 }
 
 /** A VM (XSD `vcloud/vApp.xsd: VmType`, since 0.9). */
@@ -32,8 +35,15 @@ export interface VcdVm {
   cpus: number;
   /** 0 when the document does not say. */
   memoryMb: number;
+  /** Virtual disks in controller order; empty when the document has no hardware section. */
+  disks: VcdDisk[];
   nics: VcdNic[];
+  /** NIC index VCD treats as primary (the one a guest's default route uses). */
+  primaryNicIndex?: number;
   nestedHypervisorEnabled?: boolean;
+  /** OperatingSystemSection description, e.g. `VMware ESXi 7.0 or later`. */
+  guestOs?: string;
+  links: VcdLink[];
 }
 
 /** A vApp (XSD `vcloud/vApp.xsd: VAppType`, since 0.9). */
@@ -50,14 +60,10 @@ export interface VcdVApp {
   tasks: VcdTask[];
   links: VcdLink[];
   lease?: VcdLeaseSettings;
-}
-
-/** XSD `vcloud/vApp.xsd: LeaseSettingsSectionType`. */
-export interface VcdLeaseSettings {
-  deploymentLeaseInSeconds?: number;
-  storageLeaseInSeconds?: number;
-  deploymentLeaseExpiration?: string;
-  storageLeaseExpiration?: string;
+  /** vApp networks from the NetworkConfigSection. */
+  networks: VcdVAppNetwork[];
+  /** Name of the owning user. */
+  owner?: string;
 }
 
 /**
@@ -86,6 +92,45 @@ export function statusToPowerState(status: number | undefined): PowerState {
     default:
       return 'unknown';
   }
+}
+
+/** The status names query records use (`status="POWERED_OFF"`), by status integer (govcd `VAppStatuses`). */
+const STATUS_NAMES: Readonly<Record<string, number>> = {
+  FAILED_CREATION: -1,
+  UNRESOLVED: 0,
+  RESOLVED: 1,
+  DEPLOYED: 2,
+  SUSPENDED: 3,
+  POWERED_ON: 4,
+  WAITING_FOR_INPUT: 5,
+  UNKNOWN: 6,
+  UNRECOGNIZED: 7,
+  POWERED_OFF: 8,
+  INCONSISTENT_STATE: 9,
+  MIXED: 10,
+  DESCRIPTOR_PENDING: 11,
+  COPYING_CONTENTS: 12,
+  DISK_CONTENTS_PENDING: 13,
+  QUARANTINED: 14,
+  QUARANTINE_EXPIRED: 15,
+  REJECTED: 16,
+  TRANSFER_TIMEOUT: 17,
+  VAPP_UNDEPLOYED: 18,
+  VAPP_PARTIALLY_DEPLOYED: 19,
+  PARTIALLY_POWERED_OFF: 20,
+  PARTIALLY_SUSPENDED: 21,
+};
+
+/**
+ * Maps a query record's status name to a power state. The partial states say that some VMs still run, and a
+ * running VM bills, so PARTIALLY_POWERED_OFF counts as powered on; MIXED and unknown names are `unknown`.
+ * Never throws.
+ */
+export function statusNameToPowerState(name: string | undefined): PowerState {
+  if (name === 'PARTIALLY_POWERED_OFF') {
+    return 'powered_on';
+  }
+  return statusToPowerState(name === undefined ? undefined : STATUS_NAMES[name.toUpperCase()]);
 }
 
 /** Statuses where the vApp's VMs differ: MIXED, VAPP_PARTIALLY_DEPLOYED, PARTIALLY_POWERED_OFF, PARTIALLY_SUSPENDED. */
@@ -140,15 +185,8 @@ export function readVApp(node: XmlNode): VcdVApp {
     tasks: children(child(node, 'Tasks'), 'Task').map(readTask),
     links: readLinks(node),
     lease: lease === undefined ? undefined : readLease(lease),
-  };
-}
-
-function readLease(node: XmlNode): VcdLeaseSettings {
-  return {
-    deploymentLeaseInSeconds: toInt(textOf(node, 'DeploymentLeaseInSeconds')),
-    storageLeaseInSeconds: toInt(textOf(node, 'StorageLeaseInSeconds')),
-    deploymentLeaseExpiration: textOf(node, 'DeploymentLeaseExpiration'),
-    storageLeaseExpiration: textOf(node, 'StorageLeaseExpiration'),
+    networks: readNetworkConfigSection(child(node, 'NetworkConfigSection')),
+    owner: attr(childPath(node, 'Owner', 'User'), 'name'),
   };
 }
 
@@ -165,6 +203,7 @@ export function parseVm(xml: string): VcdVm {
 const RASD_CPU = '3';
 const RASD_MEMORY = '4';
 const RASD_ETHERNET = '10';
+const RASD_DISK = '17';
 
 /**
  * Reads a parsed Vm element.
@@ -192,9 +231,9 @@ export function readVm(node: XmlNode): VcdVm {
       adapterByMac.set(mac.toLowerCase(), subType);
     }
   }
-  const nics = children(child(node, 'NetworkConnectionSection'), 'NetworkConnection')
-    .map((c) => readNic(c, adapterByMac))
-    .sort((a, b) => a.index - b.index);
+  const connections = child(node, 'NetworkConnectionSection');
+  const section =
+    connections === undefined ? undefined : readNetworkConnectionSection(connections, adapterByMac);
   return {
     href: requireAttr(node, 'href'),
     id: attr(node, 'id'),
@@ -204,9 +243,48 @@ export function readVm(node: XmlNode): VcdVm {
     deployed: toBoolean(attr(node, 'deployed')) ?? false,
     cpus,
     memoryMb,
-    nics,
+    disks: readDisks(items, spec),
+    nics: section?.connections ?? [],
+    primaryNicIndex: section?.primaryIndex,
     nestedHypervisorEnabled: toBoolean(attr(node, 'nestedHypervisorEnabled')),
+    guestOs: textOf(child(node, 'OperatingSystemSection'), 'Description') || undefined,
+    links: readLinks(node),
   };
+}
+
+/**
+ * Disks from the RASD items (HostResource@capacity in MB, the form every version sends), falling back to
+ * VmSpecSection/DiskSection (API 32.0+) when the hardware section is absent.
+ */
+function readDisks(items: XmlNode[], spec: XmlNode | undefined): VcdDisk[] {
+  const rasd = items
+    .filter((i) => textOf(i, 'ResourceType') === RASD_DISK)
+    .map((item): VcdDisk => {
+      const host = child(item, 'HostResource');
+      const capacity = toInt(attr(host, 'capacity'));
+      const bytes = toInt(textOf(item, 'VirtualQuantity'));
+      return {
+        id: textOf(item, 'InstanceID') || undefined,
+        name: textOf(item, 'ElementName') || undefined,
+        sizeMb: capacity ?? (bytes === undefined ? 0 : Math.round(bytes / 2 ** 20)),
+        busType: attr(host, 'busType'),
+        busSubType: attr(host, 'busSubType'),
+      };
+    });
+  if (rasd.length > 0) {
+    return rasd;
+  }
+  return children(childPath(spec, 'DiskSection'), 'DiskSettings').map((d) => ({
+    id: textOf(d, 'DiskId') || undefined,
+    sizeMb: toInt(textOf(d, 'SizeMb')) ?? 0,
+    // DiskSettings/AdapterType carries the controller's bus type number (5, 6, 20, …).
+    busType: textOf(d, 'AdapterType') || undefined,
+  }));
+}
+
+/** Total provisioned disk of a VM in MB. Never throws. */
+export function totalDiskMb(vm: Pick<VcdVm, 'disks'>): number {
+  return vm.disks.reduce((sum, d) => sum + d.sizeMb, 0);
 }
 
 /** Memory quantity in MB from a RASD item, honouring AllocationUnits such as `byte * 2^20` or `byte * 2^30`. */
@@ -226,18 +304,46 @@ function rasdMegabytes(item: XmlNode): number | undefined {
   return quantity;
 }
 
-function readNic(node: XmlNode, adapterByMac: Map<string, string>): VcdNic {
-  const mac = textOf(node, 'MACAddress') || undefined;
+/** A vApp template (XSD `vcloud/vAppTemplate.xsd: VAppTemplateType`). */
+export interface VcdVAppTemplate {
+  href: string;
+  id?: string;
+  name: string;
+  description?: string;
+  /** 8 when ready; -1 while an upload or capture has not finished. */
+  status?: number;
+  goldMaster?: boolean;
+  vms: VcdVm[];
+  lease?: VcdLeaseSettings;
+  /** CustomizationSection/CustomizeOnInstantiate. */
+  customizeOnInstantiate?: boolean;
+  owner?: string;
+  /** Tasks on the template (a capture in progress). */
+  tasks: VcdTask[];
+  links: VcdLink[];
+}
+
+/**
+ * Parses a `<VAppTemplate>` document.
+ *
+ * @throws XmlParseError when the text is not XML; WireFormatError when the root is not VAppTemplate, or it, a VM
+ *   or a task has no href.
+ */
+export function parseVAppTemplate(xml: string): VcdVAppTemplate {
+  const node = expectRoot(parseXml(xml), 'VAppTemplate');
+  const lease = child(node, 'LeaseSettingsSection');
   return {
-    index: toInt(textOf(node, 'NetworkConnectionIndex')) ?? 0,
-    network: attr(node, 'network') ?? '',
-    mac,
-    ipAddress: textOf(node, 'IpAddress') || undefined,
-    externalIpAddress: textOf(node, 'ExternalIpAddress') || undefined,
-    adapterType:
-      textOf(node, 'NetworkAdapterType') ||
-      (mac === undefined ? undefined : adapterByMac.get(mac.toLowerCase())),
-    connected: toBoolean(textOf(node, 'IsConnected')) ?? false,
-    allocationMode: textOf(node, 'IpAddressAllocationMode') || undefined,
+    href: requireAttr(node, 'href'),
+    id: attr(node, 'id'),
+    name: attr(node, 'name') ?? '',
+    description: textOf(node, 'Description') || undefined,
+    status: toInt(attr(node, 'status')),
+    goldMaster: toBoolean(attr(node, 'goldMaster')),
+    vms: children(child(node, 'Children'), 'Vm').map(readVm),
+    lease: lease === undefined ? undefined : readLease(lease),
+    customizeOnInstantiate: toBoolean(textOf(child(node, 'CustomizationSection'), 'CustomizeOnInstantiate')),
+    owner: attr(childPath(node, 'Owner', 'User'), 'name'),
+    tasks: children(child(node, 'Tasks'), 'Task').map(readTask),
+    links: readLinks(node),
   };
 }

@@ -1,0 +1,236 @@
+/**
+ * The client against the simulator over real HTTP, on one fake clock shared by both: the client's sleeps move
+ * the simulator's time, so tasks finish without any test waiting on the wall clock.
+ */
+import { VcdTaskFailedError } from '../../src/vcd/errors';
+import { VcdCloud } from '../../src/vcd/vcd-cloud';
+import { toNetworkConnectionInput } from '../../src/vcd/wire/network-connection';
+import { startVcdSim, type VcdSim } from '../../src/vcdsim/vcd-sim';
+import { recordingLogger } from './helpers/fake-vcd-server';
+
+let sim: VcdSim;
+let cloud: VcdCloud;
+let now: number;
+
+beforeEach(async () => {
+  now = Date.parse('2026-11-24T09:00:00Z');
+  sim = await startVcdSim({ port: 0, now: () => now, speedFactor: 10 });
+  cloud = newCloud();
+});
+
+afterEach(async () => {
+  cloud.close();
+  await sim.close();
+});
+
+function newCloud(
+  auth: { kind: 'token'; apiToken: string } = { kind: 'token', apiToken: 'simulated-api-token' },
+) {
+  return new VcdCloud({
+    url: sim.url,
+    org: 'lab',
+    vdc: 'lab-vdc',
+    catalog: 'labs',
+    auth,
+    simulated: true,
+    logger: recordingLogger(),
+    clock: { now: () => new Date(now) },
+    sleep: (ms) => {
+      now += ms;
+      return Promise.resolve();
+    },
+  });
+}
+
+async function deploy(name: string): Promise<string> {
+  const { vappHref, task } = await cloud.startDeploy({
+    vappName: name,
+    description: `lab ${name}`,
+    templateName: 'esxi8-single',
+    runtimeLeaseSeconds: 4 * 3600,
+  });
+  await cloud.waitForTask(task);
+  return vappHref;
+}
+
+describe('vcd/vcd-cloud against the simulator', () => {
+  it('logs in again after the session expires (401 with an empty body) and carries on', async () => {
+    const vapp = await deploy('lab-relogin');
+    sim.state.expireSessions();
+
+    const found = await cloud.getVApp(vapp);
+
+    expect(found?.name).toBe('lab-relogin');
+  });
+
+  it('fails the wait, not the request, when the 201 VApp carries an instantiation task that fails', async () => {
+    sim.state.failNextTask('vdcInstantiateVapp', { message: 'Simulated clone failure' });
+
+    const started = await cloud.startDeploy({
+      vappName: 'lab-doomed',
+      description: '',
+      templateName: 'esxi8-single',
+      runtimeLeaseSeconds: 3600,
+    });
+    const failure: unknown = await cloud.waitForTask(started.task).catch((e: unknown) => e);
+
+    expect(started.vappHref).toMatch(/\/api\/vApp\/vapp-/);
+    expect(failure).toBeInstanceOf(VcdTaskFailedError);
+    expect(failure).toMatchObject({
+      status: 'error',
+      taskError: { message: expect.stringContaining('Simulated clone failure') as unknown },
+    });
+  });
+
+  it('reports task progress while it waits', async () => {
+    const { task } = await cloud.startDeploy({
+      vappName: 'lab-progress',
+      description: '',
+      templateName: 'vsphere8-lab',
+      runtimeLeaseSeconds: 3600,
+    });
+    const seen: string[] = [];
+
+    await cloud.waitForTask(task, (p) => seen.push(p.status));
+
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((s) => ['queued', 'preRunning', 'running', 'postRunning'].includes(s))).toBe(true);
+  });
+
+  it('keeps a user-typed a;b,c(d) from changing the filter', async () => {
+    await deploy('lab-a');
+
+    await expect(cloud.findVAppByName('lab-a;b,c(d)')).resolves.toBeUndefined();
+    await expect(cloud.findVAppByName('lab-a,name==lab-a')).resolves.toBeUndefined();
+    await expect(cloud.findVAppByName('lab-a')).resolves.toMatchObject({ name: 'lab-a' });
+  });
+
+  it('lists only the vApps carrying labbot.id, with our metadata, busy flag and power state', async () => {
+    const ours = await deploy('lab-demo-1');
+    await deploy('not-ours');
+    const metadata = await cloud.setMetadata(ours, {
+      'labbot.id': 'demo-1',
+      'labbot.owner': 'U123',
+      'labbot.kind': 'demo',
+      'labbot.expiresAt': '2026-11-24T13:00:00.000Z',
+    });
+    await cloud.waitForTask(metadata ?? { href: '' });
+
+    const managed = await cloud.listManagedVApps();
+
+    expect(managed).toEqual([
+      expect.objectContaining({
+        href: ours,
+        name: 'lab-demo-1',
+        busy: false,
+        powerState: 'powered_off',
+        metadata: {
+          labId: 'demo-1',
+          owner: 'U123',
+          kind: 'demo',
+          ticket: undefined,
+          expiresAt: '2026-11-24T13:00:00.000Z',
+        },
+      }),
+    ]);
+    const on = await cloud.startPowerOn(ours);
+    expect((await cloud.listManagedVApps())[0]?.busy).toBe(true);
+    await cloud.waitForTask(on);
+    expect((await cloud.listManagedVApps())[0]).toMatchObject({ busy: false, powerState: 'powered_on' });
+  });
+
+  it('runs a lab through power, hardware, metrics, lease, NICs and teardown', async () => {
+    const vapp = await deploy('lab-tour');
+    await cloud.waitForTask(await cloud.startPowerOn(vapp));
+
+    const details = await cloud.getVAppDetails(vapp);
+    const vm = details?.vms[0];
+    expect(vm).toMatchObject({ powerState: 'powered_on' });
+    expect(vm?.cpus).toBeGreaterThan(0);
+    expect(vm?.memoryMb).toBeGreaterThan(0);
+    expect(vm?.disks.length).toBeGreaterThan(0);
+    expect(vm?.disks[0]?.sizeMb).toBeGreaterThan(0);
+    expect(vm?.nics.filter((n) => n.adapterType === 'E1000').length).toBeGreaterThanOrEqual(2);
+    expect(vm?.nics.every((n) => /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(n.mac ?? ''))).toBe(true);
+
+    const metrics = await cloud.getVmMetrics(vm?.href ?? '');
+    expect(metrics.usage.cpuPercent).toEqual(expect.any(Number));
+    const usage = await cloud.getUsage(vapp);
+    expect(usage).toHaveLength(details?.vms.length ?? -1);
+
+    const lease = await cloud.getLeaseSettings(vapp);
+    expect(lease.deploymentLeaseInSeconds).toBe(4 * 3600);
+    await cloud.waitForTask(await cloud.startSetLease(vapp, { deploymentLeaseSeconds: 8 * 3600 }));
+    expect(await cloud.getLeaseSettings(vapp)).toMatchObject({
+      deploymentLeaseInSeconds: 8 * 3600,
+      storageLeaseInSeconds: lease.storageLeaseInSeconds,
+    });
+
+    await cloud.waitForTask(await cloud.startPowerOff(vapp));
+    const section = await cloud.getNetworkConnections(vm?.href ?? '');
+    const input = toNetworkConnectionInput(section);
+    const last = input.connections.at(-1);
+    if (last === undefined) {
+      throw new Error('the VM has NICs');
+    }
+    last.connected = false;
+    await cloud.waitForTask(await cloud.startSetNetworkConnections(vm?.href ?? '', input));
+    const after = await cloud.getNetworkConnections(vm?.href ?? '');
+    expect(after.connections.at(-1)).toMatchObject({ connected: false, mac: last.mac });
+
+    await cloud.waitForTask(await cloud.startUndeploy(vapp));
+    await cloud.waitForTask(await cloud.startDelete(vapp));
+    await expect(cloud.getVApp(vapp)).resolves.toBeUndefined();
+  });
+
+  it('captures a vApp into the catalog and finds the new template there', async () => {
+    const vapp = await deploy('lab-golden');
+
+    const template = await cloud.captureVApp(vapp, { name: 'esxi8-golden', description: 'captured' });
+
+    expect(template).toMatchObject({ name: 'esxi8-golden', catalogName: 'labs' });
+    expect(template.href).toMatch(/vappTemplate-/i);
+    expect((await cloud.listTemplates()).map((t) => t.name)).toContain('esxi8-golden');
+  });
+
+  it('finds the edge gateway and adds a DNAT rule for a lab, keeping the rules already there', async () => {
+    const [record] = await cloud.listEdgeGateways();
+    if (record === undefined) {
+      throw new Error('the simulator has an edge gateway');
+    }
+    const before = await cloud.getEdgeGateway(record.href);
+    const uplink = before.uplinks[0];
+    const publicIp = uplink?.subnets[0]?.ipRanges[0]?.start ?? '';
+
+    await cloud.updateEdgeGatewayServices(record.href, (current) => ({
+      ...current,
+      nat: {
+        ...current.nat,
+        rules: [
+          ...current.nat.rules,
+          {
+            ruleType: 'DNAT',
+            enabled: true,
+            description: 'labbot demo-1 ssh',
+            interfaceHref: uplink?.networkHref ?? '',
+            interfaceName: uplink?.networkName,
+            originalIp: publicIp,
+            originalPort: '2201',
+            translatedIp: '10.10.0.10',
+            translatedPort: '22',
+            protocol: 'tcp',
+          },
+        ],
+      },
+    }));
+
+    const after = await cloud.getEdgeGateway(record.href);
+    expect(after.nat?.rules).toHaveLength((before.nat?.rules.length ?? 0) + 1);
+    expect(after.nat?.rules.at(-1)).toMatchObject({
+      ruleType: 'DNAT',
+      originalPort: '2201',
+      translatedIp: '10.10.0.10',
+    });
+    expect(after.firewall?.rules).toHaveLength(before.firewall?.rules.length ?? 0);
+  });
+});
