@@ -1,15 +1,20 @@
 import { ConfigError } from './config/config-error';
 import { loadConfig } from './config/load-config';
 import { readPolicyFile } from './config/read-policy-file';
+import { runDoctorCommand } from './doctor';
 import { startLabbot } from './main';
-import { startVcdSim } from './vcdsim/vcd-sim';
+import { runReapCommand } from './reap-command';
+import { runVcdSim } from './vcdsim/standalone';
 
 const USAGE = `usage: labbot <command>
 
   start                      run the bot (default); mode from the environment (see README)
-  vcdsim [--port N] [--speed X]
+  doctor                     check config, VCD, Slack and the database; print each with its fix
+  reap --plan | --enforce    one idle-reaper cycle: print the plan, or carry it out
+  vcdsim [--port N] [--speed X] [--tls] [--host H] [--seed S]
                              serve the VCD simulator alone (org lab, VDC lab-vdc, catalog labs,
-                             user admin / password admin, API token simulated-api-token)
+                             user admin / password admin, API token simulated-api-token);
+                             --tls serves HTTPS with a self-signed certificate (needs openssl)
   help                       this text
 `;
 
@@ -19,6 +24,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
   switch (command) {
     case 'start':
       return start(env);
+    case 'doctor':
+      return runDoctorCommand(env);
+    case 'reap':
+      return runReapCommand(args, env, (text) => process.stdout.write(`${text}\n`));
     case 'vcdsim':
       return vcdsim(args);
     case 'help':
@@ -50,20 +59,20 @@ async function start(env: NodeJS.ProcessEnv): Promise<number> {
 async function vcdsim(args: string[]): Promise<number> {
   const port = numberFlag(args, '--port', 8443);
   const speedFactor = numberFlag(args, '--speed', 1);
-  const sim = await startVcdSim({ port, speedFactor });
-  process.stdout.write(
-    `VCD simulator listening on ${sim.url}\n` +
-      `  versions:  curl ${sim.url}/api/versions\n` +
-      `  login:     curl -i -X POST -u admin@lab:admin -H 'Accept: application/json;version=38.0' ${sim.url}/cloudapi/1.0.0/sessions\n` +
-      `  API token: simulated-api-token (POST ${sim.url}/oauth/tenant/lab/token)\n` +
-      `  labbot:    VCD_URL=${sim.url} VCD_ORG=lab VCD_VDC=lab-vdc VCD_API_TOKEN=simulated-api-token npm start\n`,
-  );
-  await new Promise<void>((resolve) => {
+  const seed = numberFlag(args, '--seed', 1);
+  const hostIndex = args.indexOf('--host');
+  const host = hostIndex === -1 ? undefined : args[hostIndex + 1];
+  if (hostIndex !== -1 && (host === undefined || host.startsWith('--'))) {
+    throw new ConfigError([{ key: '--host', message: 'needs an address', fix: 'e.g. --host 127.0.0.1' }]);
+  }
+  const until = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await sim.close();
-  return 0;
+  return runVcdSim(
+    { port, speedFactor, seed, host, tls: args.includes('--tls') },
+    { stdout: process.stdout, until },
+  );
 }
 
 function numberFlag(args: string[], flag: string, fallback: number): number {

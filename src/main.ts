@@ -1,26 +1,25 @@
-import { hostname } from 'node:os';
 import { type Readable, type Writable } from 'node:stream';
-import { createCommandRunner } from './commands/run-command';
+import { deployFormChoices, deployFormCommand, deployFormRefusal } from './commands/deploy-form';
+import { homeReply } from './commands/home-reply';
 import { labReply, type LabViewContext } from './commands/lab-reply';
+import { createCommandRunner } from './commands/run-command';
+import { composeCore } from './compose-core';
 import { type Config } from './config/config';
 import { describeConfig } from './config/redact';
-import { LabController } from './controller/lab-controller';
-import { causeChain } from './labs/errors';
-import { LabService } from './labs/lab-service';
-import { type Clock, type LabNotifier, type Logger, type Sleep } from './labs/ports';
+import { type Logger } from './labs/ports';
 import { createRootLogger } from './observability/logger';
+import { createMetrics, metricsHandler } from './observability/metrics';
+import { digestReply } from './reaper/digest';
+import { type ReaperMessenger } from './reaper/reaper-ports';
+import { scheduleReaper } from './reaper/schedule';
+import { ShellMessenger } from './shell/shell-messenger';
 import { runShell } from './shell/run-shell';
 import { ShellNotifier } from './shell/shell-notifier';
 import { createSlackApp } from './slack/create-slack-app';
+import { keepaliveRoute } from './slack/keepalive-route';
+import { SlackMessenger } from './slack/slack-messenger';
 import { SlackNotifier } from './slack/slack-notifier';
-import { openDatabase } from './store/database';
-import { createStore } from './store/create-store';
-import { migrateToLatest } from './store/migrate';
-import { VcdCloud } from './vcd/vcd-cloud';
-import { startVcdSim, type VcdSim } from './vcdsim/vcd-sim';
-
-/** The embedded simulator runs this much faster than a real VCD so that a demo lab is ready in seconds. */
-const EMBEDDED_SIM_SPEED = 3;
+import { type VcdSim } from './vcdsim/vcd-sim';
 
 /** How often the controller reconciles with VCD and picks up labs a dead replica left behind. */
 const CONTROLLER_PASS_MS = 60_000;
@@ -46,9 +45,6 @@ export interface StartOptions {
   simSpeedFactor?: number;
 }
 
-const systemClock: Clock = { now: () => new Date() };
-const systemSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * The composition root: the only place that constructs concrete adapters and wires them together
  * (DESIGN.md section 2). Starts the bot in the mode the config selects.
@@ -57,77 +53,26 @@ const systemSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, 
 export async function startLabbot(config: Config, io: RunIo, options: StartOptions = {}): Promise<Running> {
   const logger = options.logger ?? createRootLogger(config.logLevel);
   logger.info({ config: describeConfig(config) }, 'starting labbot');
-  const clock = systemClock;
-  const random = Math.random;
-
-  const cleanups: (() => Promise<void>)[] = [];
-  const { cloud, sim } = await connectCloud(config, logger, options.simSpeedFactor ?? EMBEDDED_SIM_SPEED);
-  cleanups.push(() => {
-    cloud.close();
-    return Promise.resolve();
-  });
-  if (sim) {
-    cleanups.push(() => sim.close());
-  }
-
-  const db = await openDatabase(
-    config.database.kind === 'sqlite'
-      ? config.database
-      : { kind: 'postgres', url: config.database.url.reveal() },
-    logger.child({ component: 'store' }),
+  const core = await composeCore(
+    config,
+    logger,
+    options.simSpeedFactor !== undefined ? { simSpeedFactor: options.simSpeedFactor } : {},
   );
-  await migrateToLatest(db);
-  // One holder id per process: claims keep replicas sharing a database from driving the same lab.
-  const holder = `${hostname()}-${process.pid}-${Math.floor(random() * 1e9).toString(36)}`;
-  const { labs: store, audit, claims, runs } = createStore(db, { holder, now: () => clock.now() });
-  cleanups.unshift(() => store.close());
+  const { clock, random, cloud, service, controller } = core;
+  const store = core.store.labs;
+  const sim = core.simulator;
+  const cleanups: (() => Promise<void>)[] = [];
 
   const view = (): LabViewContext => ({
     now: clock.now(),
     rates: config.policy.rates,
     simulated: cloud.simulated,
   });
-  let notifier: LabNotifier;
   const slack: { app?: ReturnType<typeof createSlackApp> } = {};
-  const notifierProxy: LabNotifier = {
-    labChanged: (lab, event) => notifier.labChanged(lab, event),
-    tellAdmins: (message) => notifier.tellAdmins(message),
-  };
 
-  const controller = new LabController({
-    store,
-    cloud,
-    notifier: notifierProxy,
-    clock,
-    sleep: systemSleep,
-    logger: logger.child({ component: 'controller' }),
-    policy: config.policy,
-    audit,
-    claims: { store: claims, holder },
-  });
-  const service = new LabService({ store, waker: controller, clock, random, policy: config.policy, audit });
-
-  /** One controller pass: reconcile with VCD (one replica per minute) and resume any lab nobody drives. */
-  const controllerLog = logger.child({ component: 'controller-pass' });
-  const pass = async (): Promise<void> => {
-    try {
-      const minute = Math.floor(clock.now().getTime() / 60_000);
-      if (await runs.shouldRun(`reconcile:${minute}`, 55_000)) {
-        const report = await controller.reconcile();
-        controllerLog.info({ ...report }, 'reconciled with VCD');
-      }
-    } catch (error) {
-      controllerLog.error({ causes: causeChain(error) }, 'reconciliation failed; retrying on the next pass');
-    }
-    try {
-      await controller.resumeAll();
-    } catch (error) {
-      controllerLog.error({ causes: causeChain(error) }, 'resuming labs failed; retrying on the next pass');
-    }
-  };
-  const passTimer = setInterval(() => void pass(), CONTROLLER_PASS_MS);
+  const passTimer = setInterval(() => void core.pass(), CONTROLLER_PASS_MS);
   passTimer.unref();
-  cleanups.unshift(() => {
+  cleanups.push(() => {
     clearInterval(passTimer);
     return Promise.resolve();
   });
@@ -138,21 +83,57 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     random,
     logger: logger.child({ component: 'commands' }),
     simulated: cloud.simulated,
+    ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
   });
 
-  const stopAll = async (): Promise<void> => {
-    await controller.stop();
-    if (slack.app) {
-      await slack.app.stop();
-    }
-    for (const cleanup of cleanups) {
-      await cleanup();
+  /** The reaper on its cron (one replica per tick), and the daily digest when an ops channel is configured. */
+  const startReaper = (messenger: ReaperMessenger): void => {
+    const reaperLog = logger.child({ component: 'reaper' });
+    const reaper = config.policy.reaper;
+    const cycle = scheduleReaper(
+      reaper.cron,
+      async () => {
+        const report = await core.reap(reaper.mode, messenger);
+        reaperLog.info(
+          { mode: report.mode, decisions: report.decisions.length, notified: report.notified.length },
+          'reaper cycle done',
+        );
+      },
+      { coordinator: core.store.runs, logger: reaperLog, name: 'labbot-reaper' },
+    );
+    cleanups.push(() => cycle.stop());
+    const channel = reaper.digestChannel;
+    if (channel !== undefined) {
+      const digest = scheduleReaper(
+        reaper.digestCron,
+        async () => {
+          const labs = await service.history();
+          const audit = await core.store.audit.list({ actor: 'reaper', limit: 1000 });
+          await messenger.post(channel, digestReply(labs, audit, clock.now(), config.policy.rates));
+        },
+        { coordinator: core.store.runs, logger: reaperLog, name: 'labbot-digest' },
+      );
+      cleanups.push(() => digest.stop());
     }
   };
 
+  const stopAll = async (): Promise<void> => {
+    for (const cleanup of cleanups) {
+      await cleanup();
+    }
+    if (slack.app) {
+      await slack.app.stop();
+    }
+    await core.close();
+  };
+
   if (config.slack.kind === 'shell') {
-    notifier = new ShellNotifier((text) => io.stdout.write(`${text}\n`), view);
-    await pass();
+    const write = (text: string): void => {
+      io.stdout.write(`${text}\n`);
+    };
+    core.setNotifier(new ShellNotifier(write, view));
+    startReaper(new ShellMessenger(write));
+    await core.pass();
     const user = config.slack.user;
     const done = runShell({
       input: io.stdin,
@@ -165,33 +146,95 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     return { done, stop: stopAll, ...(sim ? { simulator: sim } : {}) };
   }
 
-  if (config.slack.kind === 'socket') {
-    await stopAll();
-    throw new Error(
-      'Socket Mode is not available in this version; set SLACK_SIGNING_SECRET instead of SLACK_APP_TOKEN to use HTTP mode.',
-    );
-  }
-
+  // Slack (HTTP or Socket Mode): listeners, Home tab, deploy form, lab messages and metrics.
+  const slackConfig = config.slack;
+  const slackLog = logger.child({ component: 'slack' });
+  const metrics = createMetrics({
+    labsByPhase: async () => {
+      const counts: Record<string, number> = {};
+      for (const lab of await store.list({})) {
+        counts[lab.phase] = (counts[lab.phase] ?? 0) + 1;
+      }
+      return counts;
+    },
+  });
+  const slackNotifier: { current?: SlackNotifier } = {};
   const app = createSlackApp({
-    botToken: config.slack.botToken.reveal(),
-    signingSecret: config.slack.signingSecret.reveal(),
-    port: config.slack.port,
-    ...(config.slack.apiUrl !== undefined ? { apiUrl: config.slack.apiUrl } : {}),
+    botToken: slackConfig.botToken.reveal(),
+    ...(slackConfig.kind === 'socket'
+      ? { appToken: slackConfig.appToken.reveal() }
+      : { signingSecret: slackConfig.signingSecret.reveal() }),
+    port: slackConfig.port,
+    ...(slackConfig.apiUrl !== undefined ? { apiUrl: slackConfig.apiUrl } : {}),
     commands,
-    logger: logger.child({ component: 'slack' }),
-    readiness: () => Promise.resolve({ ready: true, detail: 'ok' }),
+    logger: slackLog,
+    // Ready when the store answers (the cloud is polled by the controller and may be down without the bot being so).
+    readiness: async () => {
+      await store.get('readiness-probe');
+      return { ready: true, detail: 'ok' };
+    },
+    routes: [
+      {
+        path: '/metrics',
+        handle: metricsHandler(metrics, (error) => slackLog.error({ err: error }, 'Metrics scrape failed')),
+      },
+      keepaliveRoute((labId, token) => service.keepalive(labId, token), slackLog),
+    ],
+    metrics,
+    deployUserGroups: config.policy.access.deployUserGroups,
+    home: async (user, { userGroups, notice }) =>
+      homeReply(await service.list(user, false), view(), {
+        // A lab deployed from the Home tab lives in the person's DM, so that is the conversation to check.
+        mayDeploy: service.mayDeploy(user, user, userGroups),
+        ...(notice ? { notice } : {}),
+      }),
+    form: {
+      choices: () => deployFormChoices(config.policy),
+      command: (values) => deployFormCommand(values, config.policy),
+      refusal: (context) =>
+        deployFormRefusal(
+          config.policy,
+          context.channel,
+          service.mayDeploy(context.user, context.channel, context.userGroups ?? []),
+        ),
+    },
+    refreshLab: (labId) => slackNotifier.current?.refresh(labId) ?? Promise.resolve(),
   });
   slack.app = app;
-  notifier = new SlackNotifier({
+  const labMessages = new SlackNotifier({
     client: app.client,
     logger: logger.child({ component: 'slack-notifier' }),
     describe: (lab, event) => labReply(lab, view(), event),
     saveMessageRef: (labId, channel, ts) => store.setMessageRef(labId, channel, ts),
     admins: config.policy.admins,
+    loadLab: (labId) => store.get(labId),
+    metrics,
   });
-  await app.start();
-  await pass();
-  logger.info({ port: app.port, mode: 'http' }, 'labbot is listening for Slack');
+  slackNotifier.current = labMessages;
+  core.setNotifier({
+    labChanged: (lab, event) => {
+      if (event.type === 'failed') {
+        metrics.labFailed();
+      }
+      return labMessages.labChanged(lab, event);
+    },
+    tellAdmins: (message) => labMessages.tellAdmins(message),
+  });
+  cleanups.unshift(() => {
+    labMessages.close();
+    return Promise.resolve();
+  });
+  try {
+    await app.start();
+  } catch (error) {
+    // Nothing of Slack is running to stop; release the store, the simulator and the timers, then report.
+    slack.app = undefined;
+    await stopAll();
+    throw error;
+  }
+  startReaper(new SlackMessenger(app.client, logger.child({ component: 'reaper-messages' })));
+  await core.pass();
+  logger.info({ port: app.port, mode: app.mode }, 'labbot is listening for Slack');
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   return {
@@ -203,46 +246,4 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
       resolveDone();
     },
   };
-}
-
-async function connectCloud(
-  config: Config,
-  logger: Logger,
-  simSpeedFactor: number,
-): Promise<{ cloud: VcdCloud; sim?: VcdSim }> {
-  const vcd = config.vcd;
-  if (vcd.kind === 'simulated') {
-    const sim = await startVcdSim({
-      port: 0,
-      speedFactor: simSpeedFactor,
-      org: vcd.org,
-      vdc: vcd.vdc,
-      catalog: vcd.catalog,
-    });
-    const cloud = new VcdCloud({
-      url: sim.url,
-      org: vcd.org,
-      vdc: vcd.vdc,
-      catalog: vcd.catalog,
-      networks: config.policy.networks,
-      auth: { kind: 'token', apiToken: 'simulated-api-token' },
-      simulated: true,
-      logger: logger.child({ component: 'vcd' }),
-    });
-    return { cloud, sim };
-  }
-  const cloud = new VcdCloud({
-    url: vcd.url,
-    org: vcd.org,
-    vdc: vcd.vdc,
-    catalog: vcd.catalog,
-    networks: config.policy.networks,
-    auth:
-      vcd.auth.kind === 'token'
-        ? { kind: 'token', apiToken: vcd.auth.apiToken.reveal() }
-        : { kind: 'password', user: vcd.auth.user, password: vcd.auth.password.reveal() },
-    simulated: false,
-    logger: logger.child({ component: 'vcd' }),
-  });
-  return { cloud };
 }

@@ -8,6 +8,8 @@ export interface CommandContext {
   channel?: string;
   /** Slack user groups the user belongs to, when the transport knows them (deploy allow lists use them). */
   userGroups?: string[];
+  /** The user's offset from UTC in minutes, when known ("keep until tomorrow 9:00" means their 9:00). */
+  utcOffsetMinutes?: number;
 }
 
 /**

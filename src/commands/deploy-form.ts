@@ -121,3 +121,22 @@ export function deployFormCommand(values: DeployFormValues, policy: LabPolicy): 
       : ['demo', template, ...(duration !== '' ? ['for', duration] : [])];
   return { text: words.filter((w) => w !== '').join(' ') };
 }
+
+/**
+ * Why the deploy form is closed to someone the use case would refuse (`allowed` false), in words for them; the
+ * wording follows LabService's own refusals. Undefined when allowed. Pure; never throws.
+ */
+export function deployFormRefusal(
+  policy: LabPolicy,
+  channel: string | undefined,
+  allowed: boolean,
+): string | undefined {
+  if (allowed) {
+    return undefined;
+  }
+  const { deployChannels } = policy.access;
+  if (deployChannels.length > 0 && channel !== undefined && !deployChannels.includes(channel)) {
+    return `Labs can be deployed only from the channels the labbot admins chose (${deployChannels.join(', ')}), not from here. \`/lab help\` lists what you can run.`;
+  }
+  return 'Deploying labs is limited to members of the user groups the labbot admins chose, and you are not in one. Ask an admin to add you; `/lab help` lists what you can run.';
+}

@@ -12,10 +12,17 @@ export const LAB_ACTIONS = {
   lab_teardown: 'teardown',
 } as const satisfies Record<string, Verb>;
 
-export type LabActionId = keyof typeof LAB_ACTIONS;
+/** The reaper's warning buttons (reaper/reaper-replies.ts), and the `keep` command each runs. */
+export const REAPER_ACTIONS = {
+  reap_keep_2h: 'keep {lab} 2h',
+  reap_keep_tomorrow: 'keep {lab} tomorrow',
+  reap_in_use: 'keep {lab} 2h in-use',
+} as const;
+
+export type LabActionId = keyof typeof LAB_ACTIONS | keyof typeof REAPER_ACTIONS;
 
 /** Every lab button's action id, for transports that register one handler per id. */
-export const LAB_ACTION_IDS = Object.keys(LAB_ACTIONS) as LabActionId[];
+export const LAB_ACTION_IDS = [...Object.keys(LAB_ACTIONS), ...Object.keys(REAPER_ACTIONS)] as LabActionId[];
 
 /**
  * The command text a lab button runs, e.g. `teardown demo-4kq` for `lab_teardown` with value `demo-4kq`.
@@ -24,5 +31,9 @@ export const LAB_ACTION_IDS = Object.keys(LAB_ACTIONS) as LabActionId[];
  */
 export function labActionCommand(actionId: LabActionId, labId: string): string {
   // Whitespace would let a forged value smuggle in extra arguments; the parser then rejects the odd id.
-  return `${LAB_ACTIONS[actionId]} ${labId.replace(/\s+/g, '_')}`;
+  const safeId = labId.replace(/\s+/g, '_');
+  if (actionId in REAPER_ACTIONS) {
+    return REAPER_ACTIONS[actionId as keyof typeof REAPER_ACTIONS].replace('{lab}', safeId);
+  }
+  return `${LAB_ACTIONS[actionId as keyof typeof LAB_ACTIONS]} ${safeId}`;
 }

@@ -7,6 +7,8 @@ export type LabCommand =
   | { verb: 'status'; labId: string }
   | { verb: 'teardown'; labId: string }
   | { verb: 'extend'; labId: string; minutes?: number }
+  /** Keep from a reaper warning: for a duration, or until 9:00 tomorrow; `inUse` reports a false positive. */
+  | { verb: 'keep'; labId: string; minutes?: number; tomorrow?: boolean; inUse?: boolean }
   | { verb: 'suspend'; labId: string }
   | { verb: 'resume'; labId: string }
   | { verb: 'handoff'; labId: string; newOwner: string }

@@ -53,6 +53,9 @@ export function parseCommand(text: string, options: ParseOptions): LabCommand {
       return { verb: 'teardown', labId: oneLabId('teardown', args) };
     case 'extend':
       return parseExtend(args);
+    case 'keep':
+    case 'snooze':
+      return parseKeep(args);
     case 'suspend':
       return { verb: 'suspend', labId: oneLabId('suspend', args) };
     case 'resume':
@@ -145,6 +148,35 @@ function parseExtend(args: string[]): LabCommand {
     throw usage('extend', `"${clip(duration)}" is not a duration such as 2h or 1d`);
   }
   return { verb: 'extend', labId, minutes };
+}
+
+function parseKeep(args: string[]): LabCommand {
+  const [id, ...rest] = args;
+  const labId = oneLabId('keep', id === undefined ? [] : [id]);
+  let minutes: number | undefined;
+  let tomorrow = false;
+  let inUse = false;
+  for (const word of rest.map((w) => w.toLowerCase())) {
+    if (word === 'tomorrow') {
+      tomorrow = true;
+    } else if (word === 'in-use') {
+      inUse = true;
+    } else if (minutes === undefined && parseDurationMinutes(word) !== undefined) {
+      minutes = parseDurationMinutes(word);
+    } else {
+      throw usage('keep', `unexpected "${clip(word)}"`);
+    }
+  }
+  if (tomorrow && minutes !== undefined) {
+    throw usage('keep', 'give a duration or `tomorrow`, not both');
+  }
+  return {
+    verb: 'keep',
+    labId,
+    ...(minutes !== undefined ? { minutes } : {}),
+    ...(tomorrow ? { tomorrow } : {}),
+    ...(inUse ? { inUse } : {}),
+  };
 }
 
 /** Slack sends a mention as `<@U123|name>` (slash commands with should_escape); people also type ids. */

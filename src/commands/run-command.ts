@@ -132,6 +132,18 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
         return answer(
           labReply(await deps.service.extend(context.user, command.labId, command.minutes), view()),
         );
+      case 'keep': {
+        const now = deps.clock.now();
+        const until = command.tomorrow
+          ? tomorrowAt(now, 9, context.utcOffsetMinutes ?? 0)
+          : new Date(now.getTime() + (command.minutes ?? 120) * 60_000);
+        const lab = await deps.service.keep(context.user, command.labId, until, command.inUse === true);
+        const reply = answer(labReply(lab, view()));
+        return {
+          ...reply,
+          title: `Kept lab ${lab.id} until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC${command.inUse ? '; thanks, the false alarm is recorded' : ''}.`,
+        };
+      }
       case 'suspend':
         return answer(labReply(await deps.service.suspend(context.user, command.labId), view()));
       case 'resume':
@@ -208,6 +220,13 @@ export function helpReply(
       },
     ],
   };
+}
+
+/** The next `hour`:00 in the user's local time (given as an offset from UTC) after `now`, at least a day ahead. */
+export function tomorrowAt(now: Date, hour: number, utcOffsetMinutes: number): Date {
+  const local = new Date(now.getTime() + utcOffsetMinutes * 60_000);
+  const target = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + 1, hour, 0, 0);
+  return new Date(target - utcOffsetMinutes * 60_000);
 }
 
 const PERIOD_MS = { day: 86_400_000, week: 7 * 86_400_000, month: 30 * 86_400_000 } as const;

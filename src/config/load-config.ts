@@ -78,7 +78,9 @@ export function loadConfig(env: Env, file?: PolicyFile): Config {
     database,
     logLevel: logLevel as Config['logLevel'],
     ...(publicUrl !== undefined ? { publicUrl: publicUrl.replace(/\/+$/, '') } : {}),
-    ...(optionValue(env, 'LABBOT_REPLICA_ID') !== undefined ? { replicaId: optionValue(env, 'LABBOT_REPLICA_ID') } : {}),
+    ...(optionValue(env, 'LABBOT_REPLICA_ID') !== undefined
+      ? { replicaId: optionValue(env, 'LABBOT_REPLICA_ID') }
+      : {}),
     policySource: file?.path ?? 'built-in',
     policy,
   };

@@ -189,6 +189,8 @@ export interface WorkClaims {
   /** Claims up to `limit` active labs that nobody holds (or whose claim lapsed); returns their ids. */
   claimActive(holder: string, limit: number, ttlMs: number, now: Date): Promise<string[]>;
   release(labId: string, holder: string): Promise<void>;
+  /** Drops all of `holder`'s claims (at start-up: they can only be a dead predecessor's); returns how many. */
+  releaseAll(holder: string): Promise<number>;
 }
 
 /**

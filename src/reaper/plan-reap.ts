@@ -67,6 +67,16 @@ function decide(lab: Lab, signals: LabSignal[], now: Date, policy: LabPolicy): R
   const expiry = expiryState(lab, now, reaper);
 
   if (expiry.state === 'expired') {
+    // Past its expiry but in use: never deleted under its user. It goes once idle (warned first), or at the
+    // kind's maximum lifetime, the hard cap nobody can extend past.
+    const hardStop = new Date(lab.createdAt.getTime() + (kind?.maxLifetimeHours ?? 0) * 3_600_000);
+    const usage = idleState(lab, signals, now, policy);
+    if (lab.phase === 'ready' && !usage.idle && now < hardStop) {
+      const words = `${expiry.words} but ${usage.words}; deleted once idle, at the latest at its maximum lifetime (${clock(hardStop)})`;
+      return lab.reapWarnedAt
+        ? { labId: lab.id, kind: 'keep', reason: words }
+        : warn(lab, 'expired', words, now, reaper);
+    }
     return warnedLongEnough(lab, now, reaper)
       ? { labId: lab.id, kind: 'act', cause: 'expired', action: 'delete', reason: expiry.words }
       : warn(
@@ -134,7 +144,7 @@ function expiryState(
 ): { state: 'fine' | 'expiring' | 'expired'; words: string } {
   const minutesLeft = (lab.expiresAt.getTime() - now.getTime()) / 60_000;
   if (minutesLeft <= 0) {
-    return { state: 'expired', words: `reached its maximum lifetime at ${clock(lab.expiresAt)}` };
+    return { state: 'expired', words: `expired at ${clock(lab.expiresAt)}` };
   }
   if (minutesLeft <= reaper.expiryWarningMinutes) {
     return {

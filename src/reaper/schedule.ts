@@ -31,7 +31,7 @@ export function assertCronExpression(expression: string, key = 'labbot.yml: reap
 export function scheduleReaper(
   expression: string,
   cycle: () => Promise<unknown>,
-  options: { coordinator: RunCoordinator; logger: Logger; timeZone?: string },
+  options: { coordinator: RunCoordinator; logger: Logger; name?: string; timeZone?: string },
 ): ReaperSchedule {
   assertCronExpression(expression);
   const task = cronSchedule(
@@ -44,7 +44,7 @@ export function scheduleReaper(
       }
     },
     {
-      name: 'labbot-reaper',
+      name: options.name ?? 'labbot-reaper',
       noOverlap: true,
       distributed: true,
       runCoordinator: options.coordinator,

@@ -1,8 +1,9 @@
 import { type Reply } from '../commands/reply';
-import { type Lab } from '../labs/lab';
+import { isTerminal, type Lab } from '../labs/lab';
 import { type LabEvent, type LabNotifier, type Logger } from '../labs/ports';
 import { renderReplyBlocks, type SlackMessage } from './render/render-reply';
 import { SLACK_USER_ID } from './render/escape-mrkdwn';
+import { NO_METRICS, tracked, type SlackMetrics } from './slack-metrics';
 import { slackErrorCode, type SlackWebClient } from './slack-web-client';
 
 /** Runs `callback` once after `delayMs`; returns a function that cancels it. Injected so tests drive time. */
@@ -23,6 +24,10 @@ export interface SlackNotifierOptions {
   schedule?: Schedule;
   /** Slack user ids who get admin notices (adopted or vanished labs) as DMs. */
   admins?: readonly string[];
+  /** Reads a lab fresh from the store, for {@link SlackNotifier.refresh}; without it refresh does nothing. */
+  loadLab?: (labId: string) => Promise<Lab | undefined>;
+  /** Counts Web API calls that failed for good. */
+  metrics?: SlackMetrics;
 }
 
 /** Events after which the message must show the outcome at once, whatever the throttle says. */
@@ -71,6 +76,10 @@ const defaultSchedule: Schedule = (callback, delayMs) => {
  * throttled to one update per interval per lab with intermediate events coalesced into a trailing update, while
  * terminal events (ready, deleted, failed) are delivered at once. Labs without a channel (local shell) are skipped.
  * Rate limits are the Web API client's job (it waits out 429 Retry-After within a bounded retry policy).
+ *
+ * The lab message is seen by everyone in the conversation, so it never carries credentials or owner-only
+ * secrets (passwords, the keep-alive token): those go only in a DM to the owner, or in an ephemeral answer only
+ * the owner sees. `describe` must keep to that; this class posts what it is given where the lab lives.
  * Never throws: failures are logged.
  */
 export class SlackNotifier implements LabNotifier {
@@ -79,9 +88,11 @@ export class SlackNotifier implements LabNotifier {
   private readonly clock: () => number;
   private readonly schedule: Schedule;
   private readonly logger: Logger;
+  private readonly metrics: SlackMetrics;
 
   constructor(private readonly options: SlackNotifierOptions) {
     this.interval = options.minUpdateIntervalMs ?? 3000;
+    this.metrics = options.metrics ?? NO_METRICS;
     this.clock = options.clock ?? Date.now;
     this.schedule = options.schedule ?? defaultSchedule;
     this.logger = options.logger;
@@ -115,6 +126,40 @@ export class SlackNotifier implements LabNotifier {
   }
 
   /**
+   * Re-renders the lab's message from the store at once, for changes no controller event shows (a new expiry
+   * after Extend) and so that a button press shows its effect without waiting for the throttle: people press
+   * buttons rarely and expect to see what they did. The refresh queues behind deliveries under way and reads the
+   * lab when its turn comes, so it never shows an older state than the message already has. A pending coalesced
+   * update is dropped: this one is newer. Resolves once delivered; never rejects.
+   */
+  refresh(labId: string): Promise<void> {
+    const load = this.options.loadLab;
+    if (!load) {
+      return Promise.resolve();
+    }
+    const thread = this.thread(labId);
+    this.cancelTrailing(thread);
+    thread.lastSentAt = this.clock();
+    let ended = false;
+    const delivery = thread.queue.then(async () => {
+      const lab = await load(labId);
+      if (!lab || lab.channel === undefined || lab.channel.length === 0) {
+        return;
+      }
+      ended = isTerminal(lab);
+      await this.deliver(thread, lab, { type: 'progress', message: 'refreshed' });
+    });
+    thread.queue = delivery.catch(() => undefined);
+    return delivery
+      .catch((error: unknown) => this.logger.error({ labId, err: error }, 'Lab message refresh failed'))
+      .finally(() => {
+        if (ended && this.threads.get(labId) === thread && thread.pending === undefined) {
+          this.threads.delete(labId);
+        }
+      });
+  }
+
+  /**
    * DMs every admin (posting to a user id opens the app's DM). Without admins configured the notice is only
    * logged, at warn level, so it is not lost. Never rejects.
    */
@@ -133,7 +178,9 @@ export class SlackNotifier implements LabNotifier {
     await Promise.all(
       admins.map(async (admin) => {
         try {
-          await this.options.client.chat.postMessage({ channel: admin, text, blocks });
+          await tracked(this.metrics, 'chat.postMessage', () =>
+            this.options.client.chat.postMessage({ channel: admin, text, blocks }),
+          );
         } catch (error) {
           this.logger.error({ admin, err: error, code: slackErrorCode(error) }, 'Admin notice failed');
         }
@@ -213,7 +260,9 @@ export class SlackNotifier implements LabNotifier {
   /** True when the message was updated; false when it is gone and a fresh one should be posted. */
   private async update(lab: Lab, ref: MessageRef, message: SlackMessage): Promise<boolean> {
     try {
-      await this.options.client.chat.update({ channel: ref.channel, ts: ref.ts, ...message });
+      await tracked(this.metrics, 'chat.update', () =>
+        this.options.client.chat.update({ channel: ref.channel, ts: ref.ts, ...message }),
+      );
       return true;
     } catch (error) {
       const code = slackErrorCode(error);
@@ -278,7 +327,9 @@ export class SlackNotifier implements LabNotifier {
   }
 
   private async postTo(channel: string, message: SlackMessage): Promise<MessageRef | undefined> {
-    const result = await this.options.client.chat.postMessage({ channel, ...message, unfurl_links: false });
+    const result = await tracked(this.metrics, 'chat.postMessage', () =>
+      this.options.client.chat.postMessage({ channel, ...message, unfurl_links: false }),
+    );
     if (result.ts === undefined) {
       this.logger.warn({ channel }, 'chat.postMessage answered without a ts; the message cannot be updated');
       return undefined;

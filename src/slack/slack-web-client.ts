@@ -40,6 +40,18 @@ export interface SlackWebClient {
       blocks?: KnownBlock[];
     }): Promise<SlackApiResult & { message_ts?: string }>;
   };
+  readonly views: {
+    /** Opens a modal; `trigger_id` is single-use and valid for 3 s after the interaction. */
+    open(args: { trigger_id: string; view: types.ModalView }): Promise<SlackApiResult>;
+    /** Sets a user's Home tab. */
+    publish(args: { user_id: string; view: types.HomeView }): Promise<SlackApiResult>;
+  };
+  readonly usergroups: {
+    readonly users: {
+      /** Members of a user group (scope `usergroups:read`). */
+      list(args: { usergroup: string }): Promise<SlackApiResult & { users?: string[] }>;
+    };
+  };
 }
 
 /**

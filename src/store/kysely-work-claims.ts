@@ -61,6 +61,20 @@ export class KyselyWorkClaims implements WorkClaims {
   }
 
   /**
+   * Drops every claim `holder` holds: a replica calls it when it starts, since claims under its (stable) id can
+   * only be its dead predecessor's, so it takes those labs back at once instead of waiting for them to lapse.
+   * @returns how many claims were dropped.
+   */
+  async releaseAll(holder: string): Promise<number> {
+    const result = await this.db
+      .updateTable('labs')
+      .set({ claimed_by: null, claim_expires_at: null })
+      .where('claimed_by', '=', holder)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /**
    * Drops `holder`'s claim on the lab, so another replica may take it at once. Does nothing when someone else holds
    * it (their claim is not ours to drop) or the lab does not exist.
    */

@@ -42,7 +42,29 @@ export const NETWORK_SEEDS: readonly NetworkSeed[] = [
   },
 ];
 
-export const EDGE_GATEWAY_NAME = 'lab-edge';
+export const EDGE_GATEWAY_NAME = 'edge-01';
+
+/** The provider's external network the edge's uplink sits on (RFC 5737 documentation range, never routed). */
+export const UPLINK_SEED = {
+  name: 'ext-internet',
+  gateway: '203.0.113.1',
+  netmask: '255.255.255.0',
+  primaryIp: '203.0.113.2',
+} as const;
+
+/** The public addresses sub-allocated to the org's edge, for DNAT and SNAT rules. */
+export const DEFAULT_PUBLIC_IPS = { start: '203.0.113.10', end: '203.0.113.60' } as const;
+
+/**
+ * Default quota of a simulated VDC: an Allocation Pool VDC big enough for the test suites (200 stored labs) yet
+ * finite, so quota handling is always exercised. 0 would mean unlimited, as in VCD.
+ */
+export const DEFAULT_VDC_LIMITS = {
+  cpuLimitMhz: 400_000,
+  memoryLimitMb: 1_048_576,
+  storageLimitMb: 51_200_000,
+  vCpuMhz: 2000,
+} as const;
 
 /**
  * The nested-ESXi NIC layout of the seed article: vmnic0 (management) VMXNET3 on "Management", two E1000 NICs on

@@ -30,6 +30,16 @@ export class Hrefs {
   network(id: string): string {
     return this.api(`/network/${id}`);
   }
+  /** The admin view of a network, as edge gateway interfaces and NAT rules reference it. */
+  adminNetwork(id: string): string {
+    return this.api(`/admin/network/${id}`);
+  }
+  edgeGateway(id: string): string {
+    return this.api(`/admin/edgeGateway/${id}`);
+  }
+  catalogItem(id: string): string {
+    return this.api(`/catalogItem/${id}`);
+  }
   vAppTemplate(id: string): string {
     return this.api(`/vAppTemplate/vappTemplate-${id}`);
   }

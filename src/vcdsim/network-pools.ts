@@ -1,6 +1,13 @@
 /** Address allocation: VMware-range MACs and per-network static IP pools, as VCD hands them out. */
 
-function ipToInt(ip: string): number {
+/** True for a dotted-quad IPv4 address. */
+export function isIpv4(value: string): boolean {
+  const parts = value.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+}
+
+/** @throws Error when `ip` is not an IPv4 address. */
+export function ipToInt(ip: string): number {
   const parts = ip.split('.').map((p) => Number.parseInt(p, 10));
   if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {
     throw new Error(`not an IPv4 address: ${ip}`);
@@ -8,7 +15,7 @@ function ipToInt(ip: string): number {
   return parts.reduce((acc, p) => acc * 256 + p, 0);
 }
 
-function intToIp(n: number): string {
+export function intToIp(n: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
 }
 
@@ -61,8 +68,24 @@ export class IpPool {
     return true;
   }
 
+  /** True when the address lies in the range (used or not). */
+  contains(ip: string): boolean {
+    if (!isIpv4(ip)) {
+      return false;
+    }
+    const n = ipToInt(ip);
+    return n >= this.start && n <= this.end;
+  }
+
+  /** True when the address is in use. */
+  isUsed(ip: string): boolean {
+    return isIpv4(ip) && this.used.has(ipToInt(ip));
+  }
+
   release(ip: string): void {
-    this.used.delete(ipToInt(ip));
+    if (isIpv4(ip)) {
+      this.used.delete(ipToInt(ip));
+    }
   }
 }
 

@@ -22,8 +22,13 @@ function base64url(value: string | Buffer): string {
 /** Sessions by token. Time comes from the injected clock, so expiry is testable without sleeping. */
 export class SessionStore {
   private readonly sessions = new Map<string, SimSession>();
+  private openedCount = 0;
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    /** Idle time after which a session is gone. */
+    readonly idleTimeoutMs = SESSION_IDLE_TIMEOUT_MS,
+  ) {}
 
   /** Opens a session. JWTs are long (govcd tells them from legacy tokens by length > 32). */
   open(kind: SessionKind, userName: string, orgName: string): SimSession {
@@ -45,6 +50,7 @@ export class SessionStore {
           ].join('.');
     const session: SimSession = { id, token, kind, userName, orgName, lastUsedAt: this.now() };
     this.sessions.set(token, session);
+    this.openedCount += 1;
     return session;
   }
 
@@ -55,7 +61,7 @@ export class SessionStore {
       return undefined;
     }
     const now = this.now();
-    if (now - session.lastUsedAt > SESSION_IDLE_TIMEOUT_MS) {
+    if (now - session.lastUsedAt > this.idleTimeoutMs) {
       this.sessions.delete(token);
       return undefined;
     }
@@ -74,5 +80,10 @@ export class SessionStore {
 
   get size(): number {
     return this.sessions.size;
+  }
+
+  /** Logins since start (tests of re-login count them). */
+  get opened(): number {
+    return this.openedCount;
   }
 }

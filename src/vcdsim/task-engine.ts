@@ -1,7 +1,8 @@
 /**
  * Task timing. A task's state is a function of the injected clock: `queued` for its queue share, `running` until
  * `createdAt + durationMs`, then final. Nothing runs on timers; the world catches up whenever someone looks
- * (SimState.settle), so tests advance a fake clock instead of sleeping.
+ * (SimState.settle, which ends due tasks and expired leases in time order), so tests advance a fake clock instead
+ * of sleeping.
  */
 import { type SimTask, type TaskStatus } from './model';
 
@@ -46,21 +47,17 @@ export function dueAt(task: SimTask): number {
 }
 
 /**
- * Ends every in-flight task whose time has come, in order of due time, and applies its effect: `onSuccess`, or
- * `onFailure` with an Error when a fault was injected. Returns the tasks it ended.
+ * Ends an in-flight task at its due time and applies its effect: `onSuccess`, or `onFailure` with the Error decided
+ * when it started (an injected fault, a VDC out of resources).
  */
-export function settleDueTasks(tasks: Iterable<SimTask>, now: number): SimTask[] {
-  const due = [...tasks].filter((t) => isInFlight(t) && dueAt(t) <= now).sort((a, b) => dueAt(a) - dueAt(b));
-  for (const task of due) {
-    task.endedAt = dueAt(task);
-    if (task.injectedError !== undefined) {
-      task.finalStatus = 'error';
-      task.error = task.injectedError;
-      task.onFailure();
-    } else {
-      task.finalStatus = 'success';
-      task.onSuccess(task.endedAt);
-    }
+export function finishTask(task: SimTask): void {
+  task.endedAt = dueAt(task);
+  if (task.injectedError !== undefined) {
+    task.finalStatus = 'error';
+    task.error = task.injectedError;
+    task.onFailure(task.injectedError);
+  } else {
+    task.finalStatus = 'success';
+    task.onSuccess(task.endedAt);
   }
-  return due;
 }

@@ -42,6 +42,10 @@ const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
 
 export class FakeSlackApi {
   readonly calls: RecordedCall[] = [];
+  /** Members of each user group, as `usergroups.users.list` answers them (unknown groups: `no_such_subteam`). */
+  readonly userGroups: Record<string, string[]> = {};
+  /** What `apps.connections.open` answers as the Socket Mode WebSocket URL (a local fake socket server). */
+  socketModeUrl: string | undefined;
   private readonly scripts: Script[] = [];
   private readonly waiters: Waiter[] = [];
   private tsCounter = 0;
@@ -118,6 +122,14 @@ export class FakeSlackApi {
     this.scripts.length = 0;
     this.waiters.length = 0;
     this.tsCounter = 0;
+    for (const group of Object.keys(this.userGroups)) {
+      delete this.userGroups[group];
+    }
+  }
+
+  /** Same as stop(). */
+  close(): Promise<void> {
+    return this.stop();
   }
 
   async stop(): Promise<void> {
@@ -203,6 +215,17 @@ export class FakeSlackApi {
       }
       case 'views.publish':
         return { ok: true, view: { id: 'V0FAKE', type: 'home' } };
+      case 'views.open':
+        return { ok: true, view: { id: 'V0MODAL', type: 'modal' } };
+      case 'usergroups.users.list': {
+        const group = typeof body.usergroup === 'string' ? body.usergroup : '';
+        const users = this.userGroups[group];
+        return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+      }
+      case 'apps.connections.open':
+        return this.socketModeUrl !== undefined
+          ? { ok: true, url: this.socketModeUrl }
+          : { ok: false, error: 'invalid_auth' };
       case 'response_url':
         return { ok: true };
       default:

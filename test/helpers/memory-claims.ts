@@ -36,6 +36,17 @@ export class MemoryClaims implements WorkClaims {
     return claimed;
   }
 
+  releaseAll(holder: string): Promise<number> {
+    let dropped = 0;
+    for (const [labId, claim] of this.holders) {
+      if (claim.holder === holder) {
+        this.holders.delete(labId);
+        dropped++;
+      }
+    }
+    return Promise.resolve(dropped);
+  }
+
   release(labId: string, holder: string): Promise<void> {
     if (this.holders.get(labId)?.holder === holder) {
       this.holders.delete(labId);

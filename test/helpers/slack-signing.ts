@@ -54,3 +54,97 @@ export function slashCommandBody(fields: {
     api_app_id: 'A0LABBOT',
   }).toString();
 }
+
+/** Where a button was pressed: a message in a conversation (ephemeral or not), or the Home tab. */
+export type ActionContainer =
+  { type: 'message'; channelId: string; messageTs: string; ephemeral?: boolean } | { type: 'home' };
+
+/**
+ * A `block_actions` body as Slack posts it for a button press: form-encoded with the JSON in `payload`. Only the
+ * fields Slack always sends and labbot reads are filled in.
+ */
+export function blockActionsBody(fields: {
+  actionId: string;
+  value: string;
+  userId: string;
+  container: ActionContainer;
+  responseUrl?: string;
+  triggerId?: string;
+}): string {
+  const { container } = fields;
+  const inMessage = container.type === 'message';
+  const payload = {
+    type: 'block_actions',
+    team: { id: 'T0FAKE', domain: 'fake' },
+    user: { id: fields.userId, username: 'someone', name: 'someone', team_id: 'T0FAKE' },
+    api_app_id: 'A0LABBOT',
+    token: 'deprecated-verification-token',
+    trigger_id: fields.triggerId ?? '2.3.def',
+    container: inMessage
+      ? {
+          type: 'message',
+          message_ts: container.messageTs,
+          channel_id: container.channelId,
+          is_ephemeral: container.ephemeral ?? false,
+        }
+      : { type: 'view', view_id: 'V0HOME' },
+    ...(inMessage
+      ? {
+          channel: { id: container.channelId, name: 'labs' },
+          ...(container.ephemeral ? {} : { message: { type: 'message', ts: container.messageTs, text: '' } }),
+          response_url: fields.responseUrl ?? 'https://hooks.slack.test/actions/1',
+        }
+      : { view: { id: 'V0HOME', type: 'home', blocks: [], callback_id: '', hash: 'h' } }),
+    actions: [
+      {
+        type: 'button',
+        action_id: fields.actionId,
+        block_id: 'b1',
+        value: fields.value,
+        text: { type: 'plain_text', text: 'button' },
+        action_ts: '1700000000.000001',
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A `view_submission` body for a modal with the given `state.values` and `private_metadata`. */
+export function viewSubmissionBody(fields: {
+  callbackId: string;
+  userId: string;
+  values: Record<string, Record<string, unknown>>;
+  privateMetadata: string;
+}): string {
+  const payload = {
+    type: 'view_submission',
+    team: { id: 'T0FAKE', domain: 'fake' },
+    user: { id: fields.userId, username: 'someone', name: 'someone', team_id: 'T0FAKE' },
+    api_app_id: 'A0LABBOT',
+    token: 'deprecated-verification-token',
+    trigger_id: '3.4.ghi',
+    view: {
+      id: 'V0MODAL',
+      type: 'modal',
+      callback_id: fields.callbackId,
+      private_metadata: fields.privateMetadata,
+      state: { values: fields.values },
+      hash: 'h',
+      blocks: [],
+    },
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** An Events API `event_callback` body (JSON, as Slack posts events). */
+export function eventCallbackBody(event: Record<string, unknown>): string {
+  return JSON.stringify({
+    token: 'deprecated-verification-token',
+    team_id: 'T0FAKE',
+    api_app_id: 'A0LABBOT',
+    event,
+    type: 'event_callback',
+    event_id: `Ev${Math.floor(Math.random() * 1e9)}`,
+    event_time: Math.floor(Date.now() / 1000),
+  });
+}

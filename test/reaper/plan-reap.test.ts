@@ -107,17 +107,24 @@ describe('reaper/plan-reap', () => {
     });
   });
 
-  it('warns before the hard expiry and deletes after it, even a busy lab', () => {
+  it('warns before expiry and deletes an expired lab after the grace period once it is idle', () => {
     const expiring = planReap(
       [lab({ expiresAt: new Date(NOW.getTime() + 20 * 60_000) })],
       cpu(60),
       NOW,
       policy,
     )[0];
-    const expiredUnwarned = planReap([lab({ expiresAt: minutesAgo(1) })], cpu(60), NOW, policy)[0];
+    const expiredUnwarned = planReap([lab({ expiresAt: minutesAgo(1) })], cpu(1), NOW, policy)[0];
     const expiredWarned = planReap(
-      [lab({ expiresAt: minutesAgo(1), reapWarnedAt: minutesAgo(31) })],
-      cpu(60),
+      [
+        lab({
+          expiresAt: minutesAgo(1),
+          reapWarnedAt: minutesAgo(31),
+          lastActivityAt: minutesAgo(200),
+          readyAt: minutesAgo(200),
+        }),
+      ],
+      cpu(1),
       NOW,
       policy,
     )[0];
@@ -129,6 +136,33 @@ describe('reaper/plan-reap', () => {
     });
     expect(expiredUnwarned).toMatchObject({ kind: 'warn', cause: 'expired' });
     expect(expiredWarned).toMatchObject({ kind: 'act', cause: 'expired', action: 'delete' });
+  });
+
+  it('never deletes an expired lab while it is in use, until its maximum lifetime', () => {
+    const inUse = planReap(
+      [lab({ expiresAt: minutesAgo(1), reapWarnedAt: minutesAgo(31) })],
+      cpu(60),
+      NOW,
+      policy,
+    )[0];
+    const atHardStop = planReap(
+      [
+        lab({
+          createdAt: new Date(NOW.getTime() - 12 * 3_600_000),
+          expiresAt: minutesAgo(60),
+          reapWarnedAt: minutesAgo(31),
+        }),
+      ],
+      cpu(60),
+      NOW,
+      policy,
+    )[0];
+
+    expect(inUse).toMatchObject({ kind: 'keep' });
+    expect(inUse?.reason).toMatch(
+      /^expired at 11:59 UTC but in use: CPU 60\.0% at 12:00 UTC; deleted once idle, at the latest at its maximum lifetime \(20:40 UTC\)$/,
+    );
+    expect(atHardStop).toMatchObject({ kind: 'act', cause: 'expired', action: 'delete' });
   });
 
   it('leaves a snoozed lab alone until the snooze ends', () => {

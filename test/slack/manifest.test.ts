@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type App } from '@slack/bolt';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
+import { LAB_ACTION_IDS } from '../../src/commands/lab-actions';
+import { registerListeners, type ListenerDeps } from '../../src/slack/listeners';
+import { METHOD_SCOPES, undeclaredMethods } from './manifest-scopes';
 
 const SHARED = join(__dirname, '..', '..', '..', 'shared', 'slack');
 const REMOTE = 'https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas';
@@ -78,7 +82,11 @@ describe('manifest.yml', () => {
       'list',
       'status',
       'extend',
+      'suspend',
+      'resume',
       'teardown',
+      'handoff',
+      'cost',
       'capture',
       'templates',
       'help',
@@ -104,6 +112,46 @@ describe('manifest.yml', () => {
       'chat:write',
       'chat:write.public',
       'commands',
+      'usergroups:read',
     ]);
+  });
+  it('declares every command, event and interaction the app registers listeners for', () => {
+    const manifest = loadManifest();
+    const registered = {
+      commands: [] as string[],
+      events: [] as string[],
+      actions: [] as unknown[],
+      views: [] as unknown[],
+    };
+    const app = {
+      command: (name: string) => registered.commands.push(name),
+      event: (name: string) => registered.events.push(name),
+      action: (id: unknown) => registered.actions.push(id),
+      view: (id: unknown) => registered.views.push(id),
+    } as unknown as App;
+    const unused = () => {
+      throw new Error('not called while registering');
+    };
+
+    registerListeners(app, {
+      commands: { run: unused },
+      logger: { child: () => ({}) },
+      sleep: unused,
+      client: {},
+      metrics: {},
+      home: {},
+      form: {},
+      refreshLab: unused,
+    } as unknown as ListenerDeps);
+
+    expect(registered.commands).toEqual(manifest.features.slash_commands.map((c) => c.command));
+    expect(registered.events).toEqual(manifest.settings.event_subscriptions.bot_events);
+    expect(registered.actions).toEqual(expect.arrayContaining(LAB_ACTION_IDS));
+    expect(registered.views).toHaveLength(1);
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+  });
+
+  it('asks for the scope of every Web API method labbot calls', () => {
+    expect(undeclaredMethods(Object.keys(METHOD_SCOPES))).toEqual([]);
   });
 });

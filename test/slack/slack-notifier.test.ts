@@ -293,4 +293,51 @@ describe('slack/slack-notifier', () => {
     expect(fake.callsTo('chat.postMessage')).toHaveLength(3); // first try + 2 retries
     expect(logger.entries.map((e) => e.message)).toContain('Could not post lab message');
   });
+  it('refreshes the lab message at once from the store, even inside the throttle interval', async () => {
+    let stored = lab({ phase: 'ready' });
+    const { notifier: n } = notifier({ loadLab: () => Promise.resolve(stored) });
+    await n.labChanged(lab(), progress('deploying'));
+
+    stored = lab({ phase: 'ready', expiresAt: new Date('2026-11-24T16:00:00Z') });
+    await n.refresh('demo-4kq');
+
+    const [update] = fake.callsTo('chat.update');
+    expect(update?.body).toMatchObject({ channel: 'C0LABS', ts: '1700000000.000001' });
+    expect(titleOf(update!)).toContain('refreshed');
+  });
+
+  it('drops a coalesced update a refresh supersedes, and does nothing without loadLab or for a lab without a channel', async () => {
+    const { notifier: n, time } = notifier({ loadLab: () => Promise.resolve(lab()) });
+    await n.labChanged(lab(), progress('deploying'));
+    time.advance(1000);
+    await n.labChanged(lab(), progress('configuring'));
+
+    await n.refresh('demo-4kq');
+    time.advance(5000);
+    const { notifier: without } = notifier();
+    await without.refresh('demo-4kq');
+    const { notifier: shell } = notifier({ loadLab: () => Promise.resolve(lab({ channel: undefined })) });
+    await shell.refresh('demo-4kq');
+
+    expect(fake.callsTo('chat.update').map(titleOf)).toEqual([
+      ':hourglass_flowing_sand: Lab demo-4kq: refreshed',
+    ]);
+    expect(time.pending()).toBe(0);
+  });
+
+  it('counts Web API calls that failed for good', async () => {
+    fake.fail('chat.postMessage', { error: 'invalid_blocks' });
+    const failures: [string, string | undefined][] = [];
+    const { notifier: n } = notifier({
+      metrics: {
+        commandHandled: () => undefined,
+        acked: () => undefined,
+        slackError: (method, code) => failures.push([method, code]),
+      },
+    });
+
+    await n.labChanged(lab(), progress('deploying'));
+
+    expect(failures).toEqual([['chat.postMessage', 'invalid_blocks']]);
+  });
 });

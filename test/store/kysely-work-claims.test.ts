@@ -119,6 +119,17 @@ describe.each(kinds)('KyselyWorkClaims on $name', (kind) => {
       expect(await claims.claim('demo-1', 'replica-b', TTL_MS, after(1))).toBe(true);
     });
 
+    it('drops all of one holder’s claims at once (a restarted replica taking its labs back)', async () => {
+      await labs.insert(minimalLab({ id: 'demo-2' }));
+      await labs.insert(minimalLab({ id: 'demo-3' }));
+      await claims.claim('demo-2', 'replica-a', TTL_MS, T0);
+      await claims.claim('demo-3', 'replica-b', TTL_MS, T0);
+
+      expect(await claims.releaseAll('replica-a')).toBe(2);
+      expect((await claims.claimActive('replica-a', 10, TTL_MS, T0)).sort()).toEqual(['demo-1', 'demo-2']);
+      expect((await holderOf('demo-3')) as object).toMatchObject({ claimed_by: 'replica-b' });
+    });
+
     it('leaves someone else’s claim alone', async () => {
       await claims.release('demo-1', 'replica-b');
 

@@ -6,20 +6,31 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { SCHEMA_ROOT, validateAgainstXsd, type XsdResult } from '../helpers/xsd';
 import {
+  MEDIA_CAPTURE,
+  MEDIA_EDGE_SERVICES,
   MEDIA_INSTANTIATE,
+  MEDIA_LEASE,
   MEDIA_METADATA,
   MEDIA_METADATA_VALUE,
+  MEDIA_NCS,
   MEDIA_UNDEPLOY,
+  MEDIA_USAGE_SPEC,
+  captureBody,
   child,
   childrenOf,
   descendants,
+  edgeLookup,
+  edgeServicesBody,
   instantiate,
   instantiateBody,
+  leaseBody,
   lookups,
   metadataBody,
   metadataValueBody,
+  ncsBody,
   startHarness,
   undeployBody,
+  usageSpecBody,
   waitTask,
   type Harness,
 } from './sim-harness';
@@ -176,5 +187,241 @@ describe('vcdsim crawl', () => {
       ...validateVersions(documents.filter(isVersions)),
     ].filter((r) => r.errors.length > 0);
     expect(failures).toEqual([]);
+  });
+
+  it('answers the networking, metrics, lease and capture endpoints, and their errors, with schema-valid documents', async () => {
+    // Small quotas and a low task limit, so the quota and limit errors are part of the crawl.
+    const q = await startHarness({
+      speedFactor: 100,
+      maxConcurrentTasks: 4,
+      vdcs: [{ name: 'lab-vdc', memoryLimitMb: 24 * 1024, storageLimitMb: 1200 * 1024 }],
+    });
+    try {
+      const { api, clock, sim } = q;
+      await api.login();
+      const requests: { name: string; xml: string }[] = [];
+      const sent = (name: string, xml: string): string => {
+        requests.push({ name: `request ${name}`, xml });
+        return xml;
+      };
+      const { vdcHref, networks, templates } = await lookups(api);
+      for (const format of ['records', 'idrecords', 'references']) {
+        expect((await api.get(`/api/query?type=edgeGateway&format=${format}`)).status).toBe(200);
+      }
+
+      // Networks and catalog as the org links them.
+      const org = await api.get((await api.get('/api/org')).xml?.children[0]?.attributes['href'] ?? '');
+      for (const l of childrenOf(org.xml, 'Link')) {
+        expect((await api.get(l.attributes['href'] ?? '')).status).toBe(200);
+      }
+      const { href: edgeHref, interfaces } = await edgeLookup(api);
+      expect((await api.get(interfaces.get('Management') ?? '')).status).toBe(200);
+      expect((await api.get(interfaces.get('ext-internet') ?? '')).status).toBe(403);
+      const catalogHref =
+        childrenOf(org.xml, 'Link').find(
+          (l) => l.attributes['type'] === 'application/vnd.vmware.vcloud.catalog+xml',
+        )?.attributes['href'] ?? '';
+      const catalog = await api.get(catalogHref);
+      const itemHref = descendants(catalog.xml, 'CatalogItem')[0]?.attributes['href'] ?? '';
+      expect((await api.get(itemHref)).status).toBe(200);
+
+      // Edge: configure, read while busy (embedded task) and after, and the single-writer error.
+      const uplink = interfaces.get('ext-internet') ?? '';
+      const services = sent(
+        'EdgeGatewayServiceConfiguration',
+        edgeServicesBody({
+          firewall: {
+            rules: [{ description: 'https', sourceIp: 'Any', destinationIp: '203.0.113.10', port: '443' }],
+          },
+          nat: [
+            {
+              type: 'DNAT',
+              interfaceHref: uplink,
+              originalIp: '203.0.113.10',
+              originalPort: '443',
+              translatedIp: '10.10.0.10',
+              translatedPort: '443',
+              protocol: 'tcp',
+            },
+            { type: 'SNAT', interfaceHref: uplink, originalIp: '10.10.0.0/16', translatedIp: '203.0.113.10' },
+          ],
+        }),
+      );
+      const configure = await api.post(`${edgeHref}/action/configureServices`, services, MEDIA_EDGE_SERVICES);
+      expect(configure.status).toBe(202);
+      expect((await api.get(edgeHref)).status).toBe(200);
+      expect(
+        (await api.post(`${edgeHref}/action/configureServices`, services, MEDIA_EDGE_SERVICES)).status,
+      ).toBe(400);
+      await waitTask(api, clock, configure.headers.get('location') ?? '', 100);
+      expect(descendants((await api.get(edgeHref)).xml, 'NatRule')).toHaveLength(2);
+      const badNat = await api.post(
+        `${edgeHref}/action/configureServices`,
+        edgeServicesBody({
+          nat: [{ type: 'DNAT', interfaceHref: uplink, originalIp: '192.0.2.1', translatedIp: '10.10.0.10' }],
+        }),
+        MEDIA_EDGE_SERVICES,
+      );
+      expect(badNat.status).toBe(400);
+
+      // A running lab: VM with metrics links, its NICs, metrics, lease.
+      const created = await instantiate(
+        api,
+        vdcHref,
+        instantiateBody({
+          name: 'lab-net',
+          templateHref: templates.get('esxi8-single') ?? '',
+          networks,
+          powerOn: true,
+        }),
+      );
+      await waitTask(api, clock, created.taskHref, 100);
+      const vmHref = descendants((await api.get(created.vAppHref)).xml, 'Vm')[0]?.attributes['href'] ?? '';
+      expect((await api.get(vmHref)).status).toBe(200);
+      const ncs = `${vmHref}/networkConnectionSection/`;
+      expect((await api.get(ncs)).status).toBe(200);
+      const nicUpdate = await api.put(
+        ncs,
+        sent(
+          'NetworkConnectionSection',
+          ncsBody(
+            [
+              { network: 'Management', index: 0, mode: 'POOL', adapter: 'VMXNET3' },
+              { network: 'VM Network', index: 1, mode: 'DHCP', adapter: 'E1000' },
+              {
+                network: 'VM Network',
+                index: 2,
+                mode: 'MANUAL',
+                ip: '10.20.99.9',
+                mac: '00:50:56:3f:00:01',
+                adapter: 'E1000',
+              },
+              { network: 'none', index: 3, mode: 'NONE', connected: false, adapter: 'E1000' },
+            ],
+            0,
+          ),
+        ),
+        MEDIA_NCS,
+      );
+      expect(nicUpdate.status).toBe(202);
+      expect((await api.get(vmHref)).status).toBe(200);
+      await waitTask(api, clock, nicUpdate.headers.get('location') ?? '', 100);
+      expect((await api.get(ncs)).status).toBe(200);
+      expect((await api.get(`${vmHref}/metrics/current`)).status).toBe(200);
+      const spec = sent('CurrentUsageSpec', usageSpecBody(['cpu.*', 'mem.usage.average']));
+      expect((await api.post(`${vmHref}/metrics/current`, spec, MEDIA_USAGE_SPEC)).status).toBe(200);
+      const lease = `${created.vAppHref}/leaseSettingsSection/`;
+      const leaseUpdate = await api.put(
+        lease,
+        sent('LeaseSettingsSection', leaseBody(600, 7 * 86400)),
+        MEDIA_LEASE,
+      );
+      expect(leaseUpdate.status).toBe(202);
+      await waitTask(api, clock, leaseUpdate.headers.get('location') ?? '', 100);
+      const leaseSection = await api.get(lease);
+      const expiresAt = Date.parse(child(leaseSection.xml, 'DeploymentLeaseExpiration')?.text ?? '');
+
+      // Capture the running lab: task owned by the template, template read while capturing and after.
+      const capture = await api.post(
+        `${catalogHref}/action/captureVApp`,
+        sent('CaptureVAppParams', captureBody('golden-net', created.vAppHref)),
+        MEDIA_CAPTURE,
+      );
+      expect(capture.status).toBe(202);
+      const templateHref = child(capture.xml, 'Owner')?.attributes['href'] ?? '';
+      expect((await api.get(templateHref)).status).toBe(200);
+      expect((await api.get('/api/query?type=vAppTemplate&format=records')).status).toBe(200);
+      expect(
+        (
+          await api.post(
+            `${catalogHref}/action/captureVApp`,
+            captureBody('golden-net', created.vAppHref),
+            MEDIA_CAPTURE,
+          )
+        ).status,
+      ).toBe(400);
+      await waitTask(api, clock, capture.headers.get('location') ?? '', 100);
+      expect((await api.get(templateHref)).status).toBe(200);
+      expect((await api.get(catalogHref)).status).toBe(200);
+
+      // Quota and limit errors: out of storage, out of memory (a task with an Error), too many tasks at once.
+      const tooBig = await instantiate(
+        api,
+        vdcHref,
+        instantiateBody({ name: 'lab-big', templateHref: templates.get('vsphere8-lab') ?? '', networks }),
+      );
+      expect(tooBig.reply.status).toBe(400);
+      const second = await instantiate(
+        api,
+        vdcHref,
+        instantiateBody({
+          name: 'lab-mem',
+          templateHref: templates.get('esxi7-single') ?? '',
+          networks,
+          powerOn: true,
+        }),
+      );
+      expect(second.reply.status).toBe(201);
+      for (const name of ['t1', 't2', 't3']) {
+        await instantiate(
+          api,
+          vdcHref,
+          instantiateBody({ name, templateHref: templates.get('esxi7-single') ?? '', networks }),
+        );
+      }
+      const limited = await instantiate(
+        api,
+        vdcHref,
+        instantiateBody({ name: 't4', templateHref: templates.get('esxi7-single') ?? '', networks }),
+      );
+      expect(limited.reply.xml?.attributes['minorErrorCode']).toBe('OPERATION_LIMITS_EXCEEDED');
+      const failed = await waitTask(api, clock, second.taskHref, 100);
+      expect(child(failed, 'Error')).toBeDefined();
+
+      // Injected faults that answer with a body; the runtime lease expiry's own task.
+      sim.faults.configure({
+        errors: [
+          { operation: 'vApp.get', error: 500, times: 1 },
+          { operation: 'vApp.get', error: 'BUSY_ENTITY', times: 1 },
+        ],
+      });
+      expect((await api.get(created.vAppHref)).status).toBe(500);
+      expect((await api.get(created.vAppHref)).status).toBe(400);
+      clock.current = expiresAt + 1;
+      const stopped = await api.get(created.vAppHref);
+      const stopTask = child(child(stopped.xml, 'Tasks'), 'Task')?.attributes['href'] ?? '';
+      expect((await api.get(stopTask)).xml?.attributes['operationName']).toBe('vappUndeployPowerOff');
+      clock.advance(60_000);
+      expect((await api.get(`${vmHref}/metrics/current`)).status).toBe(200);
+
+      const isVersions = (d: { xml: string }): boolean => d.xml.includes('<SupportedVersions');
+      const documents = [...api.collected.filter((d) => !isVersions(d)), ...requests];
+      const names = new Set(
+        documents.map((d) => /<(\w+)[\s>]/.exec(d.xml.replace(/<\?xml[^>]*\?>\s*/, ''))?.[1]),
+      );
+      for (const element of [
+        'EdgeGateway',
+        'OrgVdcNetwork',
+        'Catalog',
+        'CatalogItem',
+        'NetworkConnectionSection',
+        'CurrentUsage',
+        'LeaseSettingsSection',
+        'VAppTemplate',
+        'Task',
+        'Error',
+        'QueryResultRecords',
+        'EdgeGatewayReferences',
+        'EdgeGatewayServiceConfiguration',
+        'CaptureVAppParams',
+        'CurrentUsageSpec',
+      ]) {
+        expect(names).toContain(element);
+      }
+      const failures = validateAgainstXsd(documents).filter((r) => r.errors.length > 0);
+      expect(failures).toEqual([]);
+    } finally {
+      await q.close();
+    }
   });
 });

@@ -58,7 +58,7 @@ describe('vcdsim query service', () => {
     expect(child(net.xml, 'OrgVdcNetworkRecord')?.attributes).toMatchObject({
       name: 'VM Network',
       linkType: '1',
-      connectedTo: 'lab-edge',
+      connectedTo: 'edge-01',
       defaultGateway: '10.20.0.1',
     });
 
@@ -173,7 +173,10 @@ describe('vcdsim query paging', () => {
     const templateHref = templates.get('esxi8-single') ?? '';
     for (let i = 0; i < 200; i += 1) {
       const name = `lab-${String(i).padStart(3, '0')}`;
-      await instantiate(h.api, vdcHref, instantiateBody({ name, templateHref, networks }));
+      const created = await instantiate(h.api, vdcHref, instantiateBody({ name, templateHref, networks }));
+      expect(created.reply.status).toBe(201);
+      // Let each instantiation end (8 ms at speed 1000) so the org stays under its limit of simultaneous tasks.
+      h.clock.advance(10);
     }
     h.clock.advance(100);
   });

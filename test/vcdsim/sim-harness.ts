@@ -264,3 +264,126 @@ export async function waitTask(
   }
   throw new Error(`task ${taskHref} never ended`);
 }
+
+// ---------------------------------------------------------------------------------------------- more bodies
+
+export const MEDIA_NCS = 'application/vnd.vmware.vcloud.networkConnectionSection+xml';
+export const MEDIA_LEASE = 'application/vnd.vmware.vcloud.leaseSettingsSection+xml';
+export const MEDIA_CAPTURE = 'application/vnd.vmware.vcloud.captureVAppParams+xml';
+export const MEDIA_USAGE_SPEC = 'application/vnd.vmware.vcloud.metrics.currentUsageSpec+xml';
+export const MEDIA_EDGE_SERVICES = 'application/vnd.vmware.admin.edgeGatewayServiceConfiguration+xml';
+
+export interface NicInput {
+  network: string;
+  index: number;
+  mode: 'POOL' | 'DHCP' | 'MANUAL' | 'NONE';
+  ip?: string;
+  mac?: string;
+  adapter?: string;
+  connected?: boolean;
+}
+
+/** A NetworkConnectionSection body in XSD order. */
+export function ncsBody(nics: NicInput[], primary?: number): string {
+  const items = nics
+    .map(
+      (n) => `  <NetworkConnection network="${esc(n.network)}">
+    <NetworkConnectionIndex>${n.index}</NetworkConnectionIndex>${n.ip === undefined ? '' : `\n    <IpAddress>${n.ip}</IpAddress>`}
+    <IsConnected>${String(n.connected ?? true)}</IsConnected>${n.mac === undefined ? '' : `\n    <MACAddress>${n.mac}</MACAddress>`}
+    <IpAddressAllocationMode>${n.mode}</IpAddressAllocationMode>${n.adapter === undefined ? '' : `\n    <NetworkAdapterType>${n.adapter}</NetworkAdapterType>`}
+  </NetworkConnection>`,
+    )
+    .join('\n');
+  return `<NetworkConnectionSection xmlns="http://www.vmware.com/vcloud/v1.5" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1">
+  <ovf:Info>Network connections</ovf:Info>${primary === undefined ? '' : `\n  <PrimaryNetworkConnectionIndex>${primary}</PrimaryNetworkConnectionIndex>`}
+${items}
+</NetworkConnectionSection>`;
+}
+
+/** A LeaseSettingsSection body. */
+export function leaseBody(deploymentLeaseSeconds?: number, storageLeaseSeconds?: number): string {
+  return `<LeaseSettingsSection xmlns="http://www.vmware.com/vcloud/v1.5" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1">
+  <ovf:Info>Lease settings section</ovf:Info>${deploymentLeaseSeconds === undefined ? '' : `\n  <DeploymentLeaseInSeconds>${deploymentLeaseSeconds}</DeploymentLeaseInSeconds>`}${storageLeaseSeconds === undefined ? '' : `\n  <StorageLeaseInSeconds>${storageLeaseSeconds}</StorageLeaseInSeconds>`}
+</LeaseSettingsSection>`;
+}
+
+/** A CaptureVAppParams body (with a CustomizationSection, as govcd sends it). */
+export function captureBody(name: string, vAppHref: string, targetCatalogItemHref?: string): string {
+  return `<CaptureVAppParams xmlns="http://www.vmware.com/vcloud/v1.5" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" name="${esc(name)}">
+  <Description>captured lab</Description>
+  <Source href="${esc(vAppHref)}"/>
+  <CustomizationSection>
+    <ovf:Info>VApp template customization section</ovf:Info>
+    <CustomizeOnInstantiate>false</CustomizeOnInstantiate>
+  </CustomizationSection>${targetCatalogItemHref === undefined ? '' : `\n  <TargetCatalogItem href="${esc(targetCatalogItemHref)}"/>`}
+</CaptureVAppParams>`;
+}
+
+/** A CurrentUsageSpec body. */
+export function usageSpecBody(patterns: string[]): string {
+  return `<CurrentUsageSpec xmlns="http://www.vmware.com/vcloud/v1.5">${patterns
+    .map((p) => `<MetricPattern>${esc(p)}</MetricPattern>`)
+    .join('')}</CurrentUsageSpec>`;
+}
+
+export interface NatInput {
+  type: 'DNAT' | 'SNAT';
+  interfaceHref: string;
+  originalIp: string;
+  translatedIp: string;
+  originalPort?: string;
+  translatedPort?: string;
+  protocol?: string;
+  id?: number;
+  description?: string;
+}
+
+export interface FirewallInput {
+  description: string;
+  sourceIp: string;
+  destinationIp: string;
+  port?: string;
+  protocol?: 'Tcp' | 'Udp' | 'Any' | 'Icmp';
+  policy?: string;
+  id?: string;
+}
+
+function natRuleXml(r: NatInput): string {
+  const opt = (name: string, value: string | number | undefined): string =>
+    value === undefined ? '' : `<${name}>${esc(String(value))}</${name}>`;
+  return `<NatRule>${opt('Description', r.description)}<RuleType>${r.type}</RuleType><IsEnabled>true</IsEnabled>${opt('Id', r.id)}<GatewayNatRule><Interface href="${esc(r.interfaceHref)}"/><OriginalIp>${r.originalIp}</OriginalIp>${opt('OriginalPort', r.originalPort)}<TranslatedIp>${r.translatedIp}</TranslatedIp>${opt('TranslatedPort', r.translatedPort)}${opt('Protocol', r.protocol)}</GatewayNatRule></NatRule>`;
+}
+
+function firewallRuleXml(r: FirewallInput): string {
+  return `<FirewallRule>${r.id === undefined ? '' : `<Id>${r.id}</Id>`}<IsEnabled>true</IsEnabled><Description>${esc(r.description)}</Description><Policy>${r.policy ?? 'allow'}</Policy><Protocols><${r.protocol ?? 'Tcp'}>true</${r.protocol ?? 'Tcp'}></Protocols><Port>-1</Port><DestinationPortRange>${r.port ?? 'Any'}</DestinationPortRange><DestinationIp>${r.destinationIp}</DestinationIp><SourcePort>-1</SourcePort><SourcePortRange>Any</SourcePortRange><SourceIp>${r.sourceIp}</SourceIp><EnableLogging>false</EnableLogging></FirewallRule>`;
+}
+
+/** An EdgeGatewayServiceConfiguration with the services given (FirewallService first, as VCD writes it). */
+export function edgeServicesBody(services: {
+  nat?: NatInput[];
+  firewall?: { defaultAction?: string; rules: FirewallInput[] };
+}): string {
+  const firewall =
+    services.firewall === undefined
+      ? ''
+      : `<FirewallService><IsEnabled>true</IsEnabled><DefaultAction>${services.firewall.defaultAction ?? 'drop'}</DefaultAction><LogDefaultAction>false</LogDefaultAction>${services.firewall.rules.map(firewallRuleXml).join('')}</FirewallService>`;
+  const nat =
+    services.nat === undefined
+      ? ''
+      : `<NatService><IsEnabled>true</IsEnabled>${services.nat.map(natRuleXml).join('')}</NatService>`;
+  return `<EdgeGatewayServiceConfiguration xmlns="http://www.vmware.com/vcloud/v1.5">${firewall}${nat}</EdgeGatewayServiceConfiguration>`;
+}
+
+/** The edge gateway's href and the hrefs of its interfaces' networks, by name, read from the API. */
+export async function edgeLookup(api: SimApi): Promise<{ href: string; interfaces: Map<string, string> }> {
+  const records = await api.get('/api/query?type=edgeGateway&format=records');
+  const href = child(records.xml, 'EdgeGatewayRecord')?.attributes['href'] ?? '';
+  const edge = await api.get(href);
+  const interfaces = new Map(
+    descendants(edge.xml, 'GatewayInterface').map((i) => [
+      child(i, 'Name')?.text ?? '',
+      child(i, 'Network')?.attributes['href'] ?? '',
+    ]),
+  );
+  return { href, interfaces };
+}

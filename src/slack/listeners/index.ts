@@ -1,8 +1,42 @@
-import { type App } from '@slack/bolt';
-import { createLabCommandListener, type LabCommandDeps } from './commands/lab-command';
+import { type App, type BlockAction, type ButtonAction, type ViewSubmitAction } from '@slack/bolt';
+import { type CommandRunner } from '../../commands/command-context';
+import { type Logger, type Sleep } from '../../labs/ports';
+import { type SlackMetrics } from '../slack-metrics';
+import { type SlackWebClient } from '../slack-web-client';
+import { type UserGroupResolver } from '../user-groups';
+import { type DeployFormPort } from '../views/deploy-form-port';
+import { type HomePublisher } from '../views/home-publisher';
+import { createLabExtendListener, LAB_EXTEND_ACTION } from './actions/lab-extend';
+import { createLabNewListener, DEPLOY_FORM_ACTION } from './actions/lab-new';
+import { createLabResumeListener, LAB_RESUME_ACTION } from './actions/lab-resume';
+import { createLabSuspendListener, LAB_SUSPEND_ACTION } from './actions/lab-suspend';
+import { createLabTeardownListener, LAB_TEARDOWN_ACTION } from './actions/lab-teardown';
+import { createReapInUseListener, REAP_IN_USE_ACTION } from './actions/reap-in-use';
+import { createReapKeep2hListener, REAP_KEEP_2H_ACTION } from './actions/reap-keep-2h';
+import { createReapKeepTomorrowListener, REAP_KEEP_TOMORROW_ACTION } from './actions/reap-keep-tomorrow';
+import { createLabCommandListener } from './commands/lab-command';
+import { createAppHomeOpenedListener } from './events/app-home-opened';
+import { createDeploySubmissionListener, DEPLOY_MODAL_CALLBACK } from './views/deploy-submission';
 
-/** What the listeners need from the rest of the bot. Grows as listeners are added (actions, App Home, views). */
-export type ListenerDeps = LabCommandDeps;
+/** What the listeners need from the rest of the bot. */
+export interface ListenerDeps {
+  commands: CommandRunner;
+  logger: Logger;
+  /** Waits for ack budgets; injected so tests decide when time has passed. */
+  sleep: Sleep;
+  /** Ack budget of the `/lab` listener and the deploy form; defaults to 2500 ms. */
+  ackBudgetMs?: number;
+  /** The app's own Web API client (bot token, retries, SLACK_API_URL). */
+  client: SlackWebClient;
+  metrics: SlackMetrics;
+  /** Looks up deploy allow list groups; absent when the allow list names none. */
+  userGroups?: UserGroupResolver;
+  home: HomePublisher;
+  /** The deploy form; without it `/lab` alone shows help and the form's listeners are not registered. */
+  form?: DeployFormPort;
+  /** Re-renders a lab's message from the store at once. Never rejects. */
+  refreshLab: (labId: string) => Promise<void>;
+}
 
 /** The slash command labbot answers; must match manifest.yml. */
 export const LAB_COMMAND = '/lab';
@@ -11,5 +45,59 @@ export const LAB_COMMAND = '/lab';
  * Registers every listener on the Bolt app, one per file under listeners/. Never throws.
  */
 export function registerListeners(app: App, deps: ListenerDeps): void {
-  app.command(LAB_COMMAND, createLabCommandListener(deps));
+  const common = { logger: deps.logger, metrics: deps.metrics };
+  app.command(
+    LAB_COMMAND,
+    createLabCommandListener({
+      ...common,
+      commands: deps.commands,
+      sleep: deps.sleep,
+      ...(deps.ackBudgetMs !== undefined ? { ackBudgetMs: deps.ackBudgetMs } : {}),
+      ...(deps.userGroups ? { userGroups: deps.userGroups } : {}),
+      ...(deps.form ? { deployForm: { port: deps.form, client: deps.client } } : {}),
+    }),
+  );
+
+  const actionDeps = { ...common, commands: deps.commands, refreshLab: deps.refreshLab, home: deps.home };
+  app.action<BlockAction<ButtonAction>>(LAB_EXTEND_ACTION, createLabExtendListener(actionDeps));
+  app.action<BlockAction<ButtonAction>>(LAB_SUSPEND_ACTION, createLabSuspendListener(actionDeps));
+  app.action<BlockAction<ButtonAction>>(LAB_RESUME_ACTION, createLabResumeListener(actionDeps));
+  app.action<BlockAction<ButtonAction>>(LAB_TEARDOWN_ACTION, createLabTeardownListener(actionDeps));
+  // The reaper's warning DM: Keep 2h, Keep until tomorrow, I'm using it (Tear down now is lab_teardown above).
+  app.action<BlockAction<ButtonAction>>(REAP_KEEP_2H_ACTION, createReapKeep2hListener(actionDeps));
+  app.action<BlockAction<ButtonAction>>(
+    REAP_KEEP_TOMORROW_ACTION,
+    createReapKeepTomorrowListener(actionDeps),
+  );
+  app.action<BlockAction<ButtonAction>>(REAP_IN_USE_ACTION, createReapInUseListener(actionDeps));
+  app.event('app_home_opened', createAppHomeOpenedListener(deps.home));
+
+  if (!deps.form) {
+    return;
+  }
+  app.action<BlockAction<ButtonAction>>(
+    DEPLOY_FORM_ACTION,
+    createLabNewListener({
+      ...common,
+      form: deps.form,
+      client: deps.client,
+      home: deps.home,
+      sleep: deps.sleep,
+      ...(deps.userGroups ? { userGroups: deps.userGroups } : {}),
+    }),
+  );
+
+  app.view<ViewSubmitAction>(
+    { callback_id: DEPLOY_MODAL_CALLBACK, type: 'view_submission' },
+    createDeploySubmissionListener({
+      ...common,
+      commands: deps.commands,
+      form: deps.form,
+      client: deps.client,
+      home: deps.home,
+      sleep: deps.sleep,
+      ...(deps.ackBudgetMs !== undefined ? { ackBudgetMs: deps.ackBudgetMs } : {}),
+      ...(deps.userGroups ? { userGroups: deps.userGroups } : {}),
+    }),
+  );
 }

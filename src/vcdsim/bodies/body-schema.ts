@@ -34,14 +34,17 @@ export function many(names: string | readonly string[], ns = VCLOUD): Particle {
   return { names: typeof names === 'string' ? [names] : names, ns, min: 0, max: Infinity };
 }
 
-/** Anything (XSD `xs:any`), any number of times. */
+/**
+ * Anything else (XSD `xs:any namespace="##other"`), any number of times. Without namespaces at hand it matches any
+ * element the sequence does not name itself, so a known element out of order is still refused.
+ */
 export const ANY: Particle = { any: true, min: 0, max: Infinity };
 
 /** `VCloudExtensibleType` lets every vCloud element start with extensions. */
 const EXTENSIONS = many('VCloudExtension');
 
-function matches(p: Particle, name: string): boolean {
-  return p.any === true || (p.names ?? []).includes(name);
+function matches(p: Particle, name: string, named: ReadonlySet<string>): boolean {
+  return p.any === true ? !named.has(name) : (p.names ?? []).includes(name);
 }
 
 function expected(particles: readonly Particle[], from: number): string {
@@ -69,6 +72,7 @@ function expected(particles: readonly Particle[], from: number): string {
  */
 export function checkSequence(node: XmlNode, sequence: readonly Particle[]): void {
   const particles = [EXTENSIONS, ...sequence];
+  const named = new Set(particles.flatMap((p) => p.names ?? []));
   let i = 0;
   let count = 0;
   for (const childNode of node.children) {
@@ -82,7 +86,7 @@ export function checkSequence(node: XmlNode, sequence: readonly Particle[]): voi
           `cvc-complex-type.2.4.d: Invalid content was found starting with element '${childNode.name}'. No child element is expected at this point.`,
         );
       }
-      if (matches(p, childNode.name) && count < (p.max ?? 1)) {
+      if (matches(p, childNode.name, named) && count < (p.max ?? 1)) {
         count += 1;
         break;
       }

@@ -59,9 +59,17 @@ const INSTANTIATION_SECTIONS = [
 
 const FENCE_MODES: readonly FenceMode[] = ['bridged', 'isolated', 'natRouted'];
 const ALLOCATION_MODES: readonly AllocationMode[] = ['POOL', 'DHCP', 'MANUAL', 'NONE'];
-const ADAPTER_TYPES: readonly AdapterType[] = ['VMXNET3', 'E1000', 'E1000E', 'VMXNET', 'VMXNET2', 'PCNet32'];
+export const ADAPTER_TYPES: readonly AdapterType[] = [
+  'VMXNET3',
+  'E1000',
+  'E1000E',
+  'VMXNET',
+  'VMXNET2',
+  'PCNet32',
+];
 
-function requireHref(node: XmlNode | undefined, what: string): string {
+/** The trimmed `href` of a reference element. @throws SimError 400 BAD_REQUEST when it is missing. */
+export function requireHref(node: XmlNode | undefined, what: string): string {
   const href = node?.attributes['href'];
   if (href === undefined || href.trim() === '') {
     throw invalidBody(`cvc-complex-type.4: Attribute 'href' must appear on element '${what}'.`);
@@ -115,7 +123,12 @@ function parseNetworkConfigSection(section: XmlNode): NetworkConfigParams[] {
   });
 }
 
-function parseNetworkConnectionSection(section: XmlNode): NetworkConnectionParams[] {
+/**
+ * Reads the NetworkConnection children of a NetworkConnectionSection (XSD vApp.xsd NetworkConnectionSectionType).
+ *
+ * @throws SimError 400 BAD_REQUEST for elements out of order or invalid values.
+ */
+export function parseNetworkConnectionSection(section: XmlNode): NetworkConnectionParams[] {
   checkSequence(section, [
     req('Info', OVF),
     opt('PrimaryNetworkConnectionIndex'),

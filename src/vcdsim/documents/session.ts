@@ -2,7 +2,6 @@
 import { urn } from '../hrefs';
 import { MEDIA } from '../media-types';
 import { type SimSession } from '../session-store';
-import { SESSION_IDLE_TIMEOUT_MS } from '../session-store';
 import { x, xText, type XmlNodeOut } from '../xml-writer';
 import { VCLOUD_ROOT, link, type RenderContext } from './common';
 
@@ -61,6 +60,6 @@ export function cloudApiSession(ctx: RenderContext, session: SimSession): Record
     location: `${session.orgName}@${state.org.id}`,
     roles: [ROLE],
     roleRefs: [{ name: ROLE, id: urn('role', state.user.id) }],
-    sessionIdleTimeoutMinutes: SESSION_IDLE_TIMEOUT_MS / 60000,
+    sessionIdleTimeoutMinutes: Math.round(state.sessions.idleTimeoutMs / 60000),
   };
 }

@@ -1,7 +1,7 @@
 /** The `Task` document (XSD task.xsd TaskType), standalone or embedded in an entity's `Tasks`. */
 import { urn } from '../hrefs';
 import { MEDIA } from '../media-types';
-import { type SimTask } from '../model';
+import { type SimTask, type TaskOwnerKind } from '../model';
 import { isInFlight, taskProgressAt, taskStatusAt } from '../task-engine';
 import { x, xText, type XmlNodeOut } from '../xml-writer';
 import { VCLOUD_ROOT, dateTime, link, reference, type RenderContext } from './common';
@@ -9,6 +9,19 @@ import { errorElement } from './error';
 
 /** Tasks expire about 90 days after they start (expiryTime in the fixtures). */
 const TASK_EXPIRY_MS = 90 * 24 * 60 * 60 * 1000;
+
+/** The Owner reference of a task: the entity it works on. */
+function owner(ctx: RenderContext, task: SimTask): XmlNodeOut {
+  const { hrefs } = ctx;
+  const kinds: Record<TaskOwnerKind, [string, string]> = {
+    vapp: [hrefs.vApp(task.ownerId), MEDIA.vApp],
+    vm: [hrefs.vm(task.ownerId), MEDIA.vm],
+    vAppTemplate: [hrefs.vAppTemplate(task.ownerId), MEDIA.vAppTemplate],
+    edgeGateway: [hrefs.edgeGateway(task.ownerId), MEDIA.edgeGateway],
+  };
+  const [href, type] = kinds[task.ownerKind];
+  return reference('Owner', href, type, task.ownerName);
+}
 
 /** A Task element as of `ctx.now`; `root` adds namespace declarations for a standalone document. */
 export function taskElement(ctx: RenderContext, task: SimTask, root: boolean): XmlNodeOut {
@@ -32,7 +45,7 @@ export function taskElement(ctx: RenderContext, task: SimTask, root: boolean): X
       type: MEDIA.task,
     },
     isInFlight(task) && link('task:cancel', `${href}/action/cancel`),
-    reference('Owner', hrefs.vApp(task.ownerId), MEDIA.vApp, task.ownerName),
+    owner(ctx, task),
     task.error !== undefined && errorElement(task.error),
     reference('User', hrefs.user(task.user.id), MEDIA.user, task.user.name),
     reference('Organization', hrefs.org(ctx.state.org.id), MEDIA.org, ctx.state.org.name),

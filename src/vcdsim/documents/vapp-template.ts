@@ -8,28 +8,35 @@ import { MEDIA, STATUS } from '../media-types';
 import { type SimTemplate } from '../model';
 import { x, xText, type XmlNodeOut } from '../xml-writer';
 import { OVF_ROOT, dateTime, link, reference, type RenderContext } from './common';
+import { taskElement } from './task';
 import { networkConnectionSection, operatingSystemSection, virtualHardwareSection, type VmView } from './vm';
 
+/**
+ * The template as of `ctx.now`. While a capture still writes it, it has status 0 and the capture task embedded, like
+ * an instantiating vApp.
+ */
 export function vAppTemplateDocument(ctx: RenderContext, template: SimTemplate): XmlNodeOut {
   const { hrefs, state } = ctx;
   const href = hrefs.vAppTemplate(template.id);
   const created = dateTime(template.createdAt);
+  const capture = state.activeTaskOf(template.id);
   return x(
     'VAppTemplate',
     {
       ...OVF_ROOT,
       goldMaster: false,
       ovfDescriptorUploaded: true,
-      status: STATUS.poweredOff,
+      status: template.resolved ? STATUS.poweredOff : STATUS.unresolved,
       name: template.name,
       id: urn('vapptemplate', template.id),
       href,
       type: MEDIA.vAppTemplate,
     },
-    link('up', hrefs.vdc(state.vdc.id), MEDIA.vdc),
-    link('up', hrefs.catalog(state.catalog.id), MEDIA.catalog),
+    link('up', hrefs.vdc(template.vdcId), MEDIA.vdc),
+    link('up', hrefs.catalogItem(template.catalogItemId), MEDIA.catalogItem),
     link('down', hrefs.metadata(href), MEDIA.metadata),
     xText('Description', template.description),
+    capture !== undefined && x('Tasks', {}, taskElement(ctx, capture, false)),
     x(
       'Owner',
       { type: MEDIA.owner },
@@ -75,7 +82,7 @@ export function vAppTemplateDocument(ctx: RenderContext, template: SimTemplate):
       'LeaseSettingsSection',
       { href: `${href}/leaseSettingsSection/`, type: MEDIA.leaseSettingsSection, 'ovf:required': false },
       x('ovf:Info', {}, 'Lease settings section'),
-      xText('StorageLeaseInSeconds', 0),
+      xText('StorageLeaseInSeconds', template.storageLeaseSeconds),
     ),
     x(
       'CustomizationSection',

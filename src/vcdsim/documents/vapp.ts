@@ -6,6 +6,7 @@
 import { urn } from '../hrefs';
 import { MEDIA, STATUS } from '../media-types';
 import { type SimVApp } from '../model';
+import { runtimeLeaseExpiry, storageLeaseExpiry } from '../sim-state';
 import { x, xText, type XmlNodeOut } from '../xml-writer';
 import { OVF_ROOT, dateTime, link, reference, type RenderContext } from './common';
 import { taskElement } from './task';
@@ -34,7 +35,7 @@ function vAppLinks(ctx: RenderContext, vApp: SimVApp, busy: boolean): XmlNodeOut
   for (const network of vApp.networks) {
     links.push(link('down', hrefs.network(network.id), MEDIA.vAppNetwork, network.name));
   }
-  links.push(link('up', hrefs.vdc(ctx.state.vdc.id), MEDIA.vdc));
+  links.push(link('up', hrefs.vdc(vApp.vdcId), MEDIA.vdc));
   if (settled) {
     links.push(link('edit', href, MEDIA.vApp));
   }
@@ -45,7 +46,10 @@ function vAppLinks(ctx: RenderContext, vApp: SimVApp, busy: boolean): XmlNodeOut
   return links;
 }
 
-/** `LeaseSettingsSection`; DeploymentLeaseExpiration while deployed with a finite lease. */
+/**
+ * `LeaseSettingsSection`: DeploymentLeaseExpiration while deployed with a finite runtime lease, StorageLeaseExpiration
+ * with a finite storage lease (fixture jclouds-vcloud-director/vapptemplate/leaseSettingsSection.xml).
+ */
 export function leaseSettingsSection(
   ctx: RenderContext,
   vApp: SimVApp,
@@ -53,10 +57,8 @@ export function leaseSettingsSection(
   root = false,
 ): XmlNodeOut {
   const href = `${ctx.hrefs.vApp(vApp.id)}/leaseSettingsSection/`;
-  const expires =
-    vApp.deployed && vApp.deploymentLeaseSeconds > 0 && vApp.deployedAt !== undefined
-      ? dateTime(vApp.deployedAt + vApp.deploymentLeaseSeconds * 1000)
-      : undefined;
+  const runtimeExpiry = runtimeLeaseExpiry(vApp);
+  const storageExpiry = storageLeaseExpiry(vApp);
   return x(
     'LeaseSettingsSection',
     { ...(root ? OVF_ROOT : {}), href, type: MEDIA.leaseSettingsSection, 'ovf:required': false },
@@ -64,7 +66,8 @@ export function leaseSettingsSection(
     editable && link('edit', href, MEDIA.leaseSettingsSection),
     xText('DeploymentLeaseInSeconds', vApp.deploymentLeaseSeconds),
     xText('StorageLeaseInSeconds', vApp.storageLeaseSeconds),
-    xText('DeploymentLeaseExpiration', expires),
+    xText('DeploymentLeaseExpiration', runtimeExpiry === undefined ? undefined : dateTime(runtimeExpiry)),
+    xText('StorageLeaseExpiration', storageExpiry === undefined ? undefined : dateTime(storageExpiry)),
   );
 }
 

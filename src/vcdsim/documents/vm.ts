@@ -4,7 +4,7 @@
  * (libcloud/api_vApp_vapp_8c57a5b6_e61b_48ca_8a78_3b70ee65ef6a.xml) and XSD order.
  */
 import { urn } from '../hrefs';
-import { MEDIA } from '../media-types';
+import { MEDIA, STATUS } from '../media-types';
 import { type SimNic, type SimVApp, type SimVm } from '../model';
 import { x, xText, type XmlNodeOut } from '../xml-writer';
 import { OVF_ROOT, dateTime, link, type RenderContext } from './common';
@@ -20,8 +20,18 @@ export interface VmView {
   readonly osType: string;
   readonly osDescription: string;
   readonly nics: readonly SimNic[];
+  /** PrimaryNetworkConnectionIndex; undefined means the lowest NIC index. */
+  readonly primaryNicIndex?: number;
   /** Edit links only on live, idle VMs. */
   readonly editable: boolean;
+}
+
+/** The NIC index the VM reports as primary. */
+function primaryIndex(vm: VmView): number | undefined {
+  if (vm.primaryNicIndex !== undefined && vm.nics.some((n) => n.index === vm.primaryNicIndex)) {
+    return vm.primaryNicIndex;
+  }
+  return vm.nics.length === 0 ? undefined : Math.min(...vm.nics.map((n) => n.index));
 }
 
 const ADAPTER_DESCRIPTIONS: Record<string, string> = {
@@ -84,7 +94,7 @@ export function virtualHardwareSection(vm: VmView): XmlNodeOut {
       x('vssd:VirtualSystemIdentifier', {}, vm.name),
       x('vssd:VirtualSystemType', {}, 'vmx-19'),
     ),
-    vm.nics.map((nic) => nicItem(nic, nic.index === 0)),
+    vm.nics.map((nic) => nicItem(nic, nic.index === primaryIndex(vm))),
     x(
       'ovf:Item',
       {},
@@ -168,7 +178,7 @@ export function networkConnectionSection(vm: VmView, root = false): XmlNodeOut {
     'NetworkConnectionSection',
     { ...(root ? OVF_ROOT : {}), href, type: MEDIA.networkConnectionSection, 'ovf:required': false },
     x('ovf:Info', {}, 'Specifies the available VM network connections'),
-    vm.nics.length > 0 && xText('PrimaryNetworkConnectionIndex', 0),
+    xText('PrimaryNetworkConnectionIndex', primaryIndex(vm)),
     vm.nics.map((nic) =>
       x(
         'NetworkConnection',
@@ -234,6 +244,12 @@ export function vmElement(
       href: view.href,
       type: MEDIA.vm,
     },
+    // VCD offers current metrics only for a running VM and drops these links otherwise (Programming Guide,
+    // "Retrieve Current or Historic Metrics").
+    vm.status === STATUS.poweredOn && [
+      link('down', `${view.href}/metrics/current`, MEDIA.currentUsageSpec),
+      link('metrics', `${view.href}/metrics/current`, MEDIA.currentUsageSpec),
+    ],
     link('up', ctx.hrefs.vApp(vApp.id), MEDIA.vApp),
     xText('Description', vm.description),
     resolved && [

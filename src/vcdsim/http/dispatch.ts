@@ -29,7 +29,31 @@ export interface DispatchResult {
   readonly response: SimResponse;
 }
 
-function errorResponse(error: SimError, requestId: string): SimResponse {
+/** The request path as routes see it: no trailing slash (`/api/org/` → `/api/org`). */
+export function routePath(rawUrl: string): string {
+  const { pathname } = new URL(rawUrl, 'http://simulator');
+  return pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
+}
+
+/** The operation id of a request, for fault injection; `unknown` when no route serves it. Never throws. */
+export function operationOf(method: string, rawUrl: string): string {
+  let path: string;
+  try {
+    path = routePath(rawUrl);
+  } catch {
+    return 'unknown';
+  }
+  for (const route of ALL_ROUTES) {
+    const match = route.method === method ? route.pattern.exec(path) : null;
+    if (match !== null) {
+      return typeof route.operation === 'string' ? route.operation : route.operation(match.slice(1));
+    }
+  }
+  return 'unknown';
+}
+
+/** An Error document response for a SimError. */
+export function errorResponse(error: SimError, requestId: string): SimResponse {
   return {
     status: error.status,
     mediaType: MEDIA.error,
@@ -46,7 +70,7 @@ export function dispatch(state: SimState, hrefs: Hrefs, raw: RawRequest): Dispat
   try {
     state.settle();
     const url = new URL(raw.url, 'http://simulator');
-    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    const path = routePath(raw.url);
     const candidates = ALL_ROUTES.map((route) => ({ route, match: route.pattern.exec(path) })).filter(
       (c) => c.match !== null,
     );

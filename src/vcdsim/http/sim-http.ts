@@ -34,6 +34,11 @@ export interface SimResponse {
 export interface Route {
   readonly method: string;
   readonly pattern: RegExp;
+  /**
+   * The operation id fault injection matches on (README "Operation ids"), e.g. `vApp.instantiate`; a function of the
+   * path parameters where one route serves several operations (`vApp.power.powerOn`).
+   */
+  readonly operation: string | ((params: readonly string[]) => string);
   /** `api`: Accept must name an offered version; `cloudapi`: version optional; `none`: not checked. */
   readonly versioning: 'api' | 'cloudapi' | 'none';
   readonly authenticated: boolean;

@@ -15,9 +15,11 @@ import {
   type SimVAppNetwork,
   type SimVm,
 } from '../model';
-import { SimError, badRequest, noAccess } from '../sim-error';
+import { setStatus } from '../power-state';
+import { SimError, badRequest, busyEntity, noAccess } from '../sim-error';
 import { TASK_DURATIONS_MS, type SimState } from '../sim-state';
-import { setStatus } from './vapp-guards';
+import { assertStorageFits, computeShortfall } from './quota';
+import { vAppLocks } from './vapp-guards';
 
 function resolveTemplate(state: SimState, href: string): SimTemplate {
   const id = uuidFromHref(href, '/api/vAppTemplate/vappTemplate-');
@@ -28,6 +30,15 @@ function resolveTemplate(state: SimState, href: string): SimTemplate {
   if (template === undefined) {
     throw noAccess('vappTemplate', id);
   }
+  if (!template.resolved) {
+    const capture = state.activeTaskOf(template.id);
+    throw busyEntity(
+      'vappTemplate',
+      template.id,
+      capture?.operationName ?? 'vdcCaptureTemplate',
+      capture?.id ?? '',
+    );
+  }
   return template;
 }
 
@@ -36,6 +47,15 @@ function resolveNetworks(
   template: SimTemplate,
   params: InstantiateParams,
 ): SimVAppNetwork[] {
+  if (template.withMemoryState) {
+    // A template captured with memory state "always creates a suspended vApp connected to an isolated network".
+    return template.networkNames.map((name) => ({
+      id: randomUUID(),
+      name,
+      description: '',
+      fenceMode: 'isolated',
+    }));
+  }
   if (params.networkConfigs === undefined) {
     // No NetworkConfigSection: the template's own vApp networks, bridged to the org networks they name.
     return template.networkNames.map((name) => ({
@@ -166,21 +186,24 @@ function buildNics(
 
 /**
  * Instantiates a template into a new vApp: 201 with the vApp (status UNRESOLVED) and its `vdcInstantiateVapp` task.
- * `deploy`/`powerOn` are honoured when the task ends.
+ * `deploy`/`powerOn` are honoured when the task ends; when the VDC cannot power the VMs on, the task ends in error and
+ * the vApp stays, powered off. A template captured with memory state yields a suspended vApp.
  *
  * @throws SimError 403 for an unknown VDC, template or network; 400 DUPLICATE_NAME when the VDC already has a vApp
- *   of that name; 400 INVALID_REFERENCE for hrefs of the wrong kind; 400 BAD_REQUEST for inconsistent parameters.
+ *   of that name; 400 INVALID_REFERENCE for hrefs of the wrong kind; 400 BAD_REQUEST for inconsistent parameters or
+ *   a VDC out of storage; 400 BUSY_ENTITY for a template still being captured; 400 OPERATION_LIMITS_EXCEEDED.
  */
 export function instantiateVApp(
   state: SimState,
   vdcId: string,
   params: InstantiateParams,
 ): { vApp: SimVApp; task: SimTask } {
-  if (vdcId !== state.vdc.id) {
+  const vdc = state.vdcById(vdcId);
+  if (vdc === undefined) {
     throw noAccess('vdc', vdcId);
   }
   const template = resolveTemplate(state, params.sourceHref);
-  if (state.vApps().some((v) => v.name === params.name)) {
+  if (state.vApps().some((v) => v.name === params.name && v.vdcId === vdc.id)) {
     // Name uniqueness per VDC; code and wording as VCD reports it for an existing entity.
     throw new SimError(400, 'DUPLICATE_NAME', `The VCD entity ${params.name} already exists.`);
   }
@@ -199,6 +222,13 @@ export function instantiateVApp(
     items.set(templateVm.id, item);
   }
 
+  state.assertTaskCapacity();
+  assertStorageFits(
+    state,
+    vdc,
+    template.vms.reduce((sum, vm) => sum + vm.spec.diskGb * 1024, 0),
+  );
+  const now = state.now();
   const batch = new AddressBatch(state);
   let vms: SimVm[];
   try {
@@ -219,6 +249,7 @@ export function instantiateVApp(
         deployed: false,
         nics: buildNics(state, templateVm, item?.networkConnections, networks, batch),
         templateVmId: templateVm.id,
+        usage: { profile: state.defaultUsage, since: now },
       };
     });
     const names = vms.map((vm) => vm.name);
@@ -235,28 +266,54 @@ export function instantiateVApp(
     id: randomUUID(),
     name: params.name,
     description: params.description ?? '',
-    createdAt: state.now(),
+    createdAt: now,
     templateId: template.id,
+    vdcId: vdc.id,
     status: STATUS.unresolved,
     deployed: false,
     vms,
     networks,
     deploymentLeaseSeconds: params.deploymentLeaseSeconds ?? 0,
     storageLeaseSeconds: params.storageLeaseSeconds ?? 0,
+    storageLeaseStartedAt: now,
     metadata: new Map(),
     owner: state.user,
   };
-  state.addVApp(vApp);
+  const resumesSuspended = template.withMemoryState;
+  const powersOn = params.powerOn && !resumesSuspended;
+  const shortfall = powersOn ? computeShortfall(state, vApp) : undefined;
   const durationMs = TASK_DURATIONS_MS.instantiate + (params.deploy ? TASK_DURATIONS_MS.powerOn : 0);
-  const task = state.startTask({
-    operationName: 'vdcInstantiateVapp',
-    operation: `Creating Virtual Application ${vApp.name}(${vApp.id})`,
-    vApp,
-    durationMs,
-    queued: false,
-    onSuccess: (at) =>
-      setStatus(vApp, params.powerOn ? STATUS.poweredOn : STATUS.poweredOff, params.deploy, at),
-    onFailure: () => setStatus(vApp, STATUS.failedCreation, false),
-  });
+  let task: SimTask;
+  try {
+    task = state.startTask({
+      operationName: 'vdcInstantiateVapp',
+      operation: `Creating Virtual Application ${vApp.name}(${vApp.id})`,
+      owner: { kind: 'vapp', id: vApp.id, name: vApp.name },
+      locks: vAppLocks(vApp),
+      durationMs,
+      queued: false,
+      error: shortfall,
+      reservesComputeFor: powersOn && shortfall === undefined ? vApp.id : undefined,
+      onSuccess: (at) => {
+        if (resumesSuspended) {
+          setStatus(vApp, STATUS.suspended, false, at);
+        } else {
+          setStatus(vApp, powersOn ? STATUS.poweredOn : STATUS.poweredOff, params.deploy || powersOn, at);
+        }
+      },
+      // Out of compute, VCD has created the vApp but could not start it; any other failure leaves a failed creation.
+      onFailure: (error) =>
+        setStatus(
+          vApp,
+          error !== undefined && error === shortfall ? STATUS.poweredOff : STATUS.failedCreation,
+          false,
+          state.now(),
+        ),
+    });
+  } catch (error) {
+    batch.rollback();
+    throw error;
+  }
+  state.addVApp(vApp);
   return { vApp, task };
 }

@@ -24,7 +24,7 @@ export function updateMetadata(
   return state.startTask({
     operationName: 'metadataUpdate',
     operation: `Updating metadata for Virtual Application ${vApp.name}(${vApp.id})`,
-    vApp,
+    owner: { kind: 'vapp', id: vApp.id, name: vApp.name },
     durationMs: TASK_DURATIONS_MS.metadata,
     queued: false,
     onSuccess: () => {
@@ -52,7 +52,7 @@ export function removeMetadata(
   return state.startTask({
     operationName: 'metadataDelete',
     operation: `Deleting metadata for Virtual Application ${vApp.name}(${vApp.id})`,
-    vApp,
+    owner: { kind: 'vapp', id: vApp.id, name: vApp.name },
     durationMs: TASK_DURATIONS_MS.metadata,
     queued: false,
     onSuccess: () => vApp.metadata.delete(metadataKey(domain, key)),

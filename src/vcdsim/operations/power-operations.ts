@@ -2,21 +2,30 @@
 import { type UndeployPowerAction } from '../bodies/power-params';
 import { STATUS } from '../media-types';
 import { type SimTask, type SimVApp } from '../model';
+import { setStatus } from '../power-state';
 import { badRequest, stopVAppFirst, wrongPowerState } from '../sim-error';
 import { TASK_DURATIONS_MS, type SimState } from '../sim-state';
-import { assertIdle, requireVApp, setStatus } from './vapp-guards';
+import { computeShortfall } from './quota';
+import { assertIdle, requireVApp, vAppLocks } from './vapp-guards';
 
 export type PowerAction = 'powerOn' | 'powerOff' | 'shutdown' | 'suspend' | 'reboot' | 'reset';
 
 const isOn = (vApp: SimVApp): boolean => vApp.status === STATUS.poweredOn;
+
+/** Owner and locks of a task on the whole vApp. */
+function onVApp(vApp: SimVApp): { owner: { kind: 'vapp'; id: string; name: string }; locks: string[] } {
+  return { owner: { kind: 'vapp', id: vApp.id, name: vApp.name }, locks: vAppLocks(vApp) };
+}
 
 /**
  * `POST /api/vApp/{id}/power/action/{action}` → a task. powerOn deploys first when needed (operationName
  * `vappDeploy`, as in fixture libcloud/..._power_action_powerOn.xml); powerOff and shutdown leave the vApp deployed,
  * as in VCD, where only undeploy releases it.
  *
+ * A power-on the VDC has no room for is accepted and its task fails (see quota.ts).
+ *
  * @throws SimError 403 for an unknown vApp; 400 BUSY_ENTITY while it has a task; 400 BAD_REQUEST when its power
- *   state does not allow the action.
+ *   state does not allow the action; 400 OPERATION_LIMITS_EXCEEDED.
  */
 export function powerAction(state: SimState, vAppId: string, action: PowerAction): SimTask {
   const vApp = requireVApp(state, vAppId);
@@ -27,12 +36,16 @@ export function powerAction(state: SimState, vAppId: string, action: PowerAction
       if (vApp.status !== STATUS.poweredOff && vApp.status !== STATUS.suspended) {
         throw wrongPowerState(vApp.name, 'powered off');
       }
+      const shortfall = computeShortfall(state, vApp);
       return state.startTask({
         operationName: vApp.deployed ? 'vappPowerOn' : 'vappDeploy',
         operation: `Starting Virtual Application ${label}`,
-        vApp,
+        ...onVApp(vApp),
         durationMs: TASK_DURATIONS_MS.powerOn,
         queued: true,
+        error: shortfall,
+        // A power-on that will fail holds nothing; one that will succeed holds its VMs' compute from now on.
+        reservesComputeFor: shortfall === undefined ? vApp.id : undefined,
         onSuccess: (at) => setStatus(vApp, STATUS.poweredOn, true, at),
       });
     }
@@ -43,10 +56,10 @@ export function powerAction(state: SimState, vAppId: string, action: PowerAction
       return state.startTask({
         operationName: 'vappPowerOff',
         operation: `Powering off Virtual Application ${label}`,
-        vApp,
+        ...onVApp(vApp),
         durationMs: TASK_DURATIONS_MS.powerOff,
         queued: true,
-        onSuccess: () => setStatus(vApp, STATUS.poweredOff, vApp.deployed),
+        onSuccess: (at) => setStatus(vApp, STATUS.poweredOff, vApp.deployed, at),
       });
     }
     case 'shutdown':
@@ -65,10 +78,10 @@ export function powerAction(state: SimState, vAppId: string, action: PowerAction
       return state.startTask({
         operationName: spec.name,
         operation: `${spec.text} Virtual Application ${label}`,
-        vApp,
+        ...onVApp(vApp),
         durationMs: TASK_DURATIONS_MS[action],
         queued: true,
-        onSuccess: () => setStatus(vApp, spec.status, true),
+        onSuccess: (at) => setStatus(vApp, spec.status, true, at),
       });
     }
   }
@@ -94,12 +107,15 @@ export function deployVApp(
   if (vApp.status === STATUS.failedCreation || vApp.status === STATUS.unresolved) {
     throw wrongPowerState(vApp.name, 'powered off');
   }
+  const shortfall = options.powerOn ? computeShortfall(state, vApp) : undefined;
   return state.startTask({
     operationName: 'vappDeploy',
     operation: `Starting Virtual Application ${vApp.name}(${vApp.id})`,
-    vApp,
+    ...onVApp(vApp),
     durationMs: TASK_DURATIONS_MS.deploy,
     queued: true,
+    error: shortfall,
+    reservesComputeFor: options.powerOn && shortfall === undefined ? vApp.id : undefined,
     onSuccess: (at) => {
       if (options.deploymentLeaseSeconds !== undefined) {
         vApp.deploymentLeaseSeconds = options.deploymentLeaseSeconds;
@@ -130,14 +146,15 @@ export function undeployVApp(state: SimState, vAppId: string, action: UndeployPo
   return state.startTask({
     operationName,
     operation: `Stopping Virtual Application ${vApp.name}(${vApp.id})`,
-    vApp,
+    ...onVApp(vApp),
     durationMs: TASK_DURATIONS_MS.undeploy,
     queued: true,
-    onSuccess: () =>
+    onSuccess: (at) =>
       setStatus(
         vApp,
         suspend && vApp.status !== STATUS.poweredOff ? STATUS.suspended : STATUS.poweredOff,
         false,
+        at,
       ),
   });
 }
@@ -157,7 +174,7 @@ export function deleteVApp(state: SimState, vAppId: string): SimTask {
   return state.startTask({
     operationName: 'vdcDeleteVapp',
     operation: `Deleting Virtual Application ${vApp.name}(${vApp.id})`,
-    vApp,
+    ...onVApp(vApp),
     durationMs: TASK_DURATIONS_MS.delete,
     queued: true,
     onSuccess: () => state.removeVApp(vApp.id),

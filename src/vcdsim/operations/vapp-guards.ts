@@ -1,6 +1,5 @@
-/** Checks and state changes every vApp operation shares. */
-import { type SimStatus } from '../media-types';
-import { type SimVApp } from '../model';
+/** Checks every vApp and VM operation shares. */
+import { type SimVApp, type SimVm } from '../model';
 import { busyEntity, noAccess } from '../sim-error';
 import { type SimState } from '../sim-state';
 
@@ -25,18 +24,30 @@ export function assertIdle(state: SimState, vApp: SimVApp): void {
   }
 }
 
-/** Sets the vApp's status and deployment and mirrors them on every VM; `at` stamps a new deployment. */
-export function setStatus(vApp: SimVApp, status: SimStatus, deployed: boolean, at?: number): void {
-  if (deployed && !vApp.deployed) {
-    vApp.deployedAt = at;
+/** What a vApp-level task keeps busy: the vApp and each of its VMs. */
+export function vAppLocks(vApp: SimVApp): string[] {
+  return [vApp.id, ...vApp.vms.map((vm) => vm.id)];
+}
+
+/**
+ * The VM with this id and the vApp holding it.
+ *
+ * @throws SimError 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN when no live vApp has it.
+ */
+export function requireVm(state: SimState, vmId: string): { vApp: SimVApp; vm: SimVm } {
+  for (const vApp of state.vApps()) {
+    const vm = vApp.vms.find((candidate) => candidate.id === vmId);
+    if (vm !== undefined) {
+      return { vApp, vm };
+    }
   }
-  if (!deployed) {
-    vApp.deployedAt = undefined;
-  }
-  vApp.status = status;
-  vApp.deployed = deployed;
-  for (const vm of vApp.vms) {
-    vm.status = status;
-    vm.deployed = deployed;
+  throw noAccess('vm', vmId);
+}
+
+/** @throws SimError 400 BUSY_ENTITY while the VM (or a task of its vApp) has a task in flight. */
+export function assertVmIdle(state: SimState, vm: SimVm): void {
+  const task = state.activeTaskOf(vm.id);
+  if (task !== undefined) {
+    throw busyEntity('vm', vm.id, task.operationName, task.id);
   }
 }

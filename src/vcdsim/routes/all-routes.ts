@@ -2,7 +2,9 @@
 import { type Route } from '../http/sim-http';
 import { authRoutes } from './auth-routes';
 import { catalogRoutes } from './catalog-routes';
+import { edgeRoutes } from './edge-routes';
 import { metadataRoutes } from './metadata-routes';
+import { sectionRoutes } from './section-routes';
 import { taskRoutes } from './task-routes';
 import { vAppRoutes } from './vapp-routes';
 
@@ -10,6 +12,8 @@ export const ALL_ROUTES: readonly Route[] = [
   ...authRoutes,
   ...catalogRoutes,
   ...vAppRoutes,
+  ...sectionRoutes,
   ...metadataRoutes,
+  ...edgeRoutes,
   ...taskRoutes,
 ];

@@ -7,7 +7,7 @@ import { versionsDocument } from '../documents/versions';
 import { emptyResponse, jsonResponse, xmlResponse, type Route, type SimRequest } from '../http/sim-http';
 import { basicCredentials } from '../http/negotiation';
 import { MEDIA } from '../media-types';
-import { SESSION_IDLE_TIMEOUT_MS, type SimSession } from '../session-store';
+import { type SimSession } from '../session-store';
 
 function checkBasic(req: SimRequest): boolean {
   const credentials = basicCredentials(req.headers);
@@ -37,6 +37,7 @@ export const authRoutes: readonly Route[] = [
   {
     method: 'GET',
     pattern: /^\/api\/versions$/,
+    operation: 'versions',
     versioning: 'none',
     authenticated: false,
     handle: (req) => xmlResponse(200, versionsDocument(req.ctx), MEDIA.versions),
@@ -44,6 +45,7 @@ export const authRoutes: readonly Route[] = [
   {
     method: 'POST',
     pattern: /^\/oauth\/tenant\/([^/]+)\/token$/,
+    operation: 'login.apiToken',
     versioning: 'none',
     authenticated: false,
     handle: (req, [org = '']) => {
@@ -67,7 +69,7 @@ export const authRoutes: readonly Route[] = [
         {
           access_token: session.token,
           token_type: 'Bearer',
-          expires_in: SESSION_IDLE_TIMEOUT_MS / 1000,
+          expires_in: req.ctx.state.sessions.idleTimeoutMs / 1000,
           refresh_token: config.apiToken,
         },
         undefined,
@@ -78,6 +80,7 @@ export const authRoutes: readonly Route[] = [
   {
     method: 'POST',
     pattern: /^\/cloudapi\/1\.0\.0\/sessions$/,
+    operation: 'login.cloudapi',
     versioning: 'cloudapi',
     authenticated: false,
     handle: (req) => {
@@ -95,6 +98,7 @@ export const authRoutes: readonly Route[] = [
   {
     method: 'GET',
     pattern: /^\/cloudapi\/1\.0\.0\/sessions\/current$/,
+    operation: 'session.cloudapi',
     versioning: 'cloudapi',
     authenticated: true,
     handle: (req) => jsonResponse(200, cloudApiSession(req.ctx, current(req))),
@@ -102,6 +106,7 @@ export const authRoutes: readonly Route[] = [
   {
     method: 'DELETE',
     pattern: /^\/cloudapi\/1\.0\.0\/sessions\/current$/,
+    operation: 'logout.cloudapi',
     versioning: 'cloudapi',
     authenticated: true,
     handle: (req) => {
@@ -112,6 +117,7 @@ export const authRoutes: readonly Route[] = [
   {
     method: 'POST',
     pattern: /^\/api\/sessions$/,
+    operation: 'login.legacy',
     versioning: 'api',
     authenticated: false,
     handle: (req) => {
@@ -128,6 +134,7 @@ export const authRoutes: readonly Route[] = [
   {
     method: 'GET',
     pattern: /^\/api\/session$/,
+    operation: 'session',
     versioning: 'api',
     authenticated: true,
     handle: (req) => xmlResponse(200, sessionDocument(req.ctx, current(req)), MEDIA.session),
@@ -135,6 +142,7 @@ export const authRoutes: readonly Route[] = [
   {
     method: 'DELETE',
     pattern: /^\/api\/session$/,
+    operation: 'logout',
     versioning: 'api',
     authenticated: true,
     handle: (req) => {

@@ -32,6 +32,7 @@ export const metadataRoutes: readonly Route[] = [
   {
     method: 'GET',
     pattern: new RegExp(`^${VAPP_METADATA}$`),
+    operation: 'vApp.metadata.get',
     versioning: 'api',
     authenticated: true,
     handle: (req, [id = '']) =>
@@ -40,6 +41,7 @@ export const metadataRoutes: readonly Route[] = [
   {
     method: 'POST',
     pattern: new RegExp(`^${VAPP_METADATA}$`),
+    operation: 'vApp.metadata.post',
     versioning: 'api',
     authenticated: true,
     handle: (req, [id = '']) => {
@@ -51,6 +53,7 @@ export const metadataRoutes: readonly Route[] = [
   {
     method: 'GET',
     pattern: ENTRY,
+    operation: 'vApp.metadata.entry.get',
     versioning: 'api',
     authenticated: true,
     handle: (req, params) => {
@@ -66,6 +69,7 @@ export const metadataRoutes: readonly Route[] = [
   {
     method: 'PUT',
     pattern: ENTRY,
+    operation: 'vApp.metadata.entry.put',
     versioning: 'api',
     authenticated: true,
     handle: (req, params) => {
@@ -84,6 +88,7 @@ export const metadataRoutes: readonly Route[] = [
   {
     method: 'DELETE',
     pattern: ENTRY,
+    operation: 'vApp.metadata.entry.delete',
     versioning: 'api',
     authenticated: true,
     handle: (req, params) => {

@@ -3,7 +3,8 @@ import { taskElement } from '../documents/task';
 import { taskAccepted, type SimRequest, type SimResponse } from '../http/sim-http';
 import { MEDIA } from '../media-types';
 import { type SimTask, type SimVApp, type SimVm } from '../model';
-import { SimError, noAccess } from '../sim-error';
+import { SimError } from '../sim-error';
+import { requireVm as requireVmIn } from '../operations/vapp-guards';
 
 /** 202 Accepted with the Task and `Location: <task href>`. */
 export function acceptedTask(req: SimRequest, task: SimTask): SimResponse {
@@ -32,11 +33,5 @@ export function requireContentType(req: SimRequest, mediaType: string): void {
  * @throws SimError 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN when no live vApp has it.
  */
 export function requireVm(req: SimRequest, vmId: string): { vApp: SimVApp; vm: SimVm } {
-  for (const vApp of req.ctx.state.vApps()) {
-    const vm = vApp.vms.find((candidate) => candidate.id === vmId);
-    if (vm !== undefined) {
-      return { vApp, vm };
-    }
-  }
-  throw noAccess('vm', vmId);
+  return requireVmIn(req.ctx.state, vmId);
 }

@@ -8,6 +8,7 @@ export const taskRoutes: readonly Route[] = [
   {
     method: 'GET',
     pattern: /^\/api\/task\/([^/]+)$/,
+    operation: 'task.get',
     versioning: 'api',
     authenticated: true,
     handle: (req, [id = '']) => {
@@ -21,6 +22,7 @@ export const taskRoutes: readonly Route[] = [
   {
     method: 'POST',
     pattern: /^\/api\/task\/([^/]+)\/action\/cancel$/,
+    operation: 'task.cancel',
     versioning: 'api',
     authenticated: true,
     handle: (req, [id = '']) => {

@@ -2,7 +2,7 @@
 import { leaseSettingsSection, networkConfigSection, vAppDocument } from '../documents/vapp';
 import { networkConnectionSection, vmElement, vmView } from '../documents/vm';
 import { xmlResponse, type Route } from '../http/sim-http';
-import { MEDIA } from '../media-types';
+import { MEDIA, STATUS } from '../media-types';
 import { parseInstantiateParams } from '../bodies/instantiate-params';
 import { parseDeployParams, parseUndeployParams } from '../bodies/power-params';
 import { instantiateVApp } from '../operations/instantiate-vapp';
@@ -22,6 +22,7 @@ export const vAppRoutes: readonly Route[] = [
   {
     method: 'POST',
     pattern: /^\/api\/vdc\/([^/]+)\/action\/instantiateVAppTemplate$/,
+    operation: 'vApp.instantiate',
     versioning: 'api',
     authenticated: true,
     handle: (req, [vdcId = '']) => {
@@ -34,6 +35,7 @@ export const vAppRoutes: readonly Route[] = [
   {
     method: 'GET',
     pattern: new RegExp(`^${VAPP}$`),
+    operation: 'vApp.get',
     versioning: 'api',
     authenticated: true,
     handle: (req, [id = '']) =>
@@ -42,6 +44,7 @@ export const vAppRoutes: readonly Route[] = [
   {
     method: 'DELETE',
     pattern: new RegExp(`^${VAPP}$`),
+    operation: 'vApp.delete',
     versioning: 'api',
     authenticated: true,
     handle: (req, [id = '']) => acceptedTask(req, deleteVApp(req.ctx.state, id)),
@@ -49,6 +52,7 @@ export const vAppRoutes: readonly Route[] = [
   {
     method: 'POST',
     pattern: new RegExp(`^${VAPP}/power/action/(powerOn|powerOff|shutdown|suspend|reboot|reset)$`),
+    operation: ([, action = '']) => `vApp.power.${action}`,
     versioning: 'api',
     authenticated: true,
     handle: (req, [id = '', action = '']) =>
@@ -57,6 +61,7 @@ export const vAppRoutes: readonly Route[] = [
   {
     method: 'POST',
     pattern: new RegExp(`^${VAPP}/action/deploy$`),
+    operation: 'vApp.deploy',
     versioning: 'api',
     authenticated: true,
     handle: (req, [id = '']) => {
@@ -68,6 +73,7 @@ export const vAppRoutes: readonly Route[] = [
   {
     method: 'POST',
     pattern: new RegExp(`^${VAPP}/action/undeploy$`),
+    operation: 'vApp.undeploy',
     versioning: 'api',
     authenticated: true,
     handle: (req, [id = '']) => {
@@ -79,6 +85,7 @@ export const vAppRoutes: readonly Route[] = [
   {
     method: 'GET',
     pattern: new RegExp(`^${VAPP}/leaseSettingsSection$`),
+    operation: 'vApp.leaseSettings.get',
     versioning: 'api',
     authenticated: true,
     handle: (req, [id = '']) => {
@@ -94,6 +101,7 @@ export const vAppRoutes: readonly Route[] = [
   {
     method: 'GET',
     pattern: new RegExp(`^${VAPP}/networkConfigSection$`),
+    operation: 'vApp.networkConfig.get',
     versioning: 'api',
     authenticated: true,
     handle: (req, [id = '']) => {
@@ -109,22 +117,25 @@ export const vAppRoutes: readonly Route[] = [
   {
     method: 'GET',
     pattern: /^\/api\/vApp\/vm-([^/]+)$/,
+    operation: 'vm.get',
     versioning: 'api',
     authenticated: true,
     handle: (req, [id = '']) => {
       const { vApp, vm } = requireVm(req, id);
-      const busy = req.ctx.state.activeTaskOf(vApp.id) !== undefined;
+      const busy = req.ctx.state.activeTaskOf(vm.id) !== undefined;
       return xmlResponse(200, vmElement(req.ctx, vApp, vm, busy, true), MEDIA.vm);
     },
   },
   {
     method: 'GET',
     pattern: /^\/api\/vApp\/vm-([^/]+)\/networkConnectionSection$/,
+    operation: 'vm.networkConnection.get',
     versioning: 'api',
     authenticated: true,
     handle: (req, [id = '']) => {
-      const { vApp, vm } = requireVm(req, id);
-      const editable = req.ctx.state.activeTaskOf(vApp.id) === undefined;
+      const { vm } = requireVm(req, id);
+      const resolved = vm.status !== STATUS.unresolved && vm.status !== STATUS.failedCreation;
+      const editable = resolved && req.ctx.state.activeTaskOf(vm.id) === undefined;
       return xmlResponse(
         200,
         networkConnectionSection(vmView(req.ctx, vm, editable), true),

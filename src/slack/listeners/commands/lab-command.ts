@@ -1,9 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { type AllMiddlewareArgs, type RespondArguments, type SlackCommandMiddlewareArgs } from '@slack/bolt';
+import {
+  type AllMiddlewareArgs,
+  type RespondArguments,
+  type SlackCommandMiddlewareArgs,
+  type SlashCommand,
+} from '@slack/bolt';
 import { type CommandRunner } from '../../../commands/command-context';
 import { type Reply } from '../../../commands/reply';
 import { type Logger, type Sleep } from '../../../labs/ports';
 import { renderReplyBlocks } from '../../render/render-reply';
+import { countCommand, NO_METRICS, replyOutcome, tracked, type SlackMetrics } from '../../slack-metrics';
+import { slackErrorCode, type SlackWebClient } from '../../slack-web-client';
+import { groupsWithin, type UserGroupResolver } from '../../user-groups';
+import { deployModal } from '../../views/deploy-modal';
+import { type DeployFormPort } from '../../views/deploy-form-port';
 
 /**
  * How long the listener waits for the command before acking with "Working on it…". Slack shows
@@ -24,7 +34,17 @@ export interface LabCommandDeps {
   ackBudgetMs?: number;
   /** Reference shown to the user for failures, logged with the cause. Defaults to 6 random hex digits. */
   newRef?: () => string;
+  /** Resolves the caller's user groups for the deploy allow list; without it commands run with none. */
+  userGroups?: UserGroupResolver;
+  /** `/lab` with no text opens the deploy form when this is given (and shows help when it is not). */
+  deployForm?: { port: DeployFormPort; client: Pick<SlackWebClient, 'views'> };
+  metrics?: SlackMetrics;
+  /** Monotonic milliseconds, for the ack latency metric. Defaults to performance.now. */
+  now?: () => number;
 }
+
+/** How long the form waits for a cold user-group lookup before opening anyway (the submission checks again). */
+const FORM_GROUPS_WAIT_MS = 1000;
 
 type LabCommandArgs = SlackCommandMiddlewareArgs & Pick<AllMiddlewareArgs, 'logger'>;
 
@@ -52,27 +72,44 @@ function defaultRef(): string {
  * Builds the `/lab` listener. It runs the command text through the CommandRunner and races it against the ack
  * budget: a fast reply becomes the ack itself (one message, no response_url use); a slow one gets an ephemeral
  * "Working on it…" ack and its reply later through `respond()`. Replies are ephemeral or in_channel per
- * Reply.visibility.
+ * Reply.visibility. The caller's deploy allow list groups are looked up inside the race, so a cold lookup can
+ * delay the reply but never the ack. With `deployForm`, `/lab` alone opens the deploy form instead of help.
  * The returned listener never rejects: a runner that throws (it should not) or a failed ack/respond is logged with
  * a ref, and the user gets an ephemeral "something went wrong (ref …)" where that is still possible.
  */
 export function createLabCommandListener(deps: LabCommandDeps): (args: LabCommandArgs) => Promise<void> {
   const budget = deps.ackBudgetMs ?? ACK_BUDGET_MS;
   const newRef = deps.newRef ?? defaultRef;
+  const metrics = deps.metrics ?? NO_METRICS;
+  const now = deps.now ?? (() => performance.now());
 
   return async ({ command, ack, respond }) => {
     const log = deps.logger.child({ user: command.user_id, channel: command.channel_id });
+    const started = now();
     let acked = false;
-    const ackOnce = async (body: RespondArguments): Promise<void> => {
+    const ackOnce = async (body?: RespondArguments): Promise<void> => {
       acked = true;
       await ack(body);
+      metrics.acked('command', (now() - started) / 1000);
     };
 
     try {
-      const run: Promise<Outcome> = deps.commands
-        .run(command.text, { user: command.user_id, channel: command.channel_id })
+      if (deps.deployForm && command.text.trim() === '') {
+        await openDeployForm(deps.deployForm, command, ackOnce, respond);
+        return;
+      }
+      const groups = deps.userGroups;
+      const context = { user: command.user_id, channel: command.channel_id };
+      // The group lookup is inside the race: a cold cache waiting on Slack delays the reply, never the ack.
+      const run: Promise<Outcome> = (groups ? groups.groupsOf(command.user_id) : Promise.resolve(undefined))
+        .then((userGroups) =>
+          deps.commands.run(command.text, userGroups ? { ...context, userGroups } : context),
+        )
         .then(
-          (reply): Outcome => ({ kind: 'reply', reply }),
+          (reply): Outcome => {
+            countCommand(metrics, command.text, reply);
+            return { kind: 'reply', reply };
+          },
           (error: unknown): Outcome => ({ kind: 'error', error }),
         );
       const first = await Promise.race([run, deps.sleep(budget).then((): Outcome => ({ kind: 'timeout' }))]);
@@ -92,13 +129,13 @@ export function createLabCommandListener(deps: LabCommandDeps): (args: LabComman
       log.info({ budgetMs: budget }, 'Command slower than the ack budget; reply follows via response_url');
       const late = await run;
       if (late.kind === 'reply') {
-        await respond(toCommandResponse(late.reply));
+        await tracked(metrics, 'response_url', () => respond(toCommandResponse(late.reply)));
         return;
       }
       if (late.kind === 'error') {
         const ref = newRef();
         log.error({ ref, err: late.error }, 'Command runner threw instead of replying');
-        await respond(genericError(ref));
+        await tracked(metrics, 'response_url', () => respond(genericError(ref)));
       }
     } catch (error) {
       // ack or respond failed (a second ack, an expired response_url, Slack unreachable): tell the user if the
@@ -114,4 +151,49 @@ export function createLabCommandListener(deps: LabCommandDeps): (args: LabComman
       }
     }
   };
+
+  /**
+   * `/lab` alone: the deploy form. Someone who may not deploy here gets the reason as the ack instead; everyone
+   * else gets an empty ack (nothing posted) and the modal, opened with the command's single-use trigger.
+   */
+  async function openDeployForm(
+    form: NonNullable<LabCommandDeps['deployForm']>,
+    command: SlashCommand,
+    ackOnce: (body?: RespondArguments) => Promise<void>,
+    respond: LabCommandArgs['respond'],
+  ): Promise<void> {
+    const userGroups = deps.userGroups
+      ? await groupsWithin(deps.userGroups, command.user_id, deps.sleep, FORM_GROUPS_WAIT_MS)
+      : [];
+    // A lookup that did not answer in time leaves the decision to the submission, which checks again.
+    const refusal =
+      userGroups === undefined
+        ? undefined
+        : form.port.refusal({ user: command.user_id, channel: command.channel_id, userGroups });
+    if (refusal !== undefined) {
+      const reply: Reply = { visibility: 'ephemeral', tone: 'error', title: refusal, sections: [] };
+      metrics.commandHandled('form', replyOutcome(reply));
+      await ackOnce(toCommandResponse(reply));
+      return;
+    }
+    await ackOnce();
+    metrics.commandHandled('form', 'ok');
+    try {
+      await tracked(metrics, 'views.open', () =>
+        form.client.views.open({
+          trigger_id: command.trigger_id,
+          view: deployModal(form.port.choices(), { from: 'command', channel: command.channel_id }),
+        }),
+      );
+    } catch (error) {
+      const code = slackErrorCode(error);
+      deps.logger.warn({ user: command.user_id, code, err: error }, 'Could not open the deploy form');
+      await tracked(metrics, 'response_url', () =>
+        respond({
+          response_type: 'ephemeral',
+          text: `:warning: Slack did not open the deploy form${code !== undefined ? ` (${code})` : ''}. Type \`/lab demo\` or \`/lab repro TICKET\` instead; \`/lab help\` lists every command.`,
+        }),
+      );
+    }
+  }
 }

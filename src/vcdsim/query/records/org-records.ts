@@ -1,4 +1,4 @@
-/** Query types for the org's fixed parts: `orgVdc`, `orgVdcNetwork`, `catalog`. */
+/** Query types for the org's fixed parts: `orgVdc`, `orgVdcNetwork`, `catalog`, `edgeGateway`. */
 import { dateTime } from '../../documents/common';
 import { urn } from '../../hrefs';
 import { MEDIA, STATUS } from '../../media-types';
@@ -37,42 +37,43 @@ export const orgVdc: QueryType = {
   ],
   rows: ({ state, hrefs }) => {
     const vApps = state.vApps();
-    const vms = vApps.flatMap((v) => v.vms);
-    const running = vms.filter((vm) => vm.status === STATUS.poweredOn);
-    return [
-      {
-        href: hrefs.vdc(state.vdc.id),
-        id: urn('vdc', state.vdc.id),
-        name: state.vdc.name,
+    return state.vdcs.map((vdc) => {
+      const own = vApps.filter((v) => v.vdcId === vdc.id);
+      const vms = own.flatMap((v) => v.vms);
+      const compute = state.computeInUse(vdc.id);
+      return {
+        href: hrefs.vdc(vdc.id),
+        id: urn('vdc', vdc.id),
+        name: vdc.name,
         refUrns: {},
         metadata: [],
         attributes: {
-          name: state.vdc.name,
+          name: vdc.name,
           description: '',
           isEnabled: 'true',
-          cpuAllocationMhz: '0',
-          cpuLimitMhz: '0',
-          cpuUsedMhz: String(running.reduce((s, vm) => s + vm.cpus * 2000, 0)),
-          memoryAllocationMB: '0',
-          memoryLimitMB: '0',
-          memoryUsedMB: String(running.reduce((s, vm) => s + vm.memoryMb, 0)),
-          storageLimitMB: '0',
-          storageUsedMB: String(vms.reduce((s, vm) => s + vm.diskGb * 1024, 0)),
+          cpuAllocationMhz: String(vdc.cpuLimitMhz),
+          cpuLimitMhz: String(vdc.cpuLimitMhz),
+          cpuUsedMhz: String(compute.cpuMhz),
+          memoryAllocationMB: String(vdc.memoryLimitMb),
+          memoryLimitMB: String(vdc.memoryLimitMb),
+          memoryUsedMB: String(compute.memoryMb),
+          storageLimitMB: String(vdc.storageLimitMb),
+          storageUsedMB: String(state.storageInUseMb(vdc.id)),
           providerVdcName: 'vcdsim-pvdc',
           orgName: state.org.name,
-          numberOfVApps: String(vApps.length),
-          numberOfVAppTemplates: String(state.templates.length),
+          numberOfVApps: String(own.length),
+          numberOfVAppTemplates: String(state.templates.filter((t) => t.vdcId === vdc.id).length),
           numberOfMedia: '0',
           numberOfDisks: '0',
           isSystemVdc: 'false',
           isBusy: 'false',
           status: 'READY',
           numberOfVMs: String(vms.length),
-          numberOfRunningVMs: String(running.length),
-          numberOfDeployedVApps: String(vApps.filter((v) => v.deployed).length),
+          numberOfRunningVMs: String(vms.filter((vm) => vm.status === STATUS.poweredOn).length),
+          numberOfDeployedVApps: String(own.filter((v) => v.deployed).length),
         },
-      },
-    ];
+      };
+    });
   },
 };
 
@@ -106,7 +107,7 @@ export const orgVdcNetwork: QueryType = {
         href: hrefs.network(n.id),
         id: urn('network', n.id),
         name: n.name,
-        refUrns: { vdc: urn('vdc', state.vdc.id) },
+        refUrns: { vdc: urn('vdc', n.vdcId) },
         metadata: [],
         attributes: {
           name: n.name,
@@ -118,10 +119,10 @@ export const orgVdcNetwork: QueryType = {
           // linkType 1 = routed through an edge gateway (0 direct, 2 isolated).
           linkType: '1',
           connectedTo: n.edgeName,
-          vdc: hrefs.vdc(state.vdc.id),
-          vdcName: state.vdc.name,
+          vdc: hrefs.vdc(n.vdcId),
+          vdcName: state.vdcById(n.vdcId)?.name,
           isBusy: 'false',
-          isShared: 'false',
+          isShared: 'true',
           isIpScopeInherited: 'false',
           usedIpCount: String(pool?.usedCount ?? 0),
           totalIpCount: String(pool?.total ?? 0),
@@ -162,9 +163,53 @@ export const catalog: QueryType = {
         creationDate: dateTime(state.catalog.createdAt),
         orgName: state.org.name,
         ownerName: state.user.name,
-        numberOfVAppTemplates: String(state.templates.length),
+        numberOfVAppTemplates: String(state.templates.filter((t) => t.resolved).length),
         numberOfMedia: '0',
       },
     },
   ],
+};
+
+export const edgeGateway: QueryType = {
+  name: 'edgeGateway',
+  recordElement: 'EdgeGatewayRecord',
+  referencesElement: 'EdgeGatewayReferences',
+  referenceElement: 'EdgeGatewayReference',
+  entityMediaType: MEDIA.edgeGateway,
+  attributes: [
+    'name',
+    'vdc',
+    'orgVdcName',
+    'numberOfExtNetworks',
+    'numberOfOrgNetworks',
+    'isBusy',
+    'gatewayStatus',
+    'haStatus',
+    'advancedNetworkingEnabled',
+    'distributedRoutingEnabled',
+  ],
+  rows: ({ state, hrefs }) => {
+    const edge = state.edge;
+    return [
+      {
+        href: hrefs.edgeGateway(edge.id),
+        id: urn('gateway', edge.id),
+        name: edge.name,
+        refUrns: { vdc: urn('vdc', edge.vdcId) },
+        metadata: [],
+        attributes: {
+          name: edge.name,
+          vdc: hrefs.vdc(edge.vdcId),
+          orgVdcName: state.vdcById(edge.vdcId)?.name,
+          numberOfExtNetworks: '1',
+          numberOfOrgNetworks: String(state.networks.filter((n) => n.edgeName === edge.name).length),
+          isBusy: String(state.activeTaskOf(edge.id) !== undefined),
+          gatewayStatus: 'READY',
+          haStatus: 'DISABLED',
+          advancedNetworkingEnabled: 'false',
+          distributedRoutingEnabled: 'false',
+        },
+      },
+    ];
+  },
 };

@@ -3,6 +3,7 @@ import { dateTime } from '../../documents/common';
 import { urn } from '../../hrefs';
 import { MEDIA, statusName } from '../../media-types';
 import { type SimVApp } from '../../model';
+import { storageLeaseExpiry } from '../../sim-state';
 import { taskStatusAt } from '../../task-engine';
 import { type QueryType } from '../query-row';
 
@@ -50,22 +51,22 @@ export const vAppTemplate: QueryType = {
       href: hrefs.vAppTemplate(t.id),
       id: urn('vapptemplate', t.id),
       name: t.name,
-      refUrns: { vdc: urn('vdc', state.vdc.id), org: urn('org', state.org.id) },
+      refUrns: { vdc: urn('vdc', t.vdcId), org: urn('org', state.org.id) },
       metadata: [],
       attributes: {
         name: t.name,
         description: t.description,
-        ownerName: state.user.name,
+        ownerName: t.owner.name,
         catalogName: state.catalog.name,
         isPublished: 'false',
-        vdc: hrefs.vdc(state.vdc.id),
-        vdcName: state.vdc.name,
+        vdc: hrefs.vdc(t.vdcId),
+        vdcName: state.vdcById(t.vdcId)?.name,
         org: hrefs.org(state.org.id),
         creationDate: dateTime(t.createdAt),
-        isBusy: 'false',
+        isBusy: b(state.activeTaskOf(t.id) !== undefined),
         isGoldMaster: 'false',
         isEnabled: 'true',
-        status: 'RESOLVED',
+        status: t.resolved ? 'RESOLVED' : 'UNRESOLVED',
         isDeployed: 'false',
         isExpired: 'false',
         storageProfileName: 'Standard',
@@ -115,13 +116,13 @@ export const vApp: QueryType = {
         href: hrefs.vApp(v.id),
         id: urn('vapp', v.id),
         name: v.name,
-        refUrns: { vdc: urn('vdc', state.vdc.id), ...(last ? { task: urn('task', last.id) } : {}) },
+        refUrns: { vdc: urn('vdc', v.vdcId), ...(last ? { task: urn('task', last.id) } : {}) },
         metadata: [...v.metadata.values()],
         attributes: {
           name: v.name,
           description: v.description,
-          vdc: hrefs.vdc(state.vdc.id),
-          vdcName: state.vdc.name,
+          vdc: hrefs.vdc(v.vdcId),
+          vdcName: state.vdcById(v.vdcId)?.name,
           isPublic: 'false',
           isEnabled: 'true',
           isBusy: b(state.activeTaskOf(v.id) !== undefined),
@@ -131,7 +132,7 @@ export const vApp: QueryType = {
           isDeployed: b(v.deployed),
           isInMaintenanceMode: 'false',
           isAutoNature: 'false',
-          isExpired: 'false',
+          isExpired: b((storageLeaseExpiry(v) ?? Number.POSITIVE_INFINITY) <= ctx.now),
           ...vAppTotals(v),
           task: last === undefined ? undefined : hrefs.task(last.id),
           taskStatus: last === undefined ? undefined : taskStatusAt(last, ctx.now),

@@ -38,23 +38,23 @@ export const vm: QueryType = {
         href: hrefs.templateVm(tvm.id),
         id: urn('vm', tvm.id),
         name: tvm.spec.name,
-        refUrns: { container: urn('vapptemplate', t.id), vdc: urn('vdc', state.vdc.id) },
+        refUrns: { container: urn('vapptemplate', t.id), vdc: urn('vdc', t.vdcId) },
         metadata: [],
         attributes: {
           name: tvm.spec.name,
           containerName: t.name,
           container: hrefs.vAppTemplate(t.id),
-          ownerName: state.user.name,
-          vdc: hrefs.vdc(state.vdc.id),
+          ownerName: t.owner.name,
+          vdc: hrefs.vdc(t.vdcId),
           isVAppTemplate: 'true',
           isDeleted: 'false',
           guestOs: tvm.spec.osDescription,
           numberOfCpus: String(tvm.spec.cpus),
           memoryMB: String(tvm.spec.memoryMb),
-          status: 'POWERED_OFF',
+          status: t.resolved ? 'POWERED_OFF' : 'UNRESOLVED',
           networkName: tvm.spec.nics[0]?.network,
           ipAddress: undefined,
-          isBusy: 'false',
+          isBusy: String(state.activeTaskOf(t.id) !== undefined),
           isDeployed: 'false',
           isPublished: 'false',
           catalogName: state.catalog.name,
@@ -66,21 +66,20 @@ export const vm: QueryType = {
       })),
     );
     const vAppVms: QueryRow[] = state.vApps().flatMap((v) => {
-      const busy = String(state.activeTaskOf(v.id) !== undefined);
       return v.vms.map((m) => {
-        const primary = m.nics.find((n) => n.index === 0) ?? m.nics[0];
+        const primary = m.nics.find((n) => n.index === (m.primaryNicIndex ?? 0)) ?? m.nics[0];
         return {
           href: hrefs.vm(m.id),
           id: urn('vm', m.id),
           name: m.name,
-          refUrns: { container: urn('vapp', v.id), vdc: urn('vdc', state.vdc.id) },
+          refUrns: { container: urn('vapp', v.id), vdc: urn('vdc', v.vdcId) },
           metadata: [],
           attributes: {
             name: m.name,
             containerName: v.name,
             container: hrefs.vApp(v.id),
             ownerName: v.owner.name,
-            vdc: hrefs.vdc(state.vdc.id),
+            vdc: hrefs.vdc(v.vdcId),
             isVAppTemplate: 'false',
             isDeleted: 'false',
             guestOs: m.osDescription,
@@ -89,7 +88,7 @@ export const vm: QueryType = {
             status: statusName(m.status),
             networkName: primary?.network,
             ipAddress: primary?.ip,
-            isBusy: busy,
+            isBusy: String(state.activeTaskOf(m.id) !== undefined),
             isDeployed: String(m.deployed),
             isPublished: 'false',
             catalogName: undefined,

@@ -1,0 +1,1109 @@
+/**
+ * Cost simulation of the idle reaper (issue 7, must show 3). One seeded lab-usage trace (bench/trace-model.ts) is
+ * billed under five strategies: (a) no reaper, only VCD's 7-day runtime lease; (b) a nightly shutdown at 19:00;
+ * (c) labbot's reaper, which calls the real `planReap` every 5 simulated minutes with signals derived from the
+ * trace and applies its decisions the way `runReapCycle` does; (d) the oracle that deletes each lab right after
+ * its last use; and, for reference, the floor (powered on only while someone sits at it). Billing is the real
+ * `costSoFar`. Writes its section of docs/benchmarks.md; exits 1 if labbot at the default policy misses the
+ * issue's target (within 15% of the oracle's cost, no action on a lab in use).
+ *
+ * Run: `npx tsc -p bench/tsconfig.json && node dist/bench/bench/reaper-cost-sim.js [--seed N]`. Not a test.
+ */
+import path from 'node:path';
+import { DEFAULT_POLICY } from '../src/config/default-policy';
+import { costSoFar, hourlyRate } from '../src/labs/cost';
+import { type Lab, type LabSpec } from '../src/labs/lab';
+import { type KindPolicy, type LabPolicy } from '../src/labs/policy';
+import { type LabSignal } from '../src/labs/ports';
+import { planReap } from '../src/reaper/plan-reap';
+import { DOC, machineLine, reportTargets, section as wrap, writeSection } from './bench-doc';
+import {
+  describeTraceModel,
+  generateTrace,
+  isWorkingDay,
+  type KindName,
+  minuteOfDay,
+  dayOf,
+  MINUTES_PER_DAY,
+  QUIET,
+  Rng,
+  T0,
+  type Trace,
+  type TraceLab,
+  WAIT_MINUTES,
+} from './trace-model';
+
+const DEFAULT_SEED = 20260302;
+const TARGET_RATIO = 1.15;
+const CYCLE_MINUTES = 5;
+/** VCD's default org leases (reference/lab-platforms.md, vcd#385); at storage-lease expiry the org deletes. */
+const RUNTIME_LEASE_MINUTES = 7 * MINUTES_PER_DAY;
+const STORAGE_LEASE_MINUTES = 30 * MINUTES_PER_DAY;
+const NIGHTLY_SHUTDOWN = 19 * 60;
+/** CPU of the busiest VM (%), as VCD's 5-minute `cpu.usage.average` would report it. */
+const CPU = {
+  /** Share of 5-minute windows during a sitting in which the lab is busy (the rest: reading, talking, waiting). */
+  busyShare: 0.9,
+  busy: [20, 70] as const,
+  /** Idle level per template: a nested ESXi host idles at a few %, a vCenter keeps its lab higher. */
+  idle: { esxi8: [1, 4], esxi7: [1, 4], vsphere8: [4, 10] } as Record<string, readonly [number, number]>,
+  /** Share of idle windows with a background spike above the threshold (vCenter tasks, host services). */
+  spikeShare: 0.01,
+};
+/** How owners answer a reaper DM. */
+const OWNER = {
+  /** Warned while sitting at the lab (a false positive): "I'm using it" (Keep 2h) or `/lab extend`. */
+  inSessionResponds: 0.9,
+  /** Idle warning and the next sitting starts within this many minutes: Keep 2h with `keepShare`. */
+  keepWindow: 120,
+  keepShare: 0.5,
+  keepMinutes: 120,
+  /** Expiry warning, the lab still needed, owner at work (weekday 08–18) or next sitting within 2 h: extend. */
+  extendShare: 0.8,
+};
+/** labbot policy variants run on the same trace: both lifetime choices × these idle/grace timings. */
+const SWEEP = { lifetimes: ['default', 'max'] as const, idleMinutes: [60, 45, 30], graceMinutes: [30, 15] };
+const EXTRA_SEEDS = 5;
+
+const NAME = 'reaper-cost-sim';
+
+const at = (minute: number) => new Date(T0 + minute * 60_000);
+
+/** One vApp's life: a lab deleted and redeployed has two. Times in minutes; `on` are powered-on intervals. */
+interface Incarnation {
+  createdAt: number;
+  endedAt: number;
+  on: [number, number][];
+}
+
+interface LabOutcome {
+  incs: Incarnation[];
+  actsInUse: number;
+  redeploys: number;
+  /** Sittings that found the lab off or suspended and waited for a boot or resume. */
+  restarts: number;
+  waitMinutes: number;
+}
+
+interface ReaperStats {
+  warnings: number;
+  warningsInUse: number;
+  keeps: number;
+  extends: number;
+  suspends: number;
+  deletes: number;
+  deferred: number;
+  planCalls: number;
+  /** Keep 2h or extend refused: the kind's extension cap was used up, or the lab is at its maximum lifetime. */
+  refused: number;
+  /** Warnings sent while the owner sat at the lab, by cause. */
+  warningsInUseBy: Record<'idle' | 'expiring' | 'expired', number>;
+  actsInUseBy: Record<'idle' | 'expiring' | 'expired', number>;
+  inUseReasons: string[];
+}
+
+interface Result {
+  name: string;
+  cost: number;
+  compute: number;
+  storage: number;
+  afterLastUse: number;
+  idleOnMinutes: number;
+  actsInUse: number;
+  redeploys: number;
+  restarts: number;
+  waitMinutes: number;
+  costByKind: Map<KindName, number>;
+  reaper?: ReaperStats;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Trace helpers
+
+function specOf(lab: TraceLab, policy: LabPolicy): LabSpec {
+  const t = policy.templates.find((x) => x.key === lab.template);
+  if (!t) {
+    throw new Error(`template ${lab.template} is not in the policy`);
+  }
+  return { vcpus: t.vcpus, memoryGb: t.memoryGb, storageGb: t.storageGb };
+}
+
+function kindOf(lab: TraceLab, policy: LabPolicy): KindPolicy {
+  const k = policy.kinds.find((x) => x.name === lab.kind);
+  if (!k) {
+    throw new Error(`kind ${lab.kind} is not in the policy`);
+  }
+  return k;
+}
+
+const lastEnd = (lab: TraceLab) => lab.sessions.at(-1)?.end ?? lab.readyAt;
+
+/** Index of the sitting running at `m`, or -1. */
+function sessionAt(lab: TraceLab, m: number): number {
+  return lab.sessions.findIndex((s) => s.start <= m && m < s.end);
+}
+
+/** Start of the first sitting after `m`, if any. */
+function nextStart(lab: TraceLab, m: number): number | undefined {
+  return lab.sessions.find((s) => s.start > m)?.start;
+}
+
+function overlap(a0: number, a1: number, b0: number, b1: number): number {
+  return Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
+}
+
+/** The next 19:00 strictly after `m`. */
+function nextShutdown(m: number): number {
+  const today = dayOf(m) * MINUTES_PER_DAY + NIGHTLY_SHUTDOWN;
+  return today > m ? today : today + MINUTES_PER_DAY;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// (a), (b), (d) and the floor: closed-form walks over each lab's sittings
+
+function noReaper(lab: TraceLab): LabOutcome {
+  const out: LabOutcome = { incs: [], actsInUse: 0, redeploys: 0, restarts: 0, waitMinutes: 0 };
+  const on: [number, number][] = [];
+  const boot = WAIT_MINUTES[lab.template]?.boot ?? 5;
+  let onSince: number | undefined = lab.readyAt;
+  let leaseEnd = lab.readyAt + RUNTIME_LEASE_MINUTES;
+  let offAt = lab.readyAt;
+  for (const s of lab.sessions) {
+    if (onSince !== undefined && leaseEnd <= s.start) {
+      on.push([onSince, leaseEnd]);
+      offAt = leaseEnd;
+      onSince = undefined;
+    }
+    if (onSince === undefined) {
+      onSince = s.start;
+      leaseEnd = s.start + RUNTIME_LEASE_MINUTES;
+      out.restarts += 1;
+      out.waitMinutes += boot;
+    }
+    while (leaseEnd < s.end) {
+      // VCD powers it off mid-sitting; the owner renews the lease and boots it again
+      out.actsInUse += 1;
+      out.restarts += 1;
+      out.waitMinutes += boot;
+      leaseEnd += RUNTIME_LEASE_MINUTES;
+    }
+  }
+  let endedAt: number;
+  if (lab.teardownAt !== undefined) {
+    if (onSince !== undefined) {
+      on.push([onSince, Math.min(leaseEnd, lab.teardownAt)]);
+    }
+    endedAt = lab.teardownAt;
+  } else {
+    if (onSince !== undefined) {
+      on.push([onSince, leaseEnd]);
+      offAt = leaseEnd;
+    }
+    endedAt = offAt + STORAGE_LEASE_MINUTES;
+  }
+  out.incs.push({ createdAt: lab.createdAt, endedAt, on });
+  return out;
+}
+
+function nightly(lab: TraceLab): LabOutcome {
+  const out: LabOutcome = { incs: [], actsInUse: 0, redeploys: 0, restarts: 0, waitMinutes: 0 };
+  const on: [number, number][] = [];
+  const boot = WAIT_MINUTES[lab.template]?.boot ?? 5;
+  let onSince: number | undefined = lab.readyAt;
+  let offAt = lab.readyAt;
+  for (const s of lab.sessions) {
+    if (onSince !== undefined && nextShutdown(onSince) <= s.start) {
+      offAt = nextShutdown(onSince);
+      on.push([onSince, offAt]);
+      onSince = undefined;
+    }
+    if (onSince === undefined) {
+      onSince = s.start;
+      out.restarts += 1;
+      out.waitMinutes += boot;
+    }
+    for (let k = nextShutdown(onSince); k < s.end; k = nextShutdown(k)) {
+      // powered off under someone's hands; they boot it again, and it stays on until the next 19:00
+      out.actsInUse += 1;
+      out.restarts += 1;
+      out.waitMinutes += boot;
+      on.push([onSince, k]);
+      onSince = k;
+    }
+  }
+  let endedAt: number;
+  if (onSince !== undefined) {
+    const off = nextShutdown(onSince);
+    const end = lab.teardownAt !== undefined ? Math.min(off, lab.teardownAt) : off;
+    on.push([onSince, end]);
+    offAt = end;
+  }
+  if (lab.teardownAt !== undefined) {
+    endedAt = lab.teardownAt;
+  } else {
+    endedAt = offAt + STORAGE_LEASE_MINUTES;
+  }
+  out.incs.push({ createdAt: lab.createdAt, endedAt, on });
+  return out;
+}
+
+function oracle(lab: TraceLab): LabOutcome {
+  const end = lastEnd(lab);
+  return {
+    incs: [{ createdAt: lab.createdAt, endedAt: end, on: [[lab.readyAt, end]] }],
+    actsInUse: 0,
+    redeploys: 0,
+    restarts: 0,
+    waitMinutes: 0,
+  };
+}
+
+function floor(lab: TraceLab): LabOutcome {
+  return {
+    incs: [
+      {
+        createdAt: lab.createdAt,
+        endedAt: lastEnd(lab),
+        on: lab.sessions.map((s): [number, number] => [s.start, s.end]),
+      },
+    ],
+    actsInUse: 0,
+    redeploys: 0,
+    restarts: 0,
+    waitMinutes: 0,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// (c) labbot: the real planReap every 5 minutes, its decisions applied as runReapCycle applies them
+
+interface Run {
+  trace: TraceLab;
+  spec: LabSpec;
+  kind: KindPolicy;
+  lab?: Lab;
+  inc?: Incarnation;
+  onSince?: number;
+  generation: number;
+  cpu: LabSignal[];
+  outcome: LabOutcome;
+}
+
+type Event = { type: 0 | 1 | 2 | 3; run: Run };
+const CREATE = 0;
+const READY = 1;
+const SIT = 2;
+const TEARDOWN = 3;
+
+function newLab(run: Run, m: number, ready: boolean): void {
+  run.generation += 1;
+  const id = run.generation === 1 ? run.trace.id : `${run.trace.id}-r${run.generation}`;
+  run.lab = {
+    id,
+    kind: run.trace.kind,
+    owner: run.trace.owner,
+    template: run.trace.template,
+    vappName: `lab-${id}`,
+    vappHref: `https://vcd.example/api/vApp/vapp-${id}`,
+    desired: 'running',
+    phase: ready ? 'ready' : 'deploying',
+    createdAt: at(m),
+    ...(ready ? { readyAt: at(m), poweredOnSince: at(m) } : {}),
+    expiresAt: at(m + run.kind.defaultLifetimeHours * 60),
+    vms: [],
+    spec: run.spec,
+    extensions: 0,
+    poweredOnMs: 0,
+    lastActivityAt: at(m),
+  };
+  run.inc = { createdAt: m, endedAt: Number.NaN, on: [] };
+  run.onSince = ready ? m : undefined;
+  run.cpu = [];
+}
+
+function powerOn(run: Run, m: number): void {
+  if (run.lab && run.onSince === undefined) {
+    run.onSince = m;
+    run.lab.poweredOnSince = at(m);
+    run.lab.phase = 'ready';
+    run.lab.desired = 'running';
+  }
+}
+
+function powerOff(run: Run, m: number): void {
+  if (run.lab && run.inc && run.onSince !== undefined) {
+    run.inc.on.push([run.onSince, m]);
+    run.lab.poweredOnMs += (m - run.onSince) * 60_000;
+    run.onSince = undefined;
+    delete run.lab.poweredOnSince;
+  }
+}
+
+function end(run: Run, m: number): void {
+  powerOff(run, m);
+  if (run.inc) {
+    run.inc.endedAt = m;
+    run.outcome.incs.push(run.inc);
+  }
+  run.lab = undefined;
+  run.inc = undefined;
+  run.cpu = [];
+}
+
+/** `LabService.keep`: snooze, counted against the kind's extensions, never past the maximum lifetime. */
+function keep(lab: Lab, kind: KindPolicy, m: number, minutes: number): boolean {
+  if (lab.extensions >= kind.maxExtensions) {
+    return false;
+  }
+  const hardStop = lab.createdAt.getTime() + kind.maxLifetimeHours * 3_600_000;
+  const until = new Date(Math.min(at(m + minutes).getTime(), hardStop));
+  lab.snoozedUntil = until;
+  delete lab.reapWarnedAt;
+  lab.extensions += 1;
+  if (lab.expiresAt < until) {
+    lab.expiresAt = until;
+  }
+  lab.lastActivityAt = at(m);
+  return true;
+}
+
+/** `LabService.extend` by the kind's default extension. */
+function extend(lab: Lab, kind: KindPolicy, m: number): boolean {
+  if (lab.extensions >= kind.maxExtensions) {
+    return false;
+  }
+  const hardStop = lab.createdAt.getTime() + kind.maxLifetimeHours * 3_600_000;
+  const wanted = Math.max(lab.expiresAt.getTime(), at(m).getTime()) + kind.extendHours * 3_600_000;
+  const expiresAt = new Date(Math.min(wanted, hardStop));
+  if (expiresAt <= lab.expiresAt) {
+    return false;
+  }
+  lab.expiresAt = expiresAt;
+  lab.extensions += 1;
+  lab.lastActivityAt = at(m);
+  return true;
+}
+
+/**
+ * CPU of the 5 minutes up to `m`: busy for the share of it someone sat at the lab and worked it, idle level
+ * otherwise (quiet stretches included).
+ */
+function cpuSample(run: Run, m: number, rng: Rng, policy: LabPolicy): number {
+  const template = policy.templates.find((t) => t.key === run.trace.template);
+  const threshold = template?.idleCpuPercent ?? 5;
+  const [lo, hi] = CPU.idle[run.trace.template] ?? [1, 4];
+  const idle = rng.chance(CPU.spikeShare) ? rng.uniform(threshold, 2.5 * threshold) : rng.uniform(lo, hi);
+  let sat = 0;
+  for (const s of run.trace.sessions) {
+    if (s.start >= m) {
+      break;
+    }
+    sat += overlap(m - CYCLE_MINUTES, m, s.start, s.end);
+    if (s.quiet) {
+      sat -= overlap(m - CYCLE_MINUTES, m, s.quiet.start, s.quiet.end);
+    }
+  }
+  if (sat === 0) {
+    return idle;
+  }
+  const busy = rng.chance(CPU.busyShare) ? rng.uniform(CPU.busy[0], CPU.busy[1]) : rng.uniform(lo, threshold);
+  const share = sat / CYCLE_MINUTES;
+  return share * busy + (1 - share) * idle;
+}
+
+function labbot(
+  trace: Trace,
+  policy: LabPolicy,
+  seed: number,
+): { outcomes: LabOutcome[]; stats: ReaperStats } {
+  const rng = new Rng(seed ^ 0x5eed);
+  const stats: ReaperStats = {
+    warnings: 0,
+    warningsInUse: 0,
+    keeps: 0,
+    extends: 0,
+    suspends: 0,
+    deletes: 0,
+    deferred: 0,
+    planCalls: 0,
+    refused: 0,
+    warningsInUseBy: { idle: 0, expiring: 0, expired: 0 },
+    actsInUseBy: { idle: 0, expiring: 0, expired: 0 },
+    inUseReasons: [],
+  };
+  const lookback = (policy.reaper.idleMinutes + policy.reaper.graceMinutes) * 2;
+  const runs: Run[] = trace.labs.map((t) => ({
+    trace: t,
+    spec: specOf(t, policy),
+    kind: kindOf(t, policy),
+    generation: 0,
+    cpu: [],
+    outcome: { incs: [], actsInUse: 0, redeploys: 0, restarts: 0, waitMinutes: 0 },
+  }));
+  const events = new Map<number, Event[]>();
+  const add = (m: number, e: Event) => events.set(m, [...(events.get(m) ?? []), e]);
+  let lastEvent = 0;
+  for (const run of runs) {
+    add(run.trace.createdAt, { type: CREATE, run });
+    add(run.trace.readyAt, { type: READY, run });
+    for (const s of run.trace.sessions) {
+      add(s.start, { type: SIT, run });
+    }
+    if (run.trace.teardownAt !== undefined) {
+      add(run.trace.teardownAt, { type: TEARDOWN, run });
+    }
+    lastEvent = Math.max(lastEvent, run.trace.teardownAt ?? lastEnd(run.trace));
+  }
+  const byId = new Map<string, Run>();
+  const first = Math.min(...runs.map((r) => r.trace.createdAt));
+  for (let m = first; ; m++) {
+    for (const e of (events.get(m) ?? []).sort((a, b) => a.type - b.type)) {
+      const { run } = e;
+      const waits = WAIT_MINUTES[run.trace.template] ?? { deploy: 10, boot: 5, resume: 2 };
+      if (e.type === CREATE) {
+        newLab(run, m, false);
+        byId.set(run.lab?.id ?? '', run);
+      } else if (e.type === READY) {
+        if (run.lab && run.lab.phase === 'deploying') {
+          run.lab.phase = 'ready';
+          run.lab.readyAt = at(m);
+          powerOn(run, m);
+        }
+      } else if (e.type === SIT) {
+        if (!run.lab) {
+          // reaped (deleted) while still needed: deploy it again and wait
+          newLab(run, m, true);
+          byId.set(run.lab!.id, run);
+          run.outcome.redeploys += 1;
+          run.outcome.waitMinutes += waits.deploy;
+        } else if (run.lab.phase === 'suspended') {
+          powerOn(run, m);
+          run.outcome.restarts += 1;
+          run.outcome.waitMinutes += waits.resume;
+        }
+        // the owner asks for the lab's access details (or resumes it) in Slack
+        if (run.lab) {
+          run.lab.lastActivityAt = at(m);
+        }
+      } else if (run.lab) {
+        end(run, m);
+      }
+    }
+    const live = runs.filter((r) => r.lab && (r.lab.phase === 'ready' || r.lab.phase === 'suspended'));
+    if (m % CYCLE_MINUTES === 0 && live.length > 0) {
+      cycle(m, live, byId, policy, rng, lookback, stats);
+    }
+    if (m > lastEvent && runs.every((r) => !r.lab)) {
+      break;
+    }
+    if (m > lastEvent + 60 * MINUTES_PER_DAY) {
+      throw new Error('labbot simulation did not settle within 60 days of the last event');
+    }
+  }
+  return { outcomes: runs.map((r) => r.outcome), stats };
+}
+
+function cycle(
+  m: number,
+  live: Run[],
+  byId: Map<string, Run>,
+  policy: LabPolicy,
+  rng: Rng,
+  lookback: number,
+  stats: ReaperStats,
+): void {
+  const signals: LabSignal[] = [];
+  for (const run of live) {
+    if (run.lab?.phase === 'ready') {
+      run.cpu.push({ labId: run.lab.id, at: at(m), kind: 'cpu', value: cpuSample(run, m, rng, policy) });
+    }
+    const since = at(m - lookback).getTime();
+    while ((run.cpu[0]?.at.getTime() ?? Infinity) < since) {
+      run.cpu.shift();
+    }
+    signals.push(...run.cpu);
+  }
+  const labs = live.map((r) => r.lab!);
+  const decisions = planReap(labs, signals, at(m), policy);
+  stats.planCalls += 1;
+  for (const d of decisions) {
+    const run = byId.get(d.labId);
+    const lab = run?.lab;
+    if (!run || !lab) {
+      continue;
+    }
+    const sitting = sessionAt(run.trace, m) >= 0;
+    if (d.kind === 'warn') {
+      lab.reapWarnedAt = at(m);
+      stats.warnings += 1;
+      stats.warningsInUse += sitting ? 1 : 0;
+      stats.warningsInUseBy[d.cause] += sitting ? 1 : 0;
+      respond(run, lab, d.cause, sitting, m, rng, stats);
+    } else if (d.kind === 'unwarn') {
+      delete lab.reapWarnedAt;
+    } else if (d.kind === 'defer') {
+      stats.deferred += 1;
+    } else if (d.kind === 'act') {
+      if (sitting) {
+        run.outcome.actsInUse += 1;
+        stats.actsInUseBy[d.cause] += 1;
+        stats.inUseReasons.push(`${at(m).toISOString().slice(0, 16)} ${d.labId} ${d.action}: ${d.reason}`);
+      }
+      delete lab.reapWarnedAt;
+      if (d.action === 'suspend') {
+        stats.suspends += 1;
+        powerOff(run, m);
+        lab.phase = 'suspended';
+        lab.desired = 'suspended';
+      } else {
+        stats.deletes += 1;
+        end(run, m);
+      }
+    }
+  }
+}
+
+/** What a warned owner does (constants in OWNER). */
+function respond(
+  run: Run,
+  lab: Lab,
+  cause: 'idle' | 'expiring' | 'expired',
+  sitting: boolean,
+  m: number,
+  rng: Rng,
+  stats: ReaperStats,
+): void {
+  const next = nextStart(run.trace, m);
+  const soon = next !== undefined && next - m <= OWNER.keepWindow;
+  if (cause === 'idle') {
+    const pressed = sitting ? rng.chance(OWNER.inSessionResponds) : soon && rng.chance(OWNER.keepShare);
+    if (pressed) {
+      const kept = keep(lab, run.kind, m, OWNER.keepMinutes);
+      stats.keeps += kept ? 1 : 0;
+      stats.refused += kept ? 0 : 1;
+    }
+    return;
+  }
+  const atWork = isWorkingDay(dayOf(m)) && minuteOfDay(m) >= 8 * 60 && minuteOfDay(m) < 18 * 60;
+  const extendIt = sitting
+    ? rng.chance(OWNER.inSessionResponds)
+    : next !== undefined && (soon || atWork) && rng.chance(OWNER.extendShare);
+  if (extendIt) {
+    const extended = extend(lab, run.kind, m);
+    stats.extends += extended ? 1 : 0;
+    stats.refused += extended ? 0 : 1;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Billing and the report
+
+function incCost(inc: Incarnation, spec: LabSpec, policy: LabPolicy, clipAt = Infinity) {
+  const endedAt = Math.max(inc.createdAt, Math.min(inc.endedAt, clipAt));
+  const onMinutes = inc.on.reduce((sum, [a, b]) => sum + overlap(a, b, -Infinity, clipAt), 0);
+  const total = costSoFar(
+    { spec, createdAt: at(inc.createdAt), endedAt: at(endedAt), poweredOnMs: onMinutes * 60_000 },
+    at(endedAt),
+    policy.rates,
+  );
+  const rate = hourlyRate(spec, policy.rates);
+  return { total, compute: (Math.ceil(onMinutes) * rate.compute) / 60 };
+}
+
+function summarize(name: string, trace: Trace, outcomes: LabOutcome[], policy: LabPolicy): Result {
+  const r: Result = {
+    name,
+    cost: 0,
+    compute: 0,
+    storage: 0,
+    afterLastUse: 0,
+    idleOnMinutes: 0,
+    actsInUse: 0,
+    redeploys: 0,
+    restarts: 0,
+    waitMinutes: 0,
+    costByKind: new Map(),
+  };
+  trace.labs.forEach((lab, i) => {
+    const o = outcomes[i];
+    if (!o) {
+      return;
+    }
+    const spec = specOf(lab, policy);
+    for (const inc of o.incs) {
+      const c = incCost(inc, spec, policy);
+      r.cost += c.total;
+      r.compute += c.compute;
+      r.afterLastUse += c.total - incCost(inc, spec, policy, lastEnd(lab)).total;
+      r.costByKind.set(lab.kind, (r.costByKind.get(lab.kind) ?? 0) + c.total);
+      for (const [a, b] of inc.on) {
+        const sat = lab.sessions.reduce((sum, s) => sum + overlap(a, b, s.start, s.end), 0);
+        r.idleOnMinutes += b - a - sat;
+      }
+    }
+    r.actsInUse += o.actsInUse;
+    r.redeploys += o.redeploys;
+    r.restarts += o.restarts;
+    r.waitMinutes += o.waitMinutes;
+  });
+  r.storage = r.cost - r.compute;
+  return r;
+}
+
+/** A labbot policy variant: reaper timings, and whether labs get their kind's default or maximum lifetime. */
+interface Variant {
+  lifetimes: 'default' | 'max';
+  idle: number;
+  grace: number;
+}
+
+function variantPolicy(policy: LabPolicy, v: Variant): LabPolicy {
+  return {
+    ...policy,
+    kinds:
+      v.lifetimes === 'max'
+        ? policy.kinds.map((k) => ({ ...k, defaultLifetimeHours: k.maxLifetimeHours }))
+        : policy.kinds,
+    reaper: { ...policy.reaper, idleMinutes: v.idle, graceMinutes: v.grace },
+  };
+}
+
+const variantName = (v: Variant) =>
+  `idle ${v.idle} + grace ${v.grace} min, ${v.lifetimes === 'max' ? 'lifetime = max lifetime' : 'default lifetimes'}`;
+
+/** Prefer a variant that changes less: default lifetimes first, then the longest idle + grace. */
+const mildestFirst = (a: Variant, b: Variant) =>
+  (a.lifetimes === 'default' ? 0 : 1) - (b.lifetimes === 'default' ? 0 : 1) ||
+  b.idle + b.grace - (a.idle + a.grace) ||
+  b.idle - a.idle;
+
+function runLabbot(name: string, trace: Trace, policy: LabPolicy, seed: number): Result {
+  const { outcomes, stats } = labbot(trace, policy, seed);
+  return { ...summarize(name, trace, outcomes, policy), reaper: stats };
+}
+
+const meets = (r: Result, oracleCost: number) => r.cost <= TARGET_RATIO * oracleCost && r.actsInUse === 0;
+const usd = (x: number) =>
+  `$${x.toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 0 })}`;
+const hours = (minutes: number) => Math.round(minutes / 60).toLocaleString('en-US');
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+const pct = (a: number, b: number) => `${Math.round((100 * a) / b)}%`;
+const kindsThat = (policy: LabPolicy, action: 'suspend' | 'delete') =>
+  policy.kinds
+    .filter((k) => k.idleAction === action)
+    .map((k) => k.name)
+    .join(', ');
+const listing = (xs: string[]) =>
+  xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1) ?? ''}`;
+
+function resultRow(r: Result, oracleCost: number): string {
+  return (
+    `| ${r.name} | ${usd(r.cost)} | ${ratio(r.cost, oracleCost)} | ${usd(r.compute)} | ${usd(r.storage)} | ` +
+    `${usd(r.afterLastUse)} | ${hours(r.idleOnMinutes)} | ${r.actsInUse} | ${r.redeploys} | ${r.restarts} | ` +
+    `${hours(r.waitMinutes)} | ${r.reaper ? `${r.reaper.warnings} (${r.reaper.warningsInUse})` : '–'} |`
+  );
+}
+
+interface Report {
+  seed: number;
+  trace: Trace;
+  results: Result[];
+  oracle: Result;
+  floor: Result;
+  labbot: Result;
+  sweep: { variant: Variant; result: Result }[];
+  tuned?: { variant: Variant; result: Result };
+  seeds: { seed: number; oracle: number; labbot: Result; tuned?: Result }[];
+  ms: number;
+}
+
+function simulate(seed: number, policy: LabPolicy): { trace: Trace; results: Result[] } {
+  const trace = generateTrace(seed, policy);
+  const results = [
+    summarize('(a) no reaper, VCD 7-day runtime lease', trace, trace.labs.map(noReaper), policy),
+    summarize('(b) nightly shutdown at 19:00', trace, trace.labs.map(nightly), policy),
+    runLabbot(
+      `(c) labbot reaper, DEFAULT_POLICY (idle ${policy.reaper.idleMinutes} + grace ${policy.reaper.graceMinutes} min)`,
+      trace,
+      policy,
+      seed,
+    ),
+    summarize('(d) oracle: delete right after the last use', trace, trace.labs.map(oracle), policy),
+    summarize('(ref) floor: powered on only while sitting at it', trace, trace.labs.map(floor), policy),
+  ];
+  return { trace, results };
+}
+
+function traceSummary(trace: Trace): string {
+  const kinds = ['demo', 'repro', 'class', 'dev'] as const;
+  const count = (k: KindName) => trace.labs.filter((l) => l.kind === k).length;
+  const sittings = trace.labs.reduce((n, l) => n + l.sessions.length, 0);
+  const sat = trace.labs.reduce((n, l) => n + l.sessions.reduce((s, x) => s + x.end - x.start, 0), 0);
+  const forgotten = trace.labs.filter((l) => l.teardownAt === undefined).length;
+  const span = trace.labs.map((l) => lastEnd(l) - l.createdAt).sort((a, b) => a - b);
+  const median = span[Math.floor(span.length / 2)] ?? 0;
+  return (
+    `This seed's trace: ${trace.labs.length} labs (${kinds.map((k) => `${count(k)} ${k}`).join(', ')}), ` +
+    `${sittings} sittings, ${hours(sat)} h of use; ${forgotten} labs (${pct(forgotten, trace.labs.length)}) ` +
+    `are forgotten; median time from request to last use ${(median / 60).toFixed(1)} h.`
+  );
+}
+
+function verdict(rep: Report, policy: LabPolicy): string[] {
+  const o = rep.oracle.cost;
+  const l = rep.labbot;
+  const s = l.reaper;
+  const r = policy.reaper;
+  const costOk = l.cost <= TARGET_RATIO * o;
+  const overOracle = (['demo', 'repro', 'class', 'dev'] as const).flatMap((k) => {
+    const mine = l.costByKind.get(k) ?? 0;
+    const best = rep.oracle.costByKind.get(k) ?? 0;
+    return mine > best ? [`${k} (${ratio(mine, best)})`] : [];
+  });
+  const lines = [
+    `**Target (within ${Math.round((TARGET_RATIO - 1) * 100)}% of the oracle's cost and no action on a lab in use), ` +
+      `labbot with \`DEFAULT_POLICY\`: ${meets(l, o) ? 'MET' : 'NOT MET'}.**`,
+    '',
+  ];
+  if (costOk) {
+    lines.push(
+      `- Cost: met. labbot costs ${ratio(l.cost, o)} the oracle (${usd(l.cost)} vs ${usd(o)}).` +
+        (l.cost < o
+          ? ` It costs less because the oracle, as the issue defines it, keeps every lab running through its ` +
+            `pauses and nights until the last use, while labbot suspends (${kindsThat(policy, 'suspend')}) or deletes (${kindsThat(policy, 'delete')}) ` +
+            `any lab idle for ${r.idleMinutes} + ${r.graceMinutes} min, nights included.`
+          : '') +
+        (overOracle.length > 0
+          ? ` Per kind it is above the oracle for ${listing(overOracle)}: one-day labs have no nights to ` +
+            `save, so the idle time before reaping and the redeploys after long pauses outweigh what it saves.`
+          : '') +
+        ` Taken alone, what labbot bills after labs' last use (the price of detecting abandonment instead of ` +
+        `knowing it) is ${usd(l.afterLastUse)}, ${pct(l.afterLastUse, o)} of the oracle's bill; against the floor, ` +
+        `labbot costs ${ratio(l.cost, rep.floor.cost)}. Its savings cost owners ${l.redeploys} redeploys and ` +
+        `${l.restarts} resumes (${hours(l.waitMinutes)} h of waiting in all).`,
+    );
+  } else {
+    lines.push(
+      `- Cost: NOT met. labbot costs ${ratio(l.cost, o)} the oracle (${usd(l.cost)} vs ${usd(o)}); ` +
+        `${usd(l.afterLastUse)} of it is billed after labs' last use: a forgotten lab stays on for the ` +
+        `${r.idleMinutes} min idle window, the ${r.graceMinutes} min grace period and up to a cycle before it is ` +
+        `reaped, and a suspended repro or dev lab bills storage until its hard expiry.`,
+    );
+  }
+  if (l.actsInUse === 0) {
+    lines.push(`- Actions on labs in use: met (none).`);
+  } else if (s) {
+    const causes = (['expired', 'expiring', 'idle'] as const)
+      .filter((c) => s.actsInUseBy[c] > 0)
+      .map((c) => `${s.actsInUseBy[c]} ${c === 'idle' ? 'idle' : 'hard-expiry'}`)
+      .join(', ');
+    const lifetimes = policy.kinds.map((k) => `${k.name} ${k.defaultLifetimeHours} h`).join(', ');
+    lines.push(
+      `- Actions on labs in use: NOT met, ${l.actsInUse} (${causes}), e.g. ` +
+        s.inUseReasons
+          .slice(0, 2)
+          .map((x) => `\`${x}\``)
+          .join(', ') +
+        '.' +
+        (s.actsInUseBy.idle === 0
+          ? ` None is an idle decision: the ${s.warningsInUseBy.idle} idle warnings sent to owners at their lab ` +
+            `(quiet stretches) were answered with Keep 2h or withdrawn (CPU busy again) before the grace period ended` +
+            (QUIET.minutes[1] <= r.idleMinutes + r.graceMinutes
+              ? ` (partly by construction: the trace's longest quiet stretch, ${QUIET.minutes[1]} min, is no longer ` +
+                `than idle + grace; a longer one, say a half-day lecture with the labs open, needs the owner's ` +
+                `answer or the in-lab keep-alive)`
+              : '') +
+            `. ` +
+            `Each is a lab that reached its lifetime (the kind's default, ${lifetimes}, plus any extensions) while ` +
+            `someone sat at it: \`planReap\` deletes an expired lab after one expiry DM ${r.expiryWarningMinutes} min ` +
+            `ahead, whatever its usage, and that owner did not extend in time (an owner at the lab misses the DM ` +
+            `${Math.round((1 - OWNER.inSessionResponds) * 100)}% of the time; one away extends only when at work ` +
+            `or sitting down within 2 h, and then ${Math.round(OWNER.extendShare * 100)}% of the time), or ` +
+            `could not: ${s.refused} Keep/extend clicks were refused because Keep 2h snoozes had used up the ` +
+            `kind's extensions or the lab was at its maximum lifetime.`
+          : ''),
+    );
+  }
+  const t = rep.tuned;
+  if (!meets(l, o)) {
+    lines.push(
+      '',
+      t
+        ? `**A setting that meets it** (the mildest of the sweep below): ${variantName(t.variant)}` +
+            (t.variant.lifetimes === 'max'
+              ? ` (each kind's \`defaultLifetimeHours\` set to its \`maxLifetimeHours\`, so hard expiry is the ` +
+                `backstop beyond any real use and idleness does the reaping)`
+              : '') +
+            `: ${ratio(t.result.cost, o)} the oracle, ${t.result.actsInUse} actions on labs in use, ` +
+            `${t.result.redeploys} redeploys (default: ${l.redeploys}), ` +
+            `${t.result.reaper?.warnings ?? 0} warnings (default: ${s?.warnings ?? 0}). It is row (c′) above.` +
+            (t.variant.lifetimes === 'max'
+              ? ` The cost rises from ${usd(l.cost)} to ${usd(t.result.cost)} mostly because a forgotten, ` +
+                `suspended repro or dev lab now keeps its storage until the later expiry. A code change in ` +
+                `\`planReap\` (re-warn rather than delete an expired lab that is in use) would meet it at the ` +
+                `default lifetimes.`
+              : '')
+        : `**No setting of the sweep below meets it** on this trace.`,
+    );
+  }
+  return lines;
+}
+
+/** What the sweep shows, in one sentence built from its rows. */
+function sweepSummary(rep: Report): string {
+  const rows = rep.sweep.filter((x) => x.variant.lifetimes === 'max');
+  const longest = rows[0];
+  const shortest = rows.at(-1);
+  const cheapest = [...rep.sweep].sort((a, b) => a.result.cost - b.result.cost)[0];
+  if (!longest || !shortest || !cheapest) {
+    return '';
+  }
+  const idleActs = (x: Result) => x.reaper?.actsInUseBy.idle ?? 0;
+  return (
+    `Shorter timings save at most ${pct(rep.labbot.cost - cheapest.result.cost, rep.labbot.cost)} of the default's ` +
+    `bill (${variantName(cheapest.variant)}), but quiet stretches then outlast idle + grace: with lifetimes at ` +
+    `their maximum, idle decisions on labs in use go from ${idleActs(longest.result)} at ` +
+    `${longest.variant.idle} + ${longest.variant.grace} min to ${idleActs(shortest.result)} at ` +
+    `${shortest.variant.idle} + ${shortest.variant.grace} min, and warnings to owners at their lab from ` +
+    `${longest.result.reaper?.warningsInUse ?? 0} to ${shortest.result.reaper?.warningsInUse ?? 0}.`
+  );
+}
+
+function section(rep: Report, policy: LabPolicy): string {
+  const o = rep.oracle.cost;
+  const r = policy.reaper;
+  const rows = rep.results.map((x) => resultRow(x, o));
+  if (rep.tuned) {
+    rows.splice(
+      3,
+      0,
+      resultRow(
+        {
+          ...rep.tuned.result,
+          name: `(c′) labbot, TUNED: ${variantName(rep.tuned.variant)}`,
+        },
+        o,
+      ),
+    );
+  }
+  const sweepRows = rep.sweep.map(({ variant: v, result: x }) => {
+    const s = x.reaper;
+    return (
+      `| ${v.lifetimes === 'max' ? '= max' : 'default'} | ${v.idle} | ${v.grace} | ${usd(x.cost)} | ${ratio(x.cost, o)} | ` +
+      `${x.actsInUse} (${s?.actsInUseBy.idle ?? 0}) | ${x.redeploys} | ` +
+      `${s?.warnings ?? 0} | ${s?.warningsInUse ?? 0} | ${s?.keeps ?? 0} | ${s?.suspends ?? 0} | ${s?.deletes ?? 0} | ` +
+      `${meets(x, o) ? 'yes' : 'no'} |`
+    );
+  });
+  const seedLine = (pick: (s: Report['seeds'][number]) => Result | undefined) => {
+    const xs = rep.seeds.flatMap((s) => {
+      const x = pick(s);
+      return x ? [{ ratio: x.cost / s.oracle, inUse: x.actsInUse, ok: meets(x, s.oracle) }] : [];
+    });
+    const ratios = xs.map((x) => x.ratio);
+    return (
+      `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}× the oracle, ` +
+      `${xs.reduce((n, x) => n + x.inUse, 0)} actions on labs in use in all, target met on ${xs.filter((x) => x.ok).length} of ${xs.length}`
+    );
+  };
+  const kinds = ['demo', 'repro', 'class', 'dev'] as const;
+  const byKind = kinds.map(
+    (k) =>
+      `${k} ${ratio(rep.labbot.costByKind.get(k) ?? 0, rep.oracle.costByKind.get(k) ?? 1)}` +
+      (rep.tuned
+        ? ` (tuned ${ratio(rep.tuned.result.costByKind.get(k) ?? 0, rep.oracle.costByKind.get(k) ?? 1)})`
+        : ''),
+  );
+  const s = rep.labbot.reaper;
+  const idleLevels = Object.entries(CPU.idle)
+    .filter(([k]) => policy.kinds.some((kind) => kind.defaultTemplate === k))
+    .map(([k, [a, b]]) => `${a}–${b}% ${k}`)
+    .join(', ');
+  return wrap(
+    NAME,
+    [
+      '## Idle reaper cost simulation (`bench/reaper-cost-sim.ts`)',
+      '',
+      "One seeded lab-usage trace, billed under each strategy with labbot's own `costSoFar` (CPU and RAM per",
+      "started minute while powered on, storage while the vApp exists) at `DEFAULT_POLICY`'s rates " +
+        `($${policy.rates.vcpuHour}/vCPU-h, $${policy.rates.memoryGbHour}/GB-h of RAM, $${policy.rates.storageGbMonth}/GB-month of storage).`,
+      "Each lab is billed for its whole life, so a forgotten vApp's storage tail counts even where it runs past the",
+      'three weeks of the trace.',
+      '',
+      `Seed **${rep.seed}** (\`--seed N\` for another). ${traceSummary(rep.trace)}`,
+      '',
+      '### Trace model (`bench/trace-model.ts`)',
+      '',
+      ...describeTraceModel(policy),
+      '',
+      '### Strategies',
+      '',
+      `- **(a) no reaper:** labs run until their owner tears them down. VCD's default runtime lease powers a vApp off`,
+      `  7 days after it was last started (a sitting after that boots it and renews the lease); the default 30-day`,
+      `  storage lease then deletes it (orgs set to "move to expired items" would bill storage longer).`,
+      `- **(b) nightly shutdown:** every lab still on at 19:00 is powered off; the owner's next sitting boots it.`,
+      `  Storage as in (a): a forgotten lab is deleted 30 days after its last power-off.`,
+      `- **(c) labbot:** every ${CYCLE_MINUTES} simulated minutes the real \`planReap\` gets the live labs (ready or suspended) and`,
+      `  their signals of the last ${(r.idleMinutes + r.graceMinutes) * 2} min, as \`runReapCycle\` reads them. Signals: a CPU sample`,
+      `  per powered-on lab per cycle, the 5-minute average of the busiest VM: ${CPU.busy[0]}–${CPU.busy[1]}% for the part of`,
+      `  the window someone sat at the lab (in ${Math.round((1 - CPU.busyShare) * 100)}% of such windows the sitter is reading or talking`,
+      `  and it stays at idle level), else the template's idle level (${idleLevels}) with a ${CPU.spikeShare * 100}% chance of a background spike above the threshold; Slack`,
+      `  activity (\`lastActivityAt\`) at every sitting's start; no keep-alive or network signals (which could only`,
+      `  make labbot safer). Decisions are applied as \`runReapCycle\` applies them: *warn* sets \`reapWarnedAt\`,`,
+      `  *unwarn* clears it, *act* suspends or deletes per the kind (${kindsThat(policy, 'delete')} delete, ${kindsThat(policy, 'suspend')} suspend),`,
+      `  and the controller is taken to finish at once. A suspended lab resumes at its owner's next sitting; a deleted`,
+      `  one that is needed again is redeployed then (a **redeploy**, the disruption). Labs carry the kind's default`,
+      `  lifetime, and hard expiry warns and deletes as \`planReap\` decides.`,
+      `  Owners answering a DM: warned while sitting at the lab (a false positive), ${OWNER.inSessionResponds * 100}% press`,
+      `  "I'm using it" (Keep 2h) or, for an expiry, \`/lab extend\`; warned idle with their next sitting within`,
+      `  ${OWNER.keepWindow / 60} h, ${OWNER.keepShare * 100}% press Keep ${OWNER.keepMinutes / 60}h; warned of expiry while they still need the lab and are at work`,
+      `  (weekday 08–18) or sit down within 2 h, ${OWNER.extendShare * 100}% extend. Keeps and extensions go through the same rules`,
+      `  as \`LabService.keep\`/\`extend\` (the kind's extension cap, never past the maximum lifetime). Owners who forgot a`,
+      `  lab ignore its DMs (in reality the DM reminds some of them to tear it down: not counted).`,
+      `- **(d) oracle:** the lab is deleted the minute its last sitting ends; until then it runs, pauses and nights`,
+      `  included (it knows when the lab is done, not when it is paused).`,
+      `- **(ref) floor:** powered on exactly while someone sits at it, deleted after the last sitting; no strategy`,
+      `  can go lower.`,
+      '',
+      `### Results (seed ${rep.seed})`,
+      '',
+      "Costs in US dollars over the labs' whole lives. *After last use*: what was billed after each lab's last",
+      'sitting ended. *Idle on*: hours powered on with nobody at the lab. *In-use acts*: power-offs, suspends or',
+      'deletes while someone sat at the lab. *Redeploys*: sittings that found their lab deleted. *Restarts*:',
+      "sittings that had to boot or resume it. *Wait*: owners' hours waiting for those. *Warnings*: reaper DMs",
+      '(in parentheses: sent while the owner sat at the lab).',
+      '',
+      '| strategy | cost | vs oracle | compute | storage | after last use | idle on (h) | in-use acts | redeploys | restarts | wait (h) | warnings |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...rows,
+      '',
+      `labbot vs oracle by kind: ${byKind.join(', ')}. labbot default: ${s?.suspends ?? 0} suspends, ${s?.deletes ?? 0} deletes, ` +
+        `${s?.keeps ?? 0} Keep 2h, ${s?.extends ?? 0} extensions, ${s?.refused ?? 0} keeps/extensions refused (cap), ` +
+        `${s?.deferred ?? 0} deferred acts (blast radius), ${s?.planCalls ?? 0} \`planReap\` calls; of the warnings sent ` +
+        `while the owner sat at the lab, ${s?.warningsInUseBy.idle ?? 0} were idle false positives and ` +
+        `${(s?.warningsInUseBy.expiring ?? 0) + (s?.warningsInUseBy.expired ?? 0)} expiry notices.`,
+      '',
+      ...verdict(rep, policy),
+      '',
+      '### Reaper policy sweep (same trace)',
+      '',
+      "Lifetime *default*: the kinds' `defaultLifetimeHours` (" +
+        policy.kinds.map((k) => `${k.name} ${k.defaultLifetimeHours} h`).join(', ') +
+        "); *= max*: each kind's `defaultLifetimeHours` set to its `maxLifetimeHours` (" +
+        policy.kinds.map((k) => `${k.name} ${k.maxLifetimeHours} h`).join(', ') +
+        '). *In-use acts*: all causes, in parentheses those that were idle decisions (a quiet stretch outlasting ' +
+        'idle + grace with the warning unanswered); the rest are hard-expiry deletes. *Warnings in use*: sent while ' +
+        'the owner sat at the lab (idle false positives + expiry notices).',
+      '',
+      '| lifetime | idleMinutes | graceMinutes | cost | vs oracle | in-use acts (idle) | redeploys | warnings | warnings in use | Keep 2h | suspends | deletes | target met |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+      ...sweepRows,
+      '',
+      sweepSummary(rep),
+      '',
+      `### Other seeds`,
+      '',
+      `Seeds ${rep.seeds.map((x) => x.seed).join(', ')}: labbot default ${seedLine((x) => x.labbot)}` +
+        (rep.tuned ? `; tuned (${variantName(rep.tuned.variant)}) ${seedLine((x) => x.tuned)}.` : '.'),
+      '',
+      machineLine(`, ${(rep.ms / 1000).toFixed(1)} s for all runs`),
+    ],
+    '`npm run bench` (this bench alone: `npx tsc -p bench/tsconfig.json && node dist/bench/bench/reaper-cost-sim.js [--seed N]`)',
+  );
+}
+
+function seedArg(argv: readonly string[]): number {
+  const i = argv.indexOf('--seed');
+  const value = i >= 0 ? Number(argv[i + 1]) : DEFAULT_SEED;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`--seed wants a non-negative integer, got ${argv[i + 1]}`);
+  }
+  return value;
+}
+
+function main(): void {
+  const started = performance.now();
+  const policy = DEFAULT_POLICY;
+  const seed = seedArg(process.argv.slice(2));
+  console.log(`seed ${seed}`);
+  const { trace, results } = simulate(seed, policy);
+  const [, , labbotResult, oracleResult, floorResult] = results;
+  if (!labbotResult || !oracleResult || !floorResult) {
+    throw new Error('a strategy is missing');
+  }
+  const defaultVariant: Variant = {
+    lifetimes: 'default',
+    idle: policy.reaper.idleMinutes,
+    grace: policy.reaper.graceMinutes,
+  };
+  const variants = SWEEP.lifetimes.flatMap((lifetimes) =>
+    SWEEP.idleMinutes.flatMap((idle) =>
+      SWEEP.graceMinutes.map((grace): Variant => ({ lifetimes, idle, grace })),
+    ),
+  );
+  const sweep = variants.map((variant) => ({
+    variant,
+    result:
+      variant.lifetimes === 'default' &&
+      variant.idle === defaultVariant.idle &&
+      variant.grace === defaultVariant.grace
+        ? labbotResult
+        : runLabbot('sweep', trace, variantPolicy(policy, variant), seed),
+  }));
+  const mildest = sweep
+    .filter((x) => meets(x.result, oracleResult.cost))
+    .sort((a, b) => mildestFirst(a.variant, b.variant))[0];
+  const tuned = mildest && !meets(labbotResult, oracleResult.cost) ? mildest : undefined;
+  const seeds = Array.from({ length: EXTRA_SEEDS }, (_, i) => {
+    const s = seed + i + 1;
+    const other = simulate(s, policy);
+    const o = other.results[3];
+    const l = other.results[2];
+    if (!o || !l) {
+      throw new Error('a strategy is missing');
+    }
+    return {
+      seed: s,
+      oracle: o.cost,
+      labbot: l,
+      ...(tuned ? { tuned: runLabbot('tuned', other.trace, variantPolicy(policy, tuned.variant), s) } : {}),
+    };
+  });
+  const report: Report = {
+    seed,
+    trace,
+    results,
+    oracle: oracleResult,
+    floor: floorResult,
+    labbot: labbotResult,
+    sweep,
+    ...(tuned ? { tuned } : {}),
+    seeds,
+    ms: performance.now() - started,
+  };
+  const text = section(report, policy);
+  writeSection(NAME, text);
+  console.log(text);
+  const inUse = labbotResult.actsInUse;
+  reportTargets([
+    {
+      issue: 7,
+      target: `reaper cost within ${Math.round((TARGET_RATIO - 1) * 100)}% of the oracle's, zero actions on labs in use (DEFAULT_POLICY)`,
+      met: meets(labbotResult, oracleResult.cost),
+      detail:
+        `cost ${ratio(labbotResult.cost, oracleResult.cost)} the oracle's (${labbotResult.cost <= TARGET_RATIO * oracleResult.cost ? 'met' : 'NOT met'}); ` +
+        `${inUse} action${inUse === 1 ? '' : 's'} on labs in use (${inUse === 0 ? 'met' : 'NOT met; see the section for why'})` +
+        (tuned ? `; met with ${variantName(tuned.variant)}` : ''),
+      source: 'bench/reaper-cost-sim.ts',
+    },
+  ]);
+  for (const reason of labbotResult.reaper?.inUseReasons ?? []) {
+    console.log(`labbot default acted on a lab in use: ${reason}`);
+  }
+  console.log(`wrote ${path.relative(process.cwd(), DOC)}`);
+  if (!meets(labbotResult, oracleResult.cost)) {
+    process.exitCode = 1;
+  }
+}
+
+main();

@@ -1,0 +1,84 @@
+/**
+ * What every lab button does (lab-extend.ts, lab-suspend.ts, lab-resume.ts and lab-teardown.ts each register one
+ * action id with it): ack at once, run the button's command as the person who pressed it (so the owner/admin
+ * check and the audit log apply exactly as for the typed command), then show the outcome where they pressed.
+ */
+import { type BlockAction, type ButtonAction, type RespondArguments, type RespondFn } from '@slack/bolt';
+import { type CommandRunner } from '../../../commands/command-context';
+import { labActionCommand, type LabActionId } from '../../../commands/lab-actions';
+import { type Reply } from '../../../commands/reply';
+import { type Logger } from '../../../labs/ports';
+import { renderReplyBlocks } from '../../render/render-reply';
+import { countCommand, NO_METRICS, tracked, type SlackMetrics } from '../../slack-metrics';
+import { type HomePublisher } from '../../views/home-publisher';
+
+export interface LabActionDeps {
+  commands: CommandRunner;
+  logger: Logger;
+  /** Re-renders the lab's own message (channel or DM) from the store, at once. Never rejects. */
+  refreshLab: (labId: string) => Promise<void>;
+  home: HomePublisher;
+  metrics?: SlackMetrics;
+  /** Monotonic milliseconds, for the ack latency metric. Defaults to performance.now. */
+  now?: () => number;
+}
+
+/** The parts of Bolt's action arguments the listener uses. */
+export interface LabActionArgs {
+  ack: () => Promise<void>;
+  body: BlockAction<ButtonAction>;
+  action: Pick<ButtonAction, 'action_id' | 'value'>;
+  respond: RespondFn;
+}
+
+function ephemeral(reply: Reply, replaceOriginal: boolean): RespondArguments {
+  return { response_type: 'ephemeral', replace_original: replaceOriginal, ...renderReplyBlocks(reply) };
+}
+
+/**
+ * Builds the listener for one lab button. Where the outcome shows:
+ * - refused (not the owner, already ended, no extension left): the reason, to the presser only: an ephemeral
+ *   message next to the button, or a notice on top of their Home tab;
+ * - done: the lab's message is re-rendered for everyone, the presser's Home tab is republished when pressed
+ *   there, and an ephemeral answer carrying the button is replaced with the new state.
+ * The listener never rejects; failures are logged.
+ */
+export function createLabActionListener(
+  actionId: LabActionId,
+  deps: LabActionDeps,
+): (args: LabActionArgs) => Promise<void> {
+  const metrics = deps.metrics ?? NO_METRICS;
+  const now = deps.now ?? (() => performance.now());
+  return async ({ ack, body, action, respond }) => {
+    const started = now();
+    const user = body.user.id;
+    const labId = action.value ?? '';
+    const log = deps.logger.child({ user, actionId, labId });
+    try {
+      await ack();
+      metrics.acked('action', (now() - started) / 1000);
+      const channel = body.channel?.id;
+      const text = labActionCommand(actionId, labId);
+      const reply = await deps.commands.run(text, { user, ...(channel !== undefined ? { channel } : {}) });
+      countCommand(metrics, text, reply);
+      const inHome = body.view?.type === 'home' || body.container.type === 'view';
+      if (reply.tone === 'error') {
+        log.info({ reason: reply.title }, 'Lab button refused');
+        if (inHome) {
+          await deps.home.publish(user, reply);
+        } else {
+          await tracked(metrics, 'response_url', () => respond(ephemeral(reply, false)));
+        }
+        return;
+      }
+      await deps.refreshLab(labId);
+      if (inHome) {
+        await deps.home.publish(user);
+      } else if (body.container.is_ephemeral === true) {
+        await tracked(metrics, 'response_url', () => respond(ephemeral(reply, true)));
+      }
+    } catch (error) {
+      log.error({ err: error }, 'Lab button failed');
+    }
+  };
+}

@@ -1,0 +1,132 @@
+import { deployFormChoices, deployFormCommand, deployFormRefusal } from '../../src/commands/deploy-form';
+import { DEFAULT_POLICY } from '../../src/config/default-policy';
+import { type LabPolicy } from '../../src/labs/policy';
+import {
+  blockErrors,
+  deployModal,
+  readDeployForm,
+  readModalOrigin,
+} from '../../src/slack/views/deploy-modal';
+
+const policy: LabPolicy = {
+  ...DEFAULT_POLICY,
+  kinds: DEFAULT_POLICY.kinds.map((k) => (k.name === 'repro' ? { ...k, templates: ['esxi7', 'esxi8'] } : k)),
+};
+
+describe('deploy form: submission → the typed command', () => {
+  it('turns a demo with template and lifetime into `demo TEMPLATE for DURATION`', () => {
+    expect(deployFormCommand({ kind: 'demo', template: 'esxi8', duration: ' 1h 30m ' }, policy)).toEqual({
+      text: 'demo esxi8 for 1h30m',
+    });
+    expect(deployFormCommand({ kind: 'demo' }, policy)).toEqual({ text: 'demo' });
+  });
+
+  it('turns a repro into `repro TICKET [TEMPLATE]`', () => {
+    expect(deployFormCommand({ kind: 'repro', ticket: ' SUP-12 ', template: 'esxi7' }, policy)).toEqual({
+      text: 'repro SUP-12 esxi7',
+    });
+  });
+
+  it('says what is wrong with each field, in words for the user', () => {
+    expect(deployFormCommand({}, policy)).toEqual({ errors: { kind: 'Pick the kind of lab.' } });
+    expect(deployFormCommand({ kind: 'class' }, policy)).toEqual({ errors: { kind: 'Pick demo or repro.' } });
+    expect(
+      deployFormCommand({ kind: 'demo', template: 'nope', ticket: 'SUP-1', duration: '13h' }, policy),
+    ).toEqual({
+      errors: {
+        template: 'There is no template "nope".',
+        ticket: 'Only repro labs belong to a ticket; leave this empty for a demo lab.',
+        duration: 'A demo lab can live at most 12h.',
+      },
+    });
+    expect(deployFormCommand({ kind: 'demo', duration: 'soon' }, policy)).toEqual({
+      errors: { duration: '"soon" is not a duration such as 90m, 4h or 2d.' },
+    });
+    expect(deployFormCommand({ kind: 'repro', template: 'vsphere8', duration: '4h' }, policy)).toEqual({
+      errors: {
+        template: 'A repro lab cannot use vsphere8. Allowed: esxi7, esxi8.',
+        ticket: 'A repro lab needs the ticket id, e.g. TICKET-123.',
+        duration: 'Repro labs live 3d; leave this empty and extend the lab later if needed.',
+      },
+    });
+  });
+
+  it('refuses a ticket the pattern rejects, or one that would smuggle in more words', () => {
+    const loose = { ...policy, ticketPattern: '^.+$' };
+
+    expect(deployFormCommand({ kind: 'repro', ticket: '<!channel>' }, policy)).toEqual({
+      errors: { ticket: '"<!channel>" is not a ticket id (expected something like TICKET-123).' },
+    });
+    expect(deployFormCommand({ kind: 'repro', ticket: 'SUP-1 esxi7' }, loose)).toEqual({
+      errors: { ticket: '"SUP-1 esxi7" is not a ticket id (expected something like TICKET-123).' },
+    });
+  });
+
+  it('explains why the form is closed, channel list first', () => {
+    const limited: LabPolicy = {
+      ...policy,
+      access: { deployChannels: ['C0LABS'], deployUserGroups: ['S0'] },
+    };
+
+    expect(deployFormRefusal(limited, 'C0LABS', true)).toBeUndefined();
+    expect(deployFormRefusal(limited, 'C0OTHER', false)).toContain(
+      'only from the channels the labbot admins chose (C0LABS)',
+    );
+    expect(deployFormRefusal(limited, 'C0LABS', false)).toContain('members of the user groups');
+  });
+});
+
+describe('slack/views/deploy-modal', () => {
+  it('offers the demo and repro kinds (demo first, preselected) and every template with its rate', () => {
+    const modal = deployModal(deployFormChoices(policy), { from: 'command', channel: 'C0LABS' });
+
+    expect(modal.callback_id).toBe('lab_deploy');
+    expect(JSON.parse(modal.private_metadata ?? '')).toEqual({ from: 'command', channel: 'C0LABS' });
+    const [kind, template, ticket, duration] = modal.blocks as unknown as {
+      block_id: string;
+      optional?: boolean;
+      element: {
+        action_id: string;
+        options?: { value: string; text: { text: string } }[];
+        initial_option?: { value: string };
+      };
+    }[];
+    expect([kind, template, ticket, duration].map((b) => b?.block_id)).toEqual([
+      'kind',
+      'template',
+      'ticket',
+      'duration',
+    ]);
+    expect(kind?.element.options?.map((o) => o.value)).toEqual(['demo', 'repro']);
+    expect(kind?.element.initial_option?.value).toBe('demo');
+    expect(template?.optional).toBe(true);
+    expect(template?.element.options?.map((o) => o.text.text)).toContain(
+      'esxi8: One nested ESXi 8.0 host ($0.18/h)',
+    );
+  });
+
+  it('reads the submitted fields back, leaving out empty ones', () => {
+    const form = readDeployForm({
+      kind: { kind: { selected_option: { value: 'repro' } } },
+      template: { template: { selected_option: null } },
+      ticket: { ticket: { value: 'SUP-9' } },
+      duration: { duration: { value: '' } },
+    });
+
+    expect(form).toEqual({ kind: 'repro', ticket: 'SUP-9' });
+  });
+
+  it('does not trust private_metadata: anything odd is a command in no known channel', () => {
+    expect(readModalOrigin('{"from":"home","channel":"U0ALICE"}')).toEqual({
+      from: 'home',
+      channel: 'U0ALICE',
+    });
+    expect(readModalOrigin('{"from":"x","channel":"<!channel>"}')).toEqual({ from: 'command' });
+    expect(readModalOrigin('not json')).toEqual({ from: 'command' });
+    expect(readModalOrigin(undefined)).toEqual({ from: 'command' });
+  });
+
+  it('keys field errors by block id for response_action: errors', () => {
+    expect(blockErrors({ duration: 'bad', kind: 'pick' })).toEqual({ kind: 'pick', duration: 'bad' });
+  });
+});
