@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../../src/config/load-config';
+
+/** The labbot.yml example in README.md must be a valid configuration: the README stays honest. */
+describe('config/README example', () => {
+  it('loads without problems', () => {
+    const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+
+    expect(yaml).toBeDefined();
+    const config = loadConfig({}, { path: 'README.md', text: yaml ?? '' });
+
+    expect(config.policy.kinds.map((k) => k.name)).toEqual(['demo', 'repro']);
+    expect(config.policy.reaper.mode).toBe('plan');
+  });
+});
