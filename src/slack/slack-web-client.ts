@@ -52,6 +52,10 @@ export interface SlackWebClient {
       list(args: { usergroup: string }): Promise<SlackApiResult & { users?: string[] }>;
     };
   };
+  readonly users: {
+    /** A user's profile; labbot reads only `tz_offset` (seconds from UTC) (scope `users:read`). */
+    info(args: { user: string }): Promise<SlackApiResult & { user?: { tz_offset?: number } }>;
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createCommandRunner } from '../../src/commands/run-command';
+import { createCommandRunner, tomorrowAt } from '../../src/commands/run-command';
 import { plainText, type Reply } from '../../src/commands/reply';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { LabService } from '../../src/labs/lab-service';
@@ -137,5 +137,17 @@ describe('commands/run-command', () => {
 
     expect(owner).toContain(`curl -fsS 'https://labbot.example.com/labs/${id}/keepalive?token=tok123'`);
     expect(other).not.toContain('tok123');
+  });
+
+  it('keeps a lab from a reaper warning until tomorrow 9:00 in the user’s time zone', async () => {
+    const { runner, store } = setup();
+    await runner.run('demo esxi8', { user: 'U1' });
+    const id = [...store.labs.keys()][0] ?? '';
+
+    const reply = await runner.run(`keep ${id} tomorrow`, { user: 'U1', utcOffsetMinutes: 60 });
+
+    expect(reply.title).toBe(`Kept lab ${id} until 2026-11-25 08:00 UTC.`);
+    expect(tomorrowAt(new Date('2026-11-24T23:30:00Z'), 9, 60)).toEqual(new Date('2026-11-26T08:00:00Z'));
+    expect(tomorrowAt(new Date('2026-11-24T23:30:00Z'), 9, -300)).toEqual(new Date('2026-11-25T14:00:00Z'));
   });
 });

@@ -222,6 +222,9 @@ export class FakeSlackApi {
         const users = this.userGroups[group];
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
       }
+      case 'users.info':
+        // Everyone is in UTC+1 here, so a test can tell a time zone was applied.
+        return { ok: true, user: { id: typeof body.user === 'string' ? body.user : 'U0', tz_offset: 3600 } };
       case 'apps.connections.open':
         return this.socketModeUrl !== undefined
           ? { ok: true, url: this.socketModeUrl }

@@ -15,6 +15,7 @@ export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {
   'views.open': null,
   'views.publish': null,
   'usergroups.users.list': 'usergroups:read',
+  'users.info': 'users:read',
   // Called with the app-level token (connections:write), not a bot scope.
   'apps.connections.open': null,
 };

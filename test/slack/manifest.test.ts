@@ -113,6 +113,7 @@ describe('manifest.yml', () => {
       'chat:write.public',
       'commands',
       'usergroups:read',
+      'users:read',
     ]);
   });
   it('declares every command, event and interaction the app registers listeners for', () => {

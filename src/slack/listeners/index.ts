@@ -58,7 +58,16 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     }),
   );
 
-  const actionDeps = { ...common, commands: deps.commands, refreshLab: deps.refreshLab, home: deps.home };
+  const actionDeps = {
+    ...common,
+    commands: deps.commands,
+    refreshLab: deps.refreshLab,
+    home: deps.home,
+    utcOffsetMinutes: async (user: string) => {
+      const info = await deps.client.users.info({ user });
+      return info.user?.tz_offset === undefined ? undefined : Math.round(info.user.tz_offset / 60);
+    },
+  };
   app.action<BlockAction<ButtonAction>>(LAB_EXTEND_ACTION, createLabExtendListener(actionDeps));
   app.action<BlockAction<ButtonAction>>(LAB_SUSPEND_ACTION, createLabSuspendListener(actionDeps));
   app.action<BlockAction<ButtonAction>>(LAB_RESUME_ACTION, createLabResumeListener(actionDeps));

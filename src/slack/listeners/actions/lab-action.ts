@@ -21,6 +21,8 @@ export interface LabActionDeps {
   metrics?: SlackMetrics;
   /** Monotonic milliseconds, for the ack latency metric. Defaults to performance.now. */
   now?: () => number;
+  /** The presser's offset from UTC in minutes, for "keep until tomorrow 9:00" in their time; undefined if unknown. */
+  utcOffsetMinutes?: (user: string) => Promise<number | undefined>;
 }
 
 /** The parts of Bolt's action arguments the listener uses. */
@@ -59,7 +61,16 @@ export function createLabActionListener(
       metrics.acked('action', (now() - started) / 1000);
       const channel = body.channel?.id;
       const text = labActionCommand(actionId, labId);
-      const reply = await deps.commands.run(text, { user, ...(channel !== undefined ? { channel } : {}) });
+      // Only "keep until tomorrow" needs the presser's time zone; don't spend a Web API call on other buttons.
+      const offset =
+        actionId === 'reap_keep_tomorrow'
+          ? await deps.utcOffsetMinutes?.(user).catch(() => undefined)
+          : undefined;
+      const reply = await deps.commands.run(text, {
+        user,
+        ...(channel !== undefined ? { channel } : {}),
+        ...(offset !== undefined ? { utcOffsetMinutes: offset } : {}),
+      });
       countCommand(metrics, text, reply);
       const inHome = body.view?.type === 'home' || body.container.type === 'view';
       if (reply.tone === 'error') {
