@@ -101,7 +101,8 @@ export interface TargetVerdict {
   issue: number;
   /** The target in the issue's words. */
   target: string;
-  met: boolean;
+  /** null: the issue asks for the figure but sets no bound; it is reported, not judged. */
+  met: boolean | null;
   /** What was measured, and why it is (not) met. */
   detail: string;
   /** Which bench (or suite) measured it. */
