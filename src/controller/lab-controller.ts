@@ -233,7 +233,11 @@ export class LabController implements LabWaker {
         }
         transientFailures = 0;
         this.deps.logger.error({ labId, step: step.kind, causes: causeChain(error) }, 'lab step failed');
-        const { taskHref: _abandoned, ...withoutTask } = lab;
+        // Decide from the lab as the step left it, not as it was loaded: a step records its intent before acting
+        // (instantiate saves `deploying`), and writing the stale copy back would erase that marker and lose what
+        // VCD may already have created.
+        const current = (await this.deps.store.get(labId)) ?? lab;
+        const { taskHref: _abandoned, ...withoutTask } = current;
         if (
           lab.desired !== 'deleted' &&
           !['suspending', 'resuming', 'suspended', 'ready'].includes(lab.phase)
@@ -340,6 +344,11 @@ export class LabController implements LabWaker {
           await this.markReady(lab);
           return;
         }
+        if (vapp.pendingTask) {
+          // Our own power-on whose answer was lost, or someone else's task: wait for it, then look again.
+          await this.save({ ...lab, taskHref: vapp.pendingTask.href });
+          return;
+        }
         const resuming = lab.phase === 'suspended' || lab.phase === 'resuming';
         const task = await cloud.startPowerOn(vapp.href);
         await this.save(
@@ -355,6 +364,10 @@ export class LabController implements LabWaker {
         }
         if (vapp.powerState === 'suspended') {
           await this.markSuspended(lab);
+          return;
+        }
+        if (vapp.pendingTask) {
+          await this.save({ ...lab, taskHref: vapp.pendingTask.href });
           return;
         }
         const task = await cloud.startSuspend(vapp.href);
@@ -403,6 +416,12 @@ export class LabController implements LabWaker {
     const vapp = await this.deps.cloud.getVApp(this.href(lab));
     if (!vapp) {
       throw new Error(`vApp ${lab.vappName} disappeared while powering on`);
+    }
+    if (vapp.powerState !== 'powered_on') {
+      // The task we waited for was not (only) our power-on: record that it is done and let power-on look again.
+      const { taskHref: _waited, ...rest } = lab;
+      await this.save(rest);
+      return;
     }
     const now = this.deps.clock.now();
     const { taskHref: _done, ...rest } = lab;

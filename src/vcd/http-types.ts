@@ -15,6 +15,13 @@ export interface VcdRequest {
    * hidden. Default: true for a GET outside `/api/query` (a forbidden query is a rights problem).
    */
   forbiddenMeansNotFound?: boolean;
+  /**
+   * May the funnel send it again when the connection dropped (reset) before an answer came? Default: every method
+   * but POST. A POST that makes something (instantiate, power, capture) may have been carried out already; sending it
+   * twice answers DUPLICATE_NAME or acts twice, so its caller decides what to do from what exists instead. Set it on
+   * POSTs that are safe to repeat (login, metadata merge, whole-service edge configuration).
+   */
+  repeatable?: boolean;
 }
 
 /** A response as the funnel sees it: status, lower-cased headers and the raw body. */

@@ -105,6 +105,7 @@ export class VcdAuthenticator {
       const response = await send({
         method: 'POST',
         path: '/api/sessions',
+        repeatable: true,
         headers: { Accept: `application/*+xml;version=${version}`, Authorization: basic },
       });
       return {
@@ -116,6 +117,7 @@ export class VcdAuthenticator {
     const response = await send({
       method: 'POST',
       path: '/cloudapi/1.0.0/sessions',
+      repeatable: true,
       headers: { Accept: `application/json;version=${version}`, Authorization: basic },
     });
     const token = requireHeader(response, 'x-vmware-vcloud-access-token');
@@ -131,6 +133,7 @@ export class VcdAuthenticator {
     const response = await send({
       method: 'POST',
       path: `/oauth/tenant/${encodeURIComponent(org)}/token`,
+      repeatable: true,
       body,
       contentType: 'application/x-www-form-urlencoded',
       headers: { Accept: 'application/json' },

@@ -315,6 +315,8 @@ export class VcdCloud implements Cloud {
         path: `${vappHref}/metadata`,
         contentType: MEDIA_TYPE.metadata,
         body: buildMetadata(entries),
+        // Merges the same values again: safe to resend after a dropped connection.
+        repeatable: true,
       },
       parseTask,
     );

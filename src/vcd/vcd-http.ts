@@ -239,7 +239,8 @@ export class VcdHttp {
       if (!(failure instanceof VcdUnavailableError)) {
         throw failure;
       }
-      return { error: failure, retryable: RESET_CODES.includes(failure.code ?? '') };
+      const repeatable = request.repeatable ?? request.method !== 'POST';
+      return { error: failure, retryable: repeatable && RESET_CODES.includes(failure.code ?? '') };
     }
     if (response.status >= 200 && response.status < 300) {
       return { response };
@@ -354,13 +355,15 @@ export class VcdHttp {
   private resolve(pathOrHref: string): URL {
     if (/^[a-z][a-z0-9+.-]*:/i.test(pathOrHref)) {
       const url = new URL(pathOrHref);
-      if (url.origin !== this.base.origin) {
-        throw new VcdApiError({
-          minorErrorCode: 'UNTRUSTED_HREF',
-          message: `refusing to follow an href on ${url.origin}; VCD is configured at ${this.base.origin}`,
-        });
+      if (url.origin === this.base.origin) {
+        return url;
       }
-      return url;
+      // An href on another origin is never followed there (it would carry our session). It names an entity of this
+      // VCD seen under another address: hrefs stored before VCD_URL changed (a new load balancer name, the embedded
+      // simulator's new port) or a VCD whose public URL setting differs from the address we use. Ask the configured
+      // host for the same path: the answer is that entity, or not found.
+      this.options.logger.debug({ href: pathOrHref, base: this.base.origin }, 'VCD href re-based');
+      return new URL(`${url.pathname}${url.search}`, this.base.origin);
     }
     const prefix = this.base.pathname.replace(/\/$/, '');
     return new URL(`${prefix}${pathOrHref.startsWith('/') ? '' : '/'}${pathOrHref}`, this.base.origin);

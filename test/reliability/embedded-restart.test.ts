@@ -42,13 +42,7 @@ describe('reliability: restarting the local shell with the embedded simulator', 
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  // BUG (src, reported): the stored vApp href names the first run's simulator port. After the restart the VCD
-  // client refuses to follow it (VcdApiError UNTRUSTED_HREF, src/vcd/vcd-http.ts resolve), so reconciliation fails
-  // on every pass instead of closing the vanished lab, and the teardown gives up as "teardown is stuck …; labbot
-  // retries on its next pass", for ever. Its retries also save the lab as loaded before the step, so it is left
-  // desired `deleted`, phase `ready` (shown as ready, billed, counted against the quota). Remove `.failing` once
-  // fixed (e.g. a stable port for the embedded simulator, or hrefs re-based on the configured VCD URL).
-  it.failing('ends a lab of the previous run when it is torn down after the restart', async () => {
+  it('ends a lab of the previous run when it is torn down after the restart', async () => {
     const first = await shell(dataDir, ['/lab demo esxi8']);
     const id = /Lab (demo-[a-z0-9]+): ready/.exec(first)?.[1];
     expect(id).toBeDefined();

@@ -35,14 +35,7 @@ describe('reliability: the answer to instantiateVAppTemplate is lost after VCD a
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  // BUG (src, reported): the vApp leaks. Today's sequence: (1) VcdHttp retries the POST on ECONNRESET
-  // (RESET_CODES are retried for every method, src/vcd/vcd-http.ts), so VCD answers the second POST with
-  // 400 DUPLICATE_NAME; (2) the controller treats that as a permanent failure and failDeploy() saves the lab it
-  // loaded before the step, phase `requested` (src/controller/lab-controller.ts, drive → failDeploy), wiping the
-  // `deploying` marker that would have made it look the vApp up by name; (3) close() then reports "Cleaned up:
-  // nothing had been created." while lab-<id> sits in VCD with nobody tracking it. A 201 whose body does not parse
-  // (MALFORMED_RESPONSE) takes the same path from (2). Remove `.failing` once fixed.
-  it.failing('leaves the lab ready, or failed with the vApp VCD created deleted', async () => {
+  it('finds the vApp VCD created by its name and makes the lab ready, leaking nothing', async () => {
     const stdin = new PassThrough();
     const stdout = new PassThrough();
     let output = '';
@@ -63,6 +56,9 @@ describe('reliability: the answer to instantiateVAppTemplate is lost after VCD a
     const labs = await new KyselyLabStore(db).list({ includeEnded: true });
     await db.close();
     expect(labs).toHaveLength(1);
+    // The POST is not resent (VcdHttp: a POST is not repeatable), the step fails as unavailable, and the controller,
+    // which recorded `deploying` before sending it, looks the vApp up by name instead of instantiating again.
+    expect(labs[0]?.phase).toBe('ready');
     expect(output).toMatch(/Lab demo-[a-z0-9]+/);
     const live = new Set(
       labs.filter((l) => l.phase !== 'deleted' && l.phase !== 'failed').map((l) => l.vappName),
