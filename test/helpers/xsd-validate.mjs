@@ -1,6 +1,8 @@
 // Validates XML documents against VMware's vCloud API XSDs in ../shared/vcd-schemas with libxml2-wasm.
 // libxml2-wasm is ESM-only and the test suite is CommonJS, so tests run this in a child process
 // (see xsd.ts). Input on stdin: JSON [{ name, xml }]. Output on stdout: JSON [{ name, errors: string[] }].
+// Optional second argument: the entry schema relative to the schema folder (default the vcloud.xsd that includes
+// every vCloud type; SupportedVersions documents need etc/schemas/versioning/versions.xsd, which it does not include).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { XmlDocument, XsdValidator, xmlRegisterInputProvider } from 'libxml2-wasm';
@@ -8,7 +10,7 @@ import { fsInputProviders } from 'libxml2-wasm/lib/nodejs.mjs';
 
 const schemaRoot = process.argv[2];
 if (!schemaRoot) {
-  throw new Error('usage: xsd-validate.mjs <path to shared/vcd-schemas>');
+  throw new Error('usage: xsd-validate.mjs <path to shared/vcd-schemas> [entry schema]');
 }
 
 // libxml2-wasm has no XML catalog support: map the catalog's remote schema URLs to the local copies.
@@ -37,7 +39,7 @@ xmlRegisterInputProvider({
 });
 xmlRegisterInputProvider(fsInputProviders);
 
-const entry = path.join(schemaRoot, 'etc/1.5/schemas/vcloud/vcloud.xsd');
+const entry = path.join(schemaRoot, process.argv[3] ?? 'etc/1.5/schemas/vcloud/vcloud.xsd');
 const schemaDoc = XmlDocument.fromBuffer(readFileSync(entry), { url: entry });
 const validator = XsdValidator.fromDoc(schemaDoc);
 

@@ -11,15 +11,20 @@ export interface XsdResult {
 }
 
 /**
- * Validates XML documents against the vCloud API schema (etc/1.5/schemas/vcloud/vcloud.xsd).
+ * Validates XML documents against the vCloud API schema (etc/1.5/schemas/vcloud/vcloud.xsd, or another entry
+ * schema of the folder such as etc/schemas/versioning/versions.xsd).
  * Runs libxml2-wasm in a child process because it is ESM-only; batch documents to pay the schema
  * compile (~0.1 s) once. Throws when the schema folder is missing, so a test cannot pass vacuously.
  */
-export function validateAgainstXsd(documents: { name: string; xml: string }[]): XsdResult[] {
+export function validateAgainstXsd(
+  documents: { name: string; xml: string }[],
+  entrySchema = 'etc/1.5/schemas/vcloud/vcloud.xsd',
+): XsdResult[] {
   if (!existsSync(SCHEMA_ROOT)) {
     throw new Error(`vCloud schemas not found at ${SCHEMA_ROOT}`);
   }
-  const out = execFileSync(process.execPath, [path.join(__dirname, 'xsd-validate.mjs'), SCHEMA_ROOT], {
+  const script = path.join(__dirname, 'xsd-validate.mjs');
+  const out = execFileSync(process.execPath, [script, SCHEMA_ROOT, entrySchema], {
     input: JSON.stringify(documents),
     maxBuffer: 64 * 1024 * 1024,
   });

@@ -1,4 +1,4 @@
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import { type Lab } from '../../src/labs/lab';
 import { openDatabase } from '../../src/store/database';
 import { KyselyLabStore } from '../../src/store/kysely-lab-store';
 import { startVcdSim, type VcdSim } from '../../src/vcdsim/vcd-sim';
+import { runBot } from './bot-process';
 import { startVcdProxy, type ProxiedCall, type VcdProxy } from './vcd-proxy';
 
 /**
@@ -148,30 +149,11 @@ describe('reliability: faults and SIGKILLs during 50 deploys and teardowns', () 
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  /** Starts the bot, feeds it `lines`, ends its input, resolves with its output when it exits (killed or done). */
-  function runBot(lines: string[]): Promise<{ output: string; killed: boolean }> {
-    return new Promise((resolve) => {
-      const proc = spawn(process.execPath, [path.join(buildDir, 'cli.js'), 'start'], {
-        cwd: dataDir,
-        env: {
-          PATH: process.env.PATH ?? '',
-          VCD_URL: proxy.url,
-          VCD_ORG: 'lab',
-          VCD_VDC: 'lab-vdc',
-          VCD_API_TOKEN: 'simulated-api-token',
-          LABBOT_DATA_DIR: dataDir,
-          LABBOT_CONFIG: path.join(dataDir, 'labbot.yml'),
-          LOG_LEVEL: 'silent',
-        },
-      });
-      child = proc;
-      let output = '';
-      proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-      proc.on('exit', (_code, signal) => resolve({ output, killed: signal === 'SIGKILL' }));
-      proc.stdin.on('error', () => undefined);
-      proc.stdin.end(lines.map((line) => `${line}\n`).join(''));
-    });
-  }
+  const bot = (lines: string[]) =>
+    runBot(
+      { cli: path.join(buildDir, 'cli.js'), dataDir, vcdUrl: proxy.url, lines },
+      (proc) => (child = proc),
+    );
 
   async function readLabs(): Promise<Lab[]> {
     const db = await openDatabase({ kind: 'sqlite', dataDir });
@@ -199,7 +181,7 @@ describe('reliability: faults and SIGKILLs during 50 deploys and teardowns', () 
       // Two deploys make about 50 calls; a kill point past the end lets some runs finish on their own.
       killAt = 1 + Math.floor(random() * 70);
       proxy.reset();
-      const run = await runBot(lines);
+      const run = await bot(lines);
       kills += run.killed ? 1 : 0;
       output += run.output;
       for (const match of run.output.matchAll(/Lab (demo-[a-z0-9]+)/g)) {
@@ -215,7 +197,7 @@ describe('reliability: faults and SIGKILLs during 50 deploys and teardowns', () 
     sim.faults.clear();
     killAt = Infinity;
     proxy.reset();
-    const settle = await runBot(['/lab list']);
+    const settle = await bot(['/lab list']);
     expect(settle.killed).toBe(false);
     output += settle.output;
 
@@ -260,7 +242,7 @@ describe('reliability: faults and SIGKILLs during 50 deploys and teardowns', () 
 
     // The owner of a failed lab can read why and what was cleaned up.
     if (failed.length > 0) {
-      const status = await runBot(failed.map((l) => `/lab status ${l.id}`));
+      const status = await bot(failed.map((l) => `/lab status ${l.id}`));
       for (const lab of failed) {
         expect(status.output).toContain(`Lab ${lab.id}: failed`);
       }

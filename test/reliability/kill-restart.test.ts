@@ -1,4 +1,4 @@
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
@@ -7,6 +7,7 @@ import path from 'node:path';
 import { openDatabase } from '../../src/store/database';
 import { KyselyLabStore } from '../../src/store/kysely-lab-store';
 import { startVcdSim, type VcdSim } from '../../src/vcdsim/vcd-sim';
+import { runBot } from './bot-process';
 
 /**
  * Issue 5, "nothing is ever lost": the real bot process (node dist/cli.js) is SIGKILLed at random points of
@@ -98,34 +99,11 @@ describe('reliability: SIGKILL at random points of deploy and teardown, 20 resta
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  /** Starts the bot, feeds it `lines`, and resolves with its output when it exits (killed or done). */
-  function runBot(lines: string[], endInput: boolean): Promise<{ output: string; killed: boolean }> {
-    return new Promise((resolve) => {
-      const proc = spawn(process.execPath, [path.join(root, 'dist/cli.js'), 'start'], {
-        cwd: dataDir,
-        env: {
-          PATH: process.env.PATH ?? '',
-          VCD_URL: proxy.url,
-          VCD_ORG: 'lab',
-          VCD_VDC: 'lab-vdc',
-          VCD_API_TOKEN: 'simulated-api-token',
-          LABBOT_DATA_DIR: dataDir,
-          LABBOT_CONFIG: path.join(dataDir, 'labbot.yml'),
-          LOG_LEVEL: 'silent',
-        },
-      });
-      child = proc;
-      let output = '';
-      proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-      proc.on('exit', (_code, signal) => resolve({ output, killed: signal === 'SIGKILL' }));
-      for (const line of lines) {
-        proc.stdin.write(`${line}\n`);
-      }
-      if (endInput) {
-        proc.stdin.end();
-      }
-    });
-  }
+  const bot = (lines: string[]) =>
+    runBot(
+      { cli: path.join(root, 'dist/cli.js'), dataDir, vcdUrl: proxy.url, lines },
+      (proc) => (child = proc),
+    );
 
   it('leaves every lab in its desired state or failed-and-cleaned, and no unknown vApp in VCD', async () => {
     const random = seeded(SEED);
@@ -140,7 +118,7 @@ describe('reliability: SIGKILL at random points of deploy and teardown, 20 resta
       // A deploy makes about a dozen VCD calls; kill somewhere in the first ~15 of this run.
       killAt = 1 + Math.floor(random() * 15);
       proxy.reset();
-      const { output, killed } = await runBot(lines, true);
+      const { output, killed } = await bot(lines);
       kills += killed ? 1 : 0;
       for (const match of output.matchAll(/Lab (demo-[a-z0-9]+)/g)) {
         if (match[1] && !labIds.includes(match[1])) {
@@ -152,7 +130,7 @@ describe('reliability: SIGKILL at random points of deploy and teardown, 20 resta
     // A last, undisturbed run resumes whatever is in flight and settles everything.
     killAt = Infinity;
     proxy.reset();
-    const final = await runBot(['/lab list'], true);
+    const final = await bot(['/lab list']);
     expect(final.killed).toBe(false);
 
     const db = await openDatabase({ kind: 'sqlite', dataDir });

@@ -2,9 +2,7 @@
  * Walks the simulator through every endpoint labbot's client uses (and the errors it must handle), keeps every XML
  * body it answers, and validates them all against VMware's vCloud API XSD in one batch.
  */
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { SCHEMA_ROOT, validateAgainstXsd, type XsdResult } from '../helpers/xsd';
+import { validateAgainstXsd, type XsdResult } from '../helpers/xsd';
 import {
   MEDIA_CAPTURE,
   MEDIA_EDGE_SERVICES,
@@ -36,10 +34,7 @@ import {
 } from './sim-harness';
 
 function validateVersions(documents: { name: string; xml: string }[]): XsdResult[] {
-  const out = execFileSync(process.execPath, [path.join(__dirname, 'validate-versions.mjs'), SCHEMA_ROOT], {
-    input: JSON.stringify(documents),
-  });
-  return JSON.parse(out.toString('utf8')) as XsdResult[];
+  return validateAgainstXsd(documents, 'etc/schemas/versioning/versions.xsd');
 }
 
 describe('vcdsim crawl', () => {
