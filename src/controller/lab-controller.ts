@@ -51,6 +51,8 @@ export interface ReconcileReport {
   closedVanished: string[];
   adopted: string[];
   reopened: string[];
+  /** Labs whose vApp metadata (owner, expiry) was brought up to date after a handoff or an extension. */
+  retagged: string[];
 }
 
 /**
@@ -116,7 +118,7 @@ export class LabController implements LabWaker {
    * each time. vApps without our metadata are never looked at, let alone touched.
    */
   async reconcile(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { closedVanished: [], adopted: [], reopened: [] };
+    const report: ReconcileReport = { closedVanished: [], adopted: [], reopened: [], retagged: [] };
     const managed = await this.deps.cloud.listManagedVApps();
     const byHref = new Map(managed.map((v) => [v.href, v]));
 
@@ -143,6 +145,10 @@ export class LabController implements LabWaker {
       } else if (isTerminal(lab) && !vapp.busy) {
         await this.reopen(lab, vapp);
         report.reopened.push(lab.id);
+      } else if (staleTags(lab, vapp) !== undefined && !vapp.busy) {
+        if (await this.retag(lab, vapp)) {
+          report.retagged.push(lab.id);
+        }
       }
     }
     return report;
@@ -547,6 +553,28 @@ export class LabController implements LabWaker {
     this.wake(lab.id);
   }
 
+  /**
+   * Rewrites the metadata a handoff or an extension made stale: the vApp must say who owns it and when it expires
+   * even if the store is lost (adoption reads them back). Best effort: a failure is logged and retried next pass.
+   */
+  private async retag(lab: Lab, vapp: ManagedVApp): Promise<boolean> {
+    const entries = staleTags(lab, vapp);
+    if (entries === undefined) {
+      return false;
+    }
+    try {
+      const task = await this.deps.cloud.setMetadata(vapp.href, entries);
+      if (task) {
+        await this.deps.cloud.waitForTask(task);
+      }
+      await this.record(lab.id, 'retag', Object.keys(entries).join(', '));
+      return true;
+    } catch (error) {
+      this.deps.logger.warn({ labId: lab.id, causes: causeChain(error) }, 'could not update vApp metadata');
+      return false;
+    }
+  }
+
   /** The lab ended in our records but its vApp still exists and bills: tear it down again. */
   private async reopen(lab: Lab, vapp: ManagedVApp): Promise<void> {
     const { endedAt: _ended, ...rest } = lab;
@@ -619,6 +647,29 @@ export class LabController implements LabWaker {
     const kind = this.deps.policy.kinds.find((k) => k.name === lab.kind);
     return Math.round((kind?.maxLifetimeHours ?? 24) * 3600);
   }
+}
+
+/**
+ * The metadata entries of a settled lab that differ from what its vApp carries (owner after a handoff, expiry after
+ * an extension); undefined when none do, or while the lab is not settled (its steps write metadata themselves).
+ */
+function staleTags(lab: Lab, vapp: ManagedVApp): Record<string, string> | undefined {
+  if (
+    lab.vappHref !== vapp.href ||
+    lab.taskHref !== undefined ||
+    !['ready', 'suspended'].includes(lab.phase)
+  ) {
+    return undefined;
+  }
+  const entries: Record<string, string> = {};
+  if (vapp.metadata.owner !== lab.owner) {
+    entries[METADATA_KEYS.owner] = lab.owner;
+  }
+  const expiresAt = lab.expiresAt.toISOString();
+  if (vapp.metadata.expiresAt !== expiresAt) {
+    entries[METADATA_KEYS.expiresAt] = expiresAt;
+  }
+  return Object.keys(entries).length > 0 ? entries : undefined;
 }
 
 /** Folds the running powered-on interval into the total: CPU and RAM stop billing from `now`. */

@@ -263,6 +263,25 @@ describe('controller/lab-controller', () => {
     expect(audit.actions()).toContain(`controller close-vanished ${lab.id} ok`);
   });
 
+  it('rewrites the owner and expiry metadata after a handoff and an extension, once', async () => {
+    const { service, controller, cloud, audit } = setup();
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+    await controller.idle();
+    await service.extend('U1', lab.id, 60);
+    const handed = await service.handoff('U1', lab.id, 'U2');
+
+    const report = await controller.reconcile();
+    const again = await controller.reconcile();
+
+    expect(report.retagged).toEqual([lab.id]);
+    expect(cloud.metadata.get(handed.vappHref ?? '')).toMatchObject({
+      'labbot.owner': 'U2',
+      'labbot.expiresAt': handed.expiresAt.toISOString(),
+    });
+    expect(again.retagged).toEqual([]);
+    expect(audit.actions()).toContain(`controller retag ${lab.id} ok`);
+  });
+
   it('adopts a vApp that carries our metadata but has no row, and never touches foreign vApps', async () => {
     const { controller, store, cloud, notifier } = setup();
     const foreign = cloud.plant('customer-prod-db');
