@@ -158,6 +158,7 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
           policy: config.policy,
           logger: logger.child({ component: 'reaper' }),
           audit: store.audit,
+          captured: store.captured,
         },
         mode,
       ),
