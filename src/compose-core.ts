@@ -101,6 +101,8 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
     policy: config.policy,
     audit: store.audit,
     claims: { store: store.claims, holder },
+    captured: store.captured,
+    ...(config.vcd.captureCatalog !== undefined ? { captureCatalog: config.vcd.captureCatalog } : {}),
   });
   const service = new LabService({
     store: store.labs,
@@ -110,6 +112,7 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
     policy: config.policy,
     audit: store.audit,
     signals: store.signals,
+    captured: store.captured,
     newToken: () => randomBytes(18).toString('base64url'),
   });
 
@@ -155,6 +158,7 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
           policy: config.policy,
           logger: logger.child({ component: 'reaper' }),
           audit: store.audit,
+          captured: store.captured,
         },
         mode,
       ),

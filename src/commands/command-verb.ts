@@ -20,6 +20,7 @@ const VERBS: Readonly<Record<string, Verb>> = {
   give: 'handoff',
   cost: 'cost',
   templates: 'templates',
+  capture: 'capture',
 };
 
 /**

@@ -13,7 +13,9 @@ export type LabCommand =
   | { verb: 'resume'; labId: string }
   | { verb: 'handoff'; labId: string; newOwner: string }
   | { verb: 'cost'; scope: 'me' | 'all'; period?: CostPeriod }
-  | { verb: 'templates' };
+  | { verb: 'templates' }
+  /** Capture a lab into the catalog as a new template, deployable as `template`. */
+  | { verb: 'capture'; labId: string; template: string };
 
 export type CostPeriod = 'day' | 'week' | 'month';
 
@@ -45,6 +47,11 @@ export const COMMAND_USAGE: readonly { verb: Verb; usage: string; purpose: strin
     verb: 'teardown',
     usage: '/lab teardown LAB',
     purpose: 'delete a lab and stop its bill (owner or admin)',
+  },
+  {
+    verb: 'capture',
+    usage: '/lab capture LAB NAME',
+    purpose: 'save a lab to the catalog as new template NAME; it powers off meanwhile (owner or admin)',
   },
   { verb: 'templates', usage: '/lab templates', purpose: 'templates you can deploy, with their hourly rate' },
   { verb: 'help', usage: '/lab help', purpose: 'this help' },

@@ -19,6 +19,7 @@ const PHASE_WORDS: Record<LabPhase, string> = {
   deleting: 'tearing down…',
   deleted: 'deleted',
   failed: 'failed',
+  capturing: 'capturing to the catalog…',
 };
 
 export interface LabViewContext {
@@ -69,6 +70,25 @@ export function labReply(lab: Lab, context: LabViewContext, event?: LabEvent): R
     sections.push({
       type: 'text',
       text: [{ bold: 'Failed: ' }, event?.type === 'failed' ? event.reason : (lab.failureReason ?? '')],
+    });
+  }
+  if (event?.type === 'captured') {
+    sections.push({
+      type: 'text',
+      text: [
+        { bold: 'Captured: ' },
+        `the lab is now template ${event.template}; deploy it with `,
+        { code: `/lab demo ${event.template}` },
+        '.',
+      ],
+    });
+  } else if (event?.type === 'capture-failed') {
+    sections.push({
+      type: 'text',
+      text: [
+        { bold: 'Capture failed: ' },
+        `${event.reason}. Nothing was registered as ${event.template}; the lab is back as it was.`,
+      ],
     });
   }
   if (lab.vms.length > 0) {

@@ -1,12 +1,13 @@
 import { UserError } from '../labs/errors';
 import { parseDurationMinutes } from '../labs/duration';
 import { LAB_ID_PATTERN } from '../labs/lab-id';
+import { TEMPLATE_KEY_PATTERN } from '../labs/templates';
 import { COMMAND_USAGE, type CostPeriod, type LabCommand, type Verb } from './lab-command';
 
 /** Longest command text we read; anything longer is refused before parsing (Slack allows ~4000 characters). */
 export const MAX_COMMAND_LENGTH = 500;
 
-const TEMPLATE_KEY = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const TEMPLATE_KEY = TEMPLATE_KEY_PATTERN;
 
 export interface ParseOptions {
   /** Source of the anchored regular expression a ticket id must match. */
@@ -68,6 +69,8 @@ export function parseCommand(text: string, options: ParseOptions): LabCommand {
     case 'templates':
       noArgs('templates', args);
       return { verb: 'templates' };
+    case 'capture':
+      return parseCapture(args);
     default:
       throw new UserError(
         'usage',
@@ -122,6 +125,26 @@ function parseRepro(args: string[], options: ParseOptions): LabCommand {
     throw usage('repro', `unexpected "${clip(rest.join(' '))}"`);
   }
   return { verb: 'repro', ticket, ...(template !== undefined ? { template: template.toLowerCase() } : {}) };
+}
+
+function parseCapture(args: string[]): LabCommand {
+  const [id, name, ...rest] = args;
+  const labId = oneLabId('capture', id === undefined ? [] : [id]);
+  if (name === undefined) {
+    throw usage('capture', 'the name of the new template is missing');
+  }
+  if (rest.length > 0) {
+    throw usage('capture', `unexpected "${clip(rest.join(' '))}"`);
+  }
+  // Lowercased like every template key users type; a clash with an existing key is the use case's to find.
+  const template = name.toLowerCase();
+  if (!TEMPLATE_KEY.test(template)) {
+    throw usage(
+      'capture',
+      `"${clip(name)}" is not a template name: up to 32 lowercase letters, digits and dashes, starting with a letter or digit`,
+    );
+  }
+  return { verb: 'capture', labId, template };
 }
 
 function parseList(args: string[]): LabCommand {

@@ -45,6 +45,13 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
         });
       case 'templates':
         return templatesReply(deps);
+      case 'capture': {
+        const lab = await deps.service.capture(context.user, command.labId, command.template);
+        return {
+          ...answer(labReply(lab, view())),
+          title: `Capturing lab ${lab.id} as template ${command.template}: it powers off, is saved to the catalog and comes back. You will be told when \`/lab demo ${command.template}\` can deploy it.`,
+        };
+      }
       case 'demo': {
         const { lab } = await deps.service.deploy({
           user: context.user,
@@ -270,15 +277,13 @@ function costReply(
   };
 }
 
-function templatesReply(deps: CommandRunnerDeps): Reply {
-  const rows = deps.service
-    .templates()
-    .map(({ template, rate }) => [
-      template.key,
-      template.description,
-      `${template.vcpus} vCPU, ${template.memoryGb} GB RAM, ${template.storageGb} GB disk`,
-      `${formatUsd(rate.total)}/h`,
-    ]);
+async function templatesReply(deps: CommandRunnerDeps): Promise<Reply> {
+  const rows = (await deps.service.templates()).map(({ template, rate }) => [
+    template.key,
+    template.description,
+    `${template.vcpus} vCPU, ${template.memoryGb} GB RAM, ${template.storageGb} GB disk`,
+    `${formatUsd(rate.total)}/h`,
+  ]);
   const kinds = deps.policy.kinds.map(
     (k) =>
       `${k.name}: ${k.defaultTemplate}, ${formatMinutes(k.defaultLifetimeHours * 60)} (max ${formatMinutes(k.maxLifetimeHours * 60)})`,

@@ -14,13 +14,15 @@ export type SlackMode =
   | { kind: 'socket'; botToken: Secret; appToken: Secret; port: number; apiUrl?: string };
 
 export type VcdTarget =
-  | { kind: 'simulated'; org: string; vdc: string; catalog: string }
+  | { kind: 'simulated'; org: string; vdc: string; catalog: string; captureCatalog?: string }
   | {
       kind: 'real';
       url: string;
       org: string;
       vdc: string;
       catalog: string;
+      /** Where `/lab capture` puts templates (VCD_CAPTURE_CATALOG); absent: `catalog`. */
+      captureCatalog?: string;
       auth: { kind: 'token'; apiToken: Secret } | { kind: 'password'; user: string; password: Secret };
     };
 

@@ -147,8 +147,18 @@ function vcdTarget(env: Env, problems: ConfigProblem[]): VcdTarget | undefined {
   const org = optionValue(env, 'VCD_ORG') ?? 'lab';
   const vdc = optionValue(env, 'VCD_VDC') ?? 'lab-vdc';
   const catalog = optionValue(env, 'VCD_CATALOG') ?? 'labs';
+  // Absent means the deploy catalog; only a different one is carried, so that configs compare as before.
+  const captureCatalog = optionValue(env, 'VCD_CAPTURE_CATALOG');
+  const capture = captureCatalog !== undefined && captureCatalog !== catalog ? { captureCatalog } : {};
   const url = optionValue(env, 'VCD_URL');
   if (!url) {
+    if (capture.captureCatalog !== undefined) {
+      problems.push({
+        key: 'VCD_CAPTURE_CATALOG',
+        message: 'the embedded simulator has one catalog only',
+        fix: 'unset VCD_CAPTURE_CATALOG (captures then go to VCD_CATALOG), or set VCD_URL',
+      });
+    }
     return { kind: 'simulated', org, vdc, catalog };
   }
   if (!isHttpUrl(url)) {
@@ -178,7 +188,7 @@ function vcdTarget(env: Env, problems: ConfigProblem[]): VcdTarget | undefined {
   const apiToken = optionValue(env, 'VCD_API_TOKEN');
   const user = optionValue(env, 'VCD_USER');
   const password = optionValue(env, 'VCD_PASSWORD');
-  const base = { kind: 'real' as const, url: url.replace(/\/+$/, ''), org, vdc, catalog };
+  const base = { kind: 'real' as const, url: url.replace(/\/+$/, ''), org, vdc, catalog, ...capture };
   if (apiToken) {
     return { ...base, auth: { kind: 'token', apiToken: secret(apiToken) } };
   }

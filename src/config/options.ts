@@ -53,6 +53,12 @@ export const ENV_OPTIONS: readonly EnvOption[] = [
     default: 'lab-vdc',
   },
   { name: 'VCD_CATALOG', description: 'Catalog holding the lab templates.', secret: false, default: 'labs' },
+  {
+    name: 'VCD_CAPTURE_CATALOG',
+    description:
+      'Catalog `/lab capture` saves labs to as templates (labs deploy from there too); unset: VCD_CATALOG.',
+    secret: false,
+  },
   { name: 'VCD_API_TOKEN', description: 'VCD API token (preferred login, VCD 10.3.1+).', secret: true },
   {
     name: 'VCD_USER',

@@ -1,8 +1,9 @@
-import { causeChain, isCloudError } from '../labs/errors';
-import { isTerminal, type Lab } from '../labs/lab';
-import { type LabPolicy } from '../labs/policy';
+import { causeChain, isCloudError, UserError } from '../labs/errors';
+import { isTerminal, type Lab, type LabPhase } from '../labs/lab';
+import { type LabPolicy, type TemplatePolicy } from '../labs/policy';
 import {
   type AuditLog,
+  type CapturedTemplateStore,
   type Clock,
   type Cloud,
   type CloudTask,
@@ -15,6 +16,7 @@ import {
   type Sleep,
   type WorkClaims,
 } from '../labs/ports';
+import { allowListKey, captureItemName, deployableTemplates, keyFromCaptureItem } from '../labs/templates';
 import { nextStep, type Step } from './next-step';
 
 export interface LabControllerDeps {
@@ -33,6 +35,10 @@ export interface LabControllerDeps {
   /** Attempts for a step that failed because VCD was unreachable, before the lab is failed. */
   transientAttempts?: number;
   transientBackoffMs?: number;
+  /** Where `/lab capture` registers templates; without it captures fail with a clear reason. */
+  captured?: CapturedTemplateStore;
+  /** Catalog captured templates go to; absent: the one labs deploy from. */
+  captureCatalog?: string;
 }
 
 /** Metadata keys every vApp we create carries (DESIGN.md section 2): how we recognise our own. */
@@ -240,9 +246,13 @@ export class LabController implements LabWaker {
         transientFailures = 0;
         this.deps.logger.error({ labId, step: step.kind, causes: causeChain(error) }, 'lab step failed');
         // Decide from the lab as the step left it, not as it was loaded: a step records its intent before acting
-        // (instantiate saves `deploying`), and writing the stale copy back would erase that marker and lose what
-        // VCD may already have created.
+        // (instantiate saves `deploying`, capture `capturing`), and writing the stale copy back would erase that
+        // marker and lose what VCD may already have created.
         const current = (await this.deps.store.get(labId)) ?? lab;
+        if (current.desired !== 'deleted' && (isCaptureStep(step) || current.phase === 'capturing')) {
+          await this.failCapture(current, error);
+          continue;
+        }
         const { taskHref: _abandoned, ...withoutTask } = current;
         if (
           lab.desired !== 'deleted' &&
@@ -289,7 +299,7 @@ export class LabController implements LabWaker {
           { ...lab, phase: 'deploying' },
           { type: 'progress', message: 'deploying…' },
         );
-        const template = this.deps.policy.templates.find((t) => t.key === lab.template);
+        const template = (await this.templates()).find((t) => t.key === lab.template);
         if (!template) {
           throw new Error(`template ${lab.template} is no longer configured`);
         }
@@ -298,6 +308,7 @@ export class LabController implements LabWaker {
           description: `labbot lab ${lab.id} (${lab.kind}) for ${lab.owner}${lab.ticket !== undefined ? `, ticket ${lab.ticket}` : ''}`,
           templateName: template.catalogItem,
           runtimeLeaseSeconds: this.maxLifetimeSeconds(lab),
+          ...(template.catalog !== undefined ? { catalogName: template.catalog } : {}),
         });
         await this.save({ ...deploying, vappHref, taskHref: task.href });
         return;
@@ -389,7 +400,162 @@ export class LabController implements LabWaker {
       case 'close-without-vapp':
         await this.close(lab);
         return;
+      case 'capture':
+        await this.capture(lab);
+        return;
+      case 'await-capture':
+        await this.awaitCapture(lab, step.taskHref);
+        return;
+      case 'find-capture':
+        await this.findCapture(lab);
+        return;
+      case 'capture-done':
+        await this.captureDone(lab);
+        return;
     }
+  }
+
+  /**
+   * `/lab capture`, first part: power the vApp off (undeploy; a running vApp would be captured without a
+   * consistent disk state), then send the capture. The catalog item name is recorded before it is sent, so a
+   * restart in between looks for the template instead of capturing twice.
+   */
+  private async capture(lab: Lab): Promise<void> {
+    const { cloud } = this.deps;
+    const key = lab.captureAs;
+    if (key === undefined) {
+      // Nothing asked for (a capture was interrupted by hand): bring the lab back.
+      await this.save({ ...lab, phase: restorePhase(lab) });
+      return;
+    }
+    const capturing =
+      lab.phase === 'capturing'
+        ? lab
+        : await this.save(
+            { ...stopBilling(lab, this.deps.clock.now()), phase: 'capturing' },
+            { type: 'progress', message: `capturing as template ${key}: powering off…` },
+          );
+    const vapp = await cloud.getVApp(this.href(lab));
+    if (!vapp) {
+      throw new UserError('invalid_state', `its vApp ${lab.vappName} no longer exists`);
+    }
+    if (vapp.pendingTask) {
+      await this.save({ ...capturing, taskHref: vapp.pendingTask.href });
+      return;
+    }
+    if (vapp.deployed || vapp.powerState === 'powered_on' || vapp.powerState === 'suspended') {
+      const task = await cloud.startUndeploy(vapp.href);
+      await this.save({ ...capturing, taskHref: task.href });
+      return;
+    }
+    if (!this.deps.captured) {
+      throw new UserError('invalid_state', 'this labbot has no store for captured templates');
+    }
+    const name = captureItemName(key);
+    const catalogName = this.deps.captureCatalog;
+    if ((await cloud.listTemplates(catalogName)).some((t) => t.name === name)) {
+      throw new UserError(
+        'invalid_state',
+        `the catalog${catalogName !== undefined ? ` ${catalogName}` : ''} already holds an item named ${name}; capture under another name or ask an admin to remove it`,
+      );
+    }
+    const recorded = await this.save({ ...capturing, captureName: name });
+    const task = await cloud.startCapture(vapp.href, {
+      name,
+      description: `labbot template ${key}, captured from lab ${lab.id} (${lab.template}) for ${lab.owner}`,
+      ...(catalogName !== undefined ? { catalogName } : {}),
+    });
+    await this.save(
+      { ...recorded, taskHref: task.href },
+      { type: 'progress', message: `capturing into the catalog as template ${key}…` },
+    );
+  }
+
+  /** Waits for the capture task (also after a restart), then registers the template and brings the lab back. */
+  private async awaitCapture(lab: Lab, taskHref: string): Promise<void> {
+    const name = lab.captureName ?? captureItemName(lab.captureAs ?? '');
+    const template = await this.deps.cloud.waitForCapture(
+      { href: taskHref },
+      { name, ...(this.deps.captureCatalog !== undefined ? { catalogName: this.deps.captureCatalog } : {}) },
+    );
+    await this.registerCapture(lab, name, template.catalogName);
+  }
+
+  /** A restart after the capture may have been sent: register the template if VCD has it, else capture again. */
+  private async findCapture(lab: Lab): Promise<void> {
+    const name = lab.captureName ?? '';
+    const found = (await this.deps.cloud.listTemplates(this.deps.captureCatalog)).find(
+      (t) => t.name === name,
+    );
+    if (found) {
+      await this.registerCapture(lab, name, found.catalogName);
+      return;
+    }
+    const { captureName: _notSent, ...rest } = lab;
+    await this.save(rest);
+  }
+
+  /** Records the new template (idempotent), then brings the lab back to its desired state. */
+  private async registerCapture(lab: Lab, name: string, catalog: string): Promise<void> {
+    const store = this.deps.captured;
+    if (!store) {
+      throw new UserError('invalid_state', 'this labbot has no store for captured templates');
+    }
+    const key = lab.captureAs ?? keyFromCaptureItem(name);
+    const source = (await this.templates()).find((t) => t.key === lab.template);
+    await store.save({
+      key,
+      catalogItem: name,
+      catalog,
+      baseTemplate: source ? allowListKey(source) : lab.template,
+      sourceLabId: lab.id,
+      capturedBy: lab.owner,
+      capturedAt: this.deps.clock.now(),
+    });
+    await this.record(lab.id, 'captured', `as template ${key} (${name} in catalog ${catalog})`);
+    const { taskHref: _done, ...rest } = lab;
+    if (lab.desired === 'deleted') {
+      // Torn down meanwhile: the template stands on its own; tell the owner now, then the teardown goes on.
+      const { captureName: _told, ...bare } = rest;
+      await this.deps.store.applyRequest(lab.id, { captureAs: undefined });
+      await this.save(bare, { type: 'captured', template: key });
+      return;
+    }
+    await this.save(
+      { ...rest, captureName: name, phase: restorePhase(lab) },
+      {
+        type: 'progress',
+        message: `captured as template ${key}; ${lab.desired === 'running' ? 'powering on again…' : 'leaving it powered off (suspended)'}`,
+      },
+    );
+  }
+
+  /** The lab is back in its desired state: forget the capture, then tell the owner it is deployable. */
+  private async captureDone(lab: Lab): Promise<void> {
+    const key = lab.captureAs ?? keyFromCaptureItem(lab.captureName ?? '');
+    // The request goes first: cleared captureName with captureAs still set would read as a new capture.
+    await this.deps.store.applyRequest(lab.id, { captureAs: undefined });
+    const { captureName: _told, ...rest } = lab;
+    await this.save(rest, { type: 'captured', template: key });
+  }
+
+  /** A capture failed: nothing registered, the lab goes back to its desired state and the owner is told why. */
+  private async failCapture(lab: Lab, error: unknown): Promise<void> {
+    const reason = error instanceof UserError ? error.message : userMessage(error);
+    const key = lab.captureAs ?? keyFromCaptureItem(lab.captureName ?? '');
+    await this.deps.store.applyRequest(lab.id, { captureAs: undefined });
+    const { taskHref: _abandoned, captureName: _failed, ...rest } = lab;
+    await this.save(
+      { ...rest, phase: lab.phase === 'capturing' ? restorePhase(lab) : lab.phase },
+      { type: 'capture-failed', template: key, reason },
+    );
+    await this.record(lab.id, 'capture-failed', `as template ${key}: ${reason}`, 'failed');
+  }
+
+  /** Configured templates and captured ones (inheriting from their base). */
+  private async templates(): Promise<TemplatePolicy[]> {
+    const captured = this.deps.captured ? await this.deps.captured.list() : [];
+    return deployableTemplates(this.deps.policy.templates, captured);
   }
 
   /** What a finished task means depends on the phase it was started in. */
@@ -670,6 +836,24 @@ function staleTags(lab: Lab, vapp: ManagedVApp): Record<string, string> | undefi
     entries[METADATA_KEYS.expiresAt] = expiresAt;
   }
   return Object.keys(entries).length > 0 ? entries : undefined;
+}
+
+/** Steps of the capture path: a failure there fails the capture, never the lab. */
+function isCaptureStep(step: Step): boolean {
+  return (
+    step.kind === 'capture' ||
+    step.kind === 'await-capture' ||
+    step.kind === 'find-capture' ||
+    step.kind === 'capture-done'
+  );
+}
+
+/**
+ * Where a lab goes after a capture, its vApp now powered off: powering on again if it should run; suspended
+ * (powered off, which bills the same and resumes with a power on) if it should be suspended.
+ */
+function restorePhase(lab: Pick<Lab, 'desired'>): LabPhase {
+  return lab.desired === 'running' ? 'starting' : 'suspended';
 }
 
 /** Folds the running powered-on interval into the total: CPU and RAM stop billing from `now`. */

@@ -16,14 +16,28 @@ export type Step =
   | { kind: 'suspend' }
   /** Look at the vApp and undeploy it, delete it, or close the lab if it is gone. */
   | { kind: 'dismantle' }
-  | { kind: 'close-without-vapp' };
+  | { kind: 'close-without-vapp' }
+  /** `/lab capture`: power the vApp off if it is not, else send the capture (its name recorded first). */
+  | { kind: 'capture' }
+  /** The capture task is in flight: wait for it, then register the template. */
+  | { kind: 'await-capture'; taskHref: string }
+  /** We may have crashed between sending the capture and recording its task: look for the template by name. */
+  | { kind: 'find-capture' }
+  /** The template is registered and the lab is back in its desired state: tell the owner. */
+  | { kind: 'capture-done' };
 
 export function nextStep(lab: Lab): Step {
   if (lab.phase === 'deleted' || lab.phase === 'failed') {
     return { kind: 'none' };
   }
+  const capturing = lab.phase === 'capturing' && lab.captureName !== undefined;
   if (lab.taskHref !== undefined) {
-    return { kind: 'await-task', taskHref: lab.taskHref };
+    return capturing
+      ? { kind: 'await-capture', taskHref: lab.taskHref }
+      : { kind: 'await-task', taskHref: lab.taskHref };
+  }
+  if (capturing) {
+    return { kind: 'find-capture' };
   }
 
   if (lab.desired === 'deleted') {
@@ -46,11 +60,25 @@ export function nextStep(lab: Lab): Step {
     case 'resuming':
       return { kind: 'power-on' };
     case 'ready':
-      return lab.desired === 'suspended' ? { kind: 'suspend' } : { kind: 'none' };
+      if (lab.captureName !== undefined) {
+        return { kind: 'capture-done' };
+      }
+      if (lab.desired === 'suspended') {
+        return { kind: 'suspend' };
+      }
+      return lab.captureAs !== undefined ? { kind: 'capture' } : { kind: 'none' };
     case 'suspending':
       return { kind: 'suspend' };
     case 'suspended':
-      return lab.desired === 'running' ? { kind: 'power-on' } : { kind: 'none' };
+      if (lab.captureName !== undefined) {
+        return { kind: 'capture-done' };
+      }
+      if (lab.desired === 'running') {
+        return { kind: 'power-on' };
+      }
+      return lab.captureAs !== undefined ? { kind: 'capture' } : { kind: 'none' };
+    case 'capturing':
+      return { kind: 'capture' };
     case 'deleting':
       // Teardown was cancelled? Never: a lab being dismantled stays on that path.
       return { kind: 'dismantle' };

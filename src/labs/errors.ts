@@ -44,6 +44,14 @@ export class DuplicateLabError extends Error {
   }
 }
 
+/** Thrown by a CapturedTemplateStore when a template key already names another catalog item. */
+export class DuplicateTemplateError extends Error {
+  override readonly name = 'DuplicateTemplateError';
+  constructor(readonly key: string) {
+    super(`captured template ${key} already exists`);
+  }
+}
+
 /**
  * Thrown by a LabStore when a write would give a ticket a second live lab (two `/lab repro` for one ticket at
  * the same moment); the use case then answers with the lab that won.

@@ -1,11 +1,13 @@
 import { committedHourlyRate, hourlyRate, type HourlyRate } from './cost';
 import { formatMinutes } from './duration';
 import { DuplicateLabError, LiveTicketConflictError, UserError } from './errors';
-import { isTerminal, type Lab, type LabRequestChanges } from './lab';
+import { isTerminal, type Lab, type LabPhase, type LabRequestChanges } from './lab';
 import { randomLabId, reproLabId, vappNameFor } from './lab-id';
+import { allowListKey, deployableTemplates, TEMPLATE_KEY_PATTERN } from './templates';
 import { type KindPolicy, type LabPolicy, type TemplatePolicy } from './policy';
 import {
   type AuditLog,
+  type CapturedTemplateStore,
   type Clock,
   type LabStore,
   type LabWaker,
@@ -24,6 +26,8 @@ export interface LabServiceDeps {
   signals?: SignalStore;
   /** Unguessable token for a lab's keep-alive URL (crypto in production; injected so tests are repeatable). */
   newToken?: () => string;
+  /** Templates made with `/lab capture`; without it nothing can be captured and only configured ones deploy. */
+  captured?: CapturedTemplateStore;
 }
 
 export interface DeployInput {
@@ -67,8 +71,8 @@ export class LabService {
       throw new UserError('not_owner', denial);
     }
     const kind = this.kind(input.kind);
-    const template = this.template(input.template ?? kind.defaultTemplate);
-    if (kind.templates.length > 0 && !kind.templates.includes(template.key)) {
+    const template = this.template(input.template ?? kind.defaultTemplate, await this.allTemplates());
+    if (kind.templates.length > 0 && !kind.templates.includes(allowListKey(template))) {
       throw new UserError(
         'usage',
         `A ${kind.name} lab cannot use template "${template.key}". Allowed: ${kind.templates.join(', ')}.`,
@@ -324,12 +328,81 @@ export class LabService {
     await this.deps.store.applyRequest(labId, { lastActivityAt: this.deps.clock.now() });
   }
 
-  /** Templates users may deploy, with their hourly rate. */
-  templates(): { template: TemplatePolicy; rate: HourlyRate }[] {
-    return this.deps.policy.templates.map((template) => ({
+  /** Templates users may deploy, configured then captured, with their hourly rate. */
+  async templates(): Promise<{ template: TemplatePolicy; rate: HourlyRate }[]> {
+    return (await this.allTemplates()).map((template) => ({
       template,
       rate: hourlyRate(template, this.deps.policy.rates),
     }));
+  }
+
+  /**
+   * Asks for a lab to be captured into the catalog as template `key` (`/lab capture LAB NAME`): the controller
+   * powers it off, captures it, registers the template and brings the lab back; the owner is told when it is
+   * deployable. One capture at a time per lab.
+   * @throws UserError when the lab is not the user's, has ended, is not ready or suspended, is already being
+   *   captured, or the key is malformed or taken by a configured or captured template (or another capture).
+   */
+  async capture(user: string, labId: string, key: string): Promise<Lab> {
+    const lab = await this.mine(user, labId, 'capture it', 'capture');
+    const captured = this.deps.captured;
+    if (!captured) {
+      throw new UserError('invalid_state', 'Capturing labs is not enabled in this labbot.');
+    }
+    if (!TEMPLATE_KEY_PATTERN.test(key)) {
+      throw new UserError(
+        'usage',
+        `"${key.slice(0, 40)}" is not a template name: use up to 32 lowercase letters, digits and dashes.`,
+      );
+    }
+    const refusal = captureRefusal(lab);
+    if (refusal !== undefined) {
+      await this.audit(user, lab.id, 'capture-requested', refusal, 'denied');
+      throw new UserError('invalid_state', refusal);
+    }
+    const base = (await this.allTemplates()).find((t) => t.key === lab.template);
+    if (base === undefined) {
+      throw new UserError(
+        'invalid_state',
+        `Lab ${lab.id} has no configured template (${lab.template}) to inherit size and rules from, so it cannot be captured.`,
+      );
+    }
+    await this.checkTemplateKeyFree(key, lab.id);
+    return this.request(
+      user,
+      lab,
+      { captureAs: key },
+      'capture-requested',
+      `as ${key} (base ${allowListKey(base)})`,
+    );
+  }
+
+  private async checkTemplateKeyFree(key: string, labId: string): Promise<void> {
+    if (this.deps.policy.templates.some((t) => t.key === key)) {
+      throw new UserError(
+        'usage',
+        `"${key}" is already a configured template; pick another name (\`/lab templates\` lists the taken ones).`,
+      );
+    }
+    if (await this.deps.captured?.get(key)) {
+      throw new UserError(
+        'usage',
+        `There is already a captured template "${key}"; pick another name (\`/lab templates\` lists the taken ones).`,
+      );
+    }
+    const other = (await this.deps.store.listActive()).find((l) => l.captureAs === key && l.id !== labId);
+    if (other) {
+      throw new UserError(
+        'usage',
+        `Lab ${other.id} is being captured as "${key}" right now; pick another name.`,
+      );
+    }
+  }
+
+  /** Configured templates, then the captured ones (which inherit from their base). */
+  private async allTemplates(): Promise<TemplatePolicy[]> {
+    const captured = this.deps.captured ? await this.deps.captured.list() : [];
+    return deployableTemplates(this.deps.policy.templates, captured);
   }
 
   /**
@@ -459,10 +532,13 @@ export class LabService {
     return kind;
   }
 
-  private template(key: string): TemplatePolicy {
-    const template = this.deps.policy.templates.find((t) => t.key === key);
+  private template(
+    key: string,
+    templates: readonly TemplatePolicy[] = this.deps.policy.templates,
+  ): TemplatePolicy {
+    const template = templates.find((t) => t.key === key);
     if (!template) {
-      const known = this.deps.policy.templates.map((t) => t.key).join(', ');
+      const known = templates.map((t) => t.key).join(', ');
       throw new UserError(
         'unknown_template',
         `There is no template "${key}". Templates: ${known} (see \`/lab templates\`).`,
@@ -481,6 +557,36 @@ export class LabService {
       ? base
       : `${base}-${attempt + 1}${attempt >= 3 ? randomLabId('', this.deps.random) : ''}`;
   }
+}
+
+/** Phases in which a capture must wait, with the words that say why. */
+const CAPTURE_BUSY: Partial<Record<LabPhase, string>> = {
+  requested: 'is still deploying',
+  deploying: 'is still deploying',
+  configuring: 'is still deploying',
+  starting: 'is still powering on',
+  suspending: 'is being suspended',
+  resuming: 'is being resumed',
+  capturing: 'is already being captured',
+};
+
+/** Why this lab cannot be captured now, in words for its owner; undefined when it can. */
+function captureRefusal(lab: Lab): string | undefined {
+  if (lab.desired === 'deleted' || lab.phase === 'deleting') {
+    return `Lab ${lab.id} is being torn down; it cannot be captured.`;
+  }
+  if (lab.captureAs !== undefined || lab.captureName !== undefined) {
+    return `Lab ${lab.id} is already being captured${lab.captureAs !== undefined ? ` as ${lab.captureAs}` : ''}; one capture at a time.`;
+  }
+  const busy = CAPTURE_BUSY[lab.phase];
+  if (busy !== undefined) {
+    return `Lab ${lab.id} ${busy}; capture it once it is ready or suspended.`;
+  }
+  const settled = lab.phase === 'ready' ? 'running' : lab.phase === 'suspended' ? 'suspended' : undefined;
+  if (settled !== lab.desired) {
+    return `Lab ${lab.id} is ${lab.desired === 'suspended' ? 'being suspended' : 'being resumed'}; capture it once it is ready or suspended.`;
+  }
+  return undefined;
 }
 
 /** Compares two secrets in time independent of where they differ. */

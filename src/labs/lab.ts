@@ -21,7 +21,9 @@ export type LabPhase =
   | 'resuming'
   | 'deleting'
   | 'deleted'
-  | 'failed';
+  | 'failed'
+  /** Powered off and being captured into the catalog as a template (`/lab capture`); back to ready or suspended after. */
+  | 'capturing';
 
 /** Phases after which nothing more happens to a lab. */
 export const TERMINAL_PHASES: readonly LabPhase[] = ['deleted', 'failed'];
@@ -93,6 +95,17 @@ export interface Lab {
   snoozedUntil?: Date;
   /** Secret for the in-lab keep-alive URL (`/labs/{id}/keepalive?token=…`); shown only to the owner. */
   keepaliveToken?: string;
+  /**
+   * Request (`/lab capture LAB NAME`): the template key to capture the lab into. Set by the use case, cleared by the
+   * controller once the capture succeeded or failed and the owner was told.
+   */
+  captureAs?: string;
+  /**
+   * Controller: the VCD catalog item name of the capture under way. Recorded before the capture is sent, so that
+   * a restart can tell "maybe sent" from "not yet"; while the phase is ready or suspended again it means the
+   * template is registered and the owner is still to be told.
+   */
+  captureName?: string;
 }
 
 /** Billable size of a lab. */
@@ -115,13 +128,20 @@ export function isTerminal(lab: Pick<Lab, 'phase'>): boolean {
 export type LabRequestChanges = Partial<
   Pick<
     Lab,
-    'desired' | 'owner' | 'expiresAt' | 'extensions' | 'lastActivityAt' | 'reapWarnedAt' | 'snoozedUntil'
+    | 'desired'
+    | 'owner'
+    | 'expiresAt'
+    | 'extensions'
+    | 'lastActivityAt'
+    | 'reapWarnedAt'
+    | 'snoozedUntil'
+    | 'captureAs'
   >
 >;
 
 /**
  * The request fields. In `applyRequest`, a key present with the value `undefined` clears an optional field
- * (`reapWarnedAt`, `snoozedUntil`, `lastActivityAt`); an absent key leaves it alone.
+ * (`reapWarnedAt`, `snoozedUntil`, `lastActivityAt`, `captureAs`); an absent key leaves it alone.
  */
 export const REQUEST_FIELDS = [
   'desired',
@@ -131,4 +151,5 @@ export const REQUEST_FIELDS = [
   'lastActivityAt',
   'reapWarnedAt',
   'snoozedUntil',
+  'captureAs',
 ] as const;

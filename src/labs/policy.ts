@@ -17,6 +17,13 @@ export interface TemplatePolicy {
   idleCpuPercent: number;
   /** Below this network KB/s (all VMs) the lab counts as idle. */
   idleNetworkKbps: number;
+  /**
+   * Captured templates only (`/lab capture`): the configured template whose settings (size, idle thresholds, kind
+   * allow lists) this one inherits. Absent for configured templates.
+   */
+  base?: string;
+  /** Captured templates only: the VCD catalog holding the item, when it is not the one labs deploy from. */
+  catalog?: string;
 }
 
 /** Per-kind rules. */

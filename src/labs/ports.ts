@@ -48,6 +48,17 @@ export interface DeployRequest {
   templateName: string;
   /** Runtime lease in seconds: VCD itself stops the vApp if the bot loses track of it. */
   runtimeLeaseSeconds: number;
+  /** Catalog holding the template; absent: the configured one. */
+  catalogName?: string;
+}
+
+/** A vApp to capture into a catalog as a new template. */
+export interface CaptureRequest {
+  /** Name of the new template and its catalog item. */
+  name: string;
+  description?: string;
+  /** Target catalog; absent: the configured one. */
+  catalogName?: string;
 }
 
 /** Progress of a task, 0..100 where the cloud reports it. */
@@ -60,7 +71,8 @@ export type TaskProgress = (progress: { percent?: number; status: string }) => v
 export interface Cloud {
   /** True when this is the embedded simulator; every reply says so. */
   readonly simulated: boolean;
-  listTemplates(): Promise<CloudTemplate[]>;
+  /** Templates of a catalog (absent: the configured one), including ones still being captured. */
+  listTemplates(catalogName?: string): Promise<CloudTemplate[]>;
   /** Starts instantiating a template; the vApp href exists at once, the task finishes later. */
   startDeploy(request: DeployRequest): Promise<{ vappHref: string; task: CloudTask }>;
   /** Waits for a task; resolves on success and throws CloudTaskFailedError on error/canceled/aborted or deadline. */
@@ -78,6 +90,16 @@ export interface Cloud {
   listManagedVApps(): Promise<ManagedVApp[]>;
   /** Current usage of each VM of the vApp (one metrics call per VM). */
   getUsage(vappHref: string): Promise<VmUsage[]>;
+  /** Starts capturing a (powered off) vApp into a catalog as a new template; finish with waitForCapture. */
+  startCapture(vappHref: string, request: CaptureRequest): Promise<CloudTask>;
+  /**
+   * Waits for a capture task (also one resumed after a restart) and returns the new template; throws as
+   * waitForTask does.
+   */
+  waitForCapture(
+    task: CloudTask,
+    expected: Pick<CaptureRequest, 'name' | 'catalogName'>,
+  ): Promise<CloudTemplate>;
 }
 
 /** A vApp labbot created, as the cloud's query service reports it with our metadata. */
@@ -133,7 +155,11 @@ export type LabEvent =
   | { type: 'progress'; message: string }
   | { type: 'ready' }
   | { type: 'deleted' }
-  | { type: 'failed'; reason: string };
+  | { type: 'failed'; reason: string }
+  /** `/lab capture` finished: the lab is a template now (`template` is its key) and is back in its desired state. */
+  | { type: 'captured'; template: string }
+  /** `/lab capture` failed; the lab is back in its desired state and nothing was registered. */
+  | { type: 'capture-failed'; template: string; reason: string };
 
 /** Tells people about a lab as it moves. Implementations must not throw; they log their own failures. */
 export interface LabNotifier {
@@ -225,4 +251,28 @@ export interface VmUsage {
   vmName: string;
   cpuPercent?: number;
   networkKbps?: number;
+}
+
+/** A template made from a lab with `/lab capture`, as the store keeps it. */
+export interface CapturedTemplate {
+  /** Key users type (`/lab demo KEY`); distinct from every configured key. */
+  key: string;
+  /** Catalog item name in VCD (`labbot-capture-<key>`). */
+  catalogItem: string;
+  /** VCD catalog holding it. */
+  catalog: string;
+  /** Configured template it inherits size, idle thresholds and kind allow lists from. */
+  baseTemplate: string;
+  sourceLabId: string;
+  /** Slack user id of whoever asked for the capture. */
+  capturedBy: string;
+  capturedAt: Date;
+}
+
+/** Captured templates. Keys are unique; `save` of the same key and catalog item again does nothing (a resumed capture). */
+export interface CapturedTemplateStore {
+  list(): Promise<CapturedTemplate[]>;
+  get(key: string): Promise<CapturedTemplate | undefined>;
+  /** @throws DuplicateTemplateError when the key already names another catalog item. */
+  save(template: CapturedTemplate): Promise<void>;
 }

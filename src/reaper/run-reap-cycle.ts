@@ -1,7 +1,9 @@
 import { type Lab } from '../labs/lab';
 import { type LabPolicy } from '../labs/policy';
+import { deployableTemplates } from '../labs/templates';
 import {
   type AuditLog,
+  type CapturedTemplateStore,
   type Clock,
   type Cloud,
   type LabSignal,
@@ -23,6 +25,8 @@ export interface ReapCycleDeps {
   messenger: ReaperMessenger;
   clock: Clock;
   policy: LabPolicy;
+  /** Captured templates, so labs deployed from one are judged by their base template's idle thresholds. */
+  captured?: CapturedTemplateStore;
   logger: Logger;
   audit?: AuditLog;
   /** Metrics calls in flight at once (one per lab); keeps the reaper from flooding VCD. */
@@ -58,7 +62,13 @@ export async function runReapCycle(deps: ReapCycleDeps, mode: 'plan' | 'enforce'
     labs.map((l) => l.id),
     new Date(now.getTime() - lookbackMs(deps.policy)),
   );
-  const decisions = planReap(labs, signals, now, deps.policy, await ourLabIds(deps, labs));
+  const policy = deps.captured
+    ? {
+        ...deps.policy,
+        templates: deployableTemplates(deps.policy.templates, await deps.captured.list()),
+      }
+    : deps.policy;
+  const decisions = planReap(labs, signals, now, policy, await ourLabIds(deps, labs));
 
   const report: ReapCycleReport = { mode, at: now, decisions, metricsFailed, notified: [] };
   if (

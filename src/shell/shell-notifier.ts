@@ -18,6 +18,8 @@ export class ShellNotifier implements LabNotifier {
       case 'ready':
       case 'deleted':
       case 'failed':
+      case 'captured':
+      case 'capture-failed':
         this.write(renderReplyText(labReply(lab, this.view(), event)));
         break;
     }

@@ -31,7 +31,13 @@ export interface SlackNotifierOptions {
 }
 
 /** Events after which the message must show the outcome at once, whatever the throttle says. */
-const TERMINAL_EVENTS: ReadonlySet<LabEvent['type']> = new Set(['ready', 'deleted', 'failed']);
+const TERMINAL_EVENTS: ReadonlySet<LabEvent['type']> = new Set([
+  'ready',
+  'deleted',
+  'failed',
+  'captured',
+  'capture-failed',
+]);
 
 /** After these nothing more happens to the lab, so its state here can be dropped. */
 const FINAL_EVENTS: ReadonlySet<LabEvent['type']> = new Set(['deleted', 'failed']);

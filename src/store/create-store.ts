@@ -1,11 +1,13 @@
 import {
   type AuditLog,
+  type CapturedTemplateStore,
   type LabStore,
   type RunCoordinator,
   type SignalStore,
   type WorkClaims,
 } from '../labs/ports';
 import { KyselyAuditLog } from './kysely-audit-log';
+import { KyselyCapturedTemplates } from './kysely-captured-templates';
 import { KyselyLabStore } from './kysely-lab-store';
 import { KyselyRunCoordinator, type RunCoordinatorOptions } from './kysely-run-coordinator';
 import { KyselySignalStore } from './kysely-signal-store';
@@ -20,6 +22,8 @@ export interface Store {
   runs: RunCoordinator;
   /** The reaper's short history of usage signals per lab. */
   signals: SignalStore;
+  /** Templates made with `/lab capture`. */
+  captured: CapturedTemplateStore;
 }
 
 /**
@@ -33,5 +37,6 @@ export function createStore(database: LabbotDatabase, options: RunCoordinatorOpt
     claims: new KyselyWorkClaims(database),
     runs: new KyselyRunCoordinator(database, options),
     signals: new KyselySignalStore(database),
+    captured: new KyselyCapturedTemplates(database),
   };
 }

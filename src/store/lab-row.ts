@@ -30,6 +30,7 @@ const PHASES: Record<LabPhase, true> = {
   deleting: true,
   deleted: true,
   failed: true,
+  capturing: true,
 };
 const POWER_STATES: Record<PowerState, true> = {
   powered_on: true,
@@ -75,6 +76,8 @@ export function labToRow(lab: Lab): LabRow {
     reap_warned_at: optionalDateToText(lab.reapWarnedAt, lab.id, 'reapWarnedAt'),
     snoozed_until: optionalDateToText(lab.snoozedUntil, lab.id, 'snoozedUntil'),
     keepalive_token: lab.keepaliveToken ?? null,
+    capture_as: lab.captureAs ?? null,
+    capture_name: lab.captureName ?? null,
   };
 }
 
@@ -90,6 +93,7 @@ const REQUEST_COLUMNS: Record<(typeof REQUEST_FIELDS)[number], keyof LabRow> = {
   lastActivityAt: 'last_activity_at',
   reapWarnedAt: 'reap_warned_at',
   snoozedUntil: 'snoozed_until',
+  captureAs: 'capture_as',
 };
 
 /** Columns that LabStore.update never writes: the id, the request's and the notifier's. */
@@ -143,6 +147,9 @@ export function requestColumns(labId: string, changes: LabRequestChanges): Parti
   }
   if (Object.hasOwn(changes, 'snoozedUntil')) {
     columns.snoozed_until = optionalDateToText(changes.snoozedUntil, labId, 'snoozedUntil');
+  }
+  if (Object.hasOwn(changes, 'captureAs')) {
+    columns.capture_as = changes.captureAs ?? null;
   }
   return columns;
 }
@@ -211,6 +218,12 @@ export function rowToLab(row: LabRow): Lab {
   }
   if (row.keepalive_token !== null) {
     lab.keepaliveToken = row.keepalive_token;
+  }
+  if (row.capture_as !== null) {
+    lab.captureAs = row.capture_as;
+  }
+  if (row.capture_name !== null) {
+    lab.captureName = row.capture_name;
   }
   return lab;
 }

@@ -49,6 +49,9 @@ export interface LabColumns {
   snoozed_until: string | null;
   /** Secret of the lab's keep-alive URL. */
   keepalive_token: string | null;
+  /** `/lab capture` (migration 005): the template key asked for (a request column) and the VCD item name under way. */
+  capture_as: string | null;
+  capture_name: string | null;
 }
 
 /**
@@ -111,15 +114,30 @@ export interface LabSignalsTable {
   value: number | null;
 }
 
+/** A template made with `/lab capture` (KyselyCapturedTemplates, migration 005). Rows are only ever inserted. */
+export interface CapturedTemplatesTable {
+  /** The key users type; unique. */
+  key: string;
+  catalog_item: string;
+  catalog: string;
+  base_template: string;
+  source_lab_id: string;
+  captured_by: string;
+  /** ISO 8601 UTC text, as in LabsTable. */
+  captured_at: string;
+}
+
 /** Every table labbot owns (Kysely's own migration tables are not listed: only its Migrator touches them). */
 export interface LabbotSchema {
   labs: LabsTable;
   audit_log: AuditLogTable;
   job_runs: JobRunsTable;
   lab_signals: LabSignalsTable;
+  captured_templates: CapturedTemplatesTable;
 }
 
 /** The columns a Lab maps to (lab-row.ts), without the claim. */
 export type LabRow = Selectable<LabColumns>;
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type LabSignalRow = Selectable<LabSignalsTable>;
+export type CapturedTemplateRow = Selectable<CapturedTemplatesTable>;

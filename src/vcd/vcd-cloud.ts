@@ -222,18 +222,18 @@ export class VcdCloud implements Cloud {
   }
 
   /**
-   * The catalog's vApp templates, every page.
+   * The vApp templates of a catalog (default: the configured one), every page.
    *
    * @throws VcdApiError, VcdUnavailableError.
    */
-  async listTemplates(): Promise<CloudTemplate[]> {
-    const records = await this.queries.records('vAppTemplate', [['catalogName', this.options.catalog]]);
+  async listTemplates(catalogName: string = this.options.catalog): Promise<CloudTemplate[]> {
+    const records = await this.queries.records('vAppTemplate', [['catalogName', catalogName]]);
     return records
-      .filter((r) => r.attributes.catalogName === this.options.catalog && r.attributes.href !== undefined)
+      .filter((r) => r.attributes.catalogName === catalogName && r.attributes.href !== undefined)
       .map((r) => ({
         name: r.attributes.name ?? '',
         href: r.attributes.href ?? '',
-        catalogName: this.options.catalog,
+        catalogName,
         description: r.attributes.description || undefined,
       }))
       .sort((a, b) => a.name.localeCompare(b.name));
@@ -253,11 +253,10 @@ export class VcdCloud implements Cloud {
     for (const name of this.networks) {
       networks.push({ name, parentHref: await this.resolveNetwork(name) });
     }
-    const template = (await this.listTemplates()).find((t) => t.name === request.templateName);
+    const catalogName = request.catalogName ?? this.options.catalog;
+    const template = (await this.listTemplates(catalogName)).find((t) => t.name === request.templateName);
     if (template === undefined) {
-      throw new VcdNotFoundError(
-        `template "${request.templateName}" is not in catalog "${this.options.catalog}"`,
-      );
+      throw new VcdNotFoundError(`template "${request.templateName}" is not in catalog "${catalogName}"`);
     }
     const path = `${vdcHref}/action/instantiateVAppTemplate`;
     const vapp = await this.http.requestParsed(

@@ -1,5 +1,6 @@
 import { CloudError } from '../../src/labs/errors';
 import {
+  type CaptureRequest,
   type Cloud,
   type CloudTask,
   type CloudTemplate,
@@ -19,7 +20,8 @@ type Operation =
   | 'getVApp'
   | 'findVAppByName'
   | 'listManagedVApps'
-  | 'getUsage';
+  | 'getUsage'
+  | 'startCapture';
 
 /**
  * A Cloud in memory for controller tests: tasks complete when waited on (applying their effect then), and any
@@ -34,17 +36,60 @@ export class FakeCloud implements Cloud {
   readonly failures = new Map<Operation, Error[]>();
   /** Task kinds whose task fails when waited on (consumed once each). */
   readonly failingTasks: string[] = [];
-  private readonly tasks = new Map<string, { kind: string; effect: () => void }>();
+  private readonly tasks = new Map<string, { kind: string; effect: () => void; onFailure?: () => void }>();
   private nextId = 1;
 
   failNext(operation: Operation, error: Error = new CloudError('api', `${operation} refused`)): void {
     this.failures.set(operation, [...(this.failures.get(operation) ?? []), error]);
   }
 
-  listTemplates(): Promise<CloudTemplate[]> {
-    return Promise.resolve([
-      { name: 'esxi8-single', href: 'https://vcd/api/vAppTemplate/vappTemplate-1', catalogName: 'labs' },
-    ]);
+  /** Templates made by captures (resolved or still being captured), in the catalog they went to. */
+  readonly captured: CloudTemplate[] = [];
+
+  listTemplates(catalogName = 'labs'): Promise<CloudTemplate[]> {
+    return Promise.resolve(
+      [
+        { name: 'esxi8-single', href: 'https://vcd/api/vAppTemplate/vappTemplate-1', catalogName: 'labs' },
+        ...this.captured,
+      ].filter((t) => t.catalogName === catalogName),
+    );
+  }
+
+  startCapture(vappHref: string, request: CaptureRequest): Promise<CloudTask> {
+    this.record('startCapture', `${vappHref} ${request.name}`);
+    const vapp = this.mustGet(vappHref);
+    if (vapp.powerState !== 'powered_off') {
+      return Promise.reject(new CloudError('api', `capture of a ${vapp.powerState} vApp`));
+    }
+    const catalogName = request.catalogName ?? 'labs';
+    if (this.captured.some((t) => t.name === request.name && t.catalogName === catalogName)) {
+      return Promise.reject(new CloudError('api', `The VCD entity ${request.name} already exists.`));
+    }
+    const template: CloudTemplate = {
+      name: request.name,
+      href: `https://vcd/api/vAppTemplate/vappTemplate-${this.nextId++}`,
+      catalogName,
+    };
+    this.captured.push(template);
+    return Promise.resolve(
+      this.task(
+        'capture',
+        () => undefined,
+        () => this.captured.splice(this.captured.indexOf(template), 1),
+      ),
+    );
+  }
+
+  async waitForCapture(
+    task: CloudTask,
+    expected: Pick<CaptureRequest, 'name' | 'catalogName'>,
+  ): Promise<CloudTemplate> {
+    await this.waitForTask(task);
+    const template = this.captured.find((t) => t.name === expected.name);
+    if (!template) {
+      throw new CloudError('not_found', `no captured template ${expected.name}`);
+    }
+    return template;
   }
 
   startDeploy(request: DeployRequest): Promise<{ vappHref: string; task: CloudTask }> {
@@ -97,6 +142,7 @@ export class FakeCloud implements Cloud {
     const failIndex = this.failingTasks.indexOf(entry.kind);
     if (failIndex >= 0) {
       this.failingTasks.splice(failIndex, 1);
+      entry.onFailure?.();
       return Promise.reject(new CloudError('task_failed', `task ${entry.kind} failed: simulated failure`));
     }
     entry.effect();
@@ -247,9 +293,9 @@ export class FakeCloud implements Cloud {
     return vapp;
   }
 
-  private task(kind: string, effect: () => void): CloudTask {
+  private task(kind: string, effect: () => void, onFailure?: () => void): CloudTask {
     const href = `https://vcd/api/task/${this.nextId++}`;
-    this.tasks.set(href, { kind, effect });
+    this.tasks.set(href, { kind, effect, ...(onFailure ? { onFailure } : {}) });
     return { href };
   }
 }

@@ -80,6 +80,7 @@ describe('store/lab-row', () => {
               'last_activity_at',
               'reap_warned_at',
               'snoozed_until',
+              'capture_as',
               'channel',
               'message_ts',
             ].includes(column),

@@ -1,0 +1,315 @@
+import { DEFAULT_POLICY } from '../../src/config/default-policy';
+import { parseCommand } from '../../src/commands/parse-command';
+import { LabController } from '../../src/controller/lab-controller';
+import { DuplicateTemplateError, UserError } from '../../src/labs/errors';
+import { type Lab } from '../../src/labs/lab';
+import { LabService } from '../../src/labs/lab-service';
+import {
+  type CapturedTemplate,
+  type CapturedTemplateStore,
+  type LabEvent,
+  type LabNotifier,
+} from '../../src/labs/ports';
+import { deployableTemplates } from '../../src/labs/templates';
+import { createSilentLogger } from '../../src/observability/logger';
+import { ManualClock, sequenceRandom } from '../helpers/clock';
+import { FakeCloud } from '../helpers/fake-cloud';
+import { MemoryAudit } from '../helpers/memory-claims';
+import { MemoryLabStore } from '../helpers/memory-lab-store';
+
+/** Issue 8, `/lab capture`: parser, use case and the controller's capture path against an in-memory cloud. */
+
+class MemoryCapturedTemplates implements CapturedTemplateStore {
+  readonly templates: CapturedTemplate[] = [];
+  list(): Promise<CapturedTemplate[]> {
+    return Promise.resolve([...this.templates]);
+  }
+  get(key: string): Promise<CapturedTemplate | undefined> {
+    return Promise.resolve(this.templates.find((t) => t.key === key));
+  }
+  save(template: CapturedTemplate): Promise<void> {
+    const existing = this.templates.find((t) => t.key === template.key);
+    if (existing && existing.catalogItem !== template.catalogItem) {
+      return Promise.reject(new DuplicateTemplateError(template.key));
+    }
+    if (!existing) {
+      this.templates.push(template);
+    }
+    return Promise.resolve();
+  }
+}
+
+class RecordingNotifier implements LabNotifier {
+  readonly events: LabEvent[] = [];
+  labChanged(_lab: Lab, event: LabEvent): Promise<void> {
+    this.events.push(event);
+    return Promise.resolve();
+  }
+  tellAdmins(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const POLICY = { ...DEFAULT_POLICY, admins: ['UADMIN'] };
+
+function setup(
+  cloud = new FakeCloud(),
+  store = new MemoryLabStore(),
+  captured = new MemoryCapturedTemplates(),
+) {
+  const clock = new ManualClock();
+  const notifier = new RecordingNotifier();
+  const audit = new MemoryAudit();
+  const controller = new LabController({
+    store,
+    cloud,
+    notifier,
+    clock,
+    sleep: () => Promise.resolve(),
+    logger: createSilentLogger(),
+    policy: POLICY,
+    audit,
+    captured,
+  });
+  const service = new LabService({
+    store,
+    waker: controller,
+    clock,
+    random: sequenceRandom(),
+    policy: POLICY,
+    audit,
+    captured,
+  });
+  return { cloud, store, captured, controller, service, notifier, audit };
+}
+
+async function readyLab(env: ReturnType<typeof setup>, template = 'esxi8'): Promise<string> {
+  const { lab } = await env.service.deploy({ user: 'U1', kind: 'demo', template });
+  await env.controller.idle();
+  expect((await env.store.get(lab.id))?.phase).toBe('ready');
+  return lab.id;
+}
+
+describe('/lab capture: parser', () => {
+  const parse = (text: string) => parseCommand(text, { ticketPattern: DEFAULT_POLICY.ticketPattern });
+
+  it('reads a lab id and a template name, lowercasing the name', () => {
+    expect(parse('capture demo-4kq MyTpl-2')).toEqual({
+      verb: 'capture',
+      labId: 'demo-4kq',
+      template: 'mytpl-2',
+    });
+  });
+
+  it.each([
+    ['capture', /the lab id is missing/i],
+    ['capture demo-4kq', /the name of the new template is missing/i],
+    ['capture demo-4kq my_tpl', /"my_tpl" is not a template name/],
+    ['capture demo-4kq -tpl', /"-tpl" is not a template name/],
+    [`capture demo-4kq ${'a'.repeat(33)}`, /is not a template name/],
+    ['capture demo-4kq tpl extra', /unexpected "extra"/i],
+  ])('refuses %s with its usage', (text, message) => {
+    expect(() => parse(text)).toThrow(message);
+    expect(() => parse(text)).toThrow(/Usage: `\/lab capture LAB NAME`/);
+  });
+});
+
+describe('/lab capture: use case', () => {
+  it('lets only the owner or an admin capture', async () => {
+    const env = setup();
+    const labId = await readyLab(env);
+
+    await expect(env.service.capture('U2', labId, 'mytpl')).rejects.toThrow(/belongs to someone else/);
+    await env.service.capture('UADMIN', labId, 'mytpl');
+    await env.controller.idle();
+    expect(env.captured.templates.map((t) => t.key)).toEqual(['mytpl']);
+  });
+
+  it('refuses names of configured and captured templates, and a name another capture is using', async () => {
+    const env = setup();
+    const labId = await readyLab(env);
+    await expect(env.service.capture('U1', labId, 'esxi7')).rejects.toThrow(/already a configured template/);
+    await env.service.capture('U1', labId, 'mytpl');
+    await env.controller.idle();
+    const other = await readyLab(env);
+    await expect(env.service.capture('U1', other, 'mytpl')).rejects.toThrow(
+      /already a captured template "mytpl"/,
+    );
+    await expect(env.service.capture('U1', other, 'Bad Name')).rejects.toThrow(/is not a template name/);
+  });
+
+  it('refuses a lab that is deploying, being torn down or already being captured, and says why', async () => {
+    const env = setup();
+    const { lab } = await env.service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
+    await expect(env.service.capture('U1', lab.id, 'mytpl')).rejects.toThrow(/is still deploying/);
+    await env.controller.idle();
+
+    await env.store.applyRequest(lab.id, { captureAs: 'first' });
+    await expect(env.service.capture('U1', lab.id, 'second')).rejects.toThrow(
+      /already being captured as first/,
+    );
+    await env.store.applyRequest(lab.id, { captureAs: undefined, desired: 'deleted' });
+    await expect(env.service.capture('U1', lab.id, 'second')).rejects.toThrow(/is being torn down/);
+    await expect(env.service.capture('U1', lab.id, 'second')).rejects.toBeInstanceOf(UserError);
+    expect(env.audit.entries.filter((e) => e.action === 'capture-requested').map((e) => e.result)).toEqual([
+      'denied',
+      'denied',
+      'denied',
+      'denied',
+    ]);
+  });
+});
+
+describe('/lab capture: controller', () => {
+  it('powers off, captures, registers, powers on again and then tells the owner', async () => {
+    const env = setup();
+    const labId = await readyLab(env);
+    env.cloud.calls.length = 0;
+    env.notifier.events.length = 0;
+
+    await env.service.capture('U1', labId, 'mytpl');
+    await env.controller.idle();
+
+    const lab = await env.store.get(labId);
+    expect(lab).toMatchObject({ phase: 'ready', desired: 'running' });
+    expect(lab?.captureAs).toBeUndefined();
+    expect(lab?.captureName).toBeUndefined();
+    expect(env.cloud.calls.filter((c) => c.startsWith('start'))).toEqual([
+      expect.stringMatching(/^startUndeploy /),
+      expect.stringMatching(/^startCapture .* labbot-capture-mytpl$/),
+      expect.stringMatching(/^startPowerOn /),
+    ]);
+    expect(env.notifier.events.at(-1)).toEqual({ type: 'captured', template: 'mytpl' });
+    expect(env.notifier.events.map((e) => e.type)).toContain('ready');
+    expect(env.captured.templates).toEqual([
+      expect.objectContaining({
+        key: 'mytpl',
+        catalogItem: 'labbot-capture-mytpl',
+        catalog: 'labs',
+        baseTemplate: 'esxi8',
+        sourceLabId: labId,
+        capturedBy: 'U1',
+      }),
+    ]);
+    expect(env.audit.entries.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['capture-requested', 'captured']),
+    );
+
+    // Deployable, with the base's size and the base's place in kind allow lists.
+    const { lab: copy } = await env.service.deploy({ user: 'U1', kind: 'demo', template: 'mytpl' });
+    await env.controller.idle();
+    expect(copy.spec).toEqual({ vcpus: 4, memoryGb: 16, storageGb: 100 });
+    expect((await env.store.get(copy.id))?.phase).toBe('ready');
+    expect((await env.service.templates()).map((t) => t.template.key)).toContain('mytpl');
+  });
+
+  it('leaves a suspended lab suspended (powered off) after capturing it', async () => {
+    const env = setup();
+    const labId = await readyLab(env);
+    await env.service.suspend('U1', labId);
+    await env.controller.idle();
+
+    await env.service.capture('U1', labId, 'mytpl');
+    await env.controller.idle();
+
+    expect(await env.store.get(labId)).toMatchObject({ phase: 'suspended', desired: 'suspended' });
+    expect(env.notifier.events.at(-1)).toEqual({ type: 'captured', template: 'mytpl' });
+  });
+
+  it('on a failed capture task registers nothing, brings the lab back and tells the owner why', async () => {
+    const env = setup();
+    const labId = await readyLab(env);
+    env.cloud.failingTasks.push('capture');
+
+    await env.service.capture('U1', labId, 'mytpl');
+    await env.controller.idle();
+
+    const lab = await env.store.get(labId);
+    expect(lab).toMatchObject({ phase: 'ready', desired: 'running' });
+    expect(lab?.captureAs).toBeUndefined();
+    expect(env.captured.templates).toEqual([]);
+    expect(env.cloud.captured).toEqual([]);
+    expect(env.notifier.events).toContainEqual({
+      type: 'capture-failed',
+      template: 'mytpl',
+      reason: 'task capture failed: simulated failure',
+    });
+    expect(env.audit.entries.find((e) => e.action === 'capture-failed')?.result).toBe('failed');
+    // The name is free again.
+    await env.service.capture('U1', labId, 'mytpl');
+    await env.controller.idle();
+    expect(env.captured.templates.map((t) => t.key)).toEqual(['mytpl']);
+  });
+
+  it('fails clearly when the catalog already holds an item of that name', async () => {
+    const env = setup();
+    const labId = await readyLab(env);
+    env.cloud.captured.push({ name: 'labbot-capture-mytpl', href: 'https://vcd/x', catalogName: 'labs' });
+
+    await env.service.capture('U1', labId, 'mytpl');
+    await env.controller.idle();
+
+    expect(env.notifier.events).toContainEqual(
+      expect.objectContaining({
+        type: 'capture-failed',
+        reason: expect.stringMatching(/already holds an item named labbot-capture-mytpl/) as unknown,
+      }),
+    );
+    expect(await env.store.get(labId)).toMatchObject({ phase: 'ready' });
+    expect(env.captured.templates).toEqual([]);
+  });
+
+  it('resumes after a restart: a capture task in flight is awaited, not sent again', async () => {
+    const store = new MemoryLabStore();
+    const cloud = new FakeCloud();
+    const captured = new MemoryCapturedTemplates();
+    const first = setup(cloud, store, captured);
+    const labId = await readyLab(first);
+    // Stop the first controller the moment the capture task is recorded.
+    const update = store.update.bind(store);
+    store.update = async (lab: Lab) => {
+      await update(lab);
+      if (lab.captureName !== undefined && lab.taskHref !== undefined && lab.phase === 'capturing') {
+        void first.controller.stop();
+      }
+    };
+    await first.service.capture('U1', labId, 'mytpl');
+    await first.controller.idle();
+    store.update = update;
+    expect(await store.get(labId)).toMatchObject({ phase: 'capturing', captureName: 'labbot-capture-mytpl' });
+
+    const second = setup(cloud, store, captured);
+    await second.controller.resumeAll();
+    await second.controller.idle();
+
+    expect(await store.get(labId)).toMatchObject({ phase: 'ready' });
+    expect(cloud.calls.filter((c) => c.startsWith('startCapture'))).toHaveLength(1);
+    expect(captured.templates.map((t) => t.key)).toEqual(['mytpl']);
+    expect(second.notifier.events.at(-1)).toEqual({ type: 'captured', template: 'mytpl' });
+  });
+});
+
+describe('deployableTemplates', () => {
+  it('copies the base under the captured key and drops templates whose base is gone', () => {
+    const at = new Date('2026-11-24T09:00:00Z');
+    const base = {
+      key: 'esxi8',
+      catalogItem: 'labbot-capture-x',
+      catalog: 'labs',
+      sourceLabId: 'demo-aaa',
+      capturedBy: 'U1',
+      capturedAt: at,
+    };
+    const merged = deployableTemplates(POLICY.templates, [
+      { ...base, key: 'mine', baseTemplate: 'esxi8' },
+      { ...base, key: 'orphan', baseTemplate: 'esxi6' },
+    ]);
+    expect(merged.map((t) => t.key)).toEqual([...POLICY.templates.map((t) => t.key), 'mine']);
+    expect(merged.at(-1)).toMatchObject({
+      key: 'mine',
+      base: 'esxi8',
+      catalogItem: 'labbot-capture-x',
+      vcpus: 4,
+    });
+  });
+});
