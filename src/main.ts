@@ -7,6 +7,7 @@ import { composeCore } from './compose-core';
 import { type Config } from './config/config';
 import { describeConfig } from './config/redact';
 import { type Logger } from './labs/ports';
+import { type LabPolicy } from './labs/policy';
 import { createRootLogger } from './observability/logger';
 import { createMetrics, metricsHandler } from './observability/metrics';
 import { digestReply } from './reaper/digest';
@@ -159,6 +160,15 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     },
   });
   const slackNotifier: { current?: SlackNotifier } = {};
+  /** The policy the deploy form offers: configured and captured templates; the configured ones if the store fails. */
+  const formPolicy = async (): Promise<LabPolicy> => {
+    try {
+      return { ...config.policy, templates: (await service.templates()).map((t) => t.template) };
+    } catch (error) {
+      slackLog.warn({ err: error }, 'Captured templates unavailable; the deploy form offers configured ones');
+      return config.policy;
+    }
+  };
   const app = createSlackApp({
     botToken: slackConfig.botToken.reveal(),
     ...(slackConfig.kind === 'socket'
@@ -189,8 +199,8 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
         ...(notice ? { notice } : {}),
       }),
     form: {
-      choices: () => deployFormChoices(config.policy),
-      command: (values) => deployFormCommand(values, config.policy),
+      choices: async () => deployFormChoices(await formPolicy()),
+      command: async (values) => deployFormCommand(values, await formPolicy()),
       refusal: (context) =>
         deployFormRefusal(
           config.policy,

@@ -6,6 +6,7 @@
 import { formatUsd, hourlyRate } from '../labs/cost';
 import { formatMinutes, parseDurationMinutes } from '../labs/duration';
 import { type KindPolicy, type LabPolicy } from '../labs/policy';
+import { allowListKey } from '../labs/templates';
 
 /** The form's fields. */
 export type DeployFormField = 'kind' | 'template' | 'ticket' | 'duration';
@@ -82,10 +83,10 @@ export function deployFormCommand(values: DeployFormValues, policy: LabPolicy): 
     errors.kind = kindName === '' ? 'Pick the kind of lab.' : 'Pick demo or repro.';
   }
   if (template !== '') {
-    const known = policy.templates.some((t) => t.key === template);
+    const known = policy.templates.find((t) => t.key === template);
     if (!known) {
       errors.template = `There is no template "${clip(template)}".`;
-    } else if (kind && kind.templates.length > 0 && !kind.templates.includes(template)) {
+    } else if (kind && kind.templates.length > 0 && !kind.templates.includes(allowListKey(known))) {
       errors.template = `A ${kind.name} lab cannot use ${template}. Allowed: ${kind.templates.join(', ')}.`;
     }
   }

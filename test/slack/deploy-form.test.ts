@@ -1,6 +1,7 @@
 import { deployFormChoices, deployFormCommand, deployFormRefusal } from '../../src/commands/deploy-form';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { type LabPolicy } from '../../src/labs/policy';
+import { deployableTemplates } from '../../src/labs/templates';
 import {
   blockErrors,
   deployModal,
@@ -24,6 +25,38 @@ describe('deploy form: submission → the typed command', () => {
   it('turns a repro into `repro TICKET [TEMPLATE]`', () => {
     expect(deployFormCommand({ kind: 'repro', ticket: ' SUP-12 ', template: 'esxi7' }, policy)).toEqual({
       text: 'repro SUP-12 esxi7',
+    });
+  });
+
+  it('accepts a captured template where its base template is allowed, and only there', () => {
+    const captured = deployableTemplates(policy.templates, [
+      {
+        key: 'mytpl',
+        catalogItem: 'labbot-capture-mytpl',
+        catalog: 'labs',
+        baseTemplate: 'esxi8',
+        sourceLabId: 'demo-abc',
+        capturedBy: 'U1',
+        capturedAt: new Date('2026-11-24T00:00:00Z'),
+      },
+      {
+        key: 'big',
+        catalogItem: 'labbot-capture-big',
+        catalog: 'labs',
+        baseTemplate: 'vsphere8',
+        sourceLabId: 'demo-def',
+        capturedBy: 'U1',
+        capturedAt: new Date('2026-11-24T00:00:00Z'),
+      },
+    ]);
+    const withCaptured: LabPolicy = { ...policy, templates: captured };
+
+    expect(deployFormChoices(withCaptured).templates.map((t) => t.key)).toContain('mytpl');
+    expect(deployFormCommand({ kind: 'repro', ticket: 'SUP-12', template: 'mytpl' }, withCaptured)).toEqual({
+      text: 'repro SUP-12 mytpl',
+    });
+    expect(deployFormCommand({ kind: 'repro', ticket: 'SUP-12', template: 'big' }, withCaptured)).toEqual({
+      errors: { template: 'A repro lab cannot use big. Allowed: esxi7, esxi8.' },
     });
   });
 

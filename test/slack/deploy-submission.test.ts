@@ -11,8 +11,8 @@ import { recordingLogger } from './recording-logger';
 
 function port(policy: LabPolicy = DEFAULT_POLICY, allowed = true): DeployFormPort {
   return {
-    choices: () => deployFormChoices(policy),
-    command: (values) => deployFormCommand(values, policy),
+    choices: () => Promise.resolve(deployFormChoices(policy)),
+    command: (values) => Promise.resolve(deployFormCommand(values, policy)),
     refusal: (context) => deployFormRefusal(policy, context.channel, allowed),
   };
 }

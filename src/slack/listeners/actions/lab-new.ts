@@ -56,10 +56,11 @@ export function createLabNewListener(deps: LabNewDeps): (args: LabNewArgs) => Pr
         return;
       }
       metrics.commandHandled('form', 'ok');
+      const choices = await deps.form.choices();
       await tracked(metrics, 'views.open', () =>
         deps.client.views.open({
           trigger_id: body.trigger_id,
-          view: deployModal(deps.form.choices(), { from: 'home', channel: user }),
+          view: deployModal(choices, { from: 'home', channel: user }),
         }),
       );
     } catch (error) {

@@ -179,10 +179,11 @@ export function createLabCommandListener(deps: LabCommandDeps): (args: LabComman
     await ackOnce();
     metrics.commandHandled('form', 'ok');
     try {
+      const choices = await form.port.choices();
       await tracked(metrics, 'views.open', () =>
         form.client.views.open({
           trigger_id: command.trigger_id,
-          view: deployModal(form.port.choices(), { from: 'command', channel: command.channel_id }),
+          view: deployModal(choices, { from: 'command', channel: command.channel_id }),
         }),
       );
     } catch (error) {
