@@ -5,7 +5,9 @@ import {
   type CloudTemplate,
   type CloudVApp,
   type DeployRequest,
+  type LabEdgeRules,
   type ManagedVApp,
+  type NicSpec,
   type VmUsage,
 } from '../../src/labs/ports';
 
@@ -19,7 +21,10 @@ type Operation =
   | 'getVApp'
   | 'findVAppByName'
   | 'listManagedVApps'
-  | 'getUsage';
+  | 'getUsage'
+  | 'configureNics'
+  | 'setLabEdgeRules'
+  | 'listEdgeRuleLabs';
 
 /**
  * A Cloud in memory for controller tests: tasks complete when waited on (applying their effect then), and any
@@ -179,6 +184,62 @@ export class FakeCloud implements Cloud {
         networkKbps: cpuPercent > 10 ? 100 : 1,
       })),
     );
+  }
+
+  /** Rules per edge and lab, as setLabEdgeRules left them. */
+  readonly edgeRules = new Map<string, Map<string, LabEdgeRules>>();
+
+  configureNics(vmHref: string, nics: NicSpec[]): Promise<CloudTask | undefined> {
+    this.record('configureNics', vmHref);
+    const vm = [...this.vapps.values()].flatMap((v) => v.vms).find((v) => v.href === vmHref);
+    if (!vm) {
+      return Promise.reject(new CloudError('not_found', `no VM ${vmHref}`));
+    }
+    const missing = nics.filter((spec) => {
+      const nic = vm.nics.find((n) => n.index === spec.index);
+      return (
+        !nic ||
+        nic.network !== spec.network ||
+        !nic.connected ||
+        (spec.adapterType !== undefined && nic.adapterType !== spec.adapterType)
+      );
+    });
+    if (missing.length === 0) {
+      return Promise.resolve(undefined);
+    }
+    return Promise.resolve(
+      this.task('configureNics', () => {
+        for (const spec of missing) {
+          const existing = vm.nics.find((n) => n.index === spec.index);
+          const nic = {
+            index: spec.index,
+            network: spec.network,
+            mac: existing?.mac ?? `00:50:56:02:00:${String(this.nextId++ % 100).padStart(2, '0')}`,
+            connected: true,
+            ipAddress: `10.20.0.${10 + spec.index}`,
+            ...(spec.adapterType !== undefined ? { adapterType: spec.adapterType } : {}),
+          };
+          vm.nics = [...vm.nics.filter((n) => n.index !== spec.index), nic].sort((a, b) => a.index - b.index);
+        }
+      }),
+    );
+  }
+
+  setLabEdgeRules(edge: string, labId: string, rules: LabEdgeRules): Promise<void> {
+    this.record('setLabEdgeRules', `${edge} ${labId} ${rules.nat.length + rules.firewall.length}`);
+    const labs = this.edgeRules.get(edge) ?? new Map<string, LabEdgeRules>();
+    if (rules.nat.length + rules.firewall.length === 0) {
+      labs.delete(labId);
+    } else {
+      labs.set(labId, structuredClone(rules));
+    }
+    this.edgeRules.set(edge, labs);
+    return Promise.resolve();
+  }
+
+  listEdgeRuleLabs(edge: string): Promise<string[]> {
+    this.record('listEdgeRuleLabs', edge);
+    return Promise.resolve([...(this.edgeRules.get(edge)?.keys() ?? [])].sort());
   }
 
   /** Adds a vApp as if someone created it outside labbot, optionally with our metadata. */
