@@ -1,12 +1,14 @@
 import {
   type AuditLog,
   type LabStore,
+  type PublicIpPool,
   type RunCoordinator,
   type SignalStore,
   type WorkClaims,
 } from '../labs/ports';
 import { KyselyAuditLog } from './kysely-audit-log';
 import { KyselyLabStore } from './kysely-lab-store';
+import { KyselyPublicIps } from './kysely-public-ips';
 import { KyselyRunCoordinator, type RunCoordinatorOptions } from './kysely-run-coordinator';
 import { KyselySignalStore } from './kysely-signal-store';
 import { KyselyWorkClaims } from './kysely-work-claims';
@@ -20,6 +22,8 @@ export interface Store {
   runs: RunCoordinator;
   /** The reaper's short history of usage signals per lab. */
   signals: SignalStore;
+  /** Public IPs handed to labs, unique across replicas. */
+  publicIps: PublicIpPool;
 }
 
 /**
@@ -33,5 +37,6 @@ export function createStore(database: LabbotDatabase, options: RunCoordinatorOpt
     claims: new KyselyWorkClaims(database),
     runs: new KyselyRunCoordinator(database, options),
     signals: new KyselySignalStore(database),
+    publicIps: new KyselyPublicIps(database, options.now),
   };
 }

@@ -49,6 +49,8 @@ export interface LabColumns {
   snoozed_until: string | null;
   /** Secret of the lab's keep-alive URL. */
   keepalive_token: string | null;
+  /** JSON text of the lab's LabNetwork (migration 004); null for labs without networking. */
+  network: string | null;
 }
 
 /**
@@ -111,12 +113,21 @@ export interface LabSignalsTable {
   value: number | null;
 }
 
+/** One public IP handed to a lab (KyselyPublicIps, migration 004). */
+export interface LabPublicIpsTable {
+  ip: string;
+  lab_id: string;
+  /** ISO 8601 UTC text, as in LabsTable. */
+  allocated_at: string;
+}
+
 /** Every table labbot owns (Kysely's own migration tables are not listed: only its Migrator touches them). */
 export interface LabbotSchema {
   labs: LabsTable;
   audit_log: AuditLogTable;
   job_runs: JobRunsTable;
   lab_signals: LabSignalsTable;
+  lab_public_ips: LabPublicIpsTable;
 }
 
 /** The columns a Lab maps to (lab-row.ts), without the claim. */

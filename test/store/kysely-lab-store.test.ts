@@ -56,14 +56,19 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       const fresh = await kind.create();
       const other = await openDatabase(fresh.target);
       try {
-        expect(await migrateToLatest(other)).toEqual(['001-initial', '002-lifecycle', '003-reaper']);
+        expect(await migrateToLatest(other)).toEqual([
+          '001-initial',
+          '002-lifecycle',
+          '003-reaper',
+          '004-network',
+        ]);
         expect(await migrateToLatest(other)).toEqual([]);
 
         const tables = (await other.kysely.introspection.getTables())
           .filter((table) => other.schema === undefined || table.schema === other.schema)
           .map((table) => table.name)
           .sort();
-        expect(tables).toEqual(['audit_log', 'job_runs', 'lab_signals', 'labs']);
+        expect(tables).toEqual(['audit_log', 'job_runs', 'lab_public_ips', 'lab_signals', 'labs']);
       } finally {
         await other.close();
         await fresh.dispose();
@@ -84,11 +89,12 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           reap_warned_at: _warned,
           snoozed_until: _snoozed,
           keepalive_token: _token,
+          network: _network,
           ...row001
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row001).execute();
 
-        expect(await migrateToLatest(old)).toEqual(['002-lifecycle', '003-reaper']);
+        expect(await migrateToLatest(old)).toEqual(['002-lifecycle', '003-reaper', '004-network']);
 
         const upgraded = new KyselyLabStore(old);
         const {
@@ -134,11 +140,12 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           reap_warned_at: _warned,
           snoozed_until: _snoozed,
           keepalive_token: _token,
+          network: _network,
           ...row002
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row002).execute();
 
-        expect(await migrateToLatest(old)).toEqual(['003-reaper']);
+        expect(await migrateToLatest(old)).toEqual(['003-reaper', '004-network']);
 
         const upgraded = new KyselyLabStore(old);
         const {
@@ -175,8 +182,8 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         { labId: 'repro-ticket-123', at: at(1), kind: 'cpu', value: 2 },
       ]);
 
-      expect(await migrateTo(database, '002-lifecycle')).toEqual(['003-reaper']);
-      expect(await migrateToLatest(database)).toEqual(['003-reaper']);
+      expect(await migrateTo(database, '002-lifecycle')).toEqual(['004-network', '003-reaper']);
+      expect(await migrateToLatest(database)).toEqual(['003-reaper', '004-network']);
 
       const {
         reapWarnedAt: _warned,
@@ -191,8 +198,12 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
     it('undo 002 and 003 and apply them again', async () => {
       await store.insert(fullLab());
 
-      expect(await migrateTo(database, '001-initial')).toEqual(['003-reaper', '002-lifecycle']);
-      expect(await migrateToLatest(database)).toEqual(['002-lifecycle', '003-reaper']);
+      expect(await migrateTo(database, '001-initial')).toEqual([
+        '004-network',
+        '003-reaper',
+        '002-lifecycle',
+      ]);
+      expect(await migrateToLatest(database)).toEqual(['002-lifecycle', '003-reaper', '004-network']);
       const {
         poweredOnSince: _since,
         lastActivityAt: _activity,
@@ -714,7 +725,12 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         try {
           const applied = await Promise.all([migrateToLatest(one), migrateToLatest(two)]);
 
-          expect(applied.flat().sort()).toEqual(['001-initial', '002-lifecycle', '003-reaper']);
+          expect(applied.flat().sort()).toEqual([
+            '001-initial',
+            '002-lifecycle',
+            '003-reaper',
+            '004-network',
+          ]);
         } finally {
           await Promise.all([one.close(), two.close()]);
           await fresh.dispose();
