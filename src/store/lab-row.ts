@@ -436,7 +436,7 @@ function parseNetwork(text: string, labId: string): LabNetwork {
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
       throw corruptNetwork(labId, `${at} is not a list of strings`);
     }
-    return v as string[];
+    return v;
   };
   const flag = (key: string): boolean => {
     if (typeof n[key] !== 'boolean') {
