@@ -101,6 +101,7 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
     policy: config.policy,
     audit: store.audit,
     claims: { store: store.claims, holder },
+    publicIps: store.publicIps,
   });
   const service = new LabService({
     store: store.labs,

@@ -11,6 +11,7 @@ const PHASE_WORDS: Record<LabPhase, string> = {
   requested: 'requested',
   deploying: 'deploying…',
   configuring: 'configuring…',
+  networking: 'wiring networks…',
   starting: 'powering on…',
   ready: 'ready',
   suspending: 'suspending…',

@@ -10,8 +10,9 @@ import { type TemplateNetworkPolicy } from './policy';
 import { type LabEdgeRules, type LabFirewallRule, type LabNatRule, type NicSpec } from './ports';
 
 /** The network state a lab starts its networking with. */
-export function initialLabNetwork(policy: TemplateNetworkPolicy): LabNetwork {
+export function initialLabNetwork(policy: TemplateNetworkPolicy, edge: string): LabNetwork {
   return {
+    edge,
     esxiVms: [...policy.esxiVms],
     ...(policy.jumpHost !== undefined ? { jumpHost: policy.jumpHost } : {}),
     nicsConfigured: false,

@@ -14,6 +14,8 @@ export type LabPhase =
   | 'requested'
   | 'deploying'
   | 'configuring'
+  /** NICs, public IP and edge rules (templates with a `network` block), before power-on. */
+  | 'networking'
   | 'starting'
   | 'ready'
   | 'suspending'
@@ -102,6 +104,8 @@ export interface Lab {
  * rules; at teardown (or a failed deploy) the rules are removed and the IP returned before the vApp goes.
  */
 export interface LabNetwork {
+  /** The edge gateway the lab's rules are on (kept, so teardown cleans the right edge if the config changes). */
+  edge: string;
   /** The ESXi VMs whose vmnic MACs the lab's message lists. */
   esxiVms: string[];
   jumpHost?: string;

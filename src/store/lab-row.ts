@@ -24,6 +24,7 @@ const PHASES: Record<LabPhase, true> = {
   requested: true,
   deploying: true,
   configuring: true,
+  networking: true,
   starting: true,
   ready: true,
   suspending: true,
@@ -389,6 +390,7 @@ function arrayField(object: Record<string, unknown>, key: string, labId: string,
 // Only known fields go into the JSON, as for VMs.
 function networkToJson(network: LabNetwork): LabNetwork {
   const json: LabNetwork = {
+    edge: network.edge,
     esxiVms: [...network.esxiVms],
     nicsConfigured: network.nicsConfigured,
     rulesApplied: network.rulesApplied,
@@ -447,7 +449,11 @@ function parseNetwork(text: string, labId: string): LabNetwork {
   if (!Array.isArray(n.access)) {
     throw corruptNetwork(labId, 'access is not a list');
   }
+  if (typeof n.edge !== 'string') {
+    throw corruptNetwork(labId, 'edge is not a string');
+  }
   const network: LabNetwork = {
+    edge: n.edge,
     esxiVms: strings(n.esxiVms, 'esxiVms'),
     nicsConfigured: flag('nicsConfigured'),
     rulesApplied: flag('rulesApplied'),

@@ -65,24 +65,26 @@ export class FakeCloud implements Cloud {
     this.vapps.set(href, vapp);
     const task = this.task('instantiate', () => {
       vapp.powerState = 'powered_off';
-      vapp.vms = [
-        {
-          name: 'esxi-01',
-          href: `${href}/vm-1`,
-          powerState: 'powered_off',
-          cpus: 4,
-          memoryMb: 16384,
-          nics: [
-            {
-              index: 0,
-              network: 'Management',
-              mac: '00:50:56:01:00:01',
-              connected: true,
-              ipAddress: '10.10.0.11',
-            },
-          ],
-        },
-      ];
+      // The VMs of the simulator's templates (vsphere8-lab has two ESXi hosts, a vCenter and a jump host), each
+      // with only its management NIC: the controller adds the rest.
+      const names =
+        request.templateName === 'vsphere8-lab' ? ['esxi-01', 'esxi-02', 'vcsa', 'jump'] : ['esxi-01'];
+      vapp.vms = names.map((name, i) => ({
+        name,
+        href: `${href}/vm-${i + 1}`,
+        powerState: 'powered_off',
+        cpus: 4,
+        memoryMb: 16384,
+        nics: [
+          {
+            index: 0,
+            network: 'Management',
+            mac: `00:50:56:01:00:0${i + 1}`,
+            connected: true,
+            ipAddress: `10.10.0.${11 + i}`,
+          },
+        ],
+      }));
     });
     vapp.pendingTask = task;
     return Promise.resolve({ vappHref: href, task });

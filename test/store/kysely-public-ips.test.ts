@@ -62,6 +62,7 @@ describe.each(databaseKinds('KyselyPublicIps'))('public IPs and lab networking o
     const store = new KyselyLabStore(databases[0] as LabbotDatabase);
     const lab = fullLab({
       network: {
+        edge: 'edge-01',
         esxiVms: ['esxi-01'],
         jumpHost: 'jump',
         nicsConfigured: true,
