@@ -191,7 +191,11 @@ export class LabController implements LabWaker {
       if (await gone(labId)) {
         await this.deps.cloud.setLabEdgeRules(edge.gateway, labId, NO_EDGE_RULES);
         report.edgeRulesRemoved.push(labId);
-        await this.record(labId, 'remove-orphan-rules', `edge rules of lab ${labId} on ${edge.gateway} removed`);
+        await this.record(
+          labId,
+          'remove-orphan-rules',
+          `edge rules of lab ${labId} on ${edge.gateway} removed`,
+        );
       }
     }
     for (const { labId, ip } of await this.publicIps.list()) {
@@ -545,7 +549,9 @@ export class LabController implements LabWaker {
   private networkPolicy(lab: Lab): TemplateNetworkPolicy {
     const network = this.deps.policy.templates.find((t) => t.key === lab.template)?.network;
     if (network === undefined) {
-      throw new LabNetworkError(`template ${lab.template} no longer has a network block in the configuration`);
+      throw new LabNetworkError(
+        `template ${lab.template} no longer has a network block in the configuration`,
+      );
     }
     return network;
   }
