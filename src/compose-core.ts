@@ -103,6 +103,7 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
     claims: { store: store.claims, holder },
     captured: store.captured,
     ...(config.vcd.captureCatalog !== undefined ? { captureCatalog: config.vcd.captureCatalog } : {}),
+    publicIps: store.publicIps,
   });
   const service = new LabService({
     store: store.labs,

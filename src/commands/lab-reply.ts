@@ -1,6 +1,7 @@
 import { costSoFar, formatUsd, hourlyRate } from '../labs/cost';
 import { formatMinutes } from '../labs/duration';
 import { isTerminal, type Lab, type LabPhase } from '../labs/lab';
+import { vmnicTable } from '../labs/lab-network';
 import { type Rates } from '../labs/policy';
 import { type LabEvent } from '../labs/ports';
 import { type LabActionId } from './lab-actions';
@@ -11,6 +12,7 @@ const PHASE_WORDS: Record<LabPhase, string> = {
   requested: 'requested',
   deploying: 'deploying…',
   configuring: 'configuring…',
+  networking: 'wiring networks…',
   starting: 'powering on…',
   ready: 'ready',
   suspending: 'suspending…',
@@ -91,7 +93,24 @@ export function labReply(lab: Lab, context: LabViewContext, event?: LabEvent): R
       ],
     });
   }
-  if (lab.vms.length > 0) {
+  const access = accessSections(lab);
+  if (lab.vms.length > 0 && access.some((section) => section.type === 'table')) {
+    // The vmnic table below lists the ESXi hosts' NICs; repeating every MAC here would only make the reply longer.
+    sections.push({
+      type: 'table',
+      columns: ['VM', 'power', 'vCPU', 'RAM', 'IP'],
+      rows: lab.vms.map((vm) => [
+        vm.name,
+        vm.powerState.replace('_', ' '),
+        String(vm.cpus),
+        `${Math.round(vm.memoryMb / 1024)} GB`,
+        vm.nics
+          .map((nic) => nic.ipAddress)
+          .filter((ip) => ip !== undefined && ip !== '')
+          .join(', '),
+      ]),
+    });
+  } else if (lab.vms.length > 0) {
     sections.push({
       type: 'table',
       columns: ['VM', 'power', 'vCPU', 'RAM', 'NIC', 'network', 'MAC', 'IP'],
@@ -109,6 +128,7 @@ export function labReply(lab: Lab, context: LabViewContext, event?: LabEvent): R
       ),
     });
   }
+  sections.push(...access);
   if (
     context.viewer === lab.owner &&
     context.publicUrl !== undefined &&
@@ -141,6 +161,63 @@ export function labReply(lab: Lab, context: LabViewContext, event?: LabEvent): R
     title: `Lab ${lab.id}: ${phaseWords(lab)}`,
     sections,
   };
+}
+
+/** The 1:1 rule of nested ESXi behind a cloud without promiscuous mode, as the owner must apply it. */
+export const MAC_MAPPING_INSTRUCTION =
+  'Nested VM n takes the MAC of vmnic n (one nested VM per port group): the cloud has no promiscuous mode, ' +
+  'so frames from any other MAC are dropped.';
+
+/**
+ * How to reach a lab with networking: its public IP, each access URL or port with where it leads and who may use
+ * it, the jump host, and the vmnic MAC table of its ESXi host(s) with the 1:1 instruction. Nothing once the lab's
+ * edge rules are gone or before its NICs are known.
+ */
+export function accessSections(lab: Lab): Section[] {
+  const network = lab.network;
+  if (network === undefined || network.released || isTerminal(lab)) {
+    return [];
+  }
+  const sections: Section[] = [];
+  const ip = network.publicIp;
+  if (ip !== undefined && network.rulesApplied) {
+    sections.push({ type: 'text', text: [{ bold: 'Access' }, ' through public IP ', { code: ip }] });
+    if (network.access.length > 0) {
+      sections.push({
+        type: 'list',
+        items: network.access.map((a) => [
+          { code: a.url ?? `${ip}:${a.publicPort}/${a.protocol}` },
+          ` → ${a.vm}:${a.port} (${a.name}), from ${a.allow.join(', ')}`,
+        ]),
+      });
+    }
+  }
+  if (network.jumpHost !== undefined) {
+    const ways = network.access.filter((a) => a.vm === network.jumpHost);
+    sections.push({
+      type: 'text',
+      text: [
+        'Jump host: ',
+        { code: network.jumpHost },
+        ...(ways.length > 0 && ip !== undefined
+          ? [' at ', { code: `${ip}:${ways.map((w) => w.publicPort).join(', ')}` }]
+          : []),
+      ],
+    });
+  }
+  const rows = vmnicTable(lab);
+  if (rows.length > 0) {
+    const hosts = new Set(rows.map((r) => r.host)).size;
+    sections.push({
+      type: 'table',
+      columns: hosts > 1 ? ['ESXi host', 'vmnic', 'MAC', 'network', 'IP'] : ['vmnic', 'MAC', 'network', 'IP'],
+      rows: rows.map((r) =>
+        hosts > 1 ? [r.host, r.vmnic, r.mac, r.network, r.ip] : [r.vmnic, r.mac, r.network, r.ip],
+      ),
+    });
+    sections.push({ type: 'context', text: [MAC_MAPPING_INSTRUCTION] });
+  }
+  return sections;
 }
 
 /** One line per lab, for `/lab list`. */

@@ -1,8 +1,89 @@
 import { z } from 'zod';
-import { type LabPolicy, type ReaperPolicy } from '../labs/policy';
+import { normalizeAddressExpression, parseIpRange, rangeSize } from '../labs/ipv4';
+import {
+  type EdgePolicy,
+  type LabPolicy,
+  type ReaperPolicy,
+  type TemplateNetworkPolicy,
+} from '../labs/policy';
 import { type ConfigProblem } from './config-error';
 
 const positive = z.number().positive();
+
+/** Rule names become part of an edge rule's tag (`labbot:<labId>:<name>`), so they stay short and plain. */
+const ruleName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,23}$/, 'lowercase letters, digits and dashes, at most 24');
+const vmName = z.string().min(1).max(128);
+const port = z.number().int().min(1).max(65535);
+/** Allow lists: no default, so that opening a lab to the world is always written down (`Any`). */
+const allowList = z
+  .array(z.string())
+  .min(1, 'list the addresses allowed (IPs, CIDRs, ranges), or Any to allow everyone')
+  .superRefine((entries, ctx) => {
+    entries.forEach((entry, i) => {
+      if (normalizeAddressExpression(entry) === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i],
+          message: `"${entry}" is not Any, an IPv4 address, a CIDR block (10.0.0.0/8) or a range (a.b.c.d-e.f.g.h)`,
+        });
+      }
+    });
+  })
+  .transform((entries) => entries.map((e) => normalizeAddressExpression(e) ?? e));
+
+const dnat = z
+  .object({
+    name: ruleName,
+    vm: vmName,
+    network: z.string().min(1).optional(),
+    protocol: z.enum(['tcp', 'udp']).default('tcp'),
+    publicPort: port,
+    port,
+    allow: allowList,
+    scheme: z.enum(['https', 'http']).optional(),
+  })
+  .strict();
+
+const snat = z.object({ name: ruleName, network: z.string().min(1), allow: allowList }).strict();
+
+const network = z
+  .object({
+    esxiVm: z.union([vmName, z.array(vmName).min(1)]),
+    managementNetwork: z.string().min(1).default('Management'),
+    vmNetwork: z.string().min(1).default('VM Network'),
+    vmNics: z.number().int().min(0).max(9).default(2),
+    adapterType: z.enum(['E1000', 'E1000E', 'VMXNET3', 'VMXNET2', 'PCNet32']).default('E1000'),
+    ipAllocation: z.enum(['POOL', 'DHCP', 'MANUAL', 'NONE']).default('POOL'),
+    jumpHost: vmName.optional(),
+    dnat: z.array(dnat).default([]),
+    snat: z.array(snat).default([]),
+  })
+  .strict()
+  .transform(({ esxiVm, jumpHost, ...rest }): TemplateNetworkPolicy => ({
+    esxiVms: typeof esxiVm === 'string' ? [esxiVm] : esxiVm,
+    ...rest,
+    ...(jumpHost !== undefined ? { jumpHost } : {}),
+  }));
+
+const edge = z
+  .object({
+    gateway: z.string().min(1),
+    publicIps: z.string().transform((text, ctx) => {
+      const range = parseIpRange(text);
+      if (range === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${text}" is not an ascending IPv4 range such as 203.0.113.10-203.0.113.60`,
+        });
+        return z.NEVER;
+      }
+      return range;
+    }),
+  })
+  .strict()
+  .transform((e): EdgePolicy => e);
 
 const template = z
   .object({
@@ -14,6 +95,7 @@ const template = z
     storageGb: positive,
     idleCpuPercent: z.number().min(0).max(100).default(5),
     idleNetworkKbps: z.number().min(0).default(20),
+    network: network.optional(),
   })
   .strict();
 
@@ -85,6 +167,7 @@ export const LabbotFile = z
     admins: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U012ABCDEF')).optional(),
     ticketPattern: z.string().min(1).optional(),
     networks: z.array(z.string().min(1)).min(1).optional(),
+    edge: edge.optional(),
   })
   .strict();
 
@@ -109,7 +192,12 @@ export function buildPolicy(
   }
   const f = parsed.data;
   const policy: LabPolicy = {
-    templates: f.templates?.map((t) => ({ ...t, catalogItem: t.catalogItem ?? t.key })) ?? defaults.templates,
+    templates:
+      f.templates?.map(({ network: net, ...t }) => ({
+        ...t,
+        catalogItem: t.catalogItem ?? t.key,
+        ...(net !== undefined ? { network: net } : {}),
+      })) ?? defaults.templates,
     kinds: f.kinds ?? defaults.kinds,
     rates: f.rates ?? defaults.rates,
     limits: f.limits ?? defaults.limits,
@@ -118,6 +206,7 @@ export function buildPolicy(
     admins: f.admins ?? defaults.admins,
     ticketPattern: f.ticketPattern ?? defaults.ticketPattern,
     networks: f.networks ?? defaults.networks,
+    ...((f.edge ?? defaults.edge) !== undefined ? { edge: f.edge ?? defaults.edge } : {}),
   };
   return { policy, problems: crossCheck(policy, source) };
 }
@@ -189,6 +278,7 @@ function crossCheck(policy: LabPolicy, source: string): ConfigProblem[] {
       });
     }
   }
+  problems.push(...networkProblems(policy, source));
   try {
     new RegExp(policy.ticketPattern);
   } catch {
@@ -198,5 +288,73 @@ function crossCheck(policy: LabPolicy, source: string): ConfigProblem[] {
       fix: "use e.g. '^[A-Z]+-[0-9]+$'",
     });
   }
+  return problems;
+}
+
+/** What zod cannot see in the templates' `network` blocks: names that must be unique or must exist elsewhere. */
+function networkProblems(policy: LabPolicy, source: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const networks = policy.networks;
+  const withNetwork = policy.templates.filter((t) => t.network !== undefined);
+  if (withNetwork.length > 0 && policy.edge === undefined) {
+    problems.push({
+      key: `${source}: edge`,
+      message: `templates ${withNetwork.map((t) => t.key).join(', ')} have a network block but no edge is configured`,
+      fix: 'add edge: { gateway: <edge gateway name>, publicIps: <first>-<last> }',
+    });
+  }
+  if (policy.edge !== undefined && rangeSize(policy.edge.publicIps) > 65_536) {
+    problems.push({
+      key: `${source}: edge.publicIps`,
+      message: 'holds more than 65536 addresses',
+      fix: 'list only the public IPs sub-allocated to the edge gateway',
+    });
+  }
+  policy.templates.forEach((t, i) => {
+    const net = t.network;
+    if (net === undefined) {
+      return;
+    }
+    const at = `${source}: templates.${i}.network`;
+    const used: [string, string][] = [
+      ['managementNetwork', net.managementNetwork],
+      ['vmNetwork', net.vmNetwork],
+      ...net.dnat.flatMap((d, j): [string, string][] =>
+        d.network !== undefined ? [[`dnat.${j}.network`, d.network]] : [],
+      ),
+      ...net.snat.map((s, j): [string, string] => [`snat.${j}.network`, s.network]),
+    ];
+    for (const [key, name] of used.filter(([, name]) => !networks.includes(name))) {
+      problems.push({
+        key: `${at}.${key}`,
+        message: `network "${name}" is not one of the networks bridged into each vApp (${networks.join(', ')})`,
+        fix: `add "${name}" to networks, or use one of: ${networks.join(', ')}`,
+      });
+    }
+    const names = [...net.dnat.map((d) => d.name), ...net.snat.map((s) => s.name)];
+    for (const dup of new Set(names.filter((n, k) => names.indexOf(n) !== k))) {
+      problems.push({
+        key: `${at}`,
+        message: `rule name "${dup}" appears twice in template "${t.key}"`,
+        fix: 'give every dnat and snat rule of a template a unique name',
+      });
+    }
+    const ports = net.dnat.map((d) => `${d.protocol}/${d.publicPort}`);
+    for (const dup of new Set(ports.filter((p, k) => ports.indexOf(p) !== k))) {
+      problems.push({
+        key: `${at}.dnat`,
+        message: `public port ${dup} is used twice in template "${t.key}"`,
+        fix: 'give each dnat rule its own public port',
+      });
+    }
+    const vmNames = new Set(net.esxiVms);
+    if (vmNames.size !== net.esxiVms.length) {
+      problems.push({
+        key: `${at}.esxiVm`,
+        message: 'names a VM twice',
+        fix: 'list each ESXi VM once',
+      });
+    }
+  });
   return problems;
 }

@@ -1,6 +1,13 @@
-import { causeChain, isCloudError, UserError } from '../labs/errors';
+import { causeChain, isCloudError, LabNetworkError, UserError } from '../labs/errors';
 import { isTerminal, type Lab, type LabPhase } from '../labs/lab';
-import { type LabPolicy, type TemplatePolicy } from '../labs/policy';
+import {
+  buildLabEdgeRules,
+  esxiNicSpecs,
+  findEsxiVms,
+  initialLabNetwork,
+  NO_EDGE_RULES,
+} from '../labs/lab-network';
+import { type LabPolicy, type TemplateNetworkPolicy, type TemplatePolicy } from '../labs/policy';
 import {
   type AuditLog,
   type CapturedTemplateStore,
@@ -13,10 +20,12 @@ import {
   type LabWaker,
   type Logger,
   type ManagedVApp,
+  type PublicIpPool,
   type Sleep,
   type WorkClaims,
 } from '../labs/ports';
 import { allowListKey, captureItemName, deployableTemplates, keyFromCaptureItem } from '../labs/templates';
+import { InProcessPublicIps } from './in-process-public-ips';
 import { nextStep, type Step } from './next-step';
 
 export interface LabControllerDeps {
@@ -39,6 +48,8 @@ export interface LabControllerDeps {
   captured?: CapturedTemplateStore;
   /** Catalog captured templates go to; absent: the one labs deploy from. */
   captureCatalog?: string;
+  /** Public IPs for labs with networking; shared by replicas through the store. Default: this process only. */
+  publicIps?: PublicIpPool;
 }
 
 /** Metadata keys every vApp we create carries (DESIGN.md section 2): how we recognise our own. */
@@ -59,6 +70,10 @@ export interface ReconcileReport {
   reopened: string[];
   /** Labs whose vApp metadata (owner, expiry) was brought up to date after a handoff or an extension. */
   retagged: string[];
+  /** Labs (ended or unknown) whose tagged edge rules were removed. */
+  edgeRulesRemoved: string[];
+  /** Labs (ended or unknown) whose public IP went back to the pool. */
+  publicIpsFreed: string[];
 }
 
 /**
@@ -73,8 +88,11 @@ export class LabController implements LabWaker {
   private readonly queue: (() => void)[] = [];
   private active = 0;
   private stopped = false;
+  private readonly publicIps: PublicIpPool;
 
-  constructor(private readonly deps: LabControllerDeps) {}
+  constructor(private readonly deps: LabControllerDeps) {
+    this.publicIps = deps.publicIps ?? new InProcessPublicIps();
+  }
 
   /** Schedules a drive of the lab; a drive already under way runs once more afterwards. Never throws. */
   wake(labId: string): void {
@@ -124,7 +142,14 @@ export class LabController implements LabWaker {
    * each time. vApps without our metadata are never looked at, let alone touched.
    */
   async reconcile(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { closedVanished: [], adopted: [], reopened: [], retagged: [] };
+    const report: ReconcileReport = {
+      closedVanished: [],
+      adopted: [],
+      reopened: [],
+      retagged: [],
+      edgeRulesRemoved: [],
+      publicIpsFreed: [],
+    };
     const managed = await this.deps.cloud.listManagedVApps();
     const byHref = new Map(managed.map((v) => [v.href, v]));
 
@@ -157,7 +182,48 @@ export class LabController implements LabWaker {
         }
       }
     }
+    await this.reconcileNetwork(report);
     return report;
+  }
+
+  /**
+   * Edge rules tagged with a lab that ended or that the store does not know, and public IPs held by such labs, are
+   * leftovers of a crash or of a teardown outside labbot: remove them. Rules without our tag are never looked at.
+   * A lab the store knows and that is still going keeps both (another replica may be wiring it right now).
+   */
+  private async reconcileNetwork(report: ReconcileReport): Promise<void> {
+    const edge = this.deps.policy.edge;
+    if (edge === undefined) {
+      return;
+    }
+    const gone = async (labId: string): Promise<boolean> => {
+      const lab = await this.deps.store.get(labId);
+      return lab === undefined || isTerminal(lab);
+    };
+    for (const labId of await this.deps.cloud.listEdgeRuleLabs(edge.gateway)) {
+      if (await gone(labId)) {
+        await this.deps.cloud.setLabEdgeRules(edge.gateway, labId, NO_EDGE_RULES);
+        report.edgeRulesRemoved.push(labId);
+        await this.record(
+          labId,
+          'remove-orphan-rules',
+          `edge rules of lab ${labId} on ${edge.gateway} removed`,
+        );
+      }
+    }
+    for (const { labId, ip } of await this.publicIps.list()) {
+      if (await gone(labId)) {
+        await this.publicIps.release(labId);
+        report.publicIpsFreed.push(labId);
+        await this.record(labId, 'free-orphan-ip', `public IP ${ip} returned to the pool`);
+      }
+    }
+    const cleaned = [...new Set([...report.edgeRulesRemoved, ...report.publicIpsFreed])];
+    if (cleaned.length > 0) {
+      await this.deps.notifier.tellAdmins(
+        `Removed leftover edge rules or public IPs of labs that no longer run: ${cleaned.join(', ')}.`,
+      );
+    }
   }
 
   /** Resolves once no lab is being driven (for the shell at end of input, and tests). */
@@ -394,6 +460,29 @@ export class LabController implements LabWaker {
         );
         return;
       }
+      case 'configure-nics':
+        await this.configureNics(lab);
+        return;
+      case 'allocate-ip': {
+        const edge = this.edgePolicy();
+        const ip = await this.publicIps.allocate(lab.id, edge.publicIps);
+        await this.save({ ...lab, network: { ...this.network(lab), publicIp: ip } });
+        return;
+      }
+      case 'apply-edge-rules': {
+        const network = this.network(lab);
+        if (network.publicIp === undefined) {
+          throw new Error(`lab ${lab.id} has no public IP yet`);
+        }
+        const { rules, access } = buildLabEdgeRules(await this.networkPolicy(lab), network.publicIp, lab.vms);
+        await cloud.setLabEdgeRules(network.edge, lab.id, rules);
+        await this.save({ ...lab, network: { ...network, rulesApplied: true, access } });
+        await this.record(lab.id, 'edge-rules', `public IP ${network.publicIp} on ${network.edge}`);
+        return;
+      }
+      case 'release-network':
+        await this.releaseNetwork(lab);
+        return;
       case 'dismantle':
         await this.dismantle(lab);
         return;
@@ -569,9 +658,23 @@ export class LabController implements LabWaker {
       case 'deploying':
         await this.save({ ...cleared, phase: 'configuring' });
         return;
-      case 'configuring':
+      case 'configuring': {
+        const template = (await this.templates()).find((t) => t.key === lab.template);
+        const edge = this.deps.policy.edge;
+        if (template?.network !== undefined && edge !== undefined) {
+          await this.save(
+            {
+              ...cleared,
+              phase: 'networking',
+              network: lab.network ?? initialLabNetwork(template.network, edge.gateway),
+            },
+            { type: 'progress', message: 'wiring networks…' },
+          );
+          return;
+        }
         await this.save({ ...cleared, phase: 'starting' });
         return;
+      }
       case 'starting':
       case 'resuming':
         await this.markReady(cleared);
@@ -582,6 +685,70 @@ export class LabController implements LabWaker {
       default:
         await this.save(cleared);
     }
+  }
+
+  /**
+   * Gives each ESXi VM its NICs, one VM per step (each change is a task the lab records, so a restart waits for it
+   * rather than repeating it); once every VM has them, reads back MACs, networks and IPs into the lab.
+   */
+  private async configureNics(lab: Lab): Promise<void> {
+    const policy = await this.networkPolicy(lab);
+    const network = lab.network ?? initialLabNetwork(policy, this.edgePolicy().gateway);
+    const vapp = await this.deps.cloud.getVApp(this.href(lab));
+    if (!vapp) {
+      throw new Error(`vApp ${lab.vappName} disappeared before its NICs were configured`);
+    }
+    for (const vm of findEsxiVms(policy, vapp.vms)) {
+      const task = await this.deps.cloud.configureNics(vm.href, esxiNicSpecs(policy));
+      if (task !== undefined) {
+        await this.save({ ...lab, network, taskHref: task.href });
+        return;
+      }
+    }
+    await this.save({ ...lab, vms: vapp.vms, network: { ...network, nicsConfigured: true } });
+  }
+
+  /** Removes the lab's edge rules (by tag, so also ones a crash left unrecorded) and returns its public IP. */
+  private async releaseNetwork(lab: Lab): Promise<void> {
+    const network = this.network(lab);
+    if (network.publicIp !== undefined || network.rulesApplied) {
+      await this.deps.cloud.setLabEdgeRules(network.edge, lab.id, NO_EDGE_RULES);
+    }
+    // Always: an allocation a crash left unrecorded on the lab is still found by its lab id.
+    await this.publicIps.release(lab.id);
+    const { publicIp, ...rest } = network;
+    await this.save({ ...lab, network: { ...rest, rulesApplied: false, released: true } });
+    await this.record(
+      lab.id,
+      'release-network',
+      publicIp !== undefined ? `edge rules removed, public IP ${publicIp} returned` : 'nothing on the edge',
+    );
+  }
+
+  private network(lab: Lab): NonNullable<Lab['network']> {
+    if (lab.network === undefined) {
+      throw new Error(`lab ${lab.id} has no network state`);
+    }
+    return lab.network;
+  }
+
+  private async networkPolicy(lab: Lab): Promise<TemplateNetworkPolicy> {
+    // Captured templates inherit their base's network block (labs/templates.ts).
+    const network = (await this.templates()).find((t) => t.key === lab.template)?.network;
+    if (network === undefined) {
+      throw new LabNetworkError(
+        `template ${lab.template} no longer has a network block in the configuration`,
+      );
+    }
+    return network;
+  }
+
+  private edgePolicy(): NonNullable<LabPolicy['edge']> {
+    const edge = this.deps.policy.edge;
+    if (edge === undefined) {
+      throw new LabNetworkError('no edge gateway is configured (edge in labbot.yml)');
+    }
+    return edge;
   }
 
   private async markReady(lab: Lab): Promise<void> {
@@ -651,7 +818,7 @@ export class LabController implements LabWaker {
     const { taskHref: _done, ...rest } = stopBilling(lab, this.deps.clock.now());
     const failed = lab.failureReason !== undefined;
     const reason = failed
-      ? `${lab.failureReason} Cleaned up: ${lab.vappHref !== undefined ? `vApp ${lab.vappName} deleted` : 'nothing had been created'}.`
+      ? `${lab.failureReason} Cleaned up: ${lab.vappHref !== undefined ? `vApp ${lab.vappName} deleted` : 'nothing had been created'}${lab.network?.released === true ? ', edge rules removed and public IP returned' : ''}.`
       : undefined;
     await this.save(
       {
@@ -867,7 +1034,7 @@ function stopBilling(lab: Lab, now: Date): Lab {
 
 /** What a user may read about a failure: cloud errors say what VCD said; anything else stays internal. */
 function userMessage(error: unknown): string {
-  return isCloudError(error) ? error.message : 'internal error';
+  return isCloudError(error) || error instanceof LabNetworkError ? error.message : 'internal error';
 }
 
 function stepWords(step: Step): string {
@@ -881,6 +1048,12 @@ function stepWords(step: Step): string {
       return 'tagging the vApp';
     case 'power-on':
       return 'powering on';
+    case 'configure-nics':
+      return 'configuring the ESXi NICs';
+    case 'allocate-ip':
+      return 'allocating a public IP';
+    case 'apply-edge-rules':
+      return 'adding the edge rules';
     default:
       return 'working on it';
   }

@@ -12,6 +12,12 @@ export type Step =
   | { kind: 'find-vapp' }
   | { kind: 'instantiate' }
   | { kind: 'set-metadata' }
+  /** Networking (templates with a `network` block), one part per step so that a restart resumes the right one. */
+  | { kind: 'configure-nics' }
+  | { kind: 'allocate-ip' }
+  | { kind: 'apply-edge-rules' }
+  /** Remove the lab's edge rules and return its public IP: first thing on teardown, before the vApp goes. */
+  | { kind: 'release-network' }
   | { kind: 'power-on' }
   | { kind: 'suspend' }
   /** Look at the vApp and undeploy it, delete it, or close the lab if it is gone. */
@@ -41,6 +47,11 @@ export function nextStep(lab: Lab): Step {
   }
 
   if (lab.desired === 'deleted') {
+    // Rules first: once the vApp is gone, its addresses go back to the org network's pool and another lab could
+    // get them, still reachable through this lab's DNAT rules.
+    if (lab.network !== undefined && !lab.network.released) {
+      return { kind: 'release-network' };
+    }
     if (lab.vappHref !== undefined) {
       return { kind: 'dismantle' };
     }
@@ -56,6 +67,14 @@ export function nextStep(lab: Lab): Step {
       return lab.vappHref === undefined ? { kind: 'find-vapp' } : { kind: 'set-metadata' };
     case 'configuring':
       return { kind: 'set-metadata' };
+    case 'networking':
+      if (lab.network === undefined || !lab.network.nicsConfigured) {
+        return { kind: 'configure-nics' };
+      }
+      if (lab.network.publicIp === undefined) {
+        return { kind: 'allocate-ip' };
+      }
+      return lab.network.rulesApplied ? { kind: 'power-on' } : { kind: 'apply-edge-rules' };
     case 'starting':
     case 'resuming':
       return { kind: 'power-on' };

@@ -67,6 +67,21 @@ export class LiveTicketConflictError extends Error {
   }
 }
 
+/**
+ * A lab's networking cannot be set up as its template says (no public IP left, a rule names a VM or network the
+ * vApp lacks). Its message is written for the lab's owner and admins.
+ */
+export class LabNetworkError extends Error {
+  override readonly name = 'LabNetworkError';
+}
+
+/** Thrown by a PublicIpPool when every address of the range is taken. */
+export class PublicIpsExhaustedError extends LabNetworkError {
+  constructor(range: { start: string; end: string }) {
+    super(`no public IP is free in ${range.start}-${range.end}; tear down a lab or widen edge.publicIps`);
+  }
+}
+
 /** True when the error is a CloudError of the given kind. */
 export function isCloudError(error: unknown, kind?: CloudErrorKind): error is CloudError {
   return error instanceof CloudError && (kind === undefined || error.kind === kind);

@@ -14,6 +14,8 @@ export type LabPhase =
   | 'requested'
   | 'deploying'
   | 'configuring'
+  /** NICs, public IP and edge rules (templates with a `network` block), before power-on. */
+  | 'networking'
   | 'starting'
   | 'ready'
   | 'suspending'
@@ -106,6 +108,42 @@ export interface Lab {
    * template is registered and the owner is still to be told.
    */
   captureName?: string;
+  /** Nested-ESXi networking (issue 8), for templates with a `network` block; set when the controller starts it. */
+  network?: LabNetwork;
+}
+
+/**
+ * A lab's networking, step by step, so that a restart resumes where it stopped: NICs, then a public IP, then the edge
+ * rules; at teardown (or a failed deploy) the rules are removed and the IP returned before the vApp goes.
+ */
+export interface LabNetwork {
+  /** The edge gateway the lab's rules are on (kept, so teardown cleans the right edge if the config changes). */
+  edge: string;
+  /** The ESXi VMs whose vmnic MACs the lab's message lists. */
+  esxiVms: string[];
+  jumpHost?: string;
+  /** Every ESXi VM has the NICs the template's network block asks for. */
+  nicsConfigured: boolean;
+  /** The lab's address on the edge, from the configured pool. */
+  publicIp?: string;
+  /** The lab's DNAT, SNAT and firewall rules are on the edge. */
+  rulesApplied: boolean;
+  /** How the owner reaches the lab, as the rules were built. */
+  access: AccessPoint[];
+  /** The rules were removed and the public IP returned: nothing of the lab is left on the edge. */
+  released: boolean;
+}
+
+/** One way into a lab: `<public IP>:<publicPort>` reaches `<vm>:<port>` from the allowed sources. */
+export interface AccessPoint {
+  name: string;
+  vm: string;
+  protocol: 'tcp' | 'udp';
+  publicPort: number;
+  port: number;
+  /** e.g. `https://203.0.113.10:443`, when the service speaks a URL scheme. */
+  url?: string;
+  allow: string[];
 }
 
 /** Billable size of a lab. */

@@ -24,6 +24,69 @@ export interface TemplatePolicy {
   base?: string;
   /** Captured templates only: the VCD catalog holding the item, when it is not the one labs deploy from. */
   catalog?: string;
+  /** Nested-ESXi networking (issue 8); absent: the lab's NICs and the edge are left as the template has them. */
+  network?: TemplateNetworkPolicy;
+}
+
+/** IP allocation of a NIC, as VCD names it. */
+export type IpAllocationMode = 'POOL' | 'DHCP' | 'MANUAL' | 'NONE';
+
+/**
+ * How a template's nested ESXi host(s) are wired (DESIGN.md section 1): a management NIC on one network and `vmNics`
+ * extra NICs on the VM network, whose MACs the nested VMs take over one to one (the cloud gives no promiscuous mode).
+ */
+export interface TemplateNetworkPolicy {
+  /** Names of the ESXi VMs in the template (usually one). */
+  esxiVms: string[];
+  /** Network of vmnic0, the management NIC. */
+  managementNetwork: string;
+  /** Network of vmnic1…vmnicN. */
+  vmNetwork: string;
+  /** How many NICs on the VM network each ESXi VM needs. */
+  vmNics: number;
+  /** Adapter type of the VM-network NICs (E1000 for nested ESXi); vmnic0 keeps the template's. */
+  adapterType: string;
+  /** IP allocation of the NICs labbot sets up. MANUAL keeps the template's addresses (added NICs get none). */
+  ipAllocation: IpAllocationMode;
+  /** A VM the owner enters the lab through (shown in the access info), if the template has one. */
+  jumpHost?: string;
+  /** Ways in from outside: a port of the lab's public IP to a port of a VM. */
+  dnat: DnatPolicy[];
+  /** Ways out: the lab's addresses on a network leave through the lab's public IP. */
+  snat: SnatPolicy[];
+}
+
+/** One way in: public-ip:publicPort → vm:port, allowed only from the sources listed. */
+export interface DnatPolicy {
+  /** Short name, part of the rule's tag (`labbot:<labId>:<name>`). */
+  name: string;
+  /** VM name in the template. */
+  vm: string;
+  /** Network of the VM's NIC that receives the traffic; default: the management network. */
+  network?: string;
+  protocol: 'tcp' | 'udp';
+  publicPort: number;
+  port: number;
+  /** Source addresses (IPs, CIDRs, ranges) allowed in; `Any` only when written. Never empty. */
+  allow: string[];
+  /** Shown as `https://<public-ip>:<publicPort>`; default: https for 443, else none. */
+  scheme?: 'https' | 'http';
+}
+
+/** One way out: the lab's addresses on `network` are translated to its public IP, towards `allow` only. */
+export interface SnatPolicy {
+  name: string;
+  network: string;
+  /** Destinations (IPs, CIDRs, ranges) the lab may reach; `Any` only when written. Never empty. */
+  allow: string[];
+}
+
+/** The edge gateway labs are reached through, and the public addresses it hands out (one per lab). */
+export interface EdgePolicy {
+  /** Edge gateway name in the VDC. */
+  gateway: string;
+  /** Inclusive range of public IPs sub-allocated to the edge that labbot may give to labs. */
+  publicIps: { start: string; end: string };
 }
 
 /** Per-kind rules. */
@@ -101,4 +164,6 @@ export interface LabPolicy {
   ticketPattern: string;
   /** Org VDC networks a lab's vApp networks are bridged to (management first). */
   networks: string[];
+  /** Where labs with a template `network` block get their public IP and edge rules. */
+  edge?: EdgePolicy;
 }

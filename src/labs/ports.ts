@@ -100,6 +100,70 @@ export interface Cloud {
     task: CloudTask,
     expected: Pick<CaptureRequest, 'name' | 'catalogName'>,
   ): Promise<CloudTemplate>;
+  /**
+   * Gives a powered-off VM the NICs listed (added where missing, adapter type, connection and IP allocation set);
+   * NICs not listed are left alone. Undefined when the VM already has them (nothing to wait for).
+   */
+  configureNics(vmHref: string, nics: NicSpec[]): Promise<CloudTask | undefined>;
+  /**
+   * Makes the lab's rules on the edge exactly `rules` (empty: removes them): every rule tagged with the lab id is
+   * replaced, rules of other labs and rules labbot did not create are kept. Idempotent; waits until the edge has them.
+   */
+  setLabEdgeRules(edge: string, labId: string, rules: LabEdgeRules): Promise<void>;
+  /** Ids of the labs that have rules tagged with their id on the edge. */
+  listEdgeRuleLabs(edge: string): Promise<string[]>;
+}
+
+/** One NIC a VM must have. */
+export interface NicSpec {
+  index: number;
+  network: string;
+  /** Absent: keep the adapter type the NIC has (a new NIC gets the cloud's default). */
+  adapterType?: string;
+  allocationMode: 'POOL' | 'DHCP' | 'MANUAL' | 'NONE';
+}
+
+/** A lab's NAT and firewall rules on the edge, in the domain's words; the adapter tags them with the lab id. */
+export interface LabEdgeRules {
+  nat: LabNatRule[];
+  firewall: LabFirewallRule[];
+}
+
+export interface LabNatRule {
+  /** Rule name from the template (part of the tag). */
+  name: string;
+  type: 'DNAT' | 'SNAT';
+  originalIp: string;
+  originalPort?: string;
+  translatedIp: string;
+  translatedPort?: string;
+  protocol: 'tcp' | 'udp' | 'any';
+}
+
+export interface LabFirewallRule {
+  name: string;
+  sourceIp: string;
+  destinationIp: string;
+  /** A port or `Any`. */
+  destinationPort: string;
+  protocol: 'tcp' | 'udp' | 'any';
+}
+
+/**
+ * Public IPs handed to labs, one per lab, unique across every replica sharing the store. `allocate` is idempotent
+ * per lab (a lab asking again gets the address it holds).
+ */
+export interface PublicIpPool {
+  /**
+   * The lab's address from the range: the one it already holds, else the lowest free one.
+   *
+   * @throws PublicIpsExhaustedError when every address of the range is taken.
+   */
+  allocate(labId: string, range: { start: string; end: string }): Promise<string>;
+  /** Returns the lab's address to the pool; nothing when it holds none. */
+  release(labId: string): Promise<void>;
+  /** Every allocation. */
+  list(): Promise<{ labId: string; ip: string }[]>;
 }
 
 /** A vApp labbot created, as the cloud's query service reports it with our metadata. */

@@ -2,6 +2,7 @@ import {
   type AuditLog,
   type CapturedTemplateStore,
   type LabStore,
+  type PublicIpPool,
   type RunCoordinator,
   type SignalStore,
   type WorkClaims,
@@ -9,6 +10,7 @@ import {
 import { KyselyAuditLog } from './kysely-audit-log';
 import { KyselyCapturedTemplates } from './kysely-captured-templates';
 import { KyselyLabStore } from './kysely-lab-store';
+import { KyselyPublicIps } from './kysely-public-ips';
 import { KyselyRunCoordinator, type RunCoordinatorOptions } from './kysely-run-coordinator';
 import { KyselySignalStore } from './kysely-signal-store';
 import { KyselyWorkClaims } from './kysely-work-claims';
@@ -24,6 +26,8 @@ export interface Store {
   signals: SignalStore;
   /** Templates made with `/lab capture`. */
   captured: CapturedTemplateStore;
+  /** Public IPs handed to labs, unique across replicas. */
+  publicIps: PublicIpPool;
 }
 
 /**
@@ -38,5 +42,6 @@ export function createStore(database: LabbotDatabase, options: RunCoordinatorOpt
     runs: new KyselyRunCoordinator(database, options),
     signals: new KyselySignalStore(database),
     captured: new KyselyCapturedTemplates(database),
+    publicIps: new KyselyPublicIps(database, options.now),
   };
 }

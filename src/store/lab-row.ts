@@ -3,8 +3,10 @@
  * or `null`) on the way out, so that a lab read back is deep-equal to the lab written.
  */
 import {
+  type AccessPoint,
   type DesiredState,
   type Lab,
+  type LabNetwork,
   type LabPhase,
   type LabRequestChanges,
   type NicInfo,
@@ -22,6 +24,7 @@ const PHASES: Record<LabPhase, true> = {
   requested: true,
   deploying: true,
   configuring: true,
+  networking: true,
   starting: true,
   ready: true,
   suspending: true,
@@ -78,6 +81,7 @@ export function labToRow(lab: Lab): LabRow {
     keepalive_token: lab.keepaliveToken ?? null,
     capture_as: lab.captureAs ?? null,
     capture_name: lab.captureName ?? null,
+    network: lab.network === undefined ? null : JSON.stringify(networkToJson(lab.network)),
   };
 }
 
@@ -224,6 +228,9 @@ export function rowToLab(row: LabRow): Lab {
   }
   if (row.capture_name !== null) {
     lab.captureName = row.capture_name;
+  }
+  if (row.network !== null) {
+    lab.network = parseNetwork(row.network, id);
   }
   return lab;
 }
@@ -391,4 +398,119 @@ function arrayField(object: Record<string, unknown>, key: string, labId: string,
     throw new CorruptLabRowError(labId, 'vms', `${at}.${key} is not an array`);
   }
   return value as unknown[];
+}
+
+// Only known fields go into the JSON, as for VMs.
+function networkToJson(network: LabNetwork): LabNetwork {
+  const json: LabNetwork = {
+    edge: network.edge,
+    esxiVms: [...network.esxiVms],
+    nicsConfigured: network.nicsConfigured,
+    rulesApplied: network.rulesApplied,
+    access: network.access.map((a) => {
+      const point: AccessPoint = {
+        name: a.name,
+        vm: a.vm,
+        protocol: a.protocol,
+        publicPort: a.publicPort,
+        port: a.port,
+        allow: [...a.allow],
+      };
+      if (a.url !== undefined) {
+        point.url = a.url;
+      }
+      return point;
+    }),
+    released: network.released,
+  };
+  if (network.jumpHost !== undefined) {
+    json.jumpHost = network.jumpHost;
+  }
+  if (network.publicIp !== undefined) {
+    json.publicIp = network.publicIp;
+  }
+  return json;
+}
+
+function corruptNetwork(labId: string, detail: string): CorruptLabRowError {
+  return new CorruptLabRowError(labId, 'network', detail);
+}
+
+function parseNetwork(text: string, labId: string): LabNetwork {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw corruptNetwork(labId, `not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw corruptNetwork(labId, 'expected a JSON object');
+  }
+  const n = value as Record<string, unknown>;
+  const strings = (v: unknown, at: string): string[] => {
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
+      throw corruptNetwork(labId, `${at} is not a list of strings`);
+    }
+    return v;
+  };
+  const flag = (key: string): boolean => {
+    if (typeof n[key] !== 'boolean') {
+      throw corruptNetwork(labId, `${key} is not a boolean`);
+    }
+    return n[key];
+  };
+  if (!Array.isArray(n.access)) {
+    throw corruptNetwork(labId, 'access is not a list');
+  }
+  if (typeof n.edge !== 'string') {
+    throw corruptNetwork(labId, 'edge is not a string');
+  }
+  const network: LabNetwork = {
+    edge: n.edge,
+    esxiVms: strings(n.esxiVms, 'esxiVms'),
+    nicsConfigured: flag('nicsConfigured'),
+    rulesApplied: flag('rulesApplied'),
+    access: (n.access as unknown[]).map((a, i) => parseAccess(a, labId, `access[${i}]`, strings)),
+    released: flag('released'),
+  };
+  if (typeof n.jumpHost === 'string') {
+    network.jumpHost = n.jumpHost;
+  }
+  if (typeof n.publicIp === 'string') {
+    network.publicIp = n.publicIp;
+  }
+  return network;
+}
+
+function parseAccess(
+  value: unknown,
+  labId: string,
+  at: string,
+  strings: (v: unknown, at: string) => string[],
+): AccessPoint {
+  if (typeof value !== 'object' || value === null) {
+    throw corruptNetwork(labId, `${at} is not an object`);
+  }
+  const a = value as Record<string, unknown>;
+  if (
+    typeof a.name !== 'string' ||
+    typeof a.vm !== 'string' ||
+    (a.protocol !== 'tcp' && a.protocol !== 'udp') ||
+    typeof a.publicPort !== 'number' ||
+    typeof a.port !== 'number'
+  ) {
+    throw corruptNetwork(labId, `${at} lacks name, vm, protocol or ports`);
+  }
+  const point: AccessPoint = {
+    name: a.name,
+    vm: a.vm,
+    protocol: a.protocol,
+    publicPort: a.publicPort,
+    port: a.port,
+    allow: strings(a.allow, `${at}.allow`),
+  };
+  if (typeof a.url === 'string') {
+    point.url = a.url;
+  }
+  return point;
 }

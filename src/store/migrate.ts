@@ -4,6 +4,7 @@ import { type DatabaseDialect, type LabbotDatabase } from './labbot-database';
 import { initialMigration } from './migrations/001-initial';
 import { lifecycleMigration } from './migrations/002-lifecycle';
 import { reaperMigration } from './migrations/003-reaper';
+import { networkMigration } from './migrations/004-network';
 import { captureMigration } from './migrations/005-capture';
 import { MigrationFailedError } from './store-errors';
 
@@ -16,6 +17,7 @@ function migrationsFor(dialect: DatabaseDialect): Record<string, Migration> {
     '001-initial': initialMigration(dialect),
     '002-lifecycle': lifecycleMigration(),
     '003-reaper': reaperMigration(dialect),
+    '004-network': networkMigration(),
     '005-capture': captureMigration(),
   };
 }

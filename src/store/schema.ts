@@ -52,6 +52,8 @@ export interface LabColumns {
   /** `/lab capture` (migration 005): the template key asked for (a request column) and the VCD item name under way. */
   capture_as: string | null;
   capture_name: string | null;
+  /** JSON text of the lab's LabNetwork (migration 004); null for labs without networking. */
+  network: string | null;
 }
 
 /**
@@ -127,6 +129,14 @@ export interface CapturedTemplatesTable {
   captured_at: string;
 }
 
+/** One public IP handed to a lab (KyselyPublicIps, migration 004). */
+export interface LabPublicIpsTable {
+  ip: string;
+  lab_id: string;
+  /** ISO 8601 UTC text, as in LabsTable. */
+  allocated_at: string;
+}
+
 /** Every table labbot owns (Kysely's own migration tables are not listed: only its Migrator touches them). */
 export interface LabbotSchema {
   labs: LabsTable;
@@ -134,6 +144,7 @@ export interface LabbotSchema {
   job_runs: JobRunsTable;
   lab_signals: LabSignalsTable;
   captured_templates: CapturedTemplatesTable;
+  lab_public_ips: LabPublicIpsTable;
 }
 
 /** The columns a Lab maps to (lab-row.ts), without the claim. */

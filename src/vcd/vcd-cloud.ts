@@ -5,6 +5,8 @@
  */
 import { type NicInfo, type VmInfo } from '../labs/lab';
 import {
+  type LabEdgeRules,
+  type NicSpec,
   type Cloud,
   type CloudTask,
   type CloudTemplate,
@@ -17,6 +19,7 @@ import {
 } from '../labs/ports';
 import { type NegotiatedVersion } from './api-version';
 import { VcdApiError, VcdNotFoundError, VcdTaskDeadlineError, VcdTaskFailedError } from './errors';
+import { EdgeRuleWriter, labsWithRules } from './lab-edge-rules';
 import { listManagedVApps, type VcdManagedVApp } from './managed-vapps';
 import {
   NetworkResources,
@@ -25,6 +28,7 @@ import {
   type VcdOrgVdcNetwork,
   type VdcRef,
 } from './network-resources';
+import { planNicChanges } from './nic-plan';
 import { waitForTask } from './tasks';
 import {
   VAppResources,
@@ -112,6 +116,8 @@ export class VcdCloud implements Cloud {
   private readonly networkResources: NetworkResources;
   private vdc?: Promise<VdcRef>;
   private readonly networkHrefs = new Map<string, Promise<string>>();
+  private readonly edgeHrefs = new Map<string, Promise<string>>();
+  private readonly edgeRules: EdgeRuleWriter;
 
   constructor(private readonly options: VcdCloudOptions) {
     this.simulated = options.simulated;
@@ -144,6 +150,11 @@ export class VcdCloud implements Cloud {
       queries: this.queries,
       vdc: () => this.resolveVdc(),
       wait,
+      logger: options.logger,
+    });
+    this.edgeRules = new EdgeRuleWriter({
+      read: (edgeHref) => this.networkResources.getEdgeGateway(edgeHref),
+      update: (edgeHref, change) => this.networkResources.updateEdgeGatewayServices(edgeHref, change),
       logger: options.logger,
     });
   }
@@ -651,6 +662,45 @@ export class VcdCloud implements Cloud {
   }
 
   /**
+   * Gives a powered-off VM the NICs listed: reads its NetworkConnectionSection and writes it back with missing NICs
+   * added and wrong ones fixed (network, adapter type, connected, allocation); other NICs are written back as they
+   * are. Undefined when nothing needs changing. VCD refuses adapter changes on a powered-on VM, hence before power-on.
+   *
+   * @throws VcdNotFoundError, VcdApiError (e.g. BAD_REQUEST for a powered-on VM or an unknown network),
+   *   VcdUnavailableError.
+   */
+  async configureNics(vmHref: string, nics: NicSpec[]): Promise<CloudTask | undefined> {
+    const section = await this.getNetworkConnections(vmHref);
+    const input = planNicChanges(section, nics);
+    if (input === undefined) {
+      return undefined;
+    }
+    this.options.logger.info({ vmHref, nics: input.connections.length }, 'Reconfiguring VM NICs');
+    return this.startSetNetworkConnections(vmHref, input);
+  }
+
+  /**
+   * Replaces the lab's rules on the named edge gateway with `rules` (none: removes them), batched with other labs'
+   * changes to the same edge and verified by reading the edge back (see EdgeRuleWriter). Rules without the lab's
+   * tag are never changed.
+   *
+   * @throws VcdNotFoundError (no such edge), VcdApiError (UNSUPPORTED_EDGE_CONFIGURATION, EDGE_NOT_CONFIGURABLE,
+   *   EDGE_RULES_NOT_APPLIED), VcdTaskFailedError, VcdUnavailableError.
+   */
+  async setLabEdgeRules(edge: string, labId: string, rules: LabEdgeRules): Promise<void> {
+    await this.edgeRules.set(await this.resolveEdge(edge), labId, rules);
+  }
+
+  /**
+   * Ids of the labs with rules tagged `labbot:<labId>:…` on the named edge gateway.
+   *
+   * @throws VcdNotFoundError (no such edge), VcdApiError, VcdUnavailableError.
+   */
+  async listEdgeRuleLabs(edge: string): Promise<string[]> {
+    return labsWithRules(await this.networkResources.getEdgeGateway(await this.resolveEdge(edge)));
+  }
+
+  /**
    * Finds a vApp by exact name, preferring the configured VDC; undefined when there is none.
    *
    * @throws VcdApiError, VcdUnavailableError.
@@ -704,6 +754,30 @@ export class VcdCloud implements Cloud {
       throw new VcdNotFoundError(`org VDC "${name}" is not visible in org ${this.options.org}`);
     }
     return { name, href };
+  }
+
+  /** An edge gateway's href by name, looked up once (a failed lookup is retried next time). */
+  private resolveEdge(name: string): Promise<string> {
+    let href = this.edgeHrefs.get(name);
+    if (href === undefined) {
+      href = this.networkResources.listEdgeGateways().then((edges) => {
+        const edge = edges.find((e) => e.name === name);
+        if (edge === undefined) {
+          throw new VcdNotFoundError(
+            `edge gateway "${name}" is not in VDC "${this.options.vdc}" (edges: ${edges.map((e) => e.name).join(', ') || 'none'})`,
+          );
+        }
+        return edge.href;
+      });
+      const lookup = href;
+      lookup.catch(() => {
+        if (this.edgeHrefs.get(name) === lookup) {
+          this.edgeHrefs.delete(name);
+        }
+      });
+      this.edgeHrefs.set(name, href);
+    }
+    return href;
   }
 
   private resolveNetwork(name: string): Promise<string> {

@@ -90,6 +90,10 @@ function esxi8(name: string): SimVmSpec {
   };
 }
 
+/**
+ * An older template that was captured before anyone added the VM-network NICs: only vmnic0. labbot's network block
+ * adds the two E1000 NICs at deploy (and this keeps that path exercised).
+ */
 const esxi7: SimVmSpec = {
   name: 'esxi-01',
   description: 'Nested ESXi 7.0 host',
@@ -99,7 +103,7 @@ const esxi7: SimVmSpec = {
   osType: 'vmkernel7Guest',
   osDescription: 'VMware ESXi 7.0',
   nestedHypervisor: true,
-  nics: ESXI_NICS,
+  nics: ESXI_NICS.slice(0, 1),
 };
 
 const vcsa: SimVmSpec = {

@@ -81,7 +81,14 @@ describe('controller/lab-controller', () => {
     expect(ready?.taskHref).toBeUndefined();
     expect(typeof ready?.readyAt?.getTime()).toBe('number');
     expect(ready?.vms[0]?.nics[0]?.mac).toBe('00:50:56:01:00:01');
-    expect(notifier.messages()).toEqual(['deploying…', 'configuring…', 'powering on…', 'ready']);
+    // The built-in templates have a network block: NICs, public IP and edge rules come before power-on.
+    expect(notifier.messages()).toEqual([
+      'deploying…',
+      'configuring…',
+      'wiring networks…',
+      'powering on…',
+      'ready',
+    ]);
     expect(cloud.metadata.get(ready?.vappHref ?? '')).toEqual({
       'labbot.id': lab.id,
       'labbot.owner': 'U1',
@@ -109,7 +116,7 @@ describe('controller/lab-controller', () => {
     const { vappHref, task } = await first.cloud.startDeploy({
       vappName: lab.vappName,
       description: '',
-      templateName: 'x',
+      templateName: 'vsphere8-lab',
       runtimeLeaseSeconds: 1,
     });
     await first.store.update({ ...lab, phase: 'deploying', vappHref, taskHref: task.href });
@@ -128,7 +135,7 @@ describe('controller/lab-controller', () => {
     await first.cloud.startDeploy({
       vappName: lab.vappName,
       description: '',
-      templateName: 'x',
+      templateName: 'vsphere8-lab',
       runtimeLeaseSeconds: 1,
     });
     await first.store.update({ ...lab, phase: 'deploying' });
@@ -167,7 +174,7 @@ describe('controller/lab-controller', () => {
     const failed = await store.get(lab.id);
     expect(failed?.phase).toBe('failed');
     expect(failed?.failureReason).toMatch(
-      /^Deploy failed while waiting for VCD: task powerOn failed: simulated failure\. Cleaned up: vApp lab-demo-\w+ deleted\.$/,
+      /^Deploy failed while waiting for VCD: task powerOn failed: simulated failure\. Cleaned up: vApp lab-demo-\w+ deleted, edge rules removed and public IP returned\.$/,
     );
     expect(cloud.vapps.size).toBe(0);
     expect(notifier.messages().at(-1)).toBe('failed');
@@ -353,8 +360,10 @@ describe('controller/lab-controller', () => {
 
     expect(audit.actions()).toEqual([
       `U1 deploy ${lab.id} ok`,
+      `controller edge-rules ${lab.id} ok`,
       `controller ready ${lab.id} ok`,
       `U1 teardown ${lab.id} ok`,
+      `controller release-network ${lab.id} ok`,
       `controller deleted ${lab.id} ok`,
     ]);
   });

@@ -50,7 +50,9 @@ describe('e2e: local shell on embedded defaults', () => {
     expect(ready).toMatch(/\[demo-\w+\] deploying…\n/);
     expect(ready).toMatch(/\[demo-\w+\] powering on…\n/);
     expect(ready).toContain(`vApp      lab-${labId}`);
-    expect(ready).toMatch(/esxi-01 +powered on +4 +16 GB +vmnic0 +Management +00:50:56:[0-9a-f:]{8}/);
+    expect(ready).toMatch(/esxi-01 +powered on +4 +16 GB +10\.10\.\d+\.\d+/);
+    expect(ready).toMatch(/vmnic1 +00:50:56:[0-9a-f:]{8} +VM Network/);
+    expect(ready).toContain('Nested VM n takes the MAC of vmnic n');
     expect(ready).toMatch(/Cost +\$\d+\.\d\d so far, \$0\.18\/h/);
     expect(ready).toContain('simulated VCD: nothing real was deployed');
     expect(running.simulator?.state.findVAppByName(`lab-${labId}`)).toBeUndefined();

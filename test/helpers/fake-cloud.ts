@@ -6,7 +6,9 @@ import {
   type CloudTemplate,
   type CloudVApp,
   type DeployRequest,
+  type LabEdgeRules,
   type ManagedVApp,
+  type NicSpec,
   type VmUsage,
 } from '../../src/labs/ports';
 
@@ -21,7 +23,10 @@ type Operation =
   | 'findVAppByName'
   | 'listManagedVApps'
   | 'getUsage'
-  | 'startCapture';
+  | 'startCapture'
+  | 'configureNics'
+  | 'setLabEdgeRules'
+  | 'listEdgeRuleLabs';
 
 /**
  * A Cloud in memory for controller tests: tasks complete when waited on (applying their effect then), and any
@@ -105,24 +110,26 @@ export class FakeCloud implements Cloud {
     this.vapps.set(href, vapp);
     const task = this.task('instantiate', () => {
       vapp.powerState = 'powered_off';
-      vapp.vms = [
-        {
-          name: 'esxi-01',
-          href: `${href}/vm-1`,
-          powerState: 'powered_off',
-          cpus: 4,
-          memoryMb: 16384,
-          nics: [
-            {
-              index: 0,
-              network: 'Management',
-              mac: '00:50:56:01:00:01',
-              connected: true,
-              ipAddress: '10.10.0.11',
-            },
-          ],
-        },
-      ];
+      // The VMs of the simulator's templates (vsphere8-lab has two ESXi hosts, a vCenter and a jump host), each
+      // with only its management NIC: the controller adds the rest.
+      const names =
+        request.templateName === 'vsphere8-lab' ? ['esxi-01', 'esxi-02', 'vcsa', 'jump'] : ['esxi-01'];
+      vapp.vms = names.map((name, i) => ({
+        name,
+        href: `${href}/vm-${i + 1}`,
+        powerState: 'powered_off',
+        cpus: 4,
+        memoryMb: 16384,
+        nics: [
+          {
+            index: 0,
+            network: 'Management',
+            mac: `00:50:56:01:00:0${i + 1}`,
+            connected: true,
+            ipAddress: `10.10.0.${11 + i}`,
+          },
+        ],
+      }));
     });
     vapp.pendingTask = task;
     return Promise.resolve({ vappHref: href, task });
@@ -225,6 +232,62 @@ export class FakeCloud implements Cloud {
         networkKbps: cpuPercent > 10 ? 100 : 1,
       })),
     );
+  }
+
+  /** Rules per edge and lab, as setLabEdgeRules left them. */
+  readonly edgeRules = new Map<string, Map<string, LabEdgeRules>>();
+
+  configureNics(vmHref: string, nics: NicSpec[]): Promise<CloudTask | undefined> {
+    this.record('configureNics', vmHref);
+    const vm = [...this.vapps.values()].flatMap((v) => v.vms).find((v) => v.href === vmHref);
+    if (!vm) {
+      return Promise.reject(new CloudError('not_found', `no VM ${vmHref}`));
+    }
+    const missing = nics.filter((spec) => {
+      const nic = vm.nics.find((n) => n.index === spec.index);
+      return (
+        !nic ||
+        nic.network !== spec.network ||
+        !nic.connected ||
+        (spec.adapterType !== undefined && nic.adapterType !== spec.adapterType)
+      );
+    });
+    if (missing.length === 0) {
+      return Promise.resolve(undefined);
+    }
+    return Promise.resolve(
+      this.task('configureNics', () => {
+        for (const spec of missing) {
+          const existing = vm.nics.find((n) => n.index === spec.index);
+          const nic = {
+            index: spec.index,
+            network: spec.network,
+            mac: existing?.mac ?? `00:50:56:02:00:${String(this.nextId++ % 100).padStart(2, '0')}`,
+            connected: true,
+            ipAddress: `10.20.0.${10 + spec.index}`,
+            ...(spec.adapterType !== undefined ? { adapterType: spec.adapterType } : {}),
+          };
+          vm.nics = [...vm.nics.filter((n) => n.index !== spec.index), nic].sort((a, b) => a.index - b.index);
+        }
+      }),
+    );
+  }
+
+  setLabEdgeRules(edge: string, labId: string, rules: LabEdgeRules): Promise<void> {
+    this.record('setLabEdgeRules', `${edge} ${labId} ${rules.nat.length + rules.firewall.length}`);
+    const labs = this.edgeRules.get(edge) ?? new Map<string, LabEdgeRules>();
+    if (rules.nat.length + rules.firewall.length === 0) {
+      labs.delete(labId);
+    } else {
+      labs.set(labId, structuredClone(rules));
+    }
+    this.edgeRules.set(edge, labs);
+    return Promise.resolve();
+  }
+
+  listEdgeRuleLabs(edge: string): Promise<string[]> {
+    this.record('listEdgeRuleLabs', edge);
+    return Promise.resolve([...(this.edgeRules.get(edge)?.keys() ?? [])].sort());
   }
 
   /** Adds a vApp as if someone created it outside labbot, optionally with our metadata. */

@@ -230,6 +230,22 @@ describe('reliability: faults and SIGKILLs during 50 deploys and teardowns', () 
         .map((v) => `${v.name} (${v.status})`),
     ).toEqual([]);
 
+    // The edge holds rules of live labs only (tagged `labbot:<labId>:<rule>`), each live networked lab has its rules,
+    // and no two labs share a public IP.
+    const liveIds = new Set(
+      labs.filter((l) => l.phase !== 'deleted' && l.phase !== 'failed').map((l) => l.id),
+    );
+    const taggedLabs = [...sim.state.edge.nat.rules, ...sim.state.edge.firewall.rules]
+      .map((r) => /^labbot:([^:]+):/.exec(r.description ?? '')?.[1])
+      .filter((id): id is string => id !== undefined);
+    expect([...new Set(taggedLabs)].filter((id) => !liveIds.has(id))).toEqual([]);
+    const readyIps = labs.filter((l) => l.phase === 'ready').map((l) => l.network?.publicIp);
+    expect(readyIps.filter((ip) => ip === undefined)).toEqual([]);
+    expect(new Set(readyIps).size).toBe(readyIps.length);
+    for (const lab of labs.filter((l) => l.phase === 'ready')) {
+      expect(taggedLabs).toContain(lab.id);
+    }
+
     // Only the injected task failures fail a lab: 5xx, busy answers, expired sessions and late answers are ridden out.
     const failed = labs.filter((l) => l.phase === 'failed');
     expect(
@@ -255,11 +271,11 @@ describe('reliability: faults and SIGKILLs during 50 deploys and teardowns', () 
     expect(seen.spikes).toBeGreaterThan(0);
     expect(seen.expiries).toBeGreaterThan(0);
     expect(faultsLeft.taskFailures?.length ?? 0).toBeLessThan(5);
-    // Some answers were lost after VCD acted (every drop rule fired at least once).
+    // Answers were lost after VCD acted: instantiate's at least once, and several in all.
     const dropsAtStart = [4, 4, 3, 3];
-    expect((faultsLeft.drops ?? []).map((d, i) => (d.times ?? 0) < (dropsAtStart[i] ?? 0))).toEqual(
-      dropsAtStart.map(() => true),
-    );
+    const dropsFired = (faultsLeft.drops ?? []).map((d, i) => (dropsAtStart[i] ?? 0) - (d.times ?? 0));
+    expect(dropsFired[0]).toBeGreaterThan(0);
+    expect(dropsFired.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(4);
     expect(labs.filter((l) => l.readyAt !== undefined).length).toBeGreaterThanOrEqual(labs.length / 2);
     expect(labs.filter((l) => l.phase === 'deleted').length).toBeGreaterThan(0);
     expect(labs.map((l) => l.failureReason ?? '').filter((r) => r.includes('UNTRUSTED_HREF'))).toEqual([]);

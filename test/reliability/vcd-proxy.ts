@@ -20,6 +20,10 @@ export interface ProxiedCall {
   operation: string;
   /** HTTP status of the answer; undefined while in flight or when the connection broke. */
   status?: number;
+  /** The request body as sent (for XSD checks of what the client builds); set once it has arrived. */
+  requestBody?: string;
+  /** The answer's body as the simulator sent it. */
+  responseBody?: string;
 }
 
 export interface VcdProxy {
@@ -71,6 +75,13 @@ export async function startVcdProxy(
       }
     };
     res.on('close', settle);
+    const sent: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => sent.push(chunk));
+    req.on('end', () => {
+      if (sent.length > 0) {
+        call.requestBody = Buffer.concat(sent).toString('utf8');
+      }
+    });
     events.emit('request', call);
     onRequest?.(call);
     const upstream = request(
@@ -90,7 +101,8 @@ export async function startVcdProxy(
         answer.on('end', () => {
           // VCD writes absolute hrefs on its public address; behind the proxy that address is the proxy's, as
           // behind a real load balancer (the client refuses hrefs on any other origin).
-          const body = Buffer.from(Buffer.concat(chunks).toString('utf8').split(targetUrl.origin).join(self));
+          call.responseBody = Buffer.concat(chunks).toString('utf8');
+          const body = Buffer.from(call.responseBody.split(targetUrl.origin).join(self));
           const headers = { ...answer.headers };
           for (const name of ['location', 'link', 'content-location']) {
             const value = headers[name];

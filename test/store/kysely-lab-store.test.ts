@@ -60,6 +60,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '001-initial',
           '002-lifecycle',
           '003-reaper',
+          '004-network',
           '005-capture',
         ]);
         expect(await migrateToLatest(other)).toEqual([]);
@@ -68,7 +69,14 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           .filter((table) => other.schema === undefined || table.schema === other.schema)
           .map((table) => table.name)
           .sort();
-        expect(tables).toEqual(['audit_log', 'captured_templates', 'job_runs', 'lab_signals', 'labs']);
+        expect(tables).toEqual([
+          'audit_log',
+          'captured_templates',
+          'job_runs',
+          'lab_public_ips',
+          'lab_signals',
+          'labs',
+        ]);
       } finally {
         await other.close();
         await fresh.dispose();
@@ -91,11 +99,17 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           keepalive_token: _token,
           capture_as: _captureAs,
           capture_name: _captureName,
+          network: _network,
           ...row001
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row001).execute();
 
-        expect(await migrateToLatest(old)).toEqual(['002-lifecycle', '003-reaper', '005-capture']);
+        expect(await migrateToLatest(old)).toEqual([
+          '002-lifecycle',
+          '003-reaper',
+          '004-network',
+          '005-capture',
+        ]);
 
         const upgraded = new KyselyLabStore(old);
         const {
@@ -143,11 +157,12 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           keepalive_token: _token,
           capture_as: _captureAs,
           capture_name: _captureName,
+          network: _network,
           ...row002
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row002).execute();
 
-        expect(await migrateToLatest(old)).toEqual(['003-reaper', '005-capture']);
+        expect(await migrateToLatest(old)).toEqual(['003-reaper', '004-network', '005-capture']);
 
         const upgraded = new KyselyLabStore(old);
         const {
@@ -184,8 +199,12 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         { labId: 'repro-ticket-123', at: at(1), kind: 'cpu', value: 2 },
       ]);
 
-      expect(await migrateTo(database, '002-lifecycle')).toEqual(['005-capture', '003-reaper']);
-      expect(await migrateToLatest(database)).toEqual(['003-reaper', '005-capture']);
+      expect(await migrateTo(database, '002-lifecycle')).toEqual([
+        '005-capture',
+        '004-network',
+        '003-reaper',
+      ]);
+      expect(await migrateToLatest(database)).toEqual(['003-reaper', '004-network', '005-capture']);
 
       const {
         reapWarnedAt: _warned,
@@ -202,10 +221,16 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
 
       expect(await migrateTo(database, '001-initial')).toEqual([
         '005-capture',
+        '004-network',
         '003-reaper',
         '002-lifecycle',
       ]);
-      expect(await migrateToLatest(database)).toEqual(['002-lifecycle', '003-reaper', '005-capture']);
+      expect(await migrateToLatest(database)).toEqual([
+        '002-lifecycle',
+        '003-reaper',
+        '004-network',
+        '005-capture',
+      ]);
       const {
         poweredOnSince: _since,
         lastActivityAt: _activity,
@@ -731,6 +756,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '001-initial',
             '002-lifecycle',
             '003-reaper',
+            '004-network',
             '005-capture',
           ]);
         } finally {

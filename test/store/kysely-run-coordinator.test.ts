@@ -140,7 +140,15 @@ describe.each(kinds)('KyselyRunCoordinator on $name', (kind) => {
 
     expect(await store.runs.shouldRun('reaper:tick', TTL_MS)).toBe(true);
     expect(await jobRuns()).toMatchObject([{ key: 'reaper:tick', holder: 'replica-c' }]);
-    expect(Object.keys(store).sort()).toEqual(['audit', 'captured', 'claims', 'labs', 'runs', 'signals']);
+    expect(Object.keys(store).sort()).toEqual([
+      'audit',
+      'captured',
+      'claims',
+      'labs',
+      'publicIps',
+      'runs',
+      'signals',
+    ]);
   });
 });
 

@@ -1,0 +1,131 @@
+import { DEFAULT_POLICY } from '../../src/config/default-policy';
+import { InProcessPublicIps } from '../../src/controller/in-process-public-ips';
+import { LabController } from '../../src/controller/lab-controller';
+import { LabService } from '../../src/labs/lab-service';
+import { createSilentLogger } from '../../src/observability/logger';
+import { ManualClock, sequenceRandom } from '../helpers/clock';
+import { FakeCloud } from '../helpers/fake-cloud';
+import { MemoryAudit } from '../helpers/memory-claims';
+import { MemoryLabStore } from '../helpers/memory-lab-store';
+
+function setup() {
+  const store = new MemoryLabStore();
+  const cloud = new FakeCloud();
+  const clock = new ManualClock();
+  const publicIps = new InProcessPublicIps();
+  const admin: string[] = [];
+  const controller = new LabController({
+    store,
+    cloud,
+    notifier: {
+      labChanged: () => Promise.resolve(),
+      tellAdmins: (m) => {
+        admin.push(m);
+        return Promise.resolve();
+      },
+    },
+    clock,
+    sleep: () => Promise.resolve(),
+    logger: createSilentLogger(),
+    policy: DEFAULT_POLICY,
+    audit: new MemoryAudit(),
+    publicIps,
+  });
+  const service = new LabService({
+    store,
+    waker: controller,
+    clock,
+    random: sequenceRandom(),
+    policy: DEFAULT_POLICY,
+  });
+  return { store, cloud, controller, service, publicIps, admin };
+}
+
+describe('controller: lab networking', () => {
+  it('configures NICs before power-on, then IP and rules; teardown removes the rules and returns the IP first', async () => {
+    const { store, cloud, controller, service, publicIps } = setup();
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
+    await controller.idle();
+
+    const ready = await store.get(lab.id);
+    expect(ready?.phase).toBe('ready');
+    expect(ready?.vms[0]?.nics.map((n) => [n.index, n.network, n.adapterType ?? ''])).toEqual([
+      [0, 'Management', ''],
+      [1, 'VM Network', 'E1000'],
+      [2, 'VM Network', 'E1000'],
+    ]);
+    expect(ready?.network).toMatchObject({
+      publicIp: '203.0.113.10',
+      nicsConfigured: true,
+      rulesApplied: true,
+      released: false,
+    });
+    const order = cloud.calls.map((c) => c.split(' ')[0]);
+    expect(order.indexOf('configureNics')).toBeLessThan(order.indexOf('setLabEdgeRules'));
+    expect(order.indexOf('setLabEdgeRules')).toBeLessThan(order.indexOf('startPowerOn'));
+    expect(cloud.edgeRules.get('edge-01')?.get(lab.id)?.nat[0]).toMatchObject({
+      type: 'DNAT',
+      translatedIp: '10.10.0.11',
+    });
+
+    await service.teardown('U1', lab.id);
+    await controller.idle();
+
+    expect((await store.get(lab.id))?.phase).toBe('deleted');
+    expect(cloud.edgeRules.get('edge-01')?.has(lab.id)).toBe(false);
+    expect(await publicIps.list()).toEqual([]);
+    const teardown = cloud.calls.slice(cloud.calls.indexOf(`startPowerOn ${ready?.vappHref ?? ''}`) + 1);
+    expect(teardown.findIndex((c) => c.startsWith('setLabEdgeRules'))).toBeLessThan(
+      teardown.findIndex((c) => c.startsWith('startUndeploy')),
+    );
+  });
+
+  it('cleans up rules and IP when the deploy fails after they were added', async () => {
+    const { store, cloud, controller, service, publicIps } = setup();
+    cloud.failingTasks.push('powerOn');
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
+    await controller.idle();
+
+    const failed = await store.get(lab.id);
+    expect(failed?.phase).toBe('failed');
+    expect(failed?.failureReason).toMatch(/edge rules removed and public IP returned\.$/);
+    expect(cloud.edgeRules.get('edge-01')?.size ?? 0).toBe(0);
+    expect(await publicIps.list()).toEqual([]);
+  });
+
+  it('fails with words when the public IP pool is used up, and leaves nothing behind', async () => {
+    const { store, controller, service, publicIps } = setup();
+    for (let i = 10; i <= 60; i++) {
+      await publicIps.allocate(`other-${i}`, DEFAULT_POLICY.edge?.publicIps ?? { start: '', end: '' });
+    }
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
+    await controller.idle();
+
+    const failed = await store.get(lab.id);
+    expect(failed?.failureReason).toMatch(
+      /allocating a public IP: no public IP is free in 203\.0\.113\.10-203\.0\.113\.60/,
+    );
+    expect((await publicIps.list()).some((a) => a.labId === lab.id)).toBe(false);
+  });
+
+  it('reconciles: removes rules and frees IPs of ended or unknown labs, keeps live labs’', async () => {
+    const { cloud, controller, service, publicIps, admin } = setup();
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
+    await controller.idle();
+    await cloud.setLabEdgeRules('edge-01', 'demo-gone', {
+      nat: [],
+      firewall: [
+        { name: 'x', sourceIp: 'Any', destinationIp: '203.0.113.50', destinationPort: '22', protocol: 'tcp' },
+      ],
+    });
+    await publicIps.allocate('demo-gone', { start: '203.0.113.50', end: '203.0.113.50' });
+
+    const report = await controller.reconcile();
+
+    expect(report.edgeRulesRemoved).toEqual(['demo-gone']);
+    expect(report.publicIpsFreed).toEqual(['demo-gone']);
+    expect([...(cloud.edgeRules.get('edge-01')?.keys() ?? [])]).toEqual([lab.id]);
+    expect((await publicIps.list()).map((a) => a.labId)).toEqual([lab.id]);
+    expect(admin.at(-1)).toMatch(/demo-gone/);
+  });
+});

@@ -1,0 +1,266 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { labReply } from '../../src/commands/lab-reply';
+import { DEFAULT_POLICY } from '../../src/config/default-policy';
+import { LabController } from '../../src/controller/lab-controller';
+import { type Lab } from '../../src/labs/lab';
+import { LabService } from '../../src/labs/lab-service';
+import { type LabEvent, type LabNotifier } from '../../src/labs/ports';
+import { createSilentLogger } from '../../src/observability/logger';
+import { renderReplyText } from '../../src/shell/render-text';
+import { createStore, type Store } from '../../src/store/create-store';
+import { type LabbotDatabase, openDatabase } from '../../src/store/database';
+import { migrateToLatest } from '../../src/store/migrate';
+import { VcdCloud } from '../../src/vcd/vcd-cloud';
+import { startVcdSim, type VcdSim } from '../../src/vcdsim/vcd-sim';
+import { ManualClock } from '../helpers/clock';
+import { validateAgainstXsd } from '../helpers/xsd';
+import { startVcdProxy, type VcdProxy } from '../reliability/vcd-proxy';
+
+/**
+ * Issue 8, must show 1-3 and reconciliation: ten labs deployed at once by two replicas sharing one SQLite store, each
+ * with its own real VCD client, against the simulator (whose edge answers BUSY_ENTITY while a change runs).
+ */
+describe('e2e: nested-ESXi networking for ten labs at once', () => {
+  let dataDir: string;
+  let db: LabbotDatabase;
+  let sim: VcdSim;
+  let proxy: VcdProxy;
+
+  afterEach(async () => {
+    await proxy.close();
+    await sim.close();
+    await db.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  class Notifier implements LabNotifier {
+    readonly events: { lab: Lab; event: LabEvent }[] = [];
+    labChanged(lab: Lab, event: LabEvent): Promise<void> {
+      this.events.push({ lab, event });
+      return Promise.resolve();
+    }
+    tellAdmins(): Promise<void> {
+      return Promise.resolve();
+    }
+  }
+
+  async function setup() {
+    const clock = new ManualClock();
+    sim = await startVcdSim({ speedFactor: 1, now: () => clock.now().getTime(), maxConcurrentTasks: 0 });
+    proxy = await startVcdProxy(sim.url);
+    dataDir = mkdtempSync(path.join(tmpdir(), 'labbot-net-'));
+    db = await openDatabase({ kind: 'sqlite', dataDir });
+    await migrateToLatest(db);
+    const logger = createSilentLogger();
+    const sleep = (ms: number) => {
+      clock.advance(ms);
+      return Promise.resolve();
+    };
+    const policy = { ...DEFAULT_POLICY, limits: { maxLabsPerUser: 50, maxHourlySpendPerUser: 100 } };
+    const notifier = new Notifier();
+    const replica = (holder: string) => {
+      const store: Store = createStore(db, { holder, now: () => clock.now() });
+      const cloud = new VcdCloud({
+        url: proxy.url,
+        org: 'lab',
+        vdc: 'lab-vdc',
+        catalog: 'labs',
+        networks: policy.networks,
+        auth: { kind: 'token', apiToken: 'simulated-api-token' },
+        simulated: true,
+        logger,
+        clock,
+        sleep,
+      });
+      const controller = new LabController({
+        store: store.labs,
+        cloud,
+        notifier,
+        clock,
+        sleep,
+        logger,
+        policy,
+        claims: { store: store.claims, holder },
+        publicIps: store.publicIps,
+        maxConcurrentLabs: 10,
+      });
+      return { store, cloud, controller };
+    };
+    const replicas = [replica('replica-a'), replica('replica-b')];
+    const first = replicas[0] as ReturnType<typeof replica>;
+    let seed = 7;
+    const service = new LabService({
+      store: first.store.labs,
+      waker: { wake: () => undefined },
+      clock,
+      random: () => (seed = (seed * 16807) % 2147483647) / 2147483647,
+      policy,
+    });
+    const drive = async () => {
+      await Promise.all(replicas.map((r) => r.controller.resumeAll()));
+      await Promise.all(replicas.map((r) => r.controller.idle()));
+    };
+    return {
+      clock,
+      service,
+      replicas,
+      first,
+      drive,
+      notifier,
+      context: { now: clock.now(), rates: policy.rates, simulated: true },
+    };
+  }
+
+  it('wires ten labs (NICs, public IPs, rules, MAC tables), tears them down to the edge as it was, and validates every body', async () => {
+    const { service, first, drive, notifier, context } = await setup();
+    const edgeBefore = structuredClone({ nat: sim.state.edge.nat, firewall: sim.state.edge.firewall });
+    const templates = [
+      'esxi7',
+      'esxi7',
+      'esxi7',
+      'esxi7',
+      'esxi8',
+      'esxi8',
+      'esxi8',
+      'esxi8',
+      'vsphere8',
+      'vsphere8',
+    ];
+    const ids: string[] = [];
+    for (const [i, template] of templates.entries()) {
+      ids.push((await service.deploy({ user: `U0USER${i}`, kind: 'demo', template })).lab.id);
+    }
+
+    await drive();
+
+    const labs = await Promise.all(ids.map(async (id) => (await first.store.labs.get(id)) as Lab));
+    expect(labs.map((l) => [l.id, l.phase, l.failureReason])).toEqual(
+      ids.map((id) => [id, 'ready', undefined]),
+    );
+    // A distinct public IP per lab, from the pool.
+    const ips = labs.map((l) => l.network?.publicIp ?? '');
+    expect(new Set(ips).size).toBe(10);
+    expect(ips.every((ip) => /^203\.0\.113\.(1\d|[2-5]\d|60)$/.test(ip))).toBe(true);
+    expect((await first.store.publicIps.list()).map((a) => a.ip).sort()).toEqual([...ips].sort());
+
+    for (const lab of labs) {
+      const vapp = sim.state.findVAppByName(lab.vappName);
+      const network = lab.network;
+      expect(network).toBeDefined();
+      // NICs: vmnic0 on Management, two E1000 on VM Network, connected, with MACs; in the simulator and in the lab.
+      for (const host of network?.esxiVms ?? []) {
+        const simVm = vapp?.vms.find((v) => v.name === host);
+        expect(simVm?.nics.map((n) => [n.index, n.network, n.connected])).toEqual([
+          [0, 'Management', true],
+          [1, 'VM Network', true],
+          [2, 'VM Network', true],
+        ]);
+        expect(simVm?.nics.slice(1).every((n) => n.adapterType === 'E1000' && /^00:50:56/.test(n.mac))).toBe(
+          true,
+        );
+        const labVm = lab.vms.find((v) => v.name === host);
+        expect(labVm?.nics.map((n) => [n.index, n.mac, n.network, n.ipAddress])).toEqual(
+          simVm?.nics.map((n) => [n.index, n.mac, n.network, n.ip]),
+        );
+      }
+      // Rules on the edge, tagged with the lab id; DNAT to the right VM's management address.
+      const tagged = sim.state.edge.nat.rules.filter((r) => r.description?.startsWith(`labbot:${lab.id}:`));
+      const dnat = tagged.filter((r) => r.ruleType === 'DNAT');
+      expect(dnat.map((r) => r.originalIp)).toEqual(dnat.map(() => network?.publicIp));
+      for (const point of network?.access ?? []) {
+        const target = vapp?.vms
+          .find((v) => v.name === point.vm)
+          ?.nics.find((n) => n.network === 'Management')?.ip;
+        expect(dnat).toContainEqual(
+          expect.objectContaining({ originalPort: String(point.publicPort), translatedIp: target }),
+        );
+      }
+      expect(tagged.some((r) => r.ruleType === 'SNAT')).toBe(true);
+      expect(sim.state.edge.firewall.rules.some((r) => r.description?.startsWith(`labbot:${lab.id}:`))).toBe(
+        true,
+      );
+      // The ready message carries the MAC table exactly as the simulator's VMs have it.
+      const ready = notifier.events.find((e) => e.lab.id === lab.id && e.event.type === 'ready');
+      const text = renderReplyText(labReply(ready?.lab ?? lab, context, { type: 'ready' }));
+      for (const host of network?.esxiVms ?? []) {
+        for (const nic of vapp?.vms.find((v) => v.name === host)?.nics ?? []) {
+          expect(text).toMatch(new RegExp(`vmnic${nic.index} +${nic.mac} +${nic.network}`));
+        }
+      }
+      expect(text).toContain(`https://${network?.publicIp ?? ''}:443`);
+    }
+    // Batched: fewer edge changes than labs, although every lab needed one (two replicas: about one batch each).
+    const configureServices = proxy.calls.filter(
+      (c) => c.method === 'POST' && c.url.includes('/action/configureServices'),
+    );
+    expect(configureServices.filter((c) => c.status === 202).length).toBeLessThan(10);
+
+    for (const lab of labs) {
+      await service.teardown(lab.owner, lab.id);
+    }
+    await drive();
+
+    for (const id of ids) {
+      expect((await first.store.labs.get(id))?.phase).toBe('deleted');
+    }
+    expect({ nat: sim.state.edge.nat, firewall: sim.state.edge.firewall }).toEqual(edgeBefore);
+    expect(await first.store.publicIps.list()).toEqual([]);
+
+    // Every NetworkConnectionSection and edge configuration the client built, and every such document served.
+    const built = proxy.calls.filter(
+      (c) =>
+        (c.method === 'PUT' && c.url.includes('/networkConnectionSection')) ||
+        (c.method === 'POST' && c.url.includes('/action/configureServices')),
+    );
+    const served = proxy.calls.filter(
+      (c) =>
+        c.method === 'GET' &&
+        c.status === 200 &&
+        (c.url.includes('/networkConnectionSection') || /\/api\/admin\/edgeGateway\/[^/]+$/.test(c.url)),
+    );
+    expect(built.filter((c) => c.method === 'PUT').length).toBeGreaterThanOrEqual(4);
+    expect(served.length).toBeGreaterThan(10);
+    const documents = [
+      ...built.map((c, i) => ({ name: `built ${i} ${c.method} ${c.url}`, xml: c.requestBody ?? '' })),
+      ...served.map((c, i) => ({ name: `served ${i} ${c.url}`, xml: c.responseBody ?? '' })),
+    ];
+    expect(validateAgainstXsd(documents).filter((r) => r.errors.length > 0)).toEqual([]);
+  });
+
+  it('reconciliation removes an orphan rule set and frees its IP, and leaves foreign rules alone', async () => {
+    const { first } = await setup();
+    const edgeBefore = structuredClone({ nat: sim.state.edge.nat, firewall: sim.state.edge.firewall });
+    const orphanIp = await first.store.publicIps.allocate('demo-orphan', {
+      start: '203.0.113.10',
+      end: '203.0.113.60',
+    });
+    await first.cloud.setLabEdgeRules('edge-01', 'demo-orphan', {
+      nat: [
+        {
+          name: 'ui',
+          type: 'DNAT',
+          originalIp: orphanIp,
+          originalPort: '443',
+          translatedIp: '10.10.0.99',
+          translatedPort: '443',
+          protocol: 'tcp',
+        },
+      ],
+      firewall: [
+        { name: 'ui', sourceIp: 'Any', destinationIp: orphanIp, destinationPort: '443', protocol: 'tcp' },
+      ],
+    });
+    expect(await first.cloud.listEdgeRuleLabs('edge-01')).toEqual(['demo-orphan']);
+    expect(sim.state.edge.nat.rules.length).toBe(edgeBefore.nat.rules.length + 1);
+
+    const report = await first.controller.reconcile();
+
+    expect(report.edgeRulesRemoved).toEqual(['demo-orphan']);
+    expect(report.publicIpsFreed).toEqual(['demo-orphan']);
+    expect({ nat: sim.state.edge.nat, firewall: sim.state.edge.firewall }).toEqual(edgeBefore);
+    expect(await first.store.publicIps.list()).toEqual([]);
+    expect(edgeBefore.nat.rules.length + edgeBefore.firewall.rules.length).toBeGreaterThan(0);
+  });
+});
