@@ -40,11 +40,11 @@ export class FuzzRandom {
   }
 
   pick<T>(items: readonly T[]): T {
-    const item = items[Math.floor(this.next() * items.length)];
-    if (item === undefined) {
+    if (items.length === 0) {
       throw new Error('pick from an empty list');
     }
-    return item;
+    // The list may hold undefined on purpose (fuzz values), so the index is checked, not the item.
+    return items[Math.floor(this.next() * items.length)] as T;
   }
 
   /** A derived generator, so one case's draws do not shift every later case when a generator changes. */
