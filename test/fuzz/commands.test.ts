@@ -32,7 +32,7 @@ import { migrateToLatest } from '../../src/store/migrate';
 import { ManualClock } from '../helpers/clock';
 import { recordingLogger } from '../slack/recording-logger';
 import { randomCommand } from './command-strings';
-import { FUZZ_SEED, FuzzFailures, FuzzRandom, settle } from './fuzz-random';
+import { FUZZ_SEED, FUZZ_TIMEOUT_MS, FuzzFailures, FuzzRandom, settle } from './fuzz-random';
 
 const COMMANDS = 10_000;
 const OWNER = 'U0OWNER';
@@ -119,71 +119,75 @@ describe(`fuzz: ${COMMANDS} random /lab commands through the runner (seed ${FUZZ
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('answers every command with a reply, refusals clearly, with user text escaped, and leaks no rejection', async () => {
-    const random = new FuzzRandom(FUZZ_SEED);
-    const clock = new ManualClock();
-    const store = new KyselyLabStore(db);
-    const logger = recordingLogger();
-    const service = new LabService({
-      store,
-      audit: new KyselyAuditLog(db),
-      waker: { wake: () => undefined },
-      clock,
-      random: () => random.next(),
-      policy: POLICY,
-      newToken: () => `token-${random.int(0, 1e9)}`,
-    });
-    const runner = createCommandRunner({
-      service,
-      policy: POLICY,
-      clock,
-      random: () => random.next(),
-      logger,
-      simulated: true,
-    });
-    const failures = new FuzzFailures('commands');
-    const labIds: string[] = [];
-    const tones = { ok: 0, refused: 0 };
+  it(
+    'answers every command with a reply, refusals clearly, with user text escaped, and leaks no rejection',
+    async () => {
+      const random = new FuzzRandom(FUZZ_SEED);
+      const clock = new ManualClock();
+      const store = new KyselyLabStore(db);
+      const logger = recordingLogger();
+      const service = new LabService({
+        store,
+        audit: new KyselyAuditLog(db),
+        waker: { wake: () => undefined },
+        clock,
+        random: () => random.next(),
+        policy: POLICY,
+        newToken: () => `token-${random.int(0, 1e9)}`,
+      });
+      const runner = createCommandRunner({
+        service,
+        policy: POLICY,
+        clock,
+        random: () => random.next(),
+        logger,
+        simulated: true,
+      });
+      const failures = new FuzzFailures('commands');
+      const labIds: string[] = [];
+      const tones = { ok: 0, refused: 0 };
 
-    for (let n = 0; n < COMMANDS; n++) {
-      const caseRandom = random.fork(n);
-      const text = randomCommand(caseRandom, { labIds });
-      const user = caseRandom.pick([OWNER, OWNER, STRANGER, ADMIN]);
-      const context = {
-        user,
-        ...(caseRandom.chance(0.8) ? { channel: 'C0LABS' } : {}),
-        ...(caseRandom.chance(0.3) ? { utcOffsetMinutes: caseRandom.int(-720, 840) } : {}),
-      };
-      const logged = logger.entries.length;
-      let reply: Reply;
-      try {
-        reply = await runner.run(text, context);
-      } catch (error) {
-        failures.add(n, text, `runner rejected: ${String(error)}`);
-        continue;
-      }
-      clock.advance(caseRandom.int(0, 10) * 60_000);
-      checkReply(failures, n, text, reply);
-      for (const entry of logger.entries.slice(logged)) {
-        if (entry.level === 'error') {
-          failures.add(n, text, `logged an error: ${entry.message} ${JSON.stringify(entry.fields.causes)}`);
+      for (let n = 0; n < COMMANDS; n++) {
+        const caseRandom = random.fork(n);
+        const text = randomCommand(caseRandom, { labIds });
+        const user = caseRandom.pick([OWNER, OWNER, STRANGER, ADMIN]);
+        const context = {
+          user,
+          ...(caseRandom.chance(0.8) ? { channel: 'C0LABS' } : {}),
+          ...(caseRandom.chance(0.3) ? { utcOffsetMinutes: caseRandom.int(-720, 840) } : {}),
+        };
+        const logged = logger.entries.length;
+        let reply: Reply;
+        try {
+          reply = await runner.run(text, context);
+        } catch (error) {
+          failures.add(n, text, `runner rejected: ${String(error)}`);
+          continue;
+        }
+        clock.advance(caseRandom.int(0, 10) * 60_000);
+        checkReply(failures, n, text, reply);
+        for (const entry of logger.entries.slice(logged)) {
+          if (entry.level === 'error') {
+            failures.add(n, text, `logged an error: ${entry.message} ${JSON.stringify(entry.fields.causes)}`);
+          }
+        }
+        checkVerb(failures, n, text);
+        tones[reply.tone === 'error' ? 'refused' : 'ok'] += 1;
+        const created = /\b((?:demo|repro)-[a-z0-9-]+)\b/.exec(reply.title)?.[1];
+        if (created !== undefined && !labIds.includes(created)) {
+          labIds.push(created);
         }
       }
-      checkVerb(failures, n, text);
-      tones[reply.tone === 'error' ? 'refused' : 'ok'] += 1;
-      const created = /\b((?:demo|repro)-[a-z0-9-]+)\b/.exec(reply.title)?.[1];
-      if (created !== undefined && !labIds.includes(created)) {
-        labIds.push(created);
-      }
-    }
-    // A rejection the runner leaked fails this test through jest (see settle()).
-    await settle();
+      // A rejection the runner leaked fails this test through jest (see settle()).
+      await settle();
 
-    expect(failures.report()).toEqual([]);
-    // The generator must reach the use cases, not only the parser's refusals.
-    expect(tones.ok).toBeGreaterThan(COMMANDS / 10);
-    expect(labIds.length).toBeGreaterThan(10);
-  });
+      expect(failures.report()).toEqual([]);
+      // The generator must reach the use cases, not only the parser's refusals.
+      expect(tones.ok).toBeGreaterThan(COMMANDS / 10);
+      expect(labIds.length).toBeGreaterThan(10);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });
 
 function checkReply(failures: FuzzFailures, n: number, text: string, reply: Reply): void {

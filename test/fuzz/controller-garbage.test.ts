@@ -16,7 +16,7 @@ import { type LabEvent, type LabNotifier } from '../../src/labs/ports';
 import { createSilentLogger } from '../../src/observability/logger';
 import { MemoryAudit } from '../helpers/memory-claims';
 import { MemoryLabStore } from '../helpers/memory-lab-store';
-import { FUZZ_SEED, FuzzFailures, FuzzRandom, settle } from './fuzz-random';
+import { FUZZ_SEED, FUZZ_TIMEOUT_MS, FuzzFailures, FuzzRandom, settle } from './fuzz-random';
 import { startSimBehindProxy, type SimBehindProxy } from './vcd-harness';
 import { MUTATORS, mutateXml } from './xml-mutations';
 
@@ -212,28 +212,32 @@ describe(`fuzz: the controller when VCD answers garbage (seed ${FUZZ_SEED})`, ()
     }
   }
 
-  it('ends each lab ready, failed with a clear reason, or retrying; after recovery nothing is lost', async () => {
-    const random = new FuzzRandom(FUZZ_SEED);
-    const failures = new FuzzFailures('controller');
-    const targets = [...operations].filter((o) => o !== 'unknown' && o !== KNOWN_LEAK_OPERATION);
-    const phases = new Map<string, number>();
-    expect(targets.length).toBeGreaterThan(5);
+  it(
+    'ends each lab ready, failed with a clear reason, or retrying; after recovery nothing is lost',
+    async () => {
+      const random = new FuzzRandom(FUZZ_SEED);
+      const failures = new FuzzFailures('controller');
+      const targets = [...operations].filter((o) => o !== 'unknown' && o !== KNOWN_LEAK_OPERATION);
+      const phases = new Map<string, number>();
+      expect(targets.length).toBeGreaterThan(5);
 
-    for (let n = 0; n < SCENARIOS; n++) {
-      const caseRandom = random.fork(n);
-      const outcome = await scenario(caseRandom, caseRandom.pick(targets), caseRandom.chance(0.5));
-      for (const problem of outcome.problems) {
-        failures.add(n, outcome.description, problem);
+      for (let n = 0; n < SCENARIOS; n++) {
+        const caseRandom = random.fork(n);
+        const outcome = await scenario(caseRandom, caseRandom.pick(targets), caseRandom.chance(0.5));
+        for (const problem of outcome.problems) {
+          failures.add(n, outcome.description, problem);
+        }
+        phases.set(outcome.phase ?? 'gone', (phases.get(outcome.phase ?? 'gone') ?? 0) + 1);
       }
-      phases.set(outcome.phase ?? 'gone', (phases.get(outcome.phase ?? 'gone') ?? 0) + 1);
-    }
-    await settle();
+      await settle();
 
-    expect(failures.report()).toEqual([]);
-    // Garbage made some deploys fail and others went through.
-    expect(phases.get('failed') ?? 0).toBeGreaterThan(0);
-    expect(phases.get('ready') ?? 0).toBeGreaterThan(0);
-  });
+      expect(failures.report()).toEqual([]);
+      // Garbage made some deploys fail and others went through.
+      expect(phases.get('failed') ?? 0).toBeGreaterThan(0);
+      expect(phases.get('ready') ?? 0).toBeGreaterThan(0);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
   it.failing(
     `leaves no vApp behind when the answer to ${KNOWN_LEAK_OPERATION} is garbage (known bug)`,

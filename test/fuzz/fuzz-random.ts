@@ -13,6 +13,12 @@ function readSeed(value: string | undefined): number {
   return Number.isSafeInteger(parsed) ? parsed : 20261124;
 }
 
+/**
+ * Jest timeout of each fuzz test. They take seconds, but CI machines are shared and slow; the suites have their own
+ * per-call deadlines for hangs, so this only has to be generous.
+ */
+export const FUZZ_TIMEOUT_MS = 120_000;
+
 /** A small, fast, seedable generator (mulberry32) with the helpers fuzzers need. */
 export class FuzzRandom {
   private state: number;

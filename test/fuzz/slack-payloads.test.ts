@@ -21,7 +21,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { loadConfig } from '../../src/config/load-config';
 import { startLabbot, type Running } from '../../src/main';
-import { FakeSlackApi } from '../helpers/fake-slack-api';
+import { FakeSlackApi, type RecordedCall } from '../helpers/fake-slack-api';
 import { recordingLogger, type LogEntry } from '../slack/recording-logger';
 import {
   blockActionsBody,
@@ -30,7 +30,7 @@ import {
   viewSubmissionBody,
 } from '../helpers/slack-signing';
 import { randomCommand, INJECTIONS } from './command-strings';
-import { FUZZ_SEED, FuzzFailures, FuzzRandom, settle } from './fuzz-random';
+import { FUZZ_SEED, FUZZ_TIMEOUT_MS, FuzzFailures, FuzzRandom, settle } from './fuzz-random';
 
 const SECRET = 'fuzz-slack-signing-secret';
 const REQUESTS = 400;
@@ -384,75 +384,77 @@ describe(`fuzz: malformed Slack requests to the HTTP app (seed ${FUZZ_SEED})`, (
     return { status: response.status, text: await response.text() };
   }
 
-  it('answers every malformed request by design, tells identifiable people why, and keeps serving', async () => {
-    const random = new FuzzRandom(FUZZ_SEED);
-    const failures = new FuzzFailures('Slack payloads');
-    const statuses = new Map<number, number>();
-    const expectations: { n: number; request: FuzzRequest }[] = [];
+  it(
+    'answers every malformed request by design, tells identifiable people why, and keeps serving',
+    async () => {
+      const random = new FuzzRandom(FUZZ_SEED);
+      const failures = new FuzzFailures('Slack payloads');
+      const statuses = new Map<number, number>();
+      const expectations: { n: number; request: FuzzRequest }[] = [];
 
-    for (let start = 0; start < REQUESTS; start += BATCH) {
-      const batch = Array.from({ length: Math.min(BATCH, REQUESTS - start) }, (_, i) => {
-        const n = start + i;
-        return { n, request: generate(random.fork(n), slack, n) };
+      for (let start = 0; start < REQUESTS; start += BATCH) {
+        const batch = Array.from({ length: Math.min(BATCH, REQUESTS - start) }, (_, i) => {
+          const n = start + i;
+          return { n, request: generate(random.fork(n), slack, n) };
+        });
+        await Promise.all(
+          batch.map(async ({ n, request }) => {
+            const label = `${request.kind}: ${request.body}`;
+            let answer: { status: number; text: string };
+            try {
+              answer = await send(request);
+            } catch (error) {
+              failures.add(n, label, `no answer: ${String(error)}`);
+              return;
+            }
+            statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+            checkAnswer(failures, n, label, request, answer);
+            if (request.expectRefusalAt !== undefined) {
+              expectations.push({ n, request });
+            }
+          }),
+        );
+      }
+
+      // Refusals on response_url are sent after the ack: wait for each one.
+      for (const { n, request } of expectations) {
+        const posted = await responseAt(slack, request.expectRefusalAt ?? '');
+        if (!posted) {
+          failures.add(
+            n,
+            `${request.kind}: ${request.body}`,
+            `no ephemeral refusal at ${request.expectRefusalAt}`,
+          );
+          continue;
+        }
+        if (posted.body.response_type !== 'ephemeral' || !/:warning:/.test(JSON.stringify(posted.body))) {
+          failures.add(
+            n,
+            request.kind,
+            `refusal not an ephemeral error: ${JSON.stringify(posted.body).slice(0, 200)}`,
+          );
+        }
+      }
+      await settle();
+
+      // Still serving: a good signed `/lab help` is answered, the same body unsigned is still refused.
+      const helpBody = slashCommandBody({ text: 'help', responseUrl: slack.responseUrl() });
+      const unsigned = await send({
+        body: helpBody,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
-      await Promise.all(
-        batch.map(async ({ n, request }) => {
-          const label = `${request.kind}: ${request.body}`;
-          let answer: { status: number; text: string };
-          try {
-            answer = await send(request);
-          } catch (error) {
-            failures.add(n, label, `no answer: ${String(error)}`);
-            return;
-          }
-          statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-          checkAnswer(failures, n, label, request, answer);
-          if (request.expectRefusalAt !== undefined) {
-            expectations.push({ n, request });
-          }
-        }),
-      );
-    }
+      const helpAnswer = await send({ body: helpBody, headers: signed(helpBody) });
 
-    // Refusals on response_url are sent after the ack: wait for each one (event driven, with the suite's deadline).
-    for (const { n, request } of expectations) {
-      const posted = slack.calls.find(
-        (c) => c.method === 'response_url' && c.path === request.expectRefusalAt,
-      );
-      if (!posted) {
-        failures.add(
-          n,
-          `${request.kind}: ${request.body}`,
-          `no ephemeral refusal at ${request.expectRefusalAt}`,
-        );
-        continue;
-      }
-      if (posted.body.response_type !== 'ephemeral' || !/:warning:/.test(JSON.stringify(posted.body))) {
-        failures.add(
-          n,
-          request.kind,
-          `refusal not an ephemeral error: ${JSON.stringify(posted.body).slice(0, 200)}`,
-        );
-      }
-    }
-    await settle();
-
-    // Still serving: a good signed `/lab help` is answered, the same body unsigned is still refused.
-    const helpBody = slashCommandBody({ text: 'help', responseUrl: slack.responseUrl() });
-    const unsigned = await send({
-      body: helpBody,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
-    const helpAnswer = await send({ body: helpBody, headers: signed(helpBody) });
-
-    expect(failures.report()).toEqual([]);
-    expect(programmingErrors(logged)).toEqual([]);
-    expect(unsigned.status).toBe(401);
-    expect(helpAnswer.status).toBe(200);
-    expect(helpAnswer.text).toContain('/lab status LAB');
-    // The mix reached the listeners, not only the signature check.
-    expect(statuses.get(200) ?? 0).toBeGreaterThan(REQUESTS / 4);
-  });
+      expect(failures.report()).toEqual([]);
+      expect(programmingErrors(logged)).toEqual([]);
+      expect(unsigned.status).toBe(401);
+      expect(helpAnswer.status).toBe(200);
+      expect(helpAnswer.text).toContain('/lab status LAB');
+      // The mix reached the listeners, not only the signature check.
+      expect(statuses.get(200) ?? 0).toBeGreaterThan(REQUESTS / 4);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });
 
 /**
@@ -472,6 +474,30 @@ function programmingErrors(entries: LogEntry[]): string[] {
       );
     })
     .map((e) => `${e.message}: ${String(e.fields.err)} ${JSON.stringify(e.fields).slice(0, 200)}`);
+}
+
+/**
+ * The response_url post to `path`, now or when it arrives (event driven, like test/e2e's callMatching), or undefined
+ * when none came within the answer deadline.
+ */
+async function responseAt(slack: FakeSlackApi, path: string): Promise<RecordedCall | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ANSWER_DEADLINE_MS);
+  });
+  const matching = (async () => {
+    for (let n = 1; ; n++) {
+      const call = await slack.waitFor('response_url', n);
+      if (call.path === path) {
+        return call;
+      }
+    }
+  })();
+  try {
+    return await Promise.race([matching, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Statuses Bolt's HTTP receiver answers by design (see the file comment). */

@@ -25,7 +25,7 @@ import { parseVApp, parseVAppTemplate, parseVm, totalDiskMb } from '../../src/vc
 import { parseSupportedVersions } from '../../src/vcd/wire/versions';
 import { WireFormatError } from '../../src/vcd/wire/wire-format';
 import { parseXml, XmlParseError } from '../../src/vcd/wire/xml';
-import { FUZZ_SEED, FuzzFailures, FuzzRandom, settle } from './fuzz-random';
+import { FUZZ_SEED, FUZZ_TIMEOUT_MS, FuzzFailures, FuzzRandom, settle } from './fuzz-random';
 import { fixtureDocuments, lifeOfALab, startSimBehindProxy, type SimBehindProxy } from './vcd-harness';
 import { mutateXml } from './xml-mutations';
 
@@ -106,123 +106,131 @@ describe(`fuzz: malformed VCD XML (seed ${FUZZ_SEED})`, () => {
     await env.close();
   });
 
-  it('every wire parser either parses a mutated document or throws XmlParseError/WireFormatError', () => {
-    const random = new FuzzRandom(FUZZ_SEED);
-    const corpus = [...fixtureDocuments(), ...simBodies];
-    const failures = new FuzzFailures('wire parsers');
-    let documents = 0;
-    let n = 0;
-    expect(corpus.length).toBeGreaterThan(40);
+  it(
+    'every wire parser either parses a mutated document or throws XmlParseError/WireFormatError',
+    () => {
+      const random = new FuzzRandom(FUZZ_SEED);
+      const corpus = [...fixtureDocuments(), ...simBodies];
+      const failures = new FuzzFailures('wire parsers');
+      let documents = 0;
+      let n = 0;
+      expect(corpus.length).toBeGreaterThan(40);
 
-    for (const doc of corpus) {
-      for (let i = 0; i < MUTANTS_PER_DOCUMENT; i++, n++) {
-        const caseRandom = random.fork(n);
-        const { xml, mutations } = mutateXml(doc.xml, caseRandom);
-        documents += 1;
-        for (const [name, parse] of parsersFor(xml, caseRandom)) {
-          const started = performance.now();
-          try {
-            parse(xml);
-          } catch (error) {
-            if (!(error instanceof XmlParseError || error instanceof WireFormatError)) {
+      for (const doc of corpus) {
+        for (let i = 0; i < MUTANTS_PER_DOCUMENT; i++, n++) {
+          const caseRandom = random.fork(n);
+          const { xml, mutations } = mutateXml(doc.xml, caseRandom);
+          documents += 1;
+          for (const [name, parse] of parsersFor(xml, caseRandom)) {
+            const started = performance.now();
+            try {
+              parse(xml);
+            } catch (error) {
+              if (!(error instanceof XmlParseError || error instanceof WireFormatError)) {
+                failures.add(
+                  n,
+                  xml,
+                  `${name} on ${doc.name} after ${mutations.join('+')}: ${describeError(error)}`,
+                );
+                continue;
+              }
+              const wrapped = (() => {
+                try {
+                  return parseResponse(
+                    { method: 'GET', path: '/api/x' },
+                    { status: 200, headers: {}, body: xml },
+                    parse,
+                  );
+                } catch (e) {
+                  return e;
+                }
+              })();
+              if (!(wrapped instanceof VcdApiError && wrapped.minorErrorCode === 'MALFORMED_RESPONSE')) {
+                failures.add(n, xml, `${name}: parseResponse gave ${describeError(wrapped)}`);
+              }
+            }
+            const ms = performance.now() - started;
+            if (ms > SLOW_PARSE_MS) {
               failures.add(
                 n,
                 xml,
-                `${name} on ${doc.name} after ${mutations.join('+')}: ${describeError(error)}`,
+                `${name} on ${doc.name} after ${mutations.join('+')} took ${Math.round(ms)} ms`,
               );
-              continue;
             }
-            const wrapped = (() => {
-              try {
-                return parseResponse(
-                  { method: 'GET', path: '/api/x' },
-                  { status: 200, headers: {}, body: xml },
-                  parse,
-                );
-              } catch (e) {
-                return e;
-              }
-            })();
-            if (!(wrapped instanceof VcdApiError && wrapped.minorErrorCode === 'MALFORMED_RESPONSE')) {
-              failures.add(n, xml, `${name}: parseResponse gave ${describeError(wrapped)}`);
-            }
-          }
-          const ms = performance.now() - started;
-          if (ms > SLOW_PARSE_MS) {
-            failures.add(
-              n,
-              xml,
-              `${name} on ${doc.name} after ${mutations.join('+')} took ${Math.round(ms)} ms`,
-            );
           }
         }
       }
-    }
 
-    expect(failures.report()).toEqual([]);
-    expect(documents).toBe(corpus.length * MUTANTS_PER_DOCUMENT);
-  });
+      expect(failures.report()).toEqual([]);
+      expect(documents).toBe(corpus.length * MUTANTS_PER_DOCUMENT);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
-  it('the VcdCloud client ends every call with a result or a typed cloud error when answers are garbled', async () => {
-    const random = new FuzzRandom(FUZZ_SEED + 1);
-    const failures = new FuzzFailures('VcdCloud client');
-    const garbled = [...operations].filter((o) => o !== 'unknown');
-    const outcomes = { completed: 0, cloudError: 0 };
-    expect(garbled.length).toBeGreaterThan(10);
+  it(
+    'the VcdCloud client ends every call with a result or a typed cloud error when answers are garbled',
+    async () => {
+      const random = new FuzzRandom(FUZZ_SEED + 1);
+      const failures = new FuzzFailures('VcdCloud client');
+      const garbled = [...operations].filter((o) => o !== 'unknown');
+      const outcomes = { completed: 0, cloudError: 0 };
+      expect(garbled.length).toBeGreaterThan(10);
 
-    for (let n = 0; n < CLIENT_SCENARIOS; n++) {
-      const scenario = random.fork(n);
-      // One operation's answers garbled (all of them, or just the first), or a few percent of every answer.
-      const target = scenario.chance(0.8) ? scenario.pick(garbled) : undefined;
-      const onlyFirst = scenario.chance(0.5);
-      const rate = target === undefined ? scenario.pick([0.02, 0.05, 0.1]) : 1;
-      let fired = 0;
-      let description =
-        target === undefined ? `${rate * 100}% of answers` : `${target}${onlyFirst ? ' once' : ''}`;
-      env.rewrite.current = (call, answer) => {
-        if ((target !== undefined && call.operation !== target) || (onlyFirst && fired > 0)) {
-          return undefined;
+      for (let n = 0; n < CLIENT_SCENARIOS; n++) {
+        const scenario = random.fork(n);
+        // One operation's answers garbled (all of them, or just the first), or a few percent of every answer.
+        const target = scenario.chance(0.8) ? scenario.pick(garbled) : undefined;
+        const onlyFirst = scenario.chance(0.5);
+        const rate = target === undefined ? scenario.pick([0.02, 0.05, 0.1]) : 1;
+        let fired = 0;
+        let description =
+          target === undefined ? `${rate * 100}% of answers` : `${target}${onlyFirst ? ' once' : ''}`;
+        env.rewrite.current = (call, answer) => {
+          if ((target !== undefined && call.operation !== target) || (onlyFirst && fired > 0)) {
+            return undefined;
+          }
+          if (!scenario.chance(rate)) {
+            return undefined;
+          }
+          fired += 1;
+          const { xml, mutations } = mutateXml(answer.body.toString('utf8'), scenario);
+          description += ` [${call.operation}: ${mutations.join('+')}]`;
+          return { ...answer, body: Buffer.from(xml, 'utf8') };
+        };
+        const cloud = env.newCloud({ taskDeadlineMs: 60 * 60_000 });
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<'hang'>((resolve) => {
+          timer = setTimeout(() => resolve('hang'), CALL_DEADLINE_MS);
+        });
+        try {
+          const outcome = await Promise.race([
+            lifeOfALab(cloud, `lab-fuzz-${n}`).then(() => 'done' as const),
+            deadline,
+          ]);
+          if (outcome === 'hang') {
+            failures.add(n, description, `no answer within ${CALL_DEADLINE_MS} ms`);
+          } else {
+            outcomes.completed += 1;
+          }
+        } catch (error) {
+          if (error instanceof CloudError) {
+            outcomes.cloudError += 1;
+          } else {
+            failures.add(n, description, `untyped error: ${describeError(error)}`);
+          }
+        } finally {
+          clearTimeout(timer);
+          cloud.close();
+          env.rewrite.current = undefined;
         }
-        if (!scenario.chance(rate)) {
-          return undefined;
-        }
-        fired += 1;
-        const { xml, mutations } = mutateXml(answer.body.toString('utf8'), scenario);
-        description += ` [${call.operation}: ${mutations.join('+')}]`;
-        return { ...answer, body: Buffer.from(xml, 'utf8') };
-      };
-      const cloud = env.newCloud({ taskDeadlineMs: 60 * 60_000 });
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<'hang'>((resolve) => {
-        timer = setTimeout(() => resolve('hang'), CALL_DEADLINE_MS);
-      });
-      try {
-        const outcome = await Promise.race([
-          lifeOfALab(cloud, `lab-fuzz-${n}`).then(() => 'done' as const),
-          deadline,
-        ]);
-        if (outcome === 'hang') {
-          failures.add(n, description, `no answer within ${CALL_DEADLINE_MS} ms`);
-        } else {
-          outcomes.completed += 1;
-        }
-      } catch (error) {
-        if (error instanceof CloudError) {
-          outcomes.cloudError += 1;
-        } else {
-          failures.add(n, description, `untyped error: ${describeError(error)}`);
-        }
-      } finally {
-        clearTimeout(timer);
-        cloud.close();
-        env.rewrite.current = undefined;
       }
-    }
-    await settle();
+      await settle();
 
-    expect(failures.report()).toEqual([]);
-    // Both ends are reached: garbling something the client does not read still lets a lab live its life.
-    expect(outcomes.cloudError).toBeGreaterThan(CLIENT_SCENARIOS / 4);
-    expect(outcomes.completed).toBeGreaterThan(0);
-  });
+      expect(failures.report()).toEqual([]);
+      // Both ends are reached: garbling something the client does not read still lets a lab live its life.
+      expect(outcomes.cloudError).toBeGreaterThan(CLIENT_SCENARIOS / 4);
+      expect(outcomes.completed).toBeGreaterThan(0);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });
