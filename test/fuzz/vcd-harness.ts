@@ -96,7 +96,7 @@ export function fixtureDocuments(): { name: string; xml: string }[] {
 
 /**
  * Runs one lab's life through the client (connect, templates, deploy, metadata, power on, usage, lease, network,
- * edge, query, suspend, undeploy, delete) and returns every XML body the simulator answered, by operation id.
+ * edge, query, suspend, undeploy, delete): nearly every operation the client has, so a rewrite hook sees them all.
  * @throws whatever the client throws: callers that garble answers catch it.
  */
 export async function lifeOfALab(cloud: VcdCloud, name: string): Promise<void> {
