@@ -14,6 +14,8 @@ const VERBS: Readonly<Record<string, Verb>> = {
   delete: 'teardown',
   destroy: 'teardown',
   extend: 'extend',
+  keep: 'keep',
+  snooze: 'keep',
   suspend: 'suspend',
   resume: 'resume',
   handoff: 'handoff',

@@ -1,11 +1,12 @@
 import { type AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { App, SocketModeReceiver, type CustomRoute } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute } from '@slack/bolt';
 import { type CommandRunner } from '../commands/command-context';
 import { type Logger, type Sleep } from '../labs/ports';
 import { BoltLoggerAdapter } from './bolt-logger';
 import { extraRoutes, healthRoutes, type HttpRoute, type ReadinessCheck } from './health-routes';
 import { registerListeners } from './listeners';
+import { guardNullBodies } from './null-body-guard';
 import { startSideHttpServer, type SideHttpServer } from './side-http-server';
 import { NO_METRICS, type SlackMetrics } from './slack-metrics';
 import {
@@ -82,6 +83,9 @@ export interface SlackApp {
    */
   stop(): Promise<void>;
 }
+
+/** Where Slack posts commands, actions and events in HTTP mode (Bolt's default; DESIGN.md section 3). */
+const EVENTS_PATH = '/slack/events';
 
 /** A timer that does not hold the process open (a pending ack race must not delay shutdown). */
 const realSleep: Sleep = (ms) => delay(ms, undefined, { ref: false });
@@ -172,6 +176,21 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     }
   }
 
+  // HTTP mode: the receiver Bolt would build from the same options, with a guard for a Bolt bug in front of it
+  // (null-body-guard.ts).
+  const httpReceiver = receiver
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: options.signingSecret ?? '',
+        endpoints: EVENTS_PATH,
+        processBeforeResponse: false,
+        customRoutes: routes,
+        logger: boltLogger,
+      });
+  if (httpReceiver) {
+    httpReceiver.requestListener = guardNullBodies(httpReceiver.requestListener, EVENTS_PATH);
+  }
+
   const app = new App({
     token: options.botToken,
     logger: boltLogger,
@@ -179,13 +198,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     deferInitialization: true,
     // Bolt adds its logger (the adapter above) to these.
     clientOptions: slackClientOptions(options),
-    ...(receiver
-      ? { receiver }
-      : {
-          signingSecret: options.signingSecret ?? '',
-          processBeforeResponse: false,
-          customRoutes: routes,
-        }),
+    receiver: receiver ?? httpReceiver,
   });
 
   const userGroups = createUserGroupResolver({

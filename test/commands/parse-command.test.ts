@@ -1,6 +1,8 @@
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { UserError } from '../../src/labs/errors';
 import { parseCommand } from '../../src/commands/parse-command';
+import { noiseCommand } from '../fuzz/command-strings';
+import { FuzzRandom } from '../fuzz/fuzz-random';
 
 const options = { ticketPattern: DEFAULT_POLICY.ticketPattern };
 const parse = (text: string) => parseCommand(text, options);
@@ -52,13 +54,11 @@ describe('commands/parse-command', () => {
     expect(() => parse(`x${'y'.repeat(300)}`)).toThrow(/Unknown command "xy{39}…"/);
   });
 
+  // The alphabet noise generator is shared with test/fuzz, which also runs grammar-aware commands end to end.
   it('never throws anything but UserError on random input', () => {
-    let seed = 42;
-    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const alphabet = 'ab demo repro list status teardown for 4h <>&!@#`*_~\n\t-0123456789';
+    const random = new FuzzRandom(42);
     for (let i = 0; i < 2000; i++) {
-      const length = Math.floor(next() * 60);
-      const text = Array.from({ length }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+      const text = noiseCommand(random);
       try {
         parse(text);
       } catch (error) {

@@ -42,13 +42,22 @@ export interface VcdProxy {
   close(): Promise<void>;
 }
 
+/** An answer as the proxy is about to send it back (after the simulator's address was rewritten). */
+export interface ProxiedAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
 /**
  * Starts the proxy on an ephemeral loopback port. `onRequest` runs as each call arrives, before it is forwarded
- * (a test kills the bot there: VCD then may or may not act on that call, whichever the race gives).
+ * (a test kills the bot there: VCD then may or may not act on that call, whichever the race gives). `rewrite` may
+ * replace an answer before it goes back (the fuzz suite garbles bodies there); undefined passes it through.
  */
 export async function startVcdProxy(
   target: string,
   onRequest?: (call: ProxiedCall) => void,
+  rewrite?: (call: ProxiedCall, answer: ProxiedAnswer) => ProxiedAnswer | undefined,
 ): Promise<VcdProxy> {
   const targetUrl = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -110,11 +119,13 @@ export async function startVcdProxy(
               headers[name] = value.split(targetUrl.origin).join(self);
             }
           }
-          if (headers['content-length'] !== undefined) {
-            headers['content-length'] = String(body.length);
+          const original = { status: answer.statusCode ?? 502, headers, body };
+          const sent = rewrite?.(call, original) ?? original;
+          if (sent.headers['content-length'] !== undefined) {
+            sent.headers['content-length'] = String(sent.body.length);
           }
-          res.writeHead(answer.statusCode ?? 502, headers);
-          res.end(body);
+          res.writeHead(sent.status, sent.headers);
+          res.end(sent.body);
         });
       },
     );

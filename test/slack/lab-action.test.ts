@@ -134,6 +134,35 @@ describe('slack/listeners/actions (lab buttons)', () => {
     expect(t.runs[0]?.text).toBe('teardown demo-4kq_all_x');
   });
 
+  // Regression (found by test/fuzz): without `container` the command ran, then the listener threw reading
+  // `container.type`, and the presser heard nothing.
+  it('answers the presser when the payload has no container', async () => {
+    const t = setup(refusal);
+    const args = t.args('message', 'U0MALLORY');
+    const { container: _dropped, ...withoutContainer } = args.body;
+
+    await createLabTeardownListener(t.deps)({ ...args, body: withoutContainer as typeof args.body });
+
+    expect(t.responses).toHaveLength(1);
+    expect(JSON.stringify(t.responses[0])).toContain('belongs to someone else');
+    expect(t.deps.logger.entries.filter((e) => e.level === 'error')).toEqual([]);
+  });
+
+  // Regression (found by test/fuzz): Bolt gives no `respond` to a payload without response_url; the listener threw
+  // calling it and the presser heard nothing.
+  it('tells the presser on their Home tab when the payload has no response_url', async () => {
+    const t = setup(refusal);
+    const args = t.args('message', 'U0MALLORY');
+
+    await createLabTeardownListener(t.deps)({
+      ...args,
+      respond: undefined as unknown as typeof args.respond,
+    });
+
+    expect(t.published).toEqual([{ user: 'U0MALLORY', notice: refusal }]);
+    expect(t.deps.logger.entries.filter((e) => e.level === 'error')).toEqual([]);
+  });
+
   it('never rejects, logging a runner that throws', async () => {
     const t = setup(new Error('boom'));
 

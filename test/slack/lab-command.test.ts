@@ -42,6 +42,7 @@ function invoke(
     sleep?: (ms: number) => Promise<void>;
     ack?: (body?: unknown) => Promise<void>;
     respond?: (body: unknown) => Promise<unknown>;
+    command?: SlashCommand;
   } = {},
 ) {
   const logger = recordingLogger();
@@ -54,10 +55,11 @@ function invoke(
     sleep: options.sleep ?? (() => new Promise<void>(() => undefined)),
     newRef: () => 'ref123',
   });
+  const sent = options.command ?? command('help');
   const args = {
-    command: command('help'),
-    payload: command('help'),
-    body: command('help'),
+    command: sent,
+    payload: sent,
+    body: sent,
     ack: async (body?: string | RespondArguments) => {
       acks.push(body);
       await options.ack?.(body);
@@ -94,6 +96,25 @@ describe('slack/listeners/commands/lab-command', () => {
     await done;
 
     expect(seen).toEqual([{ text: 'help', context: { user: 'U0ALICE', channel: 'C0LABS' } }]);
+  });
+
+  // Regression (found by test/fuzz): a body without `text` threw on `text.trim()` and got "Something went wrong".
+  it('runs a command whose body has no text as `/lab` alone', async () => {
+    const seen: string[] = [];
+    const { text: _missing, ...withoutText } = command('help');
+
+    const { done, acks, logger } = invoke(
+      (text) => {
+        seen.push(text);
+        return Promise.resolve(textReply('labbot help'));
+      },
+      { command: withoutText as SlashCommand },
+    );
+    await done;
+
+    expect(seen).toEqual(['']);
+    expect(acks[0]).toMatchObject({ response_type: 'ephemeral', text: 'labbot help' });
+    expect(logger.entries.filter((e) => e.level === 'error')).toEqual([]);
   });
 
   it('acks with a generic ephemeral error and a ref, and logs the cause, when the runner throws', async () => {

@@ -138,6 +138,40 @@ describe('slack/create-slack-app (HTTP mode)', () => {
     expect(calls).toEqual([]);
   });
 
+  // Regression (found by test/fuzz): Bolt 5.1.0 read `body.ssl_check` of a null body in a detached async function,
+  // so a signed `null` body was an unhandled rejection (fatal under Node's default) and never got an answer.
+  it.each([
+    ['application/json', 'null'],
+    ['application/x-www-form-urlencoded', 'payload=null'],
+  ])('answers 400 to a signed %s body that parses to null, and keeps serving', async (contentType, body) => {
+    const started = await startApp();
+
+    const response = await fetch(`http://127.0.0.1:${started.port}/slack/events`, {
+      method: 'POST',
+      headers: signSlackRequest(SECRET, body, nowSeconds(), contentType),
+      body,
+      signal: AbortSignal.timeout(5000),
+    });
+
+    expect(response.status).toBe(400);
+    expect((await postCommand(started, 'help')).status).toBe(200);
+  });
+
+  it("still answers 413 to a body over Bolt's 4 MB limit, and serves custom routes", async () => {
+    const started = await startApp();
+    const body = `text=${'x'.repeat(5 * 1024 * 1024)}`;
+
+    const response = await fetch(`http://127.0.0.1:${started.port}/slack/events`, {
+      method: 'POST',
+      headers: signSlackRequest(SECRET, body, nowSeconds()),
+      body,
+    }).catch(() => undefined);
+
+    // Node may reset the connection after the 413 while the client is still sending; either way no 2xx or 5xx.
+    expect([413, undefined]).toContain(response?.status);
+    expect((await fetch(`http://127.0.0.1:${started.port}/healthz`)).status).toBe(200);
+  });
+
   it('acks a slow command with "Working on it…" at the ack budget and delivers the reply via response_url', async () => {
     const reply = deferred<Reply>();
     const budget = deferred<void>();

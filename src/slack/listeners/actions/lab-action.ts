@@ -72,10 +72,16 @@ export function createLabActionListener(
         ...(offset !== undefined ? { utcOffsetMinutes: offset } : {}),
       });
       countCommand(metrics, text, reply);
-      const inHome = body.view?.type === 'home' || body.container.type === 'view';
+      // Slack always sends `container`, but Bolt does not check it: a payload without one must still get its answer
+      // (found by test/fuzz: the command ran, then reading `container.type` threw and the presser heard nothing).
+      const container = body.container as Partial<Record<string, unknown>> | undefined;
+      const inHome = body.view?.type === 'home' || container?.type === 'view';
+      // Bolt passes `respond` only when the payload has a response_url (Slack always sends one for a message, but
+      // Bolt does not check); without it the Home tab is where the presser can still be told (found by test/fuzz).
+      const canRespond = typeof (respond as RespondFn | undefined) === 'function';
       if (reply.tone === 'error') {
         log.info({ reason: reply.title }, 'Lab button refused');
-        if (inHome) {
+        if (inHome || !canRespond) {
           await deps.home.publish(user, reply);
         } else {
           await tracked(metrics, 'response_url', () => respond(ephemeral(reply, false)));
@@ -85,7 +91,7 @@ export function createLabActionListener(
       await deps.refreshLab(labId);
       if (inHome) {
         await deps.home.publish(user);
-      } else if (body.container.is_ephemeral === true) {
+      } else if (container?.is_ephemeral === true && canRespond) {
         await tracked(metrics, 'response_url', () => respond(ephemeral(reply, true)));
       }
     } catch (error) {

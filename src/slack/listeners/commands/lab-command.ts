@@ -93,8 +93,11 @@ export function createLabCommandListener(deps: LabCommandDeps): (args: LabComman
       metrics.acked('command', (now() - started) / 1000);
     };
 
+    // Slack always sends `text` (empty for `/lab` alone), but Bolt does not check: a body without it is `/lab` alone,
+    // not a failure (found by test/fuzz).
+    const text = typeof (command.text as string | undefined) === 'string' ? command.text : '';
     try {
-      if (deps.deployForm && command.text.trim() === '') {
+      if (deps.deployForm && text.trim() === '') {
         await openDeployForm(deps.deployForm, command, ackOnce, respond);
         return;
       }
@@ -102,12 +105,10 @@ export function createLabCommandListener(deps: LabCommandDeps): (args: LabComman
       const context = { user: command.user_id, channel: command.channel_id };
       // The group lookup is inside the race: a cold cache waiting on Slack delays the reply, never the ack.
       const run: Promise<Outcome> = (groups ? groups.groupsOf(command.user_id) : Promise.resolve(undefined))
-        .then((userGroups) =>
-          deps.commands.run(command.text, userGroups ? { ...context, userGroups } : context),
-        )
+        .then((userGroups) => deps.commands.run(text, userGroups ? { ...context, userGroups } : context))
         .then(
           (reply): Outcome => {
-            countCommand(metrics, command.text, reply);
+            countCommand(metrics, text, reply);
             return { kind: 'reply', reply };
           },
           (error: unknown): Outcome => ({ kind: 'error', error }),
