@@ -49,6 +49,32 @@ export const COMMAND_USAGE: readonly { verb: Verb; usage: string; purpose: strin
     purpose: 'delete a lab and stop its bill (owner or admin)',
   },
   {
+    verb: 'extend',
+    usage: '/lab extend LAB [DURATION]',
+    purpose: 'more time for a lab (its kind sets the default and the most it may live)',
+  },
+  {
+    verb: 'suspend',
+    usage: '/lab suspend LAB',
+    purpose: 'pause a lab: CPU and RAM stop billing, only storage goes on',
+  },
+  { verb: 'resume', usage: '/lab resume LAB', purpose: 'power a suspended lab on again' },
+  {
+    verb: 'keep',
+    usage: '/lab keep LAB [DURATION|tomorrow|in-use]',
+    purpose: 'tell the idle reaper to leave a lab alone, as the buttons of its warning do',
+  },
+  {
+    verb: 'handoff',
+    usage: '/lab handoff LAB @user',
+    purpose: 'give a lab to someone else (owner or admin)',
+  },
+  {
+    verb: 'cost',
+    usage: '/lab cost [me|all] [day|week|month]',
+    purpose: 'what your labs cost (`all`: everyone’s, admins only)',
+  },
+  {
     verb: 'capture',
     usage: '/lab capture LAB NAME',
     purpose: 'save a lab to the catalog as new template NAME; it powers off meanwhile (owner or admin)',

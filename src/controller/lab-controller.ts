@@ -1034,7 +1034,10 @@ function stopBilling(lab: Lab, now: Date): Lab {
 
 /** What a user may read about a failure: cloud errors say what VCD said; anything else stays internal. */
 function userMessage(error: unknown): string {
-  return isCloudError(error) || error instanceof LabNetworkError ? error.message : 'internal error';
+  // Without its closing full stop: callers put the message inside sentences of their own.
+  return isCloudError(error) || error instanceof LabNetworkError
+    ? error.message.replace(/[.\s]+$/, '')
+    : 'internal error';
 }
 
 function stepWords(step: Step): string {

@@ -17,7 +17,9 @@ export interface VcdCallInfo {
 }
 
 function describeCall(call: VcdCallInfo): string {
-  const target = [call.method, call.path].filter((p) => p !== undefined).join(' ');
+  // Callers may pass a whole href; people reading the message need the path, not our VCD's address.
+  const path = call.path?.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]+/i, '');
+  const target = [call.method, path].filter((p) => p !== undefined).join(' ');
   return target === '' ? 'VCD call' : `VCD ${target}`;
 }
 

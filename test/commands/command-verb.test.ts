@@ -1,4 +1,5 @@
 import { commandVerb } from '../../src/commands/command-verb';
+import { COMMAND_USAGE } from '../../src/commands/lab-command';
 import { parseCommand } from '../../src/commands/parse-command';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 
@@ -24,6 +25,7 @@ const VALID = [
   'give demo-4kq @U0BOB',
   'cost week',
   'templates',
+  'capture demo-4kq mytpl',
 ];
 
 describe('commands/command-verb', () => {
@@ -40,5 +42,12 @@ describe('commands/command-verb', () => {
     const parsed = parseCommand(text, { ticketPattern: DEFAULT_POLICY.ticketPattern });
     expect(commandVerb(text)).toBe(parsed.verb);
     expect(commandVerb(text.toUpperCase())).toBe(parsed.verb);
+  });
+
+  it('has a usage line (shown by /lab help and in usage errors) for every verb the parser knows', () => {
+    const verbs = new Set(
+      VALID.map((text) => parseCommand(text, { ticketPattern: DEFAULT_POLICY.ticketPattern }).verb),
+    );
+    expect(COMMAND_USAGE.map((c) => c.verb).sort()).toEqual([...verbs].sort());
   });
 });
