@@ -16,6 +16,7 @@ import { VcdApiError, VcdNotFoundError, VcdUnavailableError } from './vcd/errors
 import { type VcdEdgeGatewayRecord } from './vcd/network-resources';
 import { VcdCloud } from './vcd/vcd-cloud';
 import { uplinkAddresses } from './vcd/wire/edge-gateway';
+import { inRange } from './labs/ipv4';
 import { startVcdSim, type VcdSim } from './vcdsim/vcd-sim';
 
 /** ok: fine; warn: works, but something is missing or risky; fail: labbot will not work; skip: not checked. */
@@ -436,14 +437,55 @@ class VcdDoctor {
         fix: warnFix,
       });
     }
+    const configured = this.config.policy.edge;
+    const source = this.config.policySource === 'built-in' ? 'labbot.yml' : this.config.policySource;
     const routedVia = new Set((await this.cloud.listOrgVdcNetworks()).map((n) => n.edgeGatewayName));
-    const record = edges.find((e) => routedVia.has(e.name)) ?? edges[0];
+    const record =
+      configured !== undefined
+        ? edges.find((e) => e.name === configured.gateway)
+        : (edges.find((e) => routedVia.has(e.name)) ?? edges[0]);
     if (record === undefined) {
+      if (configured !== undefined) {
+        return this.add({
+          name: 'edge gateway',
+          status: 'fail',
+          detail: `${configured.gateway} (edge.gateway in ${source}) is not in VDC ${this.config.vcd.vdc}`,
+          fix: `set edge.gateway in ${source} to one of: ${edges.map((e) => e.name).join(', ')}`,
+        });
+      }
       return this.add({ name: 'edge gateway', status: 'warn', detail: 'none found', fix: warnFix });
     }
     const edge = await this.cloud.getEdgeGateway(record.href);
-    const addresses = uplinkAddresses(edge).map((r) => (r.start === r.end ? r.start : `${r.start}-${r.end}`));
+    const uplinks = uplinkAddresses(edge);
+    const addresses = uplinks.map((r) => (r.start === r.end ? r.start : `${r.start}-${r.end}`));
     const extra = edges.length > 1 ? ` (${edges.length} in the VDC)` : '';
+    if (configured !== undefined) {
+      // Labs get their address and rules from this edge: a pool outside its public addresses, or an edge the role
+      // may not reconfigure, fails every deploy with networking, so both are failures here rather than at deploy.
+      const pool = configured.publicIps;
+      const outside = [pool.start, pool.end].filter((ip) => !uplinks.some((r) => inRange(ip, r)));
+      if (outside.length > 0) {
+        return this.add({
+          name: 'edge gateway',
+          status: 'fail',
+          detail: `edge.publicIps ${pool.start}-${pool.end} in ${source} is not within ${edge.name}'s public addresses (${addresses.join(', ') || 'none'})`,
+          fix: `set edge.publicIps in ${source} to addresses the provider sub-allocated to ${edge.name}`,
+        });
+      }
+      if (edge.configureServicesHref === undefined) {
+        return this.add({
+          name: 'edge gateway',
+          status: 'fail',
+          detail: `${edge.name} offers no configureServices link: labbot cannot add the labs' NAT and firewall rules`,
+          fix: 'give the role the right to configure the edge gateway services, or remove the network blocks of the templates',
+        });
+      }
+      return this.add({
+        name: 'edge gateway',
+        status: 'ok',
+        detail: `${edge.name}${extra}, lab pool ${pool.start}-${pool.end} of public ${addresses.join(', ')}; ${edge.nat?.rules.length ?? 0} NAT and ${edge.firewall?.rules.length ?? 0} firewall rules`,
+      });
+    }
     if (addresses.length === 0) {
       return this.add({
         name: 'edge gateway',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Config } from '../../src/config/config';
 import { loadConfig } from '../../src/config/load-config';
+import { readPolicyFile } from '../../src/config/read-policy-file';
 import {
   collectDoctorChecks,
   formatDoctorReport,
@@ -39,6 +40,9 @@ async function doctor(config: Config): Promise<{ code: number; out: string; chec
   const checks = await collectDoctorChecks(config, { logger });
   return { code, out, checks };
 }
+
+/** Loads the config as `labbot` does, labbot.yml included. */
+const withFile = (env: Record<string, string>): Config => loadConfig(env, readPolicyFile(env));
 
 const status = (checks: DoctorCheck[], name: string): DoctorCheck | undefined =>
   checks.find((c) => c.name === name);
@@ -85,8 +89,7 @@ describe('labbot doctor', () => {
     ]) {
       expect(status(checks, name)).toMatchObject({ status: 'ok' });
     }
-    // The simulator may or may not model an edge gateway; either way it is not a failure.
-    expect(['ok', 'warn']).toContain(status(checks, 'edge gateway')?.status);
+    expect(status(checks, 'edge gateway')?.status).toBe('ok');
     expect(status(checks, 'Slack')).toMatchObject({ status: 'skip' });
     expect(status(checks, 'login')?.detail).toContain('API token');
     expect(status(checks, 'templates')?.detail).toContain('esxi8-single');
@@ -94,6 +97,30 @@ describe('labbot doctor', () => {
     expect(out).toContain('embedded simulator');
     expect(out).not.toContain('FAIL');
     expect(out).toMatch(/All checks passed/);
+  });
+
+  it('checks the configured edge: the lab pool within its public addresses, and the right to change it', async () => {
+    const embedded = await doctor(loadConfig({ LABBOT_DATA_DIR: dataDir }));
+    expect(status(embedded.checks, 'edge gateway')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('lab pool 203.0.113.10-203.0.113.60') as unknown,
+    });
+
+    const file = path.join(dataDir, 'labbot.yml');
+    writeFileSync(file, 'edge: { gateway: edge-99, publicIps: 203.0.113.10-203.0.113.20 }\n');
+    const wrongName = await doctor(withFile({ LABBOT_DATA_DIR: dataDir, LABBOT_CONFIG: file }));
+    expect(status(wrongName.checks, 'edge gateway')).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining('edge-01') as unknown,
+    });
+    expect(wrongName.code).toBe(1);
+
+    writeFileSync(file, 'edge: { gateway: edge-01, publicIps: 198.51.100.10-198.51.100.20 }\n');
+    const outside = await doctor(withFile({ LABBOT_DATA_DIR: dataDir, LABBOT_CONFIG: file }));
+    expect(status(outside.checks, 'edge gateway')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('not within edge-01') as unknown,
+    });
   });
 
   it('runs from the command line: labbot doctor exits 0 with a readable report', async () => {
