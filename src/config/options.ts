@@ -84,6 +84,16 @@ export const ENV_OPTIONS: readonly EnvOption[] = [
     default: './labbot.yml',
   },
   {
+    name: 'LABBOT_PUBLIC_URL',
+    description: 'Public base URL of this bot, for the in-lab keep-alive URLs (https unless on loopback).',
+    secret: false,
+  },
+  {
+    name: 'LABBOT_REPLICA_ID',
+    description: 'Name of this replica in lab claims (stable across restarts); default the host name.',
+    secret: false,
+  },
+  {
     name: 'LOG_LEVEL',
     description: 'trace, debug, info, warn, error, fatal or silent.',
     secret: false,
