@@ -326,12 +326,21 @@ async function main(): Promise<void> {
 }
 
 /**
- * The calls a deploy cannot do without, in labbot's sequence (instantiate powered off, tag with metadata, power on):
- * the three state changes, one status read per task (a task cannot be seen to end in fewer), and one read of the
- * vApp for the access info (VMs, NICs, MACs). One-time lookups (versions, login, VDC, networks, catalog) are
- * cached and not per lab.
+ * The calls a deploy of a template with networking (esxi8: its NICs are already right) cannot do without, in labbot's
+ * sequence (instantiate powered off, tag with metadata, add the lab's edge rules, power on): the four state changes,
+ * one status read per task (a task cannot be seen to end in fewer), one read of the vApp (the NICs, MACs and IPs the
+ * DNAT rules and the access info need) and one read of the edge (its configuration is replaced whole, so it is read
+ * first). One-time lookups (versions, login, VDC, networks, catalog) are cached and not per lab.
  */
-const MINIMUM_CALLS = { instantiate: 1, metadata: 1, powerOn: 1, taskReads: 3, vAppRead: 1 };
+const MINIMUM_CALLS = {
+  instantiate: 1,
+  metadata: 1,
+  edgeChange: 1,
+  powerOn: 1,
+  taskReads: 4,
+  vAppRead: 1,
+  edgeRead: 1,
+};
 const MINIMUM_TOTAL = Object.values(MINIMUM_CALLS).reduce((a, b) => a + b, 0);
 
 function report(r: {
@@ -386,13 +395,19 @@ function report(r: {
     `${CLASSROOM} at once, per lab: ${classroom ? operationsLine(classroom.byOperation, classroom.labs.length) : 'n/a'}.`,
     '',
     `**Minimum calls the API needs per lab: ${MINIMUM_TOTAL}** in labbot's sequence (instantiate powered off, write the`,
-    'metadata that marks it as ours, power on): 3 state changes, at least one status read per task (3), one read of',
-    'the vApp for the access info (VMs, NICs, MACs). (Instantiating with `powerOn=true` would save the power-on call',
+    "metadata that marks it as ours, add the lab's DNAT/SNAT/firewall rules to the edge, power on): 4 state changes, at",
+    'least one status read per task (4), one read of the vApp (the NICs, MACs and IPs the rules and the access info',
+    'need) and one of the edge (its services are replaced whole). (Instantiating with `powerOn=true` would save the power-on call',
     "and its task read, but then a crash before the metadata write leaves a running vApp that reconciliation can't",
     `recognise as ours by metadata, only by name.) labbot's warm deploy makes ${fixed(warmCalls, 0)}: ` +
-      `${fixed(taskRate, 0)} task reads instead of 3, because it polls each task from 250 ms, 1.5× longer each time,`,
-    `up to 5 s; ${fixed(perLab(warm, 'vApp.get'), 0)} reads of the vApp instead of 1 (one before power-on, which checks its state, one for`,
-    `the ready message); ${fixed(perLab(warm, 'query'), 0)} catalog query (the template is looked up on every deploy).`,
+      `${fixed(taskRate, 0)} task reads instead of 4, because it polls each task from 250 ms, 1.5× longer each time,`,
+    `up to 5 s; ${fixed(perLab(warm, 'vApp.get'), 0)} reads of the vApp instead of 1 (for the NICs, before power-on to check its state, for`,
+    `the ready message); ${fixed(perLab(warm, 'vm.networkConnection.get'), 0)} read of the ESXi VM's NetworkConnectionSection (to change only what differs);`,
+    `${fixed(perLab(warm, 'edgeGateway.get'), 0)} reads of the edge (before the change, and after it to verify that no other replica's`,
+    `concurrent change dropped the lab's rules); ${fixed(perLab(warm, 'query'), 0)} catalog query (the template is looked up on every deploy).`,
+    'Labs deploying together share one edge change (batched): 30 at once made ' +
+      `${classroom ? fixed(classroom.byOperation.get('edgeGateway.configureServices') ?? 0, 0) : 'n/a'} configureServices calls. ` +
+      "The edge change's task runs on the edge, not the vApp, so its time counts in *added by labbot*.",
     `At ${LATENCY_MS} ms a call, a warm deploy spends about ${s(apiMs)} s in API round trips on its own path` +
       (warmLab
         ? `, of the ${s(warmLab.wallMs - warmLab.taskMs)} s it adds to ${s(warmLab.taskMs)} s of tasks;`
