@@ -39,7 +39,10 @@ export interface LabControllerDeps {
   audit?: AuditLog;
   /** With several replicas on one database: claims keep two replicas from driving one lab. */
   claims?: { store: WorkClaims; holder: string; ttlMs?: number };
-  /** Labs driven at once; VCD limits simultaneous operations per org, so keep this modest. */
+  /**
+   * Labs issuing VCD calls at once (default 8); labs waiting for a task do not count. VCD may limit simultaneous
+   * operations per org (OPERATION_LIMITS_EXCEEDED, retried with backoff), so keep this modest.
+   */
   maxConcurrentLabs?: number;
   /** Attempts for a step that failed because VCD was unreachable, before the lab is failed. */
   transientAttempts?: number;
@@ -240,16 +243,43 @@ export class LabController implements LabWaker {
   }
 
   private async withSlot(work: () => Promise<void>): Promise<void> {
-    const limit = this.deps.maxConcurrentLabs ?? 8;
-    if (this.active >= limit) {
-      await new Promise<void>((resolve) => this.queue.push(resolve));
-    }
-    this.active++;
+    await this.acquireSlot();
     try {
       await work();
     } finally {
+      this.releaseSlot();
+    }
+  }
+
+  /**
+   * Runs a wait for a VCD task without holding a slot. Slots bound how many labs issue calls at once, not how many
+   * tasks VCD runs: a real instantiate takes minutes, and holding slots through it made a classroom of 30 deploy in
+   * waves of 8. Only for code running inside `withSlot` (the steps of `drive`).
+   */
+  private async withoutSlot<T>(wait: () => Promise<T>): Promise<T> {
+    this.releaseSlot();
+    try {
+      return await wait();
+    } finally {
+      await this.acquireSlot();
+    }
+  }
+
+  private async acquireSlot(): Promise<void> {
+    if (this.active < (this.deps.maxConcurrentLabs ?? 8)) {
+      this.active++;
+      return;
+    }
+    // releaseSlot hands its slot straight to the first waiter, so `active` never exceeds the limit.
+    await new Promise<void>((resolve) => this.queue.push(resolve));
+  }
+
+  private releaseSlot(): void {
+    const next = this.queue.shift();
+    if (next) {
+      next();
+    } else {
       this.active--;
-      this.queue.shift()?.();
     }
   }
 
@@ -396,14 +426,19 @@ export class LabController implements LabWaker {
       }
       case 'await-task': {
         let lastRenewal = this.deps.clock.now().getTime();
-        await cloud.waitForTask({ href: step.taskHref }, () => {
-          // Long tasks (a real instantiate takes minutes) must not let the claim lapse.
-          const now = this.deps.clock.now().getTime();
-          if (this.deps.claims && now - lastRenewal > (this.deps.claims.ttlMs ?? DEFAULT_CLAIM_TTL_MS) / 3) {
-            lastRenewal = now;
-            void this.claim(lab.id).catch(() => undefined);
-          }
-        });
+        await this.withoutSlot(() =>
+          cloud.waitForTask({ href: step.taskHref }, () => {
+            // Long tasks (a real instantiate takes minutes) must not let the claim lapse.
+            const now = this.deps.clock.now().getTime();
+            if (
+              this.deps.claims &&
+              now - lastRenewal > (this.deps.claims.ttlMs ?? DEFAULT_CLAIM_TTL_MS) / 3
+            ) {
+              lastRenewal = now;
+              void this.claim(lab.id).catch(() => undefined);
+            }
+          }),
+        );
         await this.afterTask(lab);
         return;
       }
@@ -563,9 +598,14 @@ export class LabController implements LabWaker {
   /** Waits for the capture task (also after a restart), then registers the template and brings the lab back. */
   private async awaitCapture(lab: Lab, taskHref: string): Promise<void> {
     const name = lab.captureName ?? captureItemName(lab.captureAs ?? '');
-    const template = await this.deps.cloud.waitForCapture(
-      { href: taskHref },
-      { name, ...(this.deps.captureCatalog !== undefined ? { catalogName: this.deps.captureCatalog } : {}) },
+    const template = await this.withoutSlot(() =>
+      this.deps.cloud.waitForCapture(
+        { href: taskHref },
+        {
+          name,
+          ...(this.deps.captureCatalog !== undefined ? { catalogName: this.deps.captureCatalog } : {}),
+        },
+      ),
     );
     await this.registerCapture(lab, name, template.catalogName);
   }
