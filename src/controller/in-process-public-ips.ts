@@ -1,5 +1,5 @@
 import { PublicIpsExhaustedError } from '../labs/errors';
-import { firstFreeAddress, inRange, type IpRange } from '../labs/ipv4';
+import { addressesCovered, firstFreeAddress, inRange, type IpRange } from '../labs/ipv4';
 import { type PublicIpPool } from '../labs/ports';
 
 /**
@@ -9,12 +9,15 @@ import { type PublicIpPool } from '../labs/ports';
 export class InProcessPublicIps implements PublicIpPool {
   private readonly byLab = new Map<string, string>();
 
-  allocate(labId: string, range: IpRange): Promise<string> {
+  allocate(labId: string, range: IpRange, avoid: readonly IpRange[] = []): Promise<string> {
     const held = this.byLab.get(labId);
     if (held !== undefined) {
       return Promise.resolve(held);
     }
-    const taken = new Set([...this.byLab.values()].filter((ip) => inRange(ip, range)));
+    const taken = new Set([
+      ...addressesCovered(range, avoid),
+      ...[...this.byLab.values()].filter((ip) => inRange(ip, range)),
+    ]);
     const ip = firstFreeAddress(range, taken);
     if (ip === undefined) {
       return Promise.reject(new PublicIpsExhaustedError(range));

@@ -500,7 +500,8 @@ export class LabController implements LabWaker {
         return;
       case 'allocate-ip': {
         const edge = this.edgePolicy();
-        const ip = await this.publicIps.allocate(lab.id, edge.publicIps);
+        const inUse = await cloud.edgeAddressesInUse(edge.gateway, lab.id);
+        const ip = await this.publicIps.allocate(lab.id, edge.publicIps, inUse);
         await this.save({ ...lab, network: { ...this.network(lab), publicIp: ip } });
         return;
       }

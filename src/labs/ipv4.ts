@@ -62,6 +62,21 @@ export function firstFreeAddress(range: IpRange, taken: ReadonlySet<string>): st
   return undefined;
 }
 
+/** The addresses of `range` that lie in any of `others` (for a pool range no larger than the config allows). */
+export function addressesCovered(range: IpRange, others: readonly IpRange[]): Set<string> {
+  const covered = new Set<string>();
+  const [start, end] = [ipToInt(range.start), ipToInt(range.end)];
+  for (const other of others) {
+    if (!isIpv4(other.start) || !isIpv4(other.end)) {
+      continue;
+    }
+    for (let n = Math.max(start, ipToInt(other.start)); n <= Math.min(end, ipToInt(other.end)); n++) {
+      covered.add(intToIp(n));
+    }
+  }
+  return covered;
+}
+
 /** True when `ip` lies in the range. */
 export function inRange(ip: string, range: IpRange): boolean {
   if (!isIpv4(ip)) {

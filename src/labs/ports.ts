@@ -2,6 +2,7 @@
  * The interfaces the outside world implements for the domain. Nothing in labs/, controller/, commands/ or
  * reaper/ reaches past these (DESIGN.md section 2; enforced by lint).
  */
+import { type IpRange } from './ipv4';
 import { type Lab, type LabRequestChanges, type PowerState, type VmInfo } from './lab';
 
 /** Wall clock, injected so that tests never wait on real time. */
@@ -112,6 +113,12 @@ export interface Cloud {
   setLabEdgeRules(edge: string, labId: string, rules: LabEdgeRules): Promise<void>;
   /** Ids of the labs that have rules tagged with their id on the edge. */
   listEdgeRuleLabs(edge: string): Promise<string[]>;
+  /**
+   * Public addresses the edge's NAT rules already use (DNAT original, SNAT translated), except those of `labId`'s own
+   * rules: a new lab must not get one even if the store does not know it (rules of a lab adopted after the store was
+   * lost, or rules someone added by hand on an address of labbot's pool).
+   */
+  edgeAddressesInUse(edge: string, labId: string): Promise<IpRange[]>;
 }
 
 /** One NIC a VM must have. */
@@ -155,11 +162,12 @@ export interface LabFirewallRule {
  */
 export interface PublicIpPool {
   /**
-   * The lab's address from the range: the one it already holds, else the lowest free one.
+   * The lab's address from the range: the one it already holds, else the lowest one that is neither held by another
+   * lab nor in `avoid` (addresses in use on the edge).
    *
    * @throws PublicIpsExhaustedError when every address of the range is taken.
    */
-  allocate(labId: string, range: { start: string; end: string }): Promise<string>;
+  allocate(labId: string, range: IpRange, avoid?: readonly IpRange[]): Promise<string>;
   /** Returns the lab's address to the pool; nothing when it holds none. */
   release(labId: string): Promise<void>;
   /** Every allocation. */

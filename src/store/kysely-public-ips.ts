@@ -1,6 +1,6 @@
 import { type Kysely } from 'kysely';
 import { PublicIpsExhaustedError } from '../labs/errors';
-import { firstFreeAddress, inRange, type IpRange } from '../labs/ipv4';
+import { addressesCovered, firstFreeAddress, inRange, type IpRange } from '../labs/ipv4';
 import { type PublicIpPool } from '../labs/ports';
 import { type LabbotDatabase } from './labbot-database';
 import { type LabbotSchema } from './schema';
@@ -21,18 +21,20 @@ export class KyselyPublicIps implements PublicIpPool {
     this.db = database.kysely;
   }
 
-  async allocate(labId: string, range: IpRange): Promise<string> {
+  async allocate(labId: string, range: IpRange, avoid: readonly IpRange[] = []): Promise<string> {
+    const inUse = addressesCovered(range, avoid);
     // Bounded: each round either wins an address or sees one more taken; the range size bounds the rounds.
     for (let round = 0; round < 1000; round++) {
       const held = await this.held(labId);
       if (held !== undefined) {
         return held;
       }
-      const taken = new Set(
-        (await this.db.selectFrom('lab_public_ips').select('ip').execute())
+      const taken = new Set([
+        ...inUse,
+        ...(await this.db.selectFrom('lab_public_ips').select('ip').execute())
           .map((r) => r.ip)
           .filter((ip) => inRange(ip, range)),
-      );
+      ]);
       const candidate = firstFreeAddress(range, taken);
       if (candidate === undefined) {
         throw new PublicIpsExhaustedError(range);

@@ -7,6 +7,7 @@
  * whole NAT and firewall service (a task of several seconds on a real edge). Ten labs deploying at once would queue
  * ten changes; collecting the labs that arrive while one change is in flight turns them into two.
  */
+import { parseIpRange, type IpRange } from '../labs/ipv4';
 import { type LabEdgeRules, type LabFirewallRule, type LabNatRule, type Logger } from '../labs/ports';
 import { VcdApiError } from './errors';
 import { type EdgeServices } from './network-resources';
@@ -93,6 +94,18 @@ export function replaceLabRules(
       ],
     },
   };
+}
+
+/**
+ * The public side of the edge's NAT rules (DNAT original address, SNAT translated address) but those tagged with
+ * `labId`; single addresses and dash ranges (CIDR blocks are left out: legacy gateway rules name addresses).
+ */
+export function natAddressesInUse(edge: VcdEdgeGateway, labId: string): IpRange[] {
+  return (edge.nat?.rules ?? [])
+    .filter((r) => labIdOfRule(r.description) !== labId)
+    .map((r) => (r.ruleType?.toUpperCase() === 'SNAT' ? r.translatedIp : r.originalIp))
+    .map((address) => (address === undefined ? undefined : parseIpRange(address)))
+    .filter((range): range is IpRange => range !== undefined);
 }
 
 /** Lab ids with at least one tagged rule on the edge. */

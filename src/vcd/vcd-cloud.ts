@@ -3,6 +3,7 @@
  * reach VCD. The lab lifecycle lives here; other operations delegate to small per-entity modules
  * (vapp-resources, network-resources, managed-vapps) that share this instance's funnel, queries and task waiter.
  */
+import { type IpRange } from '../labs/ipv4';
 import { type NicInfo, type VmInfo } from '../labs/lab';
 import {
   type LabEdgeRules,
@@ -19,7 +20,7 @@ import {
 } from '../labs/ports';
 import { type NegotiatedVersion } from './api-version';
 import { VcdApiError, VcdNotFoundError, VcdTaskDeadlineError, VcdTaskFailedError } from './errors';
-import { EdgeRuleWriter, labsWithRules } from './lab-edge-rules';
+import { EdgeRuleWriter, labsWithRules, natAddressesInUse } from './lab-edge-rules';
 import { listManagedVApps, type VcdManagedVApp } from './managed-vapps';
 import {
   NetworkResources,
@@ -698,6 +699,15 @@ export class VcdCloud implements Cloud {
    */
   async listEdgeRuleLabs(edge: string): Promise<string[]> {
     return labsWithRules(await this.networkResources.getEdgeGateway(await this.resolveEdge(edge)));
+  }
+
+  /**
+   * Public addresses the edge's NAT rules use, but `labId`'s own.
+   *
+   * @throws VcdNotFoundError (no such edge), VcdApiError, VcdUnavailableError.
+   */
+  async edgeAddressesInUse(edge: string, labId: string): Promise<IpRange[]> {
+    return natAddressesInUse(await this.networkResources.getEdgeGateway(await this.resolveEdge(edge)), labId);
   }
 
   /**

@@ -80,6 +80,16 @@ describe('controller: lab networking', () => {
     );
   });
 
+  it('asks the edge which public addresses are in use before allocating one', async () => {
+    const { store, cloud, controller, service } = setup();
+    cloud.foreignEdgeAddresses.push('203.0.113.10');
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
+    await controller.idle();
+
+    expect((await store.get(lab.id))?.network?.publicIp).toBe('203.0.113.11');
+    expect(cloud.calls).toContain(`edgeAddressesInUse edge-01 ${lab.id}`);
+  });
+
   it('cleans up rules and IP when the deploy fails after they were added', async () => {
     const { store, cloud, controller, service, publicIps } = setup();
     cloud.failingTasks.push('powerOn');

@@ -240,6 +240,31 @@ describe('e2e: nested-ESXi networking for ten labs at once', () => {
     expect(validateAgainstXsd(documents).filter((r) => r.errors.length > 0)).toEqual([]);
   });
 
+  it('never gives a lab a public address that a rule on the edge already uses, even one the store does not know', async () => {
+    const { service, first, drive } = await setup();
+    // Rules of a lab whose allocation the store lost (restored from an old backup): 203.0.113.10 is in use.
+    await first.cloud.setLabEdgeRules('edge-01', 'demo-lost', {
+      nat: [
+        {
+          name: 'ui',
+          type: 'DNAT',
+          originalIp: '203.0.113.10',
+          originalPort: '443',
+          translatedIp: '10.10.0.99',
+          translatedPort: '443',
+          protocol: 'tcp',
+        },
+      ],
+      firewall: [],
+    });
+    expect(await first.store.publicIps.list()).toEqual([]);
+
+    const { lab } = await service.deploy({ user: 'U0NEW', kind: 'demo', template: 'esxi8' });
+    await drive();
+
+    expect((await first.store.labs.get(lab.id))?.network?.publicIp).toBe('203.0.113.11');
+  });
+
   it('reconciliation removes an orphan rule set and frees its IP, and leaves foreign rules alone', async () => {
     const { first } = await setup();
     const edgeBefore = structuredClone({ nat: sim.state.edge.nat, firewall: sim.state.edge.firewall });

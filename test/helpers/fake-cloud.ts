@@ -26,7 +26,8 @@ type Operation =
   | 'startCapture'
   | 'configureNics'
   | 'setLabEdgeRules'
-  | 'listEdgeRuleLabs';
+  | 'listEdgeRuleLabs'
+  | 'edgeAddressesInUse';
 
 /**
  * A Cloud in memory for controller tests: tasks complete when waited on (applying their effect then), and any
@@ -288,6 +289,17 @@ export class FakeCloud implements Cloud {
   listEdgeRuleLabs(edge: string): Promise<string[]> {
     this.record('listEdgeRuleLabs', edge);
     return Promise.resolve([...(this.edgeRules.get(edge)?.keys() ?? [])].sort());
+  }
+
+  /** Addresses of NAT rules on the edge that are not labbot's (set by a test), as edgeAddressesInUse reports them. */
+  readonly foreignEdgeAddresses: string[] = [];
+
+  edgeAddressesInUse(edge: string, labId: string): Promise<{ start: string; end: string }[]> {
+    this.record('edgeAddressesInUse', `${edge} ${labId}`);
+    const ofLabs = [...(this.edgeRules.get(edge) ?? new Map<string, LabEdgeRules>())]
+      .filter(([id]) => id !== labId)
+      .flatMap(([, rules]) => rules.nat.map((r) => (r.type === 'SNAT' ? r.translatedIp : r.originalIp)));
+    return Promise.resolve([...ofLabs, ...this.foreignEdgeAddresses].map((ip) => ({ start: ip, end: ip })));
   }
 
   /** Adds a vApp as if someone created it outside labbot, optionally with our metadata. */

@@ -38,6 +38,20 @@ describe.each(databaseKinds('KyselyPublicIps'))('public IPs and lab networking o
     ]);
   });
 
+  it('skips addresses in use on the edge (single addresses and ranges), but keeps a lab’s own', async () => {
+    const pool = new KyselyPublicIps(databases[0] as LabbotDatabase);
+    const inUse = [
+      { start: '203.0.113.10', end: '203.0.113.10' },
+      { start: '203.0.113.11', end: '203.0.113.13' },
+      { start: '198.51.100.1', end: '198.51.100.9' },
+    ];
+
+    expect(await pool.allocate('demo-a', RANGE, inUse)).toBe('203.0.113.14');
+    expect(await pool.allocate('demo-a', RANGE, [{ start: '203.0.113.14', end: '203.0.113.14' }])).toBe(
+      '203.0.113.14',
+    );
+  });
+
   it('says so when the range is used up', async () => {
     const pool = new KyselyPublicIps(databases[0] as LabbotDatabase);
     const small = { start: '192.0.2.1', end: '192.0.2.2' };
