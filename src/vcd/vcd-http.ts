@@ -158,8 +158,8 @@ export class VcdHttp {
    * Sends an authenticated request and returns the 2xx response.
    *
    * @throws VcdNotFoundError (404, or 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN where that means gone),
-   *   VcdApiError (other 4xx, a 401 that survives one re-login, an href on another host),
-   *   VcdUnavailableError (network failure, timeout, 5xx, retries exhausted).
+   *   VcdApiError (other 4xx), VcdUnavailableError (network failure, timeout, 5xx, retries exhausted, a 401 that
+   *   survives one re-login).
    */
   async request(request: VcdRequest): Promise<VcdResponse> {
     let reloggedIn = false;
@@ -169,8 +169,18 @@ export class VcdHttp {
         return await this.send(request, session);
       } catch (error) {
         const unauthorized = error instanceof VcdApiError && error.httpStatus === 401;
-        if (!unauthorized || reloggedIn) {
+        if (!unauthorized) {
           throw error;
+        }
+        if (reloggedIn) {
+          // The new login worked, so the credentials are good (bad ones fail the login with LOGIN_FAILED): the new
+          // session ended too while this call waited (sessions expiring faster than slow calls finish, or another
+          // client logging this user out). Nothing was done; "try again later" is the truth, not "refused".
+          throw new VcdUnavailableError(
+            'VCD rejected the session again right after a new login',
+            { method: request.method, path: error.path, httpStatus: 401, requestId: error.requestId },
+            { cause: error },
+          );
         }
         reloggedIn = true;
         this.options.logger.info({ method: request.method }, 'VCD session rejected; logging in again');

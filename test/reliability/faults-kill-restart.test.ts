@@ -56,7 +56,8 @@ describe('reliability: faults and SIGKILLs during 50 deploys and teardowns', () 
   /**
    * Sessions end at random moments, but as a real timeout does: not again before the client has logged in anew and
    * used its new session for 30 answered calls. (A second expiry within seconds, while one call is still between
-   * its re-login and a busy-retry, fails that call: the client re-logs in once per call, by design.)
+   * its re-login and its retry, fails that call as unavailable: the client re-logs in once per call, and the
+   * controller retries the step later.)
    */
   const session = { armed: true, loggedIn: false, answered: 0 };
 

@@ -144,13 +144,13 @@ describe('vcd/vcd-http', () => {
     ]);
   });
 
-  it('fails with VcdApiError when the retry after re-login is also 401, without looping', async () => {
+  it('fails as unavailable (try later) when the retry after a good re-login is also 401, without looping', async () => {
     const { handler, state } = vcd(() => ({ status: 401 }));
     const { http, server } = await start(handler);
 
     await expect(http.request({ method: 'GET', path: '/api/vApp/vapp-1' })).rejects.toMatchObject({
-      name: 'VcdApiError',
-      kind: 'api',
+      name: 'VcdUnavailableError',
+      kind: 'unavailable',
       httpStatus: 401,
     });
     expect(state.logins).toBe(2);
