@@ -611,13 +611,21 @@ export class LabController implements LabWaker {
     await this.registerCapture(lab, name, template.catalogName);
   }
 
-  /** A restart after the capture may have been sent: register the template if VCD has it, else capture again. */
+  /**
+   * A restart after the capture may have been sent: if VCD is still writing the template, wait for that task; if
+   * the template is complete, register it; if there is none, capture again.
+   */
   private async findCapture(lab: Lab): Promise<void> {
     const name = lab.captureName ?? '';
     const found = (await this.deps.cloud.listTemplates(this.deps.captureCatalog)).find(
       (t) => t.name === name,
     );
     if (found) {
+      const running = await this.deps.cloud.findTemplateTask(found.href);
+      if (running) {
+        await this.save({ ...lab, taskHref: running.href });
+        return;
+      }
       await this.registerCapture(lab, name, found.catalogName);
       return;
     }

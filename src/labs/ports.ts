@@ -101,6 +101,8 @@ export interface Cloud {
     task: CloudTask,
     expected: Pick<CaptureRequest, 'name' | 'catalogName'>,
   ): Promise<CloudTemplate>;
+  /** The task still writing a template (a capture in progress), if any: to resume waiting after a restart. */
+  findTemplateTask(templateHref: string): Promise<CloudTask | undefined>;
   /**
    * Gives a powered-off VM the NICs listed (added where missing, adapter type, connection and IP allocation set);
    * NICs not listed are left alone. Undefined when the VM already has them (nothing to wait for).

@@ -55,7 +55,7 @@ import {
 import { parseOrgList } from './wire/org';
 import { FINAL_TASK_STATUSES, parseTask, type VcdTask } from './wire/task';
 import { buildUndeployVAppParams, type UndeployPowerAction } from './wire/undeploy';
-import { parseVApp, type VcdNic, type VcdVApp, type VcdVm } from './wire/vapp';
+import { parseVApp, parseVAppTemplate, type VcdNic, type VcdVApp, type VcdVm } from './wire/vapp';
 
 export interface VcdCloudOptions {
   url: string;
@@ -456,6 +456,28 @@ export class VcdCloud implements Cloud {
    *
    * @throws VcdApiError (MALFORMED_RESPONSE for a body that is not a VApp), VcdUnavailableError.
    */
+  /**
+   * The task still writing a template (a capture in progress), if any; undefined when the template is complete or
+   * gone.
+   *
+   * @throws VcdApiError, VcdUnavailableError.
+   */
+  async findTemplateTask(templateHref: string): Promise<CloudTask | undefined> {
+    try {
+      const template = await this.http.requestParsed(
+        { method: 'GET', path: templateHref },
+        parseVAppTemplate,
+      );
+      const running = template.tasks.find((t) => !FINAL_TASK_STATUSES.includes(t.status));
+      return running === undefined ? undefined : { href: running.href };
+    } catch (error) {
+      if (error instanceof VcdNotFoundError) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
   async getVAppDetails(vappHref: string): Promise<VcdVApp | undefined> {
     try {
       return await this.http.requestParsed({ method: 'GET', path: vappHref }, parseVApp);

@@ -24,6 +24,7 @@ type Operation =
   | 'listManagedVApps'
   | 'getUsage'
   | 'startCapture'
+  | 'findTemplateTask'
   | 'configureNics'
   | 'setLabEdgeRules'
   | 'listEdgeRuleLabs'
@@ -77,13 +78,25 @@ export class FakeCloud implements Cloud {
       catalogName,
     };
     this.captured.push(template);
-    return Promise.resolve(
-      this.task(
-        'capture',
-        () => undefined,
-        () => this.captured.splice(this.captured.indexOf(template), 1),
-      ),
+    const task = this.task(
+      'capture',
+      () => this.captureTasks.delete(template.href),
+      () => {
+        this.captureTasks.delete(template.href);
+        this.captured.splice(this.captured.indexOf(template), 1);
+      },
     );
+    this.captureTasks.set(template.href, task.href);
+    return Promise.resolve(task);
+  }
+
+  /** Capture tasks still writing their template, by template href. */
+  private readonly captureTasks = new Map<string, string>();
+
+  findTemplateTask(templateHref: string): Promise<CloudTask | undefined> {
+    this.record('findTemplateTask', templateHref);
+    const href = this.captureTasks.get(templateHref);
+    return Promise.resolve(href === undefined ? undefined : { href });
   }
 
   async waitForCapture(

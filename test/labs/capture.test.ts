@@ -289,6 +289,46 @@ describe('/lab capture: controller', () => {
   });
 });
 
+describe('capture: a crash between sending the capture and recording its task', () => {
+  it('waits for the capture VCD is still running instead of sending it again, then registers the template', async () => {
+    const store = new MemoryLabStore();
+    const cloud = new FakeCloud();
+    const captured = new MemoryCapturedTemplates();
+    const first = setup(cloud, store, captured);
+    const labId = await readyLab(first);
+    // The first controller sends the capture and dies before it records the task's href.
+    const update = store.update.bind(store);
+    let lost = false;
+    store.update = async (lab: Lab) => {
+      if (!lost && lab.phase === 'capturing' && lab.captureName !== undefined && lab.taskHref !== undefined) {
+        lost = true;
+        void first.controller.stop();
+        return;
+      }
+      await update(lab);
+    };
+    await first.service.capture('U1', labId, 'mytpl');
+    await first.controller.idle();
+    store.update = update;
+    expect(await store.get(labId)).toMatchObject({ phase: 'capturing', captureName: 'labbot-capture-mytpl' });
+    expect((await store.get(labId))?.taskHref).toBeUndefined();
+
+    const second = setup(cloud, store, captured);
+    await second.controller.resumeAll();
+    await second.controller.idle();
+
+    expect(cloud.calls.filter((c) => c.startsWith('startCapture'))).toHaveLength(1);
+    // The template is registered only once the capture that writes it has finished.
+    expect(cloud.calls.indexOf('waitForTask capture')).toBeGreaterThan(
+      cloud.calls.findIndex((c) => c.startsWith('findTemplateTask')),
+    );
+    expect(cloud.calls.findIndex((c) => c.startsWith('findTemplateTask'))).toBeGreaterThan(-1);
+    expect(captured.templates.map((t) => t.key)).toEqual(['mytpl']);
+    expect(await store.get(labId)).toMatchObject({ phase: 'ready' });
+    expect(second.notifier.events.at(-1)).toEqual({ type: 'captured', template: 'mytpl' });
+  });
+});
+
 describe('deployableTemplates', () => {
   it('copies the base under the captured key and drops templates whose base is gone', () => {
     const at = new Date('2026-11-24T09:00:00Z');

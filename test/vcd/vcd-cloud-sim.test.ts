@@ -193,6 +193,17 @@ describe('vcd/vcd-cloud against the simulator', () => {
     expect((await cloud.listTemplates()).map((t) => t.name)).toContain('esxi8-golden');
   });
 
+  it('finds the task still writing a captured template, and none once the capture is done', async () => {
+    const vapp = await deploy('lab-golden');
+    const task = await cloud.startCapture(vapp, { name: 'esxi8-golden', description: 'captured' });
+    const template = (await cloud.listTemplates()).find((t) => t.name === 'esxi8-golden');
+    expect(template).toBeDefined();
+
+    expect(await cloud.findTemplateTask(template?.href ?? '')).toEqual({ href: task.href });
+    await cloud.waitForCapture(task, { name: 'esxi8-golden' });
+    expect(await cloud.findTemplateTask(template?.href ?? '')).toBeUndefined();
+  });
+
   it('finds the edge gateway and adds a DNAT rule for a lab, keeping the rules already there', async () => {
     const [record] = await cloud.listEdgeGateways();
     if (record === undefined) {
