@@ -406,8 +406,9 @@ function report(r: {
       `${fixed(taskRate, 0)} task reads instead of 4, because it polls each task from 250 ms, 1.5× longer each time,`,
     `up to 5 s; ${fixed(perLab(warm, 'vApp.get'), 0)} reads of the vApp instead of 1 (for the NICs, before power-on to check its state, for`,
     `the ready message); ${fixed(perLab(warm, 'vm.networkConnection.get'), 0)} read of the ESXi VM's NetworkConnectionSection (to change only what differs);`,
-    `${fixed(perLab(warm, 'edgeGateway.get'), 0)} reads of the edge (before the change, and after it to verify that no other replica's`,
-    `concurrent change dropped the lab's rules); ${fixed(perLab(warm, 'query'), 0)} catalog query (the template is looked up on every deploy).`,
+    `${fixed(perLab(warm, 'edgeGateway.get'), 0)} reads of the edge (to see which public addresses its rules already use before one is`,
+    "allocated, before the change, and after it to verify that no other replica's concurrent change dropped the lab's",
+    `rules); ${fixed(perLab(warm, 'query'), 0)} catalog query (the template is looked up on every deploy).`,
     'Labs deploying together share one edge change (batched): 30 at once made ' +
       `${classroom ? fixed(classroom.byOperation.get('edgeGateway.configureServices') ?? 0, 0) : 'n/a'} configureServices calls. ` +
       "The edge change's task runs on the edge, not the vApp, so its time counts in *added by labbot*.",
