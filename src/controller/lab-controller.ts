@@ -179,8 +179,9 @@ export class LabController implements LabWaker {
       } else if (isTerminal(lab) && !vapp.busy) {
         await this.reopen(lab, vapp);
         report.reopened.push(lab.id);
-      } else if (staleTags(lab, vapp) !== undefined && !vapp.busy) {
-        if (await this.retag(lab, vapp)) {
+      } else if (!vapp.busy) {
+        const stale = staleTags(lab, vapp);
+        if (stale !== undefined && (await this.retag(lab, vapp, stale))) {
           report.retagged.push(lab.id);
         }
       }
@@ -939,11 +940,7 @@ export class LabController implements LabWaker {
    * Rewrites the metadata a handoff or an extension made stale: the vApp must say who owns it and when it expires
    * even if the store is lost (adoption reads them back). Best effort: a failure is logged and retried next pass.
    */
-  private async retag(lab: Lab, vapp: ManagedVApp): Promise<boolean> {
-    const entries = staleTags(lab, vapp);
-    if (entries === undefined) {
-      return false;
-    }
+  private async retag(lab: Lab, vapp: ManagedVApp, entries: Record<string, string>): Promise<boolean> {
     try {
       const task = await this.deps.cloud.setMetadata(vapp.href, entries);
       if (task) {

@@ -1,5 +1,6 @@
 import { createCommandRunner, tomorrowAt } from '../../src/commands/run-command';
-import { plainText, type Reply } from '../../src/commands/reply';
+import { type Reply } from '../../src/commands/reply';
+import { replyText } from '../helpers/reply-text';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { LabService } from '../../src/labs/lab-service';
 import { type LabPolicy } from '../../src/labs/policy';
@@ -28,27 +29,7 @@ function setup(policy: LabPolicy = DEFAULT_POLICY) {
   return { store, clock, runner };
 }
 
-/** Everything a reply says, as plain text. */
-function text(reply: Reply): string {
-  return [
-    reply.title,
-    ...reply.sections.flatMap((s) => {
-      switch (s.type) {
-        case 'text':
-        case 'context':
-          return [plainText(s.text)];
-        case 'list':
-          return s.items.map(plainText);
-        case 'fields':
-          return s.fields.map((f) => `${f.label}: ${plainText(f.value)}`);
-        case 'table':
-          return [s.columns, ...s.rows].map((r) => r.join(' | '));
-        case 'actions':
-          return s.actions.map((a) => a.label);
-      }
-    }),
-  ].join('\n');
-}
+const text = (reply: Reply): string => replyText(reply);
 
 describe('commands/run-command', () => {
   it('lists in help only what the caller may run', async () => {

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { commandVerb } from '../../src/commands/command-verb';
 import { parseCommand } from '../../src/commands/parse-command';
-import { plainText, type Reply } from '../../src/commands/reply';
+import { type Reply } from '../../src/commands/reply';
 import { isFailureReply } from '../../src/commands/report-error';
 import { createCommandRunner } from '../../src/commands/run-command';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
@@ -30,9 +30,13 @@ import { KyselyLabStore } from '../../src/store/kysely-lab-store';
 import { type LabbotDatabase } from '../../src/store/labbot-database';
 import { migrateToLatest } from '../../src/store/migrate';
 import { ManualClock } from '../helpers/clock';
+import { replyText } from '../helpers/reply-text';
 import { recordingLogger } from '../slack/recording-logger';
 import { randomCommand } from './command-strings';
 import { FUZZ_SEED, FUZZ_TIMEOUT_MS, FuzzFailures, FuzzRandom, settle } from './fuzz-random';
+
+/** Replies as text, with what the buttons carry: injected text must not leak there either. */
+const replyTextWithValues = (reply: Reply): string => replyText(reply, { actionValues: true });
 
 const COMMANDS = 10_000;
 const OWNER = 'U0OWNER';
@@ -52,28 +56,6 @@ const POLICY: LabPolicy = {
 
 /** Words that betray an internal value leaking into a message, unless the person typed them. */
 const LEAKS = ['undefined', '[object Object]', 'NaN', 'Infinity', 'Error:', 'TypeError', '\n    at '];
-
-/** Everything a reply says as plain text (title, sections, table cells, button labels and values). */
-function replyText(reply: Reply): string {
-  return [
-    reply.title,
-    ...reply.sections.flatMap((s) => {
-      switch (s.type) {
-        case 'text':
-        case 'context':
-          return [plainText(s.text)];
-        case 'list':
-          return s.items.map(plainText);
-        case 'fields':
-          return s.fields.map((f) => `${f.label}: ${plainText(f.value)}`);
-        case 'table':
-          return [s.columns, ...s.rows].map((r) => r.join(' | '));
-        case 'actions':
-          return s.actions.flatMap((a) => [a.label, a.value]);
-      }
-    }),
-  ].join('\n');
-}
 
 /** Every string Slack would parse as mrkdwn or show as text in the rendered message. */
 function renderedStrings(value: unknown): string[] {
@@ -191,7 +173,7 @@ describe(`fuzz: ${COMMANDS} random /lab commands through the runner (seed ${FUZZ
 });
 
 function checkReply(failures: FuzzFailures, n: number, text: string, reply: Reply): void {
-  const said = replyText(reply);
+  const said = replyTextWithValues(reply);
   if (reply.tone === 'error') {
     if (isFailureReply(reply)) {
       failures.add(n, text, `unexpected failure instead of a refusal: ${reply.title}`);

@@ -1,4 +1,5 @@
 import { CloudError } from '../../src/labs/errors';
+import { type IpRange } from '../../src/labs/ipv4';
 import {
   type CaptureRequest,
   type Cloud,
@@ -307,7 +308,7 @@ export class FakeCloud implements Cloud {
   /** Addresses of NAT rules on the edge that are not labbot's (set by a test), as edgeAddressesInUse reports them. */
   readonly foreignEdgeAddresses: string[] = [];
 
-  edgeAddressesInUse(edge: string, labId: string): Promise<{ start: string; end: string }[]> {
+  edgeAddressesInUse(edge: string, labId: string): Promise<IpRange[]> {
     this.record('edgeAddressesInUse', `${edge} ${labId}`);
     const ofLabs = [...(this.edgeRules.get(edge) ?? new Map<string, LabEdgeRules>())]
       .filter(([id]) => id !== labId)
