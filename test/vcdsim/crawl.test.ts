@@ -2,6 +2,8 @@
  * Walks the simulator through every endpoint labbot's client uses (and the errors it must handle), keeps every XML
  * body it answers, and validates them all against VMware's vCloud API XSD in one batch.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { validateAgainstXsd, type XsdResult } from '../helpers/xsd';
 import {
   MEDIA_CAPTURE,
@@ -33,12 +35,58 @@ import {
   type Harness,
 } from './sim-harness';
 
+const VERSION_INFO = /<VersionInfo\b[^>]*>[\s\S]*?<\/VersionInfo>/g;
+const versionOf = (info: string): number =>
+  Number.parseFloat(/<Version>([^<]*)<\/Version>/.exec(info)?.[1] ?? '');
+
+/**
+ * A SupportedVersions document as VCD ≥ 36 serves it: the 36.0 XSD (which requires `ProviderLoginUrl`) describes the
+ * entries of 36.0 and later; older entries keep their pre-36 shape (legacy `LoginUrl`, no `ProviderLoginUrl`), as a real
+ * VCD 10.4 answers (`vcd-fixtures/go-vcloud-director`). So the new entries are validated against the XSD and the old ones
+ * are checked for that shape.
+ */
 function validateVersions(documents: { name: string; xml: string }[]): XsdResult[] {
-  return validateAgainstXsd(documents, 'etc/schemas/versioning/versions.xsd');
+  const legacyProblems: XsdResult[] = [];
+  const asOf36 = documents.map(({ name, xml }) => {
+    const errors: string[] = [];
+    for (const info of xml.match(VERSION_INFO) ?? []) {
+      const version = versionOf(info);
+      const login = /<LoginUrl>([^<]*)<\/LoginUrl>/.exec(info)?.[1] ?? '';
+      if (version >= 36) {
+        if (!login.endsWith('/cloudapi/1.0.0/sessions')) {
+          errors.push(`${version}: tenant LoginUrl ${login}`);
+        }
+      } else if (!login.endsWith('/api/sessions') || info.includes('ProviderLoginUrl')) {
+        errors.push(`${version}: not the pre-36 shape`);
+      }
+    }
+    if (!(xml.match(VERSION_INFO) ?? []).some((info) => versionOf(info) >= 36)) {
+      errors.push('no version ≥ 36.0');
+    }
+    legacyProblems.push({ name, errors });
+    return { name, xml: xml.replace(VERSION_INFO, (info) => (versionOf(info) >= 36 ? info : '')) };
+  });
+  return [...legacyProblems, ...validateAgainstXsd(asOf36, 'etc/schemas/versioning/versions.xsd')];
 }
 
 describe('vcdsim crawl', () => {
   let h: Harness;
+
+  it('checks /api/versions the way a real VCD 10.4 answer passes', () => {
+    const xml = readFileSync(
+      path.join(
+        __dirname,
+        '../../../shared/vcd-fixtures/go-vcloud-director/TestSamlAdfsAuthenticate_RESP_api_versions.xml',
+      ),
+      'utf8',
+    );
+    expect(validateVersions([{ name: 'real 10.4', xml }]).filter((r) => r.errors.length > 0)).toEqual([]);
+    // and the check can fail: a ≥ 36 entry without ProviderLoginUrl is refused by the XSD
+    const broken = xml.replace(/<ProviderLoginUrl>[^<]*<\/ProviderLoginUrl>/, '');
+    expect(
+      validateVersions([{ name: 'broken', xml: broken }]).filter((r) => r.errors.length > 0),
+    ).toHaveLength(1);
+  });
 
   beforeAll(async () => {
     h = await startHarness();

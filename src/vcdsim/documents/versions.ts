@@ -32,17 +32,34 @@ export function isOfferedVersion(version: string): boolean {
   return OFFERED_VERSIONS.some((v) => v.version === version);
 }
 
+/** The first API version whose tenant login is the CloudAPI one and which names a separate provider login. */
+const CLOUDAPI_LOGIN_SINCE = 36;
+
+/**
+ * As VCD 10.4+ serves it (`vcd-fixtures/go-vcloud-director/…_api_versions.xml`): up to 35.x the tenant `LoginUrl` is the
+ * legacy `/api/sessions` and there is no `ProviderLoginUrl`; from 36.0 on the tenant logs in at
+ * `/cloudapi/1.0.0/sessions` and the provider at `/cloudapi/1.0.0/sessions/provider` (required by the 36.0 XSD).
+ */
 export function versionsDocument(ctx: RenderContext): XmlNodeOut {
+  const cloudapi = (path: string): string => `${ctx.hrefs.base}/cloudapi/1.0.0${path}`;
   return x(
     'SupportedVersions',
     { xmlns: NS_VERSIONS, 'xmlns:xsi': NS_XSI },
     OFFERED_VERSIONS.map((v) =>
-      x(
-        'VersionInfo',
-        { deprecated: v.deprecated },
-        xText('Version', v.version),
-        xText('LoginUrl', ctx.hrefs.api('/sessions')),
-      ),
+      Number.parseFloat(v.version) >= CLOUDAPI_LOGIN_SINCE
+        ? x(
+            'VersionInfo',
+            { deprecated: v.deprecated },
+            xText('Version', v.version),
+            xText('LoginUrl', cloudapi('/sessions')),
+            xText('ProviderLoginUrl', cloudapi('/sessions/provider')),
+          )
+        : x(
+            'VersionInfo',
+            { deprecated: v.deprecated },
+            xText('Version', v.version),
+            xText('LoginUrl', ctx.hrefs.api('/sessions')),
+          ),
     ),
   );
 }
