@@ -42,7 +42,8 @@ export const COMMAND_USAGE: readonly { verb: Verb; usage: string; purpose: strin
   {
     verb: 'status',
     usage: '/lab status LAB',
-    purpose: 'one lab: state, VMs, cost so far and per hour; how to reach it (IP, URLs, MACs) for its owner and admins',
+    purpose:
+      'one lab: state, VMs, cost so far and per hour; how to reach it (IP, URLs, MACs) for its owner and admins',
   },
   {
     verb: 'teardown',

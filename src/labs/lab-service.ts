@@ -338,7 +338,9 @@ export class LabService {
     this.deps.waker.wake(lab.id);
     const moved: Lab = { ...lab, owner: newOwner, lastActivityAt: now };
     delete moved.keepaliveToken;
-    return changes.keepaliveToken === undefined ? moved : { ...moved, keepaliveToken: changes.keepaliveToken };
+    return changes.keepaliveToken === undefined
+      ? moved
+      : { ...moved, keepaliveToken: changes.keepaliveToken };
   }
 
   /**

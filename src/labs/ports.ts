@@ -195,9 +195,7 @@ export interface ManagedVApp {
 
 /** What transferWithinLimits did: `moved`, refused by the check, or nothing because the lab ended or changed hands. */
 export type TransferOutcome =
-  | { status: 'moved' }
-  | { status: 'refused'; refusal: LimitRefusal }
-  | { status: 'stale' };
+  { status: 'moved' } | { status: 'refused'; refusal: LimitRefusal } | { status: 'stale' };
 
 /** Filter for listing labs. */
 export interface LabQuery {
@@ -383,7 +381,7 @@ export interface CapturedTemplateStore {
   get(key: string): Promise<CapturedTemplate | undefined>;
   /** @throws DuplicateTemplateError when the key already names another catalog item. */
   save(template: CapturedTemplate): Promise<void>;
-  /** Makes the template usable by everyone; publishing again keeps the first publication. Nothing for an unknown key. */
+  /** Makes the template usable by everyone; publishing again keeps the first publication. Unknown key: nothing. */
   publish(key: string, by: string, at: Date): Promise<void>;
   /** Forgets the template (its registration only: the VCD catalog item is left alone); true when it existed. */
   remove(key: string): Promise<boolean>;

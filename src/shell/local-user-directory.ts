@@ -18,4 +18,3 @@ export class LocalUserDirectory implements UserDirectory {
     });
   }
 }
-

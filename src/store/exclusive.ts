@@ -14,7 +14,7 @@ import { type Kysely, sql } from 'kysely';
 import { type LabbotDatabase } from './labbot-database';
 import { type LabbotSchema } from './schema';
 
-/** The first half of the two-part advisory lock key: `labb` in ASCII, so labbot's locks are recognisable in pg_locks. */
+/** First half of the two-part advisory lock key: `labb` in ASCII, so labbot's locks stand out in pg_locks. */
 const LOCK_SPACE = 0x6c616262;
 
 export async function exclusively<T>(

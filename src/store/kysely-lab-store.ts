@@ -83,11 +83,11 @@ export class KyselyLabStore implements LabStore {
 
   /**
    * Records the controller's view of a lab: every field but the request's (REQUEST_FIELDS in lab.ts: desired, owner,
-   * expiresAt, extensions, lastActivityAt, reapWarnedAt, snoozedUntil, captureAs, keepaliveToken), which belong to applyRequest, and `channel`
-   * and `messageTs`, which belong to setMessageRef, so that a stale copy held by the controller cannot undo a
-   * teardown, an extension, a hand-off, a reaper warning or a snooze, nor lose the message reference. The keep-alive
-   * token is a request field too (a hand-off rotates it). Absent optional fields are cleared. Does nothing if the lab
-   * does not exist.
+   * expiresAt, extensions, lastActivityAt, reapWarnedAt, snoozedUntil, captureAs, keepaliveToken), which belong to
+   * applyRequest, and `channel` and `messageTs`, which belong to setMessageRef, so that a stale copy held by the
+   * controller cannot undo a teardown, an extension, a hand-off (and its new keep-alive token), a reaper warning or a
+   * snooze, nor lose the message reference. Absent optional fields are cleared. Does nothing if the lab does not
+   * exist.
    * @throws LiveTicketConflictError when the change would give a ticket a second live lab.
    * @throws RangeError when one of its dates or counts cannot be stored (see labToRow).
    */

@@ -35,8 +35,9 @@ export class KyselySignalStore implements SignalStore {
   }
 
   /**
-   * Records a keep-alive signal unless the lab has one less than a window before or after `at`: the check and the insert are one
-   * statement under the lab's lock (exclusive.ts), so concurrent calls on several replicas still record one row.
+   * Records a keep-alive signal unless the lab has one less than a window before or after `at`: the check and the
+   * insert are one statement under the lab's lock (exclusive.ts), so concurrent calls on several replicas still
+   * record one row.
    * @returns true when a row was recorded, false when the call was coalesced into the previous one.
    * @throws RangeError when `at` is not a storable date or `windowMs` is not a positive number.
    */

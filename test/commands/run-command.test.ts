@@ -141,7 +141,15 @@ describe('commands/run-command', () => {
             powerState: 'powered_on',
             cpus: 4,
             memoryMb: 16384,
-            nics: [{ index: 0, network: 'Management', mac: '00:50:56:aa:bb:cc', ipAddress: '10.0.0.11', connected: true }],
+            nics: [
+              {
+                index: 0,
+                network: 'Management',
+                mac: '00:50:56:aa:bb:cc',
+                ipAddress: '10.0.0.11',
+                connected: true,
+              },
+            ],
           },
         ],
         network: {

@@ -95,7 +95,8 @@ export class MemorySignals implements SignalStore {
 
   recordKeepalive(labId: string, at: Date, windowMs: number): Promise<boolean> {
     const recorded = this.signals.some(
-      (s) => s.labId === labId && s.kind === 'keepalive' && Math.abs(s.at.getTime() - at.getTime()) < windowMs,
+      (s) =>
+        s.labId === labId && s.kind === 'keepalive' && Math.abs(s.at.getTime() - at.getTime()) < windowMs,
     );
     if (!recorded) {
       this.signals.push({ labId, at, kind: 'keepalive' });

@@ -371,7 +371,9 @@ describe('deployableTemplates', () => {
 });
 
 describe('/lab templates: captured templates are private until an admin publishes them (issue 14)', () => {
-  async function capturedBy(owner: 'U1'): Promise<ReturnType<typeof setup> & { run: (text: string, user: string) => Promise<string> }> {
+  async function capturedBy(
+    owner: 'U1',
+  ): Promise<ReturnType<typeof setup> & { run: (text: string, user: string) => Promise<string> }> {
     const env = setup();
     const labId = await readyLab(env);
     await env.service.capture(owner, labId, 'mytpl');
@@ -426,7 +428,9 @@ describe('/lab templates: captured templates are private until an admin publishe
     const env = await capturedBy('U1');
     env.cloud.calls.length = 0;
 
-    expect(await env.run('templates remove mytpl', 'U2')).toContain('There is no captured template "mytpl" of yours');
+    expect(await env.run('templates remove mytpl', 'U2')).toContain(
+      'There is no captured template "mytpl" of yours',
+    );
     await env.service.publishTemplate('UADMIN', 'mytpl');
     expect(await env.run('templates remove mytpl', 'U2')).toContain('only they or an admin can remove it');
     const removed = await env.run('templates remove mytpl', 'U1');

@@ -373,7 +373,11 @@ describe('labs/lab-service', () => {
         ['a deactivated account', directoryOf([person('U2', { deleted: true })]), /deactivated/],
         ['a bot', directoryOf([person('U2', { bot: true })]), /a bot or app/],
         ['a guest', directoryOf([person('U2', { guest: true })]), /a guest/],
-        ['an external user', directoryOf([person('U2', { inTeam: false })]), /not a member of this workspace/],
+        [
+          'an external user',
+          directoryOf([person('U2', { inTeam: false })]),
+          /not a member of this workspace/,
+        ],
       ])('refuses %s and keeps the lab with its owner', async (_what, directory, message) => {
         const { store, audit, service } = withDirectory(directory);
         const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });

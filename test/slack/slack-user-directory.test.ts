@@ -14,7 +14,9 @@ function client(users: Record<string, SlackUserInfo>, team = { team_id: 'T1' }) 
       info: ({ user }: { user: string }) => {
         calls.push(`users.info ${user}`);
         const info = users[user];
-        return info ? Promise.resolve({ ok: true, user: info }) : Promise.reject(platformError('user_not_found'));
+        return info
+          ? Promise.resolve({ ok: true, user: info })
+          : Promise.reject(platformError('user_not_found'));
       },
     },
     auth: {

@@ -132,7 +132,9 @@ describe.each(kinds)('atomic limits on $name', (kind) => {
 
     expect((await store.list({ owner: 'U1' })).length).toBe(3);
     expect(tones(replies).error).toBe(27);
-    expect(replies.filter((r) => r.tone === 'error').map((reply) => replyText(reply))[0]).toContain('limit per person');
+    expect(replies.filter((r) => r.tone === 'error').map((reply) => replyText(reply))[0]).toContain(
+      'limit per person',
+    );
   });
 
   it('keeps one person at the quota from pushing another over it', async () => {
@@ -160,7 +162,9 @@ describe.each(kinds)('atomic limits on $name', (kind) => {
     const labs = await store.list({});
     expect(labs).toHaveLength(1);
     expect(labs[0]?.ticket).toBe('TKT-2');
-    expect(replies.map((reply) => replyText(reply)).filter((text) => text.includes('already has lab'))).toHaveLength(2);
+    expect(
+      replies.map((reply) => replyText(reply)).filter((text) => text.includes('already has lab')),
+    ).toHaveLength(2);
     expect(await store.findLiveByTicket('tkt-2')).toMatchObject({ id: labs[0]?.id });
   });
 
@@ -168,9 +172,9 @@ describe.each(kinds)('atomic limits on $name', (kind) => {
     await store.insert(minimalLab({ id: 'repro-old', owner: 'U9', ticket: 'tkt-7' }));
 
     await expect(store.findLiveByTicket('TKT-7')).resolves.toMatchObject({ id: 'repro-old' });
-    await expect(
-      store.insert(minimalLab({ id: 'repro-new', owner: 'U9', ticket: 'TKT-7' })),
-    ).rejects.toThrow(LiveTicketConflictError);
+    await expect(store.insert(minimalLab({ id: 'repro-new', owner: 'U9', ticket: 'TKT-7' }))).rejects.toThrow(
+      LiveTicketConflictError,
+    );
   });
 
   it('counts a hand-off against the receiver atomically: 10 labs handed to one person at once, quota 5', async () => {
@@ -237,7 +241,13 @@ describe.each(kinds)('atomic limits on $name', (kind) => {
 
     const refusal = await store.insertWithinLimits(minimalLab({ id: 'demo-d', owner: 'U1' }), (labs) => {
       seen.push(labs.map((l) => l.id));
-      return limitRefusal(labs, 0, { maxLabsPerUser: 1, maxHourlySpendPerUser: 100 }, DEFAULT_POLICY.rates, 'you');
+      return limitRefusal(
+        labs,
+        0,
+        { maxLabsPerUser: 1, maxHourlySpendPerUser: 100 },
+        DEFAULT_POLICY.rates,
+        'you',
+      );
     });
 
     expect(seen).toEqual([['demo-a']]);
@@ -288,9 +298,9 @@ describe.each(kinds)('atomic limits on $name', (kind) => {
         const upgraded = new KyselyLabStore(old);
 
         await expect(upgraded.findLiveByTicket('TKT-2')).resolves.toMatchObject({ id: 'repro-tkt-2-2' });
-        await expect(
-          upgraded.insert(minimalLab({ id: 'repro-tkt-2-3', ticket: 'Tkt-2' })),
-        ).rejects.toThrow(LiveTicketConflictError);
+        await expect(upgraded.insert(minimalLab({ id: 'repro-tkt-2-3', ticket: 'Tkt-2' }))).rejects.toThrow(
+          LiveTicketConflictError,
+        );
       } finally {
         await old.close();
         await fresh.dispose();

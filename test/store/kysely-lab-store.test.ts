@@ -165,7 +165,12 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row002).execute();
 
-        expect(await migrateToLatest(old)).toEqual(['003-reaper', '004-network', '005-capture', '007-safety-limits']);
+        expect(await migrateToLatest(old)).toEqual([
+          '003-reaper',
+          '004-network',
+          '005-capture',
+          '007-safety-limits',
+        ]);
 
         const upgraded = new KyselyLabStore(old);
         const {
@@ -177,7 +182,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         const before = await upgraded.get('repro-ticket-123');
         expect(before).toStrictEqual(withoutNewOptionals);
         expect(before).not.toHaveProperty('snoozedUntil');
-        // The new columns are writable after the upgrade, by applyRequest (the token is a request field since issue 14).
+        // The new columns are writable after the upgrade, by applyRequest (the token is a request field, issue 14).
         await upgraded.applyRequest('repro-ticket-123', {
           reapWarnedAt: fullLab().reapWarnedAt,
           snoozedUntil: fullLab().snoozedUntil,
@@ -208,7 +213,12 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '004-network',
         '003-reaper',
       ]);
-      expect(await migrateToLatest(database)).toEqual(['003-reaper', '004-network', '005-capture', '007-safety-limits']);
+      expect(await migrateToLatest(database)).toEqual([
+        '003-reaper',
+        '004-network',
+        '005-capture',
+        '007-safety-limits',
+      ]);
 
       const {
         reapWarnedAt: _warned,
