@@ -1,6 +1,6 @@
 import { committedHourlyRate, hourlyRate, type HourlyRate } from './cost';
 import { handoffRefusal } from './handoff';
-import { limitRefusal, type LimitRefusal, ticketKey } from './limits';
+import { limitRefusal, type LimitRefusal } from './limits';
 import { formatMinutes } from './duration';
 import { DuplicateLabError, LiveTicketConflictError, UserError } from './errors';
 import { isTerminal, type Lab, type LabPhase, type LabRequestChanges } from './lab';
@@ -90,7 +90,8 @@ export class LabService {
       input.template ?? kind.defaultTemplate,
       await this.allTemplates(input.user),
     );
-    const ticket = input.ticket === undefined ? undefined : ticketKey(input.ticket);
+    // Kept as typed (it is shown); the store compares tickets by ticketKey, so TKT-2 and tkt-2 are one ticket.
+    const ticket = input.ticket;
     if (kind.templates.length > 0 && !kind.templates.includes(allowListKey(template))) {
       throw new UserError(
         'usage',

@@ -59,10 +59,10 @@ export function limitRefusal(
 }
 
 /**
- * The form a ticket id is stored and compared in: upper case, so that `TKT-2` and `tkt-2` are one ticket (the ticket
- * pattern admits ASCII letters, digits and dashes by default; upper-casing is the same in every locale for those).
- * The store's live-ticket index compares `upper(ticket)` as well, for rows written before tickets were normalised.
+ * The form tickets are compared in: upper case, so that `TKT-2` and `tkt-2` are one ticket (the default ticket pattern
+ * admits ASCII letters, digits and dashes, which upper-case the same in every locale and in both databases). A lab
+ * keeps its ticket as first typed, for display; the store's live-ticket index is on `upper(ticket)`.
  */
 export function ticketKey(ticket: string): string {
-  return ticket.trim().toUpperCase();
+  return ticket.toUpperCase();
 }

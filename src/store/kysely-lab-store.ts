@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { DuplicateLabError, LiveTicketConflictError } from '../labs/errors';
 import { type Lab, type LabRequestChanges } from '../labs/lab';
-import { type LimitRefusal, type OwnerLabsCheck, ticketKey } from '../labs/limits';
+import { type LimitRefusal, type OwnerLabsCheck } from '../labs/limits';
 import { type LabQuery, type LabStore, type Logger, type TransferOutcome } from '../labs/ports';
 import { exclusively } from './exclusive';
 import { NOT_ENDED } from './lab-filters';
@@ -157,15 +157,15 @@ export class KyselyLabStore implements LabStore {
 
   /**
    * The ticket's lab that is neither deleted nor failed; the database holds at most one (labs_live_ticket_ci_uq,
-   * migration 007). Tickets match whatever their case: `upper(ticket)`, the index's expression, also finds rows
-   * written before the domain normalised tickets (ticketKey).
+   * migration 007). Tickets match whatever their case, by the index's own expression `upper(ticket)`.
    * @throws CorruptLabRowError when its row holds something labbot never writes.
    */
   async findLiveByTicket(ticket: string): Promise<Lab | undefined> {
     const row = await this.db
       .selectFrom('labs')
       .selectAll()
-      .where(sql<string>`upper(ticket)`, '=', ticketKey(ticket))
+      // upper() on both sides: the database's own case folding, exactly as the index applies it.
+      .where(sql<string>`upper(ticket)`, '=', sql<string>`upper(${ticket})`)
       .where(NOT_ENDED)
       .executeTakeFirst();
     return row && rowToLab(row);

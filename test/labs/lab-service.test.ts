@@ -440,13 +440,13 @@ describe('labs/lab-service', () => {
       });
     });
 
-    it('normalises tickets: TKT-2 and tkt-2 are one lab', async () => {
+    it('compares tickets whatever their case: TKT-2 and tkt-2 are one lab, shown as first typed', async () => {
       const { service, store } = setup();
 
       const first = await service.deploy({ user: 'U1', kind: 'repro', ticket: 'tkt-2' });
       const again = await service.deploy({ user: 'U2', kind: 'repro', ticket: 'TKT-2' });
 
-      expect(first.lab.ticket).toBe('TKT-2');
+      expect(first.lab.ticket).toBe('tkt-2');
       expect(again).toEqual({ lab: first.lab, existing: true });
       expect(store.labs.size).toBe(1);
     });

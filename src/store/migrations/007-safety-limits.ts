@@ -2,8 +2,7 @@
  * Issue 14 (items 3 and 7). Frozen once released, like the others.
  *
  * * One live lab per ticket whatever its case: the live-ticket index compares `upper(ticket)` (an expression index,
- *   partial as before; both dialects have them), so `TKT-2` and `tkt-2` cannot both have a live lab even when one row
- *   predates the domain's normalisation (ticketKey). Should a database already hold two live labs whose tickets differ
+ *   partial as before; both dialects have them), so `TKT-2` and `tkt-2` cannot both have a live lab. Should a database already hold two live labs whose tickets differ
  *   only in case, the migration stops and names them: which one to keep is a person's call.
  * * Captured templates are private to whoever captured them until an admin publishes them: `published_at` and
  *   `published_by`. Existing captured templates start private: until now any owner's capture was offered to
