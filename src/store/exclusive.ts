@@ -32,14 +32,15 @@ export async function exclusively<T>(
   // lock only at the first write and so lets another process write between our read and our write.
   return database.kysely.connection().execute(async (db) => {
     await sql`begin immediate`.execute(db);
-    let result: T;
     try {
-      result = await work(db);
+      const result = await work(db);
+      await sql`commit`.execute(db);
+      return result;
     } catch (error) {
-      await sql`rollback`.execute(db);
+      // Also after a failed COMMIT, so the shared connection is never left inside a transaction. SQLite may already
+      // have rolled back by itself (a full disk); then ROLLBACK fails, and the original error is the one to report.
+      await sql`rollback`.execute(db).catch(() => undefined);
       throw error;
     }
-    await sql`commit`.execute(db);
-    return result;
   });
 }

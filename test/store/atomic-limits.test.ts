@@ -6,7 +6,7 @@ import { createCommandRunner } from '../../src/commands/run-command';
 import { type Reply } from '../../src/commands/reply';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { hourlyRate } from '../../src/labs/cost';
-import { LiveTicketConflictError } from '../../src/labs/errors';
+import { DuplicateLabError, LiveTicketConflictError } from '../../src/labs/errors';
 import { LabService } from '../../src/labs/lab-service';
 import { limitRefusal } from '../../src/labs/limits';
 import { type LabPolicy } from '../../src/labs/policy';
@@ -253,6 +253,24 @@ describe.each(kinds)('atomic limits on $name', (kind) => {
     expect(seen).toEqual([['demo-a']]);
     expect(refusal?.detail).toBe('lab count limit 1');
     expect(await store.get('demo-d')).toBeUndefined();
+  });
+
+  it('rolls back when the check throws, and the store keeps working', async () => {
+    const boom = (): undefined => {
+      throw new Error('check failed');
+    };
+
+    await expect(store.insertWithinLimits(minimalLab({ id: 'demo-a' }), boom)).rejects.toThrow(
+      'check failed',
+    );
+    await expect(
+      store.insertWithinLimits(minimalLab({ id: 'demo-b' }), () => undefined),
+    ).resolves.toBeUndefined();
+    await expect(store.insertWithinLimits(minimalLab({ id: 'demo-b' }), () => undefined)).rejects.toThrow(
+      DuplicateLabError,
+    );
+
+    expect((await store.list({})).map((l) => l.id)).toEqual(['demo-b']);
   });
 
   describe('migration 007', () => {
