@@ -305,7 +305,7 @@ function removedTemplateReply(template: string, kept: { catalog: string; catalog
         text: [
           'Its catalog item ',
           { code: kept.catalogItem },
-          ` is still in VCD catalog ${kept.catalog}, and labs deployed from it are not affected; a VCD administrator deletes the item there once nobody needs it.`,
+          ` is still in VCD catalog ${kept.catalog}: labbot never deletes catalog content; a VCD administrator deletes it there once nobody needs it.`,
         ],
       },
     ],

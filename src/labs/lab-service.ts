@@ -90,7 +90,7 @@ export class LabService {
       input.template ?? kind.defaultTemplate,
       await this.allTemplates(input.user),
     );
-    // Kept as typed (it is shown); the store compares tickets by ticketKey, so TKT-2 and tkt-2 are one ticket.
+    // Kept as typed, for display; the store compares tickets case-insensitively, so TKT-2 and tkt-2 are one ticket.
     const ticket = input.ticket;
     if (kind.templates.length > 0 && !kind.templates.includes(allowListKey(template))) {
       throw new UserError(
@@ -448,8 +448,11 @@ export class LabService {
   /**
    * Removes a captured template's registration (`/lab templates remove NAME`), for whoever captured it or an admin.
    * The VCD catalog item stays: labbot never deletes what someone may still need; a VCD admin removes it there.
+   * Refused while live labs were deployed from it: the controller and the reaper still read their size, idle
+   * thresholds and network rules from it (a teardown removes the edge rules the template describes).
    * @returns the catalog and item left in VCD, for the reply.
-   * @throws UserError for someone else's template, or a key that is no captured template (or not theirs to see).
+   * @throws UserError for someone else's template, a key that is no captured template (or not theirs to see), or
+   *   one that live labs use.
    */
   async removeTemplate(user: string, key: string): Promise<{ catalog: string; catalogItem: string }> {
     const capture = await this.deps.captured?.get(key);
@@ -461,6 +464,14 @@ export class LabService {
       throw new UserError(
         'not_owner',
         `Template "${key}" was captured by someone else; only they or an admin can remove it.`,
+      );
+    }
+    const users = (await this.deps.store.listActive()).filter((lab) => lab.template === key);
+    if (users.length > 0) {
+      await this.audit(user, undefined, 'template-remove', `${key}: used by live labs`, 'denied');
+      throw new UserError(
+        'invalid_state',
+        `Template "${key}" is still used by live lab${users.length === 1 ? '' : 's'} ${users.map((l) => l.id).join(', ')}; remove it once they are torn down.`,
       );
     }
     await this.deps.captured.remove(key);

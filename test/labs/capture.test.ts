@@ -443,6 +443,18 @@ describe('/lab templates: captured templates are private until an admin publishe
     expect(await env.run('templates remove mytpl', 'UADMIN')).toContain('There is no captured template');
   });
 
+  it('refuses to remove a template that live labs were deployed from', async () => {
+    const env = await capturedBy('U1');
+    const { lab } = await env.service.deploy({ user: 'U1', kind: 'demo', template: 'mytpl' });
+
+    expect(await env.run('templates remove mytpl', 'U1')).toContain(
+      `Template "mytpl" is still used by live lab ${lab.id}`,
+    );
+    await env.service.teardown('U1', lab.id);
+    await env.controller.idle();
+    expect(await env.run('templates remove mytpl', 'U1')).toContain('Template mytpl is removed');
+  });
+
   it('parses the publish and remove forms', () => {
     const parse = (text: string) => parseCommand(text, { ticketPattern: DEFAULT_POLICY.ticketPattern });
 
