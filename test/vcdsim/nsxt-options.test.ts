@@ -3,6 +3,7 @@
  * DISTRIBUTED_ONLY and NSX-V edges, a VDC-group owner, IP Space floating IPs, and fault injection on CloudAPI routes.
  */
 import { cloudApiErrors } from '../helpers/cloudapi-schema';
+import { validateAgainstXsd } from '../helpers/xsd';
 import { links, startNsxt, values } from './nsxt-harness';
 import { startHarness } from './sim-harness';
 import { CloudApi } from './nsxt-harness';
@@ -107,6 +108,11 @@ describe('edge kinds and owners', () => {
       expect(values(edge)[0]).not.toHaveProperty('orgVdc');
       const networks = await cloud.get(`/orgVdcNetworks?filter=ownerRef.id==${group}`, 'VdcNetworks');
       expect(values(networks)).toHaveLength(2);
+      expect(values(networks)[0]).not.toHaveProperty('orgVdc');
+      const vdc = `urn:vcloud:vdc:${h.sim.state.vdc.id}`;
+      const groups = await cloud.get(`/vdcGroups?filter=participatingOrgVdcs.vdcRef.id==${vdc}`, 'VdcGroups');
+      expect(values(groups).map((g) => g.id)).toEqual([group]);
+      await cloud.get(`/vdcGroups/${group}`, 'VdcGroup');
     } finally {
       await h.close();
     }
@@ -202,6 +208,44 @@ describe('faults on CloudAPI routes', () => {
       h.clock.advance(10_000);
       h.sim.state.settle();
       expect(h.sim.state.nsxt.natRules.map((r) => r.name)).toContain('lost');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('XML beside the CloudAPI', () => {
+  it('serves schema-valid XML on an NSX-T simulator: query record, legacy edge, tasks with a Result, errors', async () => {
+    const { h, cloud, edgeId } = await startNsxt({ edge: { kind: 'nsxt', ipSpace: true } });
+    try {
+      const edgeUuid = h.sim.state.edge.id;
+      await h.api.get('/api/query?type=edgeGateway&format=records');
+      const legacy = await h.api.get(`/api/admin/edgeGateway/${edgeUuid}`);
+      expect(legacy.status).toBe(200);
+      expect(legacy.text).toContain('<EdgeGatewayType>NSXT_BACKED</EdgeGatewayType>');
+      expect(legacy.text).not.toContain('configureServices');
+      await h.api.post(
+        `/api/admin/edgeGateway/${edgeUuid}/action/configureServices`,
+        '<EdgeGatewayServiceConfiguration xmlns="http://www.vmware.com/vcloud/v1.5"/>',
+        'application/vnd.vmware.admin.edgeGatewayServiceConfiguration+xml',
+      );
+      const space = values(await cloud.get('/ipSpaces/summaries', 'IpSpaceSummaries'))[0];
+      const allocate = await cloud.call('POST', `/ipSpaces/${String(space?.id)}/allocate`, {
+        type: 'FLOATING_IP',
+        quantity: 2,
+      });
+      await h.api.get(allocate.headers.get('location') ?? '');
+      expect((await cloud.finish(allocate)).result).toContain('203.0.113.11');
+      const nat = await cloud.call('POST', `/edgeGateways/${edgeId}/nat/rules`, {
+        name: 'x',
+        type: 'SNAT',
+        externalAddresses: '203.0.113.10',
+        internalAddresses: '10.20.0.0/16',
+      });
+      await h.api.get(nat.headers.get('location') ?? '');
+      await cloud.finish(nat);
+      expect(h.api.collected.length).toBeGreaterThanOrEqual(6);
+      expect(validateAgainstXsd(h.api.collected).filter((r) => r.errors.length > 0)).toEqual([]);
     } finally {
       await h.close();
     }

@@ -8,7 +8,9 @@ import {
   cursorPage,
   jsonBody,
   jsonOk,
+  noSuchEntity,
   pagedList,
+  uuidOfUrn,
   type FilterFields,
 } from '../cloudapi/cloudapi-http';
 import {
@@ -24,6 +26,7 @@ import {
   portProfileJson,
   usedIpAddresses,
   usedIpJson,
+  vdcGroupJson,
   vdcNetworkJson,
 } from '../cloudapi/nsxt-documents';
 import {
@@ -282,7 +285,29 @@ const ipSpaceRoutes: Route[] = [
   ),
 ];
 
+const vdcGroupRoutes: Route[] = [
+  route('GET', `${API}/vdcGroups`, 'cloudapi.vdcGroup.list', (req) => {
+    const { state } = req.ctx;
+    const groups = applyFilter(req, state.nsxt.vdcGroup === undefined ? [] : [state.nsxt.vdcGroup], (g) => ({
+      id: urn('vdcGroup', g.id),
+      name: g.name,
+      orgId: urn('org', state.org.id),
+      'participatingOrgVdcs.vdcRef.id': urn('vdc', state.vdc.id),
+    }));
+    return pagedList(req, groups, (g) => vdcGroupJson(req.ctx, g), 'VdcGroups');
+  }),
+  route('GET', `${API}/vdcGroups/([^/]+)`, 'cloudapi.vdcGroup.get', (req, [id = '']) => {
+    const uuid = uuidOfUrn(id, 'vdcGroup');
+    const group = req.ctx.state.nsxt.vdcGroup;
+    if (group?.id !== uuid) {
+      throw noSuchEntity('vdcGroup', uuid);
+    }
+    return jsonOk(vdcGroupJson(req.ctx, group));
+  }),
+];
+
 export const cloudApiRoutes: readonly Route[] = [
+  ...vdcGroupRoutes,
   ...edgeRoutes,
   ...groupRoutes,
   ...profileRoutes,
