@@ -104,7 +104,7 @@ describe('rules a person made', () => {
     const groups = await cloud.get('/firewallGroups/summaries', 'FirewallGroups');
     const group = values(groups)[0];
     expect(group).toMatchObject({ name: 'ops-vpn', typeValue: 'IP_SET', ownerRef: { id: edgeId } });
-    await cloud.get(`/firewallGroups/${String(group?.id)}`, 'FirewallGroupDetails');
+    await cloud.get(`/firewallGroups/${String(group?.id)}`);
     const used = await cloud.get(`/edgeGateways/${edgeId}/usedIpAddresses`, 'GatewayUsedIpAddresses');
     expect(values(used).map((u) => [u.ipAddress, u.category])).toEqual([
       ['203.0.113.2', 'PRIMARY_IP'],
@@ -120,7 +120,6 @@ describe('NAT rules', () => {
       'POST',
       `/edgeGateways/${edgeId}/nat/rules`,
       dnat('lab-1', '203.0.113.10', '443', '10.10.0.20'),
-      'EdgeNatRule',
     );
     expect(reply.status).toBe(202);
     expect(reply.text).toBe('');
@@ -134,7 +133,7 @@ describe('NAT rules', () => {
       dnatExternalPort: '443',
       version: { version: 0 },
     });
-    const read = await cloud.get(`/edgeGateways/${edgeId}/nat/rules/${String(mine?.id)}`, 'EdgeNatRule');
+    const read = await cloud.get(`/edgeGateways/${edgeId}/nat/rules/${String(mine?.id)}`);
     expect(read).toEqual(mine);
   });
 
@@ -151,14 +150,14 @@ describe('NAT rules', () => {
     );
     const path = `/edgeGateways/${edgeId}/nat/rules/${String(rule?.id)}`;
     const changed: Record<string, unknown> = { ...rule, dnatExternalPort: '8443' };
-    expect(await cloud.finish(await cloud.call('PUT', path, changed, 'EdgeNatRule'))).toMatchObject({
+    expect(await cloud.finish(await cloud.call('PUT', path, changed))).toMatchObject({
       status: 'success',
     });
-    expect(await cloud.get(path, 'EdgeNatRule')).toMatchObject({
+    expect(await cloud.get(path)).toMatchObject({
       dnatExternalPort: '8443',
       version: { version: 1 },
     });
-    const stale = await cloud.call('PUT', path, { ...rule, dnatExternalPort: '9443' }, 'EdgeNatRule');
+    const stale = await cloud.call('PUT', path, { ...rule, dnatExternalPort: '9443' });
     expect(stale.status).toBe(400);
     expect(stale.json).toMatchObject({ minorErrorCode: 'BAD_REQUEST' });
     expect(String(stale.json.message)).toContain('version 0');
@@ -183,18 +182,13 @@ describe('NAT rules', () => {
     expect(old).toMatchObject({ ruleType: 'DNAT', internalPort: '443' });
     expect(old).not.toHaveProperty('type');
     expect(old).not.toHaveProperty('firewallMatch');
-    const sent = await cloud.call(
-      'POST',
-      `/edgeGateways/${edgeId}/nat/rules`,
-      {
-        name: 'old-style',
-        ruleType: 'DNAT',
-        externalAddresses: '203.0.113.11',
-        internalAddresses: '10.10.0.21',
-        internalPort: '2200',
-      },
-      'EdgeNatRule',
-    );
+    const sent = await cloud.call('POST', `/edgeGateways/${edgeId}/nat/rules`, {
+      name: 'old-style',
+      ruleType: 'DNAT',
+      externalAddresses: '203.0.113.11',
+      internalAddresses: '10.10.0.21',
+      internalPort: '2200',
+    });
     await cloud.finish(sent);
     cloud.version = '37.2';
     const now = values(await cloud.get(`/edgeGateways/${edgeId}/nat/rules`, 'EdgeNatRules')).find(
@@ -262,17 +256,12 @@ describe('NAT rules', () => {
 
 describe('firewall', () => {
   it('replaces the whole user-defined list: a read-modify-write keeps the other rules in order', async () => {
-    const group = await cloud.call(
-      'POST',
-      '/firewallGroups',
-      {
-        name: 'lab-1-allow',
-        typeValue: 'IP_SET',
-        ownerRef: { id: edgeId },
-        ipAddresses: ['192.0.2.0/24'],
-      },
-      'FirewallGroupDetails',
-    );
+    const group = await cloud.call('POST', '/firewallGroups', {
+      name: 'lab-1-allow',
+      typeValue: 'IP_SET',
+      ownerRef: { id: edgeId },
+      ipAddresses: ['192.0.2.0/24'],
+    });
     expect(group.text).toBe('');
     await cloud.finish(group);
     const groupId = values(
@@ -323,16 +312,11 @@ describe('firewall', () => {
     expect(String(refused.json.message)).toContain('ops vpn to jump host');
 
     await cloud.finish(
-      await cloud.call(
-        'POST',
-        '/applicationPortProfiles',
-        {
-          name: 'labbot-tcp-8443',
-          scope: 'TENANT',
-          applicationPorts: [{ protocol: 'TCP', destinationPorts: ['8443'] }],
-        },
-        'ApplicationPortProfile',
-      ),
+      await cloud.call('POST', '/applicationPortProfiles', {
+        name: 'labbot-tcp-8443',
+        scope: 'TENANT',
+        applicationPorts: [{ protocol: 'TCP', destinationPorts: ['8443'] }],
+      }),
     );
     const profile = values(
       await cloud.get('/applicationPortProfiles?filter=scope==TENANT', 'ApplicationPortProfiles'),

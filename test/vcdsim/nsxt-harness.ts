@@ -15,15 +15,59 @@ export interface JsonReply {
   readonly json: Record<string, unknown>;
 }
 
+/** The swagger definition of each CloudAPI document, by path (`*` is one path segment). */
+const RESPONSES: readonly [RegExp, string][] = [
+  [/^\/edgeGateways$/, 'EdgeGateways'],
+  [/^\/edgeGateways\/[^/]+$/, 'EdgeGateway'],
+  [/^\/edgeGateways\/[^/]+\/usedIpAddresses$/, 'GatewayUsedIpAddresses'],
+  [/^\/edgeGateways\/[^/]+\/nat\/rules$/, 'EdgeNatRules'],
+  [/^\/edgeGateways\/[^/]+\/nat\/rules\/[^/]+$/, 'EdgeNatRule'],
+  [/^\/edgeGateways\/[^/]+\/firewall\/rules$/, 'EdgeFirewallRules'],
+  [/^\/firewallGroups\/summaries$/, 'FirewallGroups'],
+  [/^\/firewallGroups(\/[^/]+)?$/, 'FirewallGroupDetails'],
+  [/^\/applicationPortProfiles$/, 'ApplicationPortProfiles'],
+  [/^\/applicationPortProfiles\/[^/]+$/, 'ApplicationPortProfile'],
+  [/^\/orgVdcNetworks$/, 'VdcNetworks'],
+  [/^\/orgVdcNetworks\/[^/]+$/, 'VdcNetwork'],
+  [/^\/vdcGroups$/, 'VdcGroups'],
+  [/^\/vdcGroups\/[^/]+$/, 'VdcGroup'],
+  [/^\/ipSpaces\/summaries$/, 'IpSpaceSummaries'],
+  [/^\/ipSpaces\/[^/]+$/, 'IpSpace'],
+  [/^\/ipSpaces\/[^/]+\/allocate$/, 'IpSpaceIpAllocationRequest'],
+  [/^\/ipSpaces\/[^/]+\/allocations$/, 'IpSpaceIpAllocations'],
+  [/^\/ipSpaces\/[^/]+\/allocations\/[^/]+$/, 'IpSpaceIpAllocation'],
+];
+
+/** The definition of the document at this CloudAPI URL (absolute or below /cloudapi/1.0.0), or of a body sent there. */
+export function definitionFor(pathOrUrl: string, isBody: boolean): string {
+  const path = new URL(pathOrUrl, 'http://x/cloudapi/1.0.0/').pathname.replace(/^\/cloudapi\/1\.0\.0/, '');
+  // A NAT rule is posted to the list and read from it as a list.
+  const listOfOne: Record<string, string> = { EdgeNatRules: 'EdgeNatRule' };
+  const found = RESPONSES.find(([pattern]) => pattern.test(path))?.[1];
+  if (found === undefined) {
+    throw new Error(`no swagger definition known for ${path}`);
+  }
+  return isBody ? (listOfOne[found] ?? found) : found;
+}
+
 export class CloudApi {
   constructor(
     readonly h: Harness,
     public version = CLOUDAPI_VERSION,
   ) {}
 
-  async call(method: string, pathOrUrl: string, body?: unknown, bodyDefinition?: string): Promise<JsonReply> {
-    if (body !== undefined && bodyDefinition !== undefined) {
-      expectCloudApi(bodyDefinition, body);
+  /**
+   * One request. A body is validated against its definition first (unless `invalid`: a test of the simulator's
+   * refusals); a 200 answer is validated against the definition of its path, an error against `Error`.
+   */
+  async call(
+    method: string,
+    pathOrUrl: string,
+    body?: unknown,
+    options: { invalid?: boolean } = {},
+  ): Promise<JsonReply> {
+    if (body !== undefined && options.invalid !== true) {
+      expectCloudApi(definitionFor(pathOrUrl, true), body);
     }
     const res = await this.h.api.request(
       method,
@@ -38,11 +82,14 @@ export class CloudApi {
     if (res.status >= 400 && res.text.trim() !== '') {
       expectCloudApi('Error', json);
     }
+    if (res.status === 200) {
+      expectCloudApi(definitionFor(pathOrUrl, false), json);
+    }
     return { status: res.status, headers: res.headers, text: res.text, json };
   }
 
-  /** GET that must answer 200 with a document of this definition. */
-  async get(path: string, definition: string): Promise<Record<string, unknown>> {
+  /** GET that must answer 200 with a document of this definition (default: the one of its path). */
+  async get(path: string, definition = definitionFor(path, false)): Promise<Record<string, unknown>> {
     const reply = await this.call('GET', path);
     if (reply.status !== 200) {
       throw new Error(`GET ${path} answered ${reply.status}: ${reply.text}`);

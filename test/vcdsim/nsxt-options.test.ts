@@ -7,6 +7,8 @@ import { validateAgainstXsd } from '../helpers/xsd';
 import { links, startNsxt, values } from './nsxt-harness';
 import { startHarness } from './sim-harness';
 import { CloudApi } from './nsxt-harness';
+import { edgeOptionsFromFlags } from '../../src/vcdsim/standalone';
+import { DEFAULT_EDGE } from '../../src/vcdsim/vcd-sim';
 
 beforeAll(() => cloudApiErrors('Error', { minorErrorCode: 'X', message: 'x' }));
 
@@ -82,8 +84,17 @@ describe('edge kinds and owners', () => {
     }
   });
 
-  it('the legacy NSX-V edge stays the default: NSXV_BACKED, no CloudAPI NAT', async () => {
+  it('startVcdSim serves DEFAULT_EDGE when no edge is given', async () => {
     const h = await startHarness();
+    try {
+      expect(h.sim.state.nsxt.kind).toBe(DEFAULT_EDGE.kind);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('the legacy NSX-V edge: NSXV_BACKED, no CloudAPI NAT', async () => {
+    const h = await startHarness({ edge: { kind: 'nsxv' } });
     try {
       await h.api.login();
       const cloud = new CloudApi(h);
@@ -135,12 +146,7 @@ describe('edge kinds and owners', () => {
       };
       expect((await cloud.call('POST', `/edgeGateways/${edgeId}/nat/rules`, nat)).status).toBe(400);
       const done = await cloud.finish(
-        await cloud.call(
-          'POST',
-          `${spacePath}/allocate`,
-          { type: 'FLOATING_IP', quantity: 1 },
-          'IpSpaceIpAllocationRequest',
-        ),
+        await cloud.call('POST', `${spacePath}/allocate`, { type: 'FLOATING_IP', quantity: 1 }),
       );
       expect(done.status).toBe('success');
       const result = JSON.parse(done.result ?? '[]') as { id: string; value: string }[];
@@ -249,5 +255,22 @@ describe('XML beside the CloudAPI', () => {
     } finally {
       await h.close();
     }
+  });
+});
+
+describe('labbot vcdsim edge flags', () => {
+  it('parse into edge options and refuse NSX-T refinements of an NSX-V edge', () => {
+    expect(
+      edgeOptionsFromFlags(['--edge', 'nsxt', '--vdc-group', 'g', '--ip-space', '--distributed-only']),
+    ).toEqual({
+      kind: 'nsxt',
+      vdcGroup: 'g',
+      ipSpace: true,
+      deploymentMode: 'DISTRIBUTED_ONLY',
+    });
+    expect(edgeOptionsFromFlags([])).toMatchObject({ kind: DEFAULT_EDGE.kind });
+    expect(edgeOptionsFromFlags(['--edge', 'nsx'])).toBe('--edge "nsx" is not nsxt or nsxv');
+    expect(edgeOptionsFromFlags(['--edge', 'nsxv', '--ip-space'])).toMatch(/need --edge nsxt/);
+    expect(edgeOptionsFromFlags(['--edge', 'nsxt', '--vdc-group'])).toMatch(/needs a name/);
   });
 });
