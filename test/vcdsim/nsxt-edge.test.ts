@@ -357,3 +357,41 @@ describe('org VDC networks', () => {
     expect((await cloud.call('GET', '/orgVdcNetworks?pageSize=33')).status).toBe(400);
   });
 });
+
+describe('state for tests', () => {
+  it('a snapshot diff shows whether anything was left behind, and /_sim/state shows the NSX-T side', async () => {
+    const before = h.sim.state.nsxtSnapshot();
+    await cloud.finish(
+      await cloud.call('POST', '/firewallGroups', {
+        name: 'labbot:lab-1',
+        typeValue: 'IP_SET',
+        ownerRef: { id: edgeId },
+        ipAddresses: ['192.0.2.1'],
+      }),
+    );
+    await cloud.finish(
+      await cloud.call(
+        'POST',
+        `/edgeGateways/${edgeId}/nat/rules`,
+        dnat('labbot:lab-1', '203.0.113.10', '443', '10.10.0.20'),
+      ),
+    );
+    expect(h.sim.state.nsxtSnapshot()).not.toEqual(before);
+    const group = values(await cloud.get('/firewallGroups/summaries?filter=name==labbot:lab-1'))[0];
+    const rule = values(await cloud.get(`/edgeGateways/${edgeId}/nat/rules`)).find(
+      (r) => r.name === 'labbot:lab-1',
+    );
+    await cloud.finish(await cloud.call('DELETE', `/edgeGateways/${edgeId}/nat/rules/${String(rule?.id)}`));
+    await cloud.finish(await cloud.call('DELETE', `/firewallGroups/${String(group?.id)}`));
+    expect(h.sim.state.nsxtSnapshot()).toEqual(before);
+
+    const admin = (await (await fetch(`${h.sim.url}/_sim/state`)).json()) as {
+      edge: { nsxt: { kind: string; natRules: { name: string; origin: string }[] } };
+    };
+    expect(admin.edge.nsxt.kind).toBe('nsxt');
+    expect(admin.edge.nsxt.natRules.map((r) => [r.name, r.origin])).toEqual([
+      ['ops jump host ssh', 'person'],
+      ['ops jump host egress', 'person'],
+    ]);
+  });
+});

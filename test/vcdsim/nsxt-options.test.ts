@@ -212,8 +212,7 @@ describe('faults on CloudAPI routes', () => {
         }),
       ).rejects.toThrow();
       h.clock.advance(10_000);
-      h.sim.state.settle();
-      expect(h.sim.state.nsxt.natRules.map((r) => r.name)).toContain('lost');
+      expect(h.sim.state.nsxtSnapshot().natRules.map((r) => r.name)).toContain('lost');
     } finally {
       await h.close();
     }

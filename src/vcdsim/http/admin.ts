@@ -121,24 +121,9 @@ export function stateSnapshot(ctx: AdminContext): Record<string, unknown> {
       },
       nat: state.edge.nat,
       firewall: state.edge.firewall,
-      nsxt: nsxtSnapshot(state),
+      nsxt: { ...state.nsxtSnapshot(), ipSpace: state.nsxt.ipSpace?.name },
     },
     faults: ctx.faults.snapshot(),
-  };
-}
-
-/** The CloudAPI side of the edge: its kind and, for NSX-T, every rule, IP set, TENANT profile and floating IP. */
-function nsxtSnapshot(state: SimState): Record<string, unknown> {
-  const { nsxt } = state;
-  return {
-    kind: nsxt.kind,
-    deploymentMode: nsxt.kind === 'nsxt' ? nsxt.deploymentMode : undefined,
-    vdcGroup: nsxt.vdcGroup,
-    natRules: nsxt.natRules,
-    firewallRules: nsxt.userRules,
-    firewallGroups: nsxt.groups,
-    tenantPortProfiles: nsxt.profiles.filter((p) => p.scope === 'TENANT'),
-    ipSpace: nsxt.ipSpace,
   };
 }
 
