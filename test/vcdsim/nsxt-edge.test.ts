@@ -305,6 +305,43 @@ describe('firewall', () => {
     ]);
   });
 
+  it('refuses a PUT built on rules a person changed since, and drops rules a PUT leaves out (so clients read back)', async () => {
+    const read = await cloud.get(`/edgeGateways/${edgeId}/firewall/rules`);
+    const rules = read.userDefinedRules as Record<string, unknown>[];
+    // A person edits "no telnet" and adds a rule of their own, through the same API.
+    const edited = [
+      rules[0],
+      { ...rules[1], enabled: false },
+      { name: 'person later', actionValue: 'ALLOW' },
+    ];
+    await cloud.finish(
+      await cloud.call('PUT', `/edgeGateways/${edgeId}/firewall/rules`, { userDefinedRules: edited }),
+    );
+    const labbot = { name: 'labbot:lab-2:ssh', actionValue: 'ALLOW', direction: 'IN' };
+    const stale = await cloud.call('PUT', `/edgeGateways/${edgeId}/firewall/rules`, {
+      userDefinedRules: [...rules, labbot],
+    });
+    expect(stale.status).toBe(400);
+    expect(String(stale.json.message)).toContain('"no telnet"');
+    // Re-read and retry: the person's edit and their new rule survive.
+    const fresh = (await cloud.get(`/edgeGateways/${edgeId}/firewall/rules`)).userDefinedRules as unknown[];
+    await cloud.finish(
+      await cloud.call('PUT', `/edgeGateways/${edgeId}/firewall/rules`, {
+        userDefinedRules: [...fresh, labbot],
+      }),
+    );
+    const after = (await cloud.get(`/edgeGateways/${edgeId}/firewall/rules`)).userDefinedRules as Record<
+      string,
+      unknown
+    >[];
+    expect(after.map((r) => [r.name, r.enabled])).toEqual([
+      ['ops vpn to jump host', true],
+      ['no telnet', false],
+      ['person later', true],
+      ['labbot:lab-2:ssh', true],
+    ]);
+  });
+
   it('will not delete an IP set or port profile a rule still uses', async () => {
     const vpn = values(await cloud.get('/firewallGroups/summaries', 'FirewallGroups'))[0];
     const refused = await cloud.call('DELETE', `/firewallGroups/${String(vpn?.id)}`);
@@ -355,6 +392,25 @@ describe('org VDC networks', () => {
     });
     await cloud.get(`/orgVdcNetworks/${String(values(list)[0]?.id)}`, 'VdcNetwork');
     expect((await cloud.call('GET', '/orgVdcNetworks?pageSize=33')).status).toBe(400);
+  });
+});
+
+describe('operation limits', () => {
+  it('count CloudAPI tasks with the others: OPERATION_LIMITS_EXCEEDED as JSON', async () => {
+    await h.close();
+    ({ h, cloud, edgeId } = await startNsxt({ maxConcurrentTasks: 1 }));
+    const first = await cloud.call(
+      'POST',
+      `/edgeGateways/${edgeId}/nat/rules`,
+      dnat('a', '203.0.113.10', '443', '10.10.0.20'),
+    );
+    expect(first.status).toBe(202);
+    const second = await cloud.call('POST', '/applicationPortProfiles', {
+      name: 'p',
+      applicationPorts: [{ protocol: 'TCP', destinationPorts: ['80'] }],
+    });
+    expect(second.status).toBe(400);
+    expect(second.json).toMatchObject({ minorErrorCode: 'OPERATION_LIMITS_EXCEEDED' });
   });
 });
 
