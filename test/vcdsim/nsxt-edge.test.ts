@@ -342,6 +342,20 @@ describe('firewall', () => {
     ]);
   });
 
+  it('serves single rules too: GET, PUT with the current version, DELETE', async () => {
+    const rules = (await cloud.get(`/edgeGateways/${edgeId}/firewall/rules`)).userDefinedRules as Record<
+      string,
+      unknown
+    >[];
+    const path = `/edgeGateways/${edgeId}/firewall/rules/${String(rules[1]?.id)}`;
+    expect(await cloud.get(path)).toEqual(rules[1]);
+    await cloud.finish(await cloud.call('PUT', path, { ...rules[1], logging: true }));
+    expect(await cloud.get(path)).toMatchObject({ logging: true, version: { version: 1 } });
+    expect((await cloud.call('PUT', path, { ...rules[1], logging: false })).status).toBe(400);
+    await cloud.finish(await cloud.call('DELETE', path));
+    expect((await cloud.call('GET', path)).status).toBe(404);
+  });
+
   it('will not delete an IP set or port profile a rule still uses', async () => {
     const vpn = values(await cloud.get('/firewallGroups/summaries', 'FirewallGroups'))[0];
     const refused = await cloud.call('DELETE', `/firewallGroups/${String(vpn?.id)}`);

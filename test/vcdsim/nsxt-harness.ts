@@ -23,6 +23,7 @@ const RESPONSES: readonly [RegExp, string][] = [
   [/^\/edgeGateways\/[^/]+\/nat\/rules$/, 'EdgeNatRules'],
   [/^\/edgeGateways\/[^/]+\/nat\/rules\/[^/]+$/, 'EdgeNatRule'],
   [/^\/edgeGateways\/[^/]+\/firewall\/rules$/, 'EdgeFirewallRules'],
+  [/^\/edgeGateways\/[^/]+\/firewall\/rules\/[^/]+$/, 'EdgeFirewallRule'],
   [/^\/firewallGroups\/summaries$/, 'FirewallGroups'],
   [/^\/firewallGroups(\/[^/]+)?$/, 'FirewallGroupDetails'],
   [/^\/applicationPortProfiles$/, 'ApplicationPortProfiles'],

@@ -17,6 +17,7 @@ import {
   edgeGatewayJson,
   edgeRef,
   firewallGroupJson,
+  firewallRuleJson,
   firewallRulesJson,
   ipAllocationJson,
   ipSpaceJson,
@@ -31,11 +32,14 @@ import {
 } from '../cloudapi/nsxt-documents';
 import {
   createNatRule,
+  deleteFirewallRule,
   deleteNatRule,
   replaceFirewallRules,
   requireCloudEdge,
   requireEdgeServices,
+  requireFirewallRule,
   requireNatRule,
+  updateFirewallRule,
   updateNatRule,
 } from '../cloudapi/nsxt-edge-operations';
 import {
@@ -148,6 +152,37 @@ const edgeRoutes: Route[] = [
     const edge = requireCloudEdge(req.ctx.state, id);
     return acceptedJsonTask(req, replaceFirewallRules(req.ctx.state, edge, jsonBody(req), req.apiVersion));
   }),
+  route(
+    'GET',
+    `${EDGE}/firewall/rules/([^/]+)`,
+    'cloudapi.firewall.rule.get',
+    (req, [id = '', ruleId = '']) => {
+      const edge = requireCloudEdge(req.ctx.state, id);
+      requireEdgeServices(req.ctx.state, edge, 'Firewall');
+      return jsonOk(firewallRuleJson(req.ctx, requireFirewallRule(req.ctx.state, ruleId), req.apiVersion));
+    },
+  ),
+  route(
+    'PUT',
+    `${EDGE}/firewall/rules/([^/]+)`,
+    'cloudapi.firewall.rule.update',
+    (req, [id = '', ruleId = '']) => {
+      const edge = requireCloudEdge(req.ctx.state, id);
+      return acceptedJsonTask(
+        req,
+        updateFirewallRule(req.ctx.state, edge, ruleId, jsonBody(req), req.apiVersion),
+      );
+    },
+  ),
+  route(
+    'DELETE',
+    `${EDGE}/firewall/rules/([^/]+)`,
+    'cloudapi.firewall.rule.delete',
+    (req, [id = '', ruleId = '']) => {
+      const edge = requireCloudEdge(req.ctx.state, id);
+      return acceptedJsonTask(req, deleteFirewallRule(req.ctx.state, edge, ruleId));
+    },
+  ),
 ];
 
 const groupRoutes: Route[] = [
