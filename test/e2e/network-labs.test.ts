@@ -83,6 +83,7 @@ describe('e2e: nested-ESXi networking for ten labs at once', () => {
         sleep,
       });
       const controller = new LabController({
+        installationId: 'install-test',
         store: store.labs,
         cloud,
         notifier,

@@ -37,6 +37,7 @@ function setup(
   const messenger = new RecordingMessenger();
   const notifier = { labChanged: () => Promise.resolve(), tellAdmins: () => Promise.resolve() };
   const controller = new LabController({
+    installationId: 'install-test',
     store,
     cloud,
     notifier,
