@@ -63,7 +63,10 @@ describe('controller: reconciliation guards (issue 14)', () => {
   it('closes nothing when listing the vApps answers 403 or 5xx', async () => {
     const w = await world(2);
     w.cloud.vapps.clear();
-    w.cloud.failNext('listManagedVApps', new CloudError('api', 'GET /api/query failed: 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN'));
+    w.cloud.failNext(
+      'listManagedVApps',
+      new CloudError('api', 'GET /api/query failed: 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN'),
+    );
     w.cloud.failNext('listManagedVApps', new CloudError('unavailable', 'VCD answered 503'));
 
     await expect(w.controller.reconcile()).rejects.toThrow(/403/);
@@ -118,7 +121,9 @@ describe('controller: reconciliation guards (issue 14)', () => {
     w.clock.advance(1);
     expect((await w.controller.reconcile()).closedVanished).toEqual(w.ids);
     const entry = w.audit.entries.find((e) => e.action === 'close-vanished');
-    expect(entry?.detail).toMatch(/not found in VCD on passes at 2026-11-24T09:00:00\.000Z and 2026-11-24T09:05:00\.000Z/);
+    expect(entry?.detail).toMatch(
+      /not found in VCD on passes at 2026-11-24T09:00:00\.000Z and 2026-11-24T09:05:00\.000Z/,
+    );
   });
 
   it('closes nothing when more labs vanished than the cap allows, and tells the admins', async () => {
@@ -173,7 +178,11 @@ describe('controller: reconciliation guards (issue 14)', () => {
 
   it('does not adopt a vApp without an installation id that it has no lab for, and tells the admins once', async () => {
     const w = await world(0);
-    const legacy = w.cloud.plant('lab-demo-old', { 'labbot.id': 'demo-old', 'labbot.owner': 'U9' }, 'powered_off');
+    const legacy = w.cloud.plant(
+      'lab-demo-old',
+      { 'labbot.id': 'demo-old', 'labbot.owner': 'U9' },
+      'powered_off',
+    );
 
     const first = await w.controller.reconcile();
     const second = await w.controller.reconcile();
@@ -205,7 +214,12 @@ describe('controller: reconciliation guards (issue 14)', () => {
     const w = await world(0);
     const lost = w.cloud.plant(
       'lab-demo-lost',
-      { 'labbot.installation': 'install-a', 'labbot.id': 'demo-lost', 'labbot.owner': 'U9', 'labbot.kind': 'demo' },
+      {
+        'labbot.installation': 'install-a',
+        'labbot.id': 'demo-lost',
+        'labbot.owner': 'U9',
+        'labbot.kind': 'demo',
+      },
       'powered_off',
     );
 
@@ -216,7 +230,9 @@ describe('controller: reconciliation guards (issue 14)', () => {
     expect(await w.store.get('demo-lost')).toMatchObject({ phase: 'suspended', desired: 'suspended' });
     expect(w.cloud.vapps.has(lost.href)).toBe(true);
     expect(w.cloud.calls.filter((c) => /startDelete|startUndeploy/.test(c))).toEqual([]);
-    expect(w.notifier.admins[0]).toMatch(/Adopted lab demo-lost .*keeps it as suspended.*\/lab teardown demo-lost/);
+    expect(w.notifier.admins[0]).toMatch(
+      /Adopted lab demo-lost .*keeps it as suspended.*\/lab teardown demo-lost/,
+    );
   });
 
   it('deletes an ended lab’s remaining vApp only after the grace, warning the admins once', async () => {

@@ -163,7 +163,9 @@ describe('e2e: installation identity', () => {
     const output = await shell(data, ['/lab list']);
 
     expect(said.join('\n')).toMatch(/run again with --to-current/);
-    expect(said.join('\n')).toMatch(/moved from http:\/\/127\.0\.0\.1:\d+, org lab, VDC lab-vdc to the embedded simulator/);
+    expect(said.join('\n')).toMatch(
+      /moved from http:\/\/127\.0\.0\.1:\d+, org lab, VDC lab-vdc to the embedded simulator/,
+    );
     expect(output).toMatch(/simulated VCD/);
     // The embedded simulator's port changes on every start, which is no difference: it starts again.
     await expect(shell(data, ['/lab list'])).resolves.toMatch(/simulated VCD/);

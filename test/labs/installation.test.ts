@@ -34,10 +34,12 @@ describe('labs/installation', () => {
 
   it('lists what differs between two VCDs', () => {
     const a = managedVcd({ url: 'https://vcd.example.com', org: 'acme', vdc: 'v1' });
-    expect(vcdDifferences(a, managedVcd({ url: 'https://vcd.example.com/api', org: 'acme', vdc: 'v1' }))).toEqual([]);
-    expect(vcdDifferences(a, managedVcd({ url: 'https://vcd.example.com:8443', org: 'acme', vdc: 'v1' }))).toEqual([
-      'endpoint',
-    ]);
+    expect(
+      vcdDifferences(a, managedVcd({ url: 'https://vcd.example.com/api', org: 'acme', vdc: 'v1' })),
+    ).toEqual([]);
+    expect(
+      vcdDifferences(a, managedVcd({ url: 'https://vcd.example.com:8443', org: 'acme', vdc: 'v1' })),
+    ).toEqual(['endpoint']);
     expect(vcdDifferences(a, managedVcd({ org: 'acme2', vdc: 'v2' }))).toEqual(['endpoint', 'org', 'vdc']);
   });
 
@@ -50,7 +52,11 @@ describe('labs/installation', () => {
     );
     expect(first.id).toMatch(/^[0-9a-f-]{36}$/);
     await expect(
-      checkInstallation({ installation: store }, managedVcd({ url: 'https://vcd.example.com/', org: 'acme', vdc: 'v1' }), NOW),
+      checkInstallation(
+        { installation: store },
+        managedVcd({ url: 'https://vcd.example.com/', org: 'acme', vdc: 'v1' }),
+        NOW,
+      ),
     ).resolves.toEqual(first);
 
     const refused = checkInstallation(

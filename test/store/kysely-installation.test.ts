@@ -70,6 +70,8 @@ describe.each(kinds)('KyselyInstallation and KyselyReconcileSightings on $name',
     await new KyselyInstallation(database).ensure({ id: 'id-a', vcd: VCD, createdAt: T0 });
     expect(await migrateTo(database, '005-capture')).toEqual(['006-installation']);
     expect(await migrateToLatest(database)).toEqual(['006-installation']);
-    expect((await new KyselyInstallation(database).ensure({ id: 'id-b', vcd: VCD, createdAt: T0 })).id).toBe('id-b');
+    expect((await new KyselyInstallation(database).ensure({ id: 'id-b', vcd: VCD, createdAt: T0 })).id).toBe(
+      'id-b',
+    );
   });
 });

@@ -62,6 +62,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '003-reaper',
           '004-network',
           '005-capture',
+          '006-installation',
         ]);
         expect(await migrateToLatest(other)).toEqual([]);
 
@@ -72,10 +73,12 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         expect(tables).toEqual([
           'audit_log',
           'captured_templates',
+          'installation',
           'job_runs',
           'lab_public_ips',
           'lab_signals',
           'labs',
+          'reconcile_sightings',
         ]);
       } finally {
         await other.close();
@@ -109,6 +112,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '003-reaper',
           '004-network',
           '005-capture',
+          '006-installation',
         ]);
 
         const upgraded = new KyselyLabStore(old);
@@ -162,7 +166,12 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row002).execute();
 
-        expect(await migrateToLatest(old)).toEqual(['003-reaper', '004-network', '005-capture']);
+        expect(await migrateToLatest(old)).toEqual([
+          '003-reaper',
+          '004-network',
+          '005-capture',
+          '006-installation',
+        ]);
 
         const upgraded = new KyselyLabStore(old);
         const {
@@ -200,11 +209,17 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       ]);
 
       expect(await migrateTo(database, '002-lifecycle')).toEqual([
+        '006-installation',
         '005-capture',
         '004-network',
         '003-reaper',
       ]);
-      expect(await migrateToLatest(database)).toEqual(['003-reaper', '004-network', '005-capture']);
+      expect(await migrateToLatest(database)).toEqual([
+        '003-reaper',
+        '004-network',
+        '005-capture',
+        '006-installation',
+      ]);
 
       const {
         reapWarnedAt: _warned,
@@ -220,6 +235,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       await store.insert(fullLab());
 
       expect(await migrateTo(database, '001-initial')).toEqual([
+        '006-installation',
         '005-capture',
         '004-network',
         '003-reaper',
@@ -230,6 +246,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '003-reaper',
         '004-network',
         '005-capture',
+        '006-installation',
       ]);
       const {
         poweredOnSince: _since,
@@ -758,6 +775,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '003-reaper',
             '004-network',
             '005-capture',
+            '006-installation',
           ]);
         } finally {
           await Promise.all([one.close(), two.close()]);

@@ -259,7 +259,10 @@ describe('vcd/vcd-cloud isVAppGone against the simulator (issue 14)', () => {
   it('is false when the GET says gone but the query still finds a vApp of that name in the VDC', async () => {
     await deploy('lab-renamed-href');
     expect(
-      await cloud.isVAppGone({ href: `${sim.url}/api/vApp/vapp-00000000-0000-0000-0000-000000000000`, name: 'lab-renamed-href' }),
+      await cloud.isVAppGone({
+        href: `${sim.url}/api/vApp/vapp-00000000-0000-0000-0000-000000000000`,
+        name: 'lab-renamed-href',
+      }),
     ).toBe(false);
   });
 
