@@ -141,6 +141,8 @@ export class LabController implements LabWaker {
 
   private readonly sightings: ReconcileSightings;
   private readonly guards: ReconcileGuards;
+  /** The labs the last held-back pass named: the same ones held again are not announced again every minute. */
+  private lastHeld = '';
 
   constructor(private readonly deps: LabControllerDeps) {
     this.publicIps = deps.publicIps ?? new InProcessPublicIps();
@@ -255,6 +257,7 @@ export class LabController implements LabWaker {
       report.held.push(...vanished.map((l) => l.id), ...ended.map((e) => e.lab.id));
       await this.holdBack(vanished, ended);
     } else {
+      this.lastHeld = '';
       for (const lab of vanished) {
         await this.closeVanished(lab, now);
         report.closedVanished.push(lab.id);
@@ -350,6 +353,14 @@ export class LabController implements LabWaker {
   /** Too many closes and deletions for one pass: do none, say why, and let the admins look. */
   private async holdBack(vanished: Lab[], ended: { lab: Lab }[]): Promise<void> {
     const labs = [...vanished, ...ended.map((e) => e.lab)];
+    const key = labs
+      .map((l) => l.id)
+      .sort()
+      .join(',');
+    if (key === this.lastHeld) {
+      return;
+    }
+    this.lastHeld = key;
     const detail = `${vanished.length} vanished lab(s) to close and ${ended.length} ended lab(s) to delete exceed the cap of ${this.guards.maxActsPerPass} per pass; nothing done`;
     for (const lab of labs) {
       await this.record(lab.id, 'reconcile-held', detail);

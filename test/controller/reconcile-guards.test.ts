@@ -141,6 +141,12 @@ describe('controller: reconciliation guards (issue 14)', () => {
       /Reconciliation did nothing this pass: 7 vanished lab\(s\) to close and 0 ended lab\(s\) to delete exceed the cap of 5 per pass.*wrong VCD/,
     );
     expect(w.audit.actions().filter((a) => a.includes('reconcile-held'))).toHaveLength(7);
+
+    // Held again on the next pass: still nothing done, and the admins are not told the same thing every minute.
+    const told = w.notifier.admins.length;
+    w.clock.advance(60_000);
+    expect((await w.controller.reconcile()).closedVanished).toEqual([]);
+    expect(w.notifier.admins).toHaveLength(told);
   });
 
   it('closes vanished labs up to the cap', async () => {
