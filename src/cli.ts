@@ -3,6 +3,7 @@ import { loadConfig } from './config/load-config';
 import { readPolicyFile } from './config/read-policy-file';
 import { runDoctorCommand } from './doctor';
 import { startLabbot } from './main';
+import { runMigrateVcdCommand } from './migrate-vcd-command';
 import { runReapCommand } from './reap-command';
 import { edgeOptionsFromFlags, runVcdSim } from './vcdsim/standalone';
 
@@ -11,6 +12,8 @@ const USAGE = `usage: labbot <command>
   start                      run the bot (default); mode from the environment (see README)
   doctor                     check config, VCD, Slack and the database; print each with its fix
   reap --plan | --enforce    one idle-reaper cycle: print the plan, or carry it out
+  migrate-vcd --to-current   move this installation (its store) to the configured VCD on purpose;
+                             without --to-current, only say what would change
   vcdsim [--port N] [--speed X] [--tls] [--host H] [--seed S]
          [--edge nsxt|nsxv] [--vdc-group NAME] [--ip-space] [--distributed-only]
                              serve the VCD simulator alone (org lab, VDC lab-vdc, catalog labs,
@@ -30,6 +33,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
       return runDoctorCommand(env);
     case 'reap':
       return runReapCommand(args, env, (text) => process.stdout.write(`${text}\n`));
+    case 'migrate-vcd':
+      return runMigrateVcdCommand(args, env, (text) => process.stdout.write(`${text}\n`));
     case 'vcdsim':
       return vcdsim(args);
     case 'help':

@@ -1,10 +1,20 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Config } from './config/config';
+import { ConfigError } from './config/config-error';
 import { LabController } from './controller/lab-controller';
 import { causeChain } from './labs/errors';
+import { describeVcd, managedVcd, vcdDifferences } from './labs/installation';
 import { LabService } from './labs/lab-service';
-import { type Clock, type LabNotifier, type Logger, type Sleep, type UserDirectory } from './labs/ports';
+import {
+  type Clock,
+  type Installation,
+  type LabNotifier,
+  type Logger,
+  type ManagedVcd,
+  type Sleep,
+  type UserDirectory,
+} from './labs/ports';
 import { type ReaperMessenger } from './reaper/reaper-ports';
 import { runReapCycle, type ReapCycleReport } from './reaper/run-reap-cycle';
 import { openDatabase } from './store/database';
@@ -26,6 +36,8 @@ export interface Core {
   cloud: VcdCloud;
   simulator?: VcdSim;
   store: Store;
+  /** This installation as its store records it (its VCD is the one this process talks to). */
+  installation: Installation;
   controller: LabController;
   service: LabService;
   /** Replaced by the transport once it exists; until then notices are logged. */
@@ -48,7 +60,8 @@ export interface CoreOptions {
 /**
  * Builds the transport-independent part of labbot from the config (DESIGN.md section 2: the composition root
  * is main.ts and this file; nothing else constructs adapters). Shared by `labbot start`, `reap` and `doctor`.
- * @throws Error when the database cannot be opened or migrated, or the simulator cannot listen.
+ * @throws ConfigError when the store manages another VCD than the configured one (nothing is started then);
+ *   Error when the database cannot be opened or migrated, or the simulator cannot listen.
  */
 export async function composeCore(config: Config, logger: Logger, options: CoreOptions = {}): Promise<Core> {
   const clock = systemClock;
@@ -80,8 +93,18 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
   // predecessor's, so a restarted process takes its labs back at once. Replicas on one host need distinct ids.
   const holder = config.replicaId ?? hostname();
   const store = createStore(db, { holder, now: () => clock.now() });
-  await store.claims.releaseAll(holder);
   closers.unshift(() => store.labs.close());
+  let installation: Installation;
+  try {
+    installation = await checkInstallation(store, configuredVcd(config), clock.now());
+  } catch (error) {
+    for (const close of closers) {
+      await close();
+    }
+    throw error;
+  }
+  logger.info({ installation: installation.id, vcd: installation.vcd }, 'installation');
+  await store.claims.releaseAll(holder);
 
   let notifier: LabNotifier = {
     labChanged: () => Promise.resolve(),
@@ -106,6 +129,8 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
     captured: store.captured,
     ...(config.vcd.captureCatalog !== undefined ? { captureCatalog: config.vcd.captureCatalog } : {}),
     publicIps: store.publicIps,
+    installationId: installation.id,
+    sightings: store.sightings,
   });
   // Fails closed until the transport sets its own: a hand-off before then is refused, never let through unchecked.
   let directory: UserDirectory = {
@@ -148,6 +173,7 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
     cloud,
     ...(sim ? { simulator: sim } : {}),
     store,
+    installation,
     controller,
     service,
     setNotifier: (next) => {
@@ -170,6 +196,7 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
           logger: logger.child({ component: 'reaper' }),
           audit: store.audit,
           captured: store.captured,
+          installationId: installation.id,
         },
         mode,
       ),
@@ -180,6 +207,37 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
       }
     },
   };
+}
+
+/** The VCD this process is configured for, as a store records it (the embedded simulator by name, not by URL). */
+export function configuredVcd(config: Config): ManagedVcd {
+  return managedVcd(config.vcd);
+}
+
+/**
+ * The store's installation, recorded with `current` on the first start; the same VCD on every later one, or labbot
+ * refuses to start: a process that sees another VCD (a secret not mounted, so the embedded simulator; a changed
+ * VCD_URL or org) would find none of the labs' vApps.
+ * @throws ConfigError naming what differs and the fixes, the explicit move included.
+ */
+export async function checkInstallation(
+  store: Pick<Store, 'installation'>,
+  current: ManagedVcd,
+  now: Date,
+): Promise<Installation> {
+  const installation = await store.installation.ensure({ id: randomUUID(), vcd: current, createdAt: now });
+  const differences = vcdDifferences(installation.vcd, current);
+  if (differences.length === 0) {
+    return installation;
+  }
+  const keys = { endpoint: 'VCD_URL', org: 'VCD_ORG', vdc: 'VCD_VDC' } as const;
+  throw new ConfigError([
+    {
+      key: differences.map((d) => keys[d]).join(', '),
+      message: `this store (installation ${installation.id}) manages ${describeVcd(installation.vcd)}, but this process is configured for ${describeVcd(current)}; it would see none of the labs' vApps, so it does not start`,
+      fix: `set ${differences.map((d) => keys[d]).join(', ')} to the VCD the store manages (is a secret not mounted?), or point LABBOT_DATA_DIR / DATABASE_URL at the store of this VCD; to move this installation to the configured VCD on purpose, run \`npx labbot migrate-vcd --to-current\` with this configuration once (README: "Moving an installation to another VCD")`,
+    },
+  ]);
 }
 
 async function connectCloud(

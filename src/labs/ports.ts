@@ -87,8 +87,18 @@ export interface Cloud {
   startUndeploy(vappHref: string): Promise<CloudTask>;
   startDelete(vappHref: string): Promise<CloudTask>;
   getVApp(vappHref: string): Promise<CloudVApp | undefined>;
+  /**
+   * True only when VCD says, without an error, that the vApp does not exist: reading it answers not-found and a
+   * successful query of the VDC finds no vApp of that name. A 403 alone never proves it (VCD answers 403 both for a
+   * deleted vApp and for one a changed role hides), so it is always confirmed by the query. False when it exists.
+   * @throws CloudError when VCD could not answer (5xx, 401, a 403 on the query, …): nothing is proven.
+   */
+  isVAppGone(vapp: { href: string; name: string }): Promise<boolean>;
   findVAppByName(name: string): Promise<CloudVApp | undefined>;
-  /** Every vApp carrying our `labbot.id` metadata, and nothing else: what reconciliation compares with the store. */
+  /**
+   * Every vApp carrying our `labbot.id` metadata, and nothing else: what reconciliation compares with the store. It
+   * includes other installations' vApps (their `labbot.installation` differs): callers must leave those alone.
+   */
   listManagedVApps(): Promise<ManagedVApp[]>;
   /** Current usage of each VM of the vApp (one metrics call per VM). */
   getUsage(vappHref: string): Promise<VmUsage[]>;
@@ -186,6 +196,8 @@ export interface ManagedVApp {
   busy: boolean;
   metadata: {
     labId: string;
+    /** The installation that created it (`labbot.installation`); absent on vApps created before installation ids. */
+    installation?: string;
     owner?: string;
     kind?: string;
     ticket?: string;
@@ -196,6 +208,63 @@ export interface ManagedVApp {
 /** What transferWithinLimits did: `moved`, refused by the check, or nothing because the lab ended or changed hands. */
 export type TransferOutcome =
   { status: 'moved' } | { status: 'refused'; refusal: LimitRefusal } | { status: 'stale' };
+/**
+ * The VCD an installation manages: what a store remembers so that a process pointed at another VCD (a secret not
+ * mounted, a changed URL or org) refuses to start instead of closing every lab whose vApp it cannot see.
+ */
+export interface ManagedVcd {
+  /** The URL's origin (`https://vcd.example.com`), or `embedded simulator` (its port changes on every start). */
+  endpoint: string;
+  org: string;
+  vdc: string;
+}
+
+/** This installation as its store knows it. */
+export interface Installation {
+  /** Written into every vApp's `labbot.installation`: vApps with another id are never touched. */
+  id: string;
+  vcd: ManagedVcd;
+  createdAt: Date;
+}
+
+/** The installation record (one per store). */
+export interface InstallationStore {
+  /**
+   * The installation recorded in the store; on the first start (nothing recorded yet) records `candidate` and returns
+   * it. Replicas starting at once agree: the first write wins and every caller reads it back.
+   */
+  ensure(candidate: Installation): Promise<Installation>;
+  /** Records that the installation now manages `vcd` (an operator's explicit move); its id stays. */
+  moveTo(vcd: ManagedVcd): Promise<void>;
+}
+
+/** What reconciliation has seen and must see again, some minutes later, before it acts. */
+export type SightingKind =
+  /** The lab's vApp was confirmed not found. */
+  | 'vanished'
+  /** The lab has ended but its vApp still exists. */
+  | 'ended-exists'
+  /** A vApp of this installation's VCD with our metadata and no installation id or row (admins were told). */
+  | 'unclaimed';
+
+/** A first sighting, and whether the call that returned it recorded it. */
+export interface Sighting {
+  at: Date;
+  isNew: boolean;
+}
+
+/** Reconciliation's memory across passes and replicas (first sightings), kept in the store. */
+export interface ReconcileSightings {
+  /**
+   * When `subject` (a lab id, or a vApp href) was first seen in this state; records `now` when it had not been, and
+   * says so (`isNew`: the first sighting, the moment to warn).
+   */
+  sight(kind: SightingKind, subject: string, now: Date): Promise<Sighting>;
+  /** Forgets a sighting (the vApp was seen again, or the act was done); nothing when there is none. */
+  clear(kind: SightingKind, subject: string): Promise<void>;
+  /** Every subject currently sighted in this state. */
+  list(kind: SightingKind): Promise<string[]>;
+}
 
 /** Filter for listing labs. */
 export interface LabQuery {

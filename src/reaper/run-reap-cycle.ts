@@ -31,6 +31,11 @@ export interface ReapCycleDeps {
   audit?: AuditLog;
   /** Metrics calls in flight at once (one per lab); keeps the reaper from flooding VCD. */
   concurrency?: number;
+  /**
+   * This installation's id: a vApp tagged with another installation's is never touched, even when a lab here points
+   * at it. Absent (tools, tests): any installation's, as before installation ids.
+   */
+  installationId?: string;
 }
 
 export interface ReapCycleReport {
@@ -155,9 +160,17 @@ async function sampleUsage(deps: ReapCycleDeps, labs: readonly Lab[], now: Date)
   return failed;
 }
 
-/** Labs whose vApp VCD reports, right now, with our metadata for that very lab: the only ones the reaper may touch. */
+/**
+ * Labs whose vApp VCD reports, right now, with our metadata for that very lab and this installation's id (or none:
+ * created before ids, and this store has the lab): the only ones the reaper may touch.
+ */
 async function ourLabIds(deps: ReapCycleDeps, labs: readonly Lab[]): Promise<Set<string>> {
-  const managed = await deps.cloud.listManagedVApps();
+  const managed = (await deps.cloud.listManagedVApps()).filter(
+    (v) =>
+      deps.installationId === undefined ||
+      v.metadata.installation === undefined ||
+      v.metadata.installation === deps.installationId,
+  );
   const ours = new Set(managed.map((v) => `${v.href}|${v.metadata.labId}`));
   return new Set(
     labs.filter((l) => l.vappHref !== undefined && ours.has(`${l.vappHref}|${l.id}`)).map((l) => l.id),

@@ -1,14 +1,17 @@
 import {
   type AuditLog,
   type CapturedTemplateStore,
+  type InstallationStore,
   type LabStore,
   type PublicIpPool,
+  type ReconcileSightings,
   type RunCoordinator,
   type SignalStore,
   type WorkClaims,
 } from '../labs/ports';
 import { KyselyAuditLog } from './kysely-audit-log';
 import { KyselyCapturedTemplates } from './kysely-captured-templates';
+import { KyselyInstallation, KyselyReconcileSightings } from './kysely-installation';
 import { KyselyLabStore } from './kysely-lab-store';
 import { KyselyPublicIps } from './kysely-public-ips';
 import { KyselyRunCoordinator, type RunCoordinatorOptions } from './kysely-run-coordinator';
@@ -28,6 +31,10 @@ export interface Store {
   captured: CapturedTemplateStore;
   /** Public IPs handed to labs, unique across replicas. */
   publicIps: PublicIpPool;
+  /** This installation's id and the VCD it manages. */
+  installation: InstallationStore;
+  /** Reconciliation's first sightings, shared by replicas. */
+  sightings: ReconcileSightings;
 }
 
 /**
@@ -43,5 +50,7 @@ export function createStore(database: LabbotDatabase, options: RunCoordinatorOpt
     signals: new KyselySignalStore(database),
     captured: new KyselyCapturedTemplates(database),
     publicIps: new KyselyPublicIps(database, options.now),
+    installation: new KyselyInstallation(database),
+    sightings: new KyselyReconcileSightings(database),
   };
 }

@@ -141,6 +141,29 @@ export interface LabPublicIpsTable {
   allocated_at: string;
 }
 
+/** This installation (KyselyInstallation, migration 006): exactly one row, `singleton` = 'this'. */
+export interface InstallationTable {
+  singleton: string;
+  /** Written into every vApp's `labbot.installation`. */
+  id: string;
+  /** The URL origin of the VCD, or `embedded simulator`. */
+  vcd_endpoint: string;
+  vcd_org: string;
+  vcd_vdc: string;
+  /** ISO 8601 UTC text, as in LabsTable. */
+  created_at: string;
+}
+
+/** Reconciliation's first sightings (KyselyReconcileSightings, migration 006); one row per kind and subject. */
+export interface ReconcileSightingsTable {
+  /** vanished, ended-exists or unclaimed (SightingKind). */
+  kind: string;
+  /** A lab id, or a vApp href for `unclaimed`. */
+  subject: string;
+  /** ISO 8601 UTC text, as in LabsTable. */
+  first_seen_at: string;
+}
+
 /** Every table labbot owns (Kysely's own migration tables are not listed: only its Migrator touches them). */
 export interface LabbotSchema {
   labs: LabsTable;
@@ -149,6 +172,8 @@ export interface LabbotSchema {
   lab_signals: LabSignalsTable;
   captured_templates: CapturedTemplatesTable;
   lab_public_ips: LabPublicIpsTable;
+  installation: InstallationTable;
+  reconcile_sightings: ReconcileSightingsTable;
 }
 
 /** The columns a Lab maps to (lab-row.ts), without the claim. */

@@ -11,6 +11,8 @@ import { statusNameToPowerState } from './wire/vapp';
 
 /** The metadata keys labbot writes on every vApp it creates (DESIGN.md section 2). */
 export const LABBOT_METADATA_KEYS = {
+  /** The installation that created the vApp: reconciliation leaves another installation's alone. */
+  installation: 'labbot.installation',
   id: 'labbot.id',
   owner: 'labbot.owner',
   kind: 'labbot.kind',
@@ -46,6 +48,8 @@ export interface VcdManagedVApp {
   /** Our `labbot.*` values (GENERAL domain). */
   metadata: {
     labId: string;
+    /** Absent on vApps created before installation ids. */
+    installation?: string;
     owner?: string;
     kind?: string;
     ticket?: string;
@@ -54,7 +58,9 @@ export interface VcdManagedVApp {
 }
 
 /**
- * Every vApp in the VDC named `vdcName` that carries `labbot.id`, with our metadata, across all pages.
+ * Every vApp in the VDC named `vdcName` that carries `labbot.id`, with our metadata, across all pages: those of every
+ * labbot installation (each says which in `labbot.installation`), so that reconciliation can tell admins about
+ * vApps it leaves alone.
  *
  * @throws VcdApiError, VcdUnavailableError.
  */
@@ -90,6 +96,7 @@ export function toManagedVApp(record: VcdQueryRecord): VcdManagedVApp | undefine
     createdAt: a.creationDate,
     metadata: {
       labId,
+      installation: optional(LABBOT_METADATA_KEYS.installation),
       owner: optional(LABBOT_METADATA_KEYS.owner),
       kind: optional(LABBOT_METADATA_KEYS.kind),
       ticket: optional(LABBOT_METADATA_KEYS.ticket),

@@ -737,6 +737,26 @@ export class VcdCloud implements Cloud {
    *
    * @throws VcdApiError, VcdUnavailableError.
    */
+  /**
+   * True only when VCD says, without an error, that the vApp does not exist: reading it answers not-found, and a
+   * query of the VDC (which answers 200 with no record, or an error: never a 403 that means gone) finds no vApp of
+   * that name. VCD answers a GET of a deleted vApp with 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN, the same answer as for
+   * a vApp a changed role hides, so the GET alone proves nothing; the query does.
+   *
+   * @throws VcdApiError (a 403 on the query, a 5xx, …), VcdUnavailableError: nothing is proven then.
+   */
+  async isVAppGone(vapp: { href: string; name: string }): Promise<boolean> {
+    if ((await this.getVAppDetails(vapp.href)) !== undefined) {
+      return false;
+    }
+    const vdc = await this.resolveVdc();
+    const records = await this.queries.records('vApp', [['name', vapp.name]]);
+    return !records.some(
+      (r) =>
+        r.attributes.href === vapp.href || (r.attributes.name === vapp.name && r.attributes.vdc === vdc.href),
+    );
+  }
+
   async findVAppByName(name: string): Promise<CloudVApp | undefined> {
     const vdcHref = (await this.resolveVdc()).href;
     const records = (await this.queries.records('vApp', [['name', name]])).filter(

@@ -46,6 +46,7 @@ describe('controller slots', () => {
     const clock = new ManualClock();
     const policy = { ...DEFAULT_POLICY, limits: { maxLabsPerUser: 50, maxHourlySpendPerUser: 1000 } };
     const controller = new LabController({
+      installationId: 'install-test',
       store,
       cloud,
       notifier: { labChanged: () => Promise.resolve(), tellAdmins: () => Promise.resolve() },

@@ -43,6 +43,7 @@ function setup(
   const audit = new MemoryAudit();
   const sleeps: number[] = [];
   const controller = new LabController({
+    installationId: 'install-test',
     store,
     cloud,
     notifier,
@@ -92,6 +93,7 @@ describe('controller/lab-controller', () => {
       'ready',
     ]);
     expect(cloud.metadata.get(ready?.vappHref ?? '')).toEqual({
+      'labbot.installation': 'install-test',
       'labbot.id': lab.id,
       'labbot.owner': 'U1',
       'labbot.kind': 'demo',
@@ -258,12 +260,17 @@ describe('controller/lab-controller', () => {
     expect(notifier.messages()).toContain('suspended: only storage bills now');
   });
 
-  it('closes a lab whose vApp was deleted outside labbot, and tells the admins', async () => {
-    const { service, controller, store, cloud, notifier, audit } = setup();
+  it('closes a lab whose vApp was deleted outside labbot once two passes minutes apart confirm it, and tells the admins', async () => {
+    const { service, controller, store, cloud, notifier, audit, clock } = setup();
     const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
     await controller.idle();
     cloud.vapps.clear();
 
+    // Issue 14: one observation is not enough (it used to close the lab at once).
+    const sighted = await controller.reconcile();
+    expect(sighted).toMatchObject({ closedVanished: [], vanishing: [lab.id] });
+    expect((await store.get(lab.id))?.phase).toBe('ready');
+    clock.advance(5 * 60_000);
     const report = await controller.reconcile();
 
     expect(report.closedVanished).toEqual([lab.id]);
@@ -295,6 +302,7 @@ describe('controller/lab-controller', () => {
     const { controller, store, cloud, notifier } = setup();
     const foreign = cloud.plant('customer-prod-db');
     cloud.plant('lab-demo-lost', {
+      'labbot.installation': 'install-test',
       'labbot.id': 'demo-lost',
       'labbot.owner': 'U9',
       'labbot.kind': 'demo',
@@ -316,12 +324,19 @@ describe('controller/lab-controller', () => {
     expect(cloud.calls.filter((c) => c.includes(foreign.href))).toEqual([]);
   });
 
-  it('tears down again a vApp whose lab had ended but which still exists', async () => {
-    const { service, controller, store, cloud } = setup();
+  it('tears down again a vApp whose lab had ended but which still exists, after warning and a grace', async () => {
+    const { service, controller, store, cloud, clock, notifier } = setup();
     const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
     await controller.idle();
     await store.update({ ...(await store.get(lab.id))!, phase: 'deleted', endedAt: new Date() });
 
+    // Issue 14: warned and kept on the first observation (it used to be deleted at once), deleted after the grace.
+    const warned = await controller.reconcile();
+    await controller.idle();
+    expect(warned).toMatchObject({ reopened: [], ending: [lab.id] });
+    expect(cloud.vapps.size).toBe(1);
+    expect(notifier.adminMessages.at(-1)).toMatch(/still exists and bills\. labbot deletes it in 60 minutes/);
+    clock.advance(60 * 60_000);
     const report = await controller.reconcile();
     await controller.idle();
 

@@ -15,6 +15,7 @@ function setup() {
   const publicIps = new InProcessPublicIps();
   const admin: string[] = [];
   const controller = new LabController({
+    installationId: 'install-test',
     store,
     cloud,
     notifier: {
@@ -118,7 +119,7 @@ describe('controller: lab networking', () => {
     expect((await publicIps.list()).some((a) => a.labId === lab.id)).toBe(false);
   });
 
-  it('reconciles: removes rules and frees IPs of ended or unknown labs, keeps live labs’', async () => {
+  it('reconciles: frees IPs of unknown labs, leaves their rules (another installation’s?) and live labs’ alone', async () => {
     const { cloud, controller, service, publicIps, admin } = setup();
     const { lab } = await service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
     await controller.idle();
@@ -132,10 +133,32 @@ describe('controller: lab networking', () => {
 
     const report = await controller.reconcile();
 
-    expect(report.edgeRulesRemoved).toEqual(['demo-gone']);
+    // Issue 14: rules tagged with a lab this store does not know used to be removed; on an edge shared by two
+    // installations they are the other one's, so they stay and admins are told (once).
+    expect(report.edgeRulesRemoved).toEqual([]);
+    expect(report.foreignEdgeRules).toEqual(['demo-gone']);
     expect(report.publicIpsFreed).toEqual(['demo-gone']);
-    expect([...(cloud.edgeRules.get('edge-01')?.keys() ?? [])]).toEqual([lab.id]);
+    expect([...(cloud.edgeRules.get('edge-01')?.keys() ?? [])].sort()).toEqual([lab.id, 'demo-gone'].sort());
     expect((await publicIps.list()).map((a) => a.labId)).toEqual([lab.id]);
+    expect(admin.some((m) => /rules tagged with lab demo-gone/.test(m))).toBe(true);
     expect(admin.at(-1)).toMatch(/demo-gone/);
+    const again = await controller.reconcile();
+    expect(again.foreignEdgeRules).toEqual(['demo-gone']);
+    expect(admin.filter((m) => /rules tagged with lab demo-gone/.test(m))).toHaveLength(1);
+  });
+
+  it('reconciles: removes the rules of a lab that ended', async () => {
+    const { cloud, controller, service, store } = setup();
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
+    await controller.idle();
+    const ready = await store.get(lab.id);
+    // Ended in the store (a teardown that crashed after the vApp went), its rules still on the edge.
+    cloud.vapps.delete(ready?.vappHref ?? '');
+    await store.update({ ...ready!, phase: 'deleted', endedAt: new Date() });
+
+    const report = await controller.reconcile();
+
+    expect(report.edgeRulesRemoved).toEqual([lab.id]);
+    expect([...(cloud.edgeRules.get('edge-01')?.keys() ?? [])]).toEqual([]);
   });
 });

@@ -83,6 +83,7 @@ describe('e2e: nested-ESXi networking for ten labs at once', () => {
         sleep,
       });
       const controller = new LabController({
+        installationId: 'install-test',
         store: store.labs,
         cloud,
         notifier,
@@ -265,7 +266,7 @@ describe('e2e: nested-ESXi networking for ten labs at once', () => {
     expect((await first.store.labs.get(lab.id))?.network?.publicIp).toBe('203.0.113.11');
   });
 
-  it('reconciliation removes an orphan rule set and frees its IP, and leaves foreign rules alone', async () => {
+  it('reconciliation frees an unknown lab’s IP, and leaves its rules and foreign rules alone', async () => {
     const { first } = await setup();
     const edgeBefore = structuredClone({ nat: sim.state.edge.nat, firewall: sim.state.edge.firewall });
     const orphanIp = await first.store.publicIps.allocate('demo-orphan', {
@@ -291,11 +292,16 @@ describe('e2e: nested-ESXi networking for ten labs at once', () => {
     expect(await first.cloud.listEdgeRuleLabs('edge-01')).toEqual(['demo-orphan']);
     expect(sim.state.edge.nat.rules.length).toBe(edgeBefore.nat.rules.length + 1);
 
+    const edgeWithOrphan = structuredClone({ nat: sim.state.edge.nat, firewall: sim.state.edge.firewall });
+
     const report = await first.controller.reconcile();
 
-    expect(report.edgeRulesRemoved).toEqual(['demo-orphan']);
+    // Issue 14: a lab this store does not know may be another installation's on the same edge; its rules used to be
+    // removed. They stay, and the admins are told; the IP, from this store's own pool, is freed.
+    expect(report.edgeRulesRemoved).toEqual([]);
+    expect(report.foreignEdgeRules).toEqual(['demo-orphan']);
     expect(report.publicIpsFreed).toEqual(['demo-orphan']);
-    expect({ nat: sim.state.edge.nat, firewall: sim.state.edge.firewall }).toEqual(edgeBefore);
+    expect({ nat: sim.state.edge.nat, firewall: sim.state.edge.firewall }).toEqual(edgeWithOrphan);
     expect(await first.store.publicIps.list()).toEqual([]);
     expect(edgeBefore.nat.rules.length + edgeBefore.firewall.rules.length).toBeGreaterThan(0);
   });

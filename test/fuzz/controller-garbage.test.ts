@@ -56,6 +56,7 @@ function newWorld(env: SimBehindProxy, random: FuzzRandom): World {
   const audit = new MemoryAudit();
   const clock = { now: () => new Date(env.clock.now) };
   const controller = new LabController({
+    installationId: 'install-test',
     store,
     cloud: env.newCloud({ taskDeadlineMs: 60 * 60_000 }),
     notifier,

@@ -21,6 +21,7 @@ type Operation =
   | 'startUndeploy'
   | 'startDelete'
   | 'getVApp'
+  | 'isVAppGone'
   | 'findVAppByName'
   | 'listManagedVApps'
   | 'getUsage'
@@ -223,6 +224,7 @@ export class FakeCloud implements Cloud {
         busy: vapp.pendingTask !== undefined,
         metadata: {
           labId,
+          ...(md?.['labbot.installation'] !== undefined ? { installation: md['labbot.installation'] } : {}),
           ...(md?.['labbot.owner'] !== undefined ? { owner: md['labbot.owner'] } : {}),
           ...(md?.['labbot.kind'] !== undefined ? { kind: md['labbot.kind'] } : {}),
           ...(md?.['labbot.ticket'] !== undefined ? { ticket: md['labbot.ticket'] } : {}),
@@ -357,6 +359,12 @@ export class FakeCloud implements Cloud {
     this.record('getVApp', vappHref);
     const vapp = this.vapps.get(vappHref);
     return Promise.resolve(vapp ? structuredClone(vapp) : undefined);
+  }
+
+  /** Gone when no vApp has that href; a scripted failure (failNext('isVAppGone', …)) stands for a 403 or a 5xx. */
+  isVAppGone(vapp: { href: string; name: string }): Promise<boolean> {
+    this.record('isVAppGone', vapp.href);
+    return Promise.resolve(!this.vapps.has(vapp.href));
   }
 
   findVAppByName(name: string): Promise<CloudVApp | undefined> {

@@ -77,6 +77,7 @@ function setup(
   const notifier = new RecordingNotifier();
   const audit = new MemoryAudit();
   const controller = new LabController({
+    installationId: 'install-test',
     store,
     cloud,
     notifier,

@@ -57,6 +57,7 @@ describe('e2e: reaper with the simulator usage model', () => {
     const notifier = { labChanged: () => Promise.resolve(), tellAdmins: () => Promise.resolve() };
     const policy = { ...DEFAULT_POLICY, limits: { maxLabsPerUser: 50, maxHourlySpendPerUser: 100 } };
     const controller = new LabController({
+      installationId: 'install-test',
       store: store.labs,
       cloud,
       notifier,

@@ -37,6 +37,7 @@ function setup(
   const messenger = new RecordingMessenger();
   const notifier = { labChanged: () => Promise.resolve(), tellAdmins: () => Promise.resolve() };
   const controller = new LabController({
+    installationId: 'install-test',
     store,
     cloud,
     notifier,
@@ -59,6 +60,7 @@ function setup(
     policy,
     logger: createSilentLogger(),
     audit,
+    installationId: 'install-test',
   };
   const cycle = async (mode: 'plan' | 'enforce') => {
     const report = await runReapCycle(deps, mode);
@@ -75,6 +77,26 @@ async function deployed(ctx: ReturnType<typeof setup>, user: string, kind = 'dem
 }
 
 describe('reaper/run-reap-cycle', () => {
+  it('never touches a lab whose vApp now carries another installation’s id (issue 14)', async () => {
+    const ctx = setup();
+    const lab = await deployed(ctx, 'U1');
+    ctx.cloud.cpu.set(lab.vappHref!, 1);
+    // The store points at a vApp another installation tagged (a restored store, a shared VDC): not ours to reap.
+    ctx.cloud.metadata.set(lab.vappHref!, {
+      ...ctx.cloud.metadata.get(lab.vappHref!),
+      'labbot.installation': 'install-other',
+    });
+
+    for (let minute = 0; minute < 120; minute += 5) {
+      ctx.clock.advance(5 * 60_000);
+      await ctx.cycle('enforce');
+    }
+
+    expect((await ctx.store.get(lab.id))?.phase).toBe('ready');
+    expect(ctx.cloud.vapps.get(lab.vappHref!)?.powerState).toBe('powered_on');
+    expect(ctx.messenger.dms).toEqual([]);
+  });
+
   it('warns the owner of an abandoned lab once, then deletes it after the grace period', async () => {
     const ctx = setup();
     const lab = await deployed(ctx, 'U1');

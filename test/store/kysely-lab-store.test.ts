@@ -62,6 +62,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '003-reaper',
           '004-network',
           '005-capture',
+          '006-installation',
           '007-safety-limits',
         ]);
         expect(await migrateToLatest(other)).toEqual([]);
@@ -73,10 +74,12 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         expect(tables).toEqual([
           'audit_log',
           'captured_templates',
+          'installation',
           'job_runs',
           'lab_public_ips',
           'lab_signals',
           'labs',
+          'reconcile_sightings',
         ]);
       } finally {
         await other.close();
@@ -110,6 +113,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '003-reaper',
           '004-network',
           '005-capture',
+          '006-installation',
           '007-safety-limits',
         ]);
 
@@ -169,6 +173,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '003-reaper',
           '004-network',
           '005-capture',
+          '006-installation',
           '007-safety-limits',
         ]);
 
@@ -208,6 +213,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       ]);
 
       expect(await migrateTo(database, '002-lifecycle')).toEqual([
+        '006-installation',
         '007-safety-limits',
         '005-capture',
         '004-network',
@@ -217,6 +223,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '003-reaper',
         '004-network',
         '005-capture',
+        '006-installation',
         '007-safety-limits',
       ]);
 
@@ -234,6 +241,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       await store.insert(fullLab());
 
       expect(await migrateTo(database, '001-initial')).toEqual([
+        '006-installation',
         '007-safety-limits',
         '005-capture',
         '004-network',
@@ -245,6 +253,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '003-reaper',
         '004-network',
         '005-capture',
+        '006-installation',
         '007-safety-limits',
       ]);
       const {
@@ -780,6 +789,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '003-reaper',
             '004-network',
             '005-capture',
+            '006-installation',
             '007-safety-limits',
           ]);
         } finally {

@@ -144,9 +144,11 @@ describe.each(kinds)('KyselyRunCoordinator on $name', (kind) => {
       'audit',
       'captured',
       'claims',
+      'installation',
       'labs',
       'publicIps',
       'runs',
+      'sightings',
       'signals',
     ]);
   });

@@ -41,6 +41,7 @@ for (const kind of databaseKinds('Two controllers')) {
       const replica = (db: LabbotDatabase, holder: string) => {
         const store = createStore(db, { holder, now: () => clock.now() });
         const controller = new LabController({
+          installationId: 'install-test',
           store: store.labs,
           cloud,
           notifier,

@@ -245,3 +245,32 @@ describe('vcd/vcd-cloud against the simulator', () => {
     expect(after.firewall?.rules).toHaveLength(before.firewall?.rules.length ?? 0);
   });
 });
+
+describe('vcd/vcd-cloud isVAppGone against the simulator (issue 14)', () => {
+  it('is false while the vApp exists, true once VCD deleted it (a 403 on the GET, confirmed by the query)', async () => {
+    const href = await deploy('lab-gone');
+    expect(await cloud.isVAppGone({ href, name: 'lab-gone' })).toBe(false);
+
+    await cloud.waitForTask(await cloud.startDelete(href));
+
+    expect(await cloud.isVAppGone({ href, name: 'lab-gone' })).toBe(true);
+  });
+
+  it('is false when the GET says gone but the query still finds a vApp of that name in the VDC', async () => {
+    await deploy('lab-renamed-href');
+    expect(
+      await cloud.isVAppGone({
+        href: `${sim.url}/api/vApp/vapp-00000000-0000-0000-0000-000000000000`,
+        name: 'lab-renamed-href',
+      }),
+    ).toBe(false);
+  });
+
+  it('throws rather than answer when the query fails: an error proves nothing', async () => {
+    const href = await deploy('lab-unsure');
+    await cloud.waitForTask(await cloud.startDelete(href));
+    sim.faults.configure({ errors: [{ operation: 'query', error: 500 }] });
+
+    await expect(cloud.isVAppGone({ href, name: 'lab-unsure' })).rejects.toThrow(/500/);
+  });
+});
