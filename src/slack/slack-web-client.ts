@@ -53,8 +53,22 @@ export interface SlackWebClient {
     };
   };
   readonly users: {
-    /** A user's profile; labbot reads only `tz_offset` (seconds from UTC) (scope `users:read`). */
-    info(args: { user: string }): Promise<SlackApiResult & { user?: { tz_offset?: number } }>;
+    /**
+     * A user's profile (scope `users:read`); labbot reads `tz_offset` (seconds from UTC) and what the trust check
+     * needs: home workspace and organisation, guest and stranger flags.
+     */
+    info(args: { user: string }): Promise<
+      SlackApiResult & {
+        user?: {
+          tz_offset?: number;
+          team_id?: string;
+          enterprise_user?: { enterprise_id?: string };
+          is_restricted?: boolean;
+          is_ultra_restricted?: boolean;
+          is_stranger?: boolean;
+        };
+      }
+    >;
   };
 }
 

@@ -12,6 +12,7 @@ import { KyselyCapturedTemplates } from './kysely-captured-templates';
 import { KyselyLabStore } from './kysely-lab-store';
 import { KyselyPublicIps } from './kysely-public-ips';
 import { KyselyRunCoordinator, type RunCoordinatorOptions } from './kysely-run-coordinator';
+import { KyselySeenRequests } from './kysely-seen-requests';
 import { KyselySignalStore } from './kysely-signal-store';
 import { KyselyWorkClaims } from './kysely-work-claims';
 import { type LabbotDatabase } from './labbot-database';
@@ -28,6 +29,8 @@ export interface Store {
   captured: CapturedTemplateStore;
   /** Public IPs handed to labs, unique across replicas. */
   publicIps: PublicIpPool;
+  /** Signed Slack requests already served (replay protection shared by replicas). */
+  slackRequests: KyselySeenRequests;
 }
 
 /**
@@ -43,5 +46,6 @@ export function createStore(database: LabbotDatabase, options: RunCoordinatorOpt
     signals: new KyselySignalStore(database),
     captured: new KyselyCapturedTemplates(database),
     publicIps: new KyselyPublicIps(database, options.now),
+    slackRequests: new KyselySeenRequests(database, options.now),
   };
 }

@@ -137,6 +137,14 @@ export interface LabPublicIpsTable {
   allocated_at: string;
 }
 
+/** A signed Slack request already served (KyselySeenRequests, migration 010). */
+export interface SlackRequestsSeenTable {
+  /** SHA-256 (hex) of the request's signature header. */
+  key: string;
+  /** ISO 8601 UTC text, as in LabsTable. */
+  expires_at: string;
+}
+
 /** Every table labbot owns (Kysely's own migration tables are not listed: only its Migrator touches them). */
 export interface LabbotSchema {
   labs: LabsTable;
@@ -145,6 +153,7 @@ export interface LabbotSchema {
   lab_signals: LabSignalsTable;
   captured_templates: CapturedTemplatesTable;
   lab_public_ips: LabPublicIpsTable;
+  slack_requests_seen: SlackRequestsSeenTable;
 }
 
 /** The columns a Lab maps to (lab-row.ts), without the claim. */
