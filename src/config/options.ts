@@ -96,7 +96,7 @@ export const ENV_OPTIONS: readonly EnvOption[] = [
   {
     name: 'LABBOT_SLACK_TEAMS',
     description:
-      'Slack workspaces (T…) and Enterprise Grid orgs (E…) whose requests labbot serves, comma-separated; unset: the bot token\'s own workspace (auth.test).',
+      "Slack workspaces (T…) and Enterprise Grid orgs (E…) whose requests labbot serves, comma-separated; unset: the bot token's own workspace (auth.test).",
     secret: false,
   },
   {

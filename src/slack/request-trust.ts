@@ -186,7 +186,9 @@ export function createTrustCheck(options: TrustCheckOptions): TrustCheck {
             user,
             code,
             err: error,
-            ...(code === 'missing_scope' ? { fix: 'add the users:read bot scope and reinstall the app' } : {}),
+            ...(code === 'missing_scope'
+              ? { fix: 'add the users:read bot scope and reinstall the app' }
+              : {}),
           },
           'Could not look up a Slack user; refusing the request',
         );
