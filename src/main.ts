@@ -17,7 +17,9 @@ import { ShellMessenger } from './shell/shell-messenger';
 import { runShell } from './shell/run-shell';
 import { ShellNotifier } from './shell/shell-notifier';
 import { createSlackApp } from './slack/create-slack-app';
+import { extraRoutes, type HttpRoute } from './slack/health-routes';
 import { keepaliveRoute } from './slack/keepalive-route';
+import { startSideHttpServer } from './slack/side-http-server';
 import { SlackMessenger } from './slack/slack-messenger';
 import { SlackNotifier } from './slack/slack-notifier';
 import { type VcdSim } from './vcdsim/vcd-sim';
@@ -159,6 +161,14 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
       return counts;
     },
   });
+  const metricsRoute: HttpRoute = {
+    path: '/metrics',
+    handle: metricsHandler(
+      metrics,
+      (error) => slackLog.error({ err: error }, 'Metrics scrape failed'),
+      config.metrics.token?.reveal(),
+    ),
+  };
   const slackNotifier: { current?: SlackNotifier } = {};
   /** The policy the deploy form offers: configured and captured templates; the configured ones if the store fails. */
   const formPolicy = async (): Promise<LabPolicy> => {
@@ -183,13 +193,14 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
       await store.get('readiness-probe');
       return { ready: true, detail: 'ok' };
     },
+    // /metrics on PORT unless it has a port of its own (LABBOT_METRICS_PORT, started below).
     routes: [
-      {
-        path: '/metrics',
-        handle: metricsHandler(metrics, (error) => slackLog.error({ err: error }, 'Metrics scrape failed')),
-      },
+      ...(config.metrics.port === undefined ? [metricsRoute] : []),
       keepaliveRoute((labId, token) => service.keepalive(labId, token), slackLog),
     ],
+    trust: config.slackTrust,
+    // Shared by every replica on the database, so a replay sent to another replica is refused as well.
+    seenRequests: core.store.slackRequests,
     metrics,
     deployUserGroups: config.policy.access.deployUserGroups,
     home: async (user, { userGroups, notice }) =>
@@ -241,6 +252,21 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     slack.app = undefined;
     await stopAll();
     throw error;
+  }
+  if (config.metrics.port !== undefined) {
+    try {
+      const side = await startSideHttpServer(
+        extraRoutes([metricsRoute]),
+        config.metrics.port,
+        config.metrics.host ?? '127.0.0.1',
+        slackLog,
+      );
+      cleanups.push(() => side.close());
+      logger.info({ port: side.port, host: config.metrics.host }, 'metrics listening on their own port');
+    } catch (error) {
+      await stopAll();
+      throw error;
+    }
   }
   startReaper(new SlackMessenger(app.client, logger.child({ component: 'reaper-messages' })));
   await core.pass();
