@@ -52,5 +52,9 @@ export function healthRoutes(readiness: ReadinessCheck, logger: Logger, timeoutM
 
 /** Wraps extra routes as Bolt custom routes. Never throws. */
 export function extraRoutes(routes: HttpRoute[]): CustomRoute[] {
-  return routes.map((route) => ({ path: route.path, method: [...(route.methods ?? ['GET'])], handler: route.handle }));
+  return routes.map((route) => ({
+    path: route.path,
+    method: [...(route.methods ?? ['GET'])],
+    handler: route.handle,
+  }));
 }

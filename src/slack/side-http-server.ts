@@ -62,7 +62,10 @@ export async function startSideHttpServer(
       );
       const params = methods.includes(method) ? matchPath(route.path, path) : undefined;
       if (params === 'malformed') {
-        logger.info({ method, path: loggablePath(request.url) }, 'HTTP request with a malformed percent-encoding refused');
+        logger.info(
+          { method, path: loggablePath(request.url) },
+          'HTTP request with a malformed percent-encoding refused',
+        );
         response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
         response.end('malformed request\n');
         return;
