@@ -62,6 +62,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '003-reaper',
           '004-network',
           '005-capture',
+          '010-slack-requests',
         ]);
         expect(await migrateToLatest(other)).toEqual([]);
 
@@ -76,6 +77,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           'lab_public_ips',
           'lab_signals',
           'labs',
+          'slack_requests_seen',
         ]);
       } finally {
         await other.close();
@@ -109,6 +111,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '003-reaper',
           '004-network',
           '005-capture',
+          '010-slack-requests',
         ]);
 
         const upgraded = new KyselyLabStore(old);
@@ -162,7 +165,12 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row002).execute();
 
-        expect(await migrateToLatest(old)).toEqual(['003-reaper', '004-network', '005-capture']);
+        expect(await migrateToLatest(old)).toEqual([
+          '003-reaper',
+          '004-network',
+          '005-capture',
+          '010-slack-requests',
+        ]);
 
         const upgraded = new KyselyLabStore(old);
         const {
@@ -200,11 +208,17 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       ]);
 
       expect(await migrateTo(database, '002-lifecycle')).toEqual([
+        '010-slack-requests',
         '005-capture',
         '004-network',
         '003-reaper',
       ]);
-      expect(await migrateToLatest(database)).toEqual(['003-reaper', '004-network', '005-capture']);
+      expect(await migrateToLatest(database)).toEqual([
+        '003-reaper',
+        '004-network',
+        '005-capture',
+        '010-slack-requests',
+      ]);
 
       const {
         reapWarnedAt: _warned,
@@ -220,6 +234,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       await store.insert(fullLab());
 
       expect(await migrateTo(database, '001-initial')).toEqual([
+        '010-slack-requests',
         '005-capture',
         '004-network',
         '003-reaper',
@@ -230,6 +245,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '003-reaper',
         '004-network',
         '005-capture',
+        '010-slack-requests',
       ]);
       const {
         poweredOnSince: _since,
@@ -758,6 +774,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '003-reaper',
             '004-network',
             '005-capture',
+            '010-slack-requests',
           ]);
         } finally {
           await Promise.all([one.close(), two.close()]);

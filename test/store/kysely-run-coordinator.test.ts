@@ -148,6 +148,7 @@ describe.each(kinds)('KyselyRunCoordinator on $name', (kind) => {
       'publicIps',
       'runs',
       'signals',
+      'slackRequests',
     ]);
   });
 });
