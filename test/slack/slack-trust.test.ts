@@ -12,7 +12,12 @@ import { type LabbotDatabase, openDatabase } from '../../src/store/database';
 import { KyselySeenRequests } from '../../src/store/kysely-seen-requests';
 import { migrateToLatest } from '../../src/store/migrate';
 import { FakeSlackApi } from '../helpers/fake-slack-api';
-import { blockActionsBody, signSlackRequest, slashCommandBody } from '../helpers/slack-signing';
+import {
+  blockActionsBody,
+  signSlackRequest,
+  slashCommandBody,
+  viewSubmissionBody,
+} from '../helpers/slack-signing';
 import { sqliteKind, type TestDatabase } from '../store/test-databases';
 import { recordingLogger } from './recording-logger';
 
@@ -173,6 +178,26 @@ describe('slack trust (HTTP mode)', () => {
       expect(told.body).toMatchObject({
         text: `:no_entry: ${REFUSAL_TEXT.external}`,
         replace_original: false,
+      });
+      expect(calls).toEqual([]);
+    });
+
+    it('answers a guest’s form submission with a modal saying why, and runs nothing', async () => {
+      fake.users.U0GUEST = { is_restricted: true };
+      const app = await startApp();
+      const body = viewSubmissionBody({
+        callbackId: 'lab_deploy',
+        userId: 'U0GUEST',
+        values: { kind: { kind: { selected_option: { value: 'demo' } } } },
+        privateMetadata: JSON.stringify({ from: 'command', channel: 'C0LABS' }),
+      });
+
+      const response = await post(app, body);
+
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body)).toMatchObject({
+        response_action: 'update',
+        view: { type: 'modal', blocks: [{ text: { text: REFUSAL_TEXT.guest } }] },
       });
       expect(calls).toEqual([]);
     });
