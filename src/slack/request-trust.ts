@@ -135,6 +135,12 @@ export function slackPerson(user: UsersInfoUser): SlackPerson {
   };
 }
 
+/** People kept in the cache at most (a workspace's members fit; made-up ids do not pile up). */
+const MAX_PEOPLE = 10_000;
+
+/** A stale answer is still served (while a refresh runs) up to this many TTLs old. */
+const STALE_FACTOR = 4;
+
 export interface TrustCheckOptions {
   client: Pick<SlackWebClient, 'users'>;
   /** The policy, once known (the default team comes from `auth.test` at start); undefined refuses everything. */
@@ -143,7 +149,10 @@ export interface TrustCheckOptions {
   sleep: Sleep;
   /** How long a person's answer is trusted. Default 5 minutes. */
   ttlMs?: number;
-  /** How long a request waits for `users.info` before it is refused as unverified. Default 1500 ms (acks). */
+  /**
+   * How long a request waits for `users.info` before it is refused as unverified. Default 500 ms: the slash
+   * command listener's own 2.5 s ack budget starts after it, and Slack gives up at 3 s.
+   */
   lookupBudgetMs?: number;
   /** Milliseconds since the epoch. Default Date.now. */
   clock?: () => number;
@@ -163,19 +172,21 @@ export interface TrustCheck {
  */
 export function createTrustCheck(options: TrustCheckOptions): TrustCheck {
   const ttl = options.ttlMs ?? 5 * 60_000;
-  const budget = options.lookupBudgetMs ?? 1500;
+  const budget = options.lookupBudgetMs ?? 500;
   const clock = options.clock ?? Date.now;
   const metrics = options.metrics ?? NO_METRICS;
   const people = new Map<string, { person: SlackPerson; at: number }>();
+  const inflight = new Map<string, Promise<SlackPerson | undefined>>();
 
-  async function lookup(user: string): Promise<SlackPerson | undefined> {
-    const cached = people.get(user);
-    if (cached && clock() - cached.at < ttl) {
-      return cached.person;
-    }
-    const call = tracked(metrics, 'users.info', () => options.client.users.info({ user })).then(
+  /** Asks Slack, keeping the answer; undefined (logged) when Slack fails. Never rejects. */
+  const fetchPerson = (user: string): Promise<SlackPerson | undefined> =>
+    tracked(metrics, 'users.info', () => options.client.users.info({ user })).then(
       (answer) => {
         const person = slackPerson(answer.user ?? {});
+        if (people.size >= MAX_PEOPLE) {
+          // Bounded: a flood of made-up user ids cannot grow the cache without end.
+          people.clear();
+        }
         people.set(user, { person, at: clock() });
         return person;
       },
@@ -195,6 +206,24 @@ export function createTrustCheck(options: TrustCheckOptions): TrustCheck {
         return undefined;
       },
     );
+
+  /**
+   * The person, from the cache while it is fresh; a stale entry (up to STALE_FACTOR times the TTL) is served while a
+   * refresh runs in the background, so only a person's first request waits for Slack, and that wait is bounded
+   * by the budget (the slash command's 3 s ack comes after it). A lookup that misses the budget still fills the
+   * cache, so trying again works.
+   */
+  async function lookup(user: string): Promise<SlackPerson | undefined> {
+    const cached = people.get(user);
+    const age = cached ? clock() - cached.at : Number.POSITIVE_INFINITY;
+    if (cached && age < ttl) {
+      return cached.person;
+    }
+    const call = inflight.get(user) ?? fetchPerson(user).finally(() => inflight.delete(user));
+    inflight.set(user, call);
+    if (cached && age < ttl * STALE_FACTOR) {
+      return cached.person;
+    }
     return Promise.race([call, options.sleep(budget).then(() => undefined)]);
   }
 
