@@ -1,7 +1,7 @@
 import { type Readable, type Writable } from 'node:stream';
 import { deployFormChoices, deployFormCommand, deployFormRefusal } from './commands/deploy-form';
 import { homeReply } from './commands/home-reply';
-import { labReply, type LabViewContext } from './commands/lab-reply';
+import { labReply, scriptReplyIfAny, type LabViewContext } from './commands/lab-reply';
 import { createCommandRunner } from './commands/run-command';
 import { composeCore } from './compose-core';
 import { type Config } from './config/config';
@@ -18,6 +18,7 @@ import { runShell } from './shell/run-shell';
 import { ShellNotifier } from './shell/shell-notifier';
 import { createSlackApp } from './slack/create-slack-app';
 import { extraRoutes, type HttpRoute } from './slack/health-routes';
+import { createHostScriptDm } from './slack/host-script-dm';
 import { keepaliveRoute } from './slack/keepalive-route';
 import { startSideHttpServer } from './slack/side-http-server';
 import { SlackMessenger } from './slack/slack-messenger';
@@ -232,12 +233,21 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     metrics,
   });
   slackNotifier.current = labMessages;
+  const hostScripts = createHostScriptDm({
+    client: app.client,
+    logger: logger.child({ component: 'slack-notifier' }),
+    scripts: scriptReplyIfAny,
+    metrics,
+  });
   core.setNotifier({
-    labChanged: (lab, event) => {
+    labChanged: async (lab, event) => {
       if (event.type === 'failed') {
         metrics.labFailed();
       }
-      return labMessages.labChanged(lab, event);
+      await labMessages.labChanged(lab, event);
+      if (event.type === 'ready') {
+        await hostScripts(lab);
+      }
     },
     tellAdmins: (message) => labMessages.tellAdmins(message),
   });

@@ -225,6 +225,11 @@ export function accessSections(lab: Lab): Section[] {
   return sections;
 }
 
+/** The scripts reply when the lab has any host script, else undefined (for the ready DM). Pure. */
+export function scriptReplyIfAny(lab: Lab): Reply | undefined {
+  return macMappingScripts(lab).length > 0 ? scriptReply(lab) : undefined;
+}
+
 /**
  * `/lab status LAB script`: per ESXi host, the script that sets up the 1:1 MAC mapping inside it (esxi-script.ts),
  * as a code block to copy. Says why when there is none yet. Pure.
