@@ -1,7 +1,7 @@
 import { type Readable, type Writable } from 'node:stream';
 import { deployFormChoices, deployFormCommand, deployFormRefusal } from './commands/deploy-form';
 import { homeReply } from './commands/home-reply';
-import { labReply, type LabViewContext } from './commands/lab-reply';
+import { labReply, scriptReplyIfAny, type LabViewContext } from './commands/lab-reply';
 import { createCommandRunner } from './commands/run-command';
 import { composeCore } from './compose-core';
 import { type Config } from './config/config';
@@ -18,7 +18,10 @@ import { ShellMessenger } from './shell/shell-messenger';
 import { runShell } from './shell/run-shell';
 import { ShellNotifier } from './shell/shell-notifier';
 import { createSlackApp } from './slack/create-slack-app';
+import { extraRoutes, type HttpRoute } from './slack/health-routes';
+import { createHostScriptDm } from './slack/host-script-dm';
 import { keepaliveRoute } from './slack/keepalive-route';
+import { startSideHttpServer } from './slack/side-http-server';
 import { SlackMessenger } from './slack/slack-messenger';
 import { SlackNotifier } from './slack/slack-notifier';
 import { SlackUserDirectory } from './slack/slack-user-directory';
@@ -162,6 +165,14 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
       return counts;
     },
   });
+  const metricsRoute: HttpRoute = {
+    path: '/metrics',
+    handle: metricsHandler(
+      metrics,
+      (error) => slackLog.error({ err: error }, 'Metrics scrape failed'),
+      config.metrics.token?.reveal(),
+    ),
+  };
   const slackNotifier: { current?: SlackNotifier } = {};
   /**
    * The policy the deploy form offers `user`: configured templates and the captured ones they may use; the configured
@@ -189,13 +200,14 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
       await store.get('readiness-probe');
       return { ready: true, detail: 'ok' };
     },
+    // /metrics on PORT unless it has a port of its own (LABBOT_METRICS_PORT, started below).
     routes: [
-      {
-        path: '/metrics',
-        handle: metricsHandler(metrics, (error) => slackLog.error({ err: error }, 'Metrics scrape failed')),
-      },
+      ...(config.metrics.port === undefined ? [metricsRoute] : []),
       keepaliveRoute((labId, token) => service.keepalive(labId, token), slackLog),
     ],
+    trust: config.slackTrust,
+    // Shared by every replica on the database, so a replay sent to another replica is refused as well.
+    seenRequests: core.store.slackRequests,
     metrics,
     deployUserGroups: config.policy.access.deployUserGroups,
     home: async (user, { userGroups, notice }) =>
@@ -228,12 +240,21 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     metrics,
   });
   slackNotifier.current = labMessages;
+  const hostScripts = createHostScriptDm({
+    client: app.client,
+    logger: logger.child({ component: 'slack-notifier' }),
+    scripts: scriptReplyIfAny,
+    metrics,
+  });
   core.setNotifier({
-    labChanged: (lab, event) => {
+    labChanged: async (lab, event) => {
       if (event.type === 'failed') {
         metrics.labFailed();
       }
-      return labMessages.labChanged(lab, event);
+      await labMessages.labChanged(lab, event);
+      if (event.type === 'ready') {
+        await hostScripts(lab);
+      }
     },
     tellAdmins: (message) => labMessages.tellAdmins(message),
   });
@@ -248,6 +269,21 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     slack.app = undefined;
     await stopAll();
     throw error;
+  }
+  if (config.metrics.port !== undefined) {
+    try {
+      const side = await startSideHttpServer(
+        extraRoutes([metricsRoute]),
+        config.metrics.port,
+        config.metrics.host ?? '127.0.0.1',
+        slackLog,
+      );
+      cleanups.push(() => side.close());
+      logger.info({ port: side.port, host: config.metrics.host }, 'metrics listening on their own port');
+    } catch (error) {
+      await stopAll();
+      throw error;
+    }
   }
   startReaper(new SlackMessenger(app.client, logger.child({ component: 'reaper-messages' })));
   await core.pass();

@@ -136,7 +136,7 @@ export function deployFormRefusal(
     return undefined;
   }
   const { deployChannels } = policy.access;
-  if (deployChannels.length > 0 && channel !== undefined && !deployChannels.includes(channel)) {
+  if (deployChannels.length > 0 && (channel === undefined || !deployChannels.includes(channel))) {
     return `Labs can be deployed only from the channels the labbot admins chose (${deployChannels.join(', ')}), not from here. \`/lab help\` lists what you can run.`;
   }
   return 'Deploying labs is limited to members of the user groups the labbot admins chose, and you are not in one. Ask an admin to add you; `/lab help` lists what you can run.';

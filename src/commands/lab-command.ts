@@ -4,7 +4,8 @@ export type LabCommand =
   | { verb: 'demo'; template?: string; lifetimeMinutes?: number }
   | { verb: 'repro'; ticket: string; template?: string }
   | { verb: 'list'; all: boolean }
-  | { verb: 'status'; labId: string }
+  /** `script`: the 1:1 MAC mapping script of each ESXi host instead of the status (owner or admin). */
+  | { verb: 'status'; labId: string; script?: boolean }
   | { verb: 'teardown'; labId: string }
   | { verb: 'extend'; labId: string; minutes?: number }
   /** Keep from a reaper warning: for a duration, or until 9:00 tomorrow; `inUse` reports a false positive. */
@@ -41,9 +42,9 @@ export const COMMAND_USAGE: readonly { verb: Verb; usage: string; purpose: strin
   },
   {
     verb: 'status',
-    usage: '/lab status LAB',
+    usage: '/lab status LAB [script]',
     purpose:
-      'one lab: state, VMs, cost so far and per hour; how to reach it (IP, URLs, MACs) for its owner and admins',
+      'one lab: state, VMs, cost so far and per hour; how to reach it (IP, URLs, vmnic MACs) for its owner and admins (`script`: the esxcli script that sets up the 1:1 MAC mapping in each nested ESXi host)',
   },
   {
     verb: 'teardown',

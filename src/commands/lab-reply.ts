@@ -1,6 +1,7 @@
 import { costSoFar, formatUsd, hourlyRate } from '../labs/cost';
 import { formatMinutes } from '../labs/duration';
 import { isTerminal, type Lab, type LabPhase } from '../labs/lab';
+import { macMappingScripts } from '../labs/esxi-script';
 import { vmnicTable } from '../labs/lab-network';
 import { type Rates } from '../labs/policy';
 import { type LabEvent } from '../labs/ports';
@@ -233,14 +234,57 @@ export function accessSections(lab: Lab): Section[] {
     const hosts = new Set(rows.map((r) => r.host)).size;
     sections.push({
       type: 'table',
-      columns: hosts > 1 ? ['ESXi host', 'vmnic', 'MAC', 'network', 'IP'] : ['vmnic', 'MAC', 'network', 'IP'],
-      rows: rows.map((r) =>
-        hosts > 1 ? [r.host, r.vmnic, r.mac, r.network, r.ip] : [r.vmnic, r.mac, r.network, r.ip],
-      ),
+      columns: [...(hosts > 1 ? ['ESXi host'] : []), 'vmnic', 'MAC', 'network', 'IP', 'adapter'],
+      rows: rows.map((r) => [...(hosts > 1 ? [r.host] : []), r.vmnic, r.mac, r.network, r.ip, r.adapter]),
     });
     sections.push({ type: 'context', text: [MAC_MAPPING_INSTRUCTION] });
+    if (macMappingScripts(lab).length > 0) {
+      sections.push({
+        type: 'context',
+        text: ['The esxcli script that does it in each host: ', { code: `/lab status ${lab.id} script` }],
+      });
+    }
   }
   return sections;
+}
+
+/** The scripts reply when the lab has any host script, else undefined (for the ready DM). Pure. */
+export function scriptReplyIfAny(lab: Lab): Reply | undefined {
+  return macMappingScripts(lab).length > 0 ? scriptReply(lab) : undefined;
+}
+
+/**
+ * `/lab status LAB script`: per ESXi host, the script that sets up the 1:1 MAC mapping inside it (esxi-script.ts),
+ * as a code block to copy. Says why when there is none yet. Pure.
+ */
+export function scriptReply(lab: Lab): Reply {
+  const scripts = macMappingScripts(lab);
+  if (scripts.length === 0) {
+    return {
+      visibility: 'ephemeral',
+      tone: 'info',
+      title: `Lab ${lab.id}: no host script`,
+      sections: [
+        {
+          type: 'text',
+          text: [
+            lab.network === undefined
+              ? 'Its template has no network block, so labbot did not wire its ESXi hosts.'
+              : 'Its ESXi hosts have no VM-network vmnics with a MAC yet; ask again once the lab is ready.',
+          ],
+        },
+      ],
+    };
+  }
+  return {
+    visibility: 'ephemeral',
+    tone: 'info',
+    title: `Lab ${lab.id}: 1:1 MAC mapping script${scripts.length > 1 ? 's' : ''}`,
+    sections: scripts.flatMap(({ host, script }): Section[] => [
+      { type: 'text', text: ['ESXi host ', { code: host }, ': run in its shell (SSH or ESXi Shell)'] },
+      { type: 'code', text: script },
+    ]),
+  };
 }
 
 /** One line per lab, for `/lab list`. */

@@ -47,7 +47,7 @@ export function parseCommand(text: string, options: ParseOptions): LabCommand {
     case 'ls':
       return parseList(args);
     case 'status':
-      return { verb: 'status', labId: oneLabId('status', args) };
+      return parseStatus(args);
     case 'teardown':
     case 'delete':
     case 'destroy':
@@ -256,6 +256,15 @@ function parseCost(args: string[]): LabCommand {
     }
   }
   return { verb: 'cost', scope, ...(period !== undefined ? { period } : {}) };
+}
+
+/** `status LAB` or `status LAB script`. */
+function parseStatus(args: string[]): LabCommand {
+  const last = args[args.length - 1];
+  if (args.length === 2 && last !== undefined && last.toLowerCase() === 'script') {
+    return { verb: 'status', labId: oneLabId('status', args.slice(0, 1)), script: true };
+  }
+  return { verb: 'status', labId: oneLabId('status', args) };
 }
 
 function oneLabId(verb: Verb, args: string[]): string {

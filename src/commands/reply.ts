@@ -32,6 +32,8 @@ export type Section =
   | { type: 'table'; columns: string[]; rows: string[][] }
   | { type: 'list'; items: RichText[] }
   | { type: 'context'; text: RichText }
+  /** Preformatted text shown verbatim (a script to copy): monospace, never reflowed. */
+  | { type: 'code'; text: string }
   | { type: 'actions'; actions: ReplyAction[] };
 
 export interface Reply {

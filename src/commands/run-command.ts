@@ -7,7 +7,7 @@ import { type LabPolicy } from '../labs/policy';
 import { type Clock, type Logger, type Random } from '../labs/ports';
 import { type CommandContext, type CommandRunner } from './command-context';
 import { COMMAND_USAGE, type LabCommand } from './lab-command';
-import { labLine, labReply, type LabViewContext } from './lab-reply';
+import { labLine, labReply, scriptReply, type LabViewContext } from './lab-reply';
 import { parseCommand } from './parse-command';
 import { type Reply } from './reply';
 import { errorReply } from './report-error';
@@ -139,6 +139,16 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
       }
       case 'status': {
         const lab = await deps.service.status(command.labId);
+        if (command.script === true) {
+          // The same rule as the status reply's access details: the lab's owner or an admin.
+          if (lab.owner !== context.user && !deps.service.isAdmin(context.user)) {
+            throw new UserError(
+              'not_owner',
+              `Lab ${lab.id} belongs to someone else; only its owner or an admin can see its host scripts.`,
+            );
+          }
+          return answer(scriptReply(lab));
+        }
         if (lab.owner === context.user) {
           await deps.service.touch(lab.id);
         }

@@ -28,6 +28,23 @@ export type VcdTarget =
 
 export type DatabaseTarget = { kind: 'sqlite'; dataDir: string } | { kind: 'postgres'; url: Secret };
 
+/** Who may use labbot through Slack (issue 14 item 4). */
+export interface SlackTrust {
+  /** Workspace (T…) and Enterprise Grid (E…) ids served; absent: the bot token's own workspace (auth.test). */
+  teams?: string[];
+  /** Guests (restricted and ultra-restricted users) may use labbot. */
+  allowGuests: boolean;
+  /** Slack Connect users of other organisations may use labbot. */
+  allowExternal: boolean;
+}
+
+/** How `/metrics` is served: behind a bearer token, and/or on a port of its own. */
+export interface MetricsEndpoint {
+  token?: Secret;
+  port?: number;
+  host?: string;
+}
+
 /** Everything labbot needs to start, validated. */
 export interface Config {
   slack: SlackMode;
@@ -38,6 +55,8 @@ export interface Config {
   publicUrl?: string;
   /** Claim holder id of this replica (LABBOT_REPLICA_ID); the host name when unset. */
   replicaId?: string;
+  slackTrust: SlackTrust;
+  metrics: MetricsEndpoint;
   /** Where labbot.yml came from, or 'built-in'. */
   policySource: string;
   policy: LabPolicy;

@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import { type Config, type DatabaseTarget, type SlackMode, type VcdTarget } from './config';
 import { ConfigError, type ConfigProblem } from './config-error';
 import { DEFAULT_POLICY } from './default-policy';
+import { metricsEndpoint, slackTrust } from './http-options';
 import { optionValue } from './options';
 import { buildPolicy } from './policy-schema';
 import { secret } from './secret';
@@ -26,6 +27,8 @@ export function loadConfig(env: Env, file?: PolicyFile): Config {
   const slack = slackMode(env, problems);
   const vcdBase = vcdTarget(env, problems);
   const database = databaseTarget(env, problems);
+  const trust = slackTrust(env, problems);
+  const metrics = metricsEndpoint(env, problems);
   const logLevel = optionValue(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push({
@@ -81,6 +84,8 @@ export function loadConfig(env: Env, file?: PolicyFile): Config {
     ...(optionValue(env, 'LABBOT_REPLICA_ID') !== undefined
       ? { replicaId: optionValue(env, 'LABBOT_REPLICA_ID') }
       : {}),
+    slackTrust: trust,
+    metrics,
     policySource: file?.path ?? 'built-in',
     policy,
   };

@@ -94,6 +94,41 @@ export const ENV_OPTIONS: readonly EnvOption[] = [
     secret: false,
   },
   {
+    name: 'LABBOT_SLACK_TEAMS',
+    description:
+      "Slack workspaces (T…) and Enterprise Grid orgs (E…) whose requests labbot serves, comma-separated; unset: the bot token's own workspace (auth.test).",
+    secret: false,
+  },
+  {
+    name: 'LABBOT_SLACK_ALLOW_GUESTS',
+    description: 'true: guests (multi- and single-channel) may use labbot; default false.',
+    secret: false,
+    default: 'false',
+  },
+  {
+    name: 'LABBOT_SLACK_ALLOW_EXTERNAL',
+    description:
+      'true: Slack Connect users of other organisations may use labbot in shared channels; default false.',
+    secret: false,
+    default: 'false',
+  },
+  {
+    name: 'LABBOT_METRICS_TOKEN',
+    description: 'When set, /metrics answers only requests with `Authorization: Bearer <token>`.',
+    secret: true,
+  },
+  {
+    name: 'LABBOT_METRICS_PORT',
+    description: 'When set, /metrics is served on this port (on LABBOT_METRICS_HOST) and not on PORT.',
+    secret: false,
+  },
+  {
+    name: 'LABBOT_METRICS_HOST',
+    description: 'Interface of LABBOT_METRICS_PORT.',
+    secret: false,
+    default: '127.0.0.1',
+  },
+  {
     name: 'LOG_LEVEL',
     description: 'trace, debug, info, warn, error, fatal or silent.',
     secret: false,

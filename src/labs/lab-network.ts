@@ -175,6 +175,8 @@ export const NO_EDGE_RULES: LabEdgeRules = { nat: [], firewall: [] };
 export interface VmnicRow {
   host: string;
   vmnic: string;
+  /** The NIC's adapter type as VCD reports it (E1000 for the VM-network NICs), or empty. */
+  adapter: string;
   mac: string;
   network: string;
   ip: string;
@@ -190,6 +192,7 @@ export function vmnicTable(lab: Pick<Lab, 'vms' | 'network'>): VmnicRow[] {
       .map((nic) => ({
         host,
         vmnic: `vmnic${nic.index}`,
+        adapter: nic.adapterType ?? '',
         mac: nic.mac || 'not assigned yet',
         network: nic.network,
         ip: nic.ipAddress ?? '',

@@ -595,8 +595,9 @@ export class LabService {
     if (deployUserGroups.length > 0 && !userGroups.some((g) => deployUserGroups.includes(g))) {
       return 'Deploying labs is limited to members of the user groups the labbot admins chose, and you are not in one. Ask an admin to add you.';
     }
-    // The local shell has no channel; the channel list applies to Slack conversations.
-    if (deployChannels.length > 0 && channel !== undefined && !deployChannels.includes(channel)) {
+    // Fails closed: a request that names no channel (a modal whose metadata was lost, a command without one) is
+    // not in an allowed channel. The local shell has none either; its user is the process's admin, checked above.
+    if (deployChannels.length > 0 && (channel === undefined || !deployChannels.includes(channel))) {
       return `Labs can be deployed only from the channels the labbot admins chose (${deployChannels.join(', ')}), not from this one.`;
     }
     return undefined;

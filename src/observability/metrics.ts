@@ -2,6 +2,7 @@
  * Prometheus metrics (the only prom-client import, DESIGN.md section 2). Few and chosen for what an operator
  * asks: are commands working, are acks fast, how many labs are in each phase, and is Slack or VCD failing.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -13,10 +14,16 @@ export type AckKind = 'command' | 'action' | 'view' | 'event';
 
 export interface MetricsOptions {
   /**
-   * Live labs per phase, read from the store at scrape time (a callback, so the gauge is never stale and no
-   * code has to remember to update it). Labs are shared by replicas, so every replica reports the same counts.
+   * Live labs per phase, read from the store (a callback, so no code has to remember to update the gauge). Labs
+   * are shared by replicas, so every replica reports the same counts. Read at most once per `snapshotMaxAgeMs`:
+   * scrapes in between are served the last snapshot, so a scraper (or anyone who can reach `/metrics`) cannot
+   * make labbot read every live lab at will.
    */
   labsByPhase: () => Promise<Record<string, number>>;
+  /** How old the labs-by-phase snapshot may get before a scrape refreshes it. Default 5 s. */
+  snapshotMaxAgeMs?: number;
+  /** Milliseconds (monotonic is fine), for the snapshot's age. Default performance.now. */
+  now?: () => number;
   /** Node process metrics (CPU, memory, event-loop lag, GC) with the `labbot_` prefix. Default true. */
   processMetrics?: boolean;
 }
@@ -74,13 +81,18 @@ export function createMetrics(options: MetricsOptions): LabbotMetrics {
   });
   // Phases seen once keep reporting 0 afterwards, so a series does not vanish when its last lab moves on.
   const seenPhases = new Set<string>();
+  const labsSnapshot = snapshot(
+    options.labsByPhase,
+    options.snapshotMaxAgeMs ?? 5000,
+    options.now ?? (() => performance.now()),
+  );
   new Gauge({
     name: 'labbot_labs',
     help: 'Live labs by phase, from the store.',
     labelNames: ['phase'] as const,
     registers: [registry],
     async collect() {
-      const counts = await options.labsByPhase();
+      const counts = await labsSnapshot();
       for (const phase of Object.keys(counts)) {
         seenPhases.add(phase);
       }
@@ -100,14 +112,55 @@ export function createMetrics(options: MetricsOptions): LabbotMetrics {
 }
 
 /**
- * A GET handler serving the metrics. A failed scrape answers 500 with a short text and is reported to
- * `onError`; the handler itself never rejects.
+ * `read`, called at most once per `maxAgeMs`: callers within that age share the last answer, and concurrent
+ * callers of a stale one share a single read. A failed read is not kept (the next caller tries again).
+ */
+function snapshot<T>(read: () => Promise<T>, maxAgeMs: number, now: () => number): () => Promise<T> {
+  let last: { value: T; at: number } | undefined;
+  let inflight: Promise<T> | undefined;
+  return () => {
+    if (last && now() - last.at < maxAgeMs) {
+      return Promise.resolve(last.value);
+    }
+    inflight ??= read()
+      .then((value) => {
+        last = { value, at: now() };
+        return value;
+      })
+      .finally(() => {
+        inflight = undefined;
+      });
+    return inflight;
+  };
+}
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** True when the request carries `Authorization: Bearer <token>` (compared in constant time). Never throws. */
+function bearerMatches(request: IncomingMessage, token: string): boolean {
+  const header = request.headers.authorization ?? '';
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] !== undefined && timingSafeEqual(sha256(match[1]), sha256(token));
+}
+
+/**
+ * A GET handler serving the metrics; with `token`, only to requests bearing it (401 otherwise, nothing rendered).
+ * A failed scrape answers 500 with a short text and is reported to `onError`; the handler itself never rejects.
  */
 export function metricsHandler(
   metrics: Pick<LabbotMetrics, 'render'>,
   onError: (error: unknown) => void,
+  token?: string,
 ): (request: IncomingMessage, response: ServerResponse) => void {
-  return (_request, response) => {
+  return (request, response) => {
+    if (token !== undefined && !bearerMatches(request, token)) {
+      response.writeHead(401, {
+        'content-type': 'text/plain; charset=utf-8',
+        'www-authenticate': 'Bearer realm="labbot metrics"',
+      });
+      response.end('a bearer token is required\n');
+      return;
+    }
     metrics.render().then(
       ({ contentType, body }) => {
         response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });

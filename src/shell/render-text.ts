@@ -59,6 +59,12 @@ function renderSection(section: Section): string[] {
             .trimEnd()}`,
       );
     }
+    case 'code':
+      // Verbatim, so it can be copied; only control characters other than tabs are dropped.
+      return section.text
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((line) => `    ${line.replace(/\t/g, '  ').replace(CONTROL, '?')}`);
     case 'actions':
       return [
         `  actions: ${section.actions.map((a) => `${a.label} (/lab ${a.id.replace(/^lab_/, '')} ${a.value})`).join(', ')}`,

@@ -6,7 +6,11 @@ import { type Logger, type Sleep } from '../labs/ports';
 import { BoltLoggerAdapter } from './bolt-logger';
 import { extraRoutes, healthRoutes, type HttpRoute, type ReadinessCheck } from './health-routes';
 import { registerListeners } from './listeners';
+import { asBoltMiddleware, createTrustGate } from './listeners/trust-gate';
 import { guardNullBodies } from './null-body-guard';
+import { guardReplays, inMemorySeenRequests, type SeenRequests } from './replay-guard';
+import { createTrustCheck, type TrustPolicy } from './request-trust';
+import { httpDispatchErrorHandler } from './dispatch-errors';
 import { startSideHttpServer, type SideHttpServer } from './side-http-server';
 import { NO_METRICS, type SlackMetrics } from './slack-metrics';
 import {
@@ -62,6 +66,15 @@ export interface SlackAppOptions {
   form?: DeployFormPort;
   /** Re-renders a lab's message after a button press changed it. Never rejects. Default: nothing. */
   refreshLab?: (labId: string) => Promise<void>;
+  /**
+   * Who may use the bot. `teams` defaults to the bot token's workspace (and its Grid organisation, if any) from
+   * `auth.test`; guests and Slack Connect users are refused unless allowed.
+   */
+  trust?: { teams?: readonly string[]; allowGuests?: boolean; allowExternal?: boolean };
+  /** Where HTTP mode records served signed requests (replay protection). Default: in this process only. */
+  seenRequests?: SeenRequests;
+  /** Milliseconds since the epoch, for replay and cache ages. Default Date.now. */
+  now?: () => number;
 }
 
 export interface SlackApp {
@@ -106,6 +119,33 @@ function tokenError(which: string, call: string, error: unknown, fix: string): E
       : `Could not reach Slack to verify the ${which} (${call}): check network access to Slack and SLACK_API_URL, if set`,
     { cause: error },
   );
+}
+
+/**
+ * The trust policy: the configured teams, else the bot token's own workspace and Grid organisation.
+ * @throws Error naming auth.test when Slack does not answer it.
+ */
+async function resolveTrustPolicy(
+  // Bolt's WebClient: who the token is, its workspace (`team_id`) and Grid organisation (`enterprise_id`).
+  client: { auth: { test(): Promise<{ team_id?: string; enterprise_id?: string }> } },
+  trust: SlackAppOptions['trust'],
+): Promise<TrustPolicy> {
+  let teams = trust?.teams !== undefined && trust.teams.length > 0 ? [...trust.teams] : undefined;
+  if (teams === undefined) {
+    let auth;
+    try {
+      auth = await client.auth.test();
+    } catch (error) {
+      throw tokenError(
+        'bot token',
+        'auth.test',
+        error,
+        'check that SLACK_BOT_TOKEN is valid and Slack is reachable',
+      );
+    }
+    teams = [auth.team_id, auth.enterprise_id].filter((t): t is string => typeof t === 'string' && t !== '');
+  }
+  return { teams, allowGuests: trust?.allowGuests ?? false, allowExternal: trust?.allowExternal ?? false };
 }
 
 /**
@@ -186,9 +226,18 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         processBeforeResponse: false,
         customRoutes: routes,
         logger: boltLogger,
+        // Bolt's default logs the whole URL, query (a keep-alive token) included, and answers a malformed path 500.
+        dispatchErrorHandler: httpDispatchErrorHandler(logger),
       });
   if (httpReceiver) {
-    httpReceiver.requestListener = guardNullBodies(httpReceiver.requestListener, EVENTS_PATH);
+    const replayGuarded = guardReplays(httpReceiver.requestListener, {
+      endpoint: EVENTS_PATH,
+      signingSecret: options.signingSecret ?? '',
+      seen: options.seenRequests ?? inMemorySeenRequests(options.now),
+      logger,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    httpReceiver.requestListener = guardNullBodies(replayGuarded, EVENTS_PATH);
   }
 
   const app = new App({
@@ -200,6 +249,19 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     clientOptions: slackClientOptions(options),
     receiver: receiver ?? httpReceiver,
   });
+
+  // Until start() has asked auth.test which workspace the token belongs to, nothing is trusted (fail closed).
+  let trustPolicy: TrustPolicy | undefined;
+  const trust = createTrustCheck({
+    client: app.client,
+    policy: () => trustPolicy,
+    logger,
+    // Its own timer: the injected sleep is the ack budget's, which tests play by hand.
+    sleep: realSleep,
+    metrics,
+    ...(options.now ? { clock: options.now } : {}),
+  });
+  app.use(asBoltMiddleware(createTrustGate(trust, logger, metrics)));
 
   const userGroups = createUserGroupResolver({
     client: app.client,
@@ -249,6 +311,15 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
           "check that SLACK_BOT_TOKEN is the app's Bot User OAuth Token (xoxb-…) of an installed app",
         );
       }
+      trustPolicy = await resolveTrustPolicy(app.client, options.trust);
+      logger.info(
+        {
+          teams: trustPolicy.teams,
+          allowGuests: trustPolicy.allowGuests,
+          allowExternal: trustPolicy.allowExternal,
+        },
+        'Slack trust policy',
+      );
       userGroups.warm();
       if (!receiver) {
         const server = await app.start({ port: options.port, host });

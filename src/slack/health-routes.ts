@@ -5,9 +5,11 @@ import { type Logger } from '../labs/ports';
 /** Answers whether the bot can do its job now (store reachable, cloud logged in, …), with a human detail. */
 export type ReadinessCheck = () => Promise<{ ready: boolean; detail: string }>;
 
-/** An extra GET route served on the Slack HTTP port (e.g. `/metrics` from observability/). */
+/** An extra route served on the Slack HTTP port (e.g. `/metrics` from observability/). */
 export interface HttpRoute {
   path: string;
+  /** The methods it answers. Default GET only. */
+  methods?: readonly ('GET' | 'POST')[];
   handle: (request: IncomingMessage, response: ServerResponse) => void;
 }
 
@@ -50,5 +52,9 @@ export function healthRoutes(readiness: ReadinessCheck, logger: Logger, timeoutM
 
 /** Wraps extra routes as Bolt custom routes. Never throws. */
 export function extraRoutes(routes: HttpRoute[]): CustomRoute[] {
-  return routes.map((route) => ({ path: route.path, method: 'GET', handler: route.handle }));
+  return routes.map((route) => ({
+    path: route.path,
+    method: [...(route.methods ?? ['GET'])],
+    handler: route.handle,
+  }));
 }

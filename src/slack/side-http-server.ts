@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo } from 'node:net';
 import { type CustomRoute } from '@slack/bolt';
 import { type Logger } from '../labs/ports';
+import { loggablePath } from './dispatch-errors';
 
 /** A running side server. */
 export interface SideHttpServer {
@@ -13,8 +14,11 @@ export interface SideHttpServer {
 
 type Params = Record<string, string>;
 
-/** Matches `/labs/:id/keepalive`-style paths (the subset of Bolt's custom route syntax labbot uses). */
-function matchPath(pattern: string, path: string): Params | undefined {
+/**
+ * Matches `/labs/:id/keepalive`-style paths (the subset of Bolt's custom route syntax labbot uses). `malformed` when
+ * a parameter's percent-encoding does not decode (answered 400, as in HTTP mode).
+ */
+function matchPath(pattern: string, path: string): Params | 'malformed' | undefined {
   const want = pattern.split('/');
   const got = path.split('/');
   if (want.length !== got.length) {
@@ -28,7 +32,7 @@ function matchPath(pattern: string, path: string): Params | undefined {
       try {
         params[w.slice(1)] = decodeURIComponent(g);
       } catch {
-        return undefined;
+        return 'malformed';
       }
     } else if (w !== g) {
       return undefined;
@@ -57,6 +61,15 @@ export async function startSideHttpServer(
         m.toUpperCase(),
       );
       const params = methods.includes(method) ? matchPath(route.path, path) : undefined;
+      if (params === 'malformed') {
+        logger.info(
+          { method, path: loggablePath(request.url) },
+          'HTTP request with a malformed percent-encoding refused',
+        );
+        response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+        response.end('malformed request\n');
+        return;
+      }
       if (params) {
         route.handler(Object.assign(request, { params }), response);
         return;

@@ -54,8 +54,9 @@ export interface SlackWebClient {
   };
   readonly users: {
     /**
-     * A user's profile (scope `users:read`): labbot reads `tz_offset` (seconds from UTC) and, for hand-offs, whether
-     * the account is active, human, a guest and of this team. Rejects with `user_not_found` for an unknown id.
+     * A user's profile (scope `users:read`): labbot reads `tz_offset` (seconds from UTC), for hand-offs whether the
+     * account is active, human, a guest and of this team, and for the trust check its home workspace and organisation.
+     * Rejects with `user_not_found` for an unknown id.
      */
     info(args: { user: string }): Promise<SlackApiResult & { user?: SlackUserInfo }>;
   };

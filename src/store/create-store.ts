@@ -15,6 +15,7 @@ import { KyselyInstallation, KyselyReconcileSightings } from './kysely-installat
 import { KyselyLabStore } from './kysely-lab-store';
 import { KyselyPublicIps } from './kysely-public-ips';
 import { KyselyRunCoordinator, type RunCoordinatorOptions } from './kysely-run-coordinator';
+import { KyselySeenRequests } from './kysely-seen-requests';
 import { KyselySignalStore } from './kysely-signal-store';
 import { KyselyWorkClaims } from './kysely-work-claims';
 import { type LabbotDatabase } from './labbot-database';
@@ -35,6 +36,8 @@ export interface Store {
   installation: InstallationStore;
   /** Reconciliation's first sightings, shared by replicas. */
   sightings: ReconcileSightings;
+  /** Signed Slack requests already served (replay protection shared by replicas). */
+  slackRequests: KyselySeenRequests;
 }
 
 /**
@@ -52,5 +55,6 @@ export function createStore(database: LabbotDatabase, options: RunCoordinatorOpt
     publicIps: new KyselyPublicIps(database, options.now),
     installation: new KyselyInstallation(database),
     sightings: new KyselyReconcileSightings(database),
+    slackRequests: new KyselySeenRequests(database, options.now),
   };
 }

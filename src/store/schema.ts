@@ -164,6 +164,14 @@ export interface ReconcileSightingsTable {
   first_seen_at: string;
 }
 
+/** A signed Slack request already served (KyselySeenRequests, migration 010). */
+export interface SlackRequestsSeenTable {
+  /** SHA-256 (hex) of the request's signature header. */
+  key: string;
+  /** ISO 8601 UTC text, as in LabsTable. */
+  expires_at: string;
+}
+
 /** Every table labbot owns (Kysely's own migration tables are not listed: only its Migrator touches them). */
 export interface LabbotSchema {
   labs: LabsTable;
@@ -174,6 +182,7 @@ export interface LabbotSchema {
   lab_public_ips: LabPublicIpsTable;
   installation: InstallationTable;
   reconcile_sightings: ReconcileSightingsTable;
+  slack_requests_seen: SlackRequestsSeenTable;
 }
 
 /** The columns a Lab maps to (lab-row.ts), without the claim. */

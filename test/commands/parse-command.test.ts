@@ -22,6 +22,7 @@ describe('commands/parse-command', () => {
     ['list', { verb: 'list', all: false }],
     ['list all', { verb: 'list', all: true }],
     ['status demo-4kq', { verb: 'status', labId: 'demo-4kq' }],
+    ['status DEMO-4kq Script', { verb: 'status', labId: 'demo-4kq', script: true }],
     ['teardown Demo-4KQ', { verb: 'teardown', labId: 'demo-4kq' }],
     ['templates', { verb: 'templates' }],
   ])('parses %j', (text, expected) => {
@@ -39,6 +40,8 @@ describe('commands/parse-command', () => {
     ['repro T-1 esxi8 extra', /nexpected "extra"/],
     ['status', /he lab id is missing/],
     ['status <script>', /is not a lab id/],
+    ['status script demo-4kq', /Unexpected "demo-4kq"/],
+    ['status demo-4kq script now', /Unexpected "script now"/],
     ['teardown a b', /nexpected "b"/],
     ['list everything', /nexpected "everything"/],
   ])('refuses %j with a usage error', (text, message) => {

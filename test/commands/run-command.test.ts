@@ -51,6 +51,64 @@ describe('commands/run-command', () => {
     expect(admin).toContain('/lab list [all]');
   });
 
+  it('answers `status LAB script` with each ESXi host’s 1:1 MAC script, to its owner and admins only', async () => {
+    const { runner, store } = setup({ ...DEFAULT_POLICY, admins: ['UADMIN'] });
+    await runner.run('demo esxi8', { user: 'U1' });
+    const [deployed] = await store.list({});
+    const lab = deployed as NonNullable<typeof deployed>;
+    const nic = (index: number, mac: string) => ({
+      index,
+      network: index === 0 ? 'Management' : 'VM Network',
+      mac,
+      connected: true,
+      adapterType: index === 0 ? 'VMXNET3' : 'E1000',
+    });
+    await store.update({
+      ...lab,
+      phase: 'ready',
+      vms: [
+        {
+          name: 'esxi-01',
+          href: 'https://vcd/api/vApp/vm-1',
+          powerState: 'powered_on',
+          cpus: 4,
+          memoryMb: 16384,
+          nics: [nic(0, '00:50:56:01:00:0a'), nic(1, '00:50:56:01:00:0b'), nic(2, '00:50:56:01:00:0c')],
+        },
+      ],
+      network: {
+        edge: 'edge-01',
+        esxiVms: ['esxi-01'],
+        nicsConfigured: true,
+        rulesApplied: true,
+        access: [],
+        released: false,
+      },
+    });
+
+    const owner = await runner.run(`status ${lab.id} SCRIPT`, { user: 'U1' });
+    const admin = await runner.run(`status ${lab.id} script`, { user: 'UADMIN' });
+    const other = await runner.run(`status ${lab.id} script`, { user: 'U2' });
+    const status = text(await runner.run(`status ${lab.id}`, { user: 'U1' }));
+
+    expect(owner.visibility).toBe('ephemeral');
+    const code = owner.sections.find((s) => s.type === 'code');
+    expect(code?.type === 'code' ? code.text : '').toContain(
+      'policy failover set --portgroup-name=labbot-vmnic2 --active-uplinks=vmnic2',
+    );
+    expect(text(owner)).toContain("labbot_set_mac VMID '00:50:56:01:00:0b' labbot-vmnic1");
+    expect(text(admin)).toBe(text(owner));
+    expect(other.tone).toBe('error');
+    expect(text(other)).toContain('only its owner or an admin can see its host scripts');
+    expect(text(other)).not.toContain('00:50:56');
+    // The status reply names each vmnic's adapter type and points at the script.
+    expect(status).toMatch(/vmnic1 \| 00:50:56:01:00:0b \| VM Network \| {2}\| E1000/);
+    expect(status).toContain(`/lab status ${lab.id} script`);
+    expect(text(await runner.run(`status ${lab.id} scripts`, { user: 'U1' }))).toContain(
+      'Unexpected "scripts"',
+    );
+  });
+
   it('answers deploys with an estimate before anything bills', async () => {
     const { runner } = setup();
 

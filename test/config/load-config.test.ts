@@ -69,6 +69,39 @@ describe('config/load-config', () => {
     expect(error?.message).toMatch(/^labbot cannot start: 8 configuration problems/);
   });
 
+  it('reads the Slack trust and metrics options, refusing bad values with the fix', () => {
+    const defaults = loadConfig({});
+    expect(defaults.slackTrust).toEqual({ allowGuests: false, allowExternal: false });
+    expect(defaults.metrics).toEqual({});
+
+    const set = loadConfig({
+      LABBOT_SLACK_TEAMS: 'T0AAA, E0GRID',
+      LABBOT_SLACK_ALLOW_GUESTS: 'true',
+      LABBOT_SLACK_ALLOW_EXTERNAL: 'FALSE',
+      LABBOT_METRICS_TOKEN: 'scrape-me',
+      LABBOT_METRICS_PORT: '9464',
+    });
+    expect(set.slackTrust).toEqual({ teams: ['T0AAA', 'E0GRID'], allowGuests: true, allowExternal: false });
+    expect(set.metrics.port).toBe(9464);
+    expect(set.metrics.host).toBe('127.0.0.1');
+    expect(set.metrics.token?.reveal()).toBe('scrape-me');
+    expect(JSON.stringify(describeConfig(set))).not.toContain('scrape-me');
+
+    expect(
+      problemsOf(() =>
+        loadConfig({
+          LABBOT_SLACK_TEAMS: 'T0AAA,acme',
+          LABBOT_SLACK_ALLOW_GUESTS: 'yes',
+          LABBOT_METRICS_PORT: '99999',
+        }),
+      ),
+    ).toEqual([
+      'LABBOT_SLACK_TEAMS: "acme" is not a Slack workspace or organisation id',
+      'LABBOT_SLACK_ALLOW_GUESTS: "yes" is not true or false',
+      'LABBOT_METRICS_PORT: "99999" is not a TCP port',
+    ]);
+  });
+
   it('accepts a real VCD with an API token or a user and password', () => {
     const base = { VCD_URL: 'https://vcd.example.com/', VCD_ORG: 'acme', VCD_VDC: 'acme-vdc' };
 

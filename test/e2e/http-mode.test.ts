@@ -91,11 +91,24 @@ describe('e2e: HTTP mode with signed requests, fake Slack Web API and the simula
     const blocks = JSON.stringify(ready.body.blocks);
     expect(blocks).toMatch(/00:50:56:[0-9a-f:]{8}/);
     expect(blocks).toContain('vmnic0');
+    expect(blocks).toMatch(/vmnic1 +00:50:56:[0-9a-f:]{8} +VM Network +[0-9.]* +E1000/);
     expect(blocks).toMatch(/so far, \$0\.18\/h/);
     expect(blocks).toContain('"action_id":"lab_teardown"');
     expect(blocks).toContain('"confirm"');
 
     const labId = /Lab (demo-[a-z0-9]+): ready/.exec(blocks)?.[1] ?? '';
+    // Its owner gets the host script as a DM: the port groups and the MAC of each VM-network vmnic.
+    let dm: RecordedCall | undefined;
+    for (let n = 2; dm === undefined; n++) {
+      const call = await slack.waitFor('chat.postMessage', n);
+      dm =
+        call.body.channel === 'U0ALICE' && JSON.stringify(call.body).includes('labbot_set_mac')
+          ? call
+          : undefined;
+    }
+    expect(JSON.stringify(dm.body.blocks)).toMatch(
+      /labbot_set_mac VMID '00:50:56:[0-9a-f:]{8}' labbot-vmnic1/,
+    );
     const teardown = await slash(`teardown ${labId}`);
     expect(teardown.status).toBe(200);
     await labMessageSaying(`Lab ${labId}: deleted`);

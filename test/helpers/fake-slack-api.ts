@@ -45,8 +45,9 @@ export class FakeSlackApi {
   /** Members of each user group, as `usergroups.users.list` answers them (unknown groups: `no_such_subteam`). */
   readonly userGroups: Record<string, string[]> = {};
   /**
-   * What users.info adds to its default member (team T0FAKE, UTC+1) per user id, e.g. `{ is_bot: true }`; `null`:
-   * Slack knows no such user (`user_not_found`).
+   * What users.info adds to its default member (team T0FAKE, UTC+1, not a guest) per user id, e.g. `{ is_bot: true }`,
+   * `{ is_restricted: true }` for a guest, `{ team_id: 'T0OTHER' }` for a Slack Connect user; `null`: Slack knows no such
+   * user (`user_not_found`).
    */
   readonly users: Record<string, Record<string, unknown> | null> = {};
   /** What `apps.connections.open` answers as the Socket Mode WebSocket URL (a local fake socket server). */
@@ -237,7 +238,17 @@ export class FakeSlackApi {
           return { ok: false, error: 'user_not_found' };
         }
         // Everyone is in UTC+1 here, so a test can tell a time zone was applied.
-        return { ok: true, user: { id, team_id: 'T0FAKE', tz_offset: 3600, ...overrides } };
+        return {
+          ok: true,
+          user: {
+            id,
+            team_id: 'T0FAKE',
+            tz_offset: 3600,
+            is_restricted: false,
+            is_ultra_restricted: false,
+            ...overrides,
+          },
+        };
       }
       case 'apps.connections.open':
         return this.socketModeUrl !== undefined

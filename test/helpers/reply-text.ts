@@ -18,6 +18,8 @@ export function replyText(reply: Reply, options: { actionValues?: boolean } = {}
           return s.fields.map((f) => `${f.label}: ${plainText(f.value)}`);
         case 'table':
           return [s.columns, ...s.rows].map((r) => r.join(' | '));
+        case 'code':
+          return [s.text];
         case 'actions':
           return s.actions.flatMap((a) => (options.actionValues ? [a.label, a.value] : [a.label]));
       }

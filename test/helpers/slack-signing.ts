@@ -38,10 +38,13 @@ export function slashCommandBody(fields: {
   userId?: string;
   channelId?: string;
   command?: string;
+  teamId?: string;
+  enterpriseId?: string;
 }): string {
   return new URLSearchParams({
     token: 'deprecated-verification-token',
-    team_id: 'T0FAKE',
+    team_id: fields.teamId ?? 'T0FAKE',
+    ...(fields.enterpriseId !== undefined ? { enterprise_id: fields.enterpriseId } : {}),
     team_domain: 'fake',
     channel_id: fields.channelId ?? 'C0LABS',
     channel_name: 'labs',
@@ -70,13 +73,15 @@ export function blockActionsBody(fields: {
   container: ActionContainer;
   responseUrl?: string;
   triggerId?: string;
+  /** The presser's own workspace (another one for a Slack Connect user). Default T0FAKE. */
+  userTeamId?: string;
 }): string {
   const { container } = fields;
   const inMessage = container.type === 'message';
   const payload = {
     type: 'block_actions',
     team: { id: 'T0FAKE', domain: 'fake' },
-    user: { id: fields.userId, username: 'someone', name: 'someone', team_id: 'T0FAKE' },
+    user: { id: fields.userId, username: 'someone', name: 'someone', team_id: fields.userTeamId ?? 'T0FAKE' },
     api_app_id: 'A0LABBOT',
     token: 'deprecated-verification-token',
     trigger_id: fields.triggerId ?? '2.3.def',

@@ -273,6 +273,19 @@ describe('labs/lab-service', () => {
       ).rejects.toThrow(/not in one. Ask an admin to add you/);
       expect(service.mayDeploy('UADMIN', 'C0RANDOM', [])).toBe(true);
     });
+
+    it('fails closed when the request names no channel (a modal without metadata, a command without one)', async () => {
+      const { service } = setup({
+        ...restricted,
+        access: { deployChannels: ['C0LABS'], deployUserGroups: [] },
+      });
+
+      await expect(service.deploy({ user: 'U1', kind: 'demo' })).rejects.toThrow(
+        /Labs can be deployed only from the channels the labbot admins chose \(C0LABS\)/,
+      );
+      expect(service.mayDeploy('U1', undefined, [])).toBe(false);
+      expect(service.mayDeploy('UADMIN', undefined, [])).toBe(true);
+    });
   });
 
   it('records a keep-alive call only with the lab’s own token', async () => {

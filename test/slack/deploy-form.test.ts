@@ -106,6 +106,8 @@ describe('deploy form: submission → the typed command', () => {
       'only from the channels the labbot admins chose (C0LABS)',
     );
     expect(deployFormRefusal(limited, 'C0LABS', false)).toContain('members of the user groups');
+    // No channel named (lost modal metadata): the channel list refuses, it does not fall through (fails closed).
+    expect(deployFormRefusal(limited, undefined, false)).toContain('only from the channels');
   });
 });
 

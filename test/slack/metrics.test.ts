@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { createMetrics, metricsHandler } from '../../src/observability/metrics';
 import { countCommand, replyOutcome } from '../../src/slack/slack-metrics';
 import { textReply } from '../../src/commands/reply';
@@ -32,14 +34,69 @@ describe('observability/metrics', () => {
 
   it('keeps reporting a phase at 0 once its last lab has moved on', async () => {
     let counts: Record<string, number> = { deploying: 1 };
-    const metrics = createMetrics({ labsByPhase: () => Promise.resolve(counts), processMetrics: false });
+    let now = 0;
+    const metrics = createMetrics({
+      labsByPhase: () => Promise.resolve(counts),
+      processMetrics: false,
+      now: () => now,
+    });
     await metrics.render();
 
     counts = { ready: 1 };
+    now = 5000;
     const { body } = await metrics.render();
 
     expect(body).toContain('labbot_labs{phase="deploying"} 0');
     expect(body).toContain('labbot_labs{phase="ready"} 1');
+  });
+
+  it('reads the labs at most once per snapshot age, however often it is scraped', async () => {
+    let reads = 0;
+    let now = 0;
+    const metrics = createMetrics({
+      labsByPhase: () => {
+        reads += 1;
+        return Promise.resolve({ ready: reads });
+      },
+      processMetrics: false,
+      snapshotMaxAgeMs: 5000,
+      now: () => now,
+    });
+
+    const bodies = await Promise.all(Array.from({ length: 20 }, () => metrics.render()));
+    for (let i = 0; i < 30; i++) {
+      now += 100;
+      await metrics.render();
+    }
+    expect(reads).toBe(1);
+    expect(bodies.every((b) => b.body.includes('labbot_labs{phase="ready"} 1'))).toBe(true);
+
+    now = 5000;
+    const { body } = await metrics.render();
+    expect(reads).toBe(2);
+    expect(body).toContain('labbot_labs{phase="ready"} 2');
+  });
+
+  it('serves /metrics only to a bearer of the token when one is set', async () => {
+    const metrics = createMetrics({ labsByPhase: () => Promise.resolve({}), processMetrics: false });
+    const server = createServer(metricsHandler(metrics, () => undefined, 's3cret-metrics'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
+    try {
+      const none = await fetch(url);
+      const wrong = await fetch(url, { headers: { authorization: 'Bearer nope' } });
+      const right = await fetch(url, { headers: { authorization: 'Bearer s3cret-metrics' } });
+
+      expect(none.status).toBe(401);
+      expect(none.headers.get('www-authenticate')).toContain('Bearer');
+      expect(await none.text()).not.toContain('labbot_');
+      expect(wrong.status).toBe(401);
+      expect(right.status).toBe(200);
+      expect(await right.text()).toContain('labbot_commands_total');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('tells an unexpected failure from a refusal', () => {

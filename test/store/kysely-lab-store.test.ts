@@ -64,6 +64,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '005-capture',
           '006-installation',
           '007-safety-limits',
+          '010-slack-requests',
         ]);
         expect(await migrateToLatest(other)).toEqual([]);
 
@@ -80,6 +81,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           'lab_signals',
           'labs',
           'reconcile_sightings',
+          'slack_requests_seen',
         ]);
       } finally {
         await other.close();
@@ -115,6 +117,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '005-capture',
           '006-installation',
           '007-safety-limits',
+          '010-slack-requests',
         ]);
 
         const upgraded = new KyselyLabStore(old);
@@ -175,6 +178,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '005-capture',
           '006-installation',
           '007-safety-limits',
+          '010-slack-requests',
         ]);
 
         const upgraded = new KyselyLabStore(old);
@@ -215,6 +219,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       expect(await migrateTo(database, '002-lifecycle')).toEqual([
         '006-installation',
         '007-safety-limits',
+        '010-slack-requests',
         '005-capture',
         '004-network',
         '003-reaper',
@@ -225,6 +230,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '005-capture',
         '006-installation',
         '007-safety-limits',
+        '010-slack-requests',
       ]);
 
       const {
@@ -243,6 +249,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       expect(await migrateTo(database, '001-initial')).toEqual([
         '006-installation',
         '007-safety-limits',
+        '010-slack-requests',
         '005-capture',
         '004-network',
         '003-reaper',
@@ -255,6 +262,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '005-capture',
         '006-installation',
         '007-safety-limits',
+        '010-slack-requests',
       ]);
       const {
         poweredOnSince: _since,
@@ -791,6 +799,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '005-capture',
             '006-installation',
             '007-safety-limits',
+            '010-slack-requests',
           ]);
         } finally {
           await Promise.all([one.close(), two.close()]);

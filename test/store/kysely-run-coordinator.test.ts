@@ -150,6 +150,7 @@ describe.each(kinds)('KyselyRunCoordinator on $name', (kind) => {
       'runs',
       'sightings',
       'signals',
+      'slackRequests',
     ]);
   });
 });

@@ -81,7 +81,38 @@ function sectionBlocks(section: Section): KnownBlock[] {
     }
     case 'actions':
       return actionsBlocks(section.actions);
+    case 'code':
+      return codeBlocks(section.text);
   }
+}
+
+/**
+ * Preformatted text as fenced code blocks, split at line boundaries over as many sections as it needs (a script
+ * must arrive whole or visibly cut, never silently): each chunk is escaped and fits Slack's section limit. A
+ * single line longer than a section is cut with "…".
+ */
+function codeBlocks(text: string): KnownBlock[] {
+  const fence = '```';
+  const room = BLOCK_LIMITS.sectionText - fence.length * 2 - 2;
+  const chunks: string[] = [];
+  let current = '';
+  for (const raw of text.replace(/\n$/, '').split('\n')) {
+    let line = escapeCode(raw);
+    if (line.length > room) {
+      line = `${line.slice(0, room - 1).replace(/&[a-z]*$/, '')}${ELLIPSIS}`;
+    }
+    const joined = current.length === 0 ? line : `${current}\n${line}`;
+    if (joined.length > room && current.length > 0) {
+      chunks.push(current);
+      current = line;
+    } else {
+      current = joined;
+    }
+  }
+  if (current.length > 0) {
+    chunks.push(current);
+  }
+  return chunks.map((chunk) => mrkdwnSection(`${fence}\n${chunk}\n${fence}`));
 }
 
 function mrkdwnSection(text: string): KnownBlock {

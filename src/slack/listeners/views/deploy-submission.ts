@@ -94,7 +94,10 @@ export function createDeploySubmissionListener(
         await ackOnce({ response_action: 'errors', errors: blockErrors(mapped.errors) });
         return;
       }
-      const context = { user, ...(origin.channel !== undefined ? { channel: origin.channel } : {}) };
+      // From Home the lab lives in the person's DM, which Home's own allow list check names by the user id (main.ts).
+      // A command's modal whose metadata lost its channel names none, and the allow list then refuses: fail closed.
+      const channel = origin.channel ?? (origin.from === 'home' ? user : undefined);
+      const context = { user, ...(channel !== undefined ? { channel } : {}) };
       const groups = deps.userGroups;
       const run: Promise<Outcome> = (groups ? groups.groupsOf(user) : Promise.resolve(undefined))
         .then((userGroups) =>
