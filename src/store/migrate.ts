@@ -6,6 +6,7 @@ import { lifecycleMigration } from './migrations/002-lifecycle';
 import { reaperMigration } from './migrations/003-reaper';
 import { networkMigration } from './migrations/004-network';
 import { captureMigration } from './migrations/005-capture';
+import { vcdCredentialsMigration } from './migrations/008-vcd-credentials';
 import { MigrationFailedError } from './store-errors';
 
 /**
@@ -19,6 +20,7 @@ function migrationsFor(dialect: DatabaseDialect): Record<string, Migration> {
     '003-reaper': reaperMigration(dialect),
     '004-network': networkMigration(),
     '005-capture': captureMigration(),
+    '008-vcd-credentials': vcdCredentialsMigration(),
   };
 }
 

@@ -145,6 +145,16 @@ export interface LabbotSchema {
   lab_signals: LabSignalsTable;
   captured_templates: CapturedTemplatesTable;
   lab_public_ips: LabPublicIpsTable;
+  vcd_refresh_tokens: VcdRefreshTokensTable;
+}
+
+/** A service account's current refresh token, sealed (migration 008). */
+export interface VcdRefreshTokensTable {
+  id: string;
+  seed_mac: string;
+  sealed: string;
+  rotations: number;
+  updated_at: string;
 }
 
 /** The columns a Lab maps to (lab-row.ts), without the claim. */
