@@ -201,7 +201,11 @@ async function vcdChecks(config: Config, logger: Logger, deps: DoctorDeps): Prom
       {
         name: 'VCD reachable',
         status: 'fail',
-        detail: `cannot set up the VCD connection: ${reason(error)}`,
+        detail: `cannot set up the VCD connection: ${
+          error instanceof ConfigError
+            ? error.problems.map((p) => `${p.key}: ${p.message}`).join('; ')
+            : reason(error)
+        }`,
         fix:
           error instanceof ConfigError
             ? error.problems.map((p) => p.fix).join('; ')

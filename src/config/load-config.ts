@@ -317,7 +317,12 @@ function realVcdDefaults(file: PolicyFile | undefined): LabPolicy {
 function namesEdge(text: string): boolean {
   try {
     const parsed: unknown = parseYaml(text);
-    return typeof parsed === 'object' && parsed !== null && (parsed as Record<string, unknown>).edge != null;
+    return (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      (parsed as Record<string, unknown>).edge !== undefined &&
+      (parsed as Record<string, unknown>).edge !== null
+    );
   } catch {
     return false;
   }

@@ -25,6 +25,8 @@ export interface RefreshTokenVaultOptions {
   key: Buffer;
   now: () => Date;
   logger?: Logger;
+  /** Waits between attempts to take SQLite's write lock; default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The stored token cannot be opened: another LABBOT_SECRET_KEY sealed it, or the row was altered. */
@@ -63,10 +65,17 @@ export function openToken(sealed: string, key: Buffer, aad: string): string {
   }
 }
 
-type Row = { seed_mac: string; sealed: string; rotations: number };
+type Row = { seed_mac: string; key_check: string; sealed: string; rotations: number };
+
+/** How long a process waits for another one's rotation (a login exchange takes well under a second). */
+const LOCK_WAIT_MS = 30_000;
+const LOCK_POLL_MS = 50;
+/** The busy timeout sqlite-database.ts sets, restored after a non-blocking attempt. */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 export class KyselyRefreshTokenVault implements RefreshTokenVault {
   private readonly seedMac: string;
+  private readonly keyCheck: string;
 
   constructor(
     private readonly database: LabbotDatabase,
@@ -74,6 +83,9 @@ export class KyselyRefreshTokenVault implements RefreshTokenVault {
   ) {
     // A MAC, not a hash: the row must not let anyone test guesses of the configured token without the key.
     this.seedMac = createHmac('sha256', options.key).update(options.configuredToken, 'utf8').digest('base64');
+    this.keyCheck = createHmac('sha256', options.key)
+      .update('labbot vcd refresh token key', 'utf8')
+      .digest('base64');
   }
 
   rotate<T>(spend: (current: string) => Promise<{ next?: string; value: T }>): Promise<T> {
@@ -90,7 +102,7 @@ export class KyselyRefreshTokenVault implements RefreshTokenVault {
         .execute();
       const row = await trx
         .selectFrom('vcd_refresh_tokens')
-        .select(['seed_mac', 'sealed', 'rotations'])
+        .select(['seed_mac', 'key_check', 'sealed', 'rotations'])
         .where('id', '=', this.options.id)
         .forUpdate()
         .executeTakeFirstOrThrow();
@@ -100,25 +112,44 @@ export class KyselyRefreshTokenVault implements RefreshTokenVault {
 
   /**
    * SQLite has no row locks: BEGIN IMMEDIATE takes the database's write lock before reading, so another process's
-   * rotation waits (busy timeout) until this one committed the next token.
+   * rotation waits until this one committed the next token. better-sqlite3 waits for a busy lock synchronously, which
+   * would stall this process's event loop (and a lock holder in the same process forever), so each attempt is
+   * non-blocking (busy_timeout 0) and the wait between attempts is asynchronous.
    */
-  private rotateSqlite<T>(spend: (current: string) => Promise<{ next?: string; value: T }>): Promise<T> {
-    return this.database.kysely.connection().execute(async (conn) => {
-      await sql`BEGIN IMMEDIATE`.execute(conn);
-      try {
-        const row = await conn
-          .selectFrom('vcd_refresh_tokens')
-          .select(['seed_mac', 'sealed', 'rotations'])
-          .where('id', '=', this.options.id)
-          .executeTakeFirst();
-        const value = await this.spendAndStore(conn, row, spend);
-        await sql`COMMIT`.execute(conn);
-        return value;
-      } catch (error) {
-        await sql`ROLLBACK`.execute(conn);
-        throw error;
+  private async rotateSqlite<T>(
+    spend: (current: string) => Promise<{ next?: string; value: T }>,
+  ): Promise<T> {
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      const outcome = await this.database.kysely.connection().execute(async (conn) => {
+        if (!(await beginImmediate(conn))) {
+          return { locked: true as const };
+        }
+        try {
+          const row = await conn
+            .selectFrom('vcd_refresh_tokens')
+            .select(['seed_mac', 'key_check', 'sealed', 'rotations'])
+            .where('id', '=', this.options.id)
+            .executeTakeFirst();
+          const value = await this.spendAndStore(conn, row, spend);
+          await sql`COMMIT`.execute(conn);
+          return { locked: false as const, value };
+        } catch (error) {
+          await sql`ROLLBACK`.execute(conn);
+          throw error;
+        }
+      });
+      if (!outcome.locked) {
+        return outcome.value;
       }
-    });
+      if (Date.now() > deadline) {
+        throw new Error(
+          `another labbot process held the VCD token lock for ${LOCK_WAIT_MS / 1000} s; the login is retried later`,
+        );
+      }
+      await sleep(LOCK_POLL_MS);
+    }
   }
 
   private async spendAndStore<T>(
@@ -129,6 +160,13 @@ export class KyselyRefreshTokenVault implements RefreshTokenVault {
     const { id, configuredToken, key } = this.options;
     // The stored chain continues only while VCD_API_TOKEN is the token it started from: an operator who sets a new
     // token (after the old chain broke, or to rotate it) starts a new chain.
+    if (row !== undefined && row.key_check !== this.keyCheck) {
+      throw new SealedTokenError(
+        'the stored VCD service account token was sealed with another LABBOT_SECRET_KEY: every replica and labbot ' +
+          'doctor need the same key (or, to start over, set a newly granted token as VCD_API_TOKEN and delete the ' +
+          'vcd_refresh_tokens row)',
+      );
+    }
     const chained = row !== undefined && row.seed_mac === this.seedMac;
     const current = chained ? openToken(row.sealed, key, id) : configuredToken;
     if (row !== undefined && !chained) {
@@ -146,6 +184,7 @@ export class KyselyRefreshTokenVault implements RefreshTokenVault {
         .onConflict((c) =>
           c.column('id').doUpdateSet({
             seed_mac: this.seedMac,
+            key_check: this.keyCheck,
             sealed: (eb) => eb.ref('excluded.sealed'),
             rotations,
             updated_at: this.options.now().toISOString(),
@@ -161,9 +200,26 @@ export class KyselyRefreshTokenVault implements RefreshTokenVault {
     return {
       id: this.options.id,
       seed_mac: this.seedMac,
+      key_check: this.keyCheck,
       sealed: sealToken(token, this.options.key, this.options.id),
       rotations,
       updated_at: this.options.now().toISOString(),
     };
+  }
+}
+
+/** BEGIN IMMEDIATE without waiting: false when another connection holds the write lock. */
+async function beginImmediate(conn: Kysely<LabbotSchema>): Promise<boolean> {
+  await sql.raw(`PRAGMA busy_timeout = 0`).execute(conn);
+  try {
+    await sql`BEGIN IMMEDIATE`.execute(conn);
+    return true;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
+      return false;
+    }
+    throw error;
+  } finally {
+    await sql.raw(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`).execute(conn);
   }
 }

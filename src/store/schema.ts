@@ -152,6 +152,7 @@ export interface LabbotSchema {
 export interface VcdRefreshTokensTable {
   id: string;
   seed_mac: string;
+  key_check: string;
   sealed: string;
   rotations: number;
   updated_at: string;

@@ -14,6 +14,8 @@ export function vcdCredentialsMigration(): Migration {
         .addColumn('id', 'text', (c) => c.primaryKey())
         // HMAC of the configured token it descends from: a new VCD_API_TOKEN replaces the stored chain.
         .addColumn('seed_mac', 'text', (c) => c.notNull())
+        // HMAC of a fixed label: tells "another LABBOT_SECRET_KEY" from "another token" without trying to decrypt.
+        .addColumn('key_check', 'text', (c) => c.notNull())
         // base64 of IV (12 bytes) ‖ tag (16 bytes) ‖ ciphertext.
         .addColumn('sealed', 'text', (c) => c.notNull())
         .addColumn('rotations', 'integer', (c) => c.notNull().defaultTo(0))
