@@ -4,6 +4,7 @@ import { authRoutes } from './auth-routes';
 import { catalogRoutes } from './catalog-routes';
 import { edgeRoutes } from './edge-routes';
 import { metadataRoutes } from './metadata-routes';
+import { sectionReadRoutes } from './section-read-routes';
 import { sectionRoutes } from './section-routes';
 import { taskRoutes } from './task-routes';
 import { vAppRoutes } from './vapp-routes';
@@ -16,4 +17,6 @@ export const ALL_ROUTES: readonly Route[] = [
   ...metadataRoutes,
   ...edgeRoutes,
   ...taskRoutes,
+  // Last: generic reads of sub-documents, after the dedicated section routes.
+  ...sectionReadRoutes,
 ];
