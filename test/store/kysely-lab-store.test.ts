@@ -62,6 +62,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '003-reaper',
           '004-network',
           '005-capture',
+          '008-vcd-credentials',
         ]);
         expect(await migrateToLatest(other)).toEqual([]);
 
@@ -76,6 +77,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           'lab_public_ips',
           'lab_signals',
           'labs',
+          'vcd_refresh_tokens',
         ]);
       } finally {
         await other.close();
@@ -109,6 +111,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '003-reaper',
           '004-network',
           '005-capture',
+          '008-vcd-credentials',
         ]);
 
         const upgraded = new KyselyLabStore(old);
@@ -162,7 +165,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row002).execute();
 
-        expect(await migrateToLatest(old)).toEqual(['003-reaper', '004-network', '005-capture']);
+        expect(await migrateToLatest(old)).toEqual(['003-reaper', '004-network', '005-capture', '008-vcd-credentials']);
 
         const upgraded = new KyselyLabStore(old);
         const {
@@ -200,11 +203,12 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       ]);
 
       expect(await migrateTo(database, '002-lifecycle')).toEqual([
+        '008-vcd-credentials',
         '005-capture',
         '004-network',
         '003-reaper',
       ]);
-      expect(await migrateToLatest(database)).toEqual(['003-reaper', '004-network', '005-capture']);
+      expect(await migrateToLatest(database)).toEqual(['003-reaper', '004-network', '005-capture', '008-vcd-credentials']);
 
       const {
         reapWarnedAt: _warned,
@@ -220,6 +224,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       await store.insert(fullLab());
 
       expect(await migrateTo(database, '001-initial')).toEqual([
+        '008-vcd-credentials',
         '005-capture',
         '004-network',
         '003-reaper',
@@ -230,6 +235,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '003-reaper',
         '004-network',
         '005-capture',
+        '008-vcd-credentials',
       ]);
       const {
         poweredOnSince: _since,
@@ -758,6 +764,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '003-reaper',
             '004-network',
             '005-capture',
+            '008-vcd-credentials',
           ]);
         } finally {
           await Promise.all([one.close(), two.close()]);
