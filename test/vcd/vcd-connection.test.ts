@@ -3,10 +3,7 @@
  * Retry-After is honoured, certificate problems are TLS problems, sessions are logged out, and a service account's
  * single-use refresh token is rotated through the store by every process in turn.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { openDatabase, type LabbotDatabase } from '../../src/store/database';
+import { openDatabase, type DatabaseTarget, type LabbotDatabase } from '../../src/store/database';
 import {
   KyselyRefreshTokenVault,
   SealedTokenError,
@@ -18,6 +15,7 @@ import { VcdApiError, VcdTlsError, VcdUnavailableError } from '../../src/vcd/err
 import { VcdHttp, parseRetryAfter, type VcdHttpOptions } from '../../src/vcd/vcd-http';
 import { type RefreshTokenVault } from '../../src/vcd/vcd-auth';
 import { startVcdSim, type VcdSim } from '../../src/vcdsim/vcd-sim';
+import { databaseKinds } from '../store/test-databases';
 import { makeTestCa } from '../helpers/test-ca';
 import {
   fakeTime,
@@ -289,115 +287,122 @@ describe('VCD client: log out', () => {
   });
 });
 
-describe('VCD client: service account tokens', () => {
-  let dataDir: string;
-  beforeEach(() => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'labbot-vault-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  });
-
-  /** One "process": its own database connection and vault. */
-  async function processVault(
-    options: { key?: Buffer; token?: string } = {},
-  ): Promise<{ vault: RefreshTokenVault; db: LabbotDatabase }> {
-    const db = await openDatabase({ kind: 'sqlite', dataDir });
-    cleanups.push(() => db.close());
-    await migrateToLatest(db);
-    const vault = new KyselyRefreshTokenVault(db, {
-      id: 'https://vcd.example#lab',
-      configuredToken: options.token ?? SERVICE_TOKEN,
-      key: options.key ?? KEY,
-      now: () => new Date(),
+describe.each(databaseKinds('service account token vault').map((kind) => [kind.name, kind] as const))(
+  'VCD client: service account tokens (%s)',
+  (_name, kind) => {
+    let target: DatabaseTarget;
+    beforeEach(async () => {
+      const created = await kind.create();
+      target = created.target;
+      cleanups.push(() => created.dispose());
     });
-    return { vault, db };
-  }
 
-  function serviceClient(url: string, vault: RefreshTokenVault) {
-    return client(url, { auth: { kind: 'token', apiToken: SERVICE_TOKEN, vault } });
-  }
+    /** One "process": its own database connection and vault. */
+    async function processVault(
+      options: { key?: Buffer; token?: string } = {},
+    ): Promise<{ vault: RefreshTokenVault; db: LabbotDatabase }> {
+      const db = await openDatabase(target);
+      cleanups.push(() => db.close());
+      await migrateToLatest(db);
+      const vault = new KyselyRefreshTokenVault(db, {
+        id: 'https://vcd.example#lab',
+        configuredToken: options.token ?? SERVICE_TOKEN,
+        key: options.key ?? KEY,
+        now: () => new Date(),
+      });
+      return { vault, db };
+    }
 
-  it('the simulator refuses a spent token as VCD does: a plain token login works once only', async () => {
-    const vcdSim = await sim({ serviceAccount: { name: 'labbot-sa', token: SERVICE_TOKEN } });
-    const first = client(vcdSim.url, { auth: { kind: 'token', apiToken: SERVICE_TOKEN } });
-    await first.http.connect();
-    const second = client(vcdSim.url, { auth: { kind: 'token', apiToken: SERVICE_TOKEN } });
+    function serviceClient(url: string, vault: RefreshTokenVault) {
+      return client(url, { auth: { kind: 'token', apiToken: SERVICE_TOKEN, vault } });
+    }
 
-    await expect(second.http.connect()).rejects.toMatchObject({
-      minorErrorCode: 'LOGIN_FAILED',
-      message: expect.stringContaining('Invalid refresh token') as unknown,
+    it('the simulator refuses a spent token as VCD does: a plain token login works once only', async () => {
+      const vcdSim = await sim({ serviceAccount: { name: 'labbot-sa', token: SERVICE_TOKEN } });
+      const first = client(vcdSim.url, { auth: { kind: 'token', apiToken: SERVICE_TOKEN } });
+      await first.http.connect();
+      const second = client(vcdSim.url, { auth: { kind: 'token', apiToken: SERVICE_TOKEN } });
+
+      await expect(second.http.connect()).rejects.toMatchObject({
+        minorErrorCode: 'LOGIN_FAILED',
+        message: expect.stringContaining('Invalid refresh token') as unknown,
+      });
     });
-  });
 
-  it('rotates the token through the store across two processes and a restart, never spending one twice', async () => {
-    const vcdSim = await sim({ serviceAccount: { name: 'labbot-sa', token: SERVICE_TOKEN } });
-    const a = await processVault();
-    const b = await processVault();
+    it('rotates the token through the store across two processes and a restart, never spending one twice', async () => {
+      const vcdSim = await sim({ serviceAccount: { name: 'labbot-sa', token: SERVICE_TOKEN } });
+      const a = await processVault();
+      const b = await processVault();
 
-    const processA = serviceClient(vcdSim.url, a.vault).http;
-    await processA.connect();
-    const processB = serviceClient(vcdSim.url, b.vault).http;
-    await processB.connect();
-    expect(processA.loginMethod).toBe('service-account');
+      const processA = serviceClient(vcdSim.url, a.vault).http;
+      await processA.connect();
+      const processB = serviceClient(vcdSim.url, b.vault).http;
+      await processB.connect();
+      expect(processA.loginMethod).toBe('service-account');
 
-    // Both sessions end; both log in again at the same moment (the lock makes them take turns).
-    vcdSim.state.sessions.closeAll();
-    await Promise.all([
-      processA.request({ method: 'GET', path: '/api/org' }),
-      processB.request({ method: 'GET', path: '/api/org' }),
-    ]);
+      // Both sessions end; both log in again at the same moment (the lock makes them take turns).
+      vcdSim.state.sessions.closeAll();
+      await Promise.all([
+        processA.request({ method: 'GET', path: '/api/org' }),
+        processB.request({ method: 'GET', path: '/api/org' }),
+      ]);
 
-    // A restart: a new process, a new connection to the same store.
-    await a.db.close();
-    const restarted = await processVault();
-    await serviceClient(vcdSim.url, restarted.vault).http.connect();
+      // A restart: a new process, a new connection to the same store.
+      await a.db.close();
+      const restarted = await processVault();
+      await serviceClient(vcdSim.url, restarted.vault).http.connect();
 
-    expect(vcdSim.state.serviceAccount?.exchanges).toBe(5);
-    const row = await restarted.db.kysely
-      .selectFrom('vcd_refresh_tokens')
-      .selectAll()
-      .executeTakeFirstOrThrow();
-    expect(row.rotations).toBe(5);
-    // Sealed: neither the first token nor the current one is in the row.
-    expect(row.sealed).not.toContain(SERVICE_TOKEN);
-    expect(row.sealed).not.toContain(vcdSim.state.serviceAccount?.currentToken ?? '?');
-    expect(openToken(row.sealed, KEY, row.id)).toBe(vcdSim.state.serviceAccount?.currentToken);
-  });
+      expect(vcdSim.state.serviceAccount?.exchanges).toBe(5);
+      const row = await restarted.db.kysely
+        .selectFrom('vcd_refresh_tokens')
+        .selectAll()
+        .executeTakeFirstOrThrow();
+      expect(row.rotations).toBe(5);
+      // Sealed: neither the first token nor the current one is in the row.
+      expect(row.sealed).not.toContain(SERVICE_TOKEN);
+      expect(row.sealed).not.toContain(vcdSim.state.serviceAccount?.currentToken ?? '?');
+      expect(openToken(row.sealed, KEY, row.id)).toBe(vcdSim.state.serviceAccount?.currentToken);
+    });
 
-  it('starts a new chain when VCD_API_TOKEN changes (the operator granted a new token)', async () => {
-    const vcdSim = await sim({ serviceAccount: { name: 'labbot-sa', token: SERVICE_TOKEN } });
-    const first = await processVault();
-    await serviceClient(vcdSim.url, first.vault).http.connect();
-    const granted = vcdSim.state.serviceAccount?.currentToken ?? '';
+    it('starts a new chain when VCD_API_TOKEN changes (the operator granted a new token)', async () => {
+      const vcdSim = await sim({ serviceAccount: { name: 'labbot-sa', token: SERVICE_TOKEN } });
+      const first = await processVault();
+      await serviceClient(vcdSim.url, first.vault).http.connect();
+      const granted = vcdSim.state.serviceAccount?.currentToken ?? '';
 
-    const second = await processVault({ token: granted });
-    await client(vcdSim.url, {
-      auth: { kind: 'token', apiToken: granted, vault: second.vault },
-    }).http.connect();
+      const second = await processVault({ token: granted });
+      await client(vcdSim.url, {
+        auth: { kind: 'token', apiToken: granted, vault: second.vault },
+      }).http.connect();
 
-    const row = await second.db.kysely.selectFrom('vcd_refresh_tokens').selectAll().executeTakeFirstOrThrow();
-    expect(row.rotations).toBe(1);
-    expect(vcdSim.state.serviceAccount?.exchanges).toBe(2);
-  });
+      const row = await second.db.kysely
+        .selectFrom('vcd_refresh_tokens')
+        .selectAll()
+        .executeTakeFirstOrThrow();
+      expect(row.rotations).toBe(1);
+      expect(vcdSim.state.serviceAccount?.exchanges).toBe(2);
+    });
 
-  it('refuses to use a stored token sealed with another key, saying which setting differs', async () => {
-    const vcdSim = await sim({ serviceAccount: { name: 'labbot-sa', token: SERVICE_TOKEN } });
-    const first = await processVault();
-    await serviceClient(vcdSim.url, first.vault).http.connect();
+    it('refuses to use a stored token sealed with another key, saying which setting differs', async () => {
+      const vcdSim = await sim({ serviceAccount: { name: 'labbot-sa', token: SERVICE_TOKEN } });
+      const first = await processVault();
+      await serviceClient(vcdSim.url, first.vault).http.connect();
 
-    const wrongKey = await processVault({ key: Buffer.alloc(32, 9) });
-    const failure: unknown = await serviceClient(vcdSim.url, wrongKey.vault)
-      .http.connect()
-      .catch((e: unknown) => e);
+      const wrongKey = await processVault({ key: Buffer.alloc(32, 9) });
+      const failure: unknown = await serviceClient(vcdSim.url, wrongKey.vault)
+        .http.connect()
+        .catch((e: unknown) => e);
 
-    expect(failure).toBeInstanceOf(SealedTokenError);
-    expect((failure as Error).message).toContain('LABBOT_SECRET_KEY');
-    expect(vcdSim.state.serviceAccount?.exchanges).toBe(1);
-  });
+      expect(failure).toBeInstanceOf(SealedTokenError);
+      expect((failure as Error).message).toContain('LABBOT_SECRET_KEY');
+      expect(vcdSim.state.serviceAccount?.exchanges).toBe(1);
+    });
 
-  it('seals with AES-256-GCM bound to its row', () => {
-    const sealed = sealToken('secret-refresh', KEY, 'row-a');
-    expect(openToken(sealed, KEY, 'row-a')).toBe('secret-refresh');
-    expect(() => openToken(sealed, KEY, 'row-b')).toThrow(SealedTokenError);
-    expect(sealToken('secret-refresh', KEY, 'row-a')).not.toBe(sealed);
-  });
-});
+    it('seals with AES-256-GCM bound to its row', () => {
+      const sealed = sealToken('secret-refresh', KEY, 'row-a');
+      expect(openToken(sealed, KEY, 'row-a')).toBe('secret-refresh');
+      expect(() => openToken(sealed, KEY, 'row-b')).toThrow(SealedTokenError);
+      expect(sealToken('secret-refresh', KEY, 'row-a')).not.toBe(sealed);
+    });
+  },
+);
