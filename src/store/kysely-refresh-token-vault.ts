@@ -120,7 +120,7 @@ export class KyselyRefreshTokenVault implements RefreshTokenVault {
     spend: (current: string) => Promise<{ next?: string; value: T }>,
   ): Promise<T> {
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-    const deadline = Date.now() + LOCK_WAIT_MS;
+    const deadline = this.options.now().getTime() + LOCK_WAIT_MS;
     for (;;) {
       const outcome = await this.database.kysely.connection().execute(async (conn) => {
         if (!(await beginImmediate(conn))) {
@@ -143,7 +143,7 @@ export class KyselyRefreshTokenVault implements RefreshTokenVault {
       if (!outcome.locked) {
         return outcome.value;
       }
-      if (Date.now() > deadline) {
+      if (this.options.now().getTime() > deadline) {
         throw new Error(
           `another labbot process held the VCD token lock for ${LOCK_WAIT_MS / 1000} s; the login is retried later`,
         );
