@@ -39,8 +39,9 @@ export interface VcdSession {
 }
 
 /**
- * Logs in to one org. Keeps the refresh token a login hands back: service-account tokens are one-time use
- * (govcd `service_account.go`), so the next login must present the rotated one. It lives in memory only.
+ * Logs in to one org. A user API token's exchange may hand back a refresh token; it is kept in memory for the next
+ * login. A service account's tokens are one-time use (govcd `service_account.go`): they go through the vault, which
+ * every process shares, so that the next login anywhere presents the rotated one.
  */
 export class VcdAuthenticator {
   private refreshToken?: string;
