@@ -4,7 +4,7 @@ import { type Config } from './config/config';
 import { LabController } from './controller/lab-controller';
 import { causeChain } from './labs/errors';
 import { LabService } from './labs/lab-service';
-import { type Clock, type LabNotifier, type Logger, type Sleep } from './labs/ports';
+import { type Clock, type LabNotifier, type Logger, type Sleep, type UserDirectory } from './labs/ports';
 import { type ReaperMessenger } from './reaper/reaper-ports';
 import { runReapCycle, type ReapCycleReport } from './reaper/run-reap-cycle';
 import { openDatabase, type LabbotDatabase } from './store/database';
@@ -31,6 +31,8 @@ export interface Core {
   service: LabService;
   /** Replaced by the transport once it exists; until then notices are logged. */
   setNotifier(notifier: LabNotifier): void;
+  /** Who may receive a hand-off, set by the transport (Slack's users.info, or the local shell's); until then nobody. */
+  setDirectory(directory: UserDirectory): void;
   /** One controller pass: reconcile with VCD (one replica per minute) and resume labs nobody drives. */
   pass(): Promise<void>;
   /** One reaper cycle in the given mode. */
@@ -110,6 +112,10 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
     ...(config.vcd.captureCatalog !== undefined ? { captureCatalog: config.vcd.captureCatalog } : {}),
     publicIps: store.publicIps,
   });
+  // Fails closed until the transport sets its own: a hand-off before then is refused, never let through unchecked.
+  let directory: UserDirectory = {
+    lookup: () => Promise.reject(new Error('no user directory yet: the chat transport has not started')),
+  };
   const service = new LabService({
     store: store.labs,
     waker: controller,
@@ -120,6 +126,7 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
     signals: store.signals,
     captured: store.captured,
     newToken: () => randomBytes(18).toString('base64url'),
+    directory: { lookup: (userId) => directory.lookup(userId) },
   });
 
   const passLog = logger.child({ component: 'controller-pass' });
@@ -150,6 +157,9 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
     service,
     setNotifier: (next) => {
       notifier = next;
+    },
+    setDirectory: (next) => {
+      directory = next;
     },
     pass,
     reap: (mode, messenger) =>

@@ -592,8 +592,8 @@ async function slackCheck(config: Config, logger: Logger, deps: DoctorDeps): Pro
     requestTimeoutMs: deps.requestTimeoutMs ?? 15_000,
     logger: logger.child({ component: 'slack' }),
   });
-  // The narrow SlackWebClient interface leaves auth.test out; the object is web-api's WebClient, which has it.
-  const auth = (client as { auth?: { test?: () => Promise<Record<string, unknown>> } }).auth;
+  // Read as a loose record: the doctor prints whichever identity fields the answer has.
+  const auth = (client as unknown as { auth?: { test?: () => Promise<Record<string, unknown>> } }).auth;
   if (typeof auth?.test !== 'function') {
     return {
       name: 'Slack',

@@ -13,6 +13,7 @@ import { createMetrics, metricsHandler } from './observability/metrics';
 import { digestReply } from './reaper/digest';
 import { type ReaperMessenger } from './reaper/reaper-ports';
 import { scheduleReaper } from './reaper/schedule';
+import { LocalUserDirectory } from './shell/local-user-directory';
 import { ShellMessenger } from './shell/shell-messenger';
 import { runShell } from './shell/run-shell';
 import { ShellNotifier } from './shell/shell-notifier';
@@ -20,6 +21,7 @@ import { createSlackApp } from './slack/create-slack-app';
 import { keepaliveRoute } from './slack/keepalive-route';
 import { SlackMessenger } from './slack/slack-messenger';
 import { SlackNotifier } from './slack/slack-notifier';
+import { SlackUserDirectory } from './slack/slack-user-directory';
 import { type VcdSim } from './vcdsim/vcd-sim';
 
 /** How often the controller reconciles with VCD and picks up labs a dead replica left behind. */
@@ -133,6 +135,7 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
       io.stdout.write(`${text}\n`);
     };
     core.setNotifier(new ShellNotifier(write, view));
+    core.setDirectory(new LocalUserDirectory());
     startReaper(new ShellMessenger(write));
     await core.pass();
     const user = config.slack.user;
@@ -160,10 +163,13 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     },
   });
   const slackNotifier: { current?: SlackNotifier } = {};
-  /** The policy the deploy form offers: configured and captured templates; the configured ones if the store fails. */
-  const formPolicy = async (): Promise<LabPolicy> => {
+  /**
+   * The policy the deploy form offers `user`: configured templates and the captured ones they may use; the configured
+   * ones if the store fails.
+   */
+  const formPolicy = async (user: string): Promise<LabPolicy> => {
     try {
-      return { ...config.policy, templates: (await service.templates()).map((t) => t.template) };
+      return { ...config.policy, templates: (await service.templates(user)).map((t) => t.template) };
     } catch (error) {
       slackLog.warn({ err: error }, 'Captured templates unavailable; the deploy form offers configured ones');
       return config.policy;
@@ -199,8 +205,8 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
         ...(notice ? { notice } : {}),
       }),
     form: {
-      choices: async () => deployFormChoices(await formPolicy()),
-      command: async (values) => deployFormCommand(values, await formPolicy()),
+      choices: async (user) => deployFormChoices(await formPolicy(user)),
+      command: async (values, user) => deployFormCommand(values, await formPolicy(user)),
       refusal: (context) =>
         deployFormRefusal(
           config.policy,
@@ -211,6 +217,7 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     refreshLab: (labId) => slackNotifier.current?.refresh(labId) ?? Promise.resolve(),
   });
   slack.app = app;
+  core.setDirectory(new SlackUserDirectory(app.client));
   const labMessages = new SlackNotifier({
     client: app.client,
     logger: logger.child({ component: 'slack-notifier' }),

@@ -13,7 +13,8 @@ export type LabCommand =
   | { verb: 'resume'; labId: string }
   | { verb: 'handoff'; labId: string; newOwner: string }
   | { verb: 'cost'; scope: 'me' | 'all'; period?: CostPeriod }
-  | { verb: 'templates' }
+  /** List the templates the caller may use; or publish one (admins) or remove one (its owner or an admin). */
+  | { verb: 'templates'; action?: { kind: 'publish' | 'remove'; template: string } }
   /** Capture a lab into the catalog as a new template, deployable as `template`. */
   | { verb: 'capture'; labId: string; template: string };
 
@@ -41,7 +42,8 @@ export const COMMAND_USAGE: readonly { verb: Verb; usage: string; purpose: strin
   {
     verb: 'status',
     usage: '/lab status LAB',
-    purpose: 'one lab: state, VMs, vmnic MACs, cost so far and per hour',
+    purpose:
+      'one lab: state, VMs, cost so far and per hour; how to reach it (IP, URLs, MACs) for its owner and admins',
   },
   {
     verb: 'teardown',
@@ -77,8 +79,14 @@ export const COMMAND_USAGE: readonly { verb: Verb; usage: string; purpose: strin
   {
     verb: 'capture',
     usage: '/lab capture LAB NAME',
-    purpose: 'save a lab to the catalog as new template NAME; it powers off meanwhile (owner or admin)',
+    purpose:
+      'save a lab to the catalog as new template NAME, private to you until an admin publishes it; it powers off meanwhile (owner or admin)',
   },
-  { verb: 'templates', usage: '/lab templates', purpose: 'templates you can deploy, with their hourly rate' },
+  {
+    verb: 'templates',
+    usage: '/lab templates [publish|remove NAME]',
+    purpose:
+      'templates you can deploy, with their hourly rate; `publish` a captured one to everyone (admins), `remove` one (its owner or an admin)',
+  },
   { verb: 'help', usage: '/lab help', purpose: 'this help' },
 ];

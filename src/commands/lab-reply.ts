@@ -33,6 +33,11 @@ export interface LabViewContext {
   viewer?: string;
   /** Public base URL of labbot's HTTP endpoints, for the keep-alive URL. */
   publicUrl?: string;
+  /**
+   * Leave out how to reach the lab (public IP, access URLs and ports, jump host, MACs, IPs, keep-alive URL): the
+   * reader is neither its owner nor an admin (LabService.mayAccess).
+   */
+  hideAccess?: boolean;
 }
 
 /** The lab's state in words, e.g. `ready` or `tearing down…`. */
@@ -93,8 +98,19 @@ export function labReply(lab: Lab, context: LabViewContext, event?: LabEvent): R
       ],
     });
   }
-  const access = accessSections(lab);
-  if (lab.vms.length > 0 && access.some((section) => section.type === 'table')) {
+  const access = context.hideAccess === true ? [] : accessSections(lab);
+  if (lab.vms.length > 0 && context.hideAccess === true) {
+    sections.push({
+      type: 'table',
+      columns: ['VM', 'power', 'vCPU', 'RAM'],
+      rows: lab.vms.map((vm) => [
+        vm.name,
+        vm.powerState.replace('_', ' '),
+        String(vm.cpus),
+        `${Math.round(vm.memoryMb / 1024)} GB`,
+      ]),
+    });
+  } else if (lab.vms.length > 0 && access.some((section) => section.type === 'table')) {
     // The vmnic table below lists the ESXi hosts' NICs; repeating every MAC here would only make the reply longer.
     sections.push({
       type: 'table',
@@ -129,7 +145,14 @@ export function labReply(lab: Lab, context: LabViewContext, event?: LabEvent): R
     });
   }
   sections.push(...access);
+  if (context.hideAccess === true) {
+    sections.push({
+      type: 'context',
+      text: ['How to reach this lab (addresses, URLs, MACs) is shown to its owner and labbot admins only.'],
+    });
+  }
   if (
+    context.hideAccess !== true &&
     context.viewer === lab.owner &&
     context.publicUrl !== undefined &&
     lab.keepaliveToken !== undefined &&

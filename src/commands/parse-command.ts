@@ -67,8 +67,7 @@ export function parseCommand(text: string, options: ParseOptions): LabCommand {
     case 'cost':
       return parseCost(args);
     case 'templates':
-      noArgs('templates', args);
-      return { verb: 'templates' };
+      return parseTemplates(args);
     case 'capture':
       return parseCapture(args);
     default:
@@ -222,6 +221,28 @@ function parseHandoff(args: string[]): LabCommand {
   return { verb: 'handoff', labId, newOwner };
 }
 
+function parseTemplates(args: string[]): LabCommand {
+  const [action, name, ...rest] = args;
+  if (action === undefined) {
+    return { verb: 'templates' };
+  }
+  const kind = action.toLowerCase();
+  if (kind !== 'publish' && kind !== 'remove') {
+    throw usage('templates', `unexpected "${clip(action)}"`);
+  }
+  if (name === undefined) {
+    throw usage('templates', `say which template to ${kind}`);
+  }
+  if (rest.length > 0) {
+    throw usage('templates', `unexpected "${clip(rest.join(' '))}"`);
+  }
+  const template = name.toLowerCase();
+  if (!TEMPLATE_KEY_PATTERN.test(template)) {
+    throw usage('templates', `"${clip(name)}" is not a template name`);
+  }
+  return { verb: 'templates', action: { kind, template } };
+}
+
 function parseCost(args: string[]): LabCommand {
   let scope: 'me' | 'all' = 'me';
   let period: CostPeriod | undefined;
@@ -250,12 +271,6 @@ function oneLabId(verb: Verb, args: string[]): string {
     throw usage(verb, `"${clip(id)}" is not a lab id such as demo-4kq`);
   }
   return labId;
-}
-
-function noArgs(verb: Verb, args: string[]): void {
-  if (args.length > 0) {
-    throw usage(verb, `unexpected "${clip(args.join(' '))}"`);
-  }
 }
 
 function usage(verb: Verb, problem: string): UserError {

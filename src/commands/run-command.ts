@@ -44,7 +44,22 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
           isAdmin: deps.service.isAdmin(context.user),
         });
       case 'templates':
-        return templatesReply(deps);
+        if (command.action?.kind === 'publish') {
+          await deps.service.publishTemplate(context.user, command.action.template);
+          return {
+            visibility: 'ephemeral',
+            tone: 'success',
+            title: `Template ${command.action.template} is published: everyone can deploy it now (\`/lab demo ${command.action.template}\`).`,
+            sections: [],
+          };
+        }
+        if (command.action?.kind === 'remove') {
+          return removedTemplateReply(
+            command.action.template,
+            await deps.service.removeTemplate(context.user, command.action.template),
+          );
+        }
+        return templatesReply(deps, context.user);
       case 'capture': {
         const lab = await deps.service.capture(context.user, command.labId, command.template);
         return {
@@ -132,6 +147,7 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
             ...view(),
             viewer: context.user,
             ...(deps.publicUrl !== undefined ? { publicUrl: deps.publicUrl } : {}),
+            ...(deps.service.mayAccess(context.user, lab) ? {} : { hideAccess: true }),
           }),
         );
       }
@@ -277,10 +293,32 @@ function costReply(
   };
 }
 
-async function templatesReply(deps: CommandRunnerDeps): Promise<Reply> {
-  const rows = (await deps.service.templates()).map(({ template, rate }) => [
+/** What `/lab templates remove` did, saying what it left in VCD. */
+function removedTemplateReply(template: string, kept: { catalog: string; catalogItem: string }): Reply {
+  return {
+    visibility: 'ephemeral',
+    tone: 'success',
+    title: `Template ${template} is removed from labbot; nobody can deploy it any more.`,
+    sections: [
+      {
+        type: 'context',
+        text: [
+          'Its catalog item ',
+          { code: kept.catalogItem },
+          ` is still in VCD catalog ${kept.catalog}: labbot never deletes catalog content; a VCD administrator deletes it there once nobody needs it.`,
+        ],
+      },
+    ],
+  };
+}
+
+async function templatesReply(deps: CommandRunnerDeps, user: string): Promise<Reply> {
+  const templates = await deps.service.templates(user);
+  const rows = templates.map(({ template, rate, private: unpublished, capturedBy }) => [
     template.key,
-    template.description,
+    unpublished
+      ? `${template.description} (private to ${capturedBy === user ? 'you' : (capturedBy ?? 'its owner')} until an admin publishes it)`
+      : template.description,
     `${template.vcpus} vCPU, ${template.memoryGb} GB RAM, ${template.storageGb} GB disk`,
     `${formatUsd(rate.total)}/h`,
   ]);
@@ -294,7 +332,12 @@ async function templatesReply(deps: CommandRunnerDeps): Promise<Reply> {
     title: 'Templates',
     sections: [
       { type: 'table', columns: ['template', 'what', 'size', 'rate'], rows },
-      { type: 'context', text: [`Defaults per kind: ${kinds.join('; ')}`] },
+      {
+        type: 'context',
+        text: [
+          `Defaults per kind: ${kinds.join('; ')}${templates.some((t) => t.private) ? '. Captured templates are private to whoever captured them until an admin publishes them (`/lab templates publish NAME`); `/lab templates remove NAME` removes one of yours.' : ''}`,
+        ],
+      },
     ],
   };
 }

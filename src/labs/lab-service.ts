@@ -1,18 +1,28 @@
 import { committedHourlyRate, hourlyRate, type HourlyRate } from './cost';
+import { handoffRefusal } from './handoff';
+import { limitRefusal, type LimitRefusal } from './limits';
 import { formatMinutes } from './duration';
 import { DuplicateLabError, LiveTicketConflictError, UserError } from './errors';
 import { isTerminal, type Lab, type LabPhase, type LabRequestChanges } from './lab';
 import { randomLabId, reproLabId, vappNameFor } from './lab-id';
-import { allowListKey, deployableTemplates, TEMPLATE_KEY_PATTERN } from './templates';
+import {
+  allowListKey,
+  deployableTemplates,
+  mayUseCapture,
+  TEMPLATE_KEY_PATTERN,
+  visibleCaptures,
+} from './templates';
 import { type KindPolicy, type LabPolicy, type TemplatePolicy } from './policy';
 import {
   type AuditLog,
+  type CapturedTemplate,
   type CapturedTemplateStore,
   type Clock,
   type LabStore,
   type LabWaker,
   type Random,
   type SignalStore,
+  type UserDirectory,
 } from './ports';
 
 export interface LabServiceDeps {
@@ -28,6 +38,8 @@ export interface LabServiceDeps {
   newToken?: () => string;
   /** Templates made with `/lab capture`; without it nothing can be captured and only configured ones deploy. */
   captured?: CapturedTemplateStore;
+  /** Who may receive a hand-off (Slack's users.info); without it labs cannot be handed off. */
+  directory?: UserDirectory;
 }
 
 export interface DeployInput {
@@ -51,6 +63,9 @@ export interface DeployResult {
 /** How many random ids to try before giving up; with 32^3 ids per kind a clash is rare, so 5 is plenty. */
 const ID_ATTEMPTS = 5;
 
+/** At most one keep-alive signal is recorded per lab in this window; the other calls in it are coalesced. */
+export const KEEPALIVE_WINDOW_MS = 60_000;
+
 /**
  * The use cases. They check permissions and policy, record what the user wants and wake the controller;
  * they never call the cloud, so they answer within a chat platform's ack deadline. Every decision, allowed or
@@ -71,7 +86,12 @@ export class LabService {
       throw new UserError('not_owner', denial);
     }
     const kind = this.kind(input.kind);
-    const template = this.template(input.template ?? kind.defaultTemplate, await this.allTemplates());
+    const template = this.template(
+      input.template ?? kind.defaultTemplate,
+      await this.allTemplates(input.user),
+    );
+    // Kept as typed, for display; the store compares tickets case-insensitively, so TKT-2 and tkt-2 are one ticket.
+    const ticket = input.ticket;
     if (kind.templates.length > 0 && !kind.templates.includes(allowListKey(template))) {
       throw new UserError(
         'usage',
@@ -85,22 +105,27 @@ export class LabService {
         `A ${kind.name} lab can live at most ${formatMinutes(kind.maxLifetimeHours * 60)}; you asked for ${formatMinutes(lifetime)}.`,
       );
     }
-    if (input.ticket !== undefined) {
-      const live = await this.deps.store.findLiveByTicket(input.ticket);
+    if (ticket !== undefined) {
+      const live = await this.deps.store.findLiveByTicket(ticket);
       if (live) {
         return { lab: live, existing: true };
       }
     }
-    await this.checkLimits(input.user, hourlyRate(template, this.deps.policy.rates));
+    const added = hourlyRate(template, this.deps.policy.rates).total;
+    // Judged by the store under the owner's lock, between reading their labs and inserting this one.
+    const check = (ownerLabs: readonly Lab[]): LimitRefusal | undefined =>
+      this.isAdmin(input.user)
+        ? undefined
+        : limitRefusal(ownerLabs, added, this.deps.policy.limits, this.deps.policy.rates, 'you');
 
     const now = this.deps.clock.now();
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
-      const id = this.newId(kind.name, input.ticket, attempt);
+      const id = this.newId(kind.name, ticket, attempt);
       const lab: Lab = {
         id,
         kind: kind.name,
         owner: input.user,
-        ...(input.ticket !== undefined ? { ticket: input.ticket } : {}),
+        ...(ticket !== undefined ? { ticket } : {}),
         template: template.key,
         vappName: vappNameFor(id),
         desired: 'running',
@@ -115,19 +140,24 @@ export class LabService {
         lastActivityAt: now,
         ...(this.deps.newToken ? { keepaliveToken: this.deps.newToken() } : {}),
       };
+      let refusal: LimitRefusal | undefined;
       try {
-        await this.deps.store.insert(lab);
+        refusal = await this.deps.store.insertWithinLimits(lab, check);
       } catch (error) {
         if (error instanceof DuplicateLabError) {
           continue;
         }
-        if (error instanceof LiveTicketConflictError && input.ticket !== undefined) {
-          const winner = await this.deps.store.findLiveByTicket(input.ticket);
+        if (error instanceof LiveTicketConflictError && ticket !== undefined) {
+          const winner = await this.deps.store.findLiveByTicket(ticket);
           if (winner) {
             return { lab: winner, existing: true };
           }
         }
         throw error;
+      }
+      if (refusal !== undefined) {
+        await this.audit(input.user, undefined, 'deploy', refusal.detail, 'denied');
+        throw new UserError('quota', refusal.message);
       }
       await this.audit(
         input.user,
@@ -162,7 +192,8 @@ export class LabService {
   }
 
   /**
-   * One lab by id.
+   * One lab by id, for anyone: what the lab is and costs. Whether its access details may be shown to `user` is
+   * mayAccess's call.
    * @throws UserError when there is no such lab.
    */
   async status(labId: string): Promise<Lab> {
@@ -252,20 +283,65 @@ export class LabService {
   }
 
   /**
-   * Gives a lab to another user, who then owns its messages, warnings and bill.
-   * @throws UserError when the lab is not the user's, has ended, or the new owner is over their limits.
+   * True when `user` may see the lab's access details (public IP, URLs, MACs, keep-alive URL): its owner or an admin.
+   * The one place that decides it, so that "its class's trainer" joins here when classes exist.
+   */
+  mayAccess(user: string, lab: Pick<Lab, 'owner'>): boolean {
+    return lab.owner === user || this.isAdmin(user);
+  }
+
+  /**
+   * Gives a lab to another user, who then owns its messages, warnings and bill. The receiver must be an active,
+   * human member of the team (the user directory says so), and the lab counts against their limits (admins
+   * included: a hand-off must not park labs beyond anyone's limits), checked atomically with the change of owner.
+   * The keep-alive token is replaced, so the old owner's keep-alive URL stops working.
+   * @throws UserError when the lab is not the user's, has ended, the receiver cannot own labs, or is over their
+   *   limits.
    */
   async handoff(user: string, labId: string, newOwner: string): Promise<Lab> {
     const lab = await this.mine(user, labId, 'hand it off', 'handoff');
     if (newOwner === lab.owner) {
       throw new UserError('usage', `Lab ${lab.id} already belongs to that user.`);
     }
-    await this.checkLimits(
-      newOwner,
-      { total: committedHourlyRate(lab, this.deps.policy.rates) },
-      'The new owner',
+    const directory = this.deps.directory;
+    if (!directory) {
+      throw new UserError('invalid_state', 'Handing labs off is not enabled in this labbot.');
+    }
+    const receiver = await directory.lookup(newOwner);
+    const refusal = handoffRefusal(newOwner, receiver);
+    if (refusal !== undefined) {
+      await this.audit(user, lab.id, 'handoff', `to ${newOwner}: ${refusal}`, 'denied');
+      throw new UserError('usage', refusal);
+    }
+    const now = this.deps.clock.now();
+    const changes = {
+      owner: newOwner,
+      lastActivityAt: now,
+      // Present even without a generator: then the old token is cleared rather than kept.
+      keepaliveToken: this.deps.newToken?.(),
+    };
+    const added = committedHourlyRate(lab, this.deps.policy.rates);
+    const outcome = await this.deps.store.transferWithinLimits(lab.id, lab.owner, changes, (labs) =>
+      limitRefusal(labs, added, this.deps.policy.limits, this.deps.policy.rates, 'receiver', lab.id),
     );
-    return this.request(user, lab, { owner: newOwner }, 'handoff', `from ${lab.owner} to ${newOwner}`);
+    if (outcome.status === 'refused') {
+      await this.audit(user, lab.id, 'handoff', `to ${newOwner}: ${outcome.refusal.detail}`, 'denied');
+      throw new UserError('quota', outcome.refusal.message);
+    }
+    if (outcome.status === 'stale') {
+      throw new UserError(
+        'invalid_state',
+        `Lab ${lab.id} changed hands or ended meanwhile; \`/lab status ${lab.id}\` shows where it is now.`,
+      );
+    }
+    const unverified = receiver?.verified === false ? ' (receiver not checked: no user directory)' : '';
+    await this.audit(user, lab.id, 'handoff', `from ${lab.owner} to ${newOwner}${unverified}`);
+    this.deps.waker.wake(lab.id);
+    const moved: Lab = { ...lab, owner: newOwner, lastActivityAt: now };
+    delete moved.keepaliveToken;
+    return changes.keepaliveToken === undefined
+      ? moved
+      : { ...moved, keepaliveToken: changes.keepaliveToken };
   }
 
   /**
@@ -319,7 +395,8 @@ export class LabService {
     ) {
       return false;
     }
-    await this.deps.signals?.record([{ labId, at: this.deps.clock.now(), kind: 'keepalive' }]);
+    // Coalesced: a lab calling in a loop (or someone hammering the URL) records one row a minute, not one per call.
+    await this.deps.signals?.recordKeepalive(labId, this.deps.clock.now(), KEEPALIVE_WINDOW_MS);
     return true;
   }
 
@@ -328,12 +405,91 @@ export class LabService {
     await this.deps.store.applyRequest(labId, { lastActivityAt: this.deps.clock.now() });
   }
 
-  /** Templates users may deploy, configured then captured, with their hourly rate. */
-  async templates(): Promise<{ template: TemplatePolicy; rate: HourlyRate }[]> {
-    return (await this.allTemplates()).map((template) => ({
-      template,
-      rate: hourlyRate(template, this.deps.policy.rates),
-    }));
+  /**
+   * Templates `user` may deploy, configured then captured (published ones, their own and, for admins, all), with
+   * their hourly rate; `private` marks a captured template not yet published.
+   */
+  async templates(
+    user: string,
+  ): Promise<{ template: TemplatePolicy; rate: HourlyRate; private: boolean; capturedBy?: string }[]> {
+    const captures = await this.visibleCaptures(user);
+    return deployableTemplates(this.deps.policy.templates, captures).map((template) => {
+      const capture = captures.find((c) => c.key === template.key);
+      return {
+        template,
+        rate: hourlyRate(template, this.deps.policy.rates),
+        private: capture !== undefined && capture.publishedAt === undefined,
+        ...(capture !== undefined ? { capturedBy: capture.capturedBy } : {}),
+      };
+    });
+  }
+
+  /**
+   * Publishes a captured template to everyone (`/lab templates publish NAME`); admins only. Publishing again does
+   * nothing.
+   * @throws UserError for a non-admin, or a key that is no captured template.
+   */
+  async publishTemplate(user: string, key: string): Promise<void> {
+    if (!this.isAdmin(user)) {
+      await this.audit(user, undefined, 'template-publish', key, 'denied');
+      throw new UserError(
+        'not_owner',
+        'Only labbot admins can publish a captured template to everyone. Ask one to look at it.',
+      );
+    }
+    const capture = await this.deps.captured?.get(key);
+    if (!capture || !this.deps.captured) {
+      throw this.noCapturedTemplate(key);
+    }
+    await this.deps.captured.publish(key, user, this.deps.clock.now());
+    await this.audit(user, undefined, 'template-publish', key);
+  }
+
+  /**
+   * Removes a captured template's registration (`/lab templates remove NAME`), for whoever captured it or an admin.
+   * The VCD catalog item stays: labbot never deletes what someone may still need; a VCD admin removes it there.
+   * Refused while live labs were deployed from it: the controller and the reaper still read their size, idle
+   * thresholds and network rules from it (a teardown removes the edge rules the template describes).
+   * @returns the catalog and item left in VCD, for the reply.
+   * @throws UserError for someone else's template, a key that is no captured template (or not theirs to see), or
+   *   one that live labs use.
+   */
+  async removeTemplate(user: string, key: string): Promise<{ catalog: string; catalogItem: string }> {
+    const capture = await this.deps.captured?.get(key);
+    if (!capture || !this.deps.captured || !mayUseCapture(capture, user, this.isAdmin(user))) {
+      throw this.noCapturedTemplate(key);
+    }
+    if (capture.capturedBy !== user && !this.isAdmin(user)) {
+      await this.audit(user, undefined, 'template-remove', key, 'denied');
+      throw new UserError(
+        'not_owner',
+        `Template "${key}" was captured by someone else; only they or an admin can remove it.`,
+      );
+    }
+    const users = (await this.deps.store.listActive()).filter((lab) => lab.template === key);
+    if (users.length > 0) {
+      await this.audit(user, undefined, 'template-remove', `${key}: used by live labs`, 'denied');
+      throw new UserError(
+        'invalid_state',
+        `Template "${key}" is still used by live lab${users.length === 1 ? '' : 's'} ${users.map((l) => l.id).join(', ')}; remove it once they are torn down.`,
+      );
+    }
+    await this.deps.captured.remove(key);
+    await this.audit(user, undefined, 'template-remove', `${key} (catalog item ${capture.catalogItem} kept)`);
+    return { catalog: capture.catalog, catalogItem: capture.catalogItem };
+  }
+
+  private noCapturedTemplate(key: string): UserError {
+    return new UserError(
+      'unknown_template',
+      `There is no captured template "${key}" of yours. \`/lab templates\` lists the templates you can use.`,
+    );
+  }
+
+  /** Captured templates `user` may see and deploy. */
+  private async visibleCaptures(user: string): Promise<CapturedTemplate[]> {
+    const captured = this.deps.captured ? await this.deps.captured.list() : [];
+    return visibleCaptures(captured, user, this.isAdmin(user));
   }
 
   /**
@@ -360,7 +516,7 @@ export class LabService {
       await this.audit(user, lab.id, 'capture-requested', refusal, 'denied');
       throw new UserError('invalid_state', refusal);
     }
-    const base = (await this.allTemplates()).find((t) => t.key === lab.template);
+    const base = (await this.allTemplates(lab.owner)).find((t) => t.key === lab.template);
     if (base === undefined) {
       throw new UserError(
         'invalid_state',
@@ -399,10 +555,9 @@ export class LabService {
     }
   }
 
-  /** Configured templates, then the captured ones (which inherit from their base). */
-  private async allTemplates(): Promise<TemplatePolicy[]> {
-    const captured = this.deps.captured ? await this.deps.captured.list() : [];
-    return deployableTemplates(this.deps.policy.templates, captured);
+  /** Configured templates, then the captured ones `user` may use (which inherit from their base). */
+  private async allTemplates(user: string): Promise<TemplatePolicy[]> {
+    return deployableTemplates(this.deps.policy.templates, await this.visibleCaptures(user));
   }
 
   /**
@@ -479,32 +634,6 @@ export class LabService {
       throw new UserError('invalid_state', `Lab ${lab.id} has already ended (${lab.phase}).`);
     }
     return lab;
-  }
-
-  private async checkLimits(user: string, added: Pick<HourlyRate, 'total'>, who = 'You'): Promise<void> {
-    const { maxLabsPerUser, maxHourlySpendPerUser } = this.deps.policy.limits;
-    if (this.isAdmin(user)) {
-      return;
-    }
-    const live = (await this.deps.store.list({ owner: user })).filter(
-      (l) => !isTerminal(l) && l.desired !== 'deleted',
-    );
-    if (live.length >= maxLabsPerUser) {
-      await this.audit(user, undefined, 'deploy', `lab count limit ${maxLabsPerUser}`, 'denied');
-      throw new UserError(
-        'quota',
-        `${who} already ${who === 'You' ? 'have' : 'has'} ${live.length} live labs, the most one person may have. Tear one down first (\`/lab list\` shows them).`,
-      );
-    }
-    const spend =
-      live.reduce((sum, l) => sum + committedHourlyRate(l, this.deps.policy.rates), 0) + added.total;
-    if (spend > maxHourlySpendPerUser) {
-      await this.audit(user, undefined, 'deploy', `hourly spend limit ${maxHourlySpendPerUser}`, 'denied');
-      throw new UserError(
-        'quota',
-        `That would bring ${who === 'You' ? 'your' : 'their'} labs to $${spend.toFixed(2)}/h, over the $${maxHourlySpendPerUser.toFixed(2)}/h limit per person. Suspend or tear down a lab first.`,
-      );
-    }
   }
 
   private async audit(

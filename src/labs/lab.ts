@@ -174,12 +174,13 @@ export type LabRequestChanges = Partial<
     | 'reapWarnedAt'
     | 'snoozedUntil'
     | 'captureAs'
+    | 'keepaliveToken'
   >
 >;
 
 /**
  * The request fields. In `applyRequest`, a key present with the value `undefined` clears an optional field
- * (`reapWarnedAt`, `snoozedUntil`, `lastActivityAt`, `captureAs`); an absent key leaves it alone.
+ * (`reapWarnedAt`, `snoozedUntil`, `lastActivityAt`, `captureAs`, `keepaliveToken`); an absent key leaves it alone.
  */
 export const REQUEST_FIELDS = [
   'desired',
@@ -190,4 +191,6 @@ export const REQUEST_FIELDS = [
   'reapWarnedAt',
   'snoozedUntil',
   'captureAs',
+  // A hand-off rotates it; as a request field, a controller holding a stale copy cannot bring the old one back.
+  'keepaliveToken',
 ] as const;

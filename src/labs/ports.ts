@@ -4,6 +4,7 @@
  */
 import { type IpRange } from './ipv4';
 import { type Lab, type LabRequestChanges, type PowerState, type VmInfo } from './lab';
+import { type LimitRefusal, type OwnerLabsCheck } from './limits';
 
 /** Wall clock, injected so that tests never wait on real time. */
 export interface Clock {
@@ -192,6 +193,10 @@ export interface ManagedVApp {
   };
 }
 
+/** What transferWithinLimits did: `moved`, refused by the check, or nothing because the lab ended or changed hands. */
+export type TransferOutcome =
+  { status: 'moved' } | { status: 'refused'; refusal: LimitRefusal } | { status: 'stale' };
+
 /** Filter for listing labs. */
 export interface LabQuery {
   owner?: string;
@@ -209,6 +214,24 @@ export interface LabQuery {
  */
 export interface LabStore {
   insert(lab: Lab): Promise<void>;
+  /**
+   * Inserts the lab unless `check` refuses, atomically per owner: the owner's labs that have not ended are read,
+   * judged and the lab inserted with no other insertWithinLimits or transferWithinLimits for that owner in between,
+   * whichever replica runs it. Throws as `insert` does.
+   * @returns the refusal, with nothing written; undefined when the lab was inserted.
+   */
+  insertWithinLimits(lab: Lab, check: OwnerLabsCheck): Promise<LimitRefusal | undefined>;
+  /**
+   * Hands a live lab from `from` to `changes.owner`, atomically against the receiver's limits as insertWithinLimits
+   * does: writes the request fields in `changes` (the owner, a new keep-alive token) only when `check` passes on the
+   * receiver's labs and the lab is still live and still `from`'s.
+   */
+  transferWithinLimits(
+    id: string,
+    from: string,
+    changes: LabRequestChanges & { owner: string },
+    check: OwnerLabsCheck,
+  ): Promise<TransferOutcome>;
   /** Writes the controller's fields (CONTROLLER_FIELDS in lab.ts) only. Does nothing if the lab does not exist. */
   update(lab: Lab): Promise<void>;
   /** Writes only the fields a person's request changes (REQUEST_FIELDS in lab.ts). */
@@ -217,7 +240,7 @@ export interface LabStore {
   setMessageRef(id: string, channel: string, messageTs: string): Promise<void>;
   get(id: string): Promise<Lab | undefined>;
   list(query: LabQuery): Promise<Lab[]>;
-  /** The lab for a ticket that is not deleted or failed, if any. */
+  /** The lab for a ticket that is not deleted or failed, if any; tickets compare case-insensitively (ticketKey). */
   findLiveByTicket(ticket: string): Promise<Lab | undefined>;
   /** Labs that still need the controller (not in a terminal phase, or desired differs from phase). */
   listActive(): Promise<Lab[]>;
@@ -314,6 +337,11 @@ export interface LabSignal {
 /** A short history of signals per lab, kept in the store (pruned after a day or so). */
 export interface SignalStore {
   record(signals: LabSignal[]): Promise<void>;
+  /**
+   * Records a keep-alive signal of the lab at `at` unless one is recorded less than `windowMs` before or after it (so
+   * recorded ones are at least a window apart, whatever the number of calls or replicas). True when it recorded one.
+   */
+  recordKeepalive(labId: string, at: Date, windowMs: number): Promise<boolean>;
   /** Signals of these labs at or after `since`, oldest first. */
   recent(labIds: string[], since: Date): Promise<LabSignal[]>;
   /** Deletes signals older than `before`; returns how many. */
@@ -341,6 +369,10 @@ export interface CapturedTemplate {
   /** Slack user id of whoever asked for the capture. */
   capturedBy: string;
   capturedAt: Date;
+  /** When an admin published it to everyone; absent: private to `capturedBy` (and admins). */
+  publishedAt?: Date;
+  /** The admin who published it. */
+  publishedBy?: string;
 }
 
 /** Captured templates. Keys are unique; `save` of the same key and catalog item again does nothing (a resumed capture). */
@@ -349,4 +381,35 @@ export interface CapturedTemplateStore {
   get(key: string): Promise<CapturedTemplate | undefined>;
   /** @throws DuplicateTemplateError when the key already names another catalog item. */
   save(template: CapturedTemplate): Promise<void>;
+  /** Makes the template usable by everyone; publishing again keeps the first publication. Unknown key: nothing. */
+  publish(key: string, by: string, at: Date): Promise<void>;
+  /** Forgets the template (its registration only: the VCD catalog item is left alone); true when it existed. */
+  remove(key: string): Promise<boolean>;
+}
+
+/** What the chat platform's directory says about a person (Slack: users.info). */
+export interface DirectoryUser {
+  id: string;
+  /** Deactivated. */
+  deleted: boolean;
+  /** A bot or app user, which cannot own a lab. */
+  bot: boolean;
+  /** A single- or multi-channel guest. */
+  guest: boolean;
+  /** A member of the workspace labbot serves; false for an external (Slack Connect) user. */
+  inTeam: boolean;
+  /**
+   * False when there is no directory to ask (the local shell): the answer only says the id is well formed, and
+   * whoever records the hand-off says so.
+   */
+  verified: boolean;
+}
+
+/** People labbot may hand labs to. */
+export interface UserDirectory {
+  /**
+   * The person with this id, or undefined when the directory knows no such user.
+   * @throws Error when the directory cannot be asked (the caller reports it; nothing is handed off).
+   */
+  lookup(userId: string): Promise<DirectoryUser | undefined>;
 }

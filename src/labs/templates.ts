@@ -54,3 +54,24 @@ export function keyFromCaptureItem(name: string): string {
 export function allowListKey(template: Pick<TemplatePolicy, 'key' | 'base'>): string {
   return template.base ?? template.key;
 }
+
+/**
+ * True when `user` may see and deploy a captured template: it is published, or they captured it, or they are an
+ * admin. Until an admin publishes it, a capture is its owner's alone (it may hold their lab's data and credentials).
+ */
+export function mayUseCapture(
+  capture: Pick<CapturedTemplate, 'capturedBy' | 'publishedAt'>,
+  user: string,
+  isAdmin: boolean,
+): boolean {
+  return isAdmin || capture.publishedAt !== undefined || capture.capturedBy === user;
+}
+
+/** The captured templates `user` may see and deploy (mayUseCapture), in their order. */
+export function visibleCaptures(
+  captured: readonly CapturedTemplate[],
+  user: string,
+  isAdmin: boolean,
+): CapturedTemplate[] {
+  return captured.filter((capture) => mayUseCapture(capture, user, isAdmin));
+}

@@ -69,6 +69,9 @@ export async function runReapCycle(deps: ReapCycleDeps, mode: 'plan' | 'enforce'
       }
     : deps.policy;
   const decisions = planReap(labs, signals, now, policy, await ourLabIds(deps, labs));
+  // In every mode: plan mode (the default) records a pass of signals too, and the keep-alive URL adds to them, so
+  // skipping this there would let the table grow forever. Only signals beyond twice the look-back go.
+  await deps.signals.prune(new Date(now.getTime() - 2 * lookbackMs(deps.policy)));
 
   const report: ReapCycleReport = { mode, at: now, decisions, metricsFailed, notified: [] };
   if (
@@ -116,7 +119,6 @@ export async function runReapCycle(deps: ReapCycleDeps, mode: 'plan' | 'enforce'
     await deps.messenger.dm(owner, ownerNotice(owner, items, now, deps.policy.rates));
     report.notified.push(owner);
   }
-  await deps.signals.prune(new Date(now.getTime() - 2 * lookbackMs(deps.policy)));
   return report;
 }
 

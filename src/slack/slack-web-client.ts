@@ -53,9 +53,33 @@ export interface SlackWebClient {
     };
   };
   readonly users: {
-    /** A user's profile; labbot reads only `tz_offset` (seconds from UTC) (scope `users:read`). */
-    info(args: { user: string }): Promise<SlackApiResult & { user?: { tz_offset?: number } }>;
+    /**
+     * A user's profile (scope `users:read`): labbot reads `tz_offset` (seconds from UTC) and, for hand-offs, whether
+     * the account is active, human, a guest and of this team. Rejects with `user_not_found` for an unknown id.
+     */
+    info(args: { user: string }): Promise<SlackApiResult & { user?: SlackUserInfo }>;
   };
+  readonly auth: {
+    /** The bot token's identity: its workspace (`team_id`) and, on Enterprise Grid, its organisation. */
+    test(): Promise<SlackApiResult & { team_id?: string; enterprise_id?: string; user_id?: string }>;
+  };
+}
+
+/** The fields of a users.info `user` object that labbot reads. */
+export interface SlackUserInfo {
+  id?: string;
+  team_id?: string;
+  tz_offset?: number;
+  deleted?: boolean;
+  is_bot?: boolean;
+  is_app_user?: boolean;
+  /** Multi-channel guest. */
+  is_restricted?: boolean;
+  /** Single-channel guest. */
+  is_ultra_restricted?: boolean;
+  /** A user of another organisation met through Slack Connect. */
+  is_stranger?: boolean;
+  enterprise_user?: { enterprise_id?: string };
 }
 
 /**

@@ -6,8 +6,8 @@ import { type CapturedTemplateRow, type LabbotSchema } from './schema';
 import { textToTimestamp, timestampToText } from './timestamp';
 
 /**
- * CapturedTemplateStore over the `captured_templates` table (migration 005), for SQLite and PostgreSQL alike.
- * Rows are only ever inserted; the key is the primary key, so two replicas registering one capture agree.
+ * CapturedTemplateStore over the `captured_templates` table (migrations 005 and 007), for SQLite and PostgreSQL
+ * alike. The key is the primary key, so two replicas registering one capture agree.
  */
 export class KyselyCapturedTemplates implements CapturedTemplateStore {
   private readonly db: Kysely<LabbotSchema>;
@@ -53,6 +53,11 @@ export class KyselyCapturedTemplates implements CapturedTemplateStore {
         source_lab_id: template.sourceLabId,
         captured_by: template.capturedBy,
         captured_at: timestampToText(template.capturedAt, `captured template ${template.key}: capturedAt`),
+        published_at:
+          template.publishedAt === undefined
+            ? null
+            : timestampToText(template.publishedAt, `captured template ${template.key}: publishedAt`),
+        published_by: template.publishedBy ?? null,
       })
       .onConflict((oc) => oc.column('key').doNothing())
       .execute();
@@ -61,9 +66,33 @@ export class KyselyCapturedTemplates implements CapturedTemplateStore {
       throw new DuplicateTemplateError(template.key);
     }
   }
+
+  /**
+   * Publishes the template to everyone. The first publication stands (publishing again changes nothing); an unknown
+   * key does nothing.
+   * @throws RangeError for an unstorable date.
+   */
+  async publish(key: string, by: string, at: Date): Promise<void> {
+    await this.db
+      .updateTable('captured_templates')
+      .set({
+        published_at: timestampToText(at, `captured template ${key}: publishedAt`),
+        published_by: by,
+      })
+      .where('key', '=', key)
+      .where('published_at', 'is', null)
+      .execute();
+  }
+
+  /** Deletes the registration; the VCD catalog item is not touched. True when there was one. */
+  async remove(key: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('captured_templates').where('key', '=', key).executeTakeFirst();
+    return result.numDeletedRows > BigInt(0);
+  }
 }
 
 function rowToTemplate(row: CapturedTemplateRow): CapturedTemplate {
+  const publishedAt = row.published_at === null ? undefined : textToTimestamp(row.published_at);
   return {
     key: row.key,
     catalogItem: row.catalog_item,
@@ -73,5 +102,8 @@ function rowToTemplate(row: CapturedTemplateRow): CapturedTemplate {
     capturedBy: row.captured_by,
     // Written by save() only, so always valid; the epoch stands in rather than failing a whole listing.
     capturedAt: textToTimestamp(row.captured_at) ?? new Date(0),
+    // Absent, not undefined, when private, so that a template read back is deep-equal to the one saved.
+    ...(publishedAt !== undefined ? { publishedAt } : {}),
+    ...(row.published_by !== null ? { publishedBy: row.published_by } : {}),
   };
 }

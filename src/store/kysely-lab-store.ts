@@ -1,11 +1,13 @@
-import { type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { DuplicateLabError, LiveTicketConflictError } from '../labs/errors';
 import { type Lab, type LabRequestChanges } from '../labs/lab';
-import { type LabQuery, type LabStore, type Logger } from '../labs/ports';
+import { type LimitRefusal, type OwnerLabsCheck } from '../labs/limits';
+import { type LabQuery, type LabStore, type Logger, type TransferOutcome } from '../labs/ports';
+import { exclusively } from './exclusive';
 import { NOT_ENDED } from './lab-filters';
 import { controllerColumns, labToRow, requestColumns, rowToLab } from './lab-row';
 import { type LabbotDatabase } from './labbot-database';
-import { type LabbotSchema } from './schema';
+import { type LabbotSchema, type LabRow } from './schema';
 
 /**
  * LabStore over Kysely, for SQLite and PostgreSQL alike. Each method is one statement, so every write is atomic
@@ -29,27 +31,63 @@ export class KyselyLabStore implements LabStore {
    * @throws RangeError when one of its dates cannot be stored (see labToRow).
    */
   async insert(lab: Lab): Promise<void> {
+    await this.write(lab, () => insertRow(this.db, lab.id, labToRow(lab)));
+  }
+
+  /**
+   * Stores a new lab unless `check` refuses it, atomically per owner (see exclusive.ts): two replicas, or thirty
+   * concurrent `/lab demo` of one person, cannot all read "under the limit" and all insert.
+   * @throws DuplicateLabError, LiveTicketConflictError and RangeError as `insert` does.
+   */
+  async insertWithinLimits(lab: Lab, check: OwnerLabsCheck): Promise<LimitRefusal | undefined> {
     const row = labToRow(lab);
-    // ON CONFLICT on the id alone: an id clash becomes "no row inserted" in both dialects, with no error text to
-    // parse, while a ticket clash still raises.
-    const result = await this.write(lab, () =>
-      this.db
-        .insertInto('labs')
-        .values(row)
-        .onConflict((conflict) => conflict.column('id').doNothing())
-        .executeTakeFirstOrThrow(),
+    return this.write(lab, () =>
+      exclusively(this.database, ownerLockKey(lab.owner), async (db) => {
+        const refusal = check(await liveLabsOf(db, lab.owner));
+        if (refusal !== undefined) {
+          return refusal;
+        }
+        await insertRow(db, lab.id, row);
+        return undefined;
+      }),
     );
-    if (result.numInsertedOrUpdatedRows === BigInt(0)) {
-      throw new DuplicateLabError(lab.id);
-    }
+  }
+
+  /**
+   * Hands a live lab of `from` to `changes.owner` if `check` passes on the receiver's live labs, under the receiver's
+   * lock (the sender's count only goes down, so theirs is not needed).
+   * @throws RangeError when a date in `changes` cannot be stored.
+   */
+  async transferWithinLimits(
+    id: string,
+    from: string,
+    changes: LabRequestChanges & { owner: string },
+    check: OwnerLabsCheck,
+  ): Promise<TransferOutcome> {
+    const columns = requestColumns(id, changes);
+    return exclusively(this.database, ownerLockKey(changes.owner), async (db) => {
+      const refusal = check(await liveLabsOf(db, changes.owner));
+      if (refusal !== undefined) {
+        return { status: 'refused', refusal };
+      }
+      const result = await db
+        .updateTable('labs')
+        .set(columns)
+        .where('id', '=', id)
+        .where('owner', '=', from)
+        .where(NOT_ENDED)
+        .executeTakeFirstOrThrow();
+      return result.numUpdatedRows === BigInt(0) ? { status: 'stale' } : { status: 'moved' };
+    });
   }
 
   /**
    * Records the controller's view of a lab: every field but the request's (REQUEST_FIELDS in lab.ts: desired, owner,
-   * expiresAt, extensions, lastActivityAt, reapWarnedAt, snoozedUntil), which belong to applyRequest, and `channel`
-   * and `messageTs`, which belong to setMessageRef, so that a stale copy held by the controller cannot undo a
-   * teardown, an extension, a hand-off, a reaper warning or a snooze, nor lose the message reference. The keep-alive
-   * token is the controller's. Absent optional fields are cleared. Does nothing if the lab does not exist.
+   * expiresAt, extensions, lastActivityAt, reapWarnedAt, snoozedUntil, captureAs, keepaliveToken), which belong to
+   * applyRequest, and `channel` and `messageTs`, which belong to setMessageRef, so that a stale copy held by the
+   * controller cannot undo a teardown, an extension, a hand-off (and its new keep-alive token), a reaper warning or a
+   * snooze, nor lose the message reference. Absent optional fields are cleared. Does nothing if the lab does not
+   * exist.
    * @throws LiveTicketConflictError when the change would give a ticket a second live lab.
    * @throws RangeError when one of its dates or counts cannot be stored (see labToRow).
    */
@@ -118,15 +156,16 @@ export class KyselyLabStore implements LabStore {
   }
 
   /**
-   * The ticket's lab that is neither deleted nor failed; the database holds at most one (labs_live_ticket_uq).
-   * Tickets match exactly as stored; normalising their case is the domain's business.
+   * The ticket's lab that is neither deleted nor failed; the database holds at most one (labs_live_ticket_ci_uq,
+   * migration 007). Tickets match whatever their case, by the index's own expression `upper(ticket)`.
    * @throws CorruptLabRowError when its row holds something labbot never writes.
    */
   async findLiveByTicket(ticket: string): Promise<Lab | undefined> {
     const row = await this.db
       .selectFrom('labs')
       .selectAll()
-      .where('ticket', '=', ticket)
+      // upper() on both sides: the database's own case folding, exactly as the index applies it.
+      .where(sql<string>`upper(ticket)`, '=', sql<string>`upper(${ticket})`)
       .where(NOT_ENDED)
       .executeTakeFirst();
     return row && rowToLab(row);
@@ -175,9 +214,47 @@ export class KyselyLabStore implements LabStore {
   }
 }
 
+/** Lock key of an owner's limits (exclusive.ts). */
+function ownerLockKey(owner: string): string {
+  return `labbot.owner-limits:${owner}`;
+}
+
+/** The owner's labs that have not ended, oldest first, read inside the caller's transaction. */
+async function liveLabsOf(db: Kysely<LabbotSchema>, owner: string): Promise<Lab[]> {
+  const rows = await db
+    .selectFrom('labs')
+    .selectAll()
+    .where('owner', '=', owner)
+    .where(NOT_ENDED)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map(rowToLab);
+}
+
 /**
- * True for a unique violation of labs_live_ticket_uq. PostgreSQL names the index (23505 with `constraint`); SQLite
- * names the column ("UNIQUE constraint failed: labs.ticket"), which only that index makes unique.
+ * Inserts a lab row. ON CONFLICT on the id alone: an id clash becomes "no row inserted" in both dialects, with no
+ * error text to parse, while a ticket clash still raises.
+ * @throws DuplicateLabError when the id exists.
+ */
+async function insertRow(db: Kysely<LabbotSchema>, id: string, row: LabRow): Promise<void> {
+  const result = await db
+    .insertInto('labs')
+    .values(row)
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .executeTakeFirstOrThrow();
+  if (result.numInsertedOrUpdatedRows === BigInt(0)) {
+    throw new DuplicateLabError(id);
+  }
+}
+
+/** The live-ticket index, case-insensitive since migration 007 (labs_live_ticket_uq before it). */
+const LIVE_TICKET_INDEXES = ['labs_live_ticket_ci_uq', 'labs_live_ticket_uq'];
+
+/**
+ * True for a unique violation of the live-ticket index. PostgreSQL names the index (23505 with `constraint`); SQLite
+ * names an expression index ("UNIQUE constraint failed: index 'labs_live_ticket_ci_uq'") and a column index by its
+ * column ("labs.ticket", which only the old index made unique).
  */
 function isLiveTicketViolation(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) {
@@ -185,9 +262,11 @@ function isLiveTicketViolation(error: unknown): boolean {
   }
   const { code, constraint, message } = error as { code?: unknown; constraint?: unknown; message?: unknown };
   if (code === '23505') {
-    return constraint === 'labs_live_ticket_uq';
+    return typeof constraint === 'string' && LIVE_TICKET_INDEXES.includes(constraint);
   }
   return (
-    code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes('labs.ticket')
+    code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    typeof message === 'string' &&
+    (message.includes('labs.ticket') || LIVE_TICKET_INDEXES.some((index) => message.includes(`'${index}'`)))
   );
 }

@@ -1,5 +1,6 @@
-import { type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type LabSignal, type SignalStore } from '../labs/ports';
+import { exclusively } from './exclusive';
 import { type LabbotDatabase } from './labbot-database';
 import { type LabbotSchema, type LabSignalRow } from './schema';
 import { CorruptSignalRowError } from './store-errors';
@@ -29,8 +30,57 @@ export class KyselySignalStore implements SignalStore {
   private readonly db: Kysely<LabbotSchema>;
 
   /** Takes an open, migrated database (it does not close it). */
-  constructor(database: LabbotDatabase) {
+  constructor(private readonly database: LabbotDatabase) {
     this.db = database.kysely;
+  }
+
+  /**
+   * Records a keep-alive signal unless the lab has one less than a window before or after `at`: the check and the
+   * insert are one statement under the lab's lock (exclusive.ts), so concurrent calls on several replicas still
+   * record one row.
+   * @returns true when a row was recorded, false when the call was coalesced into the previous one.
+   * @throws RangeError when `at` is not a storable date or `windowMs` is not a positive number.
+   */
+  async recordKeepalive(labId: string, at: Date, windowMs: number): Promise<boolean> {
+    if (!(windowMs > 0) || !Number.isFinite(windowMs)) {
+      throw new RangeError(`keep-alive window must be a positive number of milliseconds, got ${windowMs}`);
+    }
+    const row = signalToRow({ labId, at, kind: 'keepalive' });
+    // Within a window either side, so that calls arriving out of order (several replicas, a slow request) still
+    // leave recorded keep-alives at least a window apart.
+    const since = timestampToText(new Date(at.getTime() - windowMs), 'keep-alive window start');
+    const until = timestampToText(new Date(at.getTime() + windowMs), 'keep-alive window end');
+    return exclusively(this.database, `labbot.keepalive:${labId}`, async (db) => {
+      // INSERT … SELECT … WHERE NOT EXISTS: the same text in both dialects, and no row read back to decide.
+      const result = await db
+        .insertInto('lab_signals')
+        // No value column: a keep-alive carries none, and its NULL default needs no type from a bare parameter.
+        .columns(['lab_id', 'at', 'kind'])
+        .expression(
+          db
+            .selectNoFrom([
+              // Cast so that PostgreSQL knows the parameters' type in a select list.
+              sql<string>`cast(${row.lab_id} as text)`.as('lab_id'),
+              sql<string>`cast(${row.at} as text)`.as('at'),
+              sql<string>`cast(${row.kind} as text)`.as('kind'),
+            ])
+            .where((eb) =>
+              eb.not(
+                eb.exists(
+                  db
+                    .selectFrom('lab_signals')
+                    .select('id')
+                    .where('lab_id', '=', labId)
+                    .where('kind', '=', 'keepalive')
+                    .where('at', '>', since)
+                    .where('at', '<', until),
+                ),
+              ),
+            ),
+        )
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    });
   }
 
   /**

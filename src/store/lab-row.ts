@@ -98,6 +98,7 @@ const REQUEST_COLUMNS: Record<(typeof REQUEST_FIELDS)[number], keyof LabRow> = {
   reapWarnedAt: 'reap_warned_at',
   snoozedUntil: 'snoozed_until',
   captureAs: 'capture_as',
+  keepaliveToken: 'keepalive_token',
 };
 
 /** Columns that LabStore.update never writes: the id, the request's and the notifier's. */
@@ -154,6 +155,9 @@ export function requestColumns(labId: string, changes: LabRequestChanges): Parti
   }
   if (Object.hasOwn(changes, 'captureAs')) {
     columns.capture_as = changes.captureAs ?? null;
+  }
+  if (Object.hasOwn(changes, 'keepaliveToken')) {
+    columns.keepalive_token = changes.keepaliveToken ?? null;
   }
   return columns;
 }

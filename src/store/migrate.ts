@@ -6,6 +6,7 @@ import { lifecycleMigration } from './migrations/002-lifecycle';
 import { reaperMigration } from './migrations/003-reaper';
 import { networkMigration } from './migrations/004-network';
 import { captureMigration } from './migrations/005-capture';
+import { safetyLimitsMigration } from './migrations/007-safety-limits';
 import { vcdCredentialsMigration } from './migrations/008-vcd-credentials';
 import { MigrationFailedError } from './store-errors';
 
@@ -20,6 +21,8 @@ function migrationsFor(dialect: DatabaseDialect): Record<string, Migration> {
     '003-reaper': reaperMigration(dialect),
     '004-network': networkMigration(),
     '005-capture': captureMigration(),
+    // 006 belongs to the installation identity (issue 14, items 1–2), on its own branch.
+    '007-safety-limits': safetyLimitsMigration(),
     '008-vcd-credentials': vcdCredentialsMigration(),
   };
 }

@@ -116,7 +116,7 @@ export interface LabSignalsTable {
   value: number | null;
 }
 
-/** A template made with `/lab capture` (KyselyCapturedTemplates, migration 005). Rows are only ever inserted. */
+/** A template made with `/lab capture` (KyselyCapturedTemplates, migrations 005 and 007). */
 export interface CapturedTemplatesTable {
   /** The key users type; unique. */
   key: string;
@@ -127,6 +127,10 @@ export interface CapturedTemplatesTable {
   captured_by: string;
   /** ISO 8601 UTC text, as in LabsTable. */
   captured_at: string;
+  /** When an admin published it to everyone (migration 007); null: private to `captured_by` (and admins). */
+  published_at: string | null;
+  /** The admin who published it; null while private. */
+  published_by: string | null;
 }
 
 /** One public IP handed to a lab (KyselyPublicIps, migration 004). */

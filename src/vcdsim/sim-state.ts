@@ -13,6 +13,8 @@ import {
   TEMPLATE_SEEDS,
   UPLINK_SEED,
 } from './catalog-seed';
+import { type EdgeOptions } from './cloudapi/nsxt-model';
+import { NsxtWorld, type NsxtSnapshot } from './cloudapi/nsxt-world';
 import { STATUS } from './media-types';
 import {
   type SimCatalog,
@@ -90,6 +92,8 @@ export interface SimConfig {
   readonly publicIps?: { readonly start: string; readonly end: string };
   /** What a runtime lease expiry does (org setting PowerOffOnRuntimeLeaseExpiration): power off (default) or suspend. */
   readonly runtimeLeaseExpiryAction?: 'powerOff' | 'suspend';
+  /** How the edge is backed (default the legacy NSX-V edge) and owned; see cloudapi/nsxt-model.ts. */
+  readonly edge?: EdgeOptions;
 }
 
 interface PendingFailure {
@@ -130,6 +134,8 @@ export class SimState {
   readonly catalog: SimCatalog;
   readonly networks: readonly SimNetwork[];
   readonly edge: SimEdgeGateway;
+  /** The CloudAPI side: the edge's NSX-T services (when it is NSX-T), port profiles, IP sets, IP Space. */
+  readonly nsxt: NsxtWorld;
   readonly sessions: SessionStore;
   /** The org's service account, when configured: its refresh tokens rotate at each exchange. */
   readonly serviceAccount?: ServiceAccountTokens;
@@ -224,6 +230,7 @@ export class SimState {
         ],
       },
     };
+    this.nsxt = new NsxtWorld({ edgeId: this.edge.id, options: config.edge ?? {}, publicIps, now });
     for (const seed of TEMPLATE_SEEDS) {
       this.templateList.push({
         id: randomUUID(),
@@ -244,6 +251,12 @@ export class SimState {
         owner: this.user,
       });
     }
+  }
+
+  /** The NSX-T side as of the injected clock (due tasks applied), as plain data for tests to compare. */
+  nsxtSnapshot(): NsxtSnapshot {
+    this.settle();
+    return this.nsxt.snapshot();
   }
 
   /** The injected clock. */

@@ -6,6 +6,7 @@ import { LabService } from '../../src/labs/lab-service';
 import { type LabPolicy } from '../../src/labs/policy';
 import { createSilentLogger } from '../../src/observability/logger';
 import { ManualClock, sequenceRandom } from '../helpers/clock';
+import { EVERYONE } from '../helpers/directory';
 import { MemoryLabStore } from '../helpers/memory-lab-store';
 
 function setup(policy: LabPolicy = DEFAULT_POLICY) {
@@ -17,6 +18,7 @@ function setup(policy: LabPolicy = DEFAULT_POLICY) {
     clock,
     random: sequenceRandom(),
     policy,
+    directory: EVERYONE,
   });
   const runner = createCommandRunner({
     service,
@@ -118,6 +120,78 @@ describe('commands/run-command', () => {
 
     expect(owner).toContain(`curl -fsS 'https://labbot.example.com/labs/${id}/keepalive?token=tok123'`);
     expect(other).not.toContain('tok123');
+  });
+
+  describe('visibility (issue 14)', () => {
+    async function networkedLab(policy: LabPolicy) {
+      const ctx = setup(policy);
+      await ctx.runner.run('demo esxi8', { user: 'U1' });
+      const id = [...ctx.store.labs.keys()][0] ?? '';
+      const lab = ctx.store.labs.get(id);
+      if (!lab) {
+        throw new Error('no lab');
+      }
+      Object.assign(lab, {
+        phase: 'ready',
+        keepaliveToken: 'tok-secret',
+        vms: [
+          {
+            name: 'esxi-01',
+            href: 'https://vcd.example.com/api/vApp/vm-1',
+            powerState: 'powered_on',
+            cpus: 4,
+            memoryMb: 16384,
+            nics: [
+              {
+                index: 0,
+                network: 'Management',
+                mac: '00:50:56:aa:bb:cc',
+                ipAddress: '10.0.0.11',
+                connected: true,
+              },
+            ],
+          },
+        ],
+        network: {
+          edge: 'edge-1',
+          esxiVms: ['esxi-01'],
+          nicsConfigured: true,
+          publicIp: '203.0.113.10',
+          rulesApplied: true,
+          access: [
+            {
+              name: 'ui',
+              vm: 'esxi-01',
+              protocol: 'tcp',
+              publicPort: 443,
+              port: 443,
+              url: 'https://203.0.113.10:443',
+              allow: ['0.0.0.0/0'],
+            },
+          ],
+          released: false,
+        },
+      });
+      return { ...ctx, id };
+    }
+
+    it('shows someone else’s lab without its access details; the owner and admins see them', async () => {
+      const { runner, id } = await networkedLab({ ...DEFAULT_POLICY, admins: ['UADMIN'] });
+
+      const other = text(await runner.run(`status ${id}`, { user: 'U2' }));
+      const owner = text(await runner.run(`status ${id}`, { user: 'U1' }));
+      const admin = text(await runner.run(`status ${id}`, { user: 'UADMIN' }));
+
+      for (const secret of ['203.0.113.10', '00:50:56:aa:bb:cc', '10.0.0.11', 'tok-secret']) {
+        expect(other).not.toContain(secret);
+      }
+      expect(other).toContain('esxi-01');
+      expect(other).toContain('shown to its owner and labbot admins only');
+      expect(owner).toContain('203.0.113.10');
+      expect(owner).toContain('00:50:56:aa:bb:cc');
+      expect(admin).toContain('203.0.113.10');
+      expect(admin).toContain('00:50:56:aa:bb:cc');
+    });
   });
 
   it('keeps a lab from a reaper warning until tomorrow 9:00 in the user’s time zone', async () => {

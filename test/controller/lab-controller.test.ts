@@ -5,6 +5,7 @@ import { type Lab } from '../../src/labs/lab';
 import { LabService } from '../../src/labs/lab-service';
 import { type LabEvent, type LabNotifier } from '../../src/labs/ports';
 import { createSilentLogger } from '../../src/observability/logger';
+import { EVERYONE } from '../helpers/directory';
 import { ManualClock, sequenceRandom } from '../helpers/clock';
 import { FakeCloud } from '../helpers/fake-cloud';
 import { MemoryAudit, MemoryClaims } from '../helpers/memory-claims';
@@ -65,6 +66,7 @@ function setup(
     random: options.random ?? sequenceRandom(),
     policy: DEFAULT_POLICY,
     audit,
+    directory: EVERYONE,
   });
   return { store, cloud, clock, notifier, controller, service, sleeps, audit };
 }

@@ -296,6 +296,35 @@ describe('e2e: the Slack app over HTTP (commands, buttons, modal, App Home, user
     expect(JSON.stringify(form.json)).toContain('limited to members of the user groups');
   });
 
+  it('hands a lab only to an active, human member of the team (users.info), who then owns it', async () => {
+    slack.users.U0GONE = null;
+    slack.users.U0ROBOT = { is_bot: true };
+    slack.users.U0QUIT = { deleted: true };
+    slack.users.U0GUEST = { is_restricted: true };
+    slack.users.U0STRANGER = { team_id: 'T0OTHER', is_stranger: true };
+    const deployed = await slash('demo esxi8');
+    const id = /(demo-[a-z0-9]+)/.exec(JSON.stringify(deployed.json))?.[1] ?? '';
+    expect(id).not.toBe('');
+
+    const refusals = await Promise.all(
+      ['U0GONE', 'U0ROBOT', 'U0QUIT', 'U0GUEST', 'U0STRANGER'].map((user) =>
+        slash(`handoff ${id} <@${user}|someone>`),
+      ),
+    );
+    const handed = await slash(`handoff ${id} <@U0BOB|bob>`);
+    const bobsList = await slash('list', 'U0BOB');
+
+    expect(refusals.map((r) => JSON.stringify(r.json))).toEqual([
+      expect.stringContaining('There is no Slack user'),
+      expect.stringContaining('is a bot or app'),
+      expect.stringContaining('is deactivated'),
+      expect.stringContaining('is a guest of this workspace'),
+      expect.stringContaining('is not a member of this workspace'),
+    ]);
+    expect(JSON.stringify(handed.json)).toContain(`Lab ${id} now belongs to U0BOB`);
+    expect(JSON.stringify(bobsList.json)).toContain(id);
+  });
+
   it('serves Prometheus metrics: commands by verb and outcome, ack latency, labs by phase', async () => {
     const response = await fetch(`${baseUrl}/metrics`);
     const text = await response.text();

@@ -44,6 +44,11 @@ export class FakeSlackApi {
   readonly calls: RecordedCall[] = [];
   /** Members of each user group, as `usergroups.users.list` answers them (unknown groups: `no_such_subteam`). */
   readonly userGroups: Record<string, string[]> = {};
+  /**
+   * What users.info adds to its default member (team T0FAKE, UTC+1) per user id, e.g. `{ is_bot: true }`; `null`:
+   * Slack knows no such user (`user_not_found`).
+   */
+  readonly users: Record<string, Record<string, unknown> | null> = {};
   /** What `apps.connections.open` answers as the Socket Mode WebSocket URL (a local fake socket server). */
   socketModeUrl: string | undefined;
   private readonly scripts: Script[] = [];
@@ -124,6 +129,9 @@ export class FakeSlackApi {
     this.tsCounter = 0;
     for (const group of Object.keys(this.userGroups)) {
       delete this.userGroups[group];
+    }
+    for (const user of Object.keys(this.users)) {
+      delete this.users[user];
     }
   }
 
@@ -222,9 +230,15 @@ export class FakeSlackApi {
         const users = this.userGroups[group];
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
       }
-      case 'users.info':
+      case 'users.info': {
+        const id = typeof body.user === 'string' ? body.user : 'U0';
+        const overrides = this.users[id];
+        if (overrides === null) {
+          return { ok: false, error: 'user_not_found' };
+        }
         // Everyone is in UTC+1 here, so a test can tell a time zone was applied.
-        return { ok: true, user: { id: typeof body.user === 'string' ? body.user : 'U0', tz_offset: 3600 } };
+        return { ok: true, user: { id, team_id: 'T0FAKE', tz_offset: 3600, ...overrides } };
+      }
       case 'apps.connections.open':
         return this.socketModeUrl !== undefined
           ? { ok: true, url: this.socketModeUrl }

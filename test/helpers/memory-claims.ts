@@ -93,6 +93,17 @@ export class MemorySignals implements SignalStore {
     return Promise.resolve();
   }
 
+  recordKeepalive(labId: string, at: Date, windowMs: number): Promise<boolean> {
+    const recorded = this.signals.some(
+      (s) =>
+        s.labId === labId && s.kind === 'keepalive' && Math.abs(s.at.getTime() - at.getTime()) < windowMs,
+    );
+    if (!recorded) {
+      this.signals.push({ labId, at, kind: 'keepalive' });
+    }
+    return Promise.resolve(!recorded);
+  }
+
   recent(labIds: string[], since: Date): Promise<LabSignal[]> {
     const ids = new Set(labIds);
     return Promise.resolve(

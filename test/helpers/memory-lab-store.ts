@@ -1,6 +1,7 @@
 import { DuplicateLabError, LiveTicketConflictError } from '../../src/labs/errors';
 import { isTerminal, type Lab, type LabRequestChanges, REQUEST_FIELDS } from '../../src/labs/lab';
-import { type LabQuery, type LabStore } from '../../src/labs/ports';
+import { type LimitRefusal, type OwnerLabsCheck, ticketKey } from '../../src/labs/limits';
+import { type LabQuery, type LabStore, type TransferOutcome } from '../../src/labs/ports';
 
 /** LabStore in memory for unit tests of the domain; copies on the way in and out like a real database. */
 export class MemoryLabStore implements LabStore {
@@ -13,13 +14,47 @@ export class MemoryLabStore implements LabStore {
       return Promise.reject(new DuplicateLabError(lab.id));
     }
     const clash = [...this.labs.values()].some(
-      (l) => l.ticket !== undefined && l.ticket === lab.ticket && !isTerminal(l),
+      (l) =>
+        l.ticket !== undefined &&
+        lab.ticket !== undefined &&
+        ticketKey(l.ticket) === ticketKey(lab.ticket) &&
+        !isTerminal(l),
     );
     if (clash && !isTerminal(lab)) {
       return Promise.reject(new LiveTicketConflictError(lab.id, lab.ticket ?? ''));
     }
     this.labs.set(lab.id, structuredClone(lab));
     return Promise.resolve();
+  }
+
+  /** Atomic by construction: the check and the insert run with no await in between. */
+  insertWithinLimits(lab: Lab, check: OwnerLabsCheck): Promise<LimitRefusal | undefined> {
+    const refusal = check(this.liveOf(lab.owner));
+    return refusal !== undefined ? Promise.resolve(refusal) : this.insert(lab).then(() => undefined);
+  }
+
+  transferWithinLimits(
+    id: string,
+    from: string,
+    changes: LabRequestChanges & { owner: string },
+    check: OwnerLabsCheck,
+  ): Promise<TransferOutcome> {
+    const refusal = check(this.liveOf(changes.owner));
+    if (refusal !== undefined) {
+      return Promise.resolve({ status: 'refused', refusal });
+    }
+    const current = this.labs.get(id);
+    if (!current || current.owner !== from || isTerminal(current)) {
+      return Promise.resolve({ status: 'stale' });
+    }
+    Object.assign(current, structuredClone(changes));
+    return Promise.resolve({ status: 'moved' });
+  }
+
+  private liveOf(owner: string): Lab[] {
+    return [...this.labs.values()]
+      .filter((l) => l.owner === owner && !isTerminal(l))
+      .map((l) => structuredClone(l));
   }
 
   update(lab: Lab): Promise<void> {
@@ -71,7 +106,9 @@ export class MemoryLabStore implements LabStore {
   }
 
   findLiveByTicket(ticket: string): Promise<Lab | undefined> {
-    const lab = [...this.labs.values()].find((l) => l.ticket === ticket && !isTerminal(l));
+    const lab = [...this.labs.values()].find(
+      (l) => l.ticket !== undefined && ticketKey(l.ticket) === ticketKey(ticket) && !isTerminal(l),
+    );
     return Promise.resolve(lab ? structuredClone(lab) : undefined);
   }
 

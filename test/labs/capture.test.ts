@@ -10,7 +10,9 @@ import {
   type LabEvent,
   type LabNotifier,
 } from '../../src/labs/ports';
-import { deployableTemplates } from '../../src/labs/templates';
+import { createCommandRunner } from '../../src/commands/run-command';
+import { deployableTemplates, mayUseCapture } from '../../src/labs/templates';
+import { replyText } from '../helpers/reply-text';
 import { createSilentLogger } from '../../src/observability/logger';
 import { ManualClock, sequenceRandom } from '../helpers/clock';
 import { FakeCloud } from '../helpers/fake-cloud';
@@ -36,6 +38,20 @@ class MemoryCapturedTemplates implements CapturedTemplateStore {
       this.templates.push(template);
     }
     return Promise.resolve();
+  }
+  publish(key: string, by: string, at: Date): Promise<void> {
+    const template = this.templates.find((t) => t.key === key);
+    if (template && template.publishedAt === undefined) {
+      Object.assign(template, { publishedAt: at, publishedBy: by });
+    }
+    return Promise.resolve();
+  }
+  remove(key: string): Promise<boolean> {
+    const index = this.templates.findIndex((t) => t.key === key);
+    if (index >= 0) {
+      this.templates.splice(index, 1);
+    }
+    return Promise.resolve(index >= 0);
   }
 }
 
@@ -200,7 +216,7 @@ describe('/lab capture: controller', () => {
     await env.controller.idle();
     expect(copy.spec).toEqual({ vcpus: 4, memoryGb: 16, storageGb: 100 });
     expect((await env.store.get(copy.id))?.phase).toBe('ready');
-    expect((await env.service.templates()).map((t) => t.template.key)).toContain('mytpl');
+    expect((await env.service.templates('U1')).map((t) => t.template.key)).toContain('mytpl');
   });
 
   it('leaves a suspended lab suspended (powered off) after capturing it', async () => {
@@ -351,5 +367,108 @@ describe('deployableTemplates', () => {
       catalogItem: 'labbot-capture-x',
       vcpus: 4,
     });
+  });
+});
+
+describe('/lab templates: captured templates are private until an admin publishes them (issue 14)', () => {
+  async function capturedBy(
+    owner: 'U1',
+  ): Promise<ReturnType<typeof setup> & { run: (text: string, user: string) => Promise<string> }> {
+    const env = setup();
+    const labId = await readyLab(env);
+    await env.service.capture(owner, labId, 'mytpl');
+    await env.controller.idle();
+    const runner = createCommandRunner({
+      service: env.service,
+      policy: POLICY,
+      clock: new ManualClock(),
+      random: sequenceRandom(),
+      logger: createSilentLogger(),
+      simulated: true,
+    });
+    return { ...env, run: async (text, user) => replyText(await runner.run(text, { user })) };
+  }
+
+  it('decides who may use a capture (pure rule)', () => {
+    const capture = { capturedBy: 'U1' };
+    expect(mayUseCapture(capture, 'U1', false)).toBe(true);
+    expect(mayUseCapture(capture, 'U2', false)).toBe(false);
+    expect(mayUseCapture(capture, 'U2', true)).toBe(true);
+    expect(mayUseCapture({ ...capture, publishedAt: new Date(0) }, 'U2', false)).toBe(true);
+  });
+
+  it('lists and deploys a private capture for its owner and admins only', async () => {
+    const env = await capturedBy('U1');
+
+    expect(await env.run('templates', 'U1')).toContain('mytpl');
+    expect(await env.run('templates', 'U1')).toContain('private to you until an admin publishes it');
+    expect(await env.run('templates', 'U2')).not.toContain('mytpl');
+    expect(await env.run('templates', 'UADMIN')).toContain('private to U1');
+    await expect(env.service.deploy({ user: 'U2', kind: 'demo', template: 'mytpl' })).rejects.toThrow(
+      'There is no template "mytpl"',
+    );
+    await expect(env.service.deploy({ user: 'U1', kind: 'demo', template: 'mytpl' })).resolves.toBeDefined();
+  });
+
+  it('lets only an admin publish, after which everyone can deploy it', async () => {
+    const env = await capturedBy('U1');
+
+    expect(await env.run('templates publish mytpl', 'U1')).toContain('Only labbot admins can publish');
+    expect(await env.run('templates publish mytpl', 'UADMIN')).toContain('Template mytpl is published');
+
+    expect(await env.run('templates', 'U2')).toContain('mytpl');
+    expect(await env.run('templates', 'U2')).not.toContain('private');
+    await expect(env.service.deploy({ user: 'U2', kind: 'demo', template: 'mytpl' })).resolves.toBeDefined();
+    expect(env.audit.actions()).toEqual(
+      expect.arrayContaining(['U1 template-publish denied', 'UADMIN template-publish ok']),
+    );
+  });
+
+  it('removes the registration for the owner or an admin, never the catalog item', async () => {
+    const env = await capturedBy('U1');
+    env.cloud.calls.length = 0;
+
+    expect(await env.run('templates remove mytpl', 'U2')).toContain(
+      'There is no captured template "mytpl" of yours',
+    );
+    await env.service.publishTemplate('UADMIN', 'mytpl');
+    expect(await env.run('templates remove mytpl', 'U2')).toContain('only they or an admin can remove it');
+    const removed = await env.run('templates remove mytpl', 'U1');
+
+    expect(removed).toContain('Template mytpl is removed from labbot');
+    expect(removed).toContain('labbot-capture-mytpl');
+    expect(removed).toContain('still in VCD catalog');
+    expect(env.captured.templates).toEqual([]);
+    expect(env.cloud.calls).toEqual([]);
+    expect(await env.run('templates remove mytpl', 'UADMIN')).toContain('There is no captured template');
+  });
+
+  it('refuses to remove a template that live labs were deployed from', async () => {
+    const env = await capturedBy('U1');
+    const { lab } = await env.service.deploy({ user: 'U1', kind: 'demo', template: 'mytpl' });
+
+    expect(await env.run('templates remove mytpl', 'U1')).toContain(
+      `Template "mytpl" is still used by live lab ${lab.id}`,
+    );
+    await env.service.teardown('U1', lab.id);
+    await env.controller.idle();
+    expect(await env.run('templates remove mytpl', 'U1')).toContain('Template mytpl is removed');
+  });
+
+  it('parses the publish and remove forms', () => {
+    const parse = (text: string) => parseCommand(text, { ticketPattern: DEFAULT_POLICY.ticketPattern });
+
+    expect(parse('templates')).toEqual({ verb: 'templates' });
+    expect(parse('templates publish MyTpl')).toEqual({
+      verb: 'templates',
+      action: { kind: 'publish', template: 'mytpl' },
+    });
+    expect(parse('templates remove mytpl')).toEqual({
+      verb: 'templates',
+      action: { kind: 'remove', template: 'mytpl' },
+    });
+    expect(() => parse('templates publish')).toThrow(/say which template to publish/i);
+    expect(() => parse('templates delete mytpl')).toThrow(/unexpected "delete"/i);
+    expect(() => parse('templates remove my_tpl')).toThrow(/is not a template name/);
   });
 });

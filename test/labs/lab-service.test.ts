@@ -2,6 +2,7 @@ import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { UserError } from '../../src/labs/errors';
 import { LabService } from '../../src/labs/lab-service';
 import { ManualClock, sequenceRandom } from '../helpers/clock';
+import { directoryOf, EVERYONE, person } from '../helpers/directory';
 import { MemoryAudit, MemorySignals } from '../helpers/memory-claims';
 import { MemoryLabStore } from '../helpers/memory-lab-store';
 
@@ -15,6 +16,7 @@ function setup(policy = DEFAULT_POLICY) {
     clock,
     random: sequenceRandom([0, 0, 0, 0.5, 0.5, 0.5]),
     policy,
+    directory: EVERYONE,
   });
   return { store, woken, clock, service };
 }
@@ -319,5 +321,142 @@ describe('labs/lab-service', () => {
     expect(stored?.extensions).toBe(1);
     expect(kept.snoozedUntil).toEqual(until);
     expect(audit.actions()).toContain(`U1 false-positive ${lab.id} ok`);
+  });
+
+  describe('issue 14', () => {
+    it('coalesces keep-alive calls to one signal per lab per minute', async () => {
+      const store = new MemoryLabStore();
+      const signals = new MemorySignals();
+      const clock = new ManualClock();
+      const service = new LabService({
+        store,
+        waker: { wake: () => undefined },
+        clock,
+        random: sequenceRandom(),
+        policy: DEFAULT_POLICY,
+        signals,
+        newToken: () => 'tok',
+      });
+      const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+      const start = clock.now();
+
+      for (let i = 0; i < 50; i++) {
+        expect(await service.keepalive(lab.id, 'tok')).toBe(true);
+        clock.advance(1_000);
+      }
+      clock.advance(15_000);
+      expect(await service.keepalive(lab.id, 'tok')).toBe(true);
+
+      expect(signals.signals.map((s) => s.at)).toEqual([start, new Date(start.getTime() + 65_000)]);
+    });
+
+    describe('hand-off', () => {
+      function withDirectory(directory = EVERYONE, policy = DEFAULT_POLICY) {
+        const store = new MemoryLabStore();
+        const audit = new MemoryAudit();
+        let n = 0;
+        const service = new LabService({
+          store,
+          waker: { wake: () => undefined },
+          clock: new ManualClock(),
+          random: sequenceRandom([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]),
+          policy,
+          audit,
+          directory,
+          newToken: () => `token-${++n}`,
+        });
+        return { store, audit, service };
+      }
+
+      it.each([
+        ['an unknown id', directoryOf([]), /There is no Slack user <@U2>/],
+        ['a deactivated account', directoryOf([person('U2', { deleted: true })]), /deactivated/],
+        ['a bot', directoryOf([person('U2', { bot: true })]), /a bot or app/],
+        ['a guest', directoryOf([person('U2', { guest: true })]), /a guest/],
+        [
+          'an external user',
+          directoryOf([person('U2', { inTeam: false })]),
+          /not a member of this workspace/,
+        ],
+      ])('refuses %s and keeps the lab with its owner', async (_what, directory, message) => {
+        const { store, audit, service } = withDirectory(directory);
+        const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+
+        await expect(service.handoff('U1', lab.id, 'U2')).rejects.toThrow(message);
+
+        expect((await store.get(lab.id))?.owner).toBe('U1');
+        expect(audit.actions()).toContain(`U1 handoff ${lab.id} denied`);
+      });
+
+      it('refuses when there is no directory to ask', async () => {
+        const bare = new LabService({
+          store: new MemoryLabStore(),
+          waker: { wake: () => undefined },
+          clock: new ManualClock(),
+          random: sequenceRandom(),
+          policy: DEFAULT_POLICY,
+        });
+        const { lab } = await bare.deploy({ user: 'U1', kind: 'demo' });
+
+        await expect(bare.handoff('U1', lab.id, 'U2')).rejects.toThrow('not enabled');
+      });
+
+      it('counts the lab against an admin receiver too (no bypass through a hand-off)', async () => {
+        const { service } = withDirectory(EVERYONE, {
+          ...DEFAULT_POLICY,
+          admins: ['UADMIN'],
+          limits: { maxLabsPerUser: 1, maxHourlySpendPerUser: 100 },
+        });
+        await service.deploy({ user: 'UADMIN', kind: 'class' });
+        const { lab } = await service.deploy({ user: 'U1', kind: 'class' });
+
+        await expect(service.handoff('U1', lab.id, 'UADMIN')).rejects.toThrow(
+          'The new owner already has 1 live labs',
+        );
+      });
+
+      it('rotates the keep-alive token: the old owner’s URL stops working', async () => {
+        const { service } = withDirectory();
+        const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+
+        const handed = await service.handoff('U1', lab.id, 'U2');
+
+        expect(lab.keepaliveToken).toBe('token-1');
+        expect(handed.keepaliveToken).toBe('token-2');
+        await expect(service.keepalive(lab.id, 'token-1')).resolves.toBe(false);
+        await expect(service.keepalive(lab.id, 'token-2')).resolves.toBe(true);
+      });
+
+      it('records an unverified receiver as such in the audit log', async () => {
+        const { service, audit } = withDirectory({
+          lookup: (id) => Promise.resolve(person(id, { verified: false })),
+        });
+        const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+
+        await service.handoff('U1', lab.id, 'U2');
+
+        const entry = (await audit.list({ labId: lab.id, limit: 10 })).find((e) => e.action === 'handoff');
+        expect(entry?.detail).toBe('from U1 to U2 (receiver not checked: no user directory)');
+      });
+    });
+
+    it('compares tickets whatever their case: TKT-2 and tkt-2 are one lab, shown as first typed', async () => {
+      const { service, store } = setup();
+
+      const first = await service.deploy({ user: 'U1', kind: 'repro', ticket: 'tkt-2' });
+      const again = await service.deploy({ user: 'U2', kind: 'repro', ticket: 'TKT-2' });
+
+      expect(first.lab.ticket).toBe('tkt-2');
+      expect(again).toEqual({ lab: first.lab, existing: true });
+      expect(store.labs.size).toBe(1);
+    });
+
+    it('lets the owner and admins see access details, nobody else', () => {
+      const { service } = setup({ ...DEFAULT_POLICY, admins: ['UADMIN'] });
+
+      expect(service.mayAccess('U1', { owner: 'U1' })).toBe(true);
+      expect(service.mayAccess('UADMIN', { owner: 'U1' })).toBe(true);
+      expect(service.mayAccess('U2', { owner: 'U1' })).toBe(false);
+    });
   });
 });

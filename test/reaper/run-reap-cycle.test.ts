@@ -188,6 +188,26 @@ describe('reaper/run-reap-cycle', () => {
     );
   });
 
+  it('prunes old signals in plan mode too (the default mode), keeping the recent ones', async () => {
+    const ctx = setup();
+    const lab = await deployed(ctx, 'U1');
+    ctx.cloud.cpu.set(lab.vappHref!, 1);
+    const { idleMinutes, graceMinutes } = DEFAULT_POLICY.reaper;
+    // The reaper keeps twice its look-back (2 × 2 × (idle + grace)); run well past it.
+    const keptMs = 4 * (idleMinutes + graceMinutes) * 60_000;
+
+    for (let ms = 0; ms < 3 * keptMs; ms += 5 * 60_000) {
+      ctx.clock.advance(5 * 60_000);
+      await ctx.cycle('plan');
+    }
+
+    const oldest = Math.min(...ctx.signals.signals.map((s) => s.at.getTime()));
+    expect(ctx.clock.now().getTime() - oldest).toBeLessThanOrEqual(keptMs);
+    // At most a CPU and a network signal per cycle kept.
+    expect(ctx.signals.signals.length).toBeLessThanOrEqual(2 * (keptMs / (5 * 60_000) + 1));
+    expect(ctx.signals.signals.length).toBeGreaterThan(0);
+  });
+
   it('never acts on a lab whose vApp lost our metadata', async () => {
     const ctx = setup();
     const lab = await deployed(ctx, 'U1');

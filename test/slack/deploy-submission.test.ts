@@ -166,6 +166,8 @@ describe('slack/listeners/views/deploy-submission', () => {
 });
 
 describe('slack/listeners/commands/lab-command: /lab alone', () => {
+  const COMMAND_USER = 'U0ALICE';
+
   function command(text: string): SlashCommand {
     return {
       token: 't',
@@ -173,7 +175,7 @@ describe('slack/listeners/commands/lab-command: /lab alone', () => {
       text,
       response_url: 'https://hooks.slack.test/commands/1',
       trigger_id: '1.2.3',
-      user_id: 'U0ALICE',
+      user_id: COMMAND_USER,
       user_name: 'alice',
       team_id: 'T0',
       team_domain: 'fake',
@@ -231,6 +233,23 @@ describe('slack/listeners/commands/lab-command: /lab alone', () => {
       from: 'command',
       channel: 'C0LABS',
     });
+  });
+
+  it('offers the caller the templates they may use (captured ones are private until published)', async () => {
+    const asked: string[] = [];
+    const t = setup({
+      ...port(),
+      choices: (user) => {
+        asked.push(user);
+        const templates = user === COMMAND_USER ? DEFAULT_POLICY.templates : [];
+        return Promise.resolve(deployFormChoices({ ...DEFAULT_POLICY, templates }));
+      },
+    });
+
+    await t.invoke('');
+
+    expect(asked).toEqual([COMMAND_USER]);
+    expect(JSON.stringify(t.calls[0]?.args.view)).toContain(DEFAULT_POLICY.templates[0]?.key ?? 'none');
   });
 
   it('answers with the reason instead of a form when the caller may not deploy here', async () => {

@@ -36,6 +36,30 @@ describe.each(kinds)('KyselyCapturedTemplates on $name', (kind) => {
     await testDatabase.dispose();
   });
 
+  it('keeps a template private until published; the first publication stands', async () => {
+    await templates.save(TEMPLATE);
+    expect(await templates.get('mytpl')).toEqual(TEMPLATE);
+
+    const at = new Date('2026-11-26T10:00:00.000Z');
+    await templates.publish('mytpl', 'U_ADMIN', at);
+    await templates.publish('mytpl', 'U_OTHER_ADMIN', new Date('2026-11-27T10:00:00.000Z'));
+    await templates.publish('nope', 'U_ADMIN', at);
+
+    expect(await templates.get('mytpl')).toEqual({ ...TEMPLATE, publishedAt: at, publishedBy: 'U_ADMIN' });
+    expect(await templates.list()).toHaveLength(1);
+  });
+
+  it('removes a registration, reporting whether there was one', async () => {
+    await templates.save(TEMPLATE);
+
+    await expect(templates.remove('mytpl')).resolves.toBe(true);
+    await expect(templates.remove('mytpl')).resolves.toBe(false);
+    expect(await templates.get('mytpl')).toBeUndefined();
+    // The key is free again for a new capture.
+    await templates.save({ ...TEMPLATE, catalogItem: 'labbot-capture-mytpl-2' });
+    expect((await templates.get('mytpl'))?.catalogItem).toBe('labbot-capture-mytpl-2');
+  });
+
   it('saves, gets and lists templates, oldest first', async () => {
     const later = { ...TEMPLATE, key: 'alpha', capturedAt: new Date('2026-11-25T09:00:00Z') };
     await templates.save(later);

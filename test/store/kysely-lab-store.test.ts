@@ -62,6 +62,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '003-reaper',
           '004-network',
           '005-capture',
+          '007-safety-limits',
           '008-vcd-credentials',
         ]);
         expect(await migrateToLatest(other)).toEqual([]);
@@ -111,6 +112,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '003-reaper',
           '004-network',
           '005-capture',
+          '007-safety-limits',
           '008-vcd-credentials',
         ]);
 
@@ -140,6 +142,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           lastActivityAt: fullLab().lastActivityAt,
           reapWarnedAt: fullLab().reapWarnedAt,
           snoozedUntil: fullLab().snoozedUntil,
+          keepaliveToken: fullLab().keepaliveToken,
         });
         expect(await upgraded.get('repro-ticket-123')).toStrictEqual(fullLab());
       } finally {
@@ -165,7 +168,13 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row002).execute();
 
-        expect(await migrateToLatest(old)).toEqual(['003-reaper', '004-network', '005-capture', '008-vcd-credentials']);
+        expect(await migrateToLatest(old)).toEqual([
+          '003-reaper',
+          '004-network',
+          '005-capture',
+          '007-safety-limits',
+          '008-vcd-credentials',
+        ]);
 
         const upgraded = new KyselyLabStore(old);
         const {
@@ -177,11 +186,11 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         const before = await upgraded.get('repro-ticket-123');
         expect(before).toStrictEqual(withoutNewOptionals);
         expect(before).not.toHaveProperty('snoozedUntil');
-        // The new columns are writable after the upgrade: the token by the controller, the reaper's by applyRequest.
-        await upgraded.update({ ...withoutNewOptionals, keepaliveToken: fullLab().keepaliveToken });
+        // The new columns are writable after the upgrade, by applyRequest (the token is a request field, issue 14).
         await upgraded.applyRequest('repro-ticket-123', {
           reapWarnedAt: fullLab().reapWarnedAt,
           snoozedUntil: fullLab().snoozedUntil,
+          keepaliveToken: fullLab().keepaliveToken,
         });
         expect(await upgraded.get('repro-ticket-123')).toStrictEqual(fullLab());
         // And the signal table is there, empty and usable.
@@ -204,11 +213,18 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
 
       expect(await migrateTo(database, '002-lifecycle')).toEqual([
         '008-vcd-credentials',
+        '007-safety-limits',
         '005-capture',
         '004-network',
         '003-reaper',
       ]);
-      expect(await migrateToLatest(database)).toEqual(['003-reaper', '004-network', '005-capture', '008-vcd-credentials']);
+      expect(await migrateToLatest(database)).toEqual([
+        '003-reaper',
+        '004-network',
+        '005-capture',
+        '007-safety-limits',
+        '008-vcd-credentials',
+      ]);
 
       const {
         reapWarnedAt: _warned,
@@ -225,6 +241,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
 
       expect(await migrateTo(database, '001-initial')).toEqual([
         '008-vcd-credentials',
+        '007-safety-limits',
         '005-capture',
         '004-network',
         '003-reaper',
@@ -235,6 +252,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '003-reaper',
         '004-network',
         '005-capture',
+        '007-safety-limits',
         '008-vcd-credentials',
       ]);
       const {
@@ -434,14 +452,17 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       expect(stored).not.toHaveProperty('snoozedUntil');
     });
 
-    it('writes the keep-alive token, which is the controller’s: sets, replaces and clears it', async () => {
+    it('leaves the keep-alive token to requests: a stale controller copy cannot restore a rotated one', async () => {
       await store.insert(minimalLab({ keepaliveToken: 'token-at-deploy' }));
       expect((await store.get('demo-4kq'))?.keepaliveToken).toBe('token-at-deploy');
 
-      await store.update(minimalLab({ keepaliveToken: 'token-rotated' }));
+      await store.applyRequest('demo-4kq', { keepaliveToken: 'token-rotated' });
+      await store.update(minimalLab({ keepaliveToken: 'token-at-deploy' }));
       expect(await store.get('demo-4kq')).toStrictEqual(minimalLab({ keepaliveToken: 'token-rotated' }));
 
       await store.update(minimalLab());
+      expect((await store.get('demo-4kq'))?.keepaliveToken).toBe('token-rotated');
+      await store.applyRequest('demo-4kq', { keepaliveToken: undefined });
       expect(await store.get('demo-4kq')).not.toHaveProperty('keepaliveToken');
     });
 
@@ -656,10 +677,13 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       expect(await store.findLiveByTicket('T-3')).toBeUndefined();
     });
 
-    it('matches the ticket exactly as stored', async () => {
+    it('matches the ticket whatever its case (issue 14: TKT-2 and tkt-2 are one ticket)', async () => {
       await store.insert(minimalLab({ id: 'repro-t-1', ticket: 'T-1' }));
 
-      expect(await store.findLiveByTicket('t-1')).toBeUndefined();
+      expect((await store.findLiveByTicket('t-1'))?.id).toBe('repro-t-1');
+      await expect(store.insert(minimalLab({ id: 'repro-t-1-2', ticket: 't-1' }))).rejects.toThrow(
+        LiveTicketConflictError,
+      );
     });
 
     it('finds a lab that is being torn down, which is still live', async () => {
@@ -764,6 +788,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '003-reaper',
             '004-network',
             '005-capture',
+            '007-safety-limits',
             '008-vcd-credentials',
           ]);
         } finally {

@@ -47,6 +47,41 @@ describe.each(kinds)('KyselySignalStore on $name', (kind) => {
     return Number(row.n);
   }
 
+  describe('recordKeepalive', () => {
+    it('records one keep-alive per lab per window and coalesces the rest', async () => {
+      expect(await signals.recordKeepalive('demo-a', minute(0), 60_000)).toBe(true);
+      expect(await signals.recordKeepalive('demo-a', after(30_000), 60_000)).toBe(false);
+      expect(await signals.recordKeepalive('demo-a', after(59_999), 60_000)).toBe(false);
+      expect(await signals.recordKeepalive('demo-b', after(30_000), 60_000)).toBe(true);
+      expect(await signals.recordKeepalive('demo-a', after(60_000), 60_000)).toBe(true);
+
+      expect(await signals.recent(['demo-a', 'demo-b'], T0)).toEqual([
+        { labId: 'demo-a', at: minute(0), kind: 'keepalive' },
+        { labId: 'demo-b', at: after(30_000), kind: 'keepalive' },
+        { labId: 'demo-a', at: minute(1), kind: 'keepalive' },
+      ]);
+    });
+
+    it('records one row for 40 concurrent calls of one lab', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => signals.recordKeepalive('demo-a', after(i * 100), 60_000)),
+      );
+
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await count()).toBe(1);
+    });
+
+    it('is not fooled by other kinds of signal', async () => {
+      await signals.record([{ labId: 'demo-a', at: minute(0), kind: 'cpu', value: 50 }]);
+
+      expect(await signals.recordKeepalive('demo-a', after(1_000), 60_000)).toBe(true);
+    });
+
+    it('refuses a window that is not a positive number', async () => {
+      await expect(signals.recordKeepalive('demo-a', minute(0), 0)).rejects.toThrow(RangeError);
+    });
+  });
+
   describe('record and recent', () => {
     it('round-trip signals with and without a value, leaving an absent value absent', async () => {
       const cpu: LabSignal = { labId: 'demo-1', at: minute(1), kind: 'cpu', value: 1.2345678901234567 };

@@ -81,6 +81,7 @@ describe('store/lab-row', () => {
               'reap_warned_at',
               'snoozed_until',
               'capture_as',
+              'keepalive_token',
               'channel',
               'message_ts',
             ].includes(column),

@@ -7,10 +7,10 @@ import {
 
 /** What the Slack side needs to offer the deploy form; main.ts wires it to commands/deploy-form.ts. */
 export interface DeployFormPort {
-  /** What the form offers (captured templates included, hence async). Never rejects. */
-  choices(): Promise<DeployFormChoices>;
-  /** The command a submission runs, or what is wrong with each field. Never rejects. */
-  command(values: DeployFormValues): Promise<DeployFormResult>;
+  /** What the form offers `user` (the captured templates they may use included, hence async). Never rejects. */
+  choices(user: string): Promise<DeployFormChoices>;
+  /** The command `user`'s submission runs, or what is wrong with each field. Never rejects. */
+  command(values: DeployFormValues, user: string): Promise<DeployFormResult>;
   /** Why the caller may not deploy from here, in words for them; undefined when they may. Never throws. */
   refusal(context: CommandContext): string | undefined;
 }

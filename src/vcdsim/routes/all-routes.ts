@@ -2,6 +2,7 @@
 import { type Route } from '../http/sim-http';
 import { authRoutes } from './auth-routes';
 import { catalogRoutes } from './catalog-routes';
+import { cloudApiRoutes } from './cloudapi-routes';
 import { edgeRoutes } from './edge-routes';
 import { metadataRoutes } from './metadata-routes';
 import { sectionReadRoutes } from './section-read-routes';
@@ -17,6 +18,7 @@ export const ALL_ROUTES: readonly Route[] = [
   ...metadataRoutes,
   ...edgeRoutes,
   ...taskRoutes,
+  ...cloudApiRoutes,
   // Last: generic reads of sub-documents, after the dedicated section routes.
   ...sectionReadRoutes,
 ];

@@ -56,7 +56,7 @@ export function createLabNewListener(deps: LabNewDeps): (args: LabNewArgs) => Pr
         return;
       }
       metrics.commandHandled('form', 'ok');
-      const choices = await deps.form.choices();
+      const choices = await deps.form.choices(user);
       await tracked(metrics, 'views.open', () =>
         deps.client.views.open({
           trigger_id: body.trigger_id,

@@ -180,7 +180,7 @@ export function createLabCommandListener(deps: LabCommandDeps): (args: LabComman
     await ackOnce();
     metrics.commandHandled('form', 'ok');
     try {
-      const choices = await form.port.choices();
+      const choices = await form.port.choices(command.user_id);
       await tracked(metrics, 'views.open', () =>
         form.client.views.open({
           trigger_id: command.trigger_id,

@@ -88,7 +88,7 @@ export function createDeploySubmissionListener(
     try {
       const form = readDeployForm(view.state?.values);
       const origin = readModalOrigin(view.private_metadata);
-      const mapped = await deps.form.command(form);
+      const mapped = await deps.form.command(form, user);
       if ('errors' in mapped) {
         metrics.commandHandled(form.kind === 'repro' ? 'repro' : 'demo', 'refused');
         await ackOnce({ response_action: 'errors', errors: blockErrors(mapped.errors) });

@@ -188,6 +188,7 @@ export const edgeGateway: QueryType = {
     'haStatus',
     'advancedNetworkingEnabled',
     'distributedRoutingEnabled',
+    'edgeGatewayType',
   ],
   rows: ({ state, hrefs }) => {
     const edge = state.edge;
@@ -209,6 +210,7 @@ export const edgeGateway: QueryType = {
           haStatus: 'DISABLED',
           advancedNetworkingEnabled: 'false',
           distributedRoutingEnabled: 'false',
+          edgeGatewayType: state.nsxt.kind === 'nsxt' ? 'NSXT_BACKED' : 'NSXV_BACKED',
         },
       },
     ];

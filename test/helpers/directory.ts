@@ -1,0 +1,14 @@
+import { type DirectoryUser, type UserDirectory } from '../../src/labs/ports';
+
+/** An active, human, full member of the team, as a directory would answer. */
+export function person(id: string, overrides: Partial<DirectoryUser> = {}): DirectoryUser {
+  return { id, deleted: false, bot: false, guest: false, inTeam: true, verified: true, ...overrides };
+}
+
+/** A directory in which every id is an active member of the team (for tests about something else). */
+export const EVERYONE: UserDirectory = { lookup: (id) => Promise.resolve(person(id)) };
+
+/** A directory that knows exactly these users. */
+export function directoryOf(users: readonly DirectoryUser[]): UserDirectory {
+  return { lookup: (id) => Promise.resolve(users.find((u) => u.id === id)) };
+}
