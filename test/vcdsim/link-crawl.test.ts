@@ -89,10 +89,11 @@ async function world(h: Harness): Promise<void> {
   await waitTask(api, clock, task ?? '');
 }
 
-describe('vcdsim: every advertised link resolves', () => {
+describe.each(['36.0', '38.0'])('vcdsim at API %s: every advertised link resolves', (version) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ speedFactor: 1000 });
+    h.api.version = version;
     await world(h);
   });
   afterAll(() => h.close());

@@ -72,6 +72,24 @@ describe('vcdsim: SDK-style listings and lookups', () => {
     expect(invalid).toEqual([]);
   });
 
+  it.each(['33.0', '38.0'])(
+    'at API %s the Org document names its VDCs and catalog in the down links SDKs follow (govcd, pyvcloud)',
+    async (version) => {
+      h.api.version = version;
+      const orgHref = descendants((await h.api.get('/api/org')).xml, 'Org')[0]?.attributes['href'] ?? '';
+      const org = await h.api.get(orgHref);
+      const down = childrenOf(org.xml, 'Link').filter((l) => l.attributes['rel'] === 'down');
+      const named = (type: string): string[] =>
+        down.filter((l) => l.attributes['type'] === type).map((l) => l.attributes['name'] ?? '');
+
+      expect(named('application/vnd.vmware.vcloud.vdc+xml')).toEqual(['lab-vdc']);
+      expect(named('application/vnd.vmware.vcloud.catalog+xml')).toEqual(['labs']);
+      for (const link of down) {
+        expect((await h.api.get(link.attributes['href'] ?? '')).status).toBe(200);
+      }
+    },
+  );
+
   it('looks up a VDC by name with the query service, and finds none for another name', async () => {
     const found = await h.api.get('/api/query?type=orgVdc&format=records&filter=name==lab-vdc');
     const none = await h.api.get('/api/query?type=orgVdc&format=records&filter=name==other-vdc');
