@@ -17,10 +17,11 @@ import {
 } from './labs/ports';
 import { type ReaperMessenger } from './reaper/reaper-ports';
 import { runReapCycle, type ReapCycleReport } from './reaper/run-reap-cycle';
-import { openDatabase } from './store/database';
+import { openDatabase, type LabbotDatabase } from './store/database';
 import { createStore, type Store } from './store/create-store';
 import { migrateToLatest } from './store/migrate';
 import { VcdCloud } from './vcd/vcd-cloud';
+import { realVcdOptions } from './vcd-connection';
 import { startVcdSim, type VcdSim } from './vcdsim/vcd-sim';
 
 /** The embedded simulator runs this much faster than a real VCD so that a demo lab is ready in seconds. */
@@ -67,26 +68,30 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
   const clock = systemClock;
   const random = Math.random;
   const closers: (() => Promise<void>)[] = [];
-  const { cloud, sim } = await connectCloud(config, logger, options.simSpeedFactor ?? EMBEDDED_SIM_SPEED);
-  closers.push(() => Promise.resolve(cloud.close()));
-  if (sim) {
-    closers.push(() => sim.close());
-  }
-
-  let db;
+  // The store opens first: a service account's rotating VCD token lives there.
+  const db = await openDatabase(
+    config.database.kind === 'sqlite'
+      ? config.database
+      : { kind: 'postgres', url: config.database.url.reveal() },
+    logger.child({ component: 'store' }),
+  );
+  let cloud: VcdCloud;
+  let sim: VcdSim | undefined;
   try {
-    db = await openDatabase(
-      config.database.kind === 'sqlite'
-        ? config.database
-        : { kind: 'postgres', url: config.database.url.reveal() },
-      logger.child({ component: 'store' }),
-    );
     await migrateToLatest(db);
+    ({ cloud, sim } = await connectCloud(config, db, logger, options.simSpeedFactor ?? EMBEDDED_SIM_SPEED));
   } catch (error) {
-    for (const close of closers) {
-      await close();
-    }
+    await db.close();
     throw error;
+  }
+  // Log out (so the session does not linger on VCD until its idle timeout), then release the sockets.
+  closers.push(async () => {
+    await cloud.logOut();
+    cloud.close();
+  });
+  if (sim) {
+    const started = sim;
+    closers.push(() => started.close());
   }
   // Claims keep replicas sharing a database from driving the same lab. The holder id is stable across restarts
   // (the replica id, else the host name), and its old claims are dropped at start: they can only be a dead
@@ -242,6 +247,7 @@ export async function checkInstallation(
 
 async function connectCloud(
   config: Config,
+  db: LabbotDatabase,
   logger: Logger,
   simSpeedFactor: number,
 ): Promise<{ cloud: VcdCloud; sim?: VcdSim }> {
@@ -272,10 +278,7 @@ async function connectCloud(
     vdc: vcd.vdc,
     catalog: vcd.catalog,
     networks: config.policy.networks,
-    auth:
-      vcd.auth.kind === 'token'
-        ? { kind: 'token', apiToken: vcd.auth.apiToken.reveal() }
-        : { kind: 'password', user: vcd.auth.user, password: vcd.auth.password.reveal() },
+    ...realVcdOptions(vcd, db, logger.child({ component: 'vcd' })),
     simulated: false,
     logger: logger.child({ component: 'vcd' }),
   });

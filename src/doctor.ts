@@ -7,17 +7,18 @@ import { type Config } from './config/config';
 import { ConfigError } from './config/config-error';
 import { loadConfig } from './config/load-config';
 import { readPolicyFile } from './config/read-policy-file';
-import { type Logger } from './labs/ports';
+import { type Clock, type Logger, type Sleep } from './labs/ports';
 import { createRootLogger } from './observability/logger';
 import { createSlackWebClient, slackErrorCode } from './slack/slack-web-client';
 import { openDatabase, type LabbotDatabase } from './store/database';
 import { migrateToLatest } from './store/migrate';
-import { VcdApiError, VcdNotFoundError, VcdUnavailableError } from './vcd/errors';
+import { VcdApiError, VcdNotFoundError, VcdTlsError, VcdUnavailableError } from './vcd/errors';
 import { type VcdEdgeGatewayRecord } from './vcd/network-resources';
 import { VcdCloud } from './vcd/vcd-cloud';
 import { uplinkAddresses } from './vcd/wire/edge-gateway';
 import { inRange } from './labs/ipv4';
 import { startVcdSim, type VcdSim } from './vcdsim/vcd-sim';
+import { needsTokenStore, realVcdOptions } from './vcd-connection';
 
 /** ok: fine; warn: works, but something is missing or risky; fail: labbot will not work; skip: not checked. */
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -40,6 +41,9 @@ export interface DoctorDeps {
   requestTimeoutMs?: number;
   /** How long one VCD call may keep retrying busy/503 answers; default 20 s. */
   retryBudgetMs?: number;
+  /** Time for VCD retries (Retry-After, backoff); default the system's. Tests inject them. */
+  clock?: Clock;
+  sleep?: Sleep;
 }
 
 /** Exit code when the configuration itself is invalid (sysexits EX_CONFIG, as `labbot start` uses). */
@@ -169,28 +173,69 @@ async function vcdChecks(config: Config, logger: Logger, deps: DoctorDeps): Prom
     }
   }
   const url = sim?.url ?? (target.kind === 'real' ? target.url : '');
-  const cloud = new VcdCloud({
-    url,
-    org: target.org,
-    vdc: target.vdc,
-    catalog: target.catalog,
-    networks: config.policy.networks,
-    auth:
-      target.kind === 'simulated'
-        ? { kind: 'token', apiToken: 'simulated-api-token' }
-        : target.auth.kind === 'token'
-          ? { kind: 'token', apiToken: target.auth.apiToken.reveal() }
-          : { kind: 'password', user: target.auth.user, password: target.auth.password.reveal() },
-    simulated: target.kind === 'simulated',
-    logger: logger.child({ component: 'vcd' }),
-    requestTimeoutMs: deps.requestTimeoutMs ?? 15_000,
-    retryBudgetMs: deps.retryBudgetMs ?? 20_000,
-  });
+  let db: LabbotDatabase | undefined;
+  let cloud: VcdCloud;
+  try {
+    // A service account's token lives in the store: the doctor spends and rotates it like any replica.
+    db = needsTokenStore(target) ? await openMigratedDatabase(config, logger) : undefined;
+    cloud = new VcdCloud({
+      url,
+      org: target.org,
+      vdc: target.vdc,
+      catalog: target.catalog,
+      networks: config.policy.networks,
+      ...(target.kind === 'simulated'
+        ? { auth: { kind: 'token', apiToken: 'simulated-api-token' } }
+        : realVcdOptions(target, db, logger.child({ component: 'vcd' }))),
+      simulated: target.kind === 'simulated',
+      logger: logger.child({ component: 'vcd' }),
+      requestTimeoutMs: deps.requestTimeoutMs ?? 15_000,
+      retryBudgetMs: deps.retryBudgetMs ?? 20_000,
+      ...(deps.clock !== undefined ? { clock: deps.clock } : {}),
+      ...(deps.sleep !== undefined ? { sleep: deps.sleep } : {}),
+    });
+  } catch (error) {
+    await db?.close();
+    await sim?.close();
+    return [
+      {
+        name: 'VCD reachable',
+        status: 'fail',
+        detail: `cannot set up the VCD connection: ${
+          error instanceof ConfigError
+            ? error.problems.map((p) => `${p.key}: ${p.message}`).join('; ')
+            : reason(error)
+        }`,
+        fix:
+          error instanceof ConfigError
+            ? error.problems.map((p) => p.fix).join('; ')
+            : 'check DATABASE_URL or LABBOT_DATA_DIR: a service account token is kept in the store',
+      },
+    ];
+  }
   try {
     return await new VcdDoctor(config, cloud, url, sim !== undefined).run();
   } finally {
+    // Doctor's session ends here rather than lingering on VCD until its idle timeout.
+    await cloud.logOut();
     cloud.close();
+    await db?.close();
     await sim?.close();
+  }
+}
+
+async function openMigratedDatabase(config: Config, logger: Logger): Promise<LabbotDatabase> {
+  const target = config.database;
+  const db = await openDatabase(
+    target.kind === 'sqlite' ? target : { kind: 'postgres', url: target.url.reveal() },
+    logger.child({ component: 'store' }),
+  );
+  try {
+    await migrateToLatest(db);
+    return db;
+  } catch (error) {
+    await db.close();
+    throw error;
   }
 }
 
@@ -250,7 +295,17 @@ class VcdDoctor {
     const where = this.embedded ? `embedded simulator at ${this.url}` : this.url;
     try {
       const negotiated = await this.cloud.negotiateVersion();
-      this.add({ name: 'VCD reachable', status: 'ok', detail: `${where} answers GET /api/versions` });
+      const target = this.config.vcd;
+      if (target.kind === 'real' && target.tls.insecure) {
+        this.add({
+          name: 'VCD reachable',
+          status: 'warn',
+          detail: `${where} answers GET /api/versions, but its TLS certificate is NOT verified (VCD_INSECURE_TLS=true)`,
+          fix: "anyone on the path can read labbot's VCD credentials: set VCD_CA_FILE to the CA of VCD's certificate and unset VCD_INSECURE_TLS",
+        });
+      } else {
+        this.add({ name: 'VCD reachable', status: 'ok', detail: `${where} answers GET /api/versions` });
+      }
       const detail = `API ${negotiated.version}`;
       if (negotiated.legacyLogin) {
         return this.add({
@@ -270,6 +325,22 @@ class VcdDoctor {
       }
       return this.add({ name: 'API version', status: 'ok', detail });
     } catch (error) {
+      if (error instanceof VcdTlsError) {
+        return this.add({
+          name: 'VCD reachable',
+          status: 'fail',
+          detail: `${where}: TLS certificate not trusted (${error.code})`,
+          fix: error.fix,
+        });
+      }
+      if (error instanceof VcdUnavailableError && error.httpStatus === 429) {
+        return this.add({
+          name: 'VCD reachable',
+          status: 'fail',
+          detail: `${where}: rate limited (HTTP 429) through every retry, Retry-After honoured`,
+          fix: 'VCD or its load balancer limits the request rate of this account or address: run the doctor again later; if it persists, ask the provider to raise the limit',
+        });
+      }
       if (error instanceof VcdUnavailableError) {
         return this.add({
           name: 'VCD reachable',
@@ -304,6 +375,8 @@ class VcdDoctor {
       const info = await this.cloud.connectionInfo();
       const how = {
         'api-token': 'API token exchanged at /oauth/tenant/{org}/token',
+        'service-account':
+          'service account token exchanged at /oauth/tenant/{org}/token; VCD rotated it and the new one is stored encrypted',
         cloudapi: 'user and password at /cloudapi/1.0.0/sessions',
         legacy: 'user and password at the deprecated /api/sessions',
       }[info.loginMethod];
@@ -313,9 +386,13 @@ class VcdDoctor {
       const fix =
         error instanceof VcdApiError && error.minorErrorCode === 'UNSUPPORTED_API_VERSION'
           ? 'this VCD predates API tokens (10.3.1): set VCD_USER and VCD_PASSWORD instead of VCD_API_TOKEN'
-          : usesToken
-            ? `check VCD_API_TOKEN (a current, unrevoked API token of a user in org "${target.org}") and VCD_ORG`
-            : `check VCD_USER and VCD_PASSWORD, and that VCD_ORG ("${target.org}") is the organization the user belongs to`;
+          : target.kind === 'real' &&
+              target.auth.kind === 'token' &&
+              target.auth.tokenKind === 'service-account'
+            ? 'the service account token was refused: when it was spent or revoked, grant the account a new one in VCD and set it as VCD_API_TOKEN (labbot then starts a new chain); every replica needs the same LABBOT_SECRET_KEY'
+            : usesToken
+              ? `check VCD_API_TOKEN (a current, unrevoked API token of a user in org "${target.org}") and VCD_ORG`
+              : `check VCD_USER and VCD_PASSWORD, and that VCD_ORG ("${target.org}") is the organization the user belongs to`;
       return this.add({ name: 'login', status: 'fail', detail: reason(error), fix });
     }
   }

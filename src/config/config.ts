@@ -23,8 +23,24 @@ export type VcdTarget =
       catalog: string;
       /** Where `/lab capture` puts templates (VCD_CAPTURE_CATALOG); absent: `catalog`. */
       captureCatalog?: string;
-      auth: { kind: 'token'; apiToken: Secret } | { kind: 'password'; user: string; password: Secret };
+      auth: VcdAuthConfig;
+      tls: VcdTlsConfig;
     };
+
+/**
+ * How labbot logs in to a real VCD. A user API token is reusable; a service account's refresh token is single-use and
+ * VCD answers each exchange with the next one, which labbot keeps in the store, encrypted with `secretKey`.
+ */
+export type VcdAuthConfig =
+  | { kind: 'token'; tokenKind: 'user'; apiToken: Secret }
+  | { kind: 'token'; tokenKind: 'service-account'; apiToken: Secret; secretKey: Secret }
+  | { kind: 'password'; user: string; password: Secret };
+
+/** TLS to a real VCD: extra trusted CAs (a PEM file, beside Node's defaults), or no verification at all (insecure). */
+export interface VcdTlsConfig {
+  caFile?: string;
+  insecure: boolean;
+}
 
 export type DatabaseTarget = { kind: 'sqlite'; dataDir: string } | { kind: 'postgres'; url: Secret };
 

@@ -1,5 +1,14 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { parse as parseYaml } from 'yaml';
-import { type Config, type DatabaseTarget, type SlackMode, type VcdTarget } from './config';
+import {
+  type Config,
+  type DatabaseTarget,
+  type SlackMode,
+  type VcdAuthConfig,
+  type VcdTarget,
+  type VcdTlsConfig,
+} from './config';
+import { type LabPolicy } from '../labs/policy';
 import { ConfigError, type ConfigProblem } from './config-error';
 import { DEFAULT_POLICY } from './default-policy';
 import { metricsEndpoint, slackTrust } from './http-options';
@@ -38,7 +47,8 @@ export function loadConfig(env: Env, file?: PolicyFile): Config {
     });
   }
 
-  let policy = DEFAULT_POLICY;
+  const defaults = vcdBase?.kind === 'real' ? realVcdDefaults(file) : DEFAULT_POLICY;
+  let policy = defaults;
   if (file) {
     let parsed: unknown;
     try {
@@ -51,7 +61,7 @@ export function loadConfig(env: Env, file?: PolicyFile): Config {
       });
     }
     if (parsed !== undefined) {
-      const built = buildPolicy(parsed, DEFAULT_POLICY, file.path);
+      const built = buildPolicy(parsed, defaults, file.path);
       problems.push(...built.problems);
       if (built.policy) {
         policy = built.policy;
@@ -174,7 +184,7 @@ function vcdTarget(env: Env, problems: ConfigProblem[]): VcdTarget | undefined {
     });
     return undefined;
   }
-  if (url.startsWith('http://') && !isLoopbackUrl(url)) {
+  if (new URL(url).protocol === 'http:' && !isLoopbackUrl(url)) {
     problems.push({
       key: 'VCD_URL',
       message: 'uses plain http to a remote host; credentials would cross the network unencrypted',
@@ -190,12 +200,33 @@ function vcdTarget(env: Env, problems: ConfigProblem[]): VcdTarget | undefined {
       });
     }
   }
+  if (org.toLowerCase() === 'system') {
+    // A provider session sees and may change every tenant; labbot needs one org VDC. Refused rather than supported, so
+    // that a leaked labbot credential is a tenant's problem, never the whole cloud's (README "The VCD account").
+    problems.push({
+      key: 'VCD_ORG',
+      message: 'is the provider (System) organization; labbot does not log in with provider accounts',
+      fix:
+        'create a user or service account in the tenant org that owns VCD_VDC (role: vApp Author plus edge gateway rights) ' +
+        'and set VCD_ORG to that org',
+    });
+  }
+  const tls = vcdTls(env, problems);
   const apiToken = optionValue(env, 'VCD_API_TOKEN');
   const user = optionValue(env, 'VCD_USER');
   const password = optionValue(env, 'VCD_PASSWORD');
-  const base = { kind: 'real' as const, url: url.replace(/\/+$/, ''), org, vdc, catalog, ...capture };
+  const base = { kind: 'real' as const, url: url.replace(/\/+$/, ''), org, vdc, catalog, ...capture, tls };
   if (apiToken) {
-    return { ...base, auth: { kind: 'token', apiToken: secret(apiToken) } };
+    const auth = tokenAuth(env, apiToken, problems);
+    return auth === undefined ? undefined : { ...base, auth };
+  }
+  if (optionValue(env, 'VCD_API_TOKEN_KIND') === 'service-account') {
+    problems.push({
+      key: 'VCD_API_TOKEN',
+      message: 'VCD_API_TOKEN_KIND is service-account but VCD_API_TOKEN is not set',
+      fix: "set VCD_API_TOKEN to the service account's refresh token (shown once when the account is granted)",
+    });
+    return undefined;
   }
   if (user && password) {
     return { ...base, auth: { kind: 'password', user, password: secret(password) } };
@@ -206,6 +237,100 @@ function vcdTarget(env: Env, problems: ConfigProblem[]): VcdTarget | undefined {
     fix: 'set VCD_API_TOKEN (User preferences → API Tokens in the VCD portal), or VCD_USER and VCD_PASSWORD',
   });
   return undefined;
+}
+
+const TOKEN_KINDS = ['user', 'service-account'] as const;
+
+/** The API token login: a user token, or a service account's rotating refresh token with the key that seals it. */
+function tokenAuth(env: Env, apiToken: string, problems: ConfigProblem[]): VcdAuthConfig | undefined {
+  const kind = optionValue(env, 'VCD_API_TOKEN_KIND') ?? 'user';
+  if (kind === 'user') {
+    return { kind: 'token', tokenKind: 'user', apiToken: secret(apiToken) };
+  }
+  if (kind !== 'service-account') {
+    problems.push({
+      key: 'VCD_API_TOKEN_KIND',
+      message: `"${kind}" is not a token kind`,
+      fix: `use one of ${TOKEN_KINDS.join(', ')}`,
+    });
+    return undefined;
+  }
+  const key = optionValue(env, 'LABBOT_SECRET_KEY');
+  if (key === undefined || decodeSecretKey(key) === undefined) {
+    problems.push({
+      key: 'LABBOT_SECRET_KEY',
+      message:
+        key === undefined
+          ? 'is required with VCD_API_TOKEN_KIND=service-account: the rotated token is stored encrypted'
+          : 'is not 32 bytes as base64 or 64 hex digits',
+      fix: 'generate one with `openssl rand -base64 32` and give every replica (and labbot doctor) the same value',
+    });
+    return undefined;
+  }
+  return { kind: 'token', tokenKind: 'service-account', apiToken: secret(apiToken), secretKey: secret(key) };
+}
+
+/**
+ * The 32-byte AES key in LABBOT_SECRET_KEY (64 hex digits, or base64/base64url of 32 bytes); undefined when it is
+ * neither. A passphrase is refused rather than stretched: the key must be random to protect a token at rest.
+ */
+export function decodeSecretKey(text: string): Buffer | undefined {
+  if (/^[0-9a-f]{64}$/i.test(text)) {
+    return Buffer.from(text, 'hex');
+  }
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {
+    const bytes = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    return bytes.length === 32 ? bytes : undefined;
+  }
+  return undefined;
+}
+
+function vcdTls(env: Env, problems: ConfigProblem[]): VcdTlsConfig {
+  const caFile = optionValue(env, 'VCD_CA_FILE');
+  const insecureText = (optionValue(env, 'VCD_INSECURE_TLS') ?? 'false').toLowerCase();
+  if (insecureText !== 'true' && insecureText !== 'false') {
+    problems.push({
+      key: 'VCD_INSECURE_TLS',
+      message: `"${insecureText}" is neither true nor false`,
+      fix: 'unset it (certificates are verified), or set VCD_CA_FILE to trust a private CA',
+    });
+  }
+  const insecure = insecureText === 'true';
+  if (insecure && caFile !== undefined) {
+    problems.push({
+      key: 'VCD_INSECURE_TLS',
+      message: 'is true while VCD_CA_FILE is set; the CA file would be ignored',
+      fix: 'unset VCD_INSECURE_TLS: with VCD_CA_FILE the certificate is verified against that CA',
+    });
+  }
+  return { ...(caFile !== undefined ? { caFile } : {}), insecure };
+}
+
+/**
+ * The built-in policy matches the embedded simulator: its edge and public addresses exist only there. Against a real
+ * VCD nothing of the simulator is assumed: no edge; the built-in templates keep their network blocks only when
+ * labbot.yml names an edge (otherwise they deploy without labbot networking).
+ */
+function realVcdDefaults(file: PolicyFile | undefined): LabPolicy {
+  const { edge: _simulatorEdge, ...rest } = DEFAULT_POLICY;
+  if (file !== undefined && namesEdge(file.text)) {
+    return rest;
+  }
+  return { ...rest, templates: rest.templates.map(({ network: _simulatorNetwork, ...t }) => t) };
+}
+
+function namesEdge(text: string): boolean {
+  try {
+    const parsed: unknown = parseYaml(text);
+    return (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      (parsed as Record<string, unknown>).edge !== undefined &&
+      (parsed as Record<string, unknown>).edge !== null
+    );
+  } catch {
+    return false;
+  }
 }
 
 function databaseTarget(env: Env, problems: ConfigProblem[]): DatabaseTarget | undefined {
@@ -247,7 +372,23 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-function isLoopbackUrl(value: string): boolean {
-  const host = new URL(value).hostname;
-  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+/**
+ * True when the URL's host is a loopback address: 127.0.0.0/8 or ::1 as the URL parser normalizes them (so `127.1`,
+ * `0x7f.0.0.1` and `[::ffff:127.0.0.1]` count, `127.evil.example` does not), or `localhost` (RFC 6761 reserves it
+ * for loopback).
+ */
+export function isLoopbackUrl(value: string): boolean {
+  const host = new URL(value).hostname.toLowerCase();
+  if (host === 'localhost') {
+    return true;
+  }
+  if (isIPv4(host)) {
+    return host.startsWith('127.');
+  }
+  const v6 = host.replace(/^\[|\]$/g, '');
+  if (!isIPv6(v6)) {
+    return false;
+  }
+  // The parser writes an IPv4-mapped loopback as ::ffff:7fxx:xxxx.
+  return v6 === '::1' || /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(v6);
 }

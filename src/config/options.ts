@@ -59,7 +59,38 @@ export const ENV_OPTIONS: readonly EnvOption[] = [
       'Catalog `/lab capture` saves labs to as templates (labs deploy from there too); unset: VCD_CATALOG.',
     secret: false,
   },
-  { name: 'VCD_API_TOKEN', description: 'VCD API token (preferred login, VCD 10.3.1+).', secret: true },
+  {
+    name: 'VCD_API_TOKEN',
+    description:
+      'VCD API token (preferred login, VCD 10.3.1+): a user API token, or a service account refresh token (see VCD_API_TOKEN_KIND).',
+    secret: true,
+  },
+  {
+    name: 'VCD_API_TOKEN_KIND',
+    description:
+      '`user` (a user API token, reusable) or `service-account` (single-use refresh token that VCD rotates at each login; labbot keeps the current one in the store, encrypted with LABBOT_SECRET_KEY).',
+    secret: false,
+    default: 'user',
+  },
+  {
+    name: 'LABBOT_SECRET_KEY',
+    description:
+      'Key that encrypts the stored service-account token (AES-256-GCM): 32 bytes as base64 or 64 hex digits (`openssl rand -base64 32`). The same on every replica.',
+    secret: true,
+  },
+  {
+    name: 'VCD_CA_FILE',
+    description:
+      "PEM file of CA certificates to trust for VCD_URL, added to Node's default CAs (for a VCD with a private or self-signed CA).",
+    secret: false,
+  },
+  {
+    name: 'VCD_INSECURE_TLS',
+    description:
+      '`true` turns off certificate verification for VCD_URL (anyone on the path can read the credentials); labbot warns at every start. Prefer VCD_CA_FILE.',
+    secret: false,
+    default: 'false',
+  },
   {
     name: 'VCD_USER',
     description: 'VCD user name (with VCD_PASSWORD) when no API token is set.',

@@ -8,6 +8,7 @@ import { networkMigration } from './migrations/004-network';
 import { captureMigration } from './migrations/005-capture';
 import { installationMigration } from './migrations/006-installation';
 import { safetyLimitsMigration } from './migrations/007-safety-limits';
+import { vcdCredentialsMigration } from './migrations/008-vcd-credentials';
 import { slackRequestsMigration } from './migrations/010-slack-requests';
 import { MigrationFailedError } from './store-errors';
 
@@ -24,6 +25,7 @@ function migrationsFor(dialect: DatabaseDialect): Record<string, Migration> {
     '005-capture': captureMigration(),
     '006-installation': installationMigration(),
     '007-safety-limits': safetyLimitsMigration(),
+    '008-vcd-credentials': vcdCredentialsMigration(),
     '010-slack-requests': slackRequestsMigration(),
   };
 }

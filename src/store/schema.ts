@@ -183,6 +183,17 @@ export interface LabbotSchema {
   installation: InstallationTable;
   reconcile_sightings: ReconcileSightingsTable;
   slack_requests_seen: SlackRequestsSeenTable;
+  vcd_refresh_tokens: VcdRefreshTokensTable;
+}
+
+/** A service account's current refresh token, sealed (migration 008). */
+export interface VcdRefreshTokensTable {
+  id: string;
+  seed_mac: string;
+  key_check: string;
+  sealed: string;
+  rotations: number;
+  updated_at: string;
 }
 
 /** The columns a Lab maps to (lab-row.ts), without the claim. */

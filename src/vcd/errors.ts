@@ -141,3 +141,32 @@ export class VcdUnavailableError extends CloudError {
     this.vcdError = details.vcdError;
   }
 }
+
+/**
+ * The TLS handshake with VCD failed on its certificate (unknown CA, self-signed, expired, wrong name). Not a transient
+ * fault: the call is not retried, and the message says how to make labbot trust the certificate.
+ */
+export class VcdTlsError extends CloudError {
+  override readonly name = 'VcdTlsError';
+  /** Node's code, e.g. SELF_SIGNED_CERT_IN_CHAIN. */
+  readonly code: string;
+  /** What to change, for logs and `labbot doctor`. */
+  readonly fix: string;
+
+  constructor(code: string, origin: string, call: VcdCallInfo = {}) {
+    const fix = tlsFix(code);
+    super('api', `${describeCall(call)}: TLS certificate of ${origin} not trusted (${code}); ${fix}`);
+    this.code = code;
+    this.fix = fix;
+  }
+}
+
+function tlsFix(code: string): string {
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return "VCD's certificate is outside its validity dates: renew it on VCD (check the clocks too)";
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') {
+    return "VCD_URL's host name is not in the certificate: use the name VCD's certificate was issued for";
+  }
+  return "set VCD_CA_FILE to a PEM file of the CA that signed VCD's certificate (or the self-signed certificate itself)";
+}

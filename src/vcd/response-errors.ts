@@ -72,7 +72,8 @@ export function errorFromResponse(call: FailedCall, response: VcdResponse): Erro
       { ...where, minorErrorCode: document?.minorErrorCode },
     );
   }
-  if (response.status >= 500) {
+  if (response.status >= 500 || response.status === 429) {
+    // 429: VCD's rate limit held through every retry; like a 5xx, "try again later" is the truth.
     return new VcdUnavailableError(`HTTP ${response.status}${document ? `: ${document.message}` : ''}`, {
       ...where,
       vcdError: document,

@@ -10,20 +10,38 @@ import { parseResponse } from './response-errors';
 import { parseSupportedVersions } from './wire/versions';
 import { WireFormatError } from './wire/wire-format';
 
-/** How labbot logs in: an API token (VCD ≥ 10.3.1, preferred) or a user and password. */
+/**
+ * Where a service account's current refresh token lives, shared by every process that logs in with it (the store
+ * implements it, encrypted). VCD accepts each refresh token once and answers the next one, so two processes must never
+ * present the same token: `rotate` runs `spend` under a lock that no other process holds at the same time.
+ */
+export interface RefreshTokenVault {
+  /**
+   * Runs `spend` with the current token (the configured one until VCD rotated it), keeps the token it returns.
+   * @throws what `spend` throws (the stored token is then left as it was), or when the stored token cannot be read.
+   */
+  rotate<T>(spend: (current: string) => Promise<{ next?: string; value: T }>): Promise<T>;
+}
+
+/**
+ * How labbot logs in: an API token (VCD ≥ 10.3.1, preferred) or a user and password. A service account's token comes
+ * with its vault: its refresh tokens are single-use.
+ */
 export type VcdCredentials =
-  { kind: 'token'; apiToken: string } | { kind: 'password'; user: string; password: string };
+  | { kind: 'token'; apiToken: string; vault?: RefreshTokenVault }
+  | { kind: 'password'; user: string; password: string };
 
 /** The header a logged-in call carries. */
 export interface VcdSession {
   headerName: string;
   headerValue: string;
-  method: 'api-token' | 'cloudapi' | 'legacy';
+  method: 'api-token' | 'service-account' | 'cloudapi' | 'legacy';
 }
 
 /**
- * Logs in to one org. Keeps the refresh token a login hands back: service-account tokens are one-time use
- * (govcd `service_account.go`), so the next login must present the rotated one. It lives in memory only.
+ * Logs in to one org. A user API token's exchange may hand back a refresh token; it is kept in memory for the next
+ * login. A service account's tokens are one-time use (govcd `service_account.go`): they go through the vault, which
+ * every process shares, so that the next login anywhere presents the rotated one.
  */
 export class VcdAuthenticator {
   private refreshToken?: string;
@@ -98,6 +116,16 @@ export class VcdAuthenticator {
           message: `API tokens need VCD 10.3.1 (API 36.1) or later; this VCD speaks API ${version}. Use a user and password.`,
         });
       }
+      const vault = this.credentials.vault;
+      if (vault !== undefined) {
+        return vault.rotate(async (current) => {
+          const grant = await this.exchangeRefreshToken(send, org, current, false);
+          return {
+            next: grant.refreshToken,
+            value: { ...session(grant.accessToken), method: 'service-account' as const },
+          };
+        });
+      }
       return this.exchangeApiToken(send, org);
     }
     const basic = `Basic ${Buffer.from(`${this.credentials.user}@${org}:${this.credentials.password}`, 'utf8').toString('base64')}`;
@@ -126,24 +154,62 @@ export class VcdAuthenticator {
 
   /** OAuth 2.0 refresh-token grant (RFC 6749 section 6), as govcd `api_token.go` does it. */
   private async exchangeApiToken(send: VcdSend, org: string): Promise<VcdSession> {
-    const body = new URLSearchParams({
-      grant_type: 'refresh_token',
-      refresh_token: this.refreshToken ?? '',
-    }).toString();
+    const grant = await this.exchangeRefreshToken(send, org, this.refreshToken ?? '', true);
+    if (grant.refreshToken !== undefined) {
+      this.refreshToken = grant.refreshToken;
+    }
+    return { ...session(grant.accessToken), method: 'api-token' };
+  }
+
+  /**
+   * One refresh-token grant. `repeatable` is false for a service account: when the answer is lost VCD may already have
+   * spent the token, and sending it again cannot get the rotated one back.
+   */
+  private async exchangeRefreshToken(
+    send: VcdSend,
+    org: string,
+    refreshToken: string,
+    repeatable: boolean,
+  ): Promise<{ accessToken: string; refreshToken?: string }> {
+    const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString();
     const response = await send({
       method: 'POST',
       path: `/oauth/tenant/${encodeURIComponent(org)}/token`,
-      repeatable: true,
+      repeatable,
       body,
       contentType: 'application/x-www-form-urlencoded',
       headers: { Accept: 'application/json' },
     });
-    const grant = parseResponse({ method: 'POST', path: '/oauth/tenant/…/token' }, response, parseTokenGrant);
-    if (grant.refreshToken !== undefined) {
-      this.refreshToken = grant.refreshToken;
-    }
-    return { headerName: 'Authorization', headerValue: `Bearer ${grant.accessToken}`, method: 'api-token' };
+    return parseResponse({ method: 'POST', path: '/oauth/tenant/…/token' }, response, parseTokenGrant);
   }
+
+  /**
+   * Ends a session (`DELETE /cloudapi/1.0.0/sessions/current`, or `/api/session` for a legacy one), so that it does not
+   * linger on VCD until its idle timeout. Best effort: a failure is logged, never thrown.
+   */
+  async logOut(send: VcdSend, current: VcdSession, version: string): Promise<void> {
+    const legacy = current.method === 'legacy';
+    try {
+      await send({
+        method: 'DELETE',
+        path: legacy ? '/api/session' : '/cloudapi/1.0.0/sessions/current',
+        headers: {
+          Accept: legacy ? `application/*+xml;version=${version}` : `application/json;version=${version}`,
+          [current.headerName]: current.headerValue,
+        },
+      });
+      this.logger.info({ org: this.org, method: current.method }, 'Logged out of VCD');
+    } catch (error) {
+      this.logger.warn(
+        { org: this.org, reason: error instanceof Error ? error.message : String(error) },
+        'VCD logout failed; the session ends at its idle timeout',
+      );
+    }
+  }
+}
+
+function session(accessToken: string): Omit<VcdSession, 'method'> {
+  return { headerName: 'Authorization', headerValue: `Bearer ${accessToken}` };
 }
 
 function parseTokenGrant(body: string): { accessToken: string; refreshToken?: string } {
@@ -183,6 +249,10 @@ function loginError(error: unknown, org: string): unknown {
   ) {
     return error;
   }
+  const serviceAccount =
+    error.minorErrorCode === 'invalid_grant'
+      ? ' (a service account token that was already used is refused too)'
+      : '';
   return new VcdApiError(
     {
       method: error.method,
@@ -191,7 +261,7 @@ function loginError(error: unknown, org: string): unknown {
       requestId: error.requestId,
       majorErrorCode: error.majorErrorCode,
       minorErrorCode: 'LOGIN_FAILED',
-      message: `VCD refused the login to org ${org} (${error.vcdMessage}); check the org, the API token or user and password`,
+      message: `VCD refused the login to org ${org} (${error.vcdMessage}); check the org, the API token or user and password${serviceAccount}`,
     },
     { cause: error },
   );

@@ -75,6 +75,8 @@ export interface VcdCloudOptions {
   requestTimeoutMs?: number;
   /** Total time one call may spend retrying busy/limit/503/504/reset answers; default 120 s. */
   retryBudgetMs?: number;
+  /** TLS to this VCD: extra CAs (PEM) or no verification; default Node's CAs. */
+  tls?: { ca?: string; insecure?: boolean };
 }
 
 /** One VM's usage now (the port's VmUsage, plus the VM's href and every summarized metric). */
@@ -136,6 +138,7 @@ export class VcdCloud implements Cloud {
       random: options.random,
       requestTimeoutMs: options.requestTimeoutMs,
       retryBudgetMs: options.retryBudgetMs,
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
     });
     this.queries = new VcdQueryService(this.http, () => this.apiVersion());
     const wait = (taskHref: string, onProgress?: TaskProgress): Promise<VcdTask> =>
@@ -226,6 +229,11 @@ export class VcdCloud implements Cloud {
       .map((r) => r.attributes.name ?? '')
       .filter((n) => n !== '')
       .sort();
+  }
+
+  /** Ends the VCD session, if any (shutdown, end of doctor). Never throws. */
+  logOut(): Promise<void> {
+    return this.http.logOut();
   }
 
   /** Releases keep-alive sockets. */

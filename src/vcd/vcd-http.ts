@@ -6,10 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { rootCertificates } from 'node:tls';
 import axios, { type AxiosInstance } from 'axios';
 import { type Clock, type Logger, type Sleep } from '../labs/ports';
 import { CLIENT_API_VERSIONS, type NegotiatedVersion } from './api-version';
-import { VcdApiError, VcdUnavailableError } from './errors';
+import { VcdApiError, VcdTlsError, VcdUnavailableError } from './errors';
 import { type VcdRequest, type VcdResponse } from './http-types';
 import { errorFromResponse, isRetryableApiError, parseResponse, readErrorBody } from './response-errors';
 import { VcdAuthenticator, type VcdCredentials, type VcdSession } from './vcd-auth';
@@ -35,6 +36,8 @@ export interface VcdHttpOptions {
   clientVersions?: { min: string; max: string };
   /** Makes the `X-Vmware-Vcloud-Client-Request-Id` of each call; default a UUID. */
   newRequestId?: () => string;
+  /** TLS to this VCD only: extra trusted CAs (PEM, beside Node's defaults), or no verification (insecure). */
+  tls?: { ca?: string; insecure?: boolean };
 }
 
 const RETRY_BASE_MS = 500;
@@ -53,7 +56,7 @@ export class VcdHttp {
   private readonly base: URL;
   private readonly client: AxiosInstance;
   private readonly httpAgent = new http.Agent({ keepAlive: true });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true });
+  private readonly httpsAgent: https.Agent;
   private readonly clock: Clock;
   private readonly sleep: Sleep;
   private readonly random: () => number;
@@ -82,6 +85,12 @@ export class VcdHttp {
       options.clientVersions ?? CLIENT_API_VERSIONS,
       options.logger,
     );
+    this.httpsAgent = new https.Agent({
+      keepAlive: true,
+      // `ca` replaces Node's trust store, so the defaults are passed too: VCD_CA_FILE adds to them.
+      ...(options.tls?.ca !== undefined ? { ca: [...rootCertificates, options.tls.ca] } : {}),
+      ...(options.tls?.insecure === true ? { rejectUnauthorized: false } : {}),
+    });
     this.client = axios.create({
       timeout: options.requestTimeoutMs ?? 60_000,
       httpAgent: this.httpAgent,
@@ -202,6 +211,19 @@ export class VcdHttp {
     return parseResponse(request, response, parse);
   }
 
+  /**
+   * Ends the session on VCD, if there is one (shutdown, end of doctor). Never throws; the next call logs in again.
+   */
+  async logOut(): Promise<void> {
+    const current = this.session;
+    const version = this.version;
+    if (current === undefined || version === undefined) {
+      return;
+    }
+    this.session = undefined;
+    await this.authenticator.logOut((request) => this.send(request, undefined), current, version);
+  }
+
   /** Releases keep-alive sockets. */
   close(): void {
     this.httpAgent.destroy();
@@ -219,8 +241,9 @@ export class VcdHttp {
       if ('response' in outcome) {
         return outcome.response;
       }
-      const { error, retryable } = outcome;
-      const delay = this.backoff(attempt);
+      const { error, retryable, retryAfterMs } = outcome;
+      // VCD (or its load balancer) said when to come back: wait that long, not less; the budget still bounds it.
+      const delay = Math.max(retryAfterMs ?? 0, this.backoff(attempt));
       const elapsed = this.clock.now().getTime() - started;
       if (!retryable || attempt >= this.maxAttempts || elapsed + delay > this.retryBudgetMs) {
         throw error;
@@ -241,11 +264,15 @@ export class VcdHttp {
     requestId: string,
     session: VcdSession | undefined,
     attempt: number,
-  ): Promise<{ response: VcdResponse } | { error: Error; retryable: boolean }> {
+  ): Promise<{ response: VcdResponse } | { error: Error; retryable: boolean; retryAfterMs?: number }> {
     let response: VcdResponse;
     try {
       response = await this.exchange(request, url, path, requestId, session, attempt);
     } catch (failure) {
+      if (failure instanceof VcdTlsError) {
+        // A certificate problem is configuration, not a transient fault: asking again gets the same certificate.
+        return { error: failure, retryable: false };
+      }
       if (!(failure instanceof VcdUnavailableError)) {
         throw failure;
       }
@@ -257,9 +284,15 @@ export class VcdHttp {
     }
     const forbiddenMeansNotFound =
       request.forbiddenMeansNotFound ?? (request.method === 'GET' && !url.pathname.endsWith('/api/query'));
+    const retryAfterMs =
+      response.status === 429 || response.status === 503
+        ? parseRetryAfter(response.headers['retry-after'], this.clock.now())
+        : undefined;
     return {
       error: errorFromResponse({ method: request.method, path, forbiddenMeansNotFound }, response),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
       retryable:
+        response.status === 429 ||
         response.status === 503 ||
         response.status === 504 ||
         isRetryableApiError(response.status, readErrorBody(response.body)),
@@ -329,6 +362,13 @@ export class VcdHttp {
       };
     } catch (error) {
       const code = networkCode(error);
+      if (code !== undefined && TLS_CERTIFICATE_CODES.has(code)) {
+        this.options.logger.debug(
+          { method: request.method, path, code, attempt },
+          'VCD TLS handshake refused the certificate',
+        );
+        throw new VcdTlsError(code, this.base.origin, { method: request.method, path });
+      }
       const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
       const reason = timedOut ? 'request timed out' : `network error ${code ?? ''}`.trim();
       this.options.logger.debug(
@@ -361,23 +401,84 @@ export class VcdHttp {
     return `application/*+xml;version=${this.version}`;
   }
 
-  /** Resolves a path or an href against the base URL, refusing hrefs on other hosts (our token would follow). */
+  /**
+   * Resolves a path or an href against the base URL. Credentials only ever go to VCD_URL's origin: an absolute href
+   * on another origin is re-based (below), and shapes a URL parser reads as "another host" are refused.
+   *
+   * @throws VcdApiError (UNTRUSTED_HREF) for a protocol-relative (`//host/…`) or backslash href, or any href that
+   *   would not resolve to the configured origin.
+   */
   private resolve(pathOrHref: string): URL {
-    if (/^[a-z][a-z0-9+.-]*:/i.test(pathOrHref)) {
-      const url = new URL(pathOrHref);
-      if (url.origin === this.base.origin) {
-        return url;
-      }
-      // An href on another origin is never followed there (it would carry our session). It names an entity of this
-      // VCD seen under another address: hrefs stored before VCD_URL changed (a new load balancer name, the embedded
-      // simulator's new port) or a VCD whose public URL setting differs from the address we use. Ask the configured
-      // host for the same path: the answer is that entity, or not found.
-      this.options.logger.debug({ href: pathOrHref, base: this.base.origin }, 'VCD href re-based');
-      return new URL(`${url.pathname}${url.search}`, this.base.origin);
+    const untrusted = (why: string): VcdApiError =>
+      new VcdApiError({
+        path: pathOrHref.slice(0, 200),
+        minorErrorCode: 'UNTRUSTED_HREF',
+        message: `refused to follow href (${why}): VCD credentials go to ${this.base.origin} only`,
+      });
+    // WHATWG URL parsing treats `\` as `/` for http(s), so `/\\evil` and `\\evil` are protocol-relative too.
+    if (pathOrHref.includes('\\')) {
+      throw untrusted('backslash in href');
     }
-    const prefix = this.base.pathname.replace(/\/$/, '');
-    return new URL(`${prefix}${pathOrHref.startsWith('/') ? '' : '/'}${pathOrHref}`, this.base.origin);
+    if (pathOrHref.startsWith('//')) {
+      throw untrusted('protocol-relative href');
+    }
+    let url: URL;
+    if (/^[a-z][a-z0-9+.-]*:/i.test(pathOrHref)) {
+      url = new URL(pathOrHref);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw untrusted(`scheme ${url.protocol}`);
+      }
+      if (url.origin !== this.base.origin) {
+        // An href on another origin is never followed there (it would carry our session). It names an entity of this
+        // VCD seen under another address: hrefs stored before VCD_URL changed (a new load balancer name, the embedded
+        // simulator's new port) or a VCD whose public URL setting differs from the address we use. Ask the configured
+        // host for the same path: the answer is that entity, or not found.
+        this.options.logger.debug({ href: pathOrHref, base: this.base.origin }, 'VCD href re-based');
+        url = new URL(`${url.pathname}${url.search}`, this.base.origin);
+      }
+    } else {
+      const prefix = this.base.pathname.replace(/\/$/, '');
+      url = new URL(`${prefix}${pathOrHref.startsWith('/') ? '' : '/'}${pathOrHref}`, this.base.origin);
+    }
+    // Belt and braces: whatever the parser made of it, the request goes to the configured origin or nowhere.
+    if (url.origin !== this.base.origin) {
+      throw untrusted('resolves to another origin');
+    }
+    return url;
   }
+}
+
+/** Node's codes for a certificate it does not trust (verification failures, not network faults). */
+const TLS_CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+]);
+
+/**
+ * Milliseconds a `Retry-After` header asks to wait (RFC 9110 section 10.2.3: delay-seconds or an HTTP-date); undefined
+ * when absent or unreadable. A date in the past means now.
+ */
+export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {
+  const text = value?.trim() ?? '';
+  if (text === '') {
+    return undefined;
+  }
+  if (/^\d+$/.test(text)) {
+    return Number(text) * 1000;
+  }
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
 }
 
 /** Node's error code of a failed axios call, also when it sits on the cause. */

@@ -1,5 +1,5 @@
 /**
- * Fault injection: per-operation error answers (5xx, BUSY_ENTITY, OPERATION_LIMITS_EXCEEDED), latency with spikes,
+ * Fault injection: per-operation error answers (429, 5xx, BUSY_ENTITY, OPERATION_LIMITS_EXCEEDED), latency with spikes,
  * dropped connections, failed tasks and forced session expiry. Configured by `VcdSimOptions.faults` and by the admin
  * endpoint (`POST /_sim/faults`); every random choice draws from the simulator's seeded source, so a test that sets
  * a seed sees the same calls fail every run.
@@ -9,10 +9,17 @@
  */
 import { type SimState } from './sim-state';
 
-/** What an injected error answers: an HTTP 5xx, or one of VCD's retry-later 400s. */
-export type InjectedError = 500 | 502 | 503 | 504 | 'BUSY_ENTITY' | 'OPERATION_LIMITS_EXCEEDED';
+/**
+ * What an injected error answers: an HTTP 5xx, one of VCD's retry-later 400s, or 429 Too Many Requests (VCD's API rate
+ * limit) with `Retry-After: 5`.
+ */
+export type InjectedError = 429 | 500 | 502 | 503 | 504 | 'BUSY_ENTITY' | 'OPERATION_LIMITS_EXCEEDED';
+
+/** Seconds a simulated 429 asks the client to wait. */
+export const RATE_LIMIT_RETRY_AFTER_SECONDS = 5;
 
 const INJECTED_ERRORS: readonly InjectedError[] = [
+  429,
   500,
   502,
   503,

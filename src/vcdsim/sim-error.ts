@@ -17,7 +17,17 @@ export class SimError extends Error {
 
 /** Entity kinds as VCD names them in `com.vmware.vcloud.entity.<kind>:<uuid>`. */
 export type EntityKind =
-  'vapp' | 'vm' | 'vappTemplate' | 'vdc' | 'network' | 'task' | 'org' | 'catalog' | 'catalogItem' | 'gateway';
+  | 'vapp'
+  | 'vm'
+  | 'vappTemplate'
+  | 'vdc'
+  | 'network'
+  | 'task'
+  | 'org'
+  | 'catalog'
+  | 'catalogItem'
+  | 'gateway'
+  | 'user';
 
 /**
  * Unknown or deleted entity. Real VCD answers 403, not 404, for an id it does not know or the caller may not see

@@ -3,6 +3,7 @@
  * from them and the tasks that change them. Reads settle the world first (due tasks end, expired runtime leases stop
  * their vApps, in time order), so whoever looks sees it as of the injected clock.
  */
+import { ServiceAccountTokens } from './service-account';
 import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_PUBLIC_IPS,
@@ -76,6 +77,8 @@ export interface SimConfig {
   readonly userName: string;
   readonly password: string;
   readonly apiToken: string;
+  /** A service account of the org: its name and first (single-use) refresh token. */
+  readonly serviceAccount?: { readonly name: string; readonly token: string };
   readonly speedFactor: number;
   readonly now: () => number;
   /** Simultaneous user tasks the org may run before OPERATION_LIMITS_EXCEEDED; 0 for unlimited. */
@@ -134,6 +137,8 @@ export class SimState {
   /** The CloudAPI side: the edge's NSX-T services (when it is NSX-T), port profiles, IP sets, IP Space. */
   readonly nsxt: NsxtWorld;
   readonly sessions: SessionStore;
+  /** The org's service account, when configured: its refresh tokens rotate at each exchange. */
+  readonly serviceAccount?: ServiceAccountTokens;
   readonly macs = new MacAllocator();
   readonly maxConcurrentTasks: number;
   readonly defaultUsage: UsageProfile;
@@ -151,6 +156,9 @@ export class SimState {
   constructor(readonly config: SimConfig) {
     const now = config.now();
     this.sessions = new SessionStore(config.now, config.sessionIdleTimeoutMs ?? SESSION_IDLE_TIMEOUT_MS);
+    if (config.serviceAccount !== undefined) {
+      this.serviceAccount = new ServiceAccountTokens(config.serviceAccount.name, config.serviceAccount.token);
+    }
     this.org = { id: randomUUID(), name: config.orgName };
     this.user = { id: randomUUID(), name: config.userName };
     this.systemUser = { id: randomUUID(), name: 'system' };

@@ -53,6 +53,8 @@ export interface VcdSimOptions {
   password?: string;
   /** API token accepted by the OAuth exchange (default `simulated-api-token`). */
   apiToken?: string;
+  /** A service account of the org (VCD 10.4+): name and first refresh token, single-use and rotated at each login. */
+  serviceAccount?: { name: string; token: string };
   /** Simultaneous user tasks before 400 OPERATION_LIMITS_EXCEEDED (default 10; 0 for unlimited). */
   maxConcurrentTasks?: number;
   /** Session idle timeout (default 30 minutes, VCD's default). */
@@ -240,6 +242,7 @@ export async function startVcdSim(options: VcdSimOptions = {}): Promise<VcdSim> 
     userName: options.user ?? 'admin',
     password: options.password ?? 'admin',
     apiToken: options.apiToken ?? 'simulated-api-token',
+    ...(options.serviceAccount !== undefined ? { serviceAccount: options.serviceAccount } : {}),
     speedFactor,
     now: options.now ?? Date.now,
     maxConcurrentTasks: options.maxConcurrentTasks,

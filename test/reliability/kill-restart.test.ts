@@ -88,7 +88,9 @@ describe('reliability: SIGKILL at random points of deploy and teardown, 20 resta
     dataDir = mkdtempSync(path.join(tmpdir(), 'labbot-chaos-'));
     writeFileSync(
       path.join(dataDir, 'labbot.yml'),
-      'limits: { maxLabsPerUser: 100, maxHourlySpendPerUser: 1000 }\n',
+      // A real-VCD config (VCD_URL) assumes no edge: name the simulator's, so the labs get their networking.
+      'limits: { maxLabsPerUser: 100, maxHourlySpendPerUser: 1000 }\n' +
+        'edge: { gateway: edge-01, publicIps: 203.0.113.10-203.0.113.60 }\n',
     );
   }, 120_000);
 

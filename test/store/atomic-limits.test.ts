@@ -312,7 +312,7 @@ describe.each(kinds)('atomic limits on $name', (kind) => {
         { id: 'repro-tkt-2-2', ticket: 'tkt-2' },
       ]);
       try {
-        expect(await migrateToLatest(old)).toEqual(['007-safety-limits']);
+        expect(await migrateToLatest(old)).toContain('007-safety-limits');
         const upgraded = new KyselyLabStore(old);
 
         await expect(upgraded.findLiveByTicket('TKT-2')).resolves.toMatchObject({ id: 'repro-tkt-2-2' });

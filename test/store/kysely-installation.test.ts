@@ -68,8 +68,8 @@ describe.each(kinds)('KyselyInstallation and KyselyReconcileSightings on $name',
 
   it('migrates down and up again (006 is reversible)', async () => {
     await new KyselyInstallation(database).ensure({ id: 'id-a', vcd: VCD, createdAt: T0 });
-    expect(await migrateTo(database, '005-capture')).toEqual(['006-installation']);
-    expect(await migrateToLatest(database)).toEqual(['006-installation']);
+    expect(await migrateTo(database, '005-capture')).toContain('006-installation');
+    expect(await migrateToLatest(database)).toContain('006-installation');
     expect((await new KyselyInstallation(database).ensure({ id: 'id-b', vcd: VCD, createdAt: T0 })).id).toBe(
       'id-b',
     );

@@ -64,6 +64,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '005-capture',
           '006-installation',
           '007-safety-limits',
+          '008-vcd-credentials',
           '010-slack-requests',
         ]);
         expect(await migrateToLatest(other)).toEqual([]);
@@ -82,6 +83,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           'labs',
           'reconcile_sightings',
           'slack_requests_seen',
+          'vcd_refresh_tokens',
         ]);
       } finally {
         await other.close();
@@ -117,6 +119,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '005-capture',
           '006-installation',
           '007-safety-limits',
+          '008-vcd-credentials',
           '010-slack-requests',
         ]);
 
@@ -178,6 +181,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '005-capture',
           '006-installation',
           '007-safety-limits',
+          '008-vcd-credentials',
           '010-slack-requests',
         ]);
 
@@ -217,9 +221,10 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       ]);
 
       expect(await migrateTo(database, '002-lifecycle')).toEqual([
-        '006-installation',
-        '007-safety-limits',
         '010-slack-requests',
+        '008-vcd-credentials',
+        '007-safety-limits',
+        '006-installation',
         '005-capture',
         '004-network',
         '003-reaper',
@@ -230,6 +235,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '005-capture',
         '006-installation',
         '007-safety-limits',
+        '008-vcd-credentials',
         '010-slack-requests',
       ]);
 
@@ -247,9 +253,10 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       await store.insert(fullLab());
 
       expect(await migrateTo(database, '001-initial')).toEqual([
-        '006-installation',
-        '007-safety-limits',
         '010-slack-requests',
+        '008-vcd-credentials',
+        '007-safety-limits',
+        '006-installation',
         '005-capture',
         '004-network',
         '003-reaper',
@@ -262,6 +269,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '005-capture',
         '006-installation',
         '007-safety-limits',
+        '008-vcd-credentials',
         '010-slack-requests',
       ]);
       const {
@@ -799,6 +807,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '005-capture',
             '006-installation',
             '007-safety-limits',
+            '008-vcd-credentials',
             '010-slack-requests',
           ]);
         } finally {

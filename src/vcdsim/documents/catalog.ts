@@ -10,7 +10,8 @@ import { x, xText, type XmlNodeOut } from '../xml-writer';
 import { VCLOUD_ROOT, dateTime, link, reference, type RenderContext } from './common';
 
 /** One item per catalog item id (a capture that overwrites an item shares its id until it ends). */
-function catalogItems(templates: readonly SimTemplate[]): SimTemplate[] {
+/** One catalog item per catalogItemId (a capture in progress and its result share one). */
+export function catalogItems(templates: readonly SimTemplate[]): SimTemplate[] {
   const seen = new Set<string>();
   return templates.filter((t) => {
     if (seen.has(t.catalogItemId)) {
@@ -21,21 +22,28 @@ function catalogItems(templates: readonly SimTemplate[]): SimTemplate[] {
   });
 }
 
-export function catalogDocument(ctx: RenderContext): XmlNodeOut {
+/** The admin view's media type. */
+export const MEDIA_ADMIN_CATALOG = 'application/vnd.vmware.admin.catalog+xml';
+
+export function catalogDocument(ctx: RenderContext, admin = false): XmlNodeOut {
   const { hrefs, state } = ctx;
-  const href = hrefs.catalog(state.catalog.id);
+  const tenantHref = hrefs.catalog(state.catalog.id);
+  const adminHref = `${hrefs.base}/api/admin/catalog/${state.catalog.id}`;
+  const href = admin ? adminHref : tenantHref;
   const items = catalogItems(state.templates);
   return x(
-    'Catalog',
+    // The admin view (GET /api/admin/catalog/{id}, govcd AdminCatalog) is the same catalog as AdminCatalogType.
+    admin ? 'AdminCatalog' : 'Catalog',
     {
       ...VCLOUD_ROOT,
       name: state.catalog.name,
       id: urn('catalog', state.catalog.id),
       href,
-      type: MEDIA.catalog,
+      type: admin ? MEDIA_ADMIN_CATALOG : MEDIA.catalog,
     },
     link('up', hrefs.org(state.org.id), MEDIA.org),
-    link('add', `${href}/action/captureVApp`, MEDIA.captureVAppParams),
+    link('add', `${tenantHref}/action/captureVApp`, MEDIA.captureVAppParams),
+    admin ? link('alternate', tenantHref, MEDIA.catalog) : link('alternate', adminHref, MEDIA_ADMIN_CATALOG),
     xText('Description', 'Lab templates'),
     x(
       'Owner',

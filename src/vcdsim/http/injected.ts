@@ -1,6 +1,6 @@
 /** What an injected fault answers, shaped like the real thing. */
 import { randomUUID } from 'node:crypto';
-import { type InjectedError } from '../faults';
+import { RATE_LIMIT_RETRY_AFTER_SECONDS, type InjectedError } from '../faults';
 import { SimError, busyEntity, type EntityKind } from '../sim-error';
 import { type SimState } from '../sim-state';
 import { errorResponse, routePath } from './dispatch';
@@ -41,6 +41,9 @@ export function injectedResponse(
     // An unparsable URL names no entity; the message then names a made-up one.
   }
   switch (error) {
+    case 429:
+      // The rate limiter answers before any cell handles the call: no VCD body, only when to come back.
+      return emptyResponse(429, { 'Retry-After': String(RATE_LIMIT_RETRY_AFTER_SECONDS) });
     case 500:
       return errorResponse(
         new SimError(

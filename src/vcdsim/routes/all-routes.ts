@@ -5,6 +5,7 @@ import { catalogRoutes } from './catalog-routes';
 import { cloudApiRoutes } from './cloudapi-routes';
 import { edgeRoutes } from './edge-routes';
 import { metadataRoutes } from './metadata-routes';
+import { sectionReadRoutes } from './section-read-routes';
 import { sectionRoutes } from './section-routes';
 import { taskRoutes } from './task-routes';
 import { vAppRoutes } from './vapp-routes';
@@ -18,4 +19,6 @@ export const ALL_ROUTES: readonly Route[] = [
   ...edgeRoutes,
   ...taskRoutes,
   ...cloudApiRoutes,
+  // Last: generic reads of sub-documents, after the dedicated section routes.
+  ...sectionReadRoutes,
 ];

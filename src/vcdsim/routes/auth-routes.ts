@@ -9,6 +9,9 @@ import { basicCredentials } from '../http/negotiation';
 import { MEDIA } from '../media-types';
 import { type SimSession } from '../session-store';
 
+/** API 38.0 (VCD 10.5) removed `POST /api/sessions`. */
+const LEGACY_LOGIN_REMOVED_IN = 38;
+
 function checkBasic(req: SimRequest): boolean {
   const credentials = basicCredentials(req.headers);
   const { config } = req.ctx.state;
@@ -54,10 +57,34 @@ export const authRoutes: readonly Route[] = [
       if (form.get('grant_type') !== 'refresh_token') {
         return oauthError('unsupported_grant_type', 'Only the refresh_token grant is supported.');
       }
-      if (
-        decodeURIComponent(org).toLowerCase() !== config.orgName.toLowerCase() ||
-        form.get('refresh_token') !== config.apiToken
-      ) {
+      const presented = form.get('refresh_token') ?? '';
+      const orgMatches = decodeURIComponent(org).toLowerCase() === config.orgName.toLowerCase();
+      const account = req.ctx.state.serviceAccount;
+      if (orgMatches && account?.owns(presented) === true) {
+        const next = account.exchange(presented);
+        if (next === undefined) {
+          // VCD's own JSON error for a spent (or superseded) service account refresh token.
+          return jsonResponse(
+            400,
+            { minorErrorCode: 'invalid_grant', message: 'Invalid refresh token', stackTrace: null },
+            undefined,
+            false,
+          );
+        }
+        const session = req.ctx.state.sessions.open('jwt', account.name, config.orgName);
+        return jsonResponse(
+          200,
+          {
+            access_token: session.token,
+            token_type: 'Bearer',
+            expires_in: req.ctx.state.sessions.idleTimeoutMs / 1000,
+            refresh_token: next,
+          },
+          undefined,
+          false,
+        );
+      }
+      if (!orgMatches || presented !== config.apiToken) {
         return oauthError(
           'invalid_grant',
           'The API token is invalid, revoked, or belongs to another organization.',
@@ -96,6 +123,24 @@ export const authRoutes: readonly Route[] = [
     },
   },
   {
+    // The simulated cloud has no System org users: every provider login is refused as VCD refuses a tenant user there.
+    method: 'POST',
+    pattern: /^\/cloudapi\/1\.0\.0\/sessions\/provider$/,
+    operation: 'login.provider',
+    versioning: 'cloudapi',
+    authenticated: false,
+    handle: () => emptyResponse(401),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/oauth\/provider\/token$/,
+    operation: 'login.providerApiToken',
+    versioning: 'none',
+    authenticated: false,
+    handle: () =>
+      oauthError('invalid_grant', 'The API token is invalid, revoked, or belongs to another organization.'),
+  },
+  {
     method: 'GET',
     pattern: /^\/cloudapi\/1\.0\.0\/sessions\/current$/,
     operation: 'session.cloudapi',
@@ -121,6 +166,15 @@ export const authRoutes: readonly Route[] = [
     versioning: 'api',
     authenticated: false,
     handle: (req) => {
+      if (Number.parseFloat(req.apiVersion) >= LEGACY_LOGIN_REMOVED_IN) {
+        // VCD 10.5+ (API 38.0): the legacy login is gone; its version filter answers 405 in CloudAPI's JSON error shape.
+        return jsonResponse(
+          405,
+          { minorErrorCode: 'METHOD_NOT_ALLOWED', message: 'HTTP method not allowed', stackTrace: null },
+          undefined,
+          false,
+        );
+      }
       if (!checkBasic(req)) {
         return emptyResponse(401);
       }

@@ -3,7 +3,7 @@
  * capture into the catalog.
  */
 import { parseCaptureVAppParams } from '../bodies/section-params';
-import { catalogDocument, catalogItemDocument } from '../documents/catalog';
+import { MEDIA_ADMIN_CATALOG, catalogDocument, catalogItemDocument } from '../documents/catalog';
 import { orgVdcNetworkDocument } from '../documents/network';
 import { orgDocument, orgListDocument, vdcDocument } from '../documents/org';
 import { vAppTemplateDocument } from '../documents/vapp-template';
@@ -86,6 +86,19 @@ export const catalogRoutes: readonly Route[] = [
         throw noAccess('catalog', id);
       }
       return xmlResponse(200, catalogDocument(req.ctx), MEDIA.catalog);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/admin\/catalog\/([^/]+)$/,
+    operation: 'catalog.admin.get',
+    versioning: 'api',
+    authenticated: true,
+    handle: (req, [id = '']) => {
+      if (id !== req.ctx.state.catalog.id) {
+        throw noAccess('catalog', id);
+      }
+      return xmlResponse(200, catalogDocument(req.ctx, true), MEDIA_ADMIN_CATALOG);
     },
   },
   {

@@ -1,4 +1,5 @@
 /** Query types for the org's fixed parts: `orgVdc`, `orgVdcNetwork`, `catalog`, `edgeGateway`. */
+import { catalogItems } from '../../documents/catalog';
 import { dateTime } from '../../documents/common';
 import { urn } from '../../hrefs';
 import { MEDIA, STATUS } from '../../media-types';
@@ -214,4 +215,63 @@ export const edgeGateway: QueryType = {
       },
     ];
   },
+};
+
+/**
+ * Catalog items (XSD QueryResultCatalogItemRecordType), as SDK clients list a catalog's items at API ≥ 33
+ * (`type=catalogItem&filter=catalog==<href>` or `catalogName==<name>`).
+ */
+export const catalogItem: QueryType = {
+  name: 'catalogItem',
+  recordElement: 'CatalogItemRecord',
+  referencesElement: 'CatalogItemReferences',
+  referenceElement: 'CatalogItemReference',
+  entityMediaType: MEDIA.catalogItem,
+  attributes: [
+    'name',
+    'entity',
+    'entityName',
+    'entityType',
+    'catalog',
+    'catalogName',
+    'ownerName',
+    'owner',
+    'isPublished',
+    'vdc',
+    'vdcName',
+    'isVdcEnabled',
+    'creationDate',
+    'isExpired',
+    'status',
+  ],
+  rows: ({ state, hrefs }) =>
+    catalogItems(state.templates).map((t) => ({
+      href: hrefs.catalogItem(t.catalogItemId),
+      id: urn('catalogitem', t.catalogItemId),
+      name: t.name,
+      refUrns: {
+        entity: urn('vapptemplate', t.id),
+        catalog: urn('catalog', state.catalog.id),
+        owner: urn('user', state.user.id),
+        vdc: urn('vdc', t.vdcId),
+      },
+      metadata: [],
+      attributes: {
+        name: t.name,
+        entity: hrefs.vAppTemplate(t.id),
+        entityName: t.name,
+        entityType: 'vapptemplate',
+        catalog: hrefs.catalog(state.catalog.id),
+        catalogName: state.catalog.name,
+        ownerName: state.user.name,
+        owner: hrefs.user(state.user.id),
+        isPublished: 'false',
+        vdc: hrefs.vdc(t.vdcId),
+        vdcName: state.vdcById(t.vdcId)?.name,
+        isVdcEnabled: 'true',
+        creationDate: dateTime(t.createdAt),
+        isExpired: 'false',
+        status: t.resolved ? 'RESOLVED' : 'UNRESOLVED',
+      },
+    })),
 };
