@@ -21,13 +21,26 @@ async function shell(dataDir: string, lines: string[], vcdUrl?: string): Promise
   const stdout = new PassThrough();
   let output = '';
   stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const config = loadConfig({
-    ...(vcdUrl !== undefined
-      ? { VCD_URL: vcdUrl, VCD_ORG: 'lab', VCD_VDC: 'lab-vdc', VCD_API_TOKEN: 'simulated-api-token' }
-      : {}),
-    LABBOT_DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-  });
+  // A real-VCD config (VCD_URL) assumes no edge: name the simulator's, so the labs get their networking.
+  const policy = {
+    path: path.join(dataDir, 'labbot.yml'),
+    text: 'edge: { gateway: edge-01, publicIps: 203.0.113.10-203.0.113.60 }\n',
+  };
+  const config = loadConfig(
+    {
+      ...(vcdUrl !== undefined
+        ? {
+            VCD_URL: vcdUrl,
+            VCD_ORG: 'lab',
+            VCD_VDC: 'lab-vdc',
+            VCD_API_TOKEN: 'simulated-api-token',
+          }
+        : {}),
+      LABBOT_DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+    },
+    vcdUrl !== undefined ? policy : undefined,
+  );
   const running = await startLabbot(
     config,
     { stdin, stdout },
