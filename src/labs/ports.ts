@@ -121,6 +121,17 @@ export interface Cloud {
    * lost, or rules someone added by hand on an address of labbot's pool).
    */
   edgeAddressesInUse(edge: string, labId: string): Promise<IpRange[]>;
+  /**
+   * Makes `ip` (just handed to the lab by the PublicIpPool) usable on the edge: on an edge whose public addresses come
+   * from an IP Space, allocates it as a floating IP tagged for the lab; elsewhere nothing. Idempotent (a restart after
+   * a crash takes the allocation it finds rather than making a second one).
+   */
+  claimPublicIp(edge: string, labId: string, ip: string): Promise<void>;
+  /**
+   * Gives back what claimPublicIp took: the lab's tagged floating IPs, and `ip` when a crash left its allocation
+   * untagged. Nothing on edges without an IP Space; never an allocation of another lab or a person.
+   */
+  releasePublicIp(edge: string, labId: string, ip: string | undefined): Promise<void>;
 }
 
 /** One NIC a VM must have. */
