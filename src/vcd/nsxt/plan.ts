@@ -217,8 +217,7 @@ export function natBody(rule: DesiredNat, ids: Ids): NsxtNatRule {
 
 /** The firewall rule labbot puts in the whole list (Swagger `EdgeFirewallRule`). */
 export function firewallBody(rule: DesiredFirewall, ids: Ids): NsxtFirewallRule {
-  const refs = (set: { name: string } | undefined): EntityRef[] | null =>
-    set === undefined ? null : [idOf(ids.sets, set.name, 'IP set')];
+  // A side left out means any (the Swagger types them as arrays: null is not valid JSON for them).
   return {
     name: rule.tag,
     description: rule.tag,
@@ -227,10 +226,15 @@ export function firewallBody(rule: DesiredFirewall, ids: Ids): NsxtFirewallRule 
     direction: 'IN_OUT',
     ipProtocol: 'IPV4',
     logging: false,
-    sourceFirewallGroups: refs(rule.sourceSet),
-    destinationFirewallGroups: refs(rule.destinationSet),
-    applicationPortProfiles:
-      rule.port === undefined ? null : [idOf(ids.profiles, portProfileName(rule.port), 'port profile')],
+    ...(rule.sourceSet !== undefined
+      ? { sourceFirewallGroups: [idOf(ids.sets, rule.sourceSet.name, 'IP set')] }
+      : {}),
+    ...(rule.destinationSet !== undefined
+      ? { destinationFirewallGroups: [idOf(ids.sets, rule.destinationSet.name, 'IP set')] }
+      : {}),
+    ...(rule.port !== undefined
+      ? { applicationPortProfiles: [idOf(ids.profiles, portProfileName(rule.port), 'port profile')] }
+      : {}),
   };
 }
 
@@ -303,5 +307,10 @@ export function mergeFirewall(
       ? rule
       : { ...rule, id: same.id, ...(same.version ? { version: same.version } : {}) };
   });
-  return [...kept, ...placed];
+  return [...kept, ...placed].map(withoutNulls);
+}
+
+/** A rule without its null fields: VCD reads a missing list as any, as it does null, and the Swagger wants lists. */
+function withoutNulls(rule: NsxtFirewallRule): NsxtFirewallRule {
+  return Object.fromEntries(Object.entries(rule).filter(([, v]) => v !== null));
 }
