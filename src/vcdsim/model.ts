@@ -197,7 +197,7 @@ export interface TaskError {
 }
 
 /** Entities a task can be about (its `Owner`). */
-export type TaskOwnerKind = 'vapp' | 'vm' | 'vAppTemplate' | 'edgeGateway';
+export type TaskOwnerKind = 'vapp' | 'vm' | 'vAppTemplate' | 'edgeGateway' | 'org';
 
 export interface SimTask {
   readonly id: string;
@@ -229,6 +229,8 @@ export interface SimTask {
   readonly onFailure: (error?: TaskError) => void;
   /** Decided when it started (an injected fault, a VDC out of resources): it ends in `error` with this Error. */
   readonly injectedError?: TaskError;
+  /** `Result/ResultContent` once it succeeded (an IP Space allocation's JSON answer). */
+  result?: string;
 }
 
 // ------------------------------------------------------------------------------------------ edge gateway

@@ -12,6 +12,8 @@ import {
   TEMPLATE_SEEDS,
   UPLINK_SEED,
 } from './catalog-seed';
+import { type EdgeOptions } from './cloudapi/nsxt-model';
+import { NsxtWorld } from './cloudapi/nsxt-world';
 import { STATUS } from './media-types';
 import {
   type SimCatalog,
@@ -87,6 +89,8 @@ export interface SimConfig {
   readonly publicIps?: { readonly start: string; readonly end: string };
   /** What a runtime lease expiry does (org setting PowerOffOnRuntimeLeaseExpiration): power off (default) or suspend. */
   readonly runtimeLeaseExpiryAction?: 'powerOff' | 'suspend';
+  /** How the edge is backed (default the legacy NSX-V edge) and owned; see cloudapi/nsxt-model.ts. */
+  readonly edge?: EdgeOptions;
 }
 
 interface PendingFailure {
@@ -127,6 +131,8 @@ export class SimState {
   readonly catalog: SimCatalog;
   readonly networks: readonly SimNetwork[];
   readonly edge: SimEdgeGateway;
+  /** The CloudAPI side: the edge's NSX-T services (when it is NSX-T), port profiles, IP sets, IP Space. */
+  readonly nsxt: NsxtWorld;
   readonly sessions: SessionStore;
   readonly macs = new MacAllocator();
   readonly maxConcurrentTasks: number;
@@ -216,6 +222,7 @@ export class SimState {
         ],
       },
     };
+    this.nsxt = new NsxtWorld({ edgeId: this.edge.id, options: config.edge ?? {}, publicIps, now });
     for (const seed of TEMPLATE_SEEDS) {
       this.templateList.push({
         id: randomUUID(),

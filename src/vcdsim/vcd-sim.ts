@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo } from 'node:net';
+import { type EdgeOptions } from './cloudapi/nsxt-model';
 import { FaultInjector, type SimFaults } from './faults';
 import { Hrefs } from './hrefs';
 import { handleAdmin } from './http/admin';
@@ -22,6 +23,10 @@ import { SimState, type SimVdcConfig } from './sim-state';
 import { generateSelfSignedCertificate, type TlsMaterial } from './tls';
 
 export { SimState, type SimVdcConfig } from './sim-state';
+export { type EdgeOptions, type EdgeKind, type EdgeDeploymentMode } from './cloudapi/nsxt-model';
+
+/** The edge a simulator gets without `edge`: flip `kind` to `nsxt` to make NSX-T the default. */
+export const DEFAULT_EDGE: EdgeOptions = { kind: 'nsxv' };
 export { FaultInjector, type SimFaults } from './faults';
 export { type UsageProfile } from './model';
 
@@ -60,6 +65,12 @@ export interface VcdSimOptions {
   publicIps?: { start: string; end: string };
   /** What a runtime lease expiry does: `powerOff` (default) or `suspend`. */
   runtimeLeaseExpiryAction?: 'powerOff' | 'suspend';
+  /**
+   * The edge gateway's backing and owner: `{kind: 'nsxt'}` serves it through the CloudAPI (NAT, firewall, IP sets,
+   * port profiles) and refuses the legacy configureServices; `vdcGroup`, `ipSpace`, `deploymentMode` refine it.
+   * Default: the legacy NSX-V edge (DEFAULT_EDGE).
+   */
+  edge?: EdgeOptions;
   /** Faults in force from the start (see faults.ts; also `POST /_sim/faults`). */
   faults?: SimFaults;
   /** Seed of the random source behind fault rates and latency spikes (default 1). */
@@ -123,7 +134,7 @@ function write(
   started: bigint,
 ): void {
   const payload = Buffer.from(response.body ?? '', 'utf8');
-  const headers: Record<string, string> = {
+  const headers: Record<string, string | string[]> = {
     'X-VMWARE-VCLOUD-REQUEST-ID': requestId,
     'X-VMWARE-VCLOUD-REQUEST-EXECUTION-TIME': String(
       Number((process.hrtime.bigint() - started) / 1_000_000n),
@@ -237,6 +248,7 @@ export async function startVcdSim(options: VcdSimOptions = {}): Promise<VcdSim> 
     reportNetworkMetrics: options.reportNetworkMetrics,
     publicIps: options.publicIps,
     runtimeLeaseExpiryAction: options.runtimeLeaseExpiryAction,
+    edge: options.edge ?? DEFAULT_EDGE,
   });
   const faults = new FaultInjector(state, options.random ?? seededRandom(options.seed ?? 1));
   if (options.faults !== undefined) {

@@ -18,6 +18,7 @@ function owner(ctx: RenderContext, task: SimTask): XmlNodeOut {
     vm: [hrefs.vm(task.ownerId), MEDIA.vm],
     vAppTemplate: [hrefs.vAppTemplate(task.ownerId), MEDIA.vAppTemplate],
     edgeGateway: [hrefs.edgeGateway(task.ownerId), MEDIA.edgeGateway],
+    org: [hrefs.org(task.ownerId), MEDIA.org],
   };
   const [href, type] = kinds[task.ownerKind];
   return reference('Owner', href, type, task.ownerName);
@@ -51,5 +52,8 @@ export function taskElement(ctx: RenderContext, task: SimTask, root: boolean): X
     reference('Organization', hrefs.org(ctx.state.org.id), MEDIA.org, ctx.state.org.name),
     xText('Progress', taskProgressAt(task, ctx.now)),
     task.error !== undefined && xText('Details', task.error.message),
+    task.result !== undefined &&
+      taskStatusAt(task, ctx.now) === 'success' &&
+      x('Result', {}, xText('ResultContent', task.result)),
   );
 }

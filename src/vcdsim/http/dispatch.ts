@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type IncomingHttpHeaders } from 'node:http';
+import { cloudApiErrorResponse, isCloudApiPath } from '../cloudapi/cloudapi-http';
 import { errorDocument } from '../documents/error';
 import { isOfferedVersion } from '../documents/versions';
 import { type Hrefs } from '../hrefs';
@@ -52,8 +53,11 @@ export function operationOf(method: string, rawUrl: string): string {
   return 'unknown';
 }
 
-/** An Error document response for a SimError. */
-export function errorResponse(error: SimError, requestId: string): SimResponse {
+/** An Error response for a SimError: the XML Error document, or the JSON Error under `/cloudapi/`. */
+export function errorResponse(error: SimError, requestId: string, path = '/api'): SimResponse {
+  if (isCloudApiPath(path)) {
+    return cloudApiErrorResponse(error, requestId);
+  }
   return {
     status: error.status,
     mediaType: MEDIA.error,
@@ -67,7 +71,9 @@ export function dispatch(state: SimState, hrefs: Hrefs, raw: RawRequest): Dispat
   const requested = acceptedVersion(raw.headers);
   // Until a route has negotiated it, answer in the requested version if it is one we speak.
   let apiVersion = requested !== undefined && isOfferedVersion(requested) ? requested : NEWEST_VERSION;
+  let errorPath = '/api';
   try {
+    errorPath = routePath(raw.url);
     state.settle();
     const url = new URL(raw.url, 'http://simulator');
     const path = routePath(raw.url);
@@ -93,6 +99,7 @@ export function dispatch(state: SimState, hrefs: Hrefs, raw: RawRequest): Dispat
       method: raw.method,
       path,
       query: url.searchParams,
+      rawQuery: url.search,
       headers: raw.headers,
       body: raw.body,
       requestId,
@@ -103,7 +110,7 @@ export function dispatch(state: SimState, hrefs: Hrefs, raw: RawRequest): Dispat
     return { requestId, apiVersion, response: route.handle(req, match.slice(1)) };
   } catch (error) {
     if (error instanceof SimError) {
-      return { requestId, apiVersion, response: errorResponse(error, requestId) };
+      return { requestId, apiVersion, response: errorResponse(error, requestId, errorPath) };
     }
     const message = error instanceof Error ? error.message : String(error);
     return {
@@ -112,6 +119,7 @@ export function dispatch(state: SimState, hrefs: Hrefs, raw: RawRequest): Dispat
       response: errorResponse(
         new SimError(500, 'INTERNAL_SERVER_ERROR', `Simulator failure: ${message}`),
         requestId,
+        errorPath,
       ),
     };
   }

@@ -12,6 +12,7 @@ function entityOf(path: string): { kind: EntityKind; id: string } {
     [/\/vApp\/vm-([0-9a-f-]{36})/i, 'vm'],
     [/\/vApp\/vapp-([0-9a-f-]{36})/i, 'vapp'],
     [/\/edgeGateway\/([0-9a-f-]{36})/i, 'gateway'],
+    [/\/edgeGateways\/urn:vcloud:gateway:([0-9a-f-]{36})/i, 'gateway'],
     [/\/vAppTemplate\/vappTemplate-([0-9a-f-]{36})/i, 'vappTemplate'],
   ];
   for (const [pattern, kind] of patterns) {
@@ -33,6 +34,12 @@ export function injectedResponse(
   requestId: string,
   state: SimState,
 ): SimResponse {
+  let path = '/';
+  try {
+    path = routePath(rawUrl);
+  } catch {
+    // An unparsable URL names no entity; the message then names a made-up one.
+  }
   switch (error) {
     case 500:
       return errorResponse(
@@ -42,20 +49,19 @@ export function injectedResponse(
           'Unable to perform this action. Contact your cloud administrator.',
         ),
         requestId,
+        path,
       );
     case 502:
     case 503:
     case 504:
       return emptyResponse(error);
     case 'BUSY_ENTITY': {
-      let path = '/';
-      try {
-        path = routePath(rawUrl);
-      } catch {
-        // An unparsable URL names no entity; the message then names a made-up one.
-      }
       const entity = entityOf(path);
-      return errorResponse(busyEntity(entity.kind, entity.id, 'vappUpdateVApp', randomUUID()), requestId);
+      return errorResponse(
+        busyEntity(entity.kind, entity.id, 'vappUpdateVApp', randomUUID()),
+        requestId,
+        path,
+      );
     }
     case 'OPERATION_LIMITS_EXCEEDED':
       return errorResponse(
@@ -65,6 +71,7 @@ export function injectedResponse(
           `The maximum number of simultaneous operations for user "${state.user.name}" on organization "${state.org.name}" has been reached.`,
         ),
         requestId,
+        path,
       );
   }
 }

@@ -10,6 +10,8 @@ export interface SimRequest {
   /** Path without trailing slash (`/api/org/` → `/api/org`). */
   readonly path: string;
   readonly query: URLSearchParams;
+  /** The query string as sent (`?a=b,c`), for links that must repeat the caller's parameters unchanged. */
+  readonly rawQuery?: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
   readonly requestId: string;
@@ -22,7 +24,8 @@ export interface SimRequest {
 
 export interface SimResponse {
   readonly status: number;
-  readonly headers?: Readonly<Record<string, string>>;
+  /** Extra headers; an array sends the header once per value (VCD sends one `Link` header per link). */
+  readonly headers?: Readonly<Record<string, string | string[]>>;
   /** Media type without the version parameter; the server appends `;version=<v>` where VCD does. */
   readonly mediaType?: string;
   readonly body?: string;

@@ -53,7 +53,7 @@ export function requireEdge(state: SimState, id: string): SimEdgeGateway {
 }
 
 /** An address, a CIDR block or a dash range, as NAT and firewall rules accept them. */
-function isIpExpression(value: string): boolean {
+export function isIpExpression(value: string): boolean {
   const cidr = /^([^/]+)\/(\d{1,2})$/.exec(value);
   if (cidr !== null) {
     return isIpv4(cidr[1] ?? '') && Number(cidr[2]) <= 32;

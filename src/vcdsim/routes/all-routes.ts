@@ -2,6 +2,7 @@
 import { type Route } from '../http/sim-http';
 import { authRoutes } from './auth-routes';
 import { catalogRoutes } from './catalog-routes';
+import { cloudApiRoutes } from './cloudapi-routes';
 import { edgeRoutes } from './edge-routes';
 import { metadataRoutes } from './metadata-routes';
 import { sectionRoutes } from './section-routes';
@@ -16,4 +17,5 @@ export const ALL_ROUTES: readonly Route[] = [
   ...metadataRoutes,
   ...edgeRoutes,
   ...taskRoutes,
+  ...cloudApiRoutes,
 ];

@@ -187,6 +187,7 @@ export const edgeGateway: QueryType = {
     'haStatus',
     'advancedNetworkingEnabled',
     'distributedRoutingEnabled',
+    'edgeGatewayType',
   ],
   rows: ({ state, hrefs }) => {
     const edge = state.edge;
@@ -208,6 +209,7 @@ export const edgeGateway: QueryType = {
           haStatus: 'DISABLED',
           advancedNetworkingEnabled: 'false',
           distributedRoutingEnabled: 'false',
+          edgeGatewayType: state.nsxt.kind === 'nsxt' ? 'NSXT_BACKED' : 'NSXV_BACKED',
         },
       },
     ];
