@@ -13,7 +13,6 @@ import { inRange, parseIpRange, type IpRange } from '../../labs/ipv4';
 import { type LabEdgeRules, type Logger } from '../../labs/ports';
 import { EdgeBatcher } from '../edge-batcher';
 import { VcdApiError, VcdNotFoundError } from '../errors';
-import { ruleTag } from '../lab-edge-rules';
 import { type CloudApi } from './cloudapi';
 import {
   firewallBody,
@@ -92,15 +91,14 @@ export class NsxtEdgeWriter {
     return this.batcher.set(edgeId, labId, rules);
   }
 
-  /** Lab ids with a tagged NAT rule, firewall rule, IP set or floating IP on the edge. */
+  /** Lab ids with a tagged NAT rule, firewall rule or IP set on the edge (floating IPs are the store's record). */
   async labs(edgeId: string): Promise<string[]> {
-    const [nat, firewall, sets, allocations] = await Promise.all([
+    const [nat, firewall, sets] = await Promise.all([
       this.listNat(edgeId),
       this.getFirewall(edgeId),
       this.listSets(edgeId),
-      this.listAllocations(edgeId),
     ]);
-    const ids = [...nat, ...firewall, ...sets, ...allocations]
+    const ids = [...nat, ...firewall, ...sets]
       .map((item) => labOf(item))
       .filter((id): id is string => id !== undefined);
     return [...new Set(ids)].sort();
@@ -109,7 +107,7 @@ export class NsxtEdgeWriter {
   /**
    * Public addresses in use on the edge but `labId`'s own: everything `usedIpAddresses` lists (NAT rules of anyone,
    * the edge's primary IP, VPN, load balancer), less addresses only the lab's own NAT rules use; and on an IP-Space
-   * edge, every floating IP of the org's allocations not tagged for the lab.
+   * edge, every floating IP the org holds (the pool hands a lab the address it already holds before looking at these).
    */
   async addressesInUse(edgeId: string, labId: string): Promise<IpRange[]> {
     const [used, nat, allocations] = await Promise.all([
@@ -121,77 +119,55 @@ export class NsxtEdgeWriter {
     const others = new Set(nat.filter((r) => labOf(r) !== labId).map(publicSide));
     const addresses = [
       ...used.map((u) => u.ipAddress).filter((ip) => !own.has(ip) || others.has(ip)),
-      ...allocations.filter((a) => labOf(a) !== labId).map((a) => a.value),
+      ...allocations.map((a) => a.value),
     ];
     return addresses.map(parseIpRange).filter((r): r is IpRange => r !== undefined);
   }
 
   /**
-   * On an edge whose uplink takes its addresses from an IP Space, makes `ip` a floating IP of the org tagged for the
-   * lab: allocates that very address (idempotent: an allocation of it already tagged for the lab, or left untagged by
-   * a crash after the allocation, is taken as is). Elsewhere nothing: uplink sub-allocations need no claim.
+   * On an edge whose uplink takes its addresses from an IP Space, makes `ip` a floating IP of the org: allocates that
+   * very address unless an allocation of it exists already (a restart after a crash between the allocation and the
+   * lab's record finds it and takes it as is). The PublicIpPool's row, written before this call, is the record that
+   * says which lab holds it; the IP Space's allocation has no field labbot could tag reliably. Elsewhere nothing:
+   * uplink sub-allocations need no claim.
    *
-   * @throws VcdApiError (PUBLIC_IP_TAKEN when another lab's allocation holds it; NO_IP_SPACE; refusals),
-   *   VcdTaskFailedError, VcdUnavailableError.
+   * @throws VcdApiError (NO_IP_SPACE; refusals such as an exhausted quota), VcdTaskFailedError, VcdUnavailableError.
    */
   async claimIp(edgeId: string, labId: string, ip: string): Promise<void> {
     const space = await this.ipSpaceFor(edgeId, ip);
     if (space === undefined) {
       return;
     }
-    const tag = ruleTag(labId, 'public-ip');
-    let allocation = (await this.allocations(space)).find((a) => a.value === ip);
-    if (allocation === undefined) {
-      await this.options.api.write('POST', `${API}/ipSpaces/${enc(space.id)}/allocate`, {
-        type: 'FLOATING_IP',
-        value: ip,
-      });
-      allocation = (await this.allocations(space)).find((a) => a.value === ip);
-      if (allocation === undefined) {
-        throw new VcdApiError({
-          minorErrorCode: 'IP_NOT_ALLOCATED',
-          message: `IP Space ${space.name} did not list ${ip} after allocating it`,
-        });
-      }
-    }
-    const holder = labOf(allocation);
-    if (holder === labId) {
+    if ((await this.allocations(space)).some((a) => a.value === ip)) {
       return;
     }
-    if (holder !== undefined) {
-      throw new VcdApiError({
-        minorErrorCode: 'PUBLIC_IP_TAKEN',
-        message: `floating IP ${ip} of IP Space ${space.name} is held by lab ${holder}`,
-      });
-    }
-    await this.options.api.write(
-      'PUT',
-      `${API}/ipSpaces/${enc(space.id)}/allocations/${enc(allocation.id)}`,
-      { ...allocation, description: tag },
-    );
+    await this.options.api.write('POST', `${API}/ipSpaces/${enc(space.id)}/allocate`, {
+      type: 'FLOATING_IP',
+      value: ip,
+    });
     this.options.logger.info({ ip, labId, ipSpace: space.name }, 'Floating IP allocated to lab');
   }
 
   /**
-   * Releases the lab's floating IPs on an IP-Space edge: every allocation tagged for the lab, and `ip` when a crash
-   * left its allocation untagged. Never one tagged for another lab or a person's. Nothing on other edges.
+   * Releases the lab's floating IP `ip` on an IP-Space edge (after its NAT rules are gone: VCD refuses to release an
+   * address a rule uses). Nothing on other edges, nor without an address.
    */
   async releaseIp(edgeId: string, labId: string, ip: string | undefined): Promise<void> {
-    const edge = await this.options.edge(edgeId);
-    if (!usesIpSpace(edge)) {
+    if (ip === undefined) {
       return;
     }
-    for (const space of await this.spacesOf(edgeId, ip)) {
-      for (const allocation of await this.allocations(space)) {
-        const holder = labOf(allocation);
-        if (holder === labId || (holder === undefined && ip !== undefined && allocation.value === ip)) {
-          await this.deleteIgnoringGone(`${API}/ipSpaces/${enc(space.id)}/allocations/${enc(allocation.id)}`);
-          this.options.logger.info(
-            { ip: allocation.value, labId, ipSpace: space.name },
-            'Floating IP released',
-          );
-        }
+    const space = await this.ipSpaceFor(edgeId, ip).catch((error: unknown) => {
+      if (error instanceof VcdApiError && error.minorErrorCode === 'NO_IP_SPACE') {
+        return undefined;
       }
+      throw error;
+    });
+    if (space === undefined) {
+      return;
+    }
+    for (const allocation of (await this.allocations(space)).filter((a) => a.value === ip)) {
+      await this.deleteIgnoringGone(`${API}/ipSpaces/${enc(space.id)}/allocations/${enc(allocation.id)}`);
+      this.options.logger.info({ ip, labId, ipSpace: space.name }, 'Floating IP released');
     }
   }
 
