@@ -58,8 +58,8 @@ describe('e2e: /lab demo and teardown on an NSX-T edge', () => {
   }
 
   it.each([
-    ['uplink addresses', { kind: 'nsxt' } as EdgeOptions],
-    ['an IP Space', { kind: 'nsxt', ipSpace: true } as EdgeOptions],
+    ['uplink addresses', { kind: 'nsxt' }],
+    ['an IP Space', { kind: 'nsxt', ipSpace: true }],
   ])('deploys with its public IP and URL, and teardown leaves the edge as it was (%s)', async (_, edge) => {
     const { input, output, running } = await start(edge);
     const before = edgeState();
