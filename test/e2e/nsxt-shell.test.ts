@@ -57,7 +57,7 @@ describe('e2e: /lab demo and teardown on an NSX-T edge', () => {
     return { input, output, running };
   }
 
-  it.each([
+  it.each<[string, EdgeOptions]>([
     ['uplink addresses', { kind: 'nsxt' }],
     ['an IP Space', { kind: 'nsxt', ipSpace: true }],
   ])('deploys with its public IP and URL, and teardown leaves the edge as it was (%s)', async (_, edge) => {
