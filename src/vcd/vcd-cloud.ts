@@ -39,7 +39,7 @@ import {
   type VcdVmMetrics,
 } from './vapp-resources';
 import { CloudApi } from './nsxt/cloudapi';
-import { lookupEdge, type EdgeTarget } from './nsxt/edge-lookup';
+import { findNetworkByCloudApi, lookupEdge, type EdgeTarget } from './nsxt/edge-lookup';
 import { NsxtEdgeWriter } from './nsxt/nsxt-edge';
 import { readEdgeGateway, type NsxtEdgeGateway } from './nsxt/wire';
 import { VcdHttp } from './vcd-http';
@@ -911,7 +911,10 @@ export class VcdCloud implements Cloud {
   }
 
   private async lookupNetwork(name: string): Promise<string> {
-    const network = await this.networkResources.findOrgVdcNetwork(name);
+    // A VDC group's network is shared by the group's VDCs; the query service may not place it in this one.
+    const network =
+      (await this.networkResources.findOrgVdcNetwork(name)) ??
+      (await findNetworkByCloudApi(this.cloudApi, await this.resolveVdc(), name));
     if (network === undefined) {
       throw new VcdNotFoundError(`org VDC network "${name}" is not in VDC "${this.options.vdc}"`);
     }

@@ -120,3 +120,73 @@ export async function lookupEdge(options: EdgeLookupOptions, name: string): Prom
 }
 
 export { toBacking };
+
+/** An org VDC network as the CloudAPI lists it (`VdcNetwork`): enough to find one a VDC group owns. */
+export interface CloudApiNetwork {
+  id: string;
+  name: string;
+  ownerRef?: { id: string; name?: string };
+  orgVdc?: { id: string; name?: string };
+}
+
+export function readCloudApiNetwork(value: unknown): CloudApiNetwork | undefined {
+  const o = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  const ref = (v: unknown): { id: string; name?: string } | undefined => {
+    const r = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+    return typeof r?.id === 'string'
+      ? { id: r.id, ...(typeof r.name === 'string' ? { name: r.name } : {}) }
+      : undefined;
+  };
+  if (typeof o?.id !== 'string' || typeof o.name !== 'string') {
+    return undefined;
+  }
+  return { id: o.id, name: o.name, ownerRef: ref(o.ownerRef), orgVdc: ref(o.orgVdc) };
+}
+
+/**
+ * The network called `name` that the VDC can use: its own first, else one owned by a VDC group (a group network is
+ * shared by every VDC of the group). Undefined when there is none, or several group networks of that name.
+ */
+export function pickNetwork(
+  networks: readonly CloudApiNetwork[],
+  name: string,
+  vdcUrn: string,
+): CloudApiNetwork | undefined {
+  const named = networks.filter((n) => n.name === name);
+  const own = named.find((n) => (n.ownerRef?.id ?? n.orgVdc?.id) === vdcUrn || n.orgVdc?.id === vdcUrn);
+  if (own !== undefined) {
+    return own;
+  }
+  const grouped = named.filter((n) => n.ownerRef?.id.startsWith('urn:vcloud:vdcGroup:') ?? false);
+  return grouped.length === 1 ? grouped[0] : undefined;
+}
+
+/**
+ * An org VDC network the query service does not place in the VDC (a VDC group's), through the CloudAPI; its XML href
+ * for instantiation is the admin network href of the same uuid.
+ *
+ * @throws VcdApiError, VcdUnavailableError (a CloudAPI that has no orgVdcNetworks answers undefined).
+ */
+export async function findNetworkByCloudApi(
+  api: CloudApi,
+  vdc: VdcRef,
+  name: string,
+): Promise<{ name: string; href: string } | undefined> {
+  let networks: CloudApiNetwork[];
+  try {
+    networks = await api.list(`${API}/orgVdcNetworks`, readCloudApiNetwork, {
+      filter: `name==${name.replace(/[,;()\\]/g, '\\$&')}`,
+    });
+  } catch (error) {
+    if (error instanceof VcdNotFoundError) {
+      return undefined;
+    }
+    throw error;
+  }
+  const network = pickNetwork(networks, name, urnOf('vdc', vdc.href));
+  if (network === undefined) {
+    return undefined;
+  }
+  const base = vdc.href.replace(/\/api\/.*$/, '');
+  return { name, href: `${base}/api/admin/network/${uuidOf(network.id)}` };
+}

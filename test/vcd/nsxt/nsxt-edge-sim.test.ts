@@ -5,6 +5,7 @@
  */
 import { type LabEdgeRules } from '../../../src/labs/ports';
 import { VcdHttp, type VcdRequest } from '../../../src/vcd/vcd-http';
+import { findNetworkByCloudApi } from '../../../src/vcd/nsxt/edge-lookup';
 import { VcdCloud } from '../../../src/vcd/vcd-cloud';
 import { startVcdSim, type EdgeOptions, type VcdSim } from '../../../src/vcdsim/vcd-sim';
 import { cloudApiProblems } from '../../helpers/cloudapi-schema';
@@ -235,8 +236,12 @@ describe('NSX-T edge through the CloudAPI', () => {
     expectBodiesValid();
   });
 
-  it('finds an edge owned by a VDC group', async () => {
+  it('finds an edge and networks owned by a VDC group', async () => {
     await start({ kind: 'nsxt', vdcGroup: 'lab-group' });
+    const network = await findNetworkByCloudApi(cloud.cloudapi, await cloud.getVdc(), 'Management');
+    expect(network?.href).toBe(
+      (await cloud.findOrgVdcNetwork('Management'))?.href.replace('/api/network/', '/api/admin/network/'),
+    );
     const target = await cloud.describeEdge('edge-01');
     expect(target.kind === 'nsxt' ? target.gateway.ownerRef?.id : undefined).toMatch(/^urn:vcloud:vdcGroup:/);
     await cloud.setLabEdgeRules('edge-01', 'demo-aaa', labRules('203.0.113.10', '10.10.0.11'));
