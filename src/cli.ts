@@ -4,7 +4,7 @@ import { readPolicyFile } from './config/read-policy-file';
 import { runDoctorCommand } from './doctor';
 import { startLabbot } from './main';
 import { runReapCommand } from './reap-command';
-import { runVcdSim } from './vcdsim/standalone';
+import { edgeOptionsFromFlags, runVcdSim } from './vcdsim/standalone';
 
 const USAGE = `usage: labbot <command>
 
@@ -12,9 +12,11 @@ const USAGE = `usage: labbot <command>
   doctor                     check config, VCD, Slack and the database; print each with its fix
   reap --plan | --enforce    one idle-reaper cycle: print the plan, or carry it out
   vcdsim [--port N] [--speed X] [--tls] [--host H] [--seed S]
+         [--edge nsxt|nsxv] [--vdc-group NAME] [--ip-space] [--distributed-only]
                              serve the VCD simulator alone (org lab, VDC lab-vdc, catalog labs,
                              user admin / password admin, API token simulated-api-token);
-                             --tls serves HTTPS with a self-signed certificate (needs openssl)
+                             --tls serves HTTPS with a self-signed certificate (needs openssl);
+                             --edge nsxt serves an NSX-T edge through the CloudAPI
   help                       this text
 `;
 
@@ -65,12 +67,16 @@ async function vcdsim(args: string[]): Promise<number> {
   if (hostIndex !== -1 && (host === undefined || host.startsWith('--'))) {
     throw new ConfigError([{ key: '--host', message: 'needs an address', fix: 'e.g. --host 127.0.0.1' }]);
   }
+  const edge = edgeOptionsFromFlags(args);
+  if (typeof edge === 'string') {
+    throw new ConfigError([{ key: '--edge', message: edge, fix: 'e.g. --edge nsxt --ip-space' }]);
+  }
   const until = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   return runVcdSim(
-    { port, speedFactor, seed, host, tls: args.includes('--tls') },
+    { port, speedFactor, seed, host, tls: args.includes('--tls'), edge },
     { stdout: process.stdout, until },
   );
 }

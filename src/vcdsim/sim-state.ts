@@ -13,7 +13,7 @@ import {
   UPLINK_SEED,
 } from './catalog-seed';
 import { type EdgeOptions } from './cloudapi/nsxt-model';
-import { NsxtWorld } from './cloudapi/nsxt-world';
+import { NsxtWorld, type NsxtSnapshot } from './cloudapi/nsxt-world';
 import { STATUS } from './media-types';
 import {
   type SimCatalog,
@@ -243,6 +243,12 @@ export class SimState {
         owner: this.user,
       });
     }
+  }
+
+  /** The NSX-T side as of the injected clock (due tasks applied), as plain data for tests to compare. */
+  nsxtSnapshot(): NsxtSnapshot {
+    this.settle();
+    return this.nsxt.snapshot();
   }
 
   /** The injected clock. */

@@ -6,7 +6,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NEWEST_VERSION } from './http/negotiation';
-import { startVcdSim, type VcdSim, type VcdSimOptions } from './vcd-sim';
+import { type EdgeOptions } from './cloudapi/nsxt-model';
+import { DEFAULT_EDGE, startVcdSim, type VcdSim, type VcdSimOptions } from './vcd-sim';
 
 /** Where the banner is written. */
 export interface TextOut {
@@ -28,6 +29,7 @@ export function vcdSimBanner(sim: VcdSim, caFile?: string): string {
     `  login:     curl${cacert} -i -X POST -u ${config.userName}@${config.orgName}:${config.password} -H 'Accept: application/json;version=${NEWEST_VERSION}' ${url}/cloudapi/1.0.0/sessions\n` +
     `  API token: ${config.apiToken} (POST ${url}/oauth/tenant/${config.orgName}/token)\n` +
     `  labbot:    ${nodeCa}VCD_URL=${url} VCD_ORG=${config.orgName} VCD_VDC=${sim.state.vdc.name} VCD_API_TOKEN=${config.apiToken} npm start\n` +
+    `  edge:      ${sim.state.edge.name}, ${sim.state.nsxt.kind === 'nsxt' ? `NSX-T (CloudAPI ${url}/cloudapi/1.0.0/edgeGateways)` : 'NSX-V (configureServices)'}\n` +
     `  admin:     curl${cacert} ${url}/_sim/state   (faults, usage curves: src/vcdsim/README.md)\n` +
     (caFile === undefined ? '' : `  TLS:       self-signed certificate in ${caFile}\n`)
   );
@@ -60,4 +62,35 @@ export async function runVcdSim(
     }
   }
   return 0;
+}
+
+/**
+ * The edge flags of `labbot vcdsim`: `--edge nsxt|nsxv`, `--vdc-group NAME`, `--ip-space`, `--distributed-only`.
+ *
+ * @returns the options, or a message saying which flag is wrong and how to fix it.
+ */
+export function edgeOptionsFromFlags(args: readonly string[]): EdgeOptions | string {
+  const valueOf = (flag: string): string | undefined => {
+    const i = args.indexOf(flag);
+    return i === -1 ? undefined : (args[i + 1] ?? '');
+  };
+  const kind = valueOf('--edge') ?? DEFAULT_EDGE.kind ?? 'nsxv';
+  if (kind !== 'nsxt' && kind !== 'nsxv') {
+    return `--edge "${kind}" is not nsxt or nsxv`;
+  }
+  const vdcGroup = valueOf('--vdc-group');
+  if (vdcGroup !== undefined && (vdcGroup === '' || vdcGroup.startsWith('--'))) {
+    return '--vdc-group needs a name, e.g. --vdc-group lab-group';
+  }
+  const nsxtOnly =
+    vdcGroup !== undefined || args.includes('--ip-space') || args.includes('--distributed-only');
+  if (nsxtOnly && kind !== 'nsxt') {
+    return '--vdc-group, --ip-space and --distributed-only need --edge nsxt';
+  }
+  return {
+    kind,
+    vdcGroup,
+    ipSpace: args.includes('--ip-space') || undefined,
+    deploymentMode: args.includes('--distributed-only') ? 'DISTRIBUTED_ONLY' : undefined,
+  };
 }

@@ -14,7 +14,7 @@ import { type LabbotDatabase, openDatabase } from '../../src/store/database';
 import { migrateToLatest } from '../../src/store/migrate';
 import { VcdCloud } from '../../src/vcd/vcd-cloud';
 import { startVcdSim, type EdgeOptions, type VcdSim } from '../../src/vcdsim/vcd-sim';
-import { cloudApiProblems } from '../helpers/cloudapi-schema';
+import { cloudApiErrors } from '../helpers/cloudapi-schema';
 import { ManualClock } from '../helpers/clock';
 import { validateAgainstXsd } from '../helpers/xsd';
 import { startVcdProxy, type VcdProxy } from '../reliability/vcd-proxy';
@@ -350,7 +350,7 @@ describe.each(KINDS)('e2e: nested-ESXi networking for ten labs at once on $name'
     expect(json.length > 0).toBe(nsxt);
     for (const call of json) {
       expect(
-        cloudApiProblems(definitionOf(call.url) ?? `unknown ${call.url}`, JSON.parse(call.requestBody ?? '')),
+        cloudApiErrors(definitionOf(call.url) ?? `unknown ${call.url}`, JSON.parse(call.requestBody ?? '')),
       ).toEqual([]);
     }
 

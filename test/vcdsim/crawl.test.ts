@@ -89,7 +89,8 @@ describe('vcdsim crawl', () => {
   });
 
   beforeAll(async () => {
-    h = await startHarness();
+    // The legacy edge's configureServices is part of the crawl, whichever edge is the default.
+    h = await startHarness({ edge: { kind: 'nsxv' } });
   });
 
   afterAll(async () => {
@@ -235,6 +236,7 @@ describe('vcdsim crawl', () => {
   it('answers the networking, metrics, lease and capture endpoints, and their errors, with schema-valid documents', async () => {
     // Small quotas and a low task limit, so the quota and limit errors are part of the crawl.
     const q = await startHarness({
+      edge: { kind: 'nsxv' },
       speedFactor: 100,
       maxConcurrentTasks: 4,
       vdcs: [{ name: 'lab-vdc', memoryLimitMb: 24 * 1024, storageLimitMb: 1200 * 1024 }],

@@ -39,7 +39,8 @@ describe('vcdsim edge gateway', () => {
   let interfaces: Map<string, string>;
 
   beforeEach(async () => {
-    h = await startHarness();
+    // The legacy (NSX-V) edge, whichever edge is the default.
+    h = await startHarness({ edge: { kind: 'nsxv' } });
     await h.api.login();
     ({ href: edgeHref, interfaces } = await edgeLookup(h.api));
   });

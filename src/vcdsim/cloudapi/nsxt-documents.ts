@@ -16,6 +16,7 @@ import {
   type SimNsxtFirewallRule,
   type SimNsxtNatRule,
   type SimPortProfile,
+  type SimVdcGroup,
 } from './nsxt-model';
 import { type NsxtWorld } from './nsxt-world';
 
@@ -398,5 +399,32 @@ export function ipAllocationJson(ctx: RenderContext, allocation: SimIpAllocation
     orgRef: orgRef(ctx),
     usageState: users.length > 0 ? 'USED' : 'UNUSED',
     ...(users.length > 0 ? { usedByRef: edgeRef(ctx.state.edge), usageCategories: ['NAT'] } : {}),
+  };
+}
+
+/** The VDC group (`VdcGroup`): a LOCAL NSX-T group of the org's first VDC. */
+export function vdcGroupJson(ctx: RenderContext, group: SimVdcGroup): Record<string, unknown> {
+  const { state } = ctx;
+  return {
+    id: urn('vdcGroup', group.id),
+    orgId: urn('org', state.org.id),
+    name: group.name,
+    description: '',
+    localEgress: false,
+    participatingOrgVdcs: [
+      {
+        vdcRef: ref(urn('vdc', state.vdc.id), state.vdc.name),
+        orgRef: orgRef(ctx),
+        networkProviderScope: '',
+        faultDomainTag: '',
+        remoteOrg: false,
+        status: 'REALIZED',
+      },
+    ],
+    universalNetworkingEnabled: false,
+    status: 'REALIZED',
+    type: 'LOCAL',
+    networkProviderType: 'NSX_T',
+    dfwEnabled: false,
   };
 }

@@ -409,3 +409,57 @@ export function replaceFirewallRules(
     state.nsxt.userRules = rules;
   });
 }
+
+/** @throws SimError 404 RESOURCE_NOT_FOUND for a user-defined rule id the edge does not have. */
+export function requireFirewallRule(state: SimState, ruleId: string): SimNsxtFirewallRule {
+  const id = decodeURIComponent(ruleId);
+  const rule =
+    state.nsxt.userRules.find((r) => r.id === id) ?? state.nsxt.defaultRules.find((r) => r.id === id);
+  if (rule === undefined) {
+    throw new SimError(404, 'RESOURCE_NOT_FOUND', `Firewall rule ${id} does not exist.`);
+  }
+  return rule;
+}
+
+/** `PUT …/firewall/rules/{id}`: one user-defined rule, in place, with its current version. */
+export function updateFirewallRule(
+  state: SimState,
+  edge: SimEdgeGateway,
+  ruleId: string,
+  body: JsonObject,
+  apiVersion: string,
+): SimTask {
+  requireEdgeServices(state, edge, 'Firewall');
+  const current = requireFirewallRule(state, ruleId);
+  if (current.origin === 'default') {
+    throw badRequest('The default firewall rule cannot be changed through the simulator.');
+  }
+  const next = parseFirewallRule(state, { ...body, id: current.id }, 0, versionNumber(apiVersion));
+  return startEdgeTask(
+    state,
+    edge,
+    'edgeGatewayFirewallRuleUpdate',
+    `Updating firewall rule ${next.name}`,
+    () => {
+      state.nsxt.userRules = state.nsxt.userRules.map((r) => (r.id === current.id ? next : r));
+    },
+  );
+}
+
+/** `DELETE …/firewall/rules/{id}`: no body, no version. */
+export function deleteFirewallRule(state: SimState, edge: SimEdgeGateway, ruleId: string): SimTask {
+  requireEdgeServices(state, edge, 'Firewall');
+  const current = requireFirewallRule(state, ruleId);
+  if (current.origin === 'default') {
+    throw badRequest('The default firewall rule cannot be deleted.');
+  }
+  return startEdgeTask(
+    state,
+    edge,
+    'edgeGatewayFirewallRuleDelete',
+    `Deleting firewall rule ${current.name}`,
+    () => {
+      state.nsxt.userRules = state.nsxt.userRules.filter((r) => r.id !== current.id);
+    },
+  );
+}

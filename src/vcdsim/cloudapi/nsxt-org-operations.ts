@@ -318,7 +318,7 @@ export function allocateFloatingIps(state: SimState, id: string, body: JsonObjec
     operationName: 'ipSpaceIpAllocate',
     operation: `Allocating ${allocations.length} floating IP address(es) from IP Space ${space.name}`,
     owner: { kind: 'org', id: state.org.id, name: state.org.name },
-    locks: [space.id + ':allocate'],
+    locks: allocations.map((a) => a.id),
     durationMs: NSXT_TASK_MS / 2,
     queued: false,
     onSuccess: () => undefined,

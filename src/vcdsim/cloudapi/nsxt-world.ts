@@ -11,6 +11,7 @@ import {
   type EdgeKind,
   type EdgeOptions,
   type SimFirewallGroup,
+  type SimIpAllocation,
   type SimIpSpace,
   type SimNsxtFirewallRule,
   type SimNsxtNatRule,
@@ -39,6 +40,17 @@ const SYSTEM_PROFILES: readonly Omit<SimPortProfile, 'id' | 'origin' | 'scope' |
 /** The address a person's rules use: the last one of the public range, so labbot's first picks never meet it. */
 export const PERSON_JUMP_HOST = '10.10.0.5';
 export const PERSON_VPN_CIDR = '198.51.100.0/24';
+
+export interface NsxtSnapshot {
+  readonly kind: EdgeKind;
+  readonly deploymentMode: EdgeDeploymentMode;
+  readonly vdcGroup?: SimVdcGroup;
+  readonly natRules: readonly SimNsxtNatRule[];
+  readonly firewallRules: readonly SimNsxtFirewallRule[];
+  readonly firewallGroups: readonly SimFirewallGroup[];
+  readonly tenantPortProfiles: readonly SimPortProfile[];
+  readonly ipAllocations: readonly SimIpAllocation[];
+}
 
 export interface NsxtWorldSeed {
   readonly edgeId: string;
@@ -108,6 +120,24 @@ export class NsxtWorld {
     if (nsxt && this.servicesAvailable() && options.personRules !== false) {
       this.seedPersonRules(seed);
     }
+  }
+
+  /**
+   * Everything a client can change, as plain data: NAT and firewall rules (with versions), IP sets, TENANT port
+   * profiles and floating IP allocations. Two snapshots are equal exactly when nothing was changed in between (the
+   * teardown tests diff them).
+   */
+  snapshot(): NsxtSnapshot {
+    return structuredClone({
+      kind: this.kind,
+      deploymentMode: this.deploymentMode,
+      vdcGroup: this.vdcGroup,
+      natRules: this.natRules,
+      firewallRules: this.userRules,
+      firewallGroups: this.groups,
+      tenantPortProfiles: this.profiles.filter((p) => p.scope === 'TENANT'),
+      ipAllocations: this.ipSpace?.allocations ?? [],
+    });
   }
 
   /** False on a DISTRIBUTED_ONLY edge: no services router, so no NAT and no firewall. */

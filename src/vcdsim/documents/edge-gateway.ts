@@ -94,6 +94,9 @@ export function edgeGatewayDocument(ctx: RenderContext, edge: SimEdgeGateway): X
   const href = hrefs.edgeGateway(edge.id);
   const running = state.activeTaskOf(edge.id);
   const { uplink } = edge;
+  // An NSX-T edge still answers the legacy GET (terraform-provider-vcd#582 read one), but its services live in the
+  // CloudAPI: no configureServices link and no legacy service configuration.
+  const nsxt = state.nsxt.kind === 'nsxt';
   return x(
     'EdgeGateway',
     {
@@ -106,6 +109,7 @@ export function edgeGatewayDocument(ctx: RenderContext, edge: SimEdgeGateway): X
     },
     link('up', hrefs.vdc(edge.vdcId), MEDIA.vdc),
     running === undefined &&
+      !nsxt &&
       link(
         'edgeGateway:configureServices',
         `${href}/action/configureServices`,
@@ -113,6 +117,7 @@ export function edgeGatewayDocument(ctx: RenderContext, edge: SimEdgeGateway): X
       ),
     xText('Description', 'Edge gateway of the lab org'),
     running !== undefined && x('Tasks', {}, taskElement(ctx, running, false)),
+    nsxt && xText('EdgeGatewayType', 'NSXT_BACKED'),
     x(
       'Configuration',
       {},
@@ -166,7 +171,7 @@ export function edgeGatewayDocument(ctx: RenderContext, edge: SimEdgeGateway): X
             ),
           ),
       ),
-      edgeServiceConfiguration(ctx, edge),
+      !nsxt && edgeServiceConfiguration(ctx, edge),
       xText('HaEnabled', false),
       xText('UseDefaultRouteForDnsRelay', false),
     ),

@@ -121,6 +121,7 @@ export function stateSnapshot(ctx: AdminContext): Record<string, unknown> {
       },
       nat: state.edge.nat,
       firewall: state.edge.firewall,
+      nsxt: { ...state.nsxtSnapshot(), ipSpace: state.nsxt.ipSpace?.name },
     },
     faults: ctx.faults.snapshot(),
   };

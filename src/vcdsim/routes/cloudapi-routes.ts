@@ -8,13 +8,16 @@ import {
   cursorPage,
   jsonBody,
   jsonOk,
+  noSuchEntity,
   pagedList,
+  uuidOfUrn,
   type FilterFields,
 } from '../cloudapi/cloudapi-http';
 import {
   edgeGatewayJson,
   edgeRef,
   firewallGroupJson,
+  firewallRuleJson,
   firewallRulesJson,
   ipAllocationJson,
   ipSpaceJson,
@@ -24,15 +27,19 @@ import {
   portProfileJson,
   usedIpAddresses,
   usedIpJson,
+  vdcGroupJson,
   vdcNetworkJson,
 } from '../cloudapi/nsxt-documents';
 import {
   createNatRule,
+  deleteFirewallRule,
   deleteNatRule,
   replaceFirewallRules,
   requireCloudEdge,
   requireEdgeServices,
+  requireFirewallRule,
   requireNatRule,
+  updateFirewallRule,
   updateNatRule,
 } from '../cloudapi/nsxt-edge-operations';
 import {
@@ -145,6 +152,37 @@ const edgeRoutes: Route[] = [
     const edge = requireCloudEdge(req.ctx.state, id);
     return acceptedJsonTask(req, replaceFirewallRules(req.ctx.state, edge, jsonBody(req), req.apiVersion));
   }),
+  route(
+    'GET',
+    `${EDGE}/firewall/rules/([^/]+)`,
+    'cloudapi.firewall.rule.get',
+    (req, [id = '', ruleId = '']) => {
+      const edge = requireCloudEdge(req.ctx.state, id);
+      requireEdgeServices(req.ctx.state, edge, 'Firewall');
+      return jsonOk(firewallRuleJson(req.ctx, requireFirewallRule(req.ctx.state, ruleId), req.apiVersion));
+    },
+  ),
+  route(
+    'PUT',
+    `${EDGE}/firewall/rules/([^/]+)`,
+    'cloudapi.firewall.rule.update',
+    (req, [id = '', ruleId = '']) => {
+      const edge = requireCloudEdge(req.ctx.state, id);
+      return acceptedJsonTask(
+        req,
+        updateFirewallRule(req.ctx.state, edge, ruleId, jsonBody(req), req.apiVersion),
+      );
+    },
+  ),
+  route(
+    'DELETE',
+    `${EDGE}/firewall/rules/([^/]+)`,
+    'cloudapi.firewall.rule.delete',
+    (req, [id = '', ruleId = '']) => {
+      const edge = requireCloudEdge(req.ctx.state, id);
+      return acceptedJsonTask(req, deleteFirewallRule(req.ctx.state, edge, ruleId));
+    },
+  ),
 ];
 
 const groupRoutes: Route[] = [
@@ -282,7 +320,29 @@ const ipSpaceRoutes: Route[] = [
   ),
 ];
 
+const vdcGroupRoutes: Route[] = [
+  route('GET', `${API}/vdcGroups`, 'cloudapi.vdcGroup.list', (req) => {
+    const { state } = req.ctx;
+    const groups = applyFilter(req, state.nsxt.vdcGroup === undefined ? [] : [state.nsxt.vdcGroup], (g) => ({
+      id: urn('vdcGroup', g.id),
+      name: g.name,
+      orgId: urn('org', state.org.id),
+      'participatingOrgVdcs.vdcRef.id': urn('vdc', state.vdc.id),
+    }));
+    return pagedList(req, groups, (g) => vdcGroupJson(req.ctx, g), 'VdcGroups');
+  }),
+  route('GET', `${API}/vdcGroups/([^/]+)`, 'cloudapi.vdcGroup.get', (req, [id = '']) => {
+    const uuid = uuidOfUrn(id, 'vdcGroup');
+    const group = req.ctx.state.nsxt.vdcGroup;
+    if (group?.id !== uuid) {
+      throw noSuchEntity('vdcGroup', uuid);
+    }
+    return jsonOk(vdcGroupJson(req.ctx, group));
+  }),
+];
+
 export const cloudApiRoutes: readonly Route[] = [
+  ...vdcGroupRoutes,
   ...edgeRoutes,
   ...groupRoutes,
   ...profileRoutes,

@@ -8,7 +8,7 @@ import { VcdHttp, type VcdRequest } from '../../../src/vcd/vcd-http';
 import { findNetworkByCloudApi } from '../../../src/vcd/nsxt/edge-lookup';
 import { VcdCloud } from '../../../src/vcd/vcd-cloud';
 import { startVcdSim, type EdgeOptions, type VcdSim } from '../../../src/vcdsim/vcd-sim';
-import { cloudApiProblems } from '../../helpers/cloudapi-schema';
+import { cloudApiErrors } from '../../helpers/cloudapi-schema';
 import { recordingLogger } from '../helpers/fake-vcd-server';
 
 let sim: VcdSim;
@@ -73,7 +73,7 @@ function expectBodiesValid(): void {
       request.path,
       expect.any(String),
     ]);
-    expect(cloudApiProblems(definition ?? '', JSON.parse(request.body ?? '{}'))).toEqual([]);
+    expect(cloudApiErrors(definition ?? '', JSON.parse(request.body ?? '{}'))).toEqual([]);
   }
 }
 

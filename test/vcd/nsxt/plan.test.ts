@@ -15,7 +15,7 @@ import {
   type Ids,
 } from '../../../src/vcd/nsxt/plan';
 import { type NsxtFirewallRule } from '../../../src/vcd/nsxt/wire';
-import { cloudApiProblems } from '../../helpers/cloudapi-schema';
+import { cloudApiErrors } from '../../helpers/cloudapi-schema';
 
 /** The rules buildLabEdgeRules makes for a lab with https in from two networks and the VM network out to two places. */
 const RULES: LabEdgeRules = {
@@ -141,12 +141,12 @@ describe('NSX-T plan of a lab', () => {
     const ids = idsFor('demo-abc', RULES);
     const plan = planLab('demo-abc', RULES);
     for (const rule of plan.nat) {
-      expect(cloudApiProblems('EdgeNatRule', natBody(rule, ids))).toEqual([]);
+      expect(cloudApiErrors('EdgeNatRule', natBody(rule, ids))).toEqual([]);
     }
     const rules = plan.firewall.map((r) => firewallBody(r, ids));
-    expect(cloudApiProblems('EdgeFirewallRules', { userDefinedRules: rules })).toEqual([]);
+    expect(cloudApiErrors('EdgeFirewallRules', { userDefinedRules: rules })).toEqual([]);
     for (const rule of rules) {
-      expect(cloudApiProblems('EdgeFirewallRule', rule)).toEqual([]);
+      expect(cloudApiErrors('EdgeFirewallRule', rule)).toEqual([]);
     }
   });
 
@@ -190,7 +190,7 @@ describe('whole-list firewall merge', () => {
       sourceFirewallGroups: undefined,
       destinationFirewallGroups: undefined,
     });
-    expect(cloudApiProblems('EdgeFirewallRules', { userDefinedRules: merged })).toEqual([]);
+    expect(cloudApiErrors('EdgeFirewallRules', { userDefinedRules: merged })).toEqual([]);
     expect(merged[1]).toEqual(other);
   });
 
