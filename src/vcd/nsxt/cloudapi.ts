@@ -89,7 +89,8 @@ export class CloudApi {
 
   /**
    * Every item of a paged list (`values`), following `Link rel="nextPage"` cursors when the server gives them and
-   * page numbers up to `pageCount` otherwise.
+   * page numbers up to `pageCount` otherwise. `pageSize`: 128 (most lists' maximum) unless the list allows fewer
+   * (orgVdcNetworks: 32).
    *
    * @throws as `get`.
    */
@@ -97,10 +98,11 @@ export class CloudApi {
     path: string,
     parse: (item: unknown) => T | undefined,
     params: Record<string, string | undefined> = {},
+    pageSize: number = CLOUDAPI_MAX_PAGE_SIZE,
   ): Promise<T[]> {
     const items: T[] = [];
     const seen = new Set<string>();
-    let next: string | undefined = withQuery(path, { ...params, page: 1, pageSize: CLOUDAPI_MAX_PAGE_SIZE });
+    let next: string | undefined = withQuery(path, { ...params, page: 1, pageSize });
     let page = 1;
     while (next !== undefined && !seen.has(next) && seen.size < MAX_PAGES) {
       seen.add(next);
@@ -128,7 +130,7 @@ export class CloudApi {
         next = cursor;
       } else if (page < pageCount && values.length > 0) {
         page += 1;
-        next = withQuery(path, { ...params, page, pageSize: CLOUDAPI_MAX_PAGE_SIZE });
+        next = withQuery(path, { ...params, page, pageSize });
       } else {
         next = undefined;
       }

@@ -9,6 +9,8 @@ import { type CloudApi } from './cloudapi';
 import { readEdgeGateway, toBacking, type NsxtEdgeGateway } from './wire';
 
 const API = '/cloudapi/1.0.0';
+/** The Swagger caps orgVdcNetworks pages at 32 (others at 128). */
+const ORG_VDC_NETWORKS_MAX_PAGE_SIZE = 32;
 
 /** The configured edge, as the writers need it. */
 export type EdgeTarget =
@@ -174,9 +176,12 @@ export async function findNetworkByCloudApi(
 ): Promise<{ name: string; href: string } | undefined> {
   let networks: CloudApiNetwork[];
   try {
-    networks = await api.list(`${API}/orgVdcNetworks`, readCloudApiNetwork, {
-      filter: `name==${name.replace(/[,;()\\]/g, '\\$&')}`,
-    });
+    networks = await api.list(
+      `${API}/orgVdcNetworks`,
+      readCloudApiNetwork,
+      { filter: `name==${name.replace(/[,;()\\]/g, '\\$&')}` },
+      ORG_VDC_NETWORKS_MAX_PAGE_SIZE,
+    );
   } catch (error) {
     if (error instanceof VcdNotFoundError) {
       return undefined;

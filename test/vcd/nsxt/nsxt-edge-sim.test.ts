@@ -9,18 +9,24 @@ import { findNetworkByCloudApi } from '../../../src/vcd/nsxt/edge-lookup';
 import { VcdCloud } from '../../../src/vcd/vcd-cloud';
 import { startVcdSim, type EdgeOptions, type VcdSim } from '../../../src/vcdsim/vcd-sim';
 import { cloudApiErrors } from '../../helpers/cloudapi-schema';
+import { startVcdProxy, type VcdProxy } from '../../reliability/vcd-proxy';
 import { recordingLogger } from '../helpers/fake-vcd-server';
 
 let sim: VcdSim;
 let cloud: VcdCloud;
 let now: number;
 let sent: VcdRequest[];
+let proxy: VcdProxy | undefined;
 
-async function start(edge: EdgeOptions): Promise<void> {
+async function start(
+  edge: EdgeOptions,
+  beforeForward?: (call: { method: string; url: string }) => void,
+): Promise<void> {
   now = Date.parse('2026-12-02T09:00:00Z');
   sim = await startVcdSim({ port: 0, now: () => now, speedFactor: 10, edge });
+  proxy = beforeForward === undefined ? undefined : await startVcdProxy(sim.url, beforeForward);
   cloud = new VcdCloud({
-    url: sim.url,
+    url: proxy?.url ?? sim.url,
     org: 'lab',
     vdc: 'lab-vdc',
     catalog: 'labs',
@@ -47,6 +53,7 @@ beforeEach(() => {
 afterEach(async () => {
   jest.restoreAllMocks();
   cloud.close();
+  await proxy?.close();
   await sim.close();
 });
 
@@ -207,6 +214,28 @@ describe('NSX-T edge through the CloudAPI', () => {
     });
     expect(sent.some((r) => r.method === 'PUT' && r.path.includes('/nat/rules/'))).toBe(true);
     expectBodiesValid();
+  });
+
+  it('loses no change a person makes to the firewall while labbot writes it: the stale write is refused and redone', async () => {
+    let edits = 0;
+    await start({ kind: 'nsxt' }, (call) => {
+      // A person edits their own rule just before labbot's whole-list PUT arrives (once).
+      if (call.method === 'PUT' && call.url.includes('/firewall/rules') && edits === 0) {
+        edits += 1;
+        const rules = sim.state.nsxt.userRules;
+        const index = rules.findIndex((r) => r.origin === 'person');
+        const rule = rules[index];
+        if (rule !== undefined) {
+          rules[index] = { ...rule, comments: 'widened by hand', version: rule.version + 1 };
+        }
+      }
+    });
+    await cloud.setLabEdgeRules('edge-01', 'demo-aaa', labRules('203.0.113.10', '10.10.0.11'));
+    expect(edits).toBe(1);
+    const puts = proxy?.calls.filter((c) => c.method === 'PUT' && c.url.includes('/firewall/rules')) ?? [];
+    expect(puts.map((c) => c.status)).toEqual([400, 202]);
+    expect(sim.state.nsxt.userRules.find((r) => r.origin === 'person')?.comments).toBe('widened by hand');
+    expect(sim.state.nsxt.userRules.some((r) => r.name === 'labbot:demo-aaa:https')).toBe(true);
   });
 
   it('reports addresses in use on the edge but the lab’s own', async () => {
