@@ -20,6 +20,7 @@ import { runReapCycle, type ReapCycleReport } from './reaper/run-reap-cycle';
 import { openDatabase, type LabbotDatabase } from './store/database';
 import { createStore, type Store } from './store/create-store';
 import { migrateToLatest } from './store/migrate';
+import { VcdApiError } from './vcd/errors';
 import { VcdCloud } from './vcd/vcd-cloud';
 import { realVcdOptions } from './vcd-connection';
 import { startVcdSim, type VcdSim } from './vcdsim/vcd-sim';
@@ -283,4 +284,33 @@ async function connectCloud(
     logger: logger.child({ component: 'vcd' }),
   });
   return { cloud };
+}
+
+/**
+ * Refuses to start on an edge labs can never use: a VCD 10.6 `DISTRIBUTED_ONLY` NSX-T edge has no NAT and no
+ * firewall, so every lab with a network block would fail at its edge rules. Any other trouble reading the edge (VCD
+ * down at start, rights) is only logged: the controller retries, and `labbot doctor` explains it.
+ *
+ * @throws ConfigError naming edge.gateway and the fix.
+ */
+export async function checkEdgeAtStart(cloud: VcdCloud, config: Config, logger: Logger): Promise<void> {
+  const edge = config.policy.edge;
+  if (edge === undefined) {
+    return;
+  }
+  try {
+    const target = await cloud.describeEdge(edge.gateway);
+    logger.info({ edge: edge.gateway, backing: target.kind }, 'edge gateway found');
+  } catch (error) {
+    if (error instanceof VcdApiError && error.minorErrorCode === 'EDGE_DISTRIBUTED_ONLY') {
+      throw new ConfigError([
+        {
+          key: 'labbot.yml: edge.gateway',
+          message: `${edge.gateway} is a DISTRIBUTED_ONLY NSX-T edge gateway: it has no NAT and no firewall`,
+          fix: 'ask the provider to give the edge an edge cluster (deployment mode ACTIVE_STANDBY), or set edge.gateway to an edge gateway with NAT and firewall',
+        },
+      ]);
+    }
+    logger.warn({ edge: edge.gateway, causes: causeChain(error) }, 'edge gateway not checked at start');
+  }
 }

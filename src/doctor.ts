@@ -14,6 +14,7 @@ import { openDatabase, type LabbotDatabase } from './store/database';
 import { migrateToLatest } from './store/migrate';
 import { VcdApiError, VcdNotFoundError, VcdTlsError, VcdUnavailableError } from './vcd/errors';
 import { type VcdEdgeGatewayRecord } from './vcd/network-resources';
+import { nsxtEdgeChecks } from './vcd/nsxt/nsxt-doctor';
 import { VcdCloud } from './vcd/vcd-cloud';
 import { uplinkAddresses } from './vcd/wire/edge-gateway';
 import { inRange } from './labs/ipv4';
@@ -59,6 +60,8 @@ const VCD_CHECKS = [
   'templates',
   'networks',
   'edge gateway',
+  'edge addresses',
+  'edge rights',
 ];
 
 /**
@@ -516,6 +519,12 @@ class VcdDoctor {
     }
     const configured = this.config.policy.edge;
     const source = this.config.policySource === 'built-in' ? 'labbot.yml' : this.config.policySource;
+    if (configured !== undefined) {
+      const nsxt = await this.nsxtEdge(configured, source);
+      if (nsxt !== undefined) {
+        return nsxt;
+      }
+    }
     const routedVia = new Set((await this.cloud.listOrgVdcNetworks()).map((n) => n.edgeGatewayName));
     const record =
       configured !== undefined
@@ -557,10 +566,20 @@ class VcdDoctor {
           fix: 'give the role the right to configure the edge gateway services, or remove the network blocks of the templates',
         });
       }
+      this.add({
+        name: 'edge addresses',
+        status: 'ok',
+        detail: `static sub-allocation on the uplink (${addresses.join(', ')}); lab pool ${pool.start}-${pool.end}`,
+      });
+      this.add({
+        name: 'edge rights',
+        status: 'ok',
+        detail: 'configureServices allowed: NAT and firewall rules through the legacy NSX-V API',
+      });
       return this.add({
         name: 'edge gateway',
         status: 'ok',
-        detail: `${edge.name}${extra}, lab pool ${pool.start}-${pool.end} of public ${addresses.join(', ')}; ${edge.nat?.rules.length ?? 0} NAT and ${edge.firewall?.rules.length ?? 0} firewall rules`,
+        detail: `${edge.name}${extra}: NSX-V (legacy), lab pool ${pool.start}-${pool.end} of public ${addresses.join(', ')}; ${edge.nat?.rules.length ?? 0} NAT and ${edge.firewall?.rules.length ?? 0} firewall rules`,
       });
     }
     if (addresses.length === 0) {
@@ -576,6 +595,41 @@ class VcdDoctor {
       status: 'ok',
       detail: `${edge.name}${extra}, public ${addresses.join(', ')}; ${edge.nat?.rules.length ?? 0} NAT and ${edge.firewall?.rules.length ?? 0} firewall rules`,
     });
+  }
+
+  /**
+   * The configured edge when NSX-T backs it: three lines (edge, addresses, rights). Undefined for an NSX-V edge or one
+   * the CloudAPI does not show, which the legacy checks then report.
+   */
+  private async nsxtEdge(
+    configured: NonNullable<Config['policy']['edge']>,
+    source: string,
+  ): Promise<boolean | undefined> {
+    let target;
+    try {
+      target = await this.cloud.describeEdge(configured.gateway);
+    } catch (error) {
+      if (error instanceof VcdApiError && error.minorErrorCode === 'EDGE_DISTRIBUTED_ONLY') {
+        return this.add({
+          name: 'edge gateway',
+          status: 'fail',
+          detail: `${configured.gateway}: NSX-T, DISTRIBUTED_ONLY: no NAT and no firewall, so labs cannot be reached through it`,
+          fix: `ask the provider to give ${configured.gateway} an edge cluster (deployment mode ACTIVE_STANDBY), or set edge.gateway in ${source} to an edge gateway with NAT and firewall`,
+        });
+      }
+      if (error instanceof VcdNotFoundError || error instanceof VcdApiError) {
+        return undefined;
+      }
+      throw error;
+    }
+    if (target.kind !== 'nsxt') {
+      return undefined;
+    }
+    const lines = await nsxtEdgeChecks(this.cloud.cloudapi, target, configured.publicIps, {
+      vdc: this.config.vcd.vdc,
+      source,
+    });
+    return lines.map((line) => this.add(line)).every(Boolean);
   }
 }
 

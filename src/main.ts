@@ -3,7 +3,7 @@ import { deployFormChoices, deployFormCommand, deployFormRefusal } from './comma
 import { homeReply } from './commands/home-reply';
 import { labReply, scriptReplyIfAny, type LabViewContext } from './commands/lab-reply';
 import { createCommandRunner } from './commands/run-command';
-import { composeCore } from './compose-core';
+import { checkEdgeAtStart, composeCore } from './compose-core';
 import { type Config } from './config/config';
 import { describeConfig } from './config/redact';
 import { type Logger } from './labs/ports';
@@ -64,6 +64,12 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     logger,
     options.simSpeedFactor !== undefined ? { simSpeedFactor: options.simSpeedFactor } : {},
   );
+  try {
+    await checkEdgeAtStart(core.cloud, config, logger);
+  } catch (error) {
+    await core.close();
+    throw error;
+  }
   const { clock, random, cloud, service, controller } = core;
   const store = core.store.labs;
   const sim = core.simulator;

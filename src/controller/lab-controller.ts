@@ -413,6 +413,7 @@ export class LabController implements LabWaker {
       } else if (isTerminal(lab) && !report.ending.includes(labId)) {
         // An ended lab whose vApp is in its grace keeps its rules until the vApp goes: nothing is touched meanwhile.
         await this.deps.cloud.setLabEdgeRules(edge.gateway, labId, NO_EDGE_RULES);
+        await this.deps.cloud.releasePublicIp(edge.gateway, labId, undefined);
         report.edgeRulesRemoved.push(labId);
         await this.record(
           labId,
@@ -423,6 +424,7 @@ export class LabController implements LabWaker {
     }
     for (const { labId, ip } of await this.publicIps.list()) {
       if (!report.ending.includes(labId) && (await gone(labId))) {
+        await this.deps.cloud.releasePublicIp(edge.gateway, labId, ip);
         await this.publicIps.release(labId);
         report.publicIpsFreed.push(labId);
         await this.record(labId, 'free-orphan-ip', `public IP ${ip} returned to the pool`);
@@ -725,7 +727,10 @@ export class LabController implements LabWaker {
       case 'allocate-ip': {
         const edge = this.edgePolicy();
         const inUse = await cloud.edgeAddressesInUse(edge.gateway, lab.id);
+        // The pool's row is the record: written before the cloud allocates anything, so a crash between the two is
+        // resumed with the same address (claimPublicIp is idempotent) and never leaves an allocation nobody knows.
         const ip = await this.publicIps.allocate(lab.id, edge.publicIps, inUse);
+        await cloud.claimPublicIp(edge.gateway, lab.id, ip);
         await this.save({ ...lab, network: { ...this.network(lab), publicIp: ip } });
         return;
       }
@@ -988,6 +993,8 @@ export class LabController implements LabWaker {
       await this.deps.cloud.setLabEdgeRules(network.edge, lab.id, NO_EDGE_RULES);
     }
     // Always: an allocation a crash left unrecorded on the lab is still found by its lab id.
+    const held = network.publicIp ?? (await this.publicIps.list()).find((a) => a.labId === lab.id)?.ip;
+    await this.deps.cloud.releasePublicIp(network.edge, lab.id, held);
     await this.publicIps.release(lab.id);
     const { publicIp, ...rest } = network;
     await this.save({ ...lab, network: { ...rest, rulesApplied: false, released: true } });

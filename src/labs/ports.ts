@@ -132,6 +132,17 @@ export interface Cloud {
    * lost, or rules someone added by hand on an address of labbot's pool).
    */
   edgeAddressesInUse(edge: string, labId: string): Promise<IpRange[]>;
+  /**
+   * Makes `ip` (just handed to the lab by the PublicIpPool, whose row is the record of who holds it) usable on the
+   * edge: on an edge whose public addresses come from an IP Space, allocates it to the org as a floating IP; elsewhere
+   * nothing. Idempotent (a restart after a crash takes the allocation it finds rather than making a second one).
+   */
+  claimPublicIp(edge: string, labId: string, ip: string): Promise<void>;
+  /**
+   * Gives back what claimPublicIp took for `ip` (after the lab's edge rules are gone). Nothing on edges without an IP
+   * Space, nor without an address.
+   */
+  releasePublicIp(edge: string, labId: string, ip: string | undefined): Promise<void>;
 }
 
 /** One NIC a VM must have. */

@@ -9,6 +9,7 @@
  */
 import { parseIpRange, type IpRange } from '../labs/ipv4';
 import { type LabEdgeRules, type LabFirewallRule, type LabNatRule, type Logger } from '../labs/ports';
+import { EdgeBatcher } from './edge-batcher';
 import { VcdApiError } from './errors';
 import { type EdgeServices } from './network-resources';
 import { type VcdEdgeGateway } from './wire/edge-gateway';
@@ -165,16 +166,6 @@ export interface EdgeRuleWriterOptions {
   maxRounds?: number;
 }
 
-interface Waiter {
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
-interface PendingChange {
-  rules: LabEdgeRules;
-  waiters: Waiter[];
-}
-
 /**
  * Sets labs' rules on edges, batching: a change that arrives while another change to the same edge is in flight
  * waits and goes out with every other change that arrived meanwhile, in one configureServices call. A lab's later
@@ -184,8 +175,7 @@ interface PendingChange {
  * repeats the change when another replica's write replaced it (BUSY_ENTITY itself is retried by the HTTP funnel).
  */
 export class EdgeRuleWriter {
-  private readonly pending = new Map<string, Map<string, PendingChange>>();
-  private readonly flushing = new Set<string>();
+  private readonly batcher = new EdgeBatcher((edge, changes) => this.apply(edge, changes));
   private readonly uplinks = new Map<string, EdgeUplink>();
 
   constructor(private readonly options: EdgeRuleWriterOptions) {}
@@ -197,41 +187,7 @@ export class EdgeRuleWriter {
    *   EDGE_NOT_CONFIGURABLE without an uplink, or EDGE_RULES_NOT_APPLIED when other writers kept overwriting them.
    */
   set(edgeHref: string, labId: string, rules: LabEdgeRules): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let batch = this.pending.get(edgeHref);
-      if (batch === undefined) {
-        batch = new Map();
-        this.pending.set(edgeHref, batch);
-      }
-      batch.set(labId, { rules, waiters: [...(batch.get(labId)?.waiters ?? []), { resolve, reject }] });
-      if (!this.flushing.has(edgeHref)) {
-        this.flushing.add(edgeHref);
-        void this.flush(edgeHref);
-      }
-    });
-  }
-
-  private async flush(edgeHref: string): Promise<void> {
-    try {
-      // Callers of the same tick (a burst of labs reaching this step together) join the first batch.
-      await Promise.resolve();
-      for (;;) {
-        const batch = this.pending.get(edgeHref);
-        if (batch === undefined || batch.size === 0) {
-          return;
-        }
-        this.pending.delete(edgeHref);
-        const waiters = [...batch.values()].flatMap((p) => p.waiters);
-        try {
-          await this.apply(edgeHref, new Map([...batch].map(([labId, p]) => [labId, p.rules])));
-          waiters.forEach((w) => w.resolve());
-        } catch (error) {
-          waiters.forEach((w) => w.reject(error));
-        }
-      }
-    } finally {
-      this.flushing.delete(edgeHref);
-    }
+    return this.batcher.set(edgeHref, labId, rules);
   }
 
   private async apply(edgeHref: string, changes: Map<string, LabEdgeRules>): Promise<void> {

@@ -52,6 +52,8 @@ export interface VcdEdgeGatewayRecord {
   gatewayStatus?: string;
   haStatus?: string;
   advancedNetworking?: boolean;
+  /** `NSXV_BACKED`, `NSXT_BACKED` or `NSXT_IMPORTED` (API 32.0 and later): which writer the edge needs. */
+  edgeGatewayType?: string;
 }
 
 /** The NAT and firewall of an edge, in the form a change function edits and configureServices takes. */
@@ -105,6 +107,7 @@ function toEdgeRecord(record: VcdQueryRecord): VcdEdgeGatewayRecord | undefined 
     gatewayStatus: a.gatewayStatus,
     haStatus: a.haStatus,
     advancedNetworking: bool(a.advancedNetworkingEnabled),
+    ...(a.edgeGatewayType ? { edgeGatewayType: a.edgeGatewayType } : {}),
   };
 }
 

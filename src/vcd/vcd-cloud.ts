@@ -38,6 +38,10 @@ import {
   type VcdCatalogRef,
   type VcdVmMetrics,
 } from './vapp-resources';
+import { CloudApi } from './nsxt/cloudapi';
+import { findNetworkByCloudApi, lookupEdge, type EdgeTarget } from './nsxt/edge-lookup';
+import { NsxtEdgeWriter } from './nsxt/nsxt-edge';
+import { readEdgeGateway, type NsxtEdgeGateway } from './nsxt/wire';
 import { VcdHttp } from './vcd-http';
 import { type VcdCredentials, type VcdSession } from './vcd-auth';
 import { VcdQueryService } from './vcd-query';
@@ -119,8 +123,10 @@ export class VcdCloud implements Cloud {
   private readonly networkResources: NetworkResources;
   private vdc?: Promise<VdcRef>;
   private readonly networkHrefs = new Map<string, Promise<string>>();
-  private readonly edgeHrefs = new Map<string, Promise<string>>();
+  private readonly edgeTargets = new Map<string, Promise<EdgeTarget>>();
   private readonly edgeRules: EdgeRuleWriter;
+  private readonly cloudApi: CloudApi;
+  private readonly nsxtEdges: NsxtEdgeWriter;
 
   constructor(private readonly options: VcdCloudOptions) {
     this.simulated = options.simulated;
@@ -160,6 +166,12 @@ export class VcdCloud implements Cloud {
       read: (edgeHref) => this.networkResources.getEdgeGateway(edgeHref),
       update: (edgeHref, change) => this.networkResources.updateEdgeGatewayServices(edgeHref, change),
       logger: options.logger,
+    });
+    this.cloudApi = new CloudApi({ http: this.http, wait: (taskHref) => wait(taskHref) });
+    this.nsxtEdges = new NsxtEdgeWriter({
+      api: this.cloudApi,
+      logger: options.logger,
+      edge: (edgeId) => this.nsxtGateway(edgeId),
     });
   }
 
@@ -719,7 +731,12 @@ export class VcdCloud implements Cloud {
    *   EDGE_RULES_NOT_APPLIED), VcdTaskFailedError, VcdUnavailableError.
    */
   async setLabEdgeRules(edge: string, labId: string, rules: LabEdgeRules): Promise<void> {
-    await this.edgeRules.set(await this.resolveEdge(edge), labId, rules);
+    const target = await this.resolveEdge(edge);
+    if (target.kind === 'nsxt') {
+      await this.nsxtEdges.set(target.id, labId, rules);
+    } else {
+      await this.edgeRules.set(target.href, labId, rules);
+    }
   }
 
   /**
@@ -728,7 +745,11 @@ export class VcdCloud implements Cloud {
    * @throws VcdNotFoundError (no such edge), VcdApiError, VcdUnavailableError.
    */
   async listEdgeRuleLabs(edge: string): Promise<string[]> {
-    return labsWithRules(await this.networkResources.getEdgeGateway(await this.resolveEdge(edge)));
+    const target = await this.resolveEdge(edge);
+    if (target.kind === 'nsxt') {
+      return this.nsxtEdges.labs(target.id);
+    }
+    return labsWithRules(await this.networkResources.getEdgeGateway(target.href));
   }
 
   /**
@@ -737,7 +758,52 @@ export class VcdCloud implements Cloud {
    * @throws VcdNotFoundError (no such edge), VcdApiError, VcdUnavailableError.
    */
   async edgeAddressesInUse(edge: string, labId: string): Promise<IpRange[]> {
-    return natAddressesInUse(await this.networkResources.getEdgeGateway(await this.resolveEdge(edge)), labId);
+    const target = await this.resolveEdge(edge);
+    if (target.kind === 'nsxt') {
+      return this.nsxtEdges.addressesInUse(target.id, labId);
+    }
+    return natAddressesInUse(await this.networkResources.getEdgeGateway(target.href), labId);
+  }
+
+  /**
+   * On an NSX-T edge whose uplink takes addresses from an IP Space, allocates `ip` to the org as a floating IP tagged
+   * for the lab (idempotent); nothing on other edges.
+   *
+   * @throws VcdNotFoundError (no such edge), VcdApiError (PUBLIC_IP_TAKEN, NO_IP_SPACE), VcdTaskFailedError,
+   *   VcdUnavailableError.
+   */
+  async claimPublicIp(edge: string, labId: string, ip: string): Promise<void> {
+    const target = await this.resolveEdge(edge);
+    if (target.kind === 'nsxt') {
+      await this.nsxtEdges.claimIp(target.id, labId, ip);
+    }
+  }
+
+  /**
+   * Releases what claimPublicIp took: the lab's tagged floating IPs, and `ip` if a crash left it untagged; nothing on
+   * other edges.
+   *
+   * @throws VcdNotFoundError (no such edge), VcdApiError, VcdTaskFailedError, VcdUnavailableError.
+   */
+  async releasePublicIp(edge: string, labId: string, ip: string | undefined): Promise<void> {
+    const target = await this.resolveEdge(edge);
+    if (target.kind === 'nsxt') {
+      await this.nsxtEdges.releaseIp(target.id, labId, ip);
+    }
+  }
+
+  /**
+   * The configured edge and what backs it (NSX-T through the CloudAPI, or NSX-V), for doctor and start-up checks.
+   *
+   * @throws VcdNotFoundError (no such edge), VcdApiError (EDGE_DISTRIBUTED_ONLY), VcdUnavailableError.
+   */
+  describeEdge(edge: string): Promise<EdgeTarget> {
+    return this.resolveEdge(edge);
+  }
+
+  /** The CloudAPI of this connection (JSON calls through the same funnel), for doctor's NSX-T checks. */
+  get cloudapi(): CloudApi {
+    return this.cloudApi;
   }
 
   /**
@@ -816,28 +882,48 @@ export class VcdCloud implements Cloud {
     return { name, href };
   }
 
-  /** An edge gateway's href by name, looked up once (a failed lookup is retried next time). */
-  private resolveEdge(name: string): Promise<string> {
-    let href = this.edgeHrefs.get(name);
-    if (href === undefined) {
-      href = this.networkResources.listEdgeGateways().then((edges) => {
-        const edge = edges.find((e) => e.name === name);
-        if (edge === undefined) {
-          throw new VcdNotFoundError(
-            `edge gateway "${name}" is not in VDC "${this.options.vdc}" (edges: ${edges.map((e) => e.name).join(', ') || 'none'})`,
-          );
-        }
-        return edge.href;
-      });
-      const lookup = href;
+  /** The configured edge and its backing by name, looked up once (a failed lookup is retried next time). */
+  private resolveEdge(name: string): Promise<EdgeTarget> {
+    let target = this.edgeTargets.get(name);
+    if (target === undefined) {
+      target = lookupEdge(
+        {
+          api: this.cloudApi,
+          vdc: () => this.resolveVdc(),
+          records: () => this.networkResources.listEdgeGateways(),
+        },
+        name,
+      );
+      const lookup = target;
       lookup.catch(() => {
-        if (this.edgeHrefs.get(name) === lookup) {
-          this.edgeHrefs.delete(name);
+        if (this.edgeTargets.get(name) === lookup) {
+          this.edgeTargets.delete(name);
         }
       });
-      this.edgeHrefs.set(name, href);
+      this.edgeTargets.set(name, target);
     }
-    return href;
+    return target;
+  }
+
+  /** An NSX-T edge's document by id: the one the lookup read (uplinks and owner do not change under labs). */
+  private async nsxtGateway(edgeId: string): Promise<NsxtEdgeGateway> {
+    for (const target of this.edgeTargets.values()) {
+      const known = await target.catch(() => undefined);
+      if (known?.kind === 'nsxt' && known.id === edgeId) {
+        return known.gateway;
+      }
+    }
+    const gateway = await this.cloudApi.get(
+      `/cloudapi/1.0.0/edgeGateways/${encodeURIComponent(edgeId)}`,
+      readEdgeGateway,
+    );
+    if (gateway === undefined) {
+      throw new VcdApiError({
+        minorErrorCode: 'MALFORMED_RESPONSE',
+        message: `edge gateway ${edgeId} unreadable`,
+      });
+    }
+    return gateway;
   }
 
   private resolveNetwork(name: string): Promise<string> {
@@ -853,7 +939,10 @@ export class VcdCloud implements Cloud {
   }
 
   private async lookupNetwork(name: string): Promise<string> {
-    const network = await this.networkResources.findOrgVdcNetwork(name);
+    // A VDC group's network is shared by the group's VDCs; the query service may not place it in this one.
+    const network =
+      (await this.networkResources.findOrgVdcNetwork(name)) ??
+      (await findNetworkByCloudApi(this.cloudApi, await this.resolveVdc(), name));
     if (network === undefined) {
       throw new VcdNotFoundError(`org VDC network "${name}" is not in VDC "${this.options.vdc}"`);
     }

@@ -1,4 +1,5 @@
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
+import { CloudError } from '../../src/labs/errors';
 import { InProcessPublicIps } from '../../src/controller/in-process-public-ips';
 import { LabController } from '../../src/controller/lab-controller';
 import { LabService } from '../../src/labs/lab-service';
@@ -160,5 +161,52 @@ describe('controller: lab networking', () => {
 
     expect(report.edgeRulesRemoved).toEqual([lab.id]);
     expect([...(cloud.edgeRules.get('edge-01')?.keys() ?? [])]).toEqual([]);
+  });
+
+  it('claims the public IP on the edge after the pool records it, and releases it after the rules are gone', async () => {
+    const { store, cloud, controller, service, publicIps } = setup();
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
+    await controller.idle();
+    const order = cloud.calls.map((c) => c.split(' ')[0]);
+    expect(cloud.calls).toContain(`claimPublicIp edge-01 ${lab.id} 203.0.113.10`);
+    expect(order.indexOf('claimPublicIp')).toBeLessThan(order.indexOf('setLabEdgeRules'));
+    expect(cloud.floatingIps.get('edge-01')?.get('203.0.113.10')).toBe(lab.id);
+
+    await service.teardown('U1', lab.id);
+    await controller.idle();
+    expect((await store.get(lab.id))?.phase).toBe('deleted');
+    const removal = cloud.calls.lastIndexOf(`setLabEdgeRules edge-01 ${lab.id} 0`);
+    const release = cloud.calls.indexOf(`releasePublicIp edge-01 ${lab.id} 203.0.113.10`);
+    expect(removal).toBeGreaterThanOrEqual(0);
+    expect(release).toBeGreaterThan(removal);
+    expect(cloud.floatingIps.get('edge-01')?.size).toBe(0);
+    expect(await publicIps.list()).toEqual([]);
+  });
+
+  it('when the claim is lost on the way, retries it with the address the pool recorded: one address, one claim', async () => {
+    const { store, cloud, controller, service, publicIps } = setup();
+    cloud.failNext('claimPublicIp', new CloudError('unavailable', 'connection reset'));
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
+    await controller.idle();
+
+    expect((await store.get(lab.id))?.phase).toBe('ready');
+    expect(cloud.calls.filter((c) => c.startsWith('claimPublicIp'))).toEqual([
+      `claimPublicIp edge-01 ${lab.id} 203.0.113.10`,
+      `claimPublicIp edge-01 ${lab.id} 203.0.113.10`,
+    ]);
+    expect([...(cloud.floatingIps.get('edge-01') ?? [])]).toEqual([['203.0.113.10', lab.id]]);
+    expect(await publicIps.list()).toEqual([{ labId: lab.id, ip: '203.0.113.10' }]);
+  });
+
+  it('reconciles: releases the floating IP of a lab that ended with its address still in the pool', async () => {
+    const { cloud, controller, publicIps } = setup();
+    await publicIps.allocate('demo-gone', { start: '203.0.113.50', end: '203.0.113.50' });
+    await cloud.claimPublicIp('edge-01', 'demo-gone', '203.0.113.50');
+
+    const report = await controller.reconcile();
+
+    expect(report.publicIpsFreed).toEqual(['demo-gone']);
+    expect(cloud.calls).toContain('releasePublicIp edge-01 demo-gone 203.0.113.50');
+    expect(cloud.floatingIps.get('edge-01')?.size).toBe(0);
   });
 });

@@ -73,6 +73,8 @@ describe('labbot doctor', () => {
       'templates',
       'networks',
       'edge gateway',
+      'edge addresses',
+      'edge rights',
       'Slack',
       'database',
     ]);
@@ -315,5 +317,99 @@ describe('formatDoctorReport', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  describe('edge backings', () => {
+    const token = { VCD_API_TOKEN: 'simulated-api-token' };
+
+    it('NSX-T: backing, mode and owner; static uplink addresses with what is free; the rights it needs', async () => {
+      sim = await startVcdSim({ port: 0, edge: { kind: 'nsxt' } });
+      const { code, checks } = await doctor(realConfig(sim.url, token));
+      expect(status(checks, 'edge gateway')).toMatchObject({
+        status: 'ok',
+        detail: expect.stringMatching(
+          /^edge-01: NSX-T \(NSXT_BACKED\), ACTIVE_STANDBY, owned by VDC lab-vdc; \d+ NAT and \d+ firewall rules$/,
+        ) as unknown,
+      });
+      expect(status(checks, 'edge addresses')).toMatchObject({
+        status: 'ok',
+        detail: expect.stringMatching(
+          /static sub-allocation .*: \d+ of 51 addresses of the lab pool 203\.0\.113\.10-203\.0\.113\.60 unused/,
+        ) as unknown,
+      });
+      expect(status(checks, 'edge rights')).toMatchObject({
+        status: 'ok',
+        detail: expect.stringContaining('Organization vDC Gateway: Configure NAT') as unknown,
+      });
+      expect(code).toBe(0);
+    });
+
+    it('NSX-V: the legacy edge, its uplink pool and configureServices', async () => {
+      sim = await startVcdSim({ port: 0, edge: { kind: 'nsxv' } });
+      const { code, checks } = await doctor(realConfig(sim.url, token));
+      expect(status(checks, 'edge gateway')?.detail).toContain('NSX-V (legacy)');
+      expect(status(checks, 'edge addresses')).toMatchObject({
+        status: 'ok',
+        detail: expect.stringContaining('static sub-allocation') as unknown,
+      });
+      expect(status(checks, 'edge rights')).toMatchObject({
+        status: 'ok',
+        detail: expect.stringContaining('configureServices') as unknown,
+      });
+      expect(code).toBe(0);
+    });
+
+    it('DISTRIBUTED_ONLY: refused, with the fix', async () => {
+      sim = await startVcdSim({ port: 0, edge: { kind: 'nsxt', deploymentMode: 'DISTRIBUTED_ONLY' } });
+      const { code, checks, out } = await doctor(realConfig(sim.url, token));
+      expect(status(checks, 'edge gateway')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringContaining('DISTRIBUTED_ONLY: no NAT and no firewall') as unknown,
+        fix: expect.stringContaining('ACTIVE_STANDBY') as unknown,
+      });
+      expect(status(checks, 'edge addresses')?.status).toBe('skip');
+      expect(code).toBe(1);
+      expect(out).toContain('FAIL');
+    });
+
+    it('VDC group: the edge is found and its owner named', async () => {
+      sim = await startVcdSim({ port: 0, edge: { kind: 'nsxt', vdcGroup: 'lab-group' } });
+      const { code, checks } = await doctor(realConfig(sim.url, token));
+      expect(status(checks, 'edge gateway')?.detail).toContain('owned by VDC group lab-group');
+      expect(code).toBe(0);
+    });
+
+    it('IP Space: names the IP Space and counts free floating IPs of the pool; a pool outside it fails with the fix', async () => {
+      sim = await startVcdSim({ port: 0, edge: { kind: 'nsxt', ipSpace: true } });
+      const inside = await doctor(realConfig(sim.url, token));
+      expect(status(inside.checks, 'edge addresses')).toMatchObject({
+        status: 'ok',
+        detail: expect.stringMatching(
+          /^IP Space public-ip-space: 50 of 51 addresses of the lab pool .* free; labbot allocates one floating IP per lab/,
+        ) as unknown,
+      });
+      expect(status(inside.checks, 'edge rights')?.detail).toContain('IP Spaces: Allocate');
+
+      const file = path.join(dataDir, 'labbot.yml');
+      writeFileSync(file, 'edge: { gateway: edge-01, publicIps: 198.51.100.10-198.51.100.20 }\n');
+      const outside = await doctor(
+        withFile({
+          VCD_URL: sim.url,
+          VCD_ORG: 'lab',
+          VCD_VDC: 'lab-vdc',
+          LABBOT_DATA_DIR: dataDir,
+          LABBOT_CONFIG: file,
+          ...token,
+        }),
+      );
+      expect(status(outside.checks, 'edge addresses')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringContaining(
+          'is in none the org may use (public-ip-space 203.0.113.10-203.0.113.60)',
+        ) as unknown,
+        fix: expect.stringContaining('edge.publicIps') as unknown,
+      });
+      expect(outside.code).toBe(1);
+    });
   });
 });

@@ -13,16 +13,130 @@ import { createStore, type Store } from '../../src/store/create-store';
 import { type LabbotDatabase, openDatabase } from '../../src/store/database';
 import { migrateToLatest } from '../../src/store/migrate';
 import { VcdCloud } from '../../src/vcd/vcd-cloud';
-import { startVcdSim, type VcdSim } from '../../src/vcdsim/vcd-sim';
+import { startVcdSim, type EdgeOptions, type VcdSim } from '../../src/vcdsim/vcd-sim';
+import { cloudApiErrors } from '../helpers/cloudapi-schema';
 import { ManualClock } from '../helpers/clock';
 import { validateAgainstXsd } from '../helpers/xsd';
 import { startVcdProxy, type VcdProxy } from '../reliability/vcd-proxy';
 
+/** One kind of edge the suite runs on: the simulator's options, and how to read the edge's lab-relevant state. */
+interface EdgeKind {
+  name: string;
+  edge: EdgeOptions;
+  /** Sim operations whose answers a third of the time are BUSY_ENTITY (the writes that change the edge). */
+  busyOperations: string[];
+  /** Every call that changes the edge's rules in one batch (one per batch). */
+  batchCall: (c: { method: string; url: string }) => boolean;
+}
+
+const KINDS: EdgeKind[] = [
+  {
+    name: 'NSX-V (legacy configureServices)',
+    edge: { kind: 'nsxv' },
+    busyOperations: ['edgeGateway.configureServices'],
+    batchCall: (c) => c.method === 'POST' && c.url.includes('/action/configureServices'),
+  },
+  {
+    name: 'NSX-T (CloudAPI)',
+    edge: { kind: 'nsxt' },
+    busyOperations: ['cloudapi.nat.create', 'cloudapi.firewall.put'],
+    batchCall: (c) => c.method === 'PUT' && c.url.includes('/firewall/rules'),
+  },
+  {
+    name: 'NSX-T with an IP Space',
+    edge: { kind: 'nsxt', ipSpace: true },
+    busyOperations: ['cloudapi.nat.create', 'cloudapi.firewall.put'],
+    batchCall: (c) => c.method === 'PUT' && c.url.includes('/firewall/rules'),
+  },
+];
+
+/** The Swagger definition of a CloudAPI write, by method and path. */
+function definitionOf(url: string): string | undefined {
+  const path = url.replace(/^https?:\/\/[^/]+/, '').split('?')[0] ?? '';
+  const rules: [RegExp, string][] = [
+    [/\/nat\/rules(\/[^/]+)?$/, 'EdgeNatRule'],
+    [/\/firewall\/rules$/, 'EdgeFirewallRules'],
+    [/\/firewallGroups(\/[^/]+)?$/, 'FirewallGroupDetails'],
+    [/\/applicationPortProfiles(\/[^/]+)?$/, 'ApplicationPortProfile'],
+    [/\/ipSpaces\/[^/]+\/allocate$/, 'IpSpaceIpAllocationRequest'],
+  ];
+  return rules.find(([pattern]) => pattern.test(path))?.[1];
+}
+
+/** One lab's NAT rules on the edge in the words of the legacy ones (type, public address and port, target). */
+interface SeenNat {
+  type: string;
+  publicIp: string;
+  publicPort?: string;
+  target: string;
+}
+
 /**
- * Issue 8, must show 1-3 and reconciliation: ten labs deployed at once by two replicas sharing one SQLite store, each
- * with its own real VCD client, against the simulator (whose edge answers BUSY_ENTITY while a change runs).
+ * Issue 8, must show 1-3 and reconciliation, and issue 13 on both edge kinds: ten labs deployed at once by two
+ * replicas sharing one SQLite store, each with its own real VCD client, against the simulator (whose edge answers
+ * BUSY_ENTITY while a change runs).
  */
-describe('e2e: nested-ESXi networking for ten labs at once', () => {
+describe.each(KINDS)('e2e: nested-ESXi networking for ten labs at once on $name', (kind) => {
+  const nsxt = kind.edge.kind === 'nsxt';
+
+  /** Everything on the edge labbot may touch: NAT, firewall, IP sets, port profiles, floating IPs. */
+  function edgeState(): unknown {
+    if (!nsxt) {
+      return structuredClone({ nat: sim.state.edge.nat, firewall: sim.state.edge.firewall });
+    }
+    const world = sim.state.nsxt;
+    return structuredClone({
+      nat: world.natRules,
+      firewall: world.userRules,
+      groups: world.groups,
+      profiles: world.profiles.filter((p) => p.scope === 'TENANT'),
+      allocations: world.ipSpace?.allocations ?? [],
+    });
+  }
+
+  function ruleCount(): number {
+    return nsxt
+      ? sim.state.nsxt.natRules.length + sim.state.nsxt.userRules.length
+      : sim.state.edge.nat.rules.length + sim.state.edge.firewall.rules.length;
+  }
+
+  function labNat(labId: string): SeenNat[] {
+    const tag = `labbot:${labId}:`;
+    if (nsxt) {
+      return sim.state.nsxt.natRules
+        .filter((r) => r.name.startsWith(tag))
+        .map((r) =>
+          r.type === 'DNAT'
+            ? {
+                type: 'DNAT',
+                publicIp: r.externalAddresses,
+                publicPort: r.dnatExternalPort,
+                target: r.internalAddresses,
+              }
+            : { type: r.type, publicIp: r.externalAddresses, target: r.internalAddresses },
+        );
+    }
+    return sim.state.edge.nat.rules
+      .filter((r) => r.description?.startsWith(tag))
+      .map((r) =>
+        r.ruleType === 'DNAT'
+          ? {
+              type: 'DNAT',
+              publicIp: r.originalIp ?? '',
+              publicPort: r.originalPort,
+              target: r.translatedIp ?? '',
+            }
+          : { type: r.ruleType ?? '', publicIp: r.translatedIp ?? '', target: r.originalIp ?? '' },
+      );
+  }
+
+  function labHasFirewall(labId: string): boolean {
+    const tag = `labbot:${labId}:`;
+    return nsxt
+      ? sim.state.nsxt.userRules.some((r) => r.name.startsWith(tag))
+      : sim.state.edge.firewall.rules.some((r) => r.description?.startsWith(tag));
+  }
+
   let dataDir: string;
   let db: LabbotDatabase;
   let sim: VcdSim;
@@ -54,8 +168,15 @@ describe('e2e: nested-ESXi networking for ten labs at once', () => {
       maxConcurrentTasks: 0,
       // Besides the real busy edge (a change while another runs), a third of the changes are refused as busy, so
       // the retry path is walked in every run whatever the timing of the two replicas.
-      faults: { errors: [{ operation: 'edgeGateway.configureServices', error: 'BUSY_ENTITY', rate: 0.33 }] },
+      faults: {
+        errors: kind.busyOperations.map((operation) => ({
+          operation,
+          error: 'BUSY_ENTITY' as const,
+          rate: 0.33,
+        })),
+      },
       seed: 8,
+      edge: kind.edge,
     });
     proxy = await startVcdProxy(sim.url);
     dataDir = mkdtempSync(path.join(tmpdir(), 'labbot-net-'));
@@ -124,7 +245,7 @@ describe('e2e: nested-ESXi networking for ten labs at once', () => {
 
   it('wires ten labs (NICs, public IPs, rules, MAC tables), tears them down to the edge as it was, and validates every body', async () => {
     const { service, first, drive, notifier, context } = await setup();
-    const edgeBefore = structuredClone({ nat: sim.state.edge.nat, firewall: sim.state.edge.firewall });
+    const edgeBefore = edgeState();
     const templates = [
       'esxi7',
       'esxi7',
@@ -175,21 +296,22 @@ describe('e2e: nested-ESXi networking for ten labs at once', () => {
         );
       }
       // Rules on the edge, tagged with the lab id; DNAT to the right VM's management address.
-      const tagged = sim.state.edge.nat.rules.filter((r) => r.description?.startsWith(`labbot:${lab.id}:`));
-      const dnat = tagged.filter((r) => r.ruleType === 'DNAT');
-      expect(dnat.map((r) => r.originalIp)).toEqual(dnat.map(() => network?.publicIp));
+      const tagged = labNat(lab.id);
+      const dnat = tagged.filter((r) => r.type === 'DNAT');
+      expect(dnat.map((r) => r.publicIp)).toEqual(dnat.map(() => network?.publicIp));
       for (const point of network?.access ?? []) {
         const target = vapp?.vms
           .find((v) => v.name === point.vm)
           ?.nics.find((n) => n.network === 'Management')?.ip;
         expect(dnat).toContainEqual(
-          expect.objectContaining({ originalPort: String(point.publicPort), translatedIp: target }),
+          expect.objectContaining({ publicPort: String(point.publicPort), target }),
         );
       }
-      expect(tagged.some((r) => r.ruleType === 'SNAT')).toBe(true);
-      expect(sim.state.edge.firewall.rules.some((r) => r.description?.startsWith(`labbot:${lab.id}:`))).toBe(
-        true,
-      );
+      expect(tagged.some((r) => r.type === 'SNAT')).toBe(true);
+      expect(labHasFirewall(lab.id)).toBe(true);
+      if (kind.edge.ipSpace === true) {
+        expect(sim.state.nsxt.ipSpace?.allocations.map((a) => a.value)).toContain(network?.publicIp);
+      }
       // The ready message carries the MAC table exactly as the simulator's VMs have it.
       const ready = notifier.events.find((e) => e.lab.id === lab.id && e.event.type === 'ready');
       const text = renderReplyText(labReply(ready?.lab ?? lab, context, { type: 'ready' }));
@@ -201,12 +323,14 @@ describe('e2e: nested-ESXi networking for ten labs at once', () => {
       expect(text).toContain(`https://${network?.publicIp ?? ''}:443`);
     }
     // Batched: fewer edge changes than labs, although every lab needed one (two replicas: about one batch each).
-    const configureServices = proxy.calls.filter(
-      (c) => c.method === 'POST' && c.url.includes('/action/configureServices'),
-    );
-    expect(configureServices.filter((c) => c.status === 202).length).toBeLessThan(10);
+    const batches = proxy.calls.filter(kind.batchCall);
+    expect(batches.filter((c) => c.status === 202).length).toBeLessThan(10);
     // The edge answered BUSY_ENTITY, and no user saw it: every lab above is ready without a failure reason.
-    expect(configureServices.filter((c) => c.status === 400).length).toBeGreaterThan(0);
+    expect(
+      proxy.calls.filter(
+        (c) => c.method !== 'GET' && c.status === 400 && (c.responseBody ?? '').includes('BUSY_ENTITY'),
+      ).length,
+    ).toBeGreaterThan(0);
     expect(notifier.events.filter((e) => JSON.stringify(e.event).includes('BUSY_ENTITY'))).toEqual([]);
 
     for (const lab of labs) {
@@ -217,8 +341,19 @@ describe('e2e: nested-ESXi networking for ten labs at once', () => {
     for (const id of ids) {
       expect((await first.store.labs.get(id))?.phase).toBe('deleted');
     }
-    expect({ nat: sim.state.edge.nat, firewall: sim.state.edge.firewall }).toEqual(edgeBefore);
+    expect(edgeState()).toEqual(edgeBefore);
     expect(await first.store.publicIps.list()).toEqual([]);
+
+    // Every JSON body labbot sent validates against the 37.2 Swagger.
+    const json = proxy.calls.filter(
+      (c) => c.url.includes('/cloudapi/') && c.method !== 'GET' && (c.requestBody ?? '') !== '',
+    );
+    expect(json.length > 0).toBe(nsxt);
+    for (const call of json) {
+      expect(
+        cloudApiErrors(definitionOf(call.url) ?? `unknown ${call.url}`, JSON.parse(call.requestBody ?? '')),
+      ).toEqual([]);
+    }
 
     // Every NetworkConnectionSection and edge configuration the client built, and every such document served.
     const built = proxy.calls.filter(
@@ -233,7 +368,7 @@ describe('e2e: nested-ESXi networking for ten labs at once', () => {
         (c.url.includes('/networkConnectionSection') || /\/api\/admin\/edgeGateway\/[^/]+$/.test(c.url)),
     );
     expect(built.filter((c) => c.method === 'PUT').length).toBeGreaterThanOrEqual(4);
-    expect(served.length).toBeGreaterThan(10);
+    expect(served.length).toBeGreaterThan(nsxt ? 4 : 10);
     const documents = [
       ...built.map((c, i) => ({ name: `built ${i} ${c.method} ${c.url}`, xml: c.requestBody ?? '' })),
       ...served.map((c, i) => ({ name: `served ${i} ${c.url}`, xml: c.responseBody ?? '' })),
@@ -244,6 +379,7 @@ describe('e2e: nested-ESXi networking for ten labs at once', () => {
   it('never gives a lab a public address that a rule on the edge already uses, even one the store does not know', async () => {
     const { service, first, drive } = await setup();
     // Rules of a lab whose allocation the store lost (restored from an old backup): 203.0.113.10 is in use.
+    await first.cloud.claimPublicIp('edge-01', 'demo-lost', '203.0.113.10');
     await first.cloud.setLabEdgeRules('edge-01', 'demo-lost', {
       nat: [
         {
@@ -268,11 +404,12 @@ describe('e2e: nested-ESXi networking for ten labs at once', () => {
 
   it('reconciliation frees an unknown lab’s IP, and leaves its rules and foreign rules alone', async () => {
     const { first } = await setup();
-    const edgeBefore = structuredClone({ nat: sim.state.edge.nat, firewall: sim.state.edge.firewall });
+    const rulesBefore = ruleCount();
     const orphanIp = await first.store.publicIps.allocate('demo-orphan', {
       start: '203.0.113.10',
       end: '203.0.113.60',
     });
+    await first.cloud.claimPublicIp('edge-01', 'demo-orphan', orphanIp);
     await first.cloud.setLabEdgeRules('edge-01', 'demo-orphan', {
       nat: [
         {
@@ -290,9 +427,9 @@ describe('e2e: nested-ESXi networking for ten labs at once', () => {
       ],
     });
     expect(await first.cloud.listEdgeRuleLabs('edge-01')).toEqual(['demo-orphan']);
-    expect(sim.state.edge.nat.rules.length).toBe(edgeBefore.nat.rules.length + 1);
+    expect(ruleCount()).toBe(rulesBefore + 2);
 
-    const edgeWithOrphan = structuredClone({ nat: sim.state.edge.nat, firewall: sim.state.edge.firewall });
+    const edgeWithOrphan = edgeState();
 
     const report = await first.controller.reconcile();
 
@@ -301,8 +438,8 @@ describe('e2e: nested-ESXi networking for ten labs at once', () => {
     expect(report.edgeRulesRemoved).toEqual([]);
     expect(report.foreignEdgeRules).toEqual(['demo-orphan']);
     expect(report.publicIpsFreed).toEqual(['demo-orphan']);
-    expect({ nat: sim.state.edge.nat, firewall: sim.state.edge.firewall }).toEqual(edgeWithOrphan);
+    expect(edgeState()).toEqual(edgeWithOrphan);
     expect(await first.store.publicIps.list()).toEqual([]);
-    expect(edgeBefore.nat.rules.length + edgeBefore.firewall.rules.length).toBeGreaterThan(0);
+    expect(rulesBefore).toBeGreaterThan(0);
   });
 });

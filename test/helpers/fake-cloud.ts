@@ -30,7 +30,9 @@ type Operation =
   | 'configureNics'
   | 'setLabEdgeRules'
   | 'listEdgeRuleLabs'
-  | 'edgeAddressesInUse';
+  | 'edgeAddressesInUse'
+  | 'claimPublicIp'
+  | 'releasePublicIp';
 
 /**
  * A Cloud in memory for controller tests: tasks complete when waited on (applying their effect then), and any
@@ -316,6 +318,32 @@ export class FakeCloud implements Cloud {
       .filter(([id]) => id !== labId)
       .flatMap(([, rules]) => rules.nat.map((r) => (r.type === 'SNAT' ? r.translatedIp : r.originalIp)));
     return Promise.resolve([...ofLabs, ...this.foreignEdgeAddresses].map((ip) => ({ start: ip, end: ip })));
+  }
+
+  /** Floating IPs claimed per edge (an IP-Space edge): ip → lab. */
+  readonly floatingIps = new Map<string, Map<string, string>>();
+
+  claimPublicIp(edge: string, labId: string, ip: string): Promise<void> {
+    this.record('claimPublicIp', `${edge} ${labId} ${ip}`);
+    const ips = this.floatingIps.get(edge) ?? new Map<string, string>();
+    const holder = ips.get(ip);
+    if (holder !== undefined && holder !== labId) {
+      return Promise.reject(new CloudError('api', `floating IP ${ip} is held by lab ${holder}`));
+    }
+    ips.set(ip, labId);
+    this.floatingIps.set(edge, ips);
+    return Promise.resolve();
+  }
+
+  releasePublicIp(edge: string, labId: string, ip: string | undefined): Promise<void> {
+    this.record('releasePublicIp', `${edge} ${labId} ${ip ?? '-'}`);
+    const ips = this.floatingIps.get(edge);
+    for (const [address, holder] of ips ?? []) {
+      if (holder === labId) {
+        ips?.delete(address);
+      }
+    }
+    return Promise.resolve();
   }
 
   /** Adds a vApp as if someone created it outside labbot, optionally with our metadata. */

@@ -19,6 +19,8 @@ import { runBot } from './bot-process';
  */
 const root = path.resolve(__dirname, '../..');
 const ROUNDS = 20;
+/** Calls the edge check at start adds before the bot reads its first command. */
+const STARTUP_CALLS = 3;
 const SEED = Number(process.env.LABBOT_CHAOS_SEED ?? 20261124);
 
 function seeded(seed: number): () => number {
@@ -117,8 +119,10 @@ describe('reliability: SIGKILL at random points of deploy and teardown, 20 resta
       if (round % 2 === 1 && labIds.length > 0) {
         lines.push(`/lab teardown ${labIds[Math.floor(random() * labIds.length)] ?? ''}`);
       }
-      // A deploy makes about a dozen VCD calls; kill somewhere in the first ~15 of this run.
-      killAt = 1 + Math.floor(random() * 15);
+      // A deploy makes about a dozen VCD calls; kill somewhere in the first ~15 of this run after start-up's own
+      // calls (versions, login, and the edge's backing: three lookups the bot makes before it reads commands, so that
+      // it can refuse an edge without NAT).
+      killAt = STARTUP_CALLS + 1 + Math.floor(random() * 15);
       proxy.reset();
       const { output, killed } = await bot(lines);
       kills += killed ? 1 : 0;

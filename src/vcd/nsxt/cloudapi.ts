@@ -1,0 +1,166 @@
+/**
+ * JSON calls to VCD's CloudAPI (`/cloudapi/1.0.0/…`) through the one HTTP funnel: bodies as JSON, lists read to
+ * the end (page numbers, or cursors in `Link: <…>;rel="nextPage"`), and writes that answer 202 with a `Location`
+ * task waited for like any XML task. JSON `Error` bodies are mapped by the funnel (response-errors.ts) onto the same
+ * error families as XML ones, and BUSY_ENTITY / OPERATION_LIMITS_EXCEEDED are retried there.
+ */
+import { VcdApiError } from '../errors';
+import { type HttpMethod, type VcdRequest, type VcdResponse } from '../http-types';
+import { WireFormatError } from '../wire/wire-format';
+import { parseResponse } from '../response-errors';
+
+/** CloudAPI's largest page. */
+export const CLOUDAPI_MAX_PAGE_SIZE = 128;
+/** Guard against a server whose next-page links go round in circles (200 × 128 items). */
+const MAX_PAGES = 200;
+
+/** What the CloudAPI client needs from the funnel (VcdHttp satisfies it). */
+export interface CloudApiTransport {
+  request(request: VcdRequest): Promise<VcdResponse>;
+}
+
+export interface CloudApiOptions {
+  http: CloudApiTransport;
+  /** Waits for a task href (the `Location` of a 202) to succeed. */
+  wait: (taskHref: string) => Promise<unknown>;
+}
+
+/**
+ * The `rel="nextPage"` target of a `Link` header, if any. Several links may share one header, separated by commas,
+ * and the URLs themselves may hold commas (CloudAPI filters use them), so links are read as `<…>` followed by
+ * parameters rather than split on commas.
+ */
+export function nextPageLink(header: string | undefined): string | undefined {
+  if (header === undefined) {
+    return undefined;
+  }
+  for (const match of header.matchAll(/<([^>]*)>([^<]*)/g)) {
+    const params = match[2] ?? '';
+    if (/;\s*rel\s*=\s*"?nextPage"?/i.test(params)) {
+      return match[1];
+    }
+  }
+  return undefined;
+}
+
+/** Parses a JSON body into an object. @throws WireFormatError when it is not a JSON object. */
+export function parseJsonObject(body: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    throw new WireFormatError(
+      `expected a JSON document: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new WireFormatError('expected a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Appends query parameters to a path that may already have some. */
+export function withQuery(path: string, params: Record<string, string | number | undefined>): string {
+  const query = Object.entries(params)
+    .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+    .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
+    .join('&');
+  if (query === '') {
+    return path;
+  }
+  return `${path}${path.includes('?') ? '&' : '?'}${query}`;
+}
+
+/** One CloudAPI connection (shares the funnel's session, retries and error mapping). */
+export class CloudApi {
+  constructor(private readonly options: CloudApiOptions) {}
+
+  /**
+   * One document.
+   *
+   * @throws VcdNotFoundError, VcdApiError (MALFORMED_RESPONSE for a body that is not a JSON object),
+   *   VcdUnavailableError.
+   */
+  async get<T>(path: string, parse: (json: Record<string, unknown>) => T): Promise<T> {
+    const request: VcdRequest = { method: 'GET', path };
+    const response = await this.options.http.request(request);
+    return parseResponse(request, response, (body) => parse(parseJsonObject(body)));
+  }
+
+  /**
+   * Every item of a paged list (`values`), following `Link rel="nextPage"` cursors when the server gives them and
+   * page numbers up to `pageCount` otherwise. `pageSize`: 128 (most lists' maximum) unless the list allows fewer
+   * (orgVdcNetworks: 32).
+   *
+   * @throws as `get`.
+   */
+  async list<T>(
+    path: string,
+    parse: (item: unknown) => T | undefined,
+    params: Record<string, string | undefined> = {},
+    pageSize: number = CLOUDAPI_MAX_PAGE_SIZE,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    const seen = new Set<string>();
+    let next: string | undefined = withQuery(path, { ...params, page: 1, pageSize });
+    let page = 1;
+    while (next !== undefined && !seen.has(next) && seen.size < MAX_PAGES) {
+      seen.add(next);
+      const request: VcdRequest = { method: 'GET', path: next };
+      const response = await this.options.http.request(request);
+      const json = parseResponse(request, response, parseJsonObject);
+      const values = json.values;
+      if (!Array.isArray(values)) {
+        throw new VcdApiError({
+          method: 'GET',
+          path: next,
+          minorErrorCode: 'MALFORMED_RESPONSE',
+          message: 'a CloudAPI list without values',
+        });
+      }
+      for (const value of values) {
+        const item = parse(value);
+        if (item !== undefined) {
+          items.push(item);
+        }
+      }
+      const cursor = nextPageLink(response.headers.link);
+      const pageCount = typeof json.pageCount === 'number' ? json.pageCount : 1;
+      if (cursor !== undefined) {
+        next = cursor;
+      } else if (page < pageCount && values.length > 0) {
+        page += 1;
+        next = withQuery(path, { ...params, page, pageSize });
+      } else {
+        next = undefined;
+      }
+    }
+    return items;
+  }
+
+  /**
+   * A write (POST/PUT/DELETE). VCD answers 202 with an empty body and the task in `Location` (waited for here), or
+   * sometimes 200/201/204 at once. Create answers carry no id: callers list again to find what they made.
+   *
+   * @throws VcdApiError, VcdTaskFailedError, VcdNotFoundError, VcdUnavailableError.
+   */
+  async write(
+    method: Exclude<HttpMethod, 'GET'>,
+    path: string,
+    body?: unknown,
+    options: { repeatable?: boolean } = {},
+  ): Promise<void> {
+    const response = await this.options.http.request({
+      method,
+      path,
+      ...(body !== undefined ? { body: JSON.stringify(body), contentType: 'application/json' } : {}),
+      // A DELETE or PUT sent twice ends in the same state; a POST that creates may have been carried out already,
+      // so its caller looks for what exists instead of sending it again.
+      repeatable: options.repeatable ?? method !== 'POST',
+    });
+    const task = response.headers.location;
+    if (response.status === 202 && task !== undefined && task !== '') {
+      await this.options.wait(task);
+    }
+  }
+}

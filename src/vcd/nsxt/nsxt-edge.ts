@@ -1,0 +1,489 @@
+/**
+ * Labs' rules on an NSX-T edge gateway through the CloudAPI, with the contract of the NSX-V writer
+ * (lab-edge-rules.ts): rules tagged `labbot:<labId>:<rule>`, idempotent, batched per edge, verified by reading back,
+ * never touching a rule without a lab's tag and never dropping another writer's rule. What the rules become on NSX-T
+ * is decided in plan.ts.
+ *
+ * Order of a change: port profiles and IP sets first (rules reference them by id), then NAT rules one by one (each a
+ * 202 task; a created rule's id comes from listing again), then the whole firewall list (read, modify, write back),
+ * then the read-back; IP sets and port profiles no longer used are deleted last. A round that loses a race (a
+ * version conflict, or another replica's write that replaced ours) is done again from a fresh read.
+ */
+import { inRange, parseIpRange, type IpRange } from '../../labs/ipv4';
+import { type LabEdgeRules, type Logger } from '../../labs/ports';
+import { EdgeBatcher } from '../edge-batcher';
+import { VcdApiError, VcdNotFoundError } from '../errors';
+import { type CloudApi } from './cloudapi';
+import {
+  firewallBody,
+  firewallKey,
+  labOf,
+  mergeFirewall,
+  natBody,
+  natKey,
+  planLab,
+  portKeyOfProfile,
+  portProfileName,
+  portsNeeded,
+  setsNeeded,
+  type Ids,
+  type LabPlan,
+} from './plan';
+import {
+  readFirewallGroup,
+  readFirewallRules,
+  readIpSpace,
+  readIpSpaceAllocation,
+  readNatRule,
+  readPortProfile,
+  readUsedIp,
+  type IpSpaceAllocation,
+  type IpSpaceRef,
+  type NsxtEdgeGateway,
+  type NsxtFirewallGroup,
+  type NsxtFirewallRule,
+  type NsxtNatRule,
+  type NsxtPortProfile,
+} from './wire';
+
+const API = '/cloudapi/1.0.0';
+
+export interface NsxtEdgeWriterOptions {
+  api: CloudApi;
+  logger: Logger;
+  /** The edge document by id (cached by the caller). */
+  edge: (edgeId: string) => Promise<NsxtEdgeGateway>;
+  /** Rounds before giving up when other writers keep replacing the rules; default 4. */
+  maxRounds?: number;
+}
+
+/** A version conflict: someone changed the entity since we read it (VCD answers 400/409 naming the version). */
+export function isVersionConflict(error: unknown): boolean {
+  if (!(error instanceof VcdApiError)) {
+    return false;
+  }
+  const code = (error.minorErrorCode ?? '').toUpperCase();
+  return (
+    error.httpStatus === 409 ||
+    code === 'CONFLICT' ||
+    code.includes('VERSION') ||
+    (error.httpStatus === 400 && /version/i.test(error.vcdMessage))
+  );
+}
+
+const enc = encodeURIComponent;
+
+/** NSX-T edge networking for labs. */
+export class NsxtEdgeWriter {
+  private readonly batcher = new EdgeBatcher((edgeId, changes) => this.apply(edgeId, changes));
+  private readonly ipSpaces = new Map<string, IpSpaceRef>();
+
+  constructor(private readonly options: NsxtEdgeWriterOptions) {}
+
+  /**
+   * Makes the lab's rules on the edge exactly `rules` (empty: removes them, its IP sets and the port profiles no lab
+   * uses any more); resolves once the edge has them.
+   *
+   * @throws VcdApiError (EDGE_RULES_NOT_APPLIED when other writers kept replacing them; refusals), VcdTaskFailedError,
+   *   VcdNotFoundError, VcdUnavailableError.
+   */
+  set(edgeId: string, labId: string, rules: LabEdgeRules): Promise<void> {
+    return this.batcher.set(edgeId, labId, rules);
+  }
+
+  /** Lab ids with a tagged NAT rule, firewall rule or IP set on the edge (floating IPs are the store's record). */
+  async labs(edgeId: string): Promise<string[]> {
+    const [nat, firewall, sets] = await Promise.all([
+      this.listNat(edgeId),
+      this.getFirewall(edgeId),
+      this.listSets(edgeId),
+    ]);
+    const ids = [...nat, ...firewall, ...sets]
+      .map((item) => labOf(item))
+      .filter((id): id is string => id !== undefined);
+    return [...new Set(ids)].sort();
+  }
+
+  /**
+   * Public addresses in use on the edge but `labId`'s own: everything `usedIpAddresses` lists (NAT rules of anyone,
+   * the edge's primary IP, VPN, load balancer), less addresses only the lab's own NAT rules use; and on an IP-Space
+   * edge, every floating IP the org holds (the pool hands a lab the address it already holds before looking at these).
+   */
+  async addressesInUse(edgeId: string, labId: string): Promise<IpRange[]> {
+    const [used, nat, allocations] = await Promise.all([
+      this.options.api.list(`${API}/edgeGateways/${enc(edgeId)}/usedIpAddresses`, readUsedIp),
+      this.listNat(edgeId),
+      this.listAllocations(edgeId),
+    ]);
+    const own = new Set(nat.filter((r) => labOf(r) === labId).map(publicSide));
+    const others = new Set(nat.filter((r) => labOf(r) !== labId).map(publicSide));
+    const addresses = [
+      ...used.map((u) => u.ipAddress).filter((ip) => !own.has(ip) || others.has(ip)),
+      ...allocations.map((a) => a.value),
+    ];
+    return addresses.map(parseIpRange).filter((r): r is IpRange => r !== undefined);
+  }
+
+  /**
+   * On an edge whose uplink takes its addresses from an IP Space, makes `ip` a floating IP of the org: allocates that
+   * very address unless an allocation of it exists already (a restart after a crash between the allocation and the
+   * lab's record finds it and takes it as is). The PublicIpPool's row, written before this call, is the record that
+   * says which lab holds it; the IP Space's allocation has no field labbot could tag reliably. Elsewhere nothing:
+   * uplink sub-allocations need no claim.
+   *
+   * @throws VcdApiError (NO_IP_SPACE; refusals such as an exhausted quota), VcdTaskFailedError, VcdUnavailableError.
+   */
+  async claimIp(edgeId: string, labId: string, ip: string): Promise<void> {
+    const space = await this.ipSpaceFor(edgeId, ip);
+    if (space === undefined) {
+      return;
+    }
+    if ((await this.allocations(space)).some((a) => a.value === ip)) {
+      return;
+    }
+    await this.options.api.write('POST', `${API}/ipSpaces/${enc(space.id)}/allocate`, {
+      type: 'FLOATING_IP',
+      value: ip,
+    });
+    this.options.logger.info({ ip, labId, ipSpace: space.name }, 'Floating IP allocated to lab');
+  }
+
+  /**
+   * Releases the lab's floating IP `ip` on an IP-Space edge (after its NAT rules are gone: VCD refuses to release an
+   * address a rule uses). Nothing on other edges, nor without an address.
+   */
+  async releaseIp(edgeId: string, labId: string, ip: string | undefined): Promise<void> {
+    if (ip === undefined) {
+      return;
+    }
+    const space = await this.ipSpaceFor(edgeId, ip).catch((error: unknown) => {
+      if (error instanceof VcdApiError && error.minorErrorCode === 'NO_IP_SPACE') {
+        return undefined;
+      }
+      throw error;
+    });
+    if (space === undefined) {
+      return;
+    }
+    for (const allocation of (await this.allocations(space)).filter((a) => a.value === ip)) {
+      await this.deleteIgnoringGone(`${API}/ipSpaces/${enc(space.id)}/allocations/${enc(allocation.id)}`);
+      this.options.logger.info({ ip, labId, ipSpace: space.name }, 'Floating IP released');
+    }
+  }
+
+  private async apply(edgeId: string, changes: Map<string, LabEdgeRules>): Promise<void> {
+    const edge = await this.options.edge(edgeId);
+    const plans = new Map([...changes].map(([labId, rules]) => [labId, planLab(labId, rules)]));
+    const rounds = this.options.maxRounds ?? 4;
+    for (let round = 1; ; round++) {
+      let missing: string[];
+      try {
+        const ids = await this.ensureReferences(edge, plans);
+        await this.applyNat(edgeId, plans, ids);
+        await this.applyFirewall(edgeId, plans, ids);
+        missing = await this.verify(edgeId, plans, ids);
+      } catch (error) {
+        if (!isVersionConflict(error) || round >= rounds) {
+          throw error;
+        }
+        this.options.logger.warn(
+          { edge: edge.name, round, reason: String(error) },
+          'Edge changed meanwhile; again',
+        );
+        continue;
+      }
+      if (missing.length === 0) {
+        await this.removeUnused(edge, plans);
+        this.options.logger.info({ edge: edge.name, labs: [...changes.keys()], round }, 'Lab edge rules set');
+        return;
+      }
+      if (round >= rounds) {
+        throw new VcdApiError({
+          minorErrorCode: 'EDGE_RULES_NOT_APPLIED',
+          message: `edge gateway ${edge.name} did not keep the rules of ${missing.join(', ')} after ${rounds} attempts; another writer keeps replacing them`,
+        });
+      }
+      this.options.logger.warn(
+        { edge: edge.name, labs: missing, round },
+        'Lab edge rules overwritten; applying again',
+      );
+    }
+  }
+
+  /** Creates the port profiles and IP sets the plans need (and fixes sets whose addresses changed); returns ids. */
+  private async ensureReferences(edge: NsxtEdgeGateway, plans: Map<string, LabPlan>): Promise<Ids> {
+    let profiles = await this.listProfiles();
+    const missingPorts = portsNeeded(plans.values()).filter((k) => !profiles.has(portProfileName(k)));
+    for (const key of missingPorts) {
+      await this.options.api.write('POST', `${API}/applicationPortProfiles`, {
+        name: portProfileName(key),
+        description: 'labbot: shared by the labs that use this port; deleted when none does',
+        scope: 'TENANT',
+        ...(edge.orgRef !== undefined ? { orgRef: edge.orgRef } : {}),
+        contextEntityId: edge.ownerRef?.id ?? edge.id,
+        applicationPorts: [{ protocol: key.protocol, destinationPorts: [key.port] }],
+      });
+    }
+    if (missingPorts.length > 0) {
+      profiles = await this.listProfiles();
+    }
+    let sets = new Map((await this.listSets(edge.id)).map((s) => [s.name, s]));
+    let created = false;
+    for (const [name, addresses] of setsNeeded(plans.values())) {
+      const existing = sets.get(name);
+      const body = {
+        name,
+        description: name.replace(/#\d+:(src|dst)$/, ''),
+        typeValue: 'IP_SET',
+        ownerRef: { id: edge.id },
+        ipAddresses: addresses,
+      };
+      if (existing === undefined) {
+        await this.options.api.write('POST', `${API}/firewallGroups`, body);
+        created = true;
+      } else if (JSON.stringify([...existing.ipAddresses].sort()) !== JSON.stringify(addresses)) {
+        await this.options.api.write('PUT', `${API}/firewallGroups/${enc(existing.id)}`, {
+          ...body,
+          id: existing.id,
+        });
+      }
+    }
+    if (created) {
+      sets = new Map((await this.listSets(edge.id)).map((s) => [s.name, s]));
+    }
+    return {
+      profiles: new Map([...profiles].map(([name, p]) => [name, p.id])),
+      sets: new Map([...sets].map(([name, s]) => [name, s.id])),
+    };
+  }
+
+  /** Per changed lab: keeps its NAT rules that are as wanted, updates or deletes the others, creates what is missing. */
+  private async applyNat(edgeId: string, plans: Map<string, LabPlan>, ids: Ids): Promise<void> {
+    const current = await this.listNat(edgeId);
+    let created = 0;
+    for (const [labId, plan] of plans) {
+      const wanted = plan.nat.map((r) => natBody(r, ids));
+      const mine = current.filter((r) => labOf(r) === labId);
+      const unmatchedMine = [...mine];
+      const toMake: NsxtNatRule[] = [];
+      for (const rule of wanted) {
+        const index = unmatchedMine.findIndex((r) => natKey(r) === natKey(rule));
+        if (index >= 0) {
+          unmatchedMine.splice(index, 1);
+        } else {
+          toMake.push(rule);
+        }
+      }
+      for (const rule of toMake) {
+        // Same tag, other content (the VM's address moved): update in place, with the version we read.
+        const index = unmatchedMine.findIndex((r) => r.name === rule.name && r.id !== undefined);
+        const old = index >= 0 ? unmatchedMine.splice(index, 1)[0] : undefined;
+        if (old?.id !== undefined) {
+          await this.options.api.write('PUT', `${API}/edgeGateways/${enc(edgeId)}/nat/rules/${enc(old.id)}`, {
+            ...rule,
+            id: old.id,
+            ...(old.version !== undefined ? { version: old.version } : {}),
+          });
+        } else {
+          await this.options.api.write('POST', `${API}/edgeGateways/${enc(edgeId)}/nat/rules`, rule);
+          created += 1;
+        }
+      }
+      for (const old of unmatchedMine) {
+        if (old.id !== undefined) {
+          await this.deleteIgnoringGone(`${API}/edgeGateways/${enc(edgeId)}/nat/rules/${enc(old.id)}`);
+        }
+      }
+    }
+    if (created > 0) {
+      this.options.logger.debug({ edgeId, created }, 'NAT rules created');
+    }
+  }
+
+  /** Read-modify-write of the whole user-defined firewall list; skipped when it already is as wanted. */
+  private async applyFirewall(edgeId: string, plans: Map<string, LabPlan>, ids: Ids): Promise<void> {
+    const current = await this.getFirewall(edgeId);
+    const wanted = [...plans.values()].flatMap((p) => p.firewall.map((r) => firewallBody(r, ids)));
+    const next = mergeFirewall(current, new Set(plans.keys()), wanted);
+    if (JSON.stringify(next.map(firewallKey)) === JSON.stringify(current.map(firewallKey))) {
+      return;
+    }
+    await this.options.api.write('PUT', `${API}/edgeGateways/${enc(edgeId)}/firewall/rules`, {
+      userDefinedRules: next,
+    });
+  }
+
+  /** Labs whose rules the edge does not hold as wanted, read back after the change. */
+  private async verify(edgeId: string, plans: Map<string, LabPlan>, ids: Ids): Promise<string[]> {
+    const [nat, firewall] = await Promise.all([this.listNat(edgeId), this.getFirewall(edgeId)]);
+    const sorted = (keys: string[]): string => JSON.stringify(keys.sort());
+    return [...plans]
+      .filter(([labId, plan]) => {
+        const natOk =
+          sorted(nat.filter((r) => labOf(r) === labId).map(natKey)) ===
+          sorted(plan.nat.map((r) => natKey(natBody(r, ids))));
+        const firewallOk =
+          sorted(firewall.filter((r) => labOf(r) === labId).map(firewallKey)) ===
+          sorted(plan.firewall.map((r) => firewallKey(firewallBody(r, ids))));
+        return !natOk || !firewallOk;
+      })
+      .map(([labId]) => labId);
+  }
+
+  /**
+   * Deletes the changed labs' IP sets that no rule needs now, and labbot's port profiles no rule on the edge uses.
+   * A profile another edge's rule still uses is refused by VCD; that refusal is logged and the profile stays.
+   */
+  private async removeUnused(edge: NsxtEdgeGateway, plans: Map<string, LabPlan>): Promise<void> {
+    const needed = setsNeeded(plans.values());
+    for (const set of await this.listSets(edge.id)) {
+      const labId = labOf(set);
+      if (labId !== undefined && plans.has(labId) && !needed.has(set.name)) {
+        await this.deleteIgnoringGone(`${API}/firewallGroups/${enc(set.id)}`);
+      }
+    }
+    const [nat, firewall, profiles] = await Promise.all([
+      this.listNat(edge.id),
+      this.getFirewall(edge.id),
+      this.listProfiles(),
+    ]);
+    const used = new Set([
+      ...nat.map((r) => r.applicationPortProfile?.id),
+      ...firewall.flatMap((r) => (r.applicationPortProfiles ?? []).map((p) => p.id)),
+    ]);
+    for (const profile of profiles.values()) {
+      if (!used.has(profile.id)) {
+        try {
+          await this.deleteIgnoringGone(`${API}/applicationPortProfiles/${enc(profile.id)}`);
+        } catch (error) {
+          if (!(error instanceof VcdApiError)) {
+            throw error;
+          }
+          this.options.logger.warn({ profile: profile.name, reason: error.message }, 'Port profile kept');
+        }
+      }
+    }
+  }
+
+  private async deleteIgnoringGone(path: string): Promise<void> {
+    try {
+      await this.options.api.write('DELETE', path);
+    } catch (error) {
+      if (!(error instanceof VcdNotFoundError)) {
+        throw error;
+      }
+    }
+  }
+
+  private listNat(edgeId: string): Promise<NsxtNatRule[]> {
+    return this.options.api.list(`${API}/edgeGateways/${enc(edgeId)}/nat/rules`, readNatRule);
+  }
+
+  private getFirewall(edgeId: string): Promise<NsxtFirewallRule[]> {
+    return this.options.api.get(`${API}/edgeGateways/${enc(edgeId)}/firewall/rules`, readFirewallRules);
+  }
+
+  /** labbot's port profiles (TENANT scope, named `labbot-<proto>-<port>`), by name. */
+  private async listProfiles(): Promise<Map<string, NsxtPortProfile>> {
+    const profiles = await this.options.api.list(`${API}/applicationPortProfiles`, readPortProfile, {
+      filter: 'scope==TENANT',
+    });
+    return new Map(
+      profiles.filter((p) => portKeyOfProfile(p.name) !== undefined).map((p) => [p.name, p] as const),
+    );
+  }
+
+  /** The edge's IP sets that carry a lab's tag, with their addresses. */
+  private async listSets(edgeId: string): Promise<NsxtFirewallGroup[]> {
+    const summaries = await this.options.api.list(`${API}/firewallGroups/summaries`, readFirewallGroup, {
+      filter: `ownerRef.id==${edgeId}`,
+    });
+    const ours = summaries.filter(
+      (g) => labOf(g) !== undefined && (g.ownerRef === undefined || g.ownerRef.id === edgeId),
+    );
+    const details: NsxtFirewallGroup[] = [];
+    for (const group of ours) {
+      try {
+        details.push(
+          await this.options.api.get(
+            `${API}/firewallGroups/${enc(group.id)}`,
+            (json) => readFirewallGroup(json) ?? group,
+          ),
+        );
+      } catch (error) {
+        if (!(error instanceof VcdNotFoundError)) {
+          throw error;
+        }
+      }
+    }
+    return details;
+  }
+
+  /** Floating IP allocations of the IP Spaces behind an IP-Space edge; empty for other edges. */
+  private async listAllocations(edgeId: string): Promise<IpSpaceAllocation[]> {
+    const edge = await this.options.edge(edgeId);
+    if (!usesIpSpace(edge)) {
+      return [];
+    }
+    const all: IpSpaceAllocation[] = [];
+    for (const space of await this.spacesOf(edgeId, undefined)) {
+      all.push(...(await this.allocations(space)));
+    }
+    return all;
+  }
+
+  private allocations(space: IpSpaceRef): Promise<IpSpaceAllocation[]> {
+    return this.options.api.list(`${API}/ipSpaces/${enc(space.id)}/allocations`, readIpSpaceAllocation, {
+      filter: 'type==FLOATING_IP',
+    });
+  }
+
+  /** The IP Spaces the org can use (only those holding `ip` when given). */
+  private async spacesOf(edgeId: string, ip: string | undefined): Promise<IpSpaceRef[]> {
+    const summaries = await this.options.api.list(`${API}/ipSpaces/summaries`, (v) => readIpSpace(v));
+    const spaces: IpSpaceRef[] = [];
+    for (const summary of summaries) {
+      const known = this.ipSpaces.get(summary.id);
+      const space =
+        known ??
+        (await this.options.api.get(
+          `${API}/ipSpaces/${enc(summary.id)}`,
+          (json) => readIpSpace(json) ?? summary,
+        ));
+      this.ipSpaces.set(space.id, space);
+      if (
+        ip === undefined ||
+        space.ranges.some((r) => inRange(ip, { start: r.startAddress, end: r.endAddress }))
+      ) {
+        spaces.push(space);
+      }
+    }
+    this.options.logger.debug({ edgeId, spaces: spaces.map((s) => s.name) }, 'IP Spaces of the edge');
+    return spaces;
+  }
+
+  /** The IP Space `ip` comes from, on an IP-Space edge; undefined on other edges. */
+  private async ipSpaceFor(edgeId: string, ip: string): Promise<IpSpaceRef | undefined> {
+    const edge = await this.options.edge(edgeId);
+    if (!usesIpSpace(edge)) {
+      return undefined;
+    }
+    const space = (await this.spacesOf(edgeId, ip))[0];
+    if (space === undefined) {
+      throw new VcdApiError({
+        minorErrorCode: 'NO_IP_SPACE',
+        message: `no IP Space of the org holds ${ip}; set edge.publicIps to addresses of the IP Space behind ${edge.name}'s uplink`,
+      });
+    }
+    return space;
+  }
+}
+
+/** The public side of a NAT rule: external address (DNAT and SNAT alike on NSX-T). */
+function publicSide(rule: NsxtNatRule): string {
+  return rule.externalAddresses;
+}
+
+export function usesIpSpace(edge: NsxtEdgeGateway): boolean {
+  return edge.uplinks.some((u) => u.usingIpSpace);
+}
