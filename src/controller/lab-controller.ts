@@ -392,7 +392,8 @@ export class LabController implements LabWaker {
 
   /**
    * Edge rules tagged with a lab that ended, and public IPs held by labs that ended or that the store does not know
-   * (the pool is this store's), are leftovers of a crash or of a teardown outside labbot: remove them. Rules of a lab
+   * (the pool is this store's) and whose rules are gone, are leftovers of a crash or of a teardown outside labbot:
+   * remove them. Rules of a lab
    * this store does not know are left alone: they may be another installation's on a shared edge. Rules without our
    * tag are never looked at. A lab still going keeps both (another replica may be wiring it right now).
    */
@@ -423,7 +424,11 @@ export class LabController implements LabWaker {
       }
     }
     for (const { labId, ip } of await this.publicIps.list()) {
-      if (!report.ending.includes(labId) && (await gone(labId))) {
+      // An address stays with rules that are kept (a lab in its grace, or rules left alone as another installation's):
+      // freed, it could go to a new lab while the old DNAT still points at the old VM, and an IP Space refuses to
+      // release a floating IP that a NAT rule uses.
+      const rulesKept = report.ending.includes(labId) || report.foreignEdgeRules.includes(labId);
+      if (!rulesKept && (await gone(labId))) {
         await this.deps.cloud.releasePublicIp(edge.gateway, labId, ip);
         await this.publicIps.release(labId);
         report.publicIpsFreed.push(labId);
