@@ -4,7 +4,7 @@ import { deployFormChoices, deployFormCommand, deployFormRefusal } from '../../s
 import { textReply, type Reply } from '../../src/commands/reply';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { type LabPolicy } from '../../src/labs/policy';
-import { createLabCommandListener } from '../../src/slack/listeners/commands/lab-command';
+import { createLabCommandListener } from '../../src/slack/listeners/commands/lab-slash-command';
 import { createDeploySubmissionListener } from '../../src/slack/listeners/views/deploy-submission';
 import { type DeployFormPort } from '../../src/slack/views/deploy-form-port';
 import { recordingLogger } from './recording-logger';
@@ -165,7 +165,7 @@ describe('slack/listeners/views/deploy-submission', () => {
   });
 });
 
-describe('slack/listeners/commands/lab-command: /lab alone', () => {
+describe('slack/listeners/commands/lab-slash-command: /lab alone', () => {
   const COMMAND_USER = 'U0ALICE';
 
   function command(text: string): SlashCommand {

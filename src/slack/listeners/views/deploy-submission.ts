@@ -18,7 +18,7 @@ import {
 } from '../../views/deploy-modal';
 import { type DeployFormPort } from '../../views/deploy-form-port';
 import { type HomePublisher } from '../../views/home-publisher';
-import { ACK_BUDGET_MS } from '../commands/lab-command';
+import { ACK_BUDGET_MS } from '../commands/lab-slash-command';
 
 export { DEPLOY_MODAL_CALLBACK } from '../../views/deploy-modal';
 

@@ -1,7 +1,7 @@
 import { type RespondArguments, type SlashCommand } from '@slack/bolt';
 import { type CommandRunner } from '../../src/commands/command-context';
 import { textReply, type Reply } from '../../src/commands/reply';
-import { createLabCommandListener, WORKING_TEXT } from '../../src/slack/listeners/commands/lab-command';
+import { createLabCommandListener, WORKING_TEXT } from '../../src/slack/listeners/commands/lab-slash-command';
 import { recordingLogger } from './recording-logger';
 
 function command(text: string): SlashCommand {
@@ -75,7 +75,7 @@ function invoke(
   return { done, acks, responses, logger };
 }
 
-describe('slack/listeners/commands/lab-command', () => {
+describe('slack/listeners/commands/lab-slash-command', () => {
   it('acks with the rendered reply when the command finishes within the budget', async () => {
     const { done, acks, responses } = invoke(() => Promise.resolve(textReply('Your labs', 'info', ['none'])));
 
