@@ -139,6 +139,18 @@ describe('slack/listeners/views/deploy-submission', () => {
     expect(t.calls).toEqual([]);
   });
 
+  it('answers a runner that throws with the one failure reply and its ref format (commands/report-error.ts)', async () => {
+    const t = setup(() => Promise.reject(new Error('boom')));
+
+    await t.submit(values('demo'));
+
+    expect(t.acks).toEqual([undefined]);
+    expect(t.calls.map((c) => c.method)).toEqual(['chat.postEphemeral']);
+    expect(String(t.calls[0]?.args.text)).toMatch(
+      /Something went wrong \(ref [0-9a-z]{6}\)\. Nothing was deployed; try again, or give an admin this ref\./,
+    );
+  });
+
   it('closes the modal at the ack budget when the command is slow, and delivers the answer when it comes', async () => {
     const reply = deferred<Reply>();
     const t = setup(() => reply.promise);
