@@ -5,7 +5,7 @@ import { macMappingScripts } from '../labs/esxi-script';
 import { vmnicTable } from '../labs/lab-network';
 import { type Rates } from '../labs/policy';
 import { type LabEvent } from '../labs/ports';
-import { type LabActionId } from './lab-actions';
+import { LAB_ACTION, type LabActionId } from './lab-action-ids';
 import { type Field, type Reply, type ReplyAction, type Section } from './reply';
 
 /** Words for each phase, as users read them. */
@@ -312,14 +312,14 @@ export function labActions(lab: Lab): ReplyAction[] {
     return [];
   }
   const button = (id: LabActionId, label: string): ReplyAction => ({ id, label, value: lab.id });
-  const actions: ReplyAction[] = [button('lab_extend', 'Extend')];
+  const actions: ReplyAction[] = [button(LAB_ACTION.extend, 'Extend')];
   if (lab.desired === 'suspended') {
-    actions.push(button('lab_resume', 'Resume'));
+    actions.push(button(LAB_ACTION.resume, 'Resume'));
   } else if (lab.phase === 'ready') {
-    actions.push(button('lab_suspend', 'Suspend'));
+    actions.push(button(LAB_ACTION.suspend, 'Suspend'));
   }
   actions.push({
-    ...button('lab_teardown', 'Tear down'),
+    ...button(LAB_ACTION.teardown, 'Tear down'),
     style: 'danger',
     confirm: {
       title: `Tear down ${lab.id}?`,

@@ -29,6 +29,7 @@ import { allowListKey, captureItemName, deployableTemplates, keyFromCaptureItem 
 import { InProcessPublicIps } from './in-process-public-ips';
 import { InProcessSightings } from './in-process-sightings';
 import { nextStep, type Step } from './next-step';
+import { LABBOT_METADATA_KEYS as METADATA_KEYS } from '../labs/vapp-metadata';
 
 export interface LabControllerDeps {
   store: LabStore;
@@ -84,16 +85,6 @@ export const DEFAULT_RECONCILE_GUARDS: ReconcileGuards = {
   endedGraceMs: 60 * 60_000,
   maxActsPerPass: 5,
 };
-
-/** Metadata keys every vApp we create carries (DESIGN.md section 2): how we recognise our own. */
-export const METADATA_KEYS = {
-  installation: 'labbot.installation',
-  id: 'labbot.id',
-  owner: 'labbot.owner',
-  kind: 'labbot.kind',
-  ticket: 'labbot.ticket',
-  expiresAt: 'labbot.expiresAt',
-} as const;
 
 const DEFAULT_CLAIM_TTL_MS = 10 * 60_000;
 

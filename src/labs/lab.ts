@@ -10,22 +10,26 @@ export type DesiredState = 'running' | 'suspended' | 'deleted';
  * Where the controller has got to. `failed` is terminal and means cleanup was attempted; `deleted` is terminal
  * and means the vApp is gone.
  */
-export type LabPhase =
-  | 'requested'
-  | 'deploying'
-  | 'configuring'
+export const LAB_PHASES = [
+  'requested',
+  'deploying',
+  'configuring',
   /** NICs, public IP and edge rules (templates with a `network` block), before power-on. */
-  | 'networking'
-  | 'starting'
-  | 'ready'
-  | 'suspending'
-  | 'suspended'
-  | 'resuming'
-  | 'deleting'
-  | 'deleted'
-  | 'failed'
+  'networking',
+  'starting',
+  'ready',
+  'suspending',
+  'suspended',
+  'resuming',
+  'deleting',
+  'deleted',
+  'failed',
   /** Powered off and being captured into the catalog as a template (`/lab capture`); back to ready or suspended after. */
-  | 'capturing';
+  'capturing',
+] as const;
+
+/** One of {@link LAB_PHASES}; the list exists at run time so that tests can cover every phase without naming them. */
+export type LabPhase = (typeof LAB_PHASES)[number];
 
 /** Phases after which nothing more happens to a lab. */
 export const TERMINAL_PHASES: readonly LabPhase[] = ['deleted', 'failed'];

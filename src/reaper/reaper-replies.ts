@@ -1,16 +1,9 @@
+import { LAB_ACTION } from '../commands/lab-action-ids';
 import { type Reply, type ReplyAction, type Section } from '../commands/reply';
 import { costSoFar, formatUsd, hourlyRate } from '../labs/cost';
 import { type Lab } from '../labs/lab';
 import { type Rates } from '../labs/policy';
 import { type ReapDecision } from './plan-reap';
-
-/** Button ids of a reaper warning; the Slack side routes them to LabService.keep / teardown. */
-export const REAPER_ACTIONS = {
-  keep2h: 'reap_keep_2h',
-  keepTomorrow: 'reap_keep_tomorrow',
-  inUse: 'reap_in_use',
-  teardown: 'lab_teardown',
-} as const;
 
 export interface Noticed {
   lab: Lab;
@@ -65,13 +58,14 @@ export function ownerNotice(owner: string, items: readonly Noticed[], now: Date,
   return { visibility: 'ephemeral', tone: acted.length > 0 ? 'info' : 'progress', title, sections };
 }
 
+/** The warning's buttons; the command registry (commands/command-registry.ts) says what each one runs. */
 function warningButtons(lab: Lab): ReplyAction[] {
   return [
-    { id: REAPER_ACTIONS.keep2h, label: 'Keep 2h', value: lab.id, style: 'primary' },
-    { id: REAPER_ACTIONS.keepTomorrow, label: 'Keep until tomorrow 9:00', value: lab.id },
-    { id: REAPER_ACTIONS.inUse, label: 'I’m using it', value: lab.id },
+    { id: LAB_ACTION.keep2h, label: 'Keep 2h', value: lab.id, style: 'primary' },
+    { id: LAB_ACTION.keepTomorrow, label: 'Keep until tomorrow 9:00', value: lab.id },
+    { id: LAB_ACTION.inUse, label: 'I’m using it', value: lab.id },
     {
-      id: REAPER_ACTIONS.teardown,
+      id: LAB_ACTION.teardown,
       label: 'Tear down now',
       value: lab.id,
       style: 'danger',

@@ -4,21 +4,11 @@
  * can be adopted, stopped or deleted by mistake.
  */
 import { type PowerState } from '../labs/lab';
+import { LABBOT_METADATA_KEYS } from '../labs/vapp-metadata';
 import { type VcdQueryService } from './vcd-query';
 import { metadataToRecord } from './wire/metadata';
 import { type VcdQueryRecord } from './wire/query';
 import { statusNameToPowerState } from './wire/vapp';
-
-/** The metadata keys labbot writes on every vApp it creates (DESIGN.md section 2). */
-export const LABBOT_METADATA_KEYS = {
-  /** The installation that created the vApp: reconciliation leaves another installation's alone. */
-  installation: 'labbot.installation',
-  id: 'labbot.id',
-  owner: 'labbot.owner',
-  kind: 'labbot.kind',
-  ticket: 'labbot.ticket',
-  expiresAt: 'labbot.expiresAt',
-} as const;
 
 /** Regular fields requested with the metadata: with metadata fields VCD returns only what is listed. */
 const RECORD_FIELDS = [

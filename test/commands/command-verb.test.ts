@@ -1,5 +1,5 @@
 import { commandVerb } from '../../src/commands/command-verb';
-import { COMMAND_USAGE } from '../../src/commands/lab-command';
+import { COMMAND_LIST } from '../../src/commands/command-registry';
 import { parseCommand } from '../../src/commands/parse-command';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 
@@ -48,6 +48,6 @@ describe('commands/command-verb', () => {
     const verbs = new Set(
       VALID.map((text) => parseCommand(text, { ticketPattern: DEFAULT_POLICY.ticketPattern }).verb),
     );
-    expect(COMMAND_USAGE.map((c) => c.verb).sort()).toEqual([...verbs].sort());
+    expect(COMMAND_LIST.map((c) => c.verb).sort()).toEqual([...verbs].sort());
   });
 });

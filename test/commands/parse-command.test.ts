@@ -1,11 +1,130 @@
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { UserError } from '../../src/labs/errors';
+import { COMMAND_LIST } from '../../src/commands/command-registry';
+import { type LabCommand, type Verb } from '../../src/commands/parsed-command';
 import { parseCommand } from '../../src/commands/parse-command';
 import { noiseCommand } from '../fuzz/command-strings';
 import { FuzzRandom } from '../fuzz/fuzz-random';
 
 const options = { ticketPattern: DEFAULT_POLICY.ticketPattern };
 const parse = (text: string) => parseCommand(text, options);
+
+/**
+ * Valid commands and usage errors per verb. Partial on purpose: a verb added to the registry without cases here
+ * compiles, and then fails "has parse and usage-error cases".
+ */
+const VERB_CASES: Partial<Record<Verb, { parses: [string, LabCommand][]; refuses: [string, RegExp][] }>> = {
+  demo: {
+    parses: [
+      ['demo', { verb: 'demo' }],
+      ['demo ESXI8 FOR 2d', { verb: 'demo', template: 'esxi8', lifetimeMinutes: 2880 }],
+    ],
+    refuses: [
+      ['demo esxi8 vsphere8', /^Unexpected "vsphere8"/],
+      ['demo for 3x', /^"3x" is not a duration/],
+    ],
+  },
+  repro: {
+    parses: [['repro T-1 ESXI8', { verb: 'repro', ticket: 'T-1', template: 'esxi8' }]],
+    refuses: [
+      ['repro', /^The ticket id is missing/],
+      ['repro T-1 bad_name', /^"bad_name" is not a template name/],
+    ],
+  },
+  list: {
+    parses: [
+      ['list', { verb: 'list', all: false }],
+      ['list ALL', { verb: 'list', all: true }],
+    ],
+    refuses: [['list mine', /^Unexpected "mine"/]],
+  },
+  status: {
+    parses: [['status demo-4kq script', { verb: 'status', labId: 'demo-4kq', script: true }]],
+    refuses: [['status demo_4kq', /^"demo_4kq" is not a lab id/]],
+  },
+  teardown: {
+    parses: [['teardown demo-4kq', { verb: 'teardown', labId: 'demo-4kq' }]],
+    refuses: [
+      ['teardown', /^The lab id is missing/],
+      ['teardown demo-4kq now', /^Unexpected "now"/],
+    ],
+  },
+  extend: {
+    parses: [
+      ['extend demo-4kq', { verb: 'extend', labId: 'demo-4kq' }],
+      ['extend demo-4kq 90m', { verb: 'extend', labId: 'demo-4kq', minutes: 90 }],
+    ],
+    refuses: [
+      ['extend', /^The lab id is missing/],
+      ['extend demo-4kq forever', /^"forever" is not a duration/],
+      ['extend demo-4kq 2h more', /^Unexpected "more"/],
+    ],
+  },
+  suspend: {
+    parses: [['suspend Demo-4kq', { verb: 'suspend', labId: 'demo-4kq' }]],
+    refuses: [['suspend', /^The lab id is missing/]],
+  },
+  resume: {
+    parses: [['resume demo-4kq', { verb: 'resume', labId: 'demo-4kq' }]],
+    refuses: [['resume demo-4kq demo-5kq', /^Unexpected "demo-5kq"/]],
+  },
+  keep: {
+    parses: [
+      ['keep demo-4kq', { verb: 'keep', labId: 'demo-4kq' }],
+      ['keep demo-4kq 2h in-use', { verb: 'keep', labId: 'demo-4kq', minutes: 120, inUse: true }],
+      ['keep demo-4kq TOMORROW', { verb: 'keep', labId: 'demo-4kq', tomorrow: true }],
+    ],
+    refuses: [
+      ['keep demo-4kq 2h tomorrow', /^Give a duration or `tomorrow`, not both/],
+      ['keep demo-4kq forever', /^Unexpected "forever"/],
+    ],
+  },
+  handoff: {
+    parses: [
+      ['handoff demo-4kq <@U0BOB|bob>', { verb: 'handoff', labId: 'demo-4kq', newOwner: 'U0BOB' }],
+      ['handoff demo-4kq @W0BOB', { verb: 'handoff', labId: 'demo-4kq', newOwner: 'W0BOB' }],
+    ],
+    refuses: [
+      ['handoff demo-4kq', /^Say who gets the lab/],
+      ['handoff demo-4kq bob', /^"bob" is not a Slack user/],
+      ['handoff demo-4kq @U0BOB @U0EVE', /^Unexpected "@U0EVE"/],
+    ],
+  },
+  cost: {
+    parses: [
+      ['cost', { verb: 'cost', scope: 'me' }],
+      ['cost ALL month', { verb: 'cost', scope: 'all', period: 'month' }],
+    ],
+    refuses: [['cost year', /^Unexpected "year"/]],
+  },
+  capture: {
+    parses: [['capture demo-4kq My-Tpl', { verb: 'capture', labId: 'demo-4kq', template: 'my-tpl' }]],
+    refuses: [
+      ['capture demo-4kq', /^The name of the new template is missing/],
+      ['capture demo-4kq my_tpl', /^"my_tpl" is not a template name/],
+      ['capture demo-4kq a b', /^Unexpected "b"/],
+    ],
+  },
+  templates: {
+    parses: [
+      ['templates', { verb: 'templates' }],
+      ['templates PUBLISH My-Tpl', { verb: 'templates', action: { kind: 'publish', template: 'my-tpl' } }],
+      ['templates remove old', { verb: 'templates', action: { kind: 'remove', template: 'old' } }],
+    ],
+    refuses: [
+      ['templates delete x', /^Unexpected "delete"/],
+      ['templates publish', /^Say which template to publish/],
+      ['templates remove a b', /^Unexpected "b"/],
+    ],
+  },
+  help: {
+    parses: [
+      ['help', { verb: 'help' }],
+      ['help demo', { verb: 'help' }],
+    ],
+    refuses: [],
+  },
+};
 
 describe('commands/parse-command', () => {
   it.each([
@@ -68,5 +187,41 @@ describe('commands/parse-command', () => {
         expect(error).toBeInstanceOf(UserError);
       }
     }
+  });
+
+  describe('every verb of the registry', () => {
+    it.each(COMMAND_LIST.map((spec) => [spec.verb]))('has parse and usage-error cases for %s', (verb) => {
+      const cases = VERB_CASES[verb];
+      expect(cases?.parses.length).toBeGreaterThan(0);
+      // `help` reads nothing after the verb, so nothing can be wrong with it.
+      if (verb !== 'help') {
+        expect(cases?.refuses.length).toBeGreaterThan(0);
+      }
+    });
+
+    const parses = Object.values(VERB_CASES).flatMap((c) => c.parses);
+    it.each(parses)('parses %j', (text, expected) => {
+      expect(parse(text)).toEqual(expected);
+    });
+
+    const refusals = COMMAND_LIST.flatMap((spec) =>
+      (VERB_CASES[spec.verb]?.refuses ?? []).map(([text, problem]) => [text, problem, spec.usage] as const),
+    );
+    it.each(refusals)('refuses %j saying what is wrong and the usage line', (text, problem, usage) => {
+      expect(() => parse(text)).toThrow(UserError);
+      expect(() => parse(text)).toThrow(problem);
+      expect(() => parse(text)).toThrow(`Usage: \`${usage}\``);
+    });
+
+    // Each alias, in any case, is its verb: the first valid example with the verb word swapped.
+    const aliases = COMMAND_LIST.flatMap((spec) =>
+      spec.aliases.map((alias) => [alias, spec.verb, VERB_CASES[spec.verb]?.parses[0]] as const),
+    );
+    it.each(aliases)('reads %j as %s', (alias, _verb, example) => {
+      expect(example).toBeDefined();
+      const [text, expected] = example!;
+      const rest = text.split(' ').slice(1).join(' ');
+      expect(parse(`${alias.toUpperCase()} ${rest}`)).toEqual(expected);
+    });
   });
 });

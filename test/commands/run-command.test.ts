@@ -1,4 +1,5 @@
-import { createCommandRunner, tomorrowAt } from '../../src/commands/run-command';
+import { createCommandRunner } from '../../src/commands/run-command';
+import { tomorrowAt } from '../../src/commands/run-verbs';
 import { type Reply } from '../../src/commands/reply';
 import { replyText } from '../helpers/reply-text';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';

@@ -5,7 +5,7 @@
 import { deployFormChoices } from '../../src/commands/deploy-form';
 import { homeReply } from '../../src/commands/home-reply';
 import { labReply, type LabViewContext } from '../../src/commands/lab-reply';
-import { helpReply } from '../../src/commands/run-command';
+import { helpReply } from '../../src/commands/command-registry';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { type Lab } from '../../src/labs/lab';
 import { type LabPolicy } from '../../src/labs/policy';

@@ -4,7 +4,7 @@ import { deployFormChoices, deployFormCommand, deployFormRefusal } from '../../s
 import { textReply, type Reply } from '../../src/commands/reply';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { type LabPolicy } from '../../src/labs/policy';
-import { createLabCommandListener } from '../../src/slack/listeners/commands/lab-command';
+import { createLabCommandListener } from '../../src/slack/listeners/commands/lab-slash-command';
 import { createDeploySubmissionListener } from '../../src/slack/listeners/views/deploy-submission';
 import { type DeployFormPort } from '../../src/slack/views/deploy-form-port';
 import { recordingLogger } from './recording-logger';
@@ -139,6 +139,18 @@ describe('slack/listeners/views/deploy-submission', () => {
     expect(t.calls).toEqual([]);
   });
 
+  it('answers a runner that throws with the one failure reply and its ref format (commands/report-error.ts)', async () => {
+    const t = setup(() => Promise.reject(new Error('boom')));
+
+    await t.submit(values('demo'));
+
+    expect(t.acks).toEqual([undefined]);
+    expect(t.calls.map((c) => c.method)).toEqual(['chat.postEphemeral']);
+    expect(String(t.calls[0]?.args.text)).toMatch(
+      /Something went wrong \(ref [0-9a-z]{6}\)\. Nothing was deployed; try again, or give an admin this ref\./,
+    );
+  });
+
   it('closes the modal at the ack budget when the command is slow, and delivers the answer when it comes', async () => {
     const reply = deferred<Reply>();
     const t = setup(() => reply.promise);
@@ -165,7 +177,7 @@ describe('slack/listeners/views/deploy-submission', () => {
   });
 });
 
-describe('slack/listeners/commands/lab-command: /lab alone', () => {
+describe('slack/listeners/commands/lab-slash-command: /lab alone', () => {
   const COMMAND_USER = 'U0ALICE';
 
   function command(text: string): SlashCommand {

@@ -1,12 +1,19 @@
 import { type BlockAction, type ButtonAction } from '@slack/bolt';
 import { type CommandContext } from '../../src/commands/command-context';
 import { textReply, type Reply } from '../../src/commands/reply';
-import { type LabActionArgs } from '../../src/slack/listeners/actions/lab-action';
-import { createLabExtendListener } from '../../src/slack/listeners/actions/lab-extend';
-import { createLabResumeListener } from '../../src/slack/listeners/actions/lab-resume';
-import { createLabSuspendListener } from '../../src/slack/listeners/actions/lab-suspend';
-import { createLabTeardownListener } from '../../src/slack/listeners/actions/lab-teardown';
+import { LAB_ACTION } from '../../src/commands/lab-action-ids';
+import {
+  createLabActionListener,
+  type LabActionArgs,
+  type LabActionDeps,
+} from '../../src/slack/listeners/actions/lab-action';
 import { recordingLogger } from './recording-logger';
+
+// listeners/index.ts registers createLabActionListener once per action id of the command registry.
+const createLabExtendListener = (deps: LabActionDeps) => createLabActionListener(LAB_ACTION.extend, deps);
+const createLabResumeListener = (deps: LabActionDeps) => createLabActionListener(LAB_ACTION.resume, deps);
+const createLabSuspendListener = (deps: LabActionDeps) => createLabActionListener(LAB_ACTION.suspend, deps);
+const createLabTeardownListener = (deps: LabActionDeps) => createLabActionListener(LAB_ACTION.teardown, deps);
 
 type Where = 'message' | 'ephemeral' | 'home';
 

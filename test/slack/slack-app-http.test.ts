@@ -5,7 +5,7 @@
 import { type CommandContext, type CommandRunner } from '../../src/commands/command-context';
 import { textReply, type Reply } from '../../src/commands/reply';
 import { createSlackApp, type SlackApp, type SlackAppOptions } from '../../src/slack/create-slack-app';
-import { WORKING_TEXT } from '../../src/slack/listeners/commands/lab-command';
+import { WORKING_TEXT } from '../../src/slack/listeners/commands/lab-slash-command';
 import { renderReplyBlocks } from '../../src/slack/render/render-reply';
 import { FakeSlackApi } from '../helpers/fake-slack-api';
 import { signSlackRequest, slashCommandBody } from '../helpers/slack-signing';

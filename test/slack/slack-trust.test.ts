@@ -6,7 +6,7 @@
 import { type CommandContext, type CommandRunner } from '../../src/commands/command-context';
 import { textReply } from '../../src/commands/reply';
 import { createSlackApp, type SlackApp, type SlackAppOptions } from '../../src/slack/create-slack-app';
-import { LAB_EXTEND_ACTION } from '../../src/slack/listeners/actions/lab-extend';
+import { LAB_ACTION } from '../../src/commands/lab-action-ids';
 import { REFUSAL_TEXT } from '../../src/slack/request-trust';
 import { type LabbotDatabase, openDatabase } from '../../src/store/database';
 import { KyselySeenRequests } from '../../src/store/kysely-seen-requests';
@@ -163,7 +163,7 @@ describe('slack trust (HTTP mode)', () => {
     it('tells a Slack Connect user who presses a button why, through the response_url, and runs nothing', async () => {
       const app = await startApp();
       const body = blockActionsBody({
-        actionId: LAB_EXTEND_ACTION,
+        actionId: LAB_ACTION.extend,
         value: 'demo-4kq',
         userId: 'U0PARTNER',
         userTeamId: 'T0PARTNER',

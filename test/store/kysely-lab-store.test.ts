@@ -1,5 +1,5 @@
 import { DuplicateLabError, LiveTicketConflictError } from '../../src/labs/errors';
-import { type DesiredState, type Lab, type LabPhase } from '../../src/labs/lab';
+import { type DesiredState, type Lab, LAB_PHASES, type LabPhase } from '../../src/labs/lab';
 import { type LabbotDatabase, openDatabase } from '../../src/store/database';
 import { KyselyLabStore } from '../../src/store/kysely-lab-store';
 import { KyselySignalStore } from '../../src/store/kysely-signal-store';
@@ -11,19 +11,8 @@ import { databaseKinds, type TestDatabase } from './test-databases';
 
 const kinds = databaseKinds('KyselyLabStore');
 
-const ALL_PHASES: LabPhase[] = [
-  'requested',
-  'deploying',
-  'configuring',
-  'starting',
-  'ready',
-  'suspending',
-  'suspended',
-  'resuming',
-  'deleting',
-  'deleted',
-  'failed',
-];
+/** Every phase the domain knows, from its own list: a phase added later is covered without editing this test. */
+const ALL_PHASES: readonly LabPhase[] = LAB_PHASES;
 const ALL_DESIRED: DesiredState[] = ['running', 'suspended', 'deleted'];
 
 function at(minute: number): Date {

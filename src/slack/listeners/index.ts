@@ -1,20 +1,15 @@
 import { type App, type BlockAction, type ButtonAction, type ViewSubmitAction } from '@slack/bolt';
 import { type CommandRunner } from '../../commands/command-context';
+import { LAB_ACTION_IDS } from '../../commands/lab-actions';
 import { type Logger, type Sleep } from '../../labs/ports';
 import { type SlackMetrics } from '../slack-metrics';
 import { type SlackWebClient } from '../slack-web-client';
 import { type UserGroupResolver } from '../user-groups';
 import { type DeployFormPort } from '../views/deploy-form-port';
 import { type HomePublisher } from '../views/home-publisher';
-import { createLabExtendListener, LAB_EXTEND_ACTION } from './actions/lab-extend';
+import { createLabActionListener } from './actions/lab-action';
 import { createLabNewListener, DEPLOY_FORM_ACTION } from './actions/lab-new';
-import { createLabResumeListener, LAB_RESUME_ACTION } from './actions/lab-resume';
-import { createLabSuspendListener, LAB_SUSPEND_ACTION } from './actions/lab-suspend';
-import { createLabTeardownListener, LAB_TEARDOWN_ACTION } from './actions/lab-teardown';
-import { createReapInUseListener, REAP_IN_USE_ACTION } from './actions/reap-in-use';
-import { createReapKeep2hListener, REAP_KEEP_2H_ACTION } from './actions/reap-keep-2h';
-import { createReapKeepTomorrowListener, REAP_KEEP_TOMORROW_ACTION } from './actions/reap-keep-tomorrow';
-import { createLabCommandListener } from './commands/lab-command';
+import { createLabCommandListener } from './commands/lab-slash-command';
 import { createAppHomeOpenedListener } from './events/app-home-opened';
 import { createDeploySubmissionListener, DEPLOY_MODAL_CALLBACK } from './views/deploy-submission';
 
@@ -68,17 +63,11 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       return info.user?.tz_offset === undefined ? undefined : Math.round(info.user.tz_offset / 60);
     },
   };
-  app.action<BlockAction<ButtonAction>>(LAB_EXTEND_ACTION, createLabExtendListener(actionDeps));
-  app.action<BlockAction<ButtonAction>>(LAB_SUSPEND_ACTION, createLabSuspendListener(actionDeps));
-  app.action<BlockAction<ButtonAction>>(LAB_RESUME_ACTION, createLabResumeListener(actionDeps));
-  app.action<BlockAction<ButtonAction>>(LAB_TEARDOWN_ACTION, createLabTeardownListener(actionDeps));
-  // The reaper's warning DM: Keep 2h, Keep until tomorrow, I'm using it (Tear down now is lab_teardown above).
-  app.action<BlockAction<ButtonAction>>(REAP_KEEP_2H_ACTION, createReapKeep2hListener(actionDeps));
-  app.action<BlockAction<ButtonAction>>(
-    REAP_KEEP_TOMORROW_ACTION,
-    createReapKeepTomorrowListener(actionDeps),
-  );
-  app.action<BlockAction<ButtonAction>>(REAP_IN_USE_ACTION, createReapInUseListener(actionDeps));
+  // One listener per lab button of the command registry: the lab message's Extend, Suspend, Resume and Tear down,
+  // and the reaper warning's Keep 2h, Keep until tomorrow and I'm using it.
+  for (const actionId of LAB_ACTION_IDS) {
+    app.action<BlockAction<ButtonAction>>(actionId, createLabActionListener(actionId, actionDeps));
+  }
   app.event('app_home_opened', createAppHomeOpenedListener(deps.home));
 
   if (!deps.form) {

@@ -1,11 +1,11 @@
 /**
- * What every lab button does (lab-extend.ts, lab-suspend.ts, lab-resume.ts and lab-teardown.ts each register one
- * action id with it): ack at once, run the button's command as the person who pressed it (so the owner/admin
- * check and the audit log apply exactly as for the typed command), then show the outcome where they pressed.
+ * What every lab button does (listeners/index.ts registers it for each action id of the command registry): ack at
+ * once, run the button's command as the person who pressed it (so the owner/admin check and the audit log apply
+ * exactly as for the typed command), then show the outcome where they pressed.
  */
 import { type BlockAction, type ButtonAction, type RespondArguments, type RespondFn } from '@slack/bolt';
 import { type CommandRunner } from '../../../commands/command-context';
-import { labActionCommand, type LabActionId } from '../../../commands/lab-actions';
+import { actionUsesTimeZone, labActionCommand, type LabActionId } from '../../../commands/lab-actions';
 import { type Reply } from '../../../commands/reply';
 import { type Logger } from '../../../labs/ports';
 import { renderReplyBlocks } from '../../render/render-reply';
@@ -62,10 +62,9 @@ export function createLabActionListener(
       const channel = body.channel?.id;
       const text = labActionCommand(actionId, labId);
       // Only "keep until tomorrow" needs the presser's time zone; don't spend a Web API call on other buttons.
-      const offset =
-        actionId === 'reap_keep_tomorrow'
-          ? await deps.utcOffsetMinutes?.(user).catch(() => undefined)
-          : undefined;
+      const offset = actionUsesTimeZone(actionId)
+        ? await deps.utcOffsetMinutes?.(user).catch(() => undefined)
+        : undefined;
       const reply = await deps.commands.run(text, {
         user,
         ...(channel !== undefined ? { channel } : {}),

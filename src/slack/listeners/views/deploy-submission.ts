@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { type ViewErrorsResponseAction } from '@slack/bolt';
 import { type CommandRunner } from '../../../commands/command-context';
 import { commandVerb } from '../../../commands/command-verb';
 import { type Reply } from '../../../commands/reply';
+import { failureRef, failureReply } from '../../../commands/report-error';
 import { type Logger, type Sleep } from '../../../labs/ports';
 import { renderReplyBlocks } from '../../render/render-reply';
 import { SLACK_USER_ID } from '../../render/escape-mrkdwn';
@@ -18,7 +18,7 @@ import {
 } from '../../views/deploy-modal';
 import { type DeployFormPort } from '../../views/deploy-form-port';
 import { type HomePublisher } from '../../views/home-publisher';
-import { ACK_BUDGET_MS } from '../commands/lab-command';
+import { ACK_BUDGET_MS } from '../commands/lab-slash-command';
 
 export { DEPLOY_MODAL_CALLBACK } from '../../views/deploy-modal';
 
@@ -33,6 +33,7 @@ export interface DeploySubmissionDeps {
   userGroups?: UserGroupResolver;
   metrics?: SlackMetrics;
   now?: () => number;
+  /** Reference shown to the user for failures, logged with the cause. Defaults to report-error's failureRef. */
   newRef?: () => string;
 }
 
@@ -48,13 +49,9 @@ type Outcome = { kind: 'reply'; reply: Reply } | { kind: 'error'; error: unknown
 /** Errors not tied to one field (quota, permission) show under the first field, where the eye starts. */
 const GENERAL_ERROR_BLOCK = 'kind';
 
+/** The failure reply of the deploy form: the command's, saying nothing was deployed. */
 function failure(ref: string): Reply {
-  return {
-    visibility: 'ephemeral',
-    tone: 'error',
-    title: `Something went wrong (ref ${ref}). Nothing was deployed; try again, or give an admin this ref.`,
-    sections: [],
-  };
+  return failureReply(ref, 'Nothing was deployed');
 }
 
 /**
@@ -71,7 +68,7 @@ export function createDeploySubmissionListener(
 ): (args: DeploySubmissionArgs) => Promise<void> {
   const metrics = deps.metrics ?? NO_METRICS;
   const now = deps.now ?? (() => performance.now());
-  const newRef = deps.newRef ?? (() => randomBytes(3).toString('hex'));
+  const newRef = deps.newRef ?? (() => failureRef(Math.random));
   const budget = deps.ackBudgetMs ?? ACK_BUDGET_MS;
 
   return async ({ ack, body, view }) => {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   type AllMiddlewareArgs,
   type RespondArguments,
@@ -7,6 +6,7 @@ import {
 } from '@slack/bolt';
 import { type CommandRunner } from '../../../commands/command-context';
 import { type Reply } from '../../../commands/reply';
+import { failureMessage, failureRef } from '../../../commands/report-error';
 import { type Logger, type Sleep } from '../../../labs/ports';
 import { renderReplyBlocks } from '../../render/render-reply';
 import { countCommand, NO_METRICS, replyOutcome, tracked, type SlackMetrics } from '../../slack-metrics';
@@ -32,7 +32,7 @@ export interface LabCommandDeps {
   sleep: Sleep;
   /** Defaults to {@link ACK_BUDGET_MS}. */
   ackBudgetMs?: number;
-  /** Reference shown to the user for failures, logged with the cause. Defaults to 6 random hex digits. */
+  /** Reference shown to the user for failures, logged with the cause. Defaults to report-error's failureRef. */
   newRef?: () => string;
   /** Resolves the caller's user groups for the deploy allow list; without it commands run with none. */
   userGroups?: UserGroupResolver;
@@ -59,13 +59,9 @@ export function toCommandResponse(reply: Reply): RespondArguments {
 function genericError(ref: string): RespondArguments {
   return {
     response_type: 'ephemeral',
-    // Written as plain mrkdwn: the ref is ours (hex), nothing user-typed is interpolated.
-    text: `:warning: Something went wrong (ref ${ref}). Please try again, or tell an admin the ref.`,
+    // Written as plain mrkdwn: the ref is ours (base 36), nothing user-typed is interpolated.
+    text: `:warning: ${failureMessage(ref)}`,
   };
-}
-
-function defaultRef(): string {
-  return randomBytes(3).toString('hex');
 }
 
 /**
@@ -79,7 +75,7 @@ function defaultRef(): string {
  */
 export function createLabCommandListener(deps: LabCommandDeps): (args: LabCommandArgs) => Promise<void> {
   const budget = deps.ackBudgetMs ?? ACK_BUDGET_MS;
-  const newRef = deps.newRef ?? defaultRef;
+  const newRef = deps.newRef ?? (() => failureRef(Math.random));
   const metrics = deps.metrics ?? NO_METRICS;
   const now = deps.now ?? (() => performance.now());
 

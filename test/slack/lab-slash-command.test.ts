@@ -1,7 +1,8 @@
 import { type RespondArguments, type SlashCommand } from '@slack/bolt';
 import { type CommandRunner } from '../../src/commands/command-context';
 import { textReply, type Reply } from '../../src/commands/reply';
-import { createLabCommandListener, WORKING_TEXT } from '../../src/slack/listeners/commands/lab-command';
+import { failureMessage } from '../../src/commands/report-error';
+import { createLabCommandListener, WORKING_TEXT } from '../../src/slack/listeners/commands/lab-slash-command';
 import { recordingLogger } from './recording-logger';
 
 function command(text: string): SlashCommand {
@@ -75,7 +76,7 @@ function invoke(
   return { done, acks, responses, logger };
 }
 
-describe('slack/listeners/commands/lab-command', () => {
+describe('slack/listeners/commands/lab-slash-command', () => {
   it('acks with the rendered reply when the command finishes within the budget', async () => {
     const { done, acks, responses } = invoke(() => Promise.resolve(textReply('Your labs', 'info', ['none'])));
 
@@ -115,6 +116,14 @@ describe('slack/listeners/commands/lab-command', () => {
     expect(seen).toEqual(['']);
     expect(acks[0]).toMatchObject({ response_type: 'ephemeral', text: 'labbot help' });
     expect(logger.entries.filter((e) => e.level === 'error')).toEqual([]);
+  });
+
+  it('words a runner failure as every other failure (commands/report-error.ts)', async () => {
+    const { done, acks } = invoke(() => Promise.reject(new Error('boom')));
+
+    await done;
+
+    expect(acks).toEqual([{ response_type: 'ephemeral', text: `:warning: ${failureMessage('ref123')}` }]);
   });
 
   it('acks with a generic ephemeral error and a ref, and logs the cause, when the runner throws', async () => {

@@ -1,0 +1,234 @@
+/**
+ * One parser per verb: each reads the words after its verb (case kept as typed) and returns the parsed command.
+ * Pure. The command registry (command-registry.ts) lists them; parse-command.ts picks one by the first word.
+ */
+import { parseDurationMinutes } from '../labs/duration';
+import { LAB_ID_PATTERN } from '../labs/lab-id';
+import { TEMPLATE_KEY_PATTERN } from '../labs/templates';
+import { type VerbParseContext } from './command-spec';
+import { type CommandOf, type CostPeriod } from './parsed-command';
+
+/** `help`, `-h`, `--help`: nothing after the verb is read. */
+export function parseHelp(): CommandOf<'help'> {
+  return { verb: 'help' };
+}
+
+export function parseDemo(args: readonly string[], context: VerbParseContext): CommandOf<'demo'> {
+  let template: string | undefined;
+  let lifetimeMinutes: number | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i] ?? '';
+    if (word.toLowerCase() === 'for') {
+      const value = args[i + 1];
+      const minutes = value === undefined ? undefined : parseDurationMinutes(value);
+      if (minutes === undefined) {
+        throw context.usage(
+          value === undefined
+            ? '`for` needs a duration such as 4h or 90m'
+            : `"${clip(value)}" is not a duration such as 4h, 90m or 2d`,
+        );
+      }
+      lifetimeMinutes = minutes;
+      i++;
+    } else if (template === undefined && TEMPLATE_KEY_PATTERN.test(word.toLowerCase())) {
+      template = word.toLowerCase();
+    } else {
+      throw context.usage(`unexpected "${clip(word)}"`);
+    }
+  }
+  return {
+    verb: 'demo',
+    ...(template !== undefined ? { template } : {}),
+    ...(lifetimeMinutes !== undefined ? { lifetimeMinutes } : {}),
+  };
+}
+
+export function parseRepro(args: readonly string[], context: VerbParseContext): CommandOf<'repro'> {
+  const [ticket, template, ...rest] = args;
+  if (ticket === undefined) {
+    throw context.usage('the ticket id is missing');
+  }
+  if (!new RegExp(context.ticketPattern).test(ticket)) {
+    throw context.usage(`"${clip(ticket)}" is not a ticket id (expected something like TICKET-123)`);
+  }
+  if (template !== undefined && !TEMPLATE_KEY_PATTERN.test(template.toLowerCase())) {
+    throw context.usage(`"${clip(template)}" is not a template name`);
+  }
+  if (rest.length > 0) {
+    throw context.usage(`unexpected "${clip(rest.join(' '))}"`);
+  }
+  return { verb: 'repro', ticket, ...(template !== undefined ? { template: template.toLowerCase() } : {}) };
+}
+
+export function parseCapture(args: readonly string[], context: VerbParseContext): CommandOf<'capture'> {
+  const [id, name, ...rest] = args;
+  const labId = oneLabId(context, id === undefined ? [] : [id]);
+  if (name === undefined) {
+    throw context.usage('the name of the new template is missing');
+  }
+  if (rest.length > 0) {
+    throw context.usage(`unexpected "${clip(rest.join(' '))}"`);
+  }
+  // Lowercased like every template key users type; a clash with an existing key is the use case's to find.
+  const template = name.toLowerCase();
+  if (!TEMPLATE_KEY_PATTERN.test(template)) {
+    throw context.usage(
+      `"${clip(name)}" is not a template name: up to 32 lowercase letters, digits and dashes, starting with a letter or digit`,
+    );
+  }
+  return { verb: 'capture', labId, template };
+}
+
+export function parseList(args: readonly string[], context: VerbParseContext): CommandOf<'list'> {
+  if (args.length === 0) {
+    return { verb: 'list', all: false };
+  }
+  if (args.length === 1 && args[0]?.toLowerCase() === 'all') {
+    return { verb: 'list', all: true };
+  }
+  throw context.usage(`unexpected "${clip(args.join(' '))}"`);
+}
+
+export function parseExtend(args: readonly string[], context: VerbParseContext): CommandOf<'extend'> {
+  const [id, duration, ...rest] = args;
+  const labId = oneLabId(context, id === undefined ? [] : [id]);
+  if (rest.length > 0) {
+    throw context.usage(`unexpected "${clip(rest.join(' '))}"`);
+  }
+  if (duration === undefined) {
+    return { verb: 'extend', labId };
+  }
+  const minutes = parseDurationMinutes(duration.replace(/^by$/i, ''));
+  if (minutes === undefined) {
+    throw context.usage(`"${clip(duration)}" is not a duration such as 2h or 1d`);
+  }
+  return { verb: 'extend', labId, minutes };
+}
+
+export function parseKeep(args: readonly string[], context: VerbParseContext): CommandOf<'keep'> {
+  const [id, ...rest] = args;
+  const labId = oneLabId(context, id === undefined ? [] : [id]);
+  let minutes: number | undefined;
+  let tomorrow = false;
+  let inUse = false;
+  for (const word of rest.map((w) => w.toLowerCase())) {
+    if (word === 'tomorrow') {
+      tomorrow = true;
+    } else if (word === 'in-use') {
+      inUse = true;
+    } else if (minutes === undefined && parseDurationMinutes(word) !== undefined) {
+      minutes = parseDurationMinutes(word);
+    } else {
+      throw context.usage(`unexpected "${clip(word)}"`);
+    }
+  }
+  if (tomorrow && minutes !== undefined) {
+    throw context.usage('give a duration or `tomorrow`, not both');
+  }
+  return {
+    verb: 'keep',
+    labId,
+    ...(minutes !== undefined ? { minutes } : {}),
+    ...(tomorrow ? { tomorrow } : {}),
+    ...(inUse ? { inUse } : {}),
+  };
+}
+
+/** Slack sends a mention as `<@U123|name>` (slash commands with should_escape); people also type ids. */
+const MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$/;
+
+export function parseHandoff(args: readonly string[], context: VerbParseContext): CommandOf<'handoff'> {
+  const [id, user, ...rest] = args;
+  const labId = oneLabId(context, id === undefined ? [] : [id]);
+  if (user === undefined) {
+    throw context.usage('say who gets the lab (@user)');
+  }
+  if (rest.length > 0) {
+    throw context.usage(`unexpected "${clip(rest.join(' '))}"`);
+  }
+  const match = MENTION.exec(user);
+  const newOwner = match?.[1] ?? match?.[2];
+  if (newOwner === undefined) {
+    throw context.usage(`"${clip(user)}" is not a Slack user; mention them with @`);
+  }
+  return { verb: 'handoff', labId, newOwner };
+}
+
+export function parseTemplates(args: readonly string[], context: VerbParseContext): CommandOf<'templates'> {
+  const [action, name, ...rest] = args;
+  if (action === undefined) {
+    return { verb: 'templates' };
+  }
+  const kind = action.toLowerCase();
+  if (kind !== 'publish' && kind !== 'remove') {
+    throw context.usage(`unexpected "${clip(action)}"`);
+  }
+  if (name === undefined) {
+    throw context.usage(`say which template to ${kind}`);
+  }
+  if (rest.length > 0) {
+    throw context.usage(`unexpected "${clip(rest.join(' '))}"`);
+  }
+  const template = name.toLowerCase();
+  if (!TEMPLATE_KEY_PATTERN.test(template)) {
+    throw context.usage(`"${clip(name)}" is not a template name`);
+  }
+  return { verb: 'templates', action: { kind, template } };
+}
+
+export function parseCost(args: readonly string[], context: VerbParseContext): CommandOf<'cost'> {
+  let scope: 'me' | 'all' = 'me';
+  let period: CostPeriod | undefined;
+  for (const word of args.map((a) => a.toLowerCase())) {
+    if (word === 'me' || word === 'all') {
+      scope = word;
+    } else if (word === 'day' || word === 'week' || word === 'month') {
+      period = word;
+    } else {
+      throw context.usage(`unexpected "${clip(word)}"`);
+    }
+  }
+  return { verb: 'cost', scope, ...(period !== undefined ? { period } : {}) };
+}
+
+export function parseTeardown(args: readonly string[], context: VerbParseContext): CommandOf<'teardown'> {
+  return { verb: 'teardown', labId: oneLabId(context, args) };
+}
+
+export function parseSuspend(args: readonly string[], context: VerbParseContext): CommandOf<'suspend'> {
+  return { verb: 'suspend', labId: oneLabId(context, args) };
+}
+
+export function parseResume(args: readonly string[], context: VerbParseContext): CommandOf<'resume'> {
+  return { verb: 'resume', labId: oneLabId(context, args) };
+}
+
+/** `status LAB` or `status LAB script`. */
+export function parseStatus(args: readonly string[], context: VerbParseContext): CommandOf<'status'> {
+  const last = args[args.length - 1];
+  if (args.length === 2 && last !== undefined && last.toLowerCase() === 'script') {
+    return { verb: 'status', labId: oneLabId(context, args.slice(0, 1)), script: true };
+  }
+  return { verb: 'status', labId: oneLabId(context, args) };
+}
+
+/** Exactly one lab id, lowercased. */
+function oneLabId(context: VerbParseContext, args: readonly string[]): string {
+  const [id, ...rest] = args;
+  if (id === undefined) {
+    throw context.usage('the lab id is missing (`/lab list` shows yours)');
+  }
+  if (rest.length > 0) {
+    throw context.usage(`unexpected "${clip(rest.join(' '))}"`);
+  }
+  const labId = id.toLowerCase();
+  if (!LAB_ID_PATTERN.test(labId)) {
+    throw context.usage(`"${clip(id)}" is not a lab id such as demo-4kq`);
+  }
+  return labId;
+}
+
+/** Keeps echoed user text short so an error cannot be used to post a wall of text. */
+export function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}

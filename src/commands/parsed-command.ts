@@ -1,0 +1,27 @@
+/** A parsed `/lab …` command. */
+export type LabCommand =
+  | { verb: 'help' }
+  | { verb: 'demo'; template?: string; lifetimeMinutes?: number }
+  | { verb: 'repro'; ticket: string; template?: string }
+  | { verb: 'list'; all: boolean }
+  /** `script`: the 1:1 MAC mapping script of each ESXi host instead of the status (owner or admin). */
+  | { verb: 'status'; labId: string; script?: boolean }
+  | { verb: 'teardown'; labId: string }
+  | { verb: 'extend'; labId: string; minutes?: number }
+  /** Keep from a reaper warning: for a duration, or until 9:00 tomorrow; `inUse` reports a false positive. */
+  | { verb: 'keep'; labId: string; minutes?: number; tomorrow?: boolean; inUse?: boolean }
+  | { verb: 'suspend'; labId: string }
+  | { verb: 'resume'; labId: string }
+  | { verb: 'handoff'; labId: string; newOwner: string }
+  | { verb: 'cost'; scope: 'me' | 'all'; period?: CostPeriod }
+  /** List the templates the caller may use; or publish one (admins) or remove one (its owner or an admin). */
+  | { verb: 'templates'; action?: { kind: 'publish' | 'remove'; template: string } }
+  /** Capture a lab into the catalog as a new template, deployable as `template`. */
+  | { verb: 'capture'; labId: string; template: string };
+
+export type CostPeriod = 'day' | 'week' | 'month';
+
+export type Verb = LabCommand['verb'];
+
+/** The command of one verb, e.g. `CommandOf<'teardown'>`. */
+export type CommandOf<V extends Verb> = Extract<LabCommand, { verb: V }>;

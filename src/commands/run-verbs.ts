@@ -1,0 +1,332 @@
+/**
+ * One runner per verb: each turns its parsed command into use case calls and the Reply the caller sees. The
+ * command registry (command-registry.ts) lists them; run-command.ts picks one by the parsed verb. Runners may
+ * throw; the command runner turns what they throw into the one failure reply (report-error.ts).
+ */
+import { costSoFar, costTotals, formatUsd, hourlyRate } from '../labs/cost';
+import { UserError } from '../labs/errors';
+import { type Lab } from '../labs/lab';
+import { formatMinutes } from '../labs/duration';
+import { type CommandContext } from './command-context';
+import { type CommandRunnerDeps, type RunEnv } from './command-spec';
+import { labLine, labReply, scriptReply } from './lab-reply';
+import { type CommandOf } from './parsed-command';
+import { type Reply } from './reply';
+
+/** Where a deploy starts: the caller, and where they asked from. */
+function requester(context: CommandContext): { user: string; channel?: string; userGroups?: string[] } {
+  return {
+    user: context.user,
+    ...(context.channel !== undefined ? { channel: context.channel } : {}),
+    ...(context.userGroups !== undefined ? { userGroups: context.userGroups } : {}),
+  };
+}
+
+export async function runTemplates(
+  command: CommandOf<'templates'>,
+  context: CommandContext,
+  { deps }: RunEnv,
+): Promise<Reply> {
+  if (command.action?.kind === 'publish') {
+    await deps.service.publishTemplate(context.user, command.action.template);
+    return {
+      visibility: 'ephemeral',
+      tone: 'success',
+      title: `Template ${command.action.template} is published: everyone can deploy it now (\`/lab demo ${command.action.template}\`).`,
+      sections: [],
+    };
+  }
+  if (command.action?.kind === 'remove') {
+    return removedTemplateReply(
+      command.action.template,
+      await deps.service.removeTemplate(context.user, command.action.template),
+    );
+  }
+  return templatesReply(deps, context.user);
+}
+
+export async function runCapture(
+  command: CommandOf<'capture'>,
+  context: CommandContext,
+  { deps, view, answer }: RunEnv,
+): Promise<Reply> {
+  const lab = await deps.service.capture(context.user, command.labId, command.template);
+  return {
+    ...answer(labReply(lab, view())),
+    title: `Capturing lab ${lab.id} as template ${command.template}: it powers off, is saved to the catalog and comes back. You will be told when \`/lab demo ${command.template}\` can deploy it.`,
+  };
+}
+
+export async function runDemo(
+  command: CommandOf<'demo'>,
+  context: CommandContext,
+  { deps, view, answer }: RunEnv,
+): Promise<Reply> {
+  const { lab } = await deps.service.deploy({
+    ...requester(context),
+    kind: 'demo',
+    ...(command.template !== undefined ? { template: command.template } : {}),
+    ...(command.lifetimeMinutes !== undefined ? { lifetimeMinutes: command.lifetimeMinutes } : {}),
+  });
+  const estimate = hourlyRate(lab.spec, deps.policy.rates);
+  const reply = answer(labReply(lab, view()));
+  return {
+    ...reply,
+    sections: [
+      {
+        type: 'text',
+        text: [
+          `Estimated ≈ ${formatUsd(estimate.total)}/h while running, ${formatUsd(estimate.storage)}/h while suspended. Progress follows here.`,
+        ],
+      },
+      ...reply.sections,
+    ],
+  };
+}
+
+export async function runRepro(
+  command: CommandOf<'repro'>,
+  context: CommandContext,
+  { deps, view, answer }: RunEnv,
+): Promise<Reply> {
+  const { lab, existing } = await deps.service.deploy({
+    ...requester(context),
+    kind: 'repro',
+    ticket: command.ticket,
+    ...(command.template !== undefined ? { template: command.template } : {}),
+  });
+  const reply = answer(labReply(lab, view()));
+  return existing
+    ? {
+        ...reply,
+        title: `Ticket ${command.ticket} already has lab ${lab.id}: ${reply.title.split(': ').slice(1).join(': ')}`,
+      }
+    : reply;
+}
+
+export async function runList(
+  command: CommandOf<'list'>,
+  context: CommandContext,
+  { deps, view }: RunEnv,
+): Promise<Reply> {
+  const labs = await deps.service.list(context.user, command.all);
+  const live = labs.filter((l) => l.phase !== 'deleted' && l.phase !== 'failed');
+  if (live.length === 0) {
+    return {
+      visibility: 'ephemeral',
+      tone: 'info',
+      title: command.all ? 'No live labs.' : 'You have no live labs. `/lab demo` deploys one.',
+      sections: [],
+    };
+  }
+  return {
+    visibility: 'ephemeral',
+    tone: 'info',
+    title: command.all
+      ? `${live.length} live lab${live.length === 1 ? '' : 's'}`
+      : `Your labs (${live.length})`,
+    sections: [
+      {
+        type: 'list',
+        items: live.map((lab) =>
+          command.all ? [labLine(lab, view()), '  owner ', { user: lab.owner }] : [labLine(lab, view())],
+        ),
+      },
+    ],
+  };
+}
+
+export async function runStatus(
+  command: CommandOf<'status'>,
+  context: CommandContext,
+  { deps, view, answer }: RunEnv,
+): Promise<Reply> {
+  const lab = await deps.service.status(command.labId);
+  if (command.script === true) {
+    // The same rule as the status reply's access details: the lab's owner or an admin.
+    if (lab.owner !== context.user && !deps.service.isAdmin(context.user)) {
+      throw new UserError(
+        'not_owner',
+        `Lab ${lab.id} belongs to someone else; only its owner or an admin can see its host scripts.`,
+      );
+    }
+    return answer(scriptReply(lab));
+  }
+  if (lab.owner === context.user) {
+    await deps.service.touch(lab.id);
+  }
+  return answer(
+    labReply(lab, {
+      ...view(),
+      viewer: context.user,
+      ...(deps.publicUrl !== undefined ? { publicUrl: deps.publicUrl } : {}),
+      ...(deps.service.mayAccess(context.user, lab) ? {} : { hideAccess: true }),
+    }),
+  );
+}
+
+export async function runExtend(
+  command: CommandOf<'extend'>,
+  context: CommandContext,
+  { deps, view, answer }: RunEnv,
+): Promise<Reply> {
+  return answer(labReply(await deps.service.extend(context.user, command.labId, command.minutes), view()));
+}
+
+export async function runKeep(
+  command: CommandOf<'keep'>,
+  context: CommandContext,
+  { deps, view, answer }: RunEnv,
+): Promise<Reply> {
+  const now = deps.clock.now();
+  const until = command.tomorrow
+    ? tomorrowAt(now, 9, context.utcOffsetMinutes ?? 0)
+    : new Date(now.getTime() + (command.minutes ?? 120) * 60_000);
+  const lab = await deps.service.keep(context.user, command.labId, until, command.inUse === true);
+  const reply = answer(labReply(lab, view()));
+  return {
+    ...reply,
+    title: `Kept lab ${lab.id} until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC${command.inUse ? '; thanks, the false alarm is recorded' : ''}.`,
+  };
+}
+
+export async function runSuspend(
+  command: CommandOf<'suspend'>,
+  context: CommandContext,
+  { deps, view, answer }: RunEnv,
+): Promise<Reply> {
+  return answer(labReply(await deps.service.suspend(context.user, command.labId), view()));
+}
+
+export async function runResume(
+  command: CommandOf<'resume'>,
+  context: CommandContext,
+  { deps, view, answer }: RunEnv,
+): Promise<Reply> {
+  return answer(labReply(await deps.service.resume(context.user, command.labId), view()));
+}
+
+export async function runHandoff(
+  command: CommandOf<'handoff'>,
+  context: CommandContext,
+  { deps, view, answer }: RunEnv,
+): Promise<Reply> {
+  const lab = await deps.service.handoff(context.user, command.labId, command.newOwner);
+  return { ...answer(labReply(lab, view())), title: `Lab ${lab.id} now belongs to ${command.newOwner}.` };
+}
+
+export async function runCost(
+  command: CommandOf<'cost'>,
+  context: CommandContext,
+  { deps }: RunEnv,
+): Promise<Reply> {
+  if (command.scope === 'all' && !deps.service.isAdmin(context.user)) {
+    throw new UserError('not_owner', 'Only labbot admins can see everyone’s costs. `/lab cost` shows yours.');
+  }
+  return costReply(
+    await deps.service.history(command.scope === 'all' ? undefined : context.user),
+    command,
+    context.user,
+    deps,
+  );
+}
+
+export async function runTeardown(
+  command: CommandOf<'teardown'>,
+  context: CommandContext,
+  { deps, view, answer }: RunEnv,
+): Promise<Reply> {
+  return answer(labReply(await deps.service.teardown(context.user, command.labId), view()));
+}
+
+/** The next `hour`:00 in the user's local time (given as an offset from UTC) after `now`, at least a day ahead. */
+export function tomorrowAt(now: Date, hour: number, utcOffsetMinutes: number): Date {
+  const local = new Date(now.getTime() + utcOffsetMinutes * 60_000);
+  const target = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + 1, hour, 0, 0);
+  return new Date(target - utcOffsetMinutes * 60_000);
+}
+
+const PERIOD_MS = { day: 86_400_000, week: 7 * 86_400_000, month: 30 * 86_400_000 } as const;
+
+/** Cost so far of the labs created in the period, in total and per kind, ticket and (for `all`) person. */
+function costReply(labs: Lab[], command: CommandOf<'cost'>, user: string, deps: CommandRunnerDeps): Reply {
+  const now = deps.clock.now();
+  const since = command.period ? new Date(now.getTime() - PERIOD_MS[command.period]) : undefined;
+  const inPeriod = since ? labs.filter((l) => l.createdAt >= since) : labs;
+  const rates = deps.policy.rates;
+  const total = inPeriod.reduce((sum, l) => sum + costSoFar(l, now, rates), 0);
+  const rows = (by: 'owner' | 'kind' | 'ticket'): string[][] =>
+    costTotals(inPeriod, by, now, rates).map((t) => [t.key, String(t.labs), formatUsd(t.cost)]);
+  const sections: Reply['sections'] = [
+    { type: 'table', columns: ['kind', 'labs', 'cost'], rows: rows('kind') },
+  ];
+  const tickets = rows('ticket');
+  if (tickets.length > 0) {
+    sections.push({ type: 'table', columns: ['ticket', 'labs', 'cost'], rows: tickets });
+  }
+  if (command.scope === 'all') {
+    sections.push({ type: 'table', columns: ['owner', 'labs', 'cost'], rows: rows('owner') });
+  }
+  sections.push({
+    type: 'context',
+    text: [
+      `Labs created ${command.period ? `in the last ${command.period}` : 'ever'}; cost so far, billed per minute.`,
+    ],
+  });
+  const whose = command.scope === 'all' ? 'All labs' : user === '' ? 'Labs' : 'Your labs';
+  return {
+    visibility: 'ephemeral',
+    tone: 'info',
+    title: `${whose}: ${formatUsd(total)} (${inPeriod.length} lab${inPeriod.length === 1 ? '' : 's'})`,
+    sections,
+  };
+}
+
+/** What `/lab templates remove` did, saying what it left in VCD. */
+function removedTemplateReply(template: string, kept: { catalog: string; catalogItem: string }): Reply {
+  return {
+    visibility: 'ephemeral',
+    tone: 'success',
+    title: `Template ${template} is removed from labbot; nobody can deploy it any more.`,
+    sections: [
+      {
+        type: 'context',
+        text: [
+          'Its catalog item ',
+          { code: kept.catalogItem },
+          ` is still in VCD catalog ${kept.catalog}: labbot never deletes catalog content; a VCD administrator deletes it there once nobody needs it.`,
+        ],
+      },
+    ],
+  };
+}
+
+async function templatesReply(deps: CommandRunnerDeps, user: string): Promise<Reply> {
+  const templates = await deps.service.templates(user);
+  const rows = templates.map(({ template, rate, private: unpublished, capturedBy }) => [
+    template.key,
+    unpublished
+      ? `${template.description} (private to ${capturedBy === user ? 'you' : (capturedBy ?? 'its owner')} until an admin publishes it)`
+      : template.description,
+    `${template.vcpus} vCPU, ${template.memoryGb} GB RAM, ${template.storageGb} GB disk`,
+    `${formatUsd(rate.total)}/h`,
+  ]);
+  const kinds = deps.policy.kinds.map(
+    (k) =>
+      `${k.name}: ${k.defaultTemplate}, ${formatMinutes(k.defaultLifetimeHours * 60)} (max ${formatMinutes(k.maxLifetimeHours * 60)})`,
+  );
+  return {
+    visibility: 'ephemeral',
+    tone: 'info',
+    title: 'Templates',
+    sections: [
+      { type: 'table', columns: ['template', 'what', 'size', 'rate'], rows },
+      {
+        type: 'context',
+        text: [
+          `Defaults per kind: ${kinds.join('; ')}${templates.some((t) => t.private) ? '. Captured templates are private to whoever captured them until an admin publishes them (`/lab templates publish NAME`); `/lab templates remove NAME` removes one of yours.' : ''}`,
+        ],
+      },
+    ],
+  };
+}
