@@ -74,7 +74,7 @@ export function edgeOptionsFromFlags(args: readonly string[]): EdgeOptions | str
     const i = args.indexOf(flag);
     return i === -1 ? undefined : (args[i + 1] ?? '');
   };
-  const kind = valueOf('--edge') ?? DEFAULT_EDGE.kind ?? 'nsxv';
+  const kind = valueOf('--edge') ?? DEFAULT_EDGE.kind ?? 'nsxt';
   if (kind !== 'nsxt' && kind !== 'nsxv') {
     return `--edge "${kind}" is not nsxt or nsxv`;
   }

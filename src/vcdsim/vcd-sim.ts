@@ -25,8 +25,8 @@ import { generateSelfSignedCertificate, type TlsMaterial } from './tls';
 export { SimState, type SimVdcConfig } from './sim-state';
 export { type EdgeOptions, type EdgeKind, type EdgeDeploymentMode } from './cloudapi/nsxt-model';
 
-/** The edge a simulator gets without `edge`: flip `kind` to `nsxt` to make NSX-T the default. */
-export const DEFAULT_EDGE: EdgeOptions = { kind: 'nsxv' };
+/** The edge a simulator gets without `edge`: NSX-T, as on every current cloud (VCD 10.5+ has no NSX-V). */
+export const DEFAULT_EDGE: EdgeOptions = { kind: 'nsxt' };
 export { FaultInjector, type SimFaults } from './faults';
 export { type UsageProfile } from './model';
 
@@ -70,7 +70,7 @@ export interface VcdSimOptions {
   /**
    * The edge gateway's backing and owner: `{kind: 'nsxt'}` serves it through the CloudAPI (NAT, firewall, IP sets,
    * port profiles) and refuses the legacy configureServices; `vdcGroup`, `ipSpace`, `deploymentMode` refine it.
-   * Default: the legacy NSX-V edge (DEFAULT_EDGE).
+   * Default: an NSX-T edge owned by the VDC (DEFAULT_EDGE); `{kind: 'nsxv'}` for the legacy one.
    */
   edge?: EdgeOptions;
   /** Faults in force from the start (see faults.ts; also `POST /_sim/faults`). */

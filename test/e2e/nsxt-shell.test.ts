@@ -42,13 +42,20 @@ describe('e2e: /lab demo and teardown on an NSX-T edge', () => {
     sim = await startVcdSim({ port: 0, speedFactor: 500, edge });
     const input = new PassThrough();
     const output = new OutputWatcher();
-    const config = loadConfig({
-      VCD_URL: sim.url,
-      VCD_ORG: 'lab',
-      VCD_VDC: 'lab-vdc',
-      VCD_API_TOKEN: 'simulated-api-token',
-      LABBOT_DATA_DIR: dataDir,
-    });
+    // A real-VCD config (VCD_URL) assumes no edge: labbot.yml names the simulator's.
+    const config = loadConfig(
+      {
+        VCD_URL: sim.url,
+        VCD_ORG: 'lab',
+        VCD_VDC: 'lab-vdc',
+        VCD_API_TOKEN: 'simulated-api-token',
+        LABBOT_DATA_DIR: dataDir,
+      },
+      {
+        path: 'labbot.yml',
+        text: 'edge: { gateway: edge-01, publicIps: 203.0.113.10-203.0.113.60 }\n',
+      },
+    );
     const running = await startLabbot(
       config,
       { stdin: input, stdout: output.stream },

@@ -328,7 +328,9 @@ describe.each(EDGES)(
       const dropsAtStart = [4, 4, 3, 3, ...drops.map((d) => d.times)];
       const dropsFired = (faultsLeft.drops ?? []).map((d, i) => (dropsAtStart[i] ?? 0) - (d.times ?? 0));
       expect(dropsFired[0]).toBeGreaterThan(0);
-      expect(dropsFired.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(4);
+      // How many fire depends on where the seeded kills cut the runs short (and so on timing): 3 of them was seen on an
+      // unchanged bot under load, so the bound asks for several, not for a count the storm cannot promise.
+      expect(dropsFired.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3);
       expect(labs.filter((l) => l.readyAt !== undefined).length).toBeGreaterThanOrEqual(labs.length / 2);
       expect(labs.filter((l) => l.phase === 'deleted').length).toBeGreaterThan(0);
       expect(labs.map((l) => l.failureReason ?? '').filter((r) => r.includes('UNTRUSTED_HREF'))).toEqual([]);
