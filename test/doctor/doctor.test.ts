@@ -48,14 +48,18 @@ const status = (checks: DoctorCheck[], name: string): DoctorCheck | undefined =>
   checks.find((c) => c.name === name);
 
 /** A real-VCD config pointing at a separately started simulator (or anywhere). */
+/** A real-VCD configuration against the simulator; its labbot.yml names the simulator's edge (none is assumed). */
 function realConfig(url: string, auth: Record<string, string>): Config {
-  return loadConfig({
-    VCD_URL: url,
-    VCD_ORG: 'lab',
-    VCD_VDC: 'lab-vdc',
-    LABBOT_DATA_DIR: dataDir,
-    ...auth,
-  });
+  return loadConfig(
+    {
+      VCD_URL: url,
+      VCD_ORG: 'lab',
+      VCD_VDC: 'lab-vdc',
+      LABBOT_DATA_DIR: dataDir,
+      ...auth,
+    },
+    { path: 'labbot.yml', text: 'edge: { gateway: edge-01, publicIps: 203.0.113.10-203.0.113.60 }\n' },
+  );
 }
 
 describe('labbot doctor', () => {
@@ -105,7 +109,11 @@ describe('labbot doctor', () => {
     const embedded = await doctor(loadConfig({ LABBOT_DATA_DIR: dataDir }));
     expect(status(embedded.checks, 'edge gateway')).toMatchObject({
       status: 'ok',
-      detail: expect.stringContaining('lab pool 203.0.113.10-203.0.113.60') as unknown,
+      detail: expect.stringContaining('NSX-T') as unknown,
+    });
+    expect(status(embedded.checks, 'edge addresses')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('203.0.113.10-203.0.113.60') as unknown,
     });
 
     const file = path.join(dataDir, 'labbot.yml');
@@ -119,10 +127,12 @@ describe('labbot doctor', () => {
 
     writeFileSync(file, 'edge: { gateway: edge-01, publicIps: 198.51.100.10-198.51.100.20 }\n');
     const outside = await doctor(withFile({ LABBOT_DATA_DIR: dataDir, LABBOT_CONFIG: file }));
-    expect(status(outside.checks, 'edge gateway')).toMatchObject({
+    // On the (default) NSX-T edge the pool is checked against the uplink's sub-allocation, on its own line.
+    expect(status(outside.checks, 'edge addresses')).toMatchObject({
       status: 'fail',
       detail: expect.stringContaining('not within edge-01') as unknown,
     });
+    expect(outside.code).toBe(1);
   });
 
   it('runs from the command line: labbot doctor exits 0 with a readable report', async () => {
