@@ -137,7 +137,7 @@ describe('e2e: installation identity', () => {
     expect(ofB.labs).toEqual([]);
     // B only noted A's edge rules, which it left alone too.
     expect(ofB.audit.filter((e) => e.labId === id).map((e) => e.action)).toEqual(['foreign-rules']);
-    expect(JSON.stringify(sim.state.edge.nat)).toContain(id);
+    expect(JSON.stringify(sim.state.nsxt.natRules)).toContain(id);
     // A still has its lab, untouched by B.
     const ofA = await storeContents(a);
     expect(ofA.labs.map((l) => [l.id, l.phase])).toEqual([[id, 'ready']]);

@@ -204,7 +204,12 @@ describe('vcd/vcd-cloud against the simulator', () => {
     expect(await cloud.findTemplateTask(template?.href ?? '')).toBeUndefined();
   });
 
-  it('finds the edge gateway and adds a DNAT rule for a lab, keeping the rules already there', async () => {
+  it('finds the legacy edge gateway and adds a DNAT rule for a lab, keeping the rules already there', async () => {
+    // configureServices is the NSX-V API: this one needs the legacy edge (the simulator's default is NSX-T).
+    cloud.close();
+    await sim.close();
+    sim = await startVcdSim({ port: 0, now: () => now, speedFactor: 10, edge: { kind: 'nsxv' } });
+    cloud = newCloud();
     const [record] = await cloud.listEdgeGateways();
     if (record === undefined) {
       throw new Error('the simulator has an edge gateway');
