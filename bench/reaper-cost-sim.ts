@@ -9,13 +9,14 @@
  *
  * Run: `npx tsc -p bench/tsconfig.json && node dist/bench/bench/reaper-cost-sim.js [--seed N]`. Not a test.
  */
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_POLICY } from '../src/config/default-policy';
 import { costSoFar, hourlyRate } from '../src/labs/cost';
 import { type Lab, type LabSpec } from '../src/labs/lab';
 import { type KindPolicy, type LabPolicy } from '../src/labs/policy';
 import { type LabSignal } from '../src/labs/ports';
-import { planReap } from '../src/reaper/plan-reap';
+import { planReap, type ReapDecision } from '../src/reaper/plan-reap';
 import { DOC, machineLine, reportTargets, section as wrap, writeSection } from './bench-doc';
 import {
   describeTraceModel,
@@ -526,6 +527,7 @@ function cycle(
   const labs = live.map((r) => r.lab!);
   const decisions = planReap(labs, signals, at(m), policy);
   stats.planCalls += 1;
+  recordDecisions(m, decisions);
   for (const d of decisions) {
     const run = byId.get(d.labId);
     const lab = run?.lab;
@@ -560,6 +562,25 @@ function cycle(
         end(run, m);
       }
     }
+  }
+}
+
+/**
+ * `--decisions FILE`: every decision of every `planReap` call, one line each (minute, lab, kind, cause, action; the
+ * reason too unless it is a plain keep), so that two runs (another read strategy, another commit) can be compared
+ * with `cmp`.
+ */
+const decisionLog: string[] = [];
+function recordDecisions(m: number, decisions: readonly ReapDecision[]): void {
+  if (!process.argv.includes('--decisions')) {
+    return;
+  }
+  for (const d of decisions) {
+    const cause = 'cause' in d ? d.cause : '';
+    const action = 'action' in d ? d.action : '';
+    decisionLog.push(
+      `${m} ${d.labId} ${d.kind} ${cause} ${action}${d.kind === 'keep' ? '' : ` ${d.reason}`}`,
+    );
   }
 }
 
@@ -1101,6 +1122,12 @@ function main(): void {
     console.log(`labbot default acted on a lab in use: ${reason}`);
   }
   console.log(`wrote ${path.relative(process.cwd(), DOC)}`);
+  const decisionsAt = process.argv.indexOf('--decisions');
+  if (decisionsAt >= 0) {
+    const file = process.argv[decisionsAt + 1] ?? 'reaper-decisions.txt';
+    writeFileSync(file, `${decisionLog.join('\n')}\n`);
+    console.log(`wrote ${decisionLog.length} decisions to ${file}`);
+  }
   if (!meets(labbotResult, oracleResult.cost)) {
     process.exitCode = 1;
   }
