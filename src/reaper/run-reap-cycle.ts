@@ -16,7 +16,7 @@ import {
 import { causeChain } from '../labs/errors';
 import { planReap, type ReapDecision } from './plan-reap';
 import { type ReaperMessenger } from './reaper-ports';
-import { planUsageReads, type UsageRead } from './usage-reads';
+import { HISTORY_INTERVAL_MS, planUsageReads, type UsageRead } from './usage-reads';
 import { type Noticed, ownerNotice, planReply } from './reaper-replies';
 
 export interface ReapCycleDeps {
@@ -133,21 +133,21 @@ export async function runReapCycle(deps: ReapCycleDeps, mode: 'plan' | 'enforce'
   return report;
 }
 
-/** One call of a pass: a VM's current usage or its history, for a lab. */
-interface UsageCall {
-  labId: string;
-  vm: RunningVm;
-  historySince?: Date;
-}
+type Read = Extract<UsageRead, { kind: 'read' }>;
+type Sample = { at: number; cpu?: number; net?: number };
+
+/** History samples this recent show the lab in use now: VCD's rollups trail real time by a sample or two. */
+const RECENT_HISTORY_MS = 2 * HISTORY_INTERVAL_MS;
 
 /**
  * Reads what `reads` asks for and records it as signals: the running VMs of every vApp from one paged query (only when
- * some lab is to be read), then each such lab's VMs' current usage (CPU of the busiest VM, network summed, at `now`)
- * and, where samples are missing, their history (the same per sample time). Calls run `concurrency` at once. Returns
- * the labs whose reading failed: they get no signal this pass (judged on older signals, or not at all).
+ * some lab is to be read), then, lab by lab, each VM's history since `historySince` (where samples are missing) and
+ * its current usage (at `now`), until one VM shows a recent use: the lab is in use then, whatever its other VMs do.
+ * Per sample time, the signal is the busiest VM's CPU and the VMs' network summed. Labs are read `concurrency` at
+ * once. Returns the labs whose reading failed: they get no signal this pass (judged on older signals, or not at all).
  */
 async function sampleUsage(deps: ReapCycleDeps, reads: readonly UsageRead[], now: Date): Promise<string[]> {
-  const toRead = reads.filter((r): r is Extract<UsageRead, { kind: 'read' }> => r.kind === 'read');
+  const toRead = reads.filter((r): r is Read => r.kind === 'read');
   if (toRead.length === 0) {
     return [];
   }
@@ -162,51 +162,59 @@ async function sampleUsage(deps: ReapCycleDeps, reads: readonly UsageRead[], now
   for (const vm of vms) {
     byVApp.set(vm.vappHref, [...(byVApp.get(vm.vappHref) ?? []), vm]);
   }
-  const calls: UsageCall[] = toRead.flatMap((r) =>
-    (byVApp.get(r.vappHref) ?? []).flatMap((vm): UsageCall[] => [
-      ...(r.historySince !== undefined ? [{ labId: r.labId, vm, historySince: r.historySince }] : []),
-      { labId: r.labId, vm },
-    ]),
-  );
-  const failed = new Set<string>();
-  const samples = new Map<string, { at: number; cpu?: number; net?: number }[]>();
-  const add = (labId: string, at: Date, usage: { cpuPercent?: number; networkKbps?: number }): void => {
-    samples.set(labId, [
-      ...(samples.get(labId) ?? []),
-      { at: at.getTime(), cpu: usage.cpuPercent, net: usage.networkKbps },
-    ]);
-  };
+  const failed: string[] = [];
+  const signals: LabSignal[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < calls.length) {
-      const call = calls[next++];
-      if (call === undefined || failed.has(call.labId)) {
+    while (next < toRead.length) {
+      const read = toRead[next++];
+      if (read === undefined) {
         continue;
       }
       try {
-        if (call.historySince !== undefined) {
-          const since = call.historySince;
-          for (const sample of await deps.cloud.getVmUsageHistory(call.vm.href, since)) {
-            // Current usage stands for `now`; history fills only what lies between.
-            if (sample.at > since && sample.at < now) {
-              add(call.labId, sample.at, sample);
-            }
-          }
-        } else {
-          add(call.labId, now, await deps.cloud.getVmUsage(call.vm));
-        }
+        signals.push(
+          ...labSignals(read.labId, await readLab(deps, read, byVApp.get(read.vappHref) ?? [], now)),
+        );
       } catch (error) {
-        failed.add(call.labId);
-        deps.logger.warn({ labId: call.labId, causes: causeChain(error) }, 'reaper could not read lab usage');
+        failed.push(read.labId);
+        deps.logger.warn({ labId: read.labId, causes: causeChain(error) }, 'reaper could not read lab usage');
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 8, calls.length) }, worker));
-  const signals = [...samples.entries()]
-    .filter(([labId]) => !failed.has(labId))
-    .flatMap(([labId, list]) => labSignals(labId, list));
+  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 8, toRead.length) }, worker));
   await deps.signals.record(signals);
-  return [...failed];
+  return failed;
+}
+
+/** One lab's samples: its VMs one by one, stopping at the first that shows a recent use. */
+async function readLab(
+  deps: ReapCycleDeps,
+  read: Read,
+  vms: readonly RunningVm[],
+  now: Date,
+): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  const isBusy = (s: { cpuPercent?: number; networkKbps?: number }): boolean =>
+    (s.cpuPercent ?? 0) >= read.busy.cpuPercent || (s.networkKbps ?? 0) >= read.busy.networkKbps;
+  for (const vm of vms) {
+    if (read.historySince !== undefined) {
+      const since = read.historySince;
+      // Current usage stands for `now`; history fills only what lies between.
+      const history = (await deps.cloud.getVmUsageHistory(vm.href, since)).filter(
+        (s) => s.at > since && s.at < now,
+      );
+      samples.push(...history.map((s) => ({ at: s.at.getTime(), cpu: s.cpuPercent, net: s.networkKbps })));
+      if (history.some((s) => isBusy(s) && s.at.getTime() >= now.getTime() - RECENT_HISTORY_MS)) {
+        return samples;
+      }
+    }
+    const current = await deps.cloud.getVmUsage(vm);
+    samples.push({ at: now.getTime(), cpu: current.cpuPercent, net: current.networkKbps });
+    if (isBusy(current)) {
+      return samples;
+    }
+  }
+  return samples;
 }
 
 /** A lab's per-VM samples as signals: per sample time, CPU of the busiest VM and network summed over its VMs. */

@@ -21,6 +21,9 @@ export const HISTORY_INTERVAL_MS = 5 * 60_000;
 /** A pass a little late (cron, a slow pass before) is still contiguous with the one before. */
 const GAP_TOLERANCE_MS = 60_000;
 
+/** planReap's thresholds for a template the policy no longer lists. */
+const FALLBACK_BUSY = { cpuPercent: 5, networkKbps: 20 };
+
 /** What a pass reads for one running lab. */
 export type UsageRead =
   | { labId: string; vappHref: string; kind: 'skip'; reason: string }
@@ -30,6 +33,11 @@ export type UsageRead =
       kind: 'read';
       /** Also read the history after this time: samples since then were never read. */
       historySince?: Date;
+      /**
+       * A sample at or above these is a use: once one VM shows one, recent enough, the lab is in use and its other VMs
+       * need no read (planReap's verdict cannot change; only which VM's figure its words quote).
+       */
+      busy: { cpuPercent: number; networkKbps: number };
     };
 
 /**
@@ -73,6 +81,11 @@ function readFor(
     return skip(`already changing to ${lab.desired}`);
   }
   const use = latestUse(lab, signals, policy);
+  const template = policy.templates.find((t) => t.key === lab.template);
+  const busy = {
+    cpuPercent: template?.idleCpuPercent ?? FALLBACK_BUSY.cpuPercent,
+    networkKbps: template?.idleNetworkKbps ?? FALLBACK_BUSY.networkKbps,
+  };
   const idleMs = policy.reaper.idleMinutes * 60_000;
   if (use !== undefined && use.at.getTime() > now.getTime() - idleMs) {
     return skip(
@@ -83,9 +96,10 @@ function readFor(
   const covered = Math.max(
     use?.at.getTime() ?? -Infinity,
     lastSample?.getTime() ?? -Infinity,
-    now.getTime() - options.lookbackMs,
+    // The look-back includes its first instant (SignalStore.recent reads `at or after`); history is read after `since`.
+    now.getTime() - options.lookbackMs - 1,
   );
   return now.getTime() - covered > HISTORY_INTERVAL_MS + GAP_TOLERANCE_MS
-    ? { labId: lab.id, vappHref, kind: 'read', historySince: new Date(covered) }
-    : { labId: lab.id, vappHref, kind: 'read' };
+    ? { labId: lab.id, vappHref, kind: 'read', historySince: new Date(covered), busy }
+    : { labId: lab.id, vappHref, kind: 'read', busy };
 }
