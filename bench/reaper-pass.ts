@@ -272,7 +272,10 @@ function row(r: SizeResult, label: string, p: PassResult | undefined): string {
 
 async function main(): Promise<void> {
   const results: SizeResult[] = [];
-  for (const size of SIZES) {
+  // `--sizes 100,5000`: a subset (the section then reports only those).
+  const at = process.argv.indexOf('--sizes');
+  const sizes = at >= 0 ? (process.argv[at + 1] ?? '').split(',').map(Number) : [...SIZES];
+  for (const size of sizes) {
     console.log(`seeding ${size} labs…`);
     const seeded = await seed(size);
     try {
