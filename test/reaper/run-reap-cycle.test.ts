@@ -137,7 +137,7 @@ describe('reaper/run-reap-cycle', () => {
     ctx.cloud.cpu.set(chatty.vappHref!, 1);
     const start = ctx.clock.now().getTime();
     const at = (minutes: number) => new Date(start + minutes * 60_000);
-    /** Minutes after ready at which a pass read usage of `vapp`, and the history windows it asked for. */
+    /** Minutes after ready at which a pass read usage (current or history), and the history windows it asked for. */
     const reads: number[] = [];
     const histories: string[] = [];
     const pass = async (minute: number) => {
@@ -145,7 +145,7 @@ describe('reaper/run-reap-cycle', () => {
       ctx.clock.advance(at(minute).getTime() - ctx.clock.now().getTime());
       await ctx.cycle('enforce');
       const calls = ctx.cloud.calls.slice(before);
-      if (calls.some((c) => c.startsWith('getVmUsage '))) {
+      if (calls.some((c) => c.startsWith('getVmUsage'))) {
         reads.push(minute);
       }
       histories.push(
@@ -171,8 +171,10 @@ describe('reaper/run-reap-cycle', () => {
       await ctx.service.touch(chatty.id);
       await pass(minute);
     }
+    // At 120 the history alone shows it in use (busy at 110, within the last two samples): no current read.
     expect(reads).toEqual([60, 120]);
     expect(histories).toEqual([at(0).toISOString(), at(60).toISOString()]);
+    expect(ctx.cloud.calls.filter((c) => c.startsWith('getVmUsage ')).length).toBe(1);
     expect(ctx.messenger.dms).toEqual([]);
 
     // An hour after that busy sample it could be idle: read, found idle, warned, and read every pass from then on.
@@ -181,6 +183,7 @@ describe('reaper/run-reap-cycle', () => {
       await pass(minute);
     }
     expect(reads).toEqual([60, 120, 170, 175, 180]);
+    expect(histories).toEqual([at(0).toISOString(), at(60).toISOString(), at(110).toISOString()]);
     expect(ctx.messenger.dms.map((d) => [d.user, d.reply.title])).toEqual([
       ['U1', 'One of your labs looks unused'],
     ]);
