@@ -9,13 +9,15 @@
  *
  * Run: `npx tsc -p bench/tsconfig.json && node dist/bench/bench/reaper-cost-sim.js [--seed N]`. Not a test.
  */
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_POLICY } from '../src/config/default-policy';
 import { costSoFar, hourlyRate } from '../src/labs/cost';
 import { type Lab, type LabSpec } from '../src/labs/lab';
 import { type KindPolicy, type LabPolicy } from '../src/labs/policy';
 import { type LabSignal } from '../src/labs/ports';
-import { planReap } from '../src/reaper/plan-reap';
+import { planReap, type ReapDecision } from '../src/reaper/plan-reap';
+import { planUsageReads } from '../src/reaper/usage-reads';
 import { DOC, machineLine, reportTargets, section as wrap, writeSection } from './bench-doc';
 import {
   describeTraceModel,
@@ -100,6 +102,11 @@ interface ReaperStats {
   warningsInUseBy: Record<'idle' | 'expiring' | 'expired', number>;
   actsInUseBy: Record<'idle' | 'expiring' | 'expired', number>;
   inUseReasons: string[];
+  /** Usage calls (issue 17): reading every ready lab every cycle, against only those `planUsageReads` picks. */
+  callsEveryPass: number;
+  callsNeeded: number;
+  labReads: number;
+  historyReads: number;
 }
 
 interface Result {
@@ -285,7 +292,10 @@ interface Run {
   inc?: Incarnation;
   onSince?: number;
   generation: number;
+  /** CPU signals the reaper recorded (what `runReapCycle` reads back from the store). */
   cpu: LabSignal[];
+  /** Every 5-minute CPU sample while ready: what VCD's `metrics/historic` holds for the lab. */
+  history: LabSignal[];
   outcome: LabOutcome;
 }
 
@@ -319,6 +329,7 @@ function newLab(run: Run, m: number, ready: boolean): void {
   run.inc = { createdAt: m, endedAt: Number.NaN, on: [] };
   run.onSince = ready ? m : undefined;
   run.cpu = [];
+  run.history = [];
 }
 
 function powerOn(run: Run, m: number): void {
@@ -348,6 +359,7 @@ function end(run: Run, m: number): void {
   run.lab = undefined;
   run.inc = undefined;
   run.cpu = [];
+  run.history = [];
 }
 
 /** `LabService.keep`: snooze, counted against the kind's extensions, never past the maximum lifetime. */
@@ -430,6 +442,10 @@ function labbot(
     warningsInUseBy: { idle: 0, expiring: 0, expired: 0 },
     actsInUseBy: { idle: 0, expiring: 0, expired: 0 },
     inUseReasons: [],
+    callsEveryPass: 0,
+    callsNeeded: 0,
+    labReads: 0,
+    historyReads: 0,
   };
   const lookback = (policy.reaper.idleMinutes + policy.reaper.graceMinutes) * 2;
   const runs: Run[] = trace.labs.map((t) => ({
@@ -438,6 +454,7 @@ function labbot(
     kind: kindOf(t, policy),
     generation: 0,
     cpu: [],
+    history: [],
     outcome: { incs: [], actsInUse: 0, redeploys: 0, restarts: 0, waitMinutes: 0 },
   }));
   const events = new Map<number, Event[]>();
@@ -512,20 +529,24 @@ function cycle(
   lookback: number,
   stats: ReaperStats,
 ): void {
-  const signals: LabSignal[] = [];
+  const since = at(m - lookback).getTime();
   for (const run of live) {
     if (run.lab?.phase === 'ready') {
-      run.cpu.push({ labId: run.lab.id, at: at(m), kind: 'cpu', value: cpuSample(run, m, rng, policy) });
+      // Drawn for every ready lab, read or not, so that the random stream (and so the trace) is the same either way.
+      run.history.push({ labId: run.lab.id, at: at(m), kind: 'cpu', value: cpuSample(run, m, rng, policy) });
     }
-    const since = at(m - lookback).getTime();
-    while ((run.cpu[0]?.at.getTime() ?? Infinity) < since) {
-      run.cpu.shift();
+    for (const list of [run.cpu, run.history]) {
+      while ((list[0]?.at.getTime() ?? Infinity) < since) {
+        list.shift();
+      }
     }
-    signals.push(...run.cpu);
   }
+  readUsage(m, live, policy, lookback, stats);
+  const signals = live.flatMap((run) => run.cpu);
   const labs = live.map((r) => r.lab!);
   const decisions = planReap(labs, signals, at(m), policy);
   stats.planCalls += 1;
+  recordDecisions(m, decisions);
   for (const d of decisions) {
     const run = byId.get(d.labId);
     const lab = run?.lab;
@@ -560,6 +581,78 @@ function cycle(
         end(run, m);
       }
     }
+  }
+}
+
+/**
+ * `--decisions FILE`: every decision of every `planReap` call, one line each (minute, lab, kind, cause, action; the
+ * reason too unless it is a plain keep), so that two runs (another read strategy, another commit) can be compared
+ * with `cmp`.
+ */
+const decisionLog: string[] = [];
+function recordDecisions(m: number, decisions: readonly ReapDecision[]): void {
+  if (!process.argv.includes('--decisions')) {
+    return;
+  }
+  for (const d of decisions) {
+    const cause = 'cause' in d ? d.cause : '';
+    const action = 'action' in d ? d.action : '';
+    decisionLog.push(
+      `${m} ${d.labId} ${d.kind} ${cause} ${action}${d.kind === 'keep' ? '' : ` ${d.reason}`}`,
+    );
+  }
+}
+
+/** VMs per template (bench/seed-labs.ts: a vsphere8 lab is 4 VMs, an ESXi host 1): the metrics calls of a read. */
+const VMS: Record<string, number> = { vsphere8: 4 };
+
+/**
+ * The reaper's usage reads of one cycle, as `runReapCycle` makes them: with `--sampling every-pass` (before issue 17)
+ * every ready lab's current CPU; by default only the labs `planUsageReads` picks, each with the history it has not
+ * seen (the trace's samples after `historySince`) and its current sample. Counts the calls both ways.
+ */
+function readUsage(m: number, live: Run[], policy: LabPolicy, lookback: number, stats: ReaperStats): void {
+  const ready = live.filter((r) => r.lab?.phase === 'ready');
+  const vmsOf = (run: Run) => VMS[run.trace.template] ?? 1;
+  // Before: one vApp read per powered-on lab, and one metrics read per VM.
+  stats.callsEveryPass += ready.reduce((sum, r) => sum + 1 + vmsOf(r), 0);
+  if (process.argv.includes('every-pass')) {
+    for (const run of ready) {
+      const current = run.history.at(-1);
+      if (current) {
+        run.cpu.push(current);
+      }
+    }
+    return;
+  }
+  const reads = planUsageReads(
+    ready.map((r) => r.lab!),
+    ready.flatMap((r) => r.cpu),
+    at(m),
+    policy,
+    { lookbackMs: lookback * 60_000 },
+  );
+  const byId = new Map(ready.map((r) => [r.lab!.id, r]));
+  for (const read of reads) {
+    const run = byId.get(read.labId);
+    if (read.kind !== 'read' || !run) {
+      continue;
+    }
+    const from = read.historySince?.getTime();
+    const history =
+      from === undefined
+        ? []
+        : run.history.filter((s) => s.at.getTime() > from && s.at.getTime() < at(m).getTime());
+    // As runReapCycle does: a busy sample in the last 10 minutes of history shows the lab in use; no current read.
+    const recentBusy = history.some(
+      (s) => (s.value ?? 0) >= read.busy.cpuPercent && s.at.getTime() >= at(m - 10).getTime(),
+    );
+    const current = recentBusy ? [] : run.history.filter((s) => s.at.getTime() === at(m).getTime());
+    run.cpu.push(...history.filter((s) => !run.cpu.includes(s)), ...current);
+    // An upper bound: every VM read (runReapCycle stops at the first VM that shows a use).
+    stats.callsNeeded += vmsOf(run) * ((from !== undefined ? 1 : 0) + (recentBusy ? 0 : 1));
+    stats.labReads += 1;
+    stats.historyReads += from !== undefined ? 1 : 0;
   }
 }
 
@@ -1097,10 +1190,25 @@ function main(): void {
       source: 'bench/reaper-cost-sim.ts',
     },
   ]);
+  const r = labbotResult.reaper;
+  if (r) {
+    console.log(
+      `usage reads (issue 17), labbot default, ${r.planCalls} cycles: ${r.callsEveryPass.toLocaleString('en-US')} calls reading every ready lab each cycle ` +
+        `(a vApp read + a metrics read per VM), ${r.callsNeeded.toLocaleString('en-US')} with planUsageReads ` +
+        `(${r.labReads.toLocaleString('en-US')} lab reads, ${r.historyReads.toLocaleString('en-US')} with history; ${pct(r.callsNeeded, r.callsEveryPass)}; ` +
+        `sampling: ${process.argv.includes('every-pass') ? 'every pass' : 'needed only'})`,
+    );
+  }
   for (const reason of labbotResult.reaper?.inUseReasons ?? []) {
     console.log(`labbot default acted on a lab in use: ${reason}`);
   }
   console.log(`wrote ${path.relative(process.cwd(), DOC)}`);
+  const decisionsAt = process.argv.indexOf('--decisions');
+  if (decisionsAt >= 0) {
+    const file = process.argv[decisionsAt + 1] ?? 'reaper-decisions.txt';
+    writeFileSync(file, `${decisionLog.join('\n')}\n`);
+    console.log(`wrote ${decisionLog.length} decisions to ${file}`);
+  }
   if (!meets(labbotResult, oracleResult.cost)) {
     process.exitCode = 1;
   }

@@ -102,6 +102,15 @@ export interface Cloud {
   listManagedVApps(): Promise<ManagedVApp[]>;
   /** Current usage of each VM of the vApp (one metrics call per VM). */
   getUsage(vappHref: string): Promise<VmUsage[]>;
+  /** Every powered-on VM of the cloud's vApps, with its vApp, from paged queries: no call per lab. */
+  listRunningVms(): Promise<RunningVm[]>;
+  /** One VM's usage now (one metrics call); without numbers when the cloud refuses its metrics. */
+  getVmUsage(vm: RunningVm): Promise<VmUsage>;
+  /**
+   * One VM's usage samples after `since` from the cloud's history (VCD: 5-minute samples over the last 24 hours; one
+   * call), oldest first; empty when the cloud refuses them.
+   */
+  getVmUsageHistory(vmHref: string, since: Date): Promise<VmUsageSample[]>;
   /** Starts capturing a (powered off) vApp into a catalog as a new template; finish with waitForCapture. */
   startCapture(vappHref: string, request: CaptureRequest): Promise<CloudTask>;
   /**
@@ -431,6 +440,20 @@ export interface SignalStore {
 /** Current usage of one VM, as the cloud's metrics report it. Absent numbers: the cloud did not report them. */
 export interface VmUsage {
   vmName: string;
+  cpuPercent?: number;
+  networkKbps?: number;
+}
+
+/** A powered-on VM of one of the cloud's vApps. */
+export interface RunningVm {
+  href: string;
+  name: string;
+  vappHref: string;
+}
+
+/** One sample of a VM's usage history (VCD: the 5-minute average ending at `at`). */
+export interface VmUsageSample {
+  at: Date;
   cpuPercent?: number;
   networkKbps?: number;
 }

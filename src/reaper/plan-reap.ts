@@ -164,12 +164,49 @@ function idleState(lab: Lab, signals: LabSignal[], now: Date, policy: LabPolicy)
   if (lab.phase === 'suspended') {
     return { idle: false, words: 'suspended (storage only)' };
   }
-  const template: Pick<TemplatePolicy, 'idleCpuPercent' | 'idleNetworkKbps'> =
-    policy.templates.find((t) => t.key === lab.template) ?? FALLBACK_THRESHOLDS;
+  const template = idleThresholds(lab, policy);
   const windowStart = now.getTime() - policy.reaper.idleMinutes * 60_000;
-  const cpu = signals.filter((s) => s.kind === 'cpu' && s.value !== undefined);
-  const latestCpu = cpu.at(-1);
-  const lastBusyCpu = cpu.filter((s) => (s.value ?? 0) >= template.idleCpuPercent).at(-1);
+  const latestCpu = signals.filter((s) => s.kind === 'cpu' && s.value !== undefined).at(-1);
+  const lastUse = latestUse(lab, signals, policy);
+  if (lastUse && lastUse.at.getTime() > windowStart) {
+    return { idle: false, words: `in use: ${lastUse.words}` };
+  }
+  if (!latestCpu || latestCpu.at.getTime() <= windowStart) {
+    return { idle: false, words: 'no recent CPU metrics, so not judged idle' };
+  }
+  const idleMinutes = lastUse ? (now.getTime() - lastUse.at.getTime()) / 60_000 : policy.reaper.idleMinutes;
+  const slack = lab.lastActivityAt
+    ? `no Slack activity since ${clock(lab.lastActivityAt)}`
+    : 'no Slack activity';
+  return {
+    idle: true,
+    words: `idle ${Math.round(idleMinutes)} min: CPU ${pct(latestCpu.value)} < ${template.idleCpuPercent}% threshold, ${slack}`,
+  };
+}
+
+/** The lab's template's idle thresholds (a template the policy no longer lists: FALLBACK_THRESHOLDS). */
+function idleThresholds(
+  lab: Lab,
+  policy: LabPolicy,
+): Pick<TemplatePolicy, 'idleCpuPercent' | 'idleNetworkKbps'> {
+  return policy.templates.find((t) => t.key === lab.template) ?? FALLBACK_THRESHOLDS;
+}
+
+/**
+ * The latest use of a lab the signals and its record show (Slack activity, a keep-alive call, a CPU or network
+ * sample at or above its template's threshold, becoming ready), in words; undefined when there is none. `signals`
+ * are the lab's, oldest first. A lab whose latest use is at `t` cannot be idle before `t` + idleMinutes: the reaper
+ * needs no metrics for it until then.
+ */
+export function latestUse(
+  lab: Lab,
+  signals: readonly LabSignal[],
+  policy: LabPolicy,
+): { at: Date; words: string } | undefined {
+  const template = idleThresholds(lab, policy);
+  const lastBusyCpu = signals
+    .filter((s) => s.kind === 'cpu' && s.value !== undefined && s.value >= template.idleCpuPercent)
+    .at(-1);
   const lastBusyNet = signals
     .filter((s) => s.kind === 'network' && (s.value ?? 0) >= template.idleNetworkKbps)
     .at(-1);
@@ -194,24 +231,10 @@ function idleState(lab: Lab, signals: LabSignal[], now: Date, policy: LabPolicy)
   if (lab.readyAt) {
     uses.push({ at: lab.readyAt, words: `ready at ${clock(lab.readyAt)}` });
   }
-  const lastUse = uses.reduce<{ at: Date; words: string } | undefined>(
+  return uses.reduce<{ at: Date; words: string } | undefined>(
     (a, b) => (a === undefined || b.at > a.at ? b : a),
     undefined,
   );
-  if (lastUse && lastUse.at.getTime() > windowStart) {
-    return { idle: false, words: `in use: ${lastUse.words}` };
-  }
-  if (!latestCpu || latestCpu.at.getTime() <= windowStart) {
-    return { idle: false, words: 'no recent CPU metrics, so not judged idle' };
-  }
-  const idleMinutes = lastUse ? (now.getTime() - lastUse.at.getTime()) / 60_000 : policy.reaper.idleMinutes;
-  const slack = lab.lastActivityAt
-    ? `no Slack activity since ${clock(lab.lastActivityAt)}`
-    : 'no Slack activity';
-  return {
-    idle: true,
-    words: `idle ${Math.round(idleMinutes)} min: CPU ${pct(latestCpu.value)} < ${template.idleCpuPercent}% threshold, ${slack}`,
-  };
 }
 
 /**

@@ -10,11 +10,13 @@ import {
   type LabStore,
   type LabWaker,
   type Logger,
+  type RunningVm,
   type SignalStore,
 } from '../labs/ports';
 import { causeChain } from '../labs/errors';
 import { planReap, type ReapDecision } from './plan-reap';
 import { type ReaperMessenger } from './reaper-ports';
+import { HISTORY_INTERVAL_MS, planUsageReads, type UsageRead } from './usage-reads';
 import { type Noticed, ownerNotice, planReply } from './reaper-replies';
 
 export interface ReapCycleDeps {
@@ -29,7 +31,7 @@ export interface ReapCycleDeps {
   captured?: CapturedTemplateStore;
   logger: Logger;
   audit?: AuditLog;
-  /** Metrics calls in flight at once (one per lab); keeps the reaper from flooding VCD. */
+  /** Metrics calls in flight at once; keeps the reaper from flooding VCD. Default 8. */
   concurrency?: number;
   /**
    * This installation's id: a vApp tagged with another installation's is never touched, even when a lab here points
@@ -54,7 +56,7 @@ function lookbackMs(policy: LabPolicy): number {
 }
 
 /**
- * One reaper cycle: sample usage of every running lab, plan, and then either describe the plan (`plan`: nothing
+ * One reaper cycle: sample usage of the running labs that could be idle (usage-reads.ts), plan, and then either describe the plan (`plan`: nothing
  * changes) or carry it out (`enforce`): warn owners (one DM each), withdraw stale warnings, and suspend or
  * delete what stayed idle or expired after its grace period. It acts only on labs whose vApp carries our
  * metadata, re-read from VCD this cycle; it never touches anything else.
@@ -62,18 +64,22 @@ function lookbackMs(policy: LabPolicy): number {
 export async function runReapCycle(deps: ReapCycleDeps, mode: 'plan' | 'enforce'): Promise<ReapCycleReport> {
   const now = deps.clock.now();
   const labs = (await deps.store.listActive()).filter((l) => l.phase === 'ready' || l.phase === 'suspended');
-  const metricsFailed = await sampleUsage(deps, labs, now);
-  const signals = await deps.signals.recent(
-    labs.map((l) => l.id),
-    new Date(now.getTime() - lookbackMs(deps.policy)),
-  );
   const policy = deps.captured
     ? {
         ...deps.policy,
         templates: deployableTemplates(deps.policy.templates, await deps.captured.list()),
       }
     : deps.policy;
-  const decisions = planReap(labs, signals, now, policy, await ourLabIds(deps, labs));
+  const ours = await ourLabIds(deps, labs);
+  const since = new Date(now.getTime() - lookbackMs(deps.policy));
+  const ids = labs.map((l) => l.id);
+  const reads = planUsageReads(labs, await deps.signals.recent(ids, since), now, policy, {
+    lookbackMs: lookbackMs(deps.policy),
+    ours,
+  });
+  const metricsFailed = await sampleUsage(deps, reads, now);
+  const signals = await deps.signals.recent(ids, since);
+  const decisions = planReap(labs, signals, now, policy, ours);
   // In every mode: plan mode (the default) records a pass of signals too, and the keep-alive URL adds to them, so
   // skipping this there would let the table grow forever. Only signals beyond twice the look-back go.
   await deps.signals.prune(new Date(now.getTime() - 2 * lookbackMs(deps.policy)));
@@ -127,37 +133,107 @@ export async function runReapCycle(deps: ReapCycleDeps, mode: 'plan' | 'enforce'
   return report;
 }
 
-/** Reads current usage of every running lab and records it as signals; returns the labs whose read failed. */
-async function sampleUsage(deps: ReapCycleDeps, labs: readonly Lab[], now: Date): Promise<string[]> {
-  const running = labs.filter((l) => l.phase === 'ready' && l.vappHref !== undefined);
+type Read = Extract<UsageRead, { kind: 'read' }>;
+type Sample = { at: number; cpu?: number; net?: number };
+
+/** History samples this recent show the lab in use now: VCD's rollups trail real time by a sample or two. */
+const RECENT_HISTORY_MS = 2 * HISTORY_INTERVAL_MS;
+
+/**
+ * Reads what `reads` asks for and records it as signals: the running VMs of every vApp from one paged query (only when
+ * some lab is to be read), then, lab by lab, each VM's history since `historySince` (where samples are missing) and
+ * its current usage (at `now`), until one VM shows a recent use: the lab is in use then, whatever its other VMs do.
+ * Per sample time, the signal is the busiest VM's CPU and the VMs' network summed. Labs are read `concurrency` at
+ * once. Returns the labs whose reading failed: they get no signal this pass (judged on older signals, or not at all).
+ */
+async function sampleUsage(deps: ReapCycleDeps, reads: readonly UsageRead[], now: Date): Promise<string[]> {
+  const toRead = reads.filter((r): r is Read => r.kind === 'read');
+  if (toRead.length === 0) {
+    return [];
+  }
+  let vms: RunningVm[];
+  try {
+    vms = await deps.cloud.listRunningVms();
+  } catch (error) {
+    deps.logger.warn({ labs: toRead.length, causes: causeChain(error) }, 'reaper could not list running VMs');
+    return toRead.map((r) => r.labId);
+  }
+  const byVApp = new Map<string, RunningVm[]>();
+  for (const vm of vms) {
+    byVApp.set(vm.vappHref, [...(byVApp.get(vm.vappHref) ?? []), vm]);
+  }
   const failed: string[] = [];
   const signals: LabSignal[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < running.length) {
-      const lab = running[next++];
-      if (!lab?.vappHref) {
+    while (next < toRead.length) {
+      const read = toRead[next++];
+      if (read === undefined) {
         continue;
       }
       try {
-        const usage = await deps.cloud.getUsage(lab.vappHref);
-        const cpu = usage.map((u) => u.cpuPercent).filter((v): v is number => v !== undefined);
-        const net = usage.map((u) => u.networkKbps).filter((v): v is number => v !== undefined);
-        if (cpu.length > 0) {
-          signals.push({ labId: lab.id, at: now, kind: 'cpu', value: Math.max(...cpu) });
-        }
-        if (net.length > 0) {
-          signals.push({ labId: lab.id, at: now, kind: 'network', value: net.reduce((a, b) => a + b, 0) });
-        }
+        signals.push(
+          ...labSignals(read.labId, await readLab(deps, read, byVApp.get(read.vappHref) ?? [], now)),
+        );
       } catch (error) {
-        failed.push(lab.id);
-        deps.logger.warn({ labId: lab.id, causes: causeChain(error) }, 'reaper could not read lab usage');
+        failed.push(read.labId);
+        deps.logger.warn({ labId: read.labId, causes: causeChain(error) }, 'reaper could not read lab usage');
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 8, running.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 8, toRead.length) }, worker));
   await deps.signals.record(signals);
   return failed;
+}
+
+/** One lab's samples: its VMs one by one, stopping at the first that shows a recent use. */
+async function readLab(
+  deps: ReapCycleDeps,
+  read: Read,
+  vms: readonly RunningVm[],
+  now: Date,
+): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  const isBusy = (s: { cpuPercent?: number; networkKbps?: number }): boolean =>
+    (s.cpuPercent ?? 0) >= read.busy.cpuPercent || (s.networkKbps ?? 0) >= read.busy.networkKbps;
+  for (const vm of vms) {
+    if (read.historySince !== undefined) {
+      const since = read.historySince;
+      // Current usage stands for `now`; history fills only what lies between.
+      const history = (await deps.cloud.getVmUsageHistory(vm.href, since)).filter(
+        (s) => s.at > since && s.at < now,
+      );
+      samples.push(...history.map((s) => ({ at: s.at.getTime(), cpu: s.cpuPercent, net: s.networkKbps })));
+      if (history.some((s) => isBusy(s) && s.at.getTime() >= now.getTime() - RECENT_HISTORY_MS)) {
+        return samples;
+      }
+    }
+    const current = await deps.cloud.getVmUsage(vm);
+    samples.push({ at: now.getTime(), cpu: current.cpuPercent, net: current.networkKbps });
+    if (isBusy(current)) {
+      return samples;
+    }
+  }
+  return samples;
+}
+
+/** A lab's per-VM samples as signals: per sample time, CPU of the busiest VM and network summed over its VMs. */
+function labSignals(
+  labId: string,
+  samples: readonly { at: number; cpu?: number; net?: number }[],
+): LabSignal[] {
+  const times = [...new Set(samples.map((s) => s.at))].sort((a, b) => a - b);
+  return times.flatMap((t) => {
+    const at = samples.filter((s) => s.at === t);
+    const cpu = at.map((s) => s.cpu).filter((v): v is number => v !== undefined);
+    const net = at.map((s) => s.net).filter((v): v is number => v !== undefined);
+    return [
+      ...(cpu.length > 0 ? [{ labId, at: new Date(t), kind: 'cpu' as const, value: Math.max(...cpu) }] : []),
+      ...(net.length > 0
+        ? [{ labId, at: new Date(t), kind: 'network' as const, value: net.reduce((a, b) => a + b, 0) }]
+        : []),
+    ];
+  });
 }
 
 /**

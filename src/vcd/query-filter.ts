@@ -37,7 +37,7 @@ function encodeStrict(value: string): string {
 export type FilterCondition = [attribute: string, value: string];
 
 /**
- * Builds `/api/query?type=…&format=records[&pageSize=…][&fields=…]&filter=…[&filterEncoded=true]` with every value
+ * Builds `/api/query?type=…&format=records[&page=…][&pageSize=…][&fields=…]&filter=…[&filterEncoded=true]` with every value
  * escaped for the API version. Field names are ours (attribute names, `metadata:<key>`), never a user's.
  * Never throws.
  */
@@ -45,9 +45,12 @@ export function buildQueryPath(
   type: string,
   conditions: FilterCondition[],
   apiVersion: string,
-  options: { pageSize?: number; fields?: readonly string[] } = {},
+  options: { pageSize?: number; fields?: readonly string[]; page?: number } = {},
 ): string {
   const params = [`type=${encodeURIComponent(type)}`, 'format=records'];
+  if (options.page !== undefined && options.page > 1) {
+    params.push(`page=${options.page}`);
+  }
   if (options.pageSize !== undefined) {
     params.push(`pageSize=${options.pageSize}`);
   }

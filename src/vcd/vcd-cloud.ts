@@ -17,9 +17,11 @@ import {
   type Logger,
   type Sleep,
   type TaskProgress,
+  type VmUsageSample,
 } from '../labs/ports';
 import { type NegotiatedVersion } from './api-version';
 import { VcdApiError, VcdNotFoundError, VcdTaskDeadlineError, VcdTaskFailedError } from './errors';
+import { getVmHistory, listRunningVms, type VcdRunningVm } from './fleet-usage';
 import { EdgeRuleWriter, labsWithRules, natAddressesInUse } from './lab-edge-rules';
 import { listManagedVApps, type VcdManagedVApp } from './managed-vapps';
 import {
@@ -48,6 +50,7 @@ import { VcdQueryService } from './vcd-query';
 import { type VcdEdgeGateway } from './wire/edge-gateway';
 import { buildInstantiateVAppTemplateParams, type VAppNetworkInput } from './wire/instantiate';
 import { type LeaseSettingsInput, type VcdLeaseSettingsSection } from './wire/lease';
+import { type VcdMetricSeries } from './wire/historic-metrics';
 import { type VcdVmUsage } from './wire/metrics';
 import { type VcdReference } from './wire/link';
 import { MEDIA_TYPE } from './wire/media-types';
@@ -100,6 +103,9 @@ export interface VcdConnectionInfo {
 }
 
 const DEFAULT_NETWORKS = ['Management', 'VM Network'];
+/** The metrics the reaper reads from history, named as summarizeUsage names them for current usage. */
+const CPU_METRIC = 'cpu.usage.average';
+const NETWORK_METRIC = 'net.usage.average';
 const DEFAULT_TASK_DEADLINE_MS = 30 * 60_000;
 /** A guest shutdown that has not finished in 10 minutes will not; the caller retries the teardown later. */
 const SHUTDOWN_DEADLINE_MS = 10 * 60_000;
@@ -556,6 +562,54 @@ export class VcdCloud implements Cloud {
   }
 
   /**
+   * Every powered-on VM of a vApp the user can see, from the query service (pages of 128): which VMs a reaper pass
+   * reads, without one vApp read per lab.
+   *
+   * @throws VcdApiError, VcdUnavailableError.
+   */
+  listRunningVms(): Promise<VcdRunningVm[]> {
+    return listRunningVms(this.queries);
+  }
+
+  /**
+   * One VM's usage now (one `metrics/current` call); without numbers when VCD refuses its metrics (logged), as
+   * getUsage does for each VM.
+   *
+   * @throws VcdUnavailableError and other failures to get an answer.
+   */
+  async getVmUsage(vm: { href: string; name: string }): Promise<VcdVmUsageReport> {
+    try {
+      const { usage } = await this.vapps.getVmMetrics(vm.href);
+      return { vmName: vm.name, vmHref: vm.href, ...usage };
+    } catch (error) {
+      if (!(error instanceof VcdApiError || error instanceof VcdNotFoundError)) {
+        throw error;
+      }
+      this.options.logger.warn({ vmHref: vm.href, reason: error.message }, 'VM metrics unavailable');
+      return { vmName: vm.name, vmHref: vm.href };
+    }
+  }
+
+  /**
+   * The VM's CPU and network samples after `since` from VCD's 5-minute history (one `metrics/historic` call, CPU as
+   * `cpu.usage.average` percent, network as `net.usage.average` KB/s where reported). Empty when VCD refuses it
+   * (logged): the reaper then has no samples for that stretch, never made-up ones.
+   *
+   * @throws VcdUnavailableError and other failures to get an answer.
+   */
+  async getVmUsageHistory(vmHref: string, since: Date): Promise<VmUsageSample[]> {
+    try {
+      return usageSamples(await getVmHistory(this.http, vmHref, since, [CPU_METRIC, NETWORK_METRIC]));
+    } catch (error) {
+      if (!(error instanceof VcdApiError || error instanceof VcdNotFoundError)) {
+        throw error;
+      }
+      this.options.logger.warn({ vmHref, reason: error.message }, 'VM metrics history unavailable');
+      return [];
+    }
+  }
+
+  /**
    * The vApp's runtime and storage leases.
    *
    * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
@@ -984,4 +1038,18 @@ function toNicInfo(nic: VcdNic): NicInfo {
     adapterType: nic.adapterType,
     connected: nic.connected,
   };
+}
+
+/** Historic series as one sample per timestamp with the CPU and network values VCD had for it. Never throws. */
+function usageSamples(series: readonly VcdMetricSeries[]): VmUsageSample[] {
+  const byTime = new Map<number, VmUsageSample>();
+  const add = (name: string, field: 'cpuPercent' | 'networkKbps'): void => {
+    for (const sample of series.find((s) => s.name === name)?.samples ?? []) {
+      const at = sample.at.getTime();
+      byTime.set(at, { ...(byTime.get(at) ?? { at: sample.at }), [field]: sample.value });
+    }
+  };
+  add(CPU_METRIC, 'cpuPercent');
+  add(NETWORK_METRIC, 'networkKbps');
+  return [...byTime.values()].sort((a, b) => a.at.getTime() - b.at.getTime());
 }

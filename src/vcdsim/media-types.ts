@@ -24,6 +24,8 @@ export const MEDIA = {
   captureVAppParams: 'application/vnd.vmware.vcloud.captureVAppParams+xml',
   currentUsage: 'application/vnd.vmware.vcloud.metrics.currentUsage+xml',
   currentUsageSpec: 'application/vnd.vmware.vcloud.metrics.currentUsageSpec+xml',
+  historicUsage: 'application/vnd.vmware.vcloud.metrics.historicUsage+xml',
+  historicUsageSpec: 'application/vnd.vmware.vcloud.metrics.historicUsageSpec+xml',
   vAppNetwork: 'application/vnd.vmware.vcloud.vAppNetwork+xml',
   vApp: 'application/vnd.vmware.vcloud.vApp+xml',
   vm: 'application/vnd.vmware.vcloud.vm+xml',

@@ -102,6 +102,52 @@ export function currentMetrics(
   return metrics;
 }
 
+/** VCD rolls realtime samples up into 5-minute historic samples, kept for 24 hours (`GET <vm>/metrics/historic`). */
+export const HISTORIC_INTERVAL_MS = 5 * 60_000;
+export const HISTORIC_RETENTION_MS = 24 * 3_600_000;
+
+/** One metric's 5-minute series. */
+export interface MetricSeries {
+  readonly name: string;
+  readonly unit: string;
+  readonly samples: readonly { readonly at: number; readonly value: number }[];
+}
+
+/**
+ * The VM's historic series over (`from`, `to`], clipped to the last 24 hours and to the time since it was powered on:
+ * one sample at each 5-minute mark, the value its profile gave at that mark (the simulator's rollup; a profile
+ * changes at most when steered, so the mark's value stands for the interval). A VM that is not powered on has none
+ * (the simulator keeps no power history). Series without a sample are left out, as MetricSeries needs one.
+ */
+export function historicMetrics(
+  vm: SimVm,
+  window: { from: number; to: number; now: number },
+  options: { vCpuMhz: number; includeNetwork: boolean },
+): MetricSeries[] {
+  if (vm.status !== STATUS.poweredOn || vm.poweredOnAt === undefined) {
+    return [];
+  }
+  const from = Math.max(window.from, window.now - HISTORIC_RETENTION_MS, vm.poweredOnAt);
+  const to = Math.min(window.to, window.now);
+  const marks: number[] = [];
+  for (
+    let at = Math.floor(from / HISTORIC_INTERVAL_MS) * HISTORIC_INTERVAL_MS + HISTORIC_INTERVAL_MS;
+    at <= to;
+  ) {
+    marks.push(at);
+    at += HISTORIC_INTERVAL_MS;
+  }
+  const series = new Map<string, { name: string; unit: string; samples: { at: number; value: number }[] }>();
+  for (const at of marks) {
+    for (const metric of currentMetrics(vm, at, options)) {
+      const entry = series.get(metric.name) ?? { name: metric.name, unit: metric.unit, samples: [] };
+      entry.samples.push({ at, value: metric.value });
+      series.set(metric.name, entry);
+    }
+  }
+  return [...series.values()];
+}
+
 /**
  * Whether a metric name matches a `MetricPattern`: `*` stands for any run of characters, dots included, as in the
  * Programming Guide's examples (`*.average` matches `cpu.usage.average`; `disk.*` matches `disk.used.latest`).

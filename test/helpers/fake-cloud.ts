@@ -10,7 +10,9 @@ import {
   type LabEdgeRules,
   type ManagedVApp,
   type NicSpec,
+  type RunningVm,
   type VmUsage,
+  type VmUsageSample,
 } from '../../src/labs/ports';
 
 type Operation =
@@ -25,6 +27,9 @@ type Operation =
   | 'findVAppByName'
   | 'listManagedVApps'
   | 'getUsage'
+  | 'listRunningVms'
+  | 'getVmUsage'
+  | 'getVmUsageHistory'
   | 'startCapture'
   | 'findTemplateTask'
   | 'configureNics'
@@ -251,6 +256,37 @@ export class FakeCloud implements Cloud {
         networkKbps: cpuPercent > 10 ? 100 : 1,
       })),
     );
+  }
+
+  /** The powered-on VMs of powered-on vApps (a vApp without VMs shows one, `<href>/vm`, as getUsage does). */
+  listRunningVms(): Promise<RunningVm[]> {
+    this.record('listRunningVms', '');
+    return Promise.resolve(
+      [...this.vapps.values()]
+        .filter((v) => v.powerState === 'powered_on')
+        .flatMap((v) =>
+          (v.vms.length > 0 ? v.vms : [{ name: 'vm', href: `${v.href}/vm`, powerState: 'powered_on' }])
+            .filter((vm) => vm.powerState === 'powered_on')
+            .map((vm) => ({ href: vm.href, name: vm.name, vappHref: v.href })),
+        ),
+    );
+  }
+
+  getVmUsage(vm: RunningVm): Promise<VmUsage> {
+    this.record('getVmUsage', vm.href);
+    const cpuPercent = this.cpu.get(vm.vappHref) ?? 40;
+    return Promise.resolve({ vmName: vm.name, cpuPercent, networkKbps: cpuPercent > 10 ? 100 : 1 });
+  }
+
+  /** History samples per vApp (every VM of it reports them); none by default. */
+  readonly history = new Map<string, VmUsageSample[]>();
+
+  getVmUsageHistory(vmHref: string, since: Date): Promise<VmUsageSample[]> {
+    this.record('getVmUsageHistory', `${vmHref} ${since.toISOString()}`);
+    const vapp = [...this.vapps.values()].find(
+      (v) => v.vms.some((vm) => vm.href === vmHref) || `${v.href}/vm` === vmHref,
+    );
+    return Promise.resolve((vapp ? (this.history.get(vapp.href) ?? []) : []).filter((s) => s.at > since));
   }
 
   /** Rules per edge and lab, as setLabEdgeRules left them. */

@@ -12,6 +12,7 @@ import { FakeCloud } from '../helpers/fake-cloud';
 import { MemoryAudit, MemorySignals } from '../helpers/memory-claims';
 import { MemoryLabStore } from '../helpers/memory-lab-store';
 import { type Lab } from '../../src/labs/lab';
+import { CloudError } from '../../src/labs/errors';
 
 class RecordingMessenger implements ReaperMessenger {
   readonly dms: { user: string; reply: Reply }[] = [];
@@ -126,6 +127,80 @@ describe('reaper/run-reap-cycle', () => {
     expect(ctx.audit.actions().filter((a) => a.startsWith('reaper'))).toEqual([
       `reaper warn-idle ${lab.id} ok`,
       `reaper delete ${lab.id} ok`,
+    ]);
+  });
+
+  it('reads usage only for labs that could be idle, and a skipped stretch from VCD history (issue 17)', async () => {
+    const ctx = setup();
+    const lab = await deployed(ctx, 'U1');
+    const chatty = await deployed(ctx, 'U2');
+    ctx.cloud.cpu.set(chatty.vappHref!, 1);
+    const start = ctx.clock.now().getTime();
+    const at = (minutes: number) => new Date(start + minutes * 60_000);
+    /** Minutes after ready at which a pass read usage (current or history), and the history windows it asked for. */
+    const reads: number[] = [];
+    const histories: string[] = [];
+    const pass = async (minute: number) => {
+      const before = ctx.cloud.calls.length;
+      ctx.clock.advance(at(minute).getTime() - ctx.clock.now().getTime());
+      await ctx.cycle('enforce');
+      const calls = ctx.cloud.calls.slice(before);
+      if (calls.some((c) => c.startsWith('getVmUsage'))) {
+        reads.push(minute);
+      }
+      histories.push(
+        ...calls.filter((c) => c.startsWith('getVmUsageHistory ')).map((c) => c.split(' ')[2] ?? ''),
+      );
+      // The chatty lab is used in Slack every pass: never read.
+      expect(calls.filter((c) => c.includes(chatty.vappHref!) && c.startsWith('getVm'))).toEqual([]);
+    };
+
+    // Ready at 0 and busy (40% CPU): nothing to read until it could be idle, an hour later; busy then, so the
+    // next read is an hour after that, with the history since.
+    for (let minute = 5; minute <= 115; minute += 5) {
+      await ctx.service.touch(chatty.id);
+      await pass(minute);
+    }
+    expect(reads).toEqual([60]);
+    expect(histories).toEqual([at(0).toISOString()]);
+
+    // Idle now, but VCD's history has it busy at minute 110, which no pass read: still in use at 120.
+    ctx.cloud.cpu.set(lab.vappHref!, 1);
+    ctx.cloud.history.set(lab.vappHref!, [{ at: at(110), cpuPercent: 50 }]);
+    for (let minute = 120; minute <= 165; minute += 5) {
+      await ctx.service.touch(chatty.id);
+      await pass(minute);
+    }
+    // At 120 the history alone shows it in use (busy at 110, within the last two samples): no current read.
+    expect(reads).toEqual([60, 120]);
+    expect(histories).toEqual([at(0).toISOString(), at(60).toISOString()]);
+    expect(ctx.cloud.calls.filter((c) => c.startsWith('getVmUsage ')).length).toBe(1);
+    expect(ctx.messenger.dms).toEqual([]);
+
+    // An hour after that busy sample it could be idle: read, found idle, warned, and read every pass from then on.
+    for (let minute = 170; minute <= 180; minute += 5) {
+      await ctx.service.touch(chatty.id);
+      await pass(minute);
+    }
+    expect(reads).toEqual([60, 120, 170, 175, 180]);
+    expect(histories).toEqual([at(0).toISOString(), at(60).toISOString(), at(110).toISOString()]);
+    expect(ctx.messenger.dms.map((d) => [d.user, d.reply.title])).toEqual([
+      ['U1', 'One of your labs looks unused'],
+    ]);
+  });
+
+  it('reports every lab to read as failed when the running VMs cannot be listed, and judges none idle', async () => {
+    const ctx = setup();
+    const lab = await deployed(ctx, 'U1');
+    ctx.cloud.cpu.set(lab.vappHref!, 1);
+    ctx.clock.advance(65 * 60_000);
+    ctx.cloud.failNext('listRunningVms', new CloudError('unavailable', 'VCD answered 503'));
+
+    const report = await ctx.cycle('enforce');
+
+    expect(report.metricsFailed).toEqual([lab.id]);
+    expect(report.decisions).toEqual([
+      { labId: lab.id, kind: 'keep', reason: 'no recent CPU metrics, so not judged idle' },
     ]);
   });
 

@@ -139,6 +139,42 @@ describe('vcd/vcd-cloud against the simulator', () => {
     expect((await cloud.listManagedVApps())[0]).toMatchObject({ busy: false, powerState: 'powered_on' });
   });
 
+  it('lists the running VMs of every vApp from VM records, and reads their usage now and their history (issue 17)', async () => {
+    const on = await deploy('lab-running');
+    const off = await deploy('lab-stopped');
+    await cloud.waitForTask(await cloud.startPowerOn(on));
+    const poweredOn = now;
+
+    const running = await cloud.listRunningVms();
+    const vms = (await cloud.getVAppDetails(on))?.vms ?? [];
+    expect(running).toEqual(vms.map((vm) => ({ href: vm.href, name: vm.name, vappHref: on })));
+    expect(running.some((vm) => vm.vappHref === off)).toBe(false);
+
+    const vm = running[0];
+    if (vm === undefined) {
+      throw new Error('the powered-on lab has a VM');
+    }
+    expect(await cloud.getVmUsage(vm)).toMatchObject({ vmName: vm.name, cpuPercent: expect.any(Number) });
+
+    // The default curve: busy for an hour after power-on, then idle. Samples every 5 minutes, after `since` only.
+    now += 90 * 60_000;
+    const since = poweredOn + 30 * 60_000;
+    const history = await cloud.getVmUsageHistory(vm.href, new Date(since));
+    const first = (Math.floor(since / 300_000) + 1) * 300_000;
+    expect(history.map((s) => s.at.getTime())).toEqual(
+      Array.from({ length: Math.floor((now - first) / 300_000) + 1 }, (_, i) => first + i * 300_000),
+    );
+    for (const sample of history) {
+      const minutes = (sample.at.getTime() - poweredOn) / 60_000;
+      if (minutes >= 60) {
+        expect(sample.cpuPercent).toBeLessThan(6);
+      } else {
+        expect(sample.cpuPercent).toBeGreaterThan(40);
+      }
+      expect(sample.networkKbps).toBeUndefined();
+    }
+  });
+
   it('runs a lab through power, hardware, metrics, lease, NICs and teardown', async () => {
     const vapp = await deploy('lab-tour');
     await cloud.waitForTask(await cloud.startPowerOn(vapp));

@@ -62,7 +62,7 @@ describe('vcdsim metrics and usage curves', () => {
 
   it('reports the metrics VCD names, with their units, and links to them only while the VM runs', async () => {
     const vm = await h.api.get(vmHref);
-    expect(rels(vm.xml)).toEqual(['down', 'metrics', 'up']);
+    expect(rels(vm.xml)).toEqual(['down', 'metrics', 'down', 'metrics', 'up']);
     const res = await h.api.get(`${vmHref}/metrics/current`);
     expect(res.headers.get('content-type')).toBe(
       'application/vnd.vmware.vcloud.metrics.currentUsage+xml;version=36.0',

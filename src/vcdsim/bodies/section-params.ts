@@ -3,6 +3,7 @@
  * (PUT), CurrentUsageSpec (POST metrics) and CaptureVAppParams (POST captureVApp). Element order is checked against the
  * XSD as VCD's validating parser does.
  */
+import { type XmlNode } from '../../vcd/wire/xml';
 import { badRequest, invalidBody } from '../sim-error';
 import { ANY, OVF, checkSequence, many, opt, req } from './body-schema';
 import {
@@ -72,6 +73,72 @@ export function parseCurrentUsageSpec(body: string): string[] {
   return all(root, 'MetricPattern')
     .map((p) => p.text.trim())
     .filter((p) => p !== '');
+}
+
+/** A `HistoricUsageSpec`: the window (epoch ms; absent: VCD's 24 hours up to now) and the metric patterns. */
+export interface HistoricUsageParams {
+  readonly from?: number;
+  readonly to?: number;
+  readonly patterns: string[];
+}
+
+const TIME_UNIT_MS: Readonly<Record<string, number>> = {
+  second: 1000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+  week: 604_800_000,
+};
+
+/** An AbsoluteTimeType (`time`) or RelativeTimeType (`interval` `unit` before now) as epoch ms. */
+function windowEdge(
+  absolute: XmlNode | undefined,
+  relative: XmlNode | undefined,
+  now: number,
+): number | undefined {
+  if (absolute !== undefined) {
+    const time = absolute.attributes['time'] ?? '';
+    const ms = Date.parse(time);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(time) || Number.isNaN(ms)) {
+      throw badRequest(`"${time}" is not a valid value for type xs:dateTime.`);
+    }
+    return ms;
+  }
+  if (relative !== undefined) {
+    const interval = int(relative.attributes['interval']);
+    const unit = TIME_UNIT_MS[relative.attributes['unit'] ?? ''];
+    if (interval === undefined || unit === undefined) {
+      throw badRequest(
+        'RelativeTimeType needs an integer interval and a unit of second, minute, hour, day or week.',
+      );
+    }
+    return now - interval * unit;
+  }
+  return undefined;
+}
+
+/**
+ * Reads a `HistoricUsageSpec` body (XSD metrics.xsd: a start time, absolute or relative, an end time, then metric
+ * patterns; each optional), relative times counted back from `now`.
+ *
+ * @throws SimError 400 BAD_REQUEST for a malformed body or time.
+ */
+export function parseHistoricUsageSpec(body: string, now: number): HistoricUsageParams {
+  const root = readBody(body, 'HistoricUsageSpec');
+  checkSequence(root, [
+    { names: ['AbsoluteStartTime', 'RelativeStartTime'], min: 0, max: 1 },
+    { names: ['AbsoluteEndTime', 'RelativeEndTime'], min: 0, max: 1 },
+    many('MetricPattern'),
+  ]);
+  const from = windowEdge(first(root, 'AbsoluteStartTime'), first(root, 'RelativeStartTime'), now);
+  const to = windowEdge(first(root, 'AbsoluteEndTime'), first(root, 'RelativeEndTime'), now);
+  return {
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
+    patterns: all(root, 'MetricPattern')
+      .map((p) => p.text.trim())
+      .filter((p) => p !== ''),
+  };
 }
 
 export interface CaptureParams {

@@ -1,6 +1,6 @@
 /** `CurrentUsage` (XSD metrics.xsd), shape of the Programming Guide's "Retrieve Current or Historic Metrics" example. */
 import { MEDIA } from '../media-types';
-import { type MetricValue } from '../usage-model';
+import { type MetricSeries, type MetricValue } from '../usage-model';
 import { x, type XmlNodeOut } from '../xml-writer';
 import { VCLOUD_ROOT, link, type RenderContext } from './common';
 
@@ -19,5 +19,28 @@ export function currentUsageDocument(
     VCLOUD_ROOT,
     link('up', ctx.hrefs.vm(vmId), MEDIA.vm),
     metrics.map((m) => x('Metric', { name: m.name, unit: m.unit, value: decimal(m.value) })),
+  );
+}
+
+/** `HistoricUsage` (XSD metrics.xsd: MetricSeries name, unit, expectedInterval in seconds; Sample timestamp, value). */
+export function historicUsageDocument(
+  ctx: RenderContext,
+  vmId: string,
+  series: readonly MetricSeries[],
+  intervalMs: number,
+): XmlNodeOut {
+  return x(
+    'HistoricUsage',
+    VCLOUD_ROOT,
+    link('up', ctx.hrefs.vm(vmId), MEDIA.vm),
+    series.map((s) =>
+      x(
+        'MetricSeries',
+        { name: s.name, unit: s.unit, expectedInterval: String(intervalMs / 1000) },
+        s.samples.map((sample) =>
+          x('Sample', { timestamp: new Date(sample.at).toISOString(), value: decimal(sample.value) }),
+        ),
+      ),
+    ),
   );
 }

@@ -249,6 +249,8 @@ export function vmElement(
     vm.status === STATUS.poweredOn && [
       link('down', `${view.href}/metrics/current`, MEDIA.currentUsageSpec),
       link('metrics', `${view.href}/metrics/current`, MEDIA.currentUsageSpec),
+      link('down', `${view.href}/metrics/historic`, MEDIA.historicUsageSpec),
+      link('metrics', `${view.href}/metrics/historic`, MEDIA.historicUsageSpec),
     ],
     link('up', ctx.hrefs.vApp(vApp.id), MEDIA.vApp),
     xText('Description', vm.description),
