@@ -1,13 +1,51 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * One jest run, four projects that can also run apart (`npm run test:unit`, `test:store`, `test:e2e`,
+ * `test:reliability`, or `npx jest --selectProjects unit`):
+ * - unit: the domain, commands, controller, reaper, adapters against fakes and fake servers (fast; the default home
+ *   of a new test folder, so nothing is left out of `npm test`);
+ * - store: the Kysely store and the port contracts on SQLite and PostgreSQL (LABBOT_TEST_DATABASE_URL);
+ * - e2e: the bot and the client against the simulator over HTTP, and the fuzz suites;
+ * - reliability: processes killed and restarted at random VCD calls (the slowest).
+ * @type {import('jest').Config}
+ */
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: {
     // Type checking is `npm run typecheck`'s job: with isolatedModules (tsconfig) ts-jest only transpiles,
     // which keeps the suite fast on 2 cores.
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   setupFiles: ['<rootDir>/test/setup-env.ts'],
+};
+
+const folders = {
+  store: ['store', 'contracts'],
+  e2e: ['e2e', 'vcdsim', 'fuzz'],
+  reliability: ['reliability'],
+};
+
+const under = (names) => names.map((name) => `<rootDir>/test/${name}/**/*.test.ts`);
+
+module.exports = {
   testTimeout: 30000,
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      roots: ['<rootDir>/test'],
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        ...Object.values(folders)
+          .flat()
+          .map((name) => `/test/${name}/`),
+      ],
+    },
+    ...Object.entries(folders).map(([displayName, names]) => ({
+      ...shared,
+      displayName,
+      roots: ['<rootDir>/test'],
+      testMatch: under(names),
+    })),
+  ],
 };

@@ -328,10 +328,11 @@ export interface LabStore {
   /** Records only where the lab's chat message lives. */
   setMessageRef(id: string, channel: string, messageTs: string): Promise<void>;
   get(id: string): Promise<Lab | undefined>;
+  /** Oldest first (creation time, then id). */
   list(query: LabQuery): Promise<Lab[]>;
   /** The lab for a ticket that is not deleted or failed, if any; tickets compare case-insensitively (ticketKey). */
   findLiveByTicket(ticket: string): Promise<Lab | undefined>;
-  /** Labs that still need the controller (not in a terminal phase, or desired differs from phase). */
+  /** Labs that still need the controller (not in a terminal phase, or desired differs from phase), oldest first. */
   listActive(): Promise<Lab[]>;
   close(): Promise<void>;
 }

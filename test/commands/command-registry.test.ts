@@ -6,7 +6,7 @@ import { parseCommand } from '../../src/commands/parse-command';
 import { type ReplyAction } from '../../src/commands/reply';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { ownerNotice } from '../../src/reaper/reaper-replies';
-import { minimalLab } from '../store/lab-fixtures';
+import { minimalLab } from '../helpers/labs';
 
 const parse = (text: string) => parseCommand(text, { ticketPattern: DEFAULT_POLICY.ticketPattern });
 

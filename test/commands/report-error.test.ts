@@ -6,7 +6,7 @@ import {
   isFailureReply,
 } from '../../src/commands/report-error';
 import { UserError } from '../../src/labs/errors';
-import { recordingLogger } from '../store/recording-logger';
+import { recordingLogger } from '../helpers/logger';
 
 /** A Random that returns the given values in turn. */
 function sequence(...values: number[]): () => number {

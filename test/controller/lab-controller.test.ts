@@ -1,31 +1,10 @@
-import { DEFAULT_POLICY } from '../../src/config/default-policy';
-import { LabController } from '../../src/controller/lab-controller';
 import { CloudError } from '../../src/labs/errors';
 import { type Lab } from '../../src/labs/lab';
-import { LabService } from '../../src/labs/lab-service';
-import { type LabEvent, type LabNotifier } from '../../src/labs/ports';
-import { createSilentLogger } from '../../src/observability/logger';
-import { EVERYONE } from '../helpers/directory';
-import { ManualClock, sequenceRandom } from '../helpers/clock';
+import { ManualClock } from '../helpers/clock';
+import { wireCore } from '../helpers/core';
 import { FakeCloud } from '../helpers/fake-cloud';
-import { MemoryAudit, MemoryClaims } from '../helpers/memory-claims';
+import { MemoryClaims } from '../helpers/memory-claims';
 import { MemoryLabStore } from '../helpers/memory-lab-store';
-
-class RecordingNotifier implements LabNotifier {
-  readonly events: { labId: string; event: LabEvent }[] = [];
-  labChanged(lab: Lab, event: LabEvent): Promise<void> {
-    this.events.push({ labId: lab.id, event });
-    return Promise.resolve();
-  }
-  readonly adminMessages: string[] = [];
-  tellAdmins(message: string): Promise<void> {
-    this.adminMessages.push(message);
-    return Promise.resolve();
-  }
-  messages(): string[] {
-    return this.events.map(({ event }) => (event.type === 'progress' ? event.message : event.type));
-  }
-}
 
 function setup(
   store = new MemoryLabStore(),
@@ -38,38 +17,14 @@ function setup(
     clock?: ManualClock;
   } = {},
 ) {
-  const clock = options.clock ?? new ManualClock();
-  const notifier = new RecordingNotifier();
-  const audit = new MemoryAudit();
-  const sleeps: number[] = [];
-  const controller = new LabController({
-    installationId: 'install-test',
+  return wireCore({
     store,
     cloud,
-    notifier,
-    clock,
-    sleep: (ms) => {
-      sleeps.push(ms);
-      return Promise.resolve();
-    },
-    logger: createSilentLogger(),
-    policy: DEFAULT_POLICY,
-    audit,
-    ...(options.claims
-      ? { claims: { store: options.claims, holder: options.holder ?? 'replica-1', ttlMs: 60_000 } }
-      : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.wake !== undefined ? { wake: options.wake } : {}),
+    ...(options.claims ? { claims: { store: options.claims, holder: options.holder ?? 'replica-1' } } : {}),
   });
-  const waker = options.wake === false ? { wake: () => undefined } : controller;
-  const service = new LabService({
-    store,
-    waker,
-    clock,
-    random: options.random ?? sequenceRandom(),
-    policy: DEFAULT_POLICY,
-    audit,
-    directory: EVERYONE,
-  });
-  return { store, cloud, clock, notifier, controller, service, sleeps, audit };
 }
 
 describe('controller/lab-controller', () => {

@@ -31,7 +31,7 @@ import { type LabbotDatabase } from '../../src/store/labbot-database';
 import { migrateToLatest } from '../../src/store/migrate';
 import { ManualClock } from '../helpers/clock';
 import { replyText } from '../helpers/reply-text';
-import { recordingLogger } from '../slack/recording-logger';
+import { recordingLogger } from '../helpers/logger';
 import { randomCommand } from './command-strings';
 import { FUZZ_SEED, FUZZ_TIMEOUT_MS, FuzzFailures, FuzzRandom, settle } from './fuzz-random';
 
@@ -138,7 +138,7 @@ describe(`fuzz: ${COMMANDS} random /lab commands through the runner (seed ${FUZZ
           ...(caseRandom.chance(0.8) ? { channel: 'C0LABS' } : {}),
           ...(caseRandom.chance(0.3) ? { utcOffsetMinutes: caseRandom.int(-720, 840) } : {}),
         };
-        const logged = logger.entries.length;
+        const logged = logger.lines.length;
         let reply: Reply;
         try {
           reply = await runner.run(text, context);
@@ -148,7 +148,7 @@ describe(`fuzz: ${COMMANDS} random /lab commands through the runner (seed ${FUZZ
         }
         clock.advance(caseRandom.int(0, 10) * 60_000);
         checkReply(failures, n, text, reply);
-        for (const entry of logger.entries.slice(logged)) {
+        for (const entry of logger.lines.slice(logged)) {
           if (entry.level === 'error') {
             failures.add(n, text, `logged an error: ${entry.message} ${JSON.stringify(entry.fields.causes)}`);
           }

@@ -22,7 +22,7 @@ import { PassThrough } from 'node:stream';
 import { loadConfig } from '../../src/config/load-config';
 import { startLabbot, type Running } from '../../src/main';
 import { FakeSlackApi, type RecordedCall } from '../helpers/fake-slack-api';
-import { recordingLogger, type LogEntry } from '../slack/recording-logger';
+import { recordingLogger, type LogLine } from '../helpers/logger';
 import {
   blockActionsBody,
   signSlackRequest,
@@ -345,7 +345,7 @@ describe(`fuzz: malformed Slack requests to the HTTP app (seed ${FUZZ_SEED})`, (
   let running: Running;
   let dataDir: string;
   let baseUrl: string;
-  const logged: LogEntry[] = [];
+  const logged: LogLine[] = [];
 
   beforeAll(async () => {
     slack = await FakeSlackApi.start();
@@ -462,7 +462,7 @@ describe(`fuzz: malformed Slack requests to the HTTP app (seed ${FUZZ_SEED})`, (
  * Node's invalid-URL one, which a garbage response_url gives), RangeError or ReferenceError. Bolt's own log lines
  * (`Slack SDK log`) are its by-design answers to bad payloads and are left out.
  */
-function programmingErrors(entries: LogEntry[]): string[] {
+function programmingErrors(entries: LogLine[]): string[] {
   return entries
     .filter((e) => e.level === 'error' && e.message !== 'Slack SDK log')
     .filter((e) => {

@@ -101,6 +101,7 @@ export class MemoryLabStore implements LabStore {
       [...this.labs.values()]
         .filter((l) => query.owner === undefined || l.owner === query.owner)
         .filter((l) => query.includeEnded === true || !isTerminal(l))
+        .sort(oldestFirst)
         .map((l) => structuredClone(l)),
     );
   }
@@ -114,11 +115,19 @@ export class MemoryLabStore implements LabStore {
 
   listActive(): Promise<Lab[]> {
     return Promise.resolve(
-      [...this.labs.values()].filter((l) => !isTerminal(l)).map((l) => structuredClone(l)),
+      [...this.labs.values()]
+        .filter((l) => !isTerminal(l))
+        .sort(oldestFirst)
+        .map((l) => structuredClone(l)),
     );
   }
 
   close(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/** The real store's order (created_at, then id): tests built on the fake see labs in the order production does. */
+function oldestFirst(a: Lab, b: Lab): number {
+  return a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

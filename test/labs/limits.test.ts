@@ -1,7 +1,7 @@
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { handoffRefusal } from '../../src/labs/handoff';
 import { countedLabs, limitRefusal, ticketKey } from '../../src/labs/limits';
-import { minimalLab } from '../store/lab-fixtures';
+import { minimalLab } from '../helpers/labs';
 import { person } from '../helpers/directory';
 
 const RATES = { vcpuHour: 1, memoryGbHour: 0, storageGbMonth: 0 };

@@ -11,7 +11,7 @@ import { type Lab } from '../../src/labs/lab';
 import { type LabPolicy } from '../../src/labs/policy';
 import { renderReplyBlocks } from '../../src/slack/render/render-reply';
 import { deployModal } from '../../src/slack/views/deploy-modal';
-import { minimalLab } from '../store/lab-fixtures';
+import { minimalLab } from '../helpers/labs';
 import { blockViolations, LIMITS, modalViolations } from './block-kit-limits';
 
 const view: LabViewContext = {

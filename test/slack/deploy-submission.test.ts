@@ -7,7 +7,7 @@ import { type LabPolicy } from '../../src/labs/policy';
 import { createLabCommandListener } from '../../src/slack/listeners/commands/lab-slash-command';
 import { createDeploySubmissionListener } from '../../src/slack/listeners/views/deploy-submission';
 import { type DeployFormPort } from '../../src/slack/views/deploy-form-port';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '../helpers/logger';
 
 function port(policy: LabPolicy = DEFAULT_POLICY, allowed = true): DeployFormPort {
   return {

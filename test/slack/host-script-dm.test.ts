@@ -1,7 +1,7 @@
 import { textReply } from '../../src/commands/reply';
 import { type Lab } from '../../src/labs/lab';
 import { createHostScriptDm } from '../../src/slack/host-script-dm';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '../helpers/logger';
 
 function client(fail?: string) {
   const posts: Record<string, unknown>[] = [];
@@ -47,7 +47,7 @@ describe('slack/host-script-dm', () => {
     const dm = createHostScriptDm({ client: c.client, logger, scripts: () => textReply('scripts') });
 
     await expect(dm(lab('U0ALICE'))).resolves.toBeUndefined();
-    expect(logger.entries).toContainEqual(
+    expect(logger.lines).toContainEqual(
       expect.objectContaining({
         message: 'Could not DM the host scripts to the lab owner',
         fields: expect.objectContaining({ code: 'cannot_dm_bot' }) as unknown,

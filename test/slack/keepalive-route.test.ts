@@ -7,7 +7,7 @@ import { extraRoutes } from '../../src/slack/health-routes';
 import { keepaliveRoute } from '../../src/slack/keepalive-route';
 import { startSideHttpServer, type SideHttpServer } from '../../src/slack/side-http-server';
 import { FakeSlackApi } from '../helpers/fake-slack-api';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '../helpers/logger';
 
 const TOKEN = 'kA7-secret-keepalive-token';
 
@@ -106,8 +106,8 @@ describe('slack/keepalive-route', () => {
         await fetch(`${base}/nowhere?token=${TOKEN}`, { method });
       }
 
-      expect(logger.entries.length).toBeGreaterThan(0);
-      expect(JSON.stringify(logger.entries)).not.toContain(TOKEN);
+      expect(logger.lines.length).toBeGreaterThan(0);
+      expect(JSON.stringify(logger.lines)).not.toContain(TOKEN);
     });
   });
 });

@@ -7,7 +7,7 @@ import {
   type LabActionArgs,
   type LabActionDeps,
 } from '../../src/slack/listeners/actions/lab-action';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '../helpers/logger';
 
 // listeners/index.ts registers createLabActionListener once per action id of the command registry.
 const createLabExtendListener = (deps: LabActionDeps) => createLabActionListener(LAB_ACTION.extend, deps);
@@ -152,7 +152,7 @@ describe('slack/listeners/actions (lab buttons)', () => {
 
     expect(t.responses).toHaveLength(1);
     expect(JSON.stringify(t.responses[0])).toContain('belongs to someone else');
-    expect(t.deps.logger.entries.filter((e) => e.level === 'error')).toEqual([]);
+    expect(t.deps.logger.lines.filter((e) => e.level === 'error')).toEqual([]);
   });
 
   // Regression (found by test/fuzz): Bolt gives no `respond` to a payload without response_url; the listener threw
@@ -167,14 +167,14 @@ describe('slack/listeners/actions (lab buttons)', () => {
     });
 
     expect(t.published).toEqual([{ user: 'U0MALLORY', notice: refusal }]);
-    expect(t.deps.logger.entries.filter((e) => e.level === 'error')).toEqual([]);
+    expect(t.deps.logger.lines.filter((e) => e.level === 'error')).toEqual([]);
   });
 
   it('never rejects, logging a runner that throws', async () => {
     const t = setup(new Error('boom'));
 
     await expect(createLabExtendListener(t.deps)(t.args('message'))).resolves.toBeUndefined();
-    expect(t.deps.logger.entries.some((e) => e.level === 'error' && e.message === 'Lab button failed')).toBe(
+    expect(t.deps.logger.lines.some((e) => e.level === 'error' && e.message === 'Lab button failed')).toBe(
       true,
     );
   });

@@ -3,7 +3,7 @@ import { type CommandRunner } from '../../src/commands/command-context';
 import { textReply, type Reply } from '../../src/commands/reply';
 import { failureMessage } from '../../src/commands/report-error';
 import { createLabCommandListener, WORKING_TEXT } from '../../src/slack/listeners/commands/lab-slash-command';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '../helpers/logger';
 
 function command(text: string): SlashCommand {
   return {
@@ -115,7 +115,7 @@ describe('slack/listeners/commands/lab-slash-command', () => {
 
     expect(seen).toEqual(['']);
     expect(acks[0]).toMatchObject({ response_type: 'ephemeral', text: 'labbot help' });
-    expect(logger.entries.filter((e) => e.level === 'error')).toEqual([]);
+    expect(logger.lines.filter((e) => e.level === 'error')).toEqual([]);
   });
 
   it('words a runner failure as every other failure (commands/report-error.ts)', async () => {
@@ -134,7 +134,7 @@ describe('slack/listeners/commands/lab-slash-command', () => {
     expect(acks).toEqual([
       { response_type: 'ephemeral', text: expect.stringContaining('Something went wrong (ref ref123)') },
     ]);
-    expect(logger.entries).toContainEqual(
+    expect(logger.lines).toContainEqual(
       expect.objectContaining({
         level: 'error',
         fields: expect.objectContaining({ ref: 'ref123', err: new Error('boom') }),
@@ -185,7 +185,7 @@ describe('slack/listeners/commands/lab-slash-command', () => {
 
     reply.resolve(textReply('late'));
     await expect(done).resolves.toBeUndefined();
-    expect(logger.entries).toContainEqual(
+    expect(logger.lines).toContainEqual(
       expect.objectContaining({ level: 'error', message: 'Slash command delivery failed' }),
     );
   });
@@ -197,6 +197,6 @@ describe('slack/listeners/commands/lab-slash-command', () => {
 
     await expect(done).resolves.toBeUndefined();
     expect(acks).toHaveLength(1);
-    expect(logger.entries.filter((e) => e.level === 'error')).toHaveLength(1);
+    expect(logger.lines.filter((e) => e.level === 'error')).toHaveLength(1);
   });
 });

@@ -5,7 +5,7 @@ import {
   requestOrigin,
   type TrustPolicy,
 } from '../../src/slack/request-trust';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '../helpers/logger';
 
 const POLICY: TrustPolicy = { teams: ['T0FAKE'], allowGuests: false, allowExternal: false };
 

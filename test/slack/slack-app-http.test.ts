@@ -9,7 +9,7 @@ import { WORKING_TEXT } from '../../src/slack/listeners/commands/lab-slash-comma
 import { renderReplyBlocks } from '../../src/slack/render/render-reply';
 import { FakeSlackApi } from '../helpers/fake-slack-api';
 import { signSlackRequest, slashCommandBody } from '../helpers/slack-signing';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '../helpers/logger';
 
 const SECRET = 'test-signing-secret';
 

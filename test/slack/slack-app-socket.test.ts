@@ -6,7 +6,7 @@ import { type Logger } from '../../src/labs/ports';
 import { createSlackApp, type SlackApp } from '../../src/slack/create-slack-app';
 import { FakeSlackApi } from '../helpers/fake-slack-api';
 import { FakeSocketModeServer } from './fake-socket-mode-server';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '../helpers/logger';
 
 /** A recording logger that also resolves `lost` when the app logs that the socket dropped. */
 function watchingLogger(): { logger: Logger; lost: Promise<void> } {

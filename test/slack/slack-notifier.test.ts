@@ -4,7 +4,7 @@ import { type LabEvent } from '../../src/labs/ports';
 import { SlackNotifier, type SlackNotifierOptions } from '../../src/slack/slack-notifier';
 import { createSlackWebClient, type SlackWebClient } from '../../src/slack/slack-web-client';
 import { FakeSlackApi } from '../helpers/fake-slack-api';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '../helpers/logger';
 
 function lab(overrides: Partial<Lab> = {}): Lab {
   return {
@@ -248,7 +248,7 @@ describe('slack/slack-notifier', () => {
 
     await expect(n.labChanged(lab(), progress('deploying'))).resolves.toBeUndefined();
 
-    expect(logger.entries).toContainEqual(
+    expect(logger.lines).toContainEqual(
       expect.objectContaining({
         level: 'error',
         message: 'Could not post lab message',
@@ -270,8 +270,8 @@ describe('slack/slack-notifier', () => {
     await expect(broken.labChanged(lab(), progress('x'))).resolves.toBeUndefined();
     await expect(unsaved.labChanged(lab({ id: 'demo-zzz' }), progress('x'))).resolves.toBeUndefined();
 
-    expect(logger.entries.map((e) => e.message)).toContain('Lab notification failed');
-    expect(logger2.entries.map((e) => e.message)).toContain('Could not save lab message ref');
+    expect(logger.lines.map((e) => e.message)).toContain('Lab notification failed');
+    expect(logger2.lines.map((e) => e.message)).toContain('Could not save lab message ref');
   });
 
   it('waits out a 429 with Retry-After and delivers (the client retries rate limits)', async () => {
@@ -291,7 +291,7 @@ describe('slack/slack-notifier', () => {
     await n.labChanged(lab(), progress('deploying'));
 
     expect(fake.callsTo('chat.postMessage')).toHaveLength(3); // first try + 2 retries
-    expect(logger.entries.map((e) => e.message)).toContain('Could not post lab message');
+    expect(logger.lines.map((e) => e.message)).toContain('Could not post lab message');
   });
   it('refreshes the lab message at once from the store, even inside the throttle interval', async () => {
     let stored = lab({ phase: 'ready' });

@@ -19,7 +19,7 @@ import {
   viewSubmissionBody,
 } from '../helpers/slack-signing';
 import { sqliteKind, type TestDatabase } from '../store/test-databases';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '../helpers/logger';
 
 const SECRET = 'test-signing-secret';
 /**
@@ -105,7 +105,7 @@ describe('slack trust (HTTP mode)', () => {
         text: `:no_entry: ${REFUSAL_TEXT.team}`,
       });
       expect(calls.map((c) => c.text)).toEqual(['list']);
-      expect(logger.entries).toContainEqual(
+      expect(logger.lines).toContainEqual(
         expect.objectContaining({
           message: 'Slack request refused by the trust policy',
           fields: expect.objectContaining({ refusal: 'team', teamId: 'T0OTHER' }) as unknown,
@@ -208,7 +208,7 @@ describe('slack trust (HTTP mode)', () => {
 
       const first = await post(app, command({ text: 'demo' }));
       expect(JSON.parse(first.body)).toMatchObject({ text: `:no_entry: ${REFUSAL_TEXT.unverified}` });
-      expect(logger.entries).toContainEqual(
+      expect(logger.lines).toContainEqual(
         expect.objectContaining({
           fields: expect.objectContaining({
             fix: 'add the users:read bot scope and reinstall the app',
@@ -235,7 +235,7 @@ describe('slack trust (HTTP mode)', () => {
       expect(first.status).toBe(200);
       expect(replay.status).toBe(401);
       expect(calls.map((c) => c.text)).toEqual(['demo']);
-      expect(logger.entries.map((e) => e.message)).toContain('Replayed Slack request refused');
+      expect(logger.lines.map((e) => e.message)).toContain('Replayed Slack request refused');
     });
 
     it('refuses a replay sent to another replica sharing the database', async () => {

@@ -5,7 +5,7 @@ import {
   slackClientOptions,
   slackErrorCode,
 } from '../../src/slack/slack-web-client';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '../helpers/logger';
 
 describe('slack/slack-web-client', () => {
   it('retries with a bounded policy, waits out 429s instead of rejecting them, and times requests out', () => {
@@ -41,7 +41,7 @@ describe('slack/bolt-logger', () => {
 
     adapter.warn('Failed to parse', { a: 1 }, error);
 
-    expect(logger.entries).toEqual([
+    expect(logger.lines).toEqual([
       {
         level: 'warn',
         message: 'Slack SDK log',
@@ -59,7 +59,7 @@ describe('slack/bolt-logger', () => {
     adapter.debug('http request body: {...}');
     adapter.error('kept');
 
-    expect(logger.entries.map((e) => e.fields.detail)).toEqual(['kept']);
+    expect(logger.lines.map((e) => e.fields.detail)).toEqual(['kept']);
     expect(adapter.getLevel()).toBe(LogLevel.WARN);
   });
 });

@@ -1,5 +1,5 @@
 import { createUserGroupResolver, groupsWithin } from '../../src/slack/user-groups';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '../helpers/logger';
 
 /** A usergroups.users.list double whose answers the test sets, recording each call. */
 function fakeClient(members: Record<string, string[] | Error>) {
@@ -106,7 +106,7 @@ describe('slack/user-groups', () => {
     const resolver = createUserGroupResolver({ client: fake.client, groups: ['S1', 'S2'], logger, clock });
 
     expect(await resolver.groupsOf('U1')).toEqual(['S2']);
-    const [entry] = logger.entries.filter((e) => e.level === 'error');
+    const [entry] = logger.lines.filter((e) => e.level === 'error');
     expect(entry?.fields).toMatchObject({
       group: 'S1',
       code: 'missing_scope',

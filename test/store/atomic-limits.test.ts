@@ -20,7 +20,7 @@ import { migrateTo, migrateToLatest } from '../../src/store/migrate';
 import { MigrationFailedError } from '../../src/store/store-errors';
 import { ManualClock } from '../helpers/clock';
 import { replyText } from '../helpers/reply-text';
-import { minimalLab } from './lab-fixtures';
+import { minimalLab } from '../helpers/labs';
 import { databaseKinds, type TestDatabase } from './test-databases';
 
 const kinds = databaseKinds('Atomic limits');

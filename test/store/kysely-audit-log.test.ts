@@ -3,7 +3,7 @@ import { type LabbotDatabase, openDatabase } from '../../src/store/database';
 import { KyselyAuditLog } from '../../src/store/kysely-audit-log';
 import { migrateToLatest } from '../../src/store/migrate';
 import { CorruptAuditRowError } from '../../src/store/store-errors';
-import { recordingLogger } from './recording-logger';
+import { recordingLogger } from '../helpers/logger';
 import { databaseKinds, type TestDatabase } from './test-databases';
 
 const kinds = databaseKinds('KyselyAuditLog');

@@ -4,7 +4,7 @@ import { type LabbotDatabase, openDatabase } from '../../src/store/database';
 import { KyselyCapturedTemplates } from '../../src/store/kysely-captured-templates';
 import { KyselyLabStore } from '../../src/store/kysely-lab-store';
 import { migrateToLatest } from '../../src/store/migrate';
-import { fullLab } from './lab-fixtures';
+import { fullLab } from '../helpers/labs';
 import { databaseKinds, type TestDatabase } from './test-databases';
 
 const kinds = databaseKinds('KyselyCapturedTemplates');

@@ -6,7 +6,7 @@ import { KyselySignalStore } from '../../src/store/kysely-signal-store';
 import { labToRow } from '../../src/store/lab-row';
 import { migrateTo, migrateToLatest } from '../../src/store/migrate';
 import { DatabaseUnavailableError, MigrationFailedError } from '../../src/store/store-errors';
-import { fullLab, minimalLab } from './lab-fixtures';
+import { fullLab, minimalLab } from '../helpers/labs';
 import { databaseKinds, type TestDatabase } from './test-databases';
 
 const kinds = databaseKinds('KyselyLabStore');

@@ -3,7 +3,7 @@ import { type LabbotDatabase, openDatabase } from '../../src/store/database';
 import { KyselyLabStore } from '../../src/store/kysely-lab-store';
 import { KyselyPublicIps } from '../../src/store/kysely-public-ips';
 import { migrateToLatest } from '../../src/store/migrate';
-import { fullLab } from './lab-fixtures';
+import { fullLab } from '../helpers/labs';
 import { databaseKinds, type TestDatabase } from './test-databases';
 
 const RANGE = { start: '203.0.113.10', end: '203.0.113.60' };

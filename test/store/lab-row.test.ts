@@ -3,7 +3,7 @@ import { controllerColumns, labToRow, requestColumns, rowToLab } from '../../src
 import { LIVE_TICKET_INDEX_ENDED_PHASES } from '../../src/store/migrations/001-initial';
 import { type LabRow } from '../../src/store/schema';
 import { CorruptLabRowError } from '../../src/store/store-errors';
-import { fullLab, minimalLab } from './lab-fixtures';
+import { fullLab, minimalLab } from '../helpers/labs';
 
 describe('store/lab-row', () => {
   it('maps a lab with every optional field to a row and back unchanged', () => {

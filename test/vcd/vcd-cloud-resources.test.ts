@@ -8,7 +8,6 @@ import {
   errorXml,
   fakeTime,
   JSON_TYPE,
-  recordingLogger,
   startFakeVcd,
   versionsXml,
   XML,
@@ -16,6 +15,7 @@ import {
   type FakeVcdServer,
   type RecordedRequest,
 } from './helpers/fake-vcd-server';
+import { recordingLogger } from '../helpers/logger';
 
 const NS = 'xmlns="http://www.vmware.com/vcloud/v1.5"';
 const XSI = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';

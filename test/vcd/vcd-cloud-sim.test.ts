@@ -6,7 +6,7 @@ import { VcdTaskFailedError } from '../../src/vcd/errors';
 import { VcdCloud } from '../../src/vcd/vcd-cloud';
 import { toNetworkConnectionInput } from '../../src/vcd/wire/network-connection';
 import { startVcdSim, type VcdSim } from '../../src/vcdsim/vcd-sim';
-import { recordingLogger } from './helpers/fake-vcd-server';
+import { recordingLogger } from '../helpers/logger';
 
 let sim: VcdSim;
 let cloud: VcdCloud;

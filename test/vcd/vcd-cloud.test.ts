@@ -6,7 +6,6 @@ import {
   errorXml,
   fakeTime,
   JSON_TYPE,
-  recordingLogger,
   startFakeVcd,
   taskXml,
   versionsXml,
@@ -15,6 +14,7 @@ import {
   type FakeVcdServer,
   type RecordedRequest,
 } from './helpers/fake-vcd-server';
+import { recordingLogger } from '../helpers/logger';
 
 const NS = 'xmlns="http://www.vmware.com/vcloud/v1.5"';
 

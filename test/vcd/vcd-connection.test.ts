@@ -20,7 +20,6 @@ import { makeTestCa } from '../helpers/test-ca';
 import {
   fakeTime,
   JSON_TYPE,
-  recordingLogger,
   startFakeVcd,
   taskXml,
   versionsXml,
@@ -28,6 +27,7 @@ import {
   type FakeHandler,
   type FakeVcdServer,
 } from './helpers/fake-vcd-server';
+import { recordingLogger } from '../helpers/logger';
 
 const KEY = Buffer.alloc(32, 7);
 const SERVICE_TOKEN = 'service-account-first-refresh-token';

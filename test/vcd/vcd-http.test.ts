@@ -5,7 +5,6 @@ import {
   errorXml,
   fakeTime,
   JSON_TYPE,
-  recordingLogger,
   startFakeVcd,
   taskXml,
   versionsXml,
@@ -15,6 +14,7 @@ import {
   type FakeVcdServer,
   type RecordedRequest,
 } from './helpers/fake-vcd-server';
+import { recordingLogger } from '../helpers/logger';
 
 // #nosec -- fake credentials for tests
 const API_TOKEN = 'api-token-secret-1';

@@ -2,35 +2,16 @@
  * labbot's real VCD client (src/vcd) pointed at a simulator, sharing one fake clock: the client's sleeps advance the
  * simulator's clock, so task polling and retry backoff take no wall-clock time.
  */
-import { type Clock, type Logger } from '../../src/labs/ports';
+import { type Clock } from '../../src/labs/ports';
+import { type RecordingLogger, recordingLogger } from '../helpers/logger';
 import { VcdCloud, type VcdCloudOptions } from '../../src/vcd/vcd-cloud';
 import { type VcdSim } from '../../src/vcdsim/vcd-sim';
 import { type FakeClock } from './sim-harness';
 
-/** A logger that keeps every line (tests look for retries and re-logins). */
-export function memoryLogger(): Logger & { lines: { level: string; message: string; fields: object }[] } {
-  const lines: { level: string; message: string; fields: object }[] = [];
-  const make = (bindings: object): Logger => {
-    const log =
-      (level: string) =>
-      (fields: object, message: string): void => {
-        lines.push({ level, message, fields: { ...bindings, ...fields } });
-      };
-    return {
-      trace: log('trace'),
-      debug: log('debug'),
-      info: log('info'),
-      warn: log('warn'),
-      error: log('error'),
-      child: (more) => make({ ...bindings, ...more }),
-    };
-  };
-  return Object.assign(make({}), { lines });
-}
 
 export interface SimClient {
   readonly cloud: VcdCloud;
-  readonly logger: ReturnType<typeof memoryLogger>;
+  readonly logger: RecordingLogger;
   /** Every sleep the client asked for, in ms. */
   readonly sleeps: number[];
 }
@@ -41,7 +22,7 @@ export function simClient(
   clock: FakeClock,
   overrides: Partial<VcdCloudOptions> = {},
 ): SimClient {
-  const logger = memoryLogger();
+  const logger = recordingLogger();
   const sleeps: number[] = [];
   const fakeClock: Clock = { now: () => new Date(clock.now()) };
   const cloud = new VcdCloud({

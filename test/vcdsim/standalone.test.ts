@@ -10,7 +10,7 @@ import { VcdCloud } from '../../src/vcd/vcd-cloud';
 import { runVcdSim } from '../../src/vcdsim/standalone';
 import { generateSelfSignedCertificate } from '../../src/vcdsim/tls';
 import { startVcdSim } from '../../src/vcdsim/vcd-sim';
-import { memoryLogger } from './client-harness';
+import { recordingLogger } from '../helpers/logger';
 
 function hasOpenssl(): boolean {
   try {
@@ -103,7 +103,7 @@ describe('labbot vcdsim', () => {
       catalog: 'labs',
       auth: { kind: 'token', apiToken: env['VCD_API_TOKEN'] ?? '' },
       simulated: true,
-      logger: memoryLogger(),
+      logger: recordingLogger(),
     });
     expect((await cloud.listTemplates()).map((t) => t.name)).toEqual([
       'esxi7-single',

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { type Clock, type Logger, type Sleep } from '../../../src/labs/ports';
+import { type Clock, type Sleep } from '../../../src/labs/ports';
 
 /** One request the fake received. */
 export interface RecordedRequest {
@@ -106,16 +106,3 @@ export function fakeTime(start = Date.UTC(2026, 0, 1)): {
   };
 }
 
-/** A Logger that keeps every line, to assert on and to check that secrets never appear. */
-export function recordingLogger(): Logger & { lines: { level: string; fields: object; message: string }[] } {
-  const lines: { level: string; fields: object; message: string }[] = [];
-  const make = (bindings: object): Logger => ({
-    trace: (fields, message) => lines.push({ level: 'trace', fields: { ...bindings, ...fields }, message }),
-    debug: (fields, message) => lines.push({ level: 'debug', fields: { ...bindings, ...fields }, message }),
-    info: (fields, message) => lines.push({ level: 'info', fields: { ...bindings, ...fields }, message }),
-    warn: (fields, message) => lines.push({ level: 'warn', fields: { ...bindings, ...fields }, message }),
-    error: (fields, message) => lines.push({ level: 'error', fields: { ...bindings, ...fields }, message }),
-    child: (more) => make({ ...bindings, ...more }),
-  });
-  return Object.assign(make({}), { lines });
-}

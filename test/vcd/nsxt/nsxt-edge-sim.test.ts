@@ -10,7 +10,7 @@ import { VcdCloud } from '../../../src/vcd/vcd-cloud';
 import { startVcdSim, type EdgeOptions, type VcdSim } from '../../../src/vcdsim/vcd-sim';
 import { cloudApiErrors } from '../../helpers/cloudapi-schema';
 import { startVcdProxy, type VcdProxy } from '../../reliability/vcd-proxy';
-import { recordingLogger } from '../helpers/fake-vcd-server';
+import { recordingLogger } from '../../helpers/logger';
 
 let sim: VcdSim;
 let cloud: VcdCloud;

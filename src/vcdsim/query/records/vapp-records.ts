@@ -46,8 +46,9 @@ export const vAppTemplate: QueryType = {
     'memoryAllocationMB',
     'storageKB',
   ],
-  rows: ({ state, hrefs }) =>
-    state.templates.map((t) => ({
+  rows: ({ state, hrefs }) => {
+    const busy = state.activeTasksByEntity();
+    return state.templates.map((t) => ({
       href: hrefs.vAppTemplate(t.id),
       id: urn('vapptemplate', t.id),
       name: t.name,
@@ -63,7 +64,7 @@ export const vAppTemplate: QueryType = {
         vdcName: state.vdcById(t.vdcId)?.name,
         org: hrefs.org(state.org.id),
         creationDate: dateTime(t.createdAt),
-        isBusy: b(state.activeTaskOf(t.id) !== undefined),
+        isBusy: b(busy.has(t.id)),
         isGoldMaster: 'false',
         isEnabled: 'true',
         status: t.resolved ? 'RESOLVED' : 'UNRESOLVED',
@@ -75,7 +76,8 @@ export const vAppTemplate: QueryType = {
         memoryAllocationMB: String(t.vms.reduce((s, vm) => s + vm.spec.memoryMb, 0)),
         storageKB: String(t.vms.reduce((s, vm) => s + vm.spec.diskGb * 1024 * 1024, 0)),
       },
-    })),
+    }));
+  },
 };
 
 export const vApp: QueryType = {
@@ -109,9 +111,10 @@ export const vApp: QueryType = {
   ],
   rows: (ctx) => {
     const { state, hrefs } = ctx;
-    const tasks = state.tasks();
+    const lastTasks = state.lastTaskByOwner();
+    const busy = state.activeTasksByEntity();
     return state.vApps().map((v) => {
-      const last = tasks.filter((t) => t.ownerId === v.id).at(-1);
+      const last = lastTasks.get(v.id);
       return {
         href: hrefs.vApp(v.id),
         id: urn('vapp', v.id),
@@ -125,7 +128,7 @@ export const vApp: QueryType = {
           vdcName: state.vdcById(v.vdcId)?.name,
           isPublic: 'false',
           isEnabled: 'true',
-          isBusy: b(state.activeTaskOf(v.id) !== undefined),
+          isBusy: b(busy.has(v.id)),
           creationDate: dateTime(v.createdAt),
           status: statusName(v.status),
           ownerName: v.owner.name,

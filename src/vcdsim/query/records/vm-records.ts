@@ -33,6 +33,7 @@ export const vm: QueryType = {
     'storageProfileName',
   ],
   rows: ({ state, hrefs }) => {
+    const busy = state.activeTasksByEntity();
     const templateVms: QueryRow[] = state.templates.flatMap((t) =>
       t.vms.map((tvm) => ({
         href: hrefs.templateVm(tvm.id),
@@ -54,7 +55,7 @@ export const vm: QueryType = {
           status: t.resolved ? 'POWERED_OFF' : 'UNRESOLVED',
           networkName: tvm.spec.nics[0]?.network,
           ipAddress: undefined,
-          isBusy: String(state.activeTaskOf(t.id) !== undefined),
+          isBusy: String(busy.has(t.id)),
           isDeployed: 'false',
           isPublished: 'false',
           catalogName: state.catalog.name,
@@ -88,7 +89,7 @@ export const vm: QueryType = {
             status: statusName(m.status),
             networkName: primary?.network,
             ipAddress: primary?.ip,
-            isBusy: String(state.activeTaskOf(m.id) !== undefined),
+            isBusy: String(busy.has(m.id)),
             isDeployed: String(m.deployed),
             isPublished: 'false',
             catalogName: undefined,

@@ -90,3 +90,15 @@ export function fullLab(overrides: Partial<Lab> = {}): Lab {
     ...overrides,
   };
 }
+
+/** A lab at `phase` (and so with what that phase implies recorded: a vApp once deployed, a ready time once ready). */
+export function labIn(phase: Lab['phase'], overrides: Partial<Lab> = {}): Lab {
+  const deployed = phase !== 'requested';
+  return minimalLab({
+    phase,
+    ...(deployed ? { vappHref: 'https://vcd.example.com/api/vApp/vapp-7' } : {}),
+    ...(phase === 'ready' || phase === 'suspended' ? { readyAt: new Date('2025-03-04T05:20:00.000Z') } : {}),
+    ...(phase === 'deleted' || phase === 'failed' ? { endedAt: new Date('2025-03-04T06:00:00.000Z') } : {}),
+    ...overrides,
+  });
+}
