@@ -100,7 +100,7 @@ export function fixtureDocuments(): { name: string; xml: string }[] {
  * @throws whatever the client throws: callers that garble answers catch it.
  */
 export async function lifeOfALab(cloud: VcdCloud, name: string): Promise<void> {
-  await cloud.connect();
+  await cloud.inspector.connect();
   await cloud.listTemplates();
   const { vappHref, task } = await cloud.startDeploy({
     vappName: name,
@@ -121,8 +121,8 @@ export async function lifeOfALab(cloud: VcdCloud, name: string): Promise<void> {
   if (vm) {
     await cloud.getNetworkConnections(vm.href);
   }
-  for (const edge of await cloud.listEdgeGateways()) {
-    await cloud.getEdgeGateway(edge.href);
+  for (const edge of await cloud.inspector.listEdgeGateways()) {
+    await cloud.inspector.getEdgeGateway(edge.href);
   }
   await cloud.listManagedVApps();
   await cloud.findVAppByName(name);

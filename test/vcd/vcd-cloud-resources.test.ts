@@ -445,7 +445,7 @@ describe('vcd/vcd-cloud networks and edge gateways', () => {
   it('lists the VDC networks with their routing, scoped to the VDC', async () => {
     const { cloud, server, base } = await start(networks);
 
-    const list = await cloud.listOrgVdcNetworks();
+    const list = await cloud.inspector.listOrgVdcNetworks();
 
     expect(list.map((n) => [n.name, n.connection, n.edgeGatewayName])).toEqual([
       ['Management', 'natRouted', 'lab-edge'],
@@ -527,8 +527,8 @@ describe('vcd/vcd-cloud networks and edge gateways', () => {
   it('lists only the VDC edge gateways and reads the uplink public ranges and NAT rules', async () => {
     const { cloud, base } = await start(edgeRoutes((b) => natRule(b, '2201')));
 
-    const edges = await cloud.listEdgeGateways();
-    const edge = await cloud.getEdgeGateway(edges[0]?.href ?? '');
+    const edges = await cloud.inspector.listEdgeGateways();
+    const edge = await cloud.inspector.getEdgeGateway(edges[0]?.href ?? '');
 
     expect(edges).toEqual([
       expect.objectContaining({

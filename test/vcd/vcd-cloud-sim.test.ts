@@ -246,11 +246,11 @@ describe('vcd/vcd-cloud against the simulator', () => {
     await sim.close();
     sim = await startVcdSim({ port: 0, now: () => now, speedFactor: 10, edge: { kind: 'nsxv' } });
     cloud = newCloud();
-    const [record] = await cloud.listEdgeGateways();
+    const [record] = await cloud.inspector.listEdgeGateways();
     if (record === undefined) {
       throw new Error('the simulator has an edge gateway');
     }
-    const before = await cloud.getEdgeGateway(record.href);
+    const before = await cloud.inspector.getEdgeGateway(record.href);
     const uplink = before.uplinks[0];
     const publicIp = uplink?.subnets[0]?.ipRanges[0]?.start ?? '';
 
@@ -276,7 +276,7 @@ describe('vcd/vcd-cloud against the simulator', () => {
       },
     }));
 
-    const after = await cloud.getEdgeGateway(record.href);
+    const after = await cloud.inspector.getEdgeGateway(record.href);
     expect(after.nat?.rules).toHaveLength((before.nat?.rules.length ?? 0) + 1);
     expect(after.nat?.rules.at(-1)).toMatchObject({
       ruleType: 'DNAT',
