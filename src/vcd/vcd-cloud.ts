@@ -26,7 +26,7 @@ import { listManagedVApps, type VcdManagedVApp } from './managed-vapps';
 import { NetworkResources, type EdgeServices, type VdcRef } from './network-resources';
 import { planNicChanges } from './nic-plan';
 import { waitForTask } from './tasks';
-import { VAppResources, type CaptureRequest, type PowerAction, type VcdVmMetrics } from './vapp-resources';
+import { VAppResources, type CaptureRequest, type PowerAction } from './vapp-resources';
 import { CloudApi } from './nsxt/cloudapi';
 import { findNetworkByCloudApi, lookupEdge, type EdgeTarget } from './nsxt/edge-lookup';
 import { NsxtEdgeWriter } from './nsxt/nsxt-edge';
@@ -36,7 +36,7 @@ import { VcdInspector } from './vcd-inspector';
 import { type VcdCredentials } from './vcd-auth';
 import { VcdQueryService } from './vcd-query';
 import { buildInstantiateVAppTemplateParams, type VAppNetworkInput } from './wire/instantiate';
-import { type LeaseSettingsInput, type VcdLeaseSettingsSection } from './wire/lease';
+import { type LeaseSettingsInput } from './wire/lease';
 import { type VcdMetricSeries } from './wire/historic-metrics';
 import { type VcdVmUsage } from './wire/metrics';
 import { MEDIA_TYPE } from './wire/media-types';
@@ -434,24 +434,6 @@ export class VcdCloud implements Cloud {
   }
 
   /**
-   * One VM with hardware and NICs; undefined when it is gone.
-   *
-   * @throws VcdApiError, VcdUnavailableError.
-   */
-  getVm(vmHref: string): Promise<VcdVm | undefined> {
-    return this.vapps.getVm(vmHref);
-  }
-
-  /**
-   * A VM's current metrics (CPU, memory, disk) as VCD reports them now.
-   *
-   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
-   */
-  getVmMetrics(vmHref: string): Promise<VcdVmMetrics> {
-    return this.vapps.getVmMetrics(vmHref);
-  }
-
-  /**
    * Current usage of each VM of the vApp, one metrics call per powered-on VM; a VM that is not running is listed
    * without numbers (it reports none), as is one whose metrics VCD refuses. Empty when the vApp is gone.
    *
@@ -528,15 +510,6 @@ export class VcdCloud implements Cloud {
   }
 
   /**
-   * The vApp's runtime and storage leases.
-   *
-   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
-   */
-  getLeaseSettings(vappHref: string): Promise<VcdLeaseSettingsSection> {
-    return this.vapps.getLeaseSettings(vappHref);
-  }
-
-  /**
    * Changes the vApp's leases; a value left out keeps its current setting.
    *
    * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
@@ -592,20 +565,6 @@ export class VcdCloud implements Cloud {
     onProgress?: TaskProgress,
   ): Promise<CloudTemplate> {
     return this.vapps.waitForCapture(task, expected, onProgress);
-  }
-
-  /**
-   * Captures a vApp into a catalog and waits for the new template.
-   *
-   * @throws as startCapture and waitForCapture.
-   */
-  async captureVApp(
-    vappHref: string,
-    request: CaptureRequest,
-    onProgress?: TaskProgress,
-  ): Promise<CloudTemplate> {
-    const task = await this.startCapture(vappHref, request);
-    return this.waitForCapture(task, request, onProgress);
   }
 
   /**

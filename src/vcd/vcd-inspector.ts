@@ -1,6 +1,6 @@
 /**
- * Read-only views of the VCD a `VcdCloud` talks to, for `labbot doctor` and start-up checks: the version, the login,
- * the org, the VDC, the catalog, networks and edge gateways. Not part of the labs' `Cloud` port: nothing that drives
+ * Read-only views of the VCD a `VcdCloud` talks to, for `labbot doctor`, start-up checks and tests: the version, the
+ * login, the org, the VDC, the catalog, networks, edge gateways, and a VM's or vApp's raw documents. Not part of the labs' `Cloud` port: nothing that drives
  * a lab calls these. It shares the cloud's funnel (session, retries, TLS) and its cached VDC and edge lookups, so a
  * check proves what the bot will meet and costs no second login.
  */
@@ -14,13 +14,15 @@ import {
   type VcdOrgVdcNetwork,
   type VdcRef,
 } from './network-resources';
-import { type VAppResources, type VcdCatalogRef } from './vapp-resources';
+import { type VAppResources, type VcdCatalogRef, type VcdVmMetrics } from './vapp-resources';
 import { type VcdSession } from './vcd-auth';
 import { type VcdHttp } from './vcd-http';
 import { type VcdQueryService } from './vcd-query';
 import { type VcdEdgeGateway } from './wire/edge-gateway';
+import { type VcdLeaseSettingsSection } from './wire/lease';
 import { type VcdReference } from './wire/link';
 import { parseOrgList } from './wire/org';
+import { type VcdVm } from './wire/vapp';
 
 /** What `labbot doctor` reports about the connection: the version negotiated and how the login went. */
 export interface VcdConnectionInfo {
@@ -175,6 +177,33 @@ export class VcdInspector {
    */
   describeEdge(edge: string): Promise<EdgeTarget> {
     return this.parts.edge(edge);
+  }
+
+  /**
+   * One VM with hardware and NICs; undefined when it is gone.
+   *
+   * @throws VcdApiError, VcdUnavailableError.
+   */
+  getVm(vmHref: string): Promise<VcdVm | undefined> {
+    return this.parts.vapps.getVm(vmHref);
+  }
+
+  /**
+   * A VM's current metrics (CPU, memory, disk) as VCD reports them now.
+   *
+   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
+   */
+  getVmMetrics(vmHref: string): Promise<VcdVmMetrics> {
+    return this.parts.vapps.getVmMetrics(vmHref);
+  }
+
+  /**
+   * The vApp's runtime and storage leases.
+   *
+   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
+   */
+  getLeaseSettings(vappHref: string): Promise<VcdLeaseSettingsSection> {
+    return this.parts.vapps.getLeaseSettings(vappHref);
   }
 
   /** The CloudAPI of this connection (JSON calls through the same funnel), for doctor's NSX-T checks. */

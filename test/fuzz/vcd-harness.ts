@@ -116,7 +116,7 @@ export async function lifeOfALab(cloud: VcdCloud, name: string): Promise<void> {
   await cloud.waitForTask(await cloud.startPowerOn(vappHref));
   const details = await cloud.getVAppDetails(vappHref);
   await cloud.getUsage(vappHref);
-  await cloud.getLeaseSettings(vappHref);
+  await cloud.inspector.getLeaseSettings(vappHref);
   const vm = details?.vms[0];
   if (vm) {
     await cloud.getNetworkConnections(vm.href);

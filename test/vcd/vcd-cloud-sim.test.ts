@@ -4,6 +4,7 @@
  */
 import { VcdTaskFailedError } from '../../src/vcd/errors';
 import { VcdCloud } from '../../src/vcd/vcd-cloud';
+import { captureVApp } from './helpers/capture-vapp';
 import { toNetworkConnectionInput } from '../../src/vcd/wire/network-connection';
 import { startVcdSim, type VcdSim } from '../../src/vcdsim/vcd-sim';
 import { recordingLogger } from './helpers/fake-vcd-server';
@@ -189,15 +190,15 @@ describe('vcd/vcd-cloud against the simulator', () => {
     expect(vm?.nics.filter((n) => n.adapterType === 'E1000').length).toBeGreaterThanOrEqual(2);
     expect(vm?.nics.every((n) => /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(n.mac ?? ''))).toBe(true);
 
-    const metrics = await cloud.getVmMetrics(vm?.href ?? '');
+    const metrics = await cloud.inspector.getVmMetrics(vm?.href ?? '');
     expect(metrics.usage.cpuPercent).toEqual(expect.any(Number));
     const usage = await cloud.getUsage(vapp);
     expect(usage).toHaveLength(details?.vms.length ?? -1);
 
-    const lease = await cloud.getLeaseSettings(vapp);
+    const lease = await cloud.inspector.getLeaseSettings(vapp);
     expect(lease.deploymentLeaseInSeconds).toBe(4 * 3600);
     await cloud.waitForTask(await cloud.startSetLease(vapp, { deploymentLeaseSeconds: 8 * 3600 }));
-    expect(await cloud.getLeaseSettings(vapp)).toMatchObject({
+    expect(await cloud.inspector.getLeaseSettings(vapp)).toMatchObject({
       deploymentLeaseInSeconds: 8 * 3600,
       storageLeaseInSeconds: lease.storageLeaseInSeconds,
     });
@@ -222,7 +223,7 @@ describe('vcd/vcd-cloud against the simulator', () => {
   it('captures a vApp into the catalog and finds the new template there', async () => {
     const vapp = await deploy('lab-golden');
 
-    const template = await cloud.captureVApp(vapp, { name: 'esxi8-golden', description: 'captured' });
+    const template = await captureVApp(cloud, vapp, { name: 'esxi8-golden', description: 'captured' });
 
     expect(template).toMatchObject({ name: 'esxi8-golden', catalogName: 'labs' });
     expect(template.href).toMatch(/vappTemplate-/i);
