@@ -192,7 +192,7 @@ async function passes(seeded: Seeded): Promise<PassResult[]> {
   const results: PassResult[] = [];
   try {
     // Log in and find the VDC first, as a running bot has long done before its reaper's pass.
-    await cloud.connect();
+    await cloud.inspector.connect();
     await cloud.listManagedVApps();
     sim.faults.configure({ latency: [{ fixedMs: LATENCY_MS }] });
     for (let index = 0; index <= STEADY_PASSES; index++) {

@@ -17,13 +17,13 @@ import {
 } from './labs/ports';
 import { type ReaperMessenger } from './reaper/reaper-ports';
 import { runReapCycle, type ReapCycleReport } from './reaper/run-reap-cycle';
-import { openDatabase, type LabbotDatabase } from './store/database';
+import { openDatabase } from './store/database';
 import { createStore, type Store } from './store/create-store';
 import { migrateToLatest } from './store/migrate';
 import { VcdApiError } from './vcd/errors';
-import { VcdCloud } from './vcd/vcd-cloud';
-import { realVcdOptions } from './vcd-connection';
-import { startVcdSim, type VcdSim } from './vcdsim/vcd-sim';
+import { type VcdCloud } from './vcd/vcd-cloud';
+import { createVcdCloud, type VcdConnection } from './vcd-connection';
+import { type VcdSim } from './vcdsim/vcd-sim';
 
 /** The embedded simulator runs this much faster than a real VCD so that a demo lab is ready in seconds. */
 export const EMBEDDED_SIM_SPEED = 3;
@@ -76,24 +76,20 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
       : { kind: 'postgres', url: config.database.url.reveal() },
     logger.child({ component: 'store' }),
   );
-  let cloud: VcdCloud;
-  let sim: VcdSim | undefined;
+  let vcd: VcdConnection;
   try {
     await migrateToLatest(db);
-    ({ cloud, sim } = await connectCloud(config, db, logger, options.simSpeedFactor ?? EMBEDDED_SIM_SPEED));
+    vcd = await createVcdCloud(config, {
+      logger,
+      database: db,
+      simSpeedFactor: options.simSpeedFactor ?? EMBEDDED_SIM_SPEED,
+    });
   } catch (error) {
     await db.close();
     throw error;
   }
-  // Log out (so the session does not linger on VCD until its idle timeout), then release the sockets.
-  closers.push(async () => {
-    await cloud.logOut();
-    cloud.close();
-  });
-  if (sim) {
-    const started = sim;
-    closers.push(() => started.close());
-  }
+  const { cloud, simulator: sim } = vcd;
+  closers.push(() => vcd.close());
   // Claims keep replicas sharing a database from driving the same lab. The holder id is stable across restarts
   // (the replica id, else the host name), and its old claims are dropped at start: they can only be a dead
   // predecessor's, so a restarted process takes its labs back at once. Replicas on one host need distinct ids.
@@ -246,46 +242,6 @@ export async function checkInstallation(
   ]);
 }
 
-async function connectCloud(
-  config: Config,
-  db: LabbotDatabase,
-  logger: Logger,
-  simSpeedFactor: number,
-): Promise<{ cloud: VcdCloud; sim?: VcdSim }> {
-  const vcd = config.vcd;
-  if (vcd.kind === 'simulated') {
-    const sim = await startVcdSim({
-      port: 0,
-      speedFactor: simSpeedFactor,
-      org: vcd.org,
-      vdc: vcd.vdc,
-      catalog: vcd.catalog,
-    });
-    const cloud = new VcdCloud({
-      url: sim.url,
-      org: vcd.org,
-      vdc: vcd.vdc,
-      catalog: vcd.catalog,
-      networks: config.policy.networks,
-      auth: { kind: 'token', apiToken: 'simulated-api-token' },
-      simulated: true,
-      logger: logger.child({ component: 'vcd' }),
-    });
-    return { cloud, sim };
-  }
-  const cloud = new VcdCloud({
-    url: vcd.url,
-    org: vcd.org,
-    vdc: vcd.vdc,
-    catalog: vcd.catalog,
-    networks: config.policy.networks,
-    ...realVcdOptions(vcd, db, logger.child({ component: 'vcd' })),
-    simulated: false,
-    logger: logger.child({ component: 'vcd' }),
-  });
-  return { cloud };
-}
-
 /**
  * Refuses to start on an edge labs can never use: a VCD 10.6 `DISTRIBUTED_ONLY` NSX-T edge has no NAT and no
  * firewall, so every lab with a network block would fail at its edge rules. Any other trouble reading the edge (VCD
@@ -299,7 +255,7 @@ export async function checkEdgeAtStart(cloud: VcdCloud, config: Config, logger: 
     return;
   }
   try {
-    const target = await cloud.describeEdge(edge.gateway);
+    const target = await cloud.inspector.describeEdge(edge.gateway);
     logger.info({ edge: edge.gateway, backing: target.kind }, 'edge gateway found');
   } catch (error) {
     if (error instanceof VcdApiError && error.minorErrorCode === 'EDGE_DISTRIBUTED_ONLY') {

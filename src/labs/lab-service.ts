@@ -88,7 +88,7 @@ export class LabService {
     const kind = this.kind(input.kind);
     const template = this.template(
       input.template ?? kind.defaultTemplate,
-      await this.allTemplates(input.user),
+      await this.deployableTemplates(input.user),
     );
     // Kept as typed, for display; the store compares tickets case-insensitively, so TKT-2 and tkt-2 are one ticket.
     const ticket = input.ticket;
@@ -412,8 +412,8 @@ export class LabService {
   async templates(
     user: string,
   ): Promise<{ template: TemplatePolicy; rate: HourlyRate; private: boolean; capturedBy?: string }[]> {
-    const captures = await this.visibleCaptures(user);
-    return deployableTemplates(this.deps.policy.templates, captures).map((template) => {
+    const { templates, captures } = await this.deployable(user);
+    return templates.map((template) => {
       const capture = captures.find((c) => c.key === template.key);
       return {
         template,
@@ -516,7 +516,7 @@ export class LabService {
       await this.audit(user, lab.id, 'capture-requested', refusal, 'denied');
       throw new UserError('invalid_state', refusal);
     }
-    const base = (await this.allTemplates(lab.owner)).find((t) => t.key === lab.template);
+    const base = (await this.deployableTemplates(lab.owner)).find((t) => t.key === lab.template);
     if (base === undefined) {
       throw new UserError(
         'invalid_state',
@@ -555,9 +555,20 @@ export class LabService {
     }
   }
 
-  /** Configured templates, then the captured ones `user` may use (which inherit from their base). */
-  private async allTemplates(user: string): Promise<TemplatePolicy[]> {
-    return deployableTemplates(this.deps.policy.templates, await this.visibleCaptures(user));
+  /**
+   * The templates `user` may deploy: the configured ones, then the captured ones they may use (which inherit from
+   * their base). The one source of the list: `/lab templates`, the deploy form and deploy validation all read it.
+   */
+  async deployableTemplates(user: string): Promise<TemplatePolicy[]> {
+    return (await this.deployable(user)).templates;
+  }
+
+  /** deployableTemplates, with the captures they came from (for who captured one and whether it is published). */
+  private async deployable(
+    user: string,
+  ): Promise<{ templates: TemplatePolicy[]; captures: CapturedTemplate[] }> {
+    const captures = await this.visibleCaptures(user);
+    return { templates: deployableTemplates(this.deps.policy.templates, captures), captures };
   }
 
   /**

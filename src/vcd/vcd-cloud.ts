@@ -1,6 +1,6 @@
 /**
  * The labs' `Cloud` port on VMware Cloud Director, and the one object the rest of labbot (main, doctor) uses to
- * reach VCD. The lab lifecycle lives here; other operations delegate to small per-entity modules
+ * reach VCD (doctor's read-only views are its `inspector`, see vcd-inspector.ts). The lab lifecycle lives here; other operations delegate to small per-entity modules
  * (vapp-resources, network-resources, managed-vapps) that share this instance's funnel, queries and task waiter.
  */
 import { type IpRange } from '../labs/ipv4';
@@ -19,47 +19,32 @@ import {
   type TaskProgress,
   type VmUsageSample,
 } from '../labs/ports';
-import { type NegotiatedVersion } from './api-version';
 import { VcdApiError, VcdNotFoundError, VcdTaskDeadlineError, VcdTaskFailedError } from './errors';
 import { getVmHistory, listRunningVms, type VcdRunningVm } from './fleet-usage';
 import { EdgeRuleWriter, labsWithRules, natAddressesInUse } from './lab-edge-rules';
 import { listManagedVApps, type VcdManagedVApp } from './managed-vapps';
-import {
-  NetworkResources,
-  type EdgeServices,
-  type VcdEdgeGatewayRecord,
-  type VcdOrgVdcNetwork,
-  type VdcRef,
-} from './network-resources';
+import { NetworkResources, type EdgeServices, type VdcRef } from './network-resources';
 import { planNicChanges } from './nic-plan';
 import { waitForTask } from './tasks';
-import {
-  VAppResources,
-  type CaptureRequest,
-  type PowerAction,
-  type VcdCatalogRef,
-  type VcdVmMetrics,
-} from './vapp-resources';
+import { VAppResources, type CaptureRequest, type PowerAction } from './vapp-resources';
 import { CloudApi } from './nsxt/cloudapi';
 import { findNetworkByCloudApi, lookupEdge, type EdgeTarget } from './nsxt/edge-lookup';
 import { NsxtEdgeWriter } from './nsxt/nsxt-edge';
 import { readEdgeGateway, type NsxtEdgeGateway } from './nsxt/wire';
 import { VcdHttp } from './vcd-http';
-import { type VcdCredentials, type VcdSession } from './vcd-auth';
+import { VcdInspector } from './vcd-inspector';
+import { type VcdCredentials } from './vcd-auth';
 import { VcdQueryService } from './vcd-query';
-import { type VcdEdgeGateway } from './wire/edge-gateway';
 import { buildInstantiateVAppTemplateParams, type VAppNetworkInput } from './wire/instantiate';
-import { type LeaseSettingsInput, type VcdLeaseSettingsSection } from './wire/lease';
+import { type LeaseSettingsInput } from './wire/lease';
 import { type VcdMetricSeries } from './wire/historic-metrics';
 import { type VcdVmUsage } from './wire/metrics';
-import { type VcdReference } from './wire/link';
 import { MEDIA_TYPE } from './wire/media-types';
 import { buildMetadata, metadataToRecord, parseMetadata } from './wire/metadata';
 import {
   type NetworkConnectionSectionInput,
   type VcdNetworkConnectionSection,
 } from './wire/network-connection';
-import { parseOrgList } from './wire/org';
 import { FINAL_TASK_STATUSES, parseTask, type VcdTask } from './wire/task';
 import { buildUndeployVAppParams, type UndeployPowerAction } from './wire/undeploy';
 import { parseVApp, parseVAppTemplate, type VcdNic, type VcdVApp, type VcdVm } from './wire/vapp';
@@ -90,16 +75,6 @@ export interface VcdCloudOptions {
 export interface VcdVmUsageReport extends VcdVmUsage {
   vmName: string;
   vmHref: string;
-}
-
-/** What `labbot doctor` reports about the connection: the version negotiated and how the login went. */
-export interface VcdConnectionInfo {
-  apiVersion: string;
-  /** The server's newest version is older than API 33.0: legacy `/api/sessions` login. */
-  legacyLogin: boolean;
-  /** The only common version is one the server marks deprecated. */
-  deprecatedVersion: boolean;
-  loginMethod: VcdSession['method'];
 }
 
 const DEFAULT_NETWORKS = ['Management', 'VM Network'];
@@ -133,6 +108,8 @@ export class VcdCloud implements Cloud {
   private readonly edgeRules: EdgeRuleWriter;
   private readonly cloudApi: CloudApi;
   private readonly nsxtEdges: NsxtEdgeWriter;
+  /** Read-only views for `labbot doctor` and start-up checks, on this cloud's session and lookups. */
+  readonly inspector: VcdInspector;
 
   constructor(private readonly options: VcdCloudOptions) {
     this.simulated = options.simulated;
@@ -179,74 +156,15 @@ export class VcdCloud implements Cloud {
       logger: options.logger,
       edge: (edgeId) => this.nsxtGateway(edgeId),
     });
-  }
-
-  /**
-   * Negotiates the version and logs in now rather than on first use (for `labbot doctor` and start-up).
-   *
-   * @returns the negotiated API version.
-   * @throws VcdApiError, VcdUnavailableError.
-   */
-  async connect(): Promise<string> {
-    await this.http.connect();
-    return this.apiVersion();
-  }
-
-  /**
-   * Reads `GET /api/versions` and picks the API version, without logging in: tells an unreachable VCD from a
-   * refused login.
-   *
-   * @throws VcdUnavailableError (unreachable, 5xx), VcdApiError (UNSUPPORTED_API_VERSION, MALFORMED_RESPONSE).
-   */
-  negotiateVersion(): Promise<NegotiatedVersion> {
-    return this.http.negotiateVersion();
-  }
-
-  /**
-   * Negotiates and logs in (if not done yet) and says how.
-   *
-   * @throws VcdApiError (LOGIN_FAILED, UNSUPPORTED_API_VERSION), VcdUnavailableError.
-   */
-  async connectionInfo(): Promise<VcdConnectionInfo> {
-    const negotiated = await this.http.negotiateVersion();
-    await this.http.connect();
-    return {
-      apiVersion: negotiated.version,
-      legacyLogin: negotiated.legacyLogin,
-      deprecatedVersion: negotiated.deprecated,
-      loginMethod: this.http.loginMethod ?? 'legacy',
-    };
-  }
-
-  /**
-   * The organizations the session can see (`GET /api/org`); a tenant sees only its own.
-   *
-   * @throws VcdApiError, VcdUnavailableError.
-   */
-  listOrgs(): Promise<VcdReference[]> {
-    return this.http.requestParsed({ method: 'GET', path: '/api/org' }, parseOrgList);
-  }
-
-  /**
-   * The configured org VDC, looked up once.
-   *
-   * @throws VcdNotFoundError (no VDC of that name is visible), VcdApiError, VcdUnavailableError.
-   */
-  getVdc(): Promise<VdcRef> {
-    return this.resolveVdc();
-  }
-
-  /**
-   * Names of every org VDC the session can see, for "did you mean" answers.
-   *
-   * @throws VcdApiError, VcdUnavailableError.
-   */
-  async listVdcNames(): Promise<string[]> {
-    const records = await this.queries.records('orgVdc', []);
-    return records
-      .map((r) => r.attributes.name ?? '')
-      .filter((n) => n !== '')
-      .sort();
+    this.inspector = new VcdInspector({
+      http: this.http,
+      queries: this.queries,
+      vapps: this.vapps,
+      networks: this.networkResources,
+      cloudApi: this.cloudApi,
+      vdc: () => this.resolveVdc(),
+      edge: (name) => this.resolveEdge(name),
+    });
   }
 
   /** Ends the VCD session, if any (shutdown, end of doctor). Never throws. */
@@ -516,24 +434,6 @@ export class VcdCloud implements Cloud {
   }
 
   /**
-   * One VM with hardware and NICs; undefined when it is gone.
-   *
-   * @throws VcdApiError, VcdUnavailableError.
-   */
-  getVm(vmHref: string): Promise<VcdVm | undefined> {
-    return this.vapps.getVm(vmHref);
-  }
-
-  /**
-   * A VM's current metrics (CPU, memory, disk) as VCD reports them now.
-   *
-   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
-   */
-  getVmMetrics(vmHref: string): Promise<VcdVmMetrics> {
-    return this.vapps.getVmMetrics(vmHref);
-  }
-
-  /**
    * Current usage of each VM of the vApp, one metrics call per powered-on VM; a VM that is not running is listed
    * without numbers (it reports none), as is one whose metrics VCD refuses. Empty when the vApp is gone.
    *
@@ -610,15 +510,6 @@ export class VcdCloud implements Cloud {
   }
 
   /**
-   * The vApp's runtime and storage leases.
-   *
-   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
-   */
-  getLeaseSettings(vappHref: string): Promise<VcdLeaseSettingsSection> {
-    return this.vapps.getLeaseSettings(vappHref);
-  }
-
-  /**
    * Changes the vApp's leases; a value left out keeps its current setting.
    *
    * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
@@ -655,15 +546,6 @@ export class VcdCloud implements Cloud {
   }
 
   /**
-   * A catalog by name (default: the configured one).
-   *
-   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
-   */
-  findCatalog(name?: string): Promise<VcdCatalogRef> {
-    return this.vapps.findCatalog(name);
-  }
-
-  /**
    * Starts capturing a vApp into a catalog as a new template; finish with waitForCapture.
    *
    * @throws VcdNotFoundError (catalog or vApp), VcdApiError (e.g. DUPLICATE_NAME), VcdUnavailableError.
@@ -686,62 +568,12 @@ export class VcdCloud implements Cloud {
   }
 
   /**
-   * Captures a vApp into a catalog and waits for the new template.
-   *
-   * @throws as startCapture and waitForCapture.
-   */
-  async captureVApp(
-    vappHref: string,
-    request: CaptureRequest,
-    onProgress?: TaskProgress,
-  ): Promise<CloudTemplate> {
-    const task = await this.startCapture(vappHref, request);
-    return this.waitForCapture(task, request, onProgress);
-  }
-
-  /**
    * Every vApp in the VDC carrying our `labbot.id` metadata, with our metadata values; nothing else.
    *
    * @throws VcdNotFoundError (no such VDC), VcdApiError, VcdUnavailableError.
    */
   async listManagedVApps(): Promise<VcdManagedVApp[]> {
     return listManagedVApps(this.queries, (await this.resolveVdc()).name);
-  }
-
-  /**
-   * The VDC's org networks, sorted by name.
-   *
-   * @throws VcdNotFoundError (no such VDC), VcdApiError, VcdUnavailableError.
-   */
-  listOrgVdcNetworks(): Promise<VcdOrgVdcNetwork[]> {
-    return this.networkResources.listOrgVdcNetworks();
-  }
-
-  /**
-   * One org VDC network by exact name, preferring the configured VDC; undefined when there is none.
-   *
-   * @throws VcdNotFoundError (no such VDC), VcdApiError, VcdUnavailableError.
-   */
-  findOrgVdcNetwork(name: string): Promise<VcdOrgVdcNetwork | undefined> {
-    return this.networkResources.findOrgVdcNetwork(name);
-  }
-
-  /**
-   * The VDC's edge gateways; empty when it has none.
-   *
-   * @throws VcdNotFoundError (no such VDC), VcdApiError (403 when the role may not list edges), VcdUnavailableError.
-   */
-  listEdgeGateways(): Promise<VcdEdgeGatewayRecord[]> {
-    return this.networkResources.listEdgeGateways();
-  }
-
-  /**
-   * An edge gateway with its uplinks (public IP ranges), NAT and firewall rules.
-   *
-   * @throws VcdNotFoundError, VcdApiError, VcdUnavailableError.
-   */
-  getEdgeGateway(edgeHref: string): Promise<VcdEdgeGateway> {
-    return this.networkResources.getEdgeGateway(edgeHref);
   }
 
   /**
@@ -844,20 +676,6 @@ export class VcdCloud implements Cloud {
     if (target.kind === 'nsxt') {
       await this.nsxtEdges.releaseIp(target.id, labId, ip);
     }
-  }
-
-  /**
-   * The configured edge and what backs it (NSX-T through the CloudAPI, or NSX-V), for doctor and start-up checks.
-   *
-   * @throws VcdNotFoundError (no such edge), VcdApiError (EDGE_DISTRIBUTED_ONLY), VcdUnavailableError.
-   */
-  describeEdge(edge: string): Promise<EdgeTarget> {
-    return this.resolveEdge(edge);
-  }
-
-  /** The CloudAPI of this connection (JSON calls through the same funnel), for doctor's NSX-T checks. */
-  get cloudapi(): CloudApi {
-    return this.cloudApi;
   }
 
   /**

@@ -139,12 +139,12 @@ describe('labbot doctor: a service account', () => {
     const first = await doctor(vars);
     // The bot, another process on the same store, logs in with the token the doctor's login left behind.
     const bot = await composeCore(loadConfig(vars), logger);
-    await bot.cloud.connect();
+    await bot.cloud.inspector.connect();
     const meanwhile = await doctor(vars);
     await bot.close();
     // Restarted: the first token was spent long ago; the stored one is current.
     const restarted = await composeCore(loadConfig(vars), logger);
-    await restarted.cloud.connect();
+    await restarted.cloud.inspector.connect();
     await restarted.close();
     const last = await doctor(vars);
 

@@ -100,7 +100,7 @@ export function fixtureDocuments(): { name: string; xml: string }[] {
  * @throws whatever the client throws: callers that garble answers catch it.
  */
 export async function lifeOfALab(cloud: VcdCloud, name: string): Promise<void> {
-  await cloud.connect();
+  await cloud.inspector.connect();
   await cloud.listTemplates();
   const { vappHref, task } = await cloud.startDeploy({
     vappName: name,
@@ -116,13 +116,13 @@ export async function lifeOfALab(cloud: VcdCloud, name: string): Promise<void> {
   await cloud.waitForTask(await cloud.startPowerOn(vappHref));
   const details = await cloud.getVAppDetails(vappHref);
   await cloud.getUsage(vappHref);
-  await cloud.getLeaseSettings(vappHref);
+  await cloud.inspector.getLeaseSettings(vappHref);
   const vm = details?.vms[0];
   if (vm) {
     await cloud.getNetworkConnections(vm.href);
   }
-  for (const edge of await cloud.listEdgeGateways()) {
-    await cloud.getEdgeGateway(edge.href);
+  for (const edge of await cloud.inspector.listEdgeGateways()) {
+    await cloud.inspector.getEdgeGateway(edge.href);
   }
   await cloud.listManagedVApps();
   await cloud.findVAppByName(name);

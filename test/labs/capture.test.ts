@@ -411,6 +411,23 @@ describe('/lab templates: captured templates are private until an admin publishe
     await expect(env.service.deploy({ user: 'U1', kind: 'demo', template: 'mytpl' })).resolves.toBeDefined();
   });
 
+  it('offers each person one list, the same in /lab templates and the deploy form (deployableTemplates)', async () => {
+    const env = await capturedBy('U1');
+    const configured = POLICY.templates.map((t) => t.key);
+
+    for (const user of ['U1', 'U2', 'UADMIN']) {
+      const offered = (await env.service.deployableTemplates(user)).map((t) => t.key);
+      expect((await env.service.templates(user)).map((t) => t.template.key)).toEqual(offered);
+      expect(offered.slice(0, configured.length)).toEqual(configured);
+    }
+    expect((await env.service.deployableTemplates('U1')).map((t) => t.key)).toContain('mytpl');
+    expect((await env.service.deployableTemplates('U2')).map((t) => t.key)).not.toContain('mytpl');
+    expect((await env.service.deployableTemplates('UADMIN')).find((t) => t.key === 'mytpl')).toMatchObject({
+      base: 'esxi8',
+      catalogItem: 'labbot-capture-mytpl',
+    });
+  });
+
   it('lets only an admin publish, after which everyone can deploy it', async () => {
     const env = await capturedBy('U1');
 

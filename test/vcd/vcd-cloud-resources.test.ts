@@ -1,6 +1,7 @@
 import { VcdNotFoundError, VcdTaskFailedError } from '../../src/vcd/errors';
 import { type EdgeServices } from '../../src/vcd/network-resources';
 import { VcdCloud } from '../../src/vcd/vcd-cloud';
+import { captureVApp } from './helpers/capture-vapp';
 import { toNetworkConnectionInput } from '../../src/vcd/wire/network-connection';
 import { attr, child, children, parseXml, textOf } from '../../src/vcd/wire/xml';
 import { validateAgainstXsd } from '../helpers/xsd';
@@ -156,7 +157,7 @@ describe('vcd/vcd-cloud power and VM operations', () => {
       url.pathname === '/api/vApp/vm-1' ? reply(vm.replace('BASE', b)) : undefined,
     );
 
-    expect(await cloud.getVm(`${base}/api/vApp/vm-1`)).toMatchObject({
+    expect(await cloud.inspector.getVm(`${base}/api/vApp/vm-1`)).toMatchObject({
       name: 'esxi-01',
       cpus: 8,
       memoryMb: 32768,
@@ -167,7 +168,7 @@ describe('vcd/vcd-cloud power and VM operations', () => {
         { name: 'Hard disk 2', sizeMb: 204800 },
       ],
     });
-    await expect(cloud.getVm(`${base}/api/vApp/vm-2`)).resolves.toBeUndefined();
+    await expect(cloud.inspector.getVm(`${base}/api/vApp/vm-2`)).resolves.toBeUndefined();
   });
 
   it('reads current metrics and summarizes the ones the reaper uses', async () => {
@@ -176,7 +177,7 @@ describe('vcd/vcd-cloud power and VM operations', () => {
       url.pathname === '/api/vApp/vm-1/metrics/current' && req.method === 'GET' ? reply(usage) : undefined,
     );
 
-    const metrics = await cloud.getVmMetrics(`${base}/api/vApp/vm-1`);
+    const metrics = await cloud.inspector.getVmMetrics(`${base}/api/vApp/vm-1`);
 
     expect(metrics.usage).toEqual({ cpuPercent: 1.5, memoryPercent: 20 });
     expect(metrics.metrics.map((m) => m.name)).toEqual([
@@ -233,7 +234,7 @@ describe('vcd/vcd-cloud leases and NICs', () => {
   it('reads the lease section, and writes a change keeping the other lease as it was', async () => {
     const { cloud, server, base } = await start(leaseRoute);
 
-    const current = await cloud.getLeaseSettings(`${base}/api/vApp/vapp-1`);
+    const current = await cloud.inspector.getLeaseSettings(`${base}/api/vApp/vapp-1`);
     const changed = await cloud.startSetLease(`${base}/api/vApp/vapp-1`, { deploymentLeaseSeconds: 7200 });
 
     expect(current).toMatchObject({
@@ -347,7 +348,8 @@ describe('vcd/vcd-cloud capture', () => {
     );
     const seen: string[] = [];
 
-    const template = await cloud.captureVApp(
+    const template = await captureVApp(
+      cloud,
       `${base}/api/vApp/vapp-1`,
       { name: 'esxi8-golden', description: 'captured by U123' },
       (p) => seen.push(p.status),
@@ -377,7 +379,7 @@ describe('vcd/vcd-cloud capture', () => {
       capture(() => '', 'error'),
     );
 
-    await expect(cloud.captureVApp(`${base}/api/vApp/vapp-1`, { name: 'x' })).rejects.toBeInstanceOf(
+    await expect(captureVApp(cloud, `${base}/api/vApp/vapp-1`, { name: 'x' })).rejects.toBeInstanceOf(
       VcdTaskFailedError,
     );
   });
@@ -391,7 +393,7 @@ describe('vcd/vcd-cloud capture', () => {
       ),
     );
 
-    await expect(cloud.captureVApp(`${base}/api/vApp/vapp-1`, { name: 'x' })).rejects.toMatchObject({
+    await expect(captureVApp(cloud, `${base}/api/vApp/vapp-1`, { name: 'x' })).rejects.toMatchObject({
       name: 'VcdApiError',
       minorErrorCode: 'MALFORMED_RESPONSE',
     });
@@ -401,7 +403,7 @@ describe('vcd/vcd-cloud capture', () => {
     const { cloud, base } = await start(catalogQuery);
 
     await expect(
-      cloud.captureVApp(`${base}/api/vApp/vapp-1`, { name: 'x', catalogName: 'nope' }),
+      captureVApp(cloud, `${base}/api/vApp/vapp-1`, { name: 'x', catalogName: 'nope' }),
     ).rejects.toThrow(VcdNotFoundError);
   });
 });
@@ -445,7 +447,7 @@ describe('vcd/vcd-cloud networks and edge gateways', () => {
   it('lists the VDC networks with their routing, scoped to the VDC', async () => {
     const { cloud, server, base } = await start(networks);
 
-    const list = await cloud.listOrgVdcNetworks();
+    const list = await cloud.inspector.listOrgVdcNetworks();
 
     expect(list.map((n) => [n.name, n.connection, n.edgeGatewayName])).toEqual([
       ['Management', 'natRouted', 'lab-edge'],
@@ -527,8 +529,8 @@ describe('vcd/vcd-cloud networks and edge gateways', () => {
   it('lists only the VDC edge gateways and reads the uplink public ranges and NAT rules', async () => {
     const { cloud, base } = await start(edgeRoutes((b) => natRule(b, '2201')));
 
-    const edges = await cloud.listEdgeGateways();
-    const edge = await cloud.getEdgeGateway(edges[0]?.href ?? '');
+    const edges = await cloud.inspector.listEdgeGateways();
+    const edge = await cloud.inspector.getEdgeGateway(edges[0]?.href ?? '');
 
     expect(edges).toEqual([
       expect.objectContaining({

@@ -4,6 +4,7 @@
  */
 import { VcdTaskFailedError } from '../../src/vcd/errors';
 import { VcdCloud } from '../../src/vcd/vcd-cloud';
+import { captureVApp } from './helpers/capture-vapp';
 import { toNetworkConnectionInput } from '../../src/vcd/wire/network-connection';
 import { startVcdSim, type VcdSim } from '../../src/vcdsim/vcd-sim';
 import { recordingLogger } from '../helpers/logger';
@@ -189,15 +190,15 @@ describe('vcd/vcd-cloud against the simulator', () => {
     expect(vm?.nics.filter((n) => n.adapterType === 'E1000').length).toBeGreaterThanOrEqual(2);
     expect(vm?.nics.every((n) => /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(n.mac ?? ''))).toBe(true);
 
-    const metrics = await cloud.getVmMetrics(vm?.href ?? '');
+    const metrics = await cloud.inspector.getVmMetrics(vm?.href ?? '');
     expect(metrics.usage.cpuPercent).toEqual(expect.any(Number));
     const usage = await cloud.getUsage(vapp);
     expect(usage).toHaveLength(details?.vms.length ?? -1);
 
-    const lease = await cloud.getLeaseSettings(vapp);
+    const lease = await cloud.inspector.getLeaseSettings(vapp);
     expect(lease.deploymentLeaseInSeconds).toBe(4 * 3600);
     await cloud.waitForTask(await cloud.startSetLease(vapp, { deploymentLeaseSeconds: 8 * 3600 }));
-    expect(await cloud.getLeaseSettings(vapp)).toMatchObject({
+    expect(await cloud.inspector.getLeaseSettings(vapp)).toMatchObject({
       deploymentLeaseInSeconds: 8 * 3600,
       storageLeaseInSeconds: lease.storageLeaseInSeconds,
     });
@@ -222,7 +223,7 @@ describe('vcd/vcd-cloud against the simulator', () => {
   it('captures a vApp into the catalog and finds the new template there', async () => {
     const vapp = await deploy('lab-golden');
 
-    const template = await cloud.captureVApp(vapp, { name: 'esxi8-golden', description: 'captured' });
+    const template = await captureVApp(cloud, vapp, { name: 'esxi8-golden', description: 'captured' });
 
     expect(template).toMatchObject({ name: 'esxi8-golden', catalogName: 'labs' });
     expect(template.href).toMatch(/vappTemplate-/i);
@@ -246,11 +247,11 @@ describe('vcd/vcd-cloud against the simulator', () => {
     await sim.close();
     sim = await startVcdSim({ port: 0, now: () => now, speedFactor: 10, edge: { kind: 'nsxv' } });
     cloud = newCloud();
-    const [record] = await cloud.listEdgeGateways();
+    const [record] = await cloud.inspector.listEdgeGateways();
     if (record === undefined) {
       throw new Error('the simulator has an edge gateway');
     }
-    const before = await cloud.getEdgeGateway(record.href);
+    const before = await cloud.inspector.getEdgeGateway(record.href);
     const uplink = before.uplinks[0];
     const publicIp = uplink?.subnets[0]?.ipRanges[0]?.start ?? '';
 
@@ -276,7 +277,7 @@ describe('vcd/vcd-cloud against the simulator', () => {
       },
     }));
 
-    const after = await cloud.getEdgeGateway(record.href);
+    const after = await cloud.inspector.getEdgeGateway(record.href);
     expect(after.nat?.rules).toHaveLength((before.nat?.rules.length ?? 0) + 1);
     expect(after.nat?.rules.at(-1)).toMatchObject({
       ruleType: 'DNAT',

@@ -155,7 +155,7 @@ const EMPTY: LabEdgeRules = { nat: [], firewall: [] };
 describe('NSX-T edge through the CloudAPI', () => {
   it('finds the edge as NSX-T, writes two labs in one batch, and teardown leaves the edge exactly as it was', async () => {
     await start({ kind: 'nsxt' });
-    expect(await cloud.describeEdge('edge-01')).toMatchObject({ kind: 'nsxt', name: 'edge-01' });
+    expect(await cloud.inspector.describeEdge('edge-01')).toMatchObject({ kind: 'nsxt', name: 'edge-01' });
     const before = edgeState();
     const person = personRules();
     await Promise.all([
@@ -267,11 +267,18 @@ describe('NSX-T edge through the CloudAPI', () => {
 
   it('finds an edge and networks owned by a VDC group', async () => {
     await start({ kind: 'nsxt', vdcGroup: 'lab-group' });
-    const network = await findNetworkByCloudApi(cloud.cloudapi, await cloud.getVdc(), 'Management');
-    expect(network?.href).toBe(
-      (await cloud.findOrgVdcNetwork('Management'))?.href.replace('/api/network/', '/api/admin/network/'),
+    const network = await findNetworkByCloudApi(
+      cloud.inspector.cloudapi,
+      await cloud.inspector.getVdc(),
+      'Management',
     );
-    const target = await cloud.describeEdge('edge-01');
+    expect(network?.href).toBe(
+      (await cloud.inspector.findOrgVdcNetwork('Management'))?.href.replace(
+        '/api/network/',
+        '/api/admin/network/',
+      ),
+    );
+    const target = await cloud.inspector.describeEdge('edge-01');
     expect(target.kind === 'nsxt' ? target.gateway.ownerRef?.id : undefined).toMatch(/^urn:vcloud:vdcGroup:/);
     await cloud.setLabEdgeRules('edge-01', 'demo-aaa', labRules('203.0.113.10', '10.10.0.11'));
     expect(await cloud.listEdgeRuleLabs('edge-01')).toEqual(['demo-aaa']);
@@ -279,7 +286,7 @@ describe('NSX-T edge through the CloudAPI', () => {
 
   it('refuses a DISTRIBUTED_ONLY edge with the fix', async () => {
     await start({ kind: 'nsxt', deploymentMode: 'DISTRIBUTED_ONLY' });
-    await expect(cloud.describeEdge('edge-01')).rejects.toMatchObject({
+    await expect(cloud.inspector.describeEdge('edge-01')).rejects.toMatchObject({
       minorErrorCode: 'EDGE_DISTRIBUTED_ONLY',
       message: expect.stringContaining('ACTIVE_STANDBY') as unknown,
     });
@@ -290,7 +297,7 @@ describe('NSX-T edge through the CloudAPI', () => {
 
   it('keeps the legacy writer for an NSX-V edge', async () => {
     await start({ kind: 'nsxv' });
-    expect(await cloud.describeEdge('edge-01')).toMatchObject({ kind: 'nsxv' });
+    expect(await cloud.inspector.describeEdge('edge-01')).toMatchObject({ kind: 'nsxv' });
     await cloud.setLabEdgeRules('edge-01', 'demo-aaa', labRules('203.0.113.10', '10.10.0.11'));
     expect(await cloud.listEdgeRuleLabs('edge-01')).toEqual(['demo-aaa']);
     await cloud.claimPublicIp('edge-01', 'demo-aaa', '203.0.113.10');
