@@ -68,6 +68,18 @@ describe('commands/command-registry', () => {
           lab: ready,
           decision: { labId: ready.id, kind: 'warn', cause: 'idle', reason: 'idle', actAfter: now },
         },
+        {
+          // Suspended for its restore window: the notice offers "Bring it back".
+          lab: ready,
+          decision: {
+            labId: ready.id,
+            kind: 'act',
+            cause: 'idle',
+            action: 'suspend',
+            reason: 'idle',
+            restoreUntil: new Date(now.getTime() + 3_600_000),
+          },
+        },
       ],
       now,
       DEFAULT_POLICY.rates,
