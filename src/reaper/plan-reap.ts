@@ -97,6 +97,11 @@ function decide(
         ? { labId: lab.id, kind: 'keep', reason: words }
         : warn(lab, 'expired', words, now, reaper);
     }
+    if (lab.phase === 'suspended' && restoreUntil(lab, now, reaper, hardStop) !== undefined) {
+      // Expired while suspended: nothing to warn about yet, the restore window starts now and the delete waits for
+      // its end (a repro or dev lab suspended overnight expires before its owner is back).
+      return act(lab, 'expired', 'delete', expiry.words, now, reaper, hardStop);
+    }
     return warnedLongEnough(lab, now, reaper)
       ? act(lab, 'expired', 'delete', expiry.words, now, reaper, hardStop)
       : warn(
@@ -193,7 +198,7 @@ function act(
       kind: 'act',
       cause,
       action: 'suspend',
-      reason: `${reason}; suspended, not deleted: deleted at ${clock(until)} unless its owner brings it back`,
+      reason: `${reason}; ${lab.phase === 'suspended' ? 'stays suspended' : 'suspended'}, not deleted: deleted at ${clock(until)} unless its owner brings it back`,
       restoreUntil: until,
     };
   }
@@ -203,7 +208,7 @@ function act(
 /** End of the restore window a delete at `now` would get; undefined when there is none (no window, or no time left). */
 function restoreUntil(lab: Lab, now: Date, reaper: ReaperPolicy, hardStop: Date): Date | undefined {
   const hours = reaper.restoreWindowHours ?? 0;
-  if (hours <= 0 || lab.phase !== 'ready') {
+  if (hours <= 0 || (lab.phase !== 'ready' && lab.phase !== 'suspended')) {
     return undefined;
   }
   const until = new Date(Math.min(now.getTime() + hours * 3_600_000, hardStop.getTime()));

@@ -45,7 +45,7 @@ export function ownerNotice(owner: string, items: readonly Noticed[], now: Date,
           type: 'text',
           text: [
             { bold: `Lab ${lab.id}` },
-            ` was suspended: ${decision.reason}. Cost so far ${cost}; keeping its storage until ` +
+            ` ${lab.phase === 'suspended' ? 'stays suspended' : 'was suspended'}: ${decision.reason}. Cost so far ${cost}; keeping its storage until ` +
               `${window.toISOString().slice(11, 16)} UTC costs ${storage}. Bring it back in minutes instead of a redeploy.`,
           ],
         });

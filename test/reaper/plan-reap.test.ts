@@ -53,7 +53,7 @@ describe('reaper/plan-reap', () => {
       cause: 'idle',
       reason:
         'idle 118 min: CPU 1.2% < 5% threshold, no network traffic recorded, no keep-alive call, no Slack activity ' +
-        'since 10:02 UTC; will suspend it for a 24 h restore window, then delete it after a 30 min grace period ' +
+        'since 10:02 UTC; will suspend it for a 72 h restore window, then delete it after a 30 min grace period ' +
         '(by then it will have cost $0.45 unused since 10:02 UTC)',
       actAfter: new Date('2026-11-24T12:30:00Z'),
     });
