@@ -53,6 +53,7 @@ describe('commands/command-registry', () => {
         ['reap_keep_2h', 'keep demo-4kq 2h', false],
         ['reap_keep_tomorrow', 'keep demo-4kq tomorrow', true],
         ['reap_in_use', 'keep demo-4kq 2h in-use', false],
+        ['reap_bring_back', 'resume demo-4kq', false],
       ]),
     );
   });

@@ -301,6 +301,13 @@ describe('reaper/plan-reap', () => {
         /^expired at 11:55 UTC; suspended, not deleted/,
       ],
       [
+        'expired while suspended (a repro overnight): the window starts, no warning, no delete yet',
+        suspended({ kind: 'repro', expiresAt: minutesAgo(5), restoreUntil: undefined }),
+        policy,
+        { kind: 'act', action: 'suspend', cause: 'expired', restoreUntil: new Date('2026-11-27T12:00:00Z') },
+        /^expired at 11:55 UTC; stays suspended, not deleted: deleted at 12:00 UTC unless its owner brings it back$/,
+      ],
+      [
         'inside its window: kept, saying how to bring it back',
         suspended(),
         policy,

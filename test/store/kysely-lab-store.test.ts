@@ -505,6 +505,19 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       });
     });
 
+    it('start and end a restore window (migration 014), leaving the controller’s fields alone', async () => {
+      const lab = minimalLab();
+      await store.insert(lab);
+
+      await store.applyRequest(lab.id, { desired: 'suspended', restoreUntil: at(72) });
+      const inWindow = await store.get(lab.id);
+      await store.update({ ...lab, phase: 'suspended' });
+      await store.applyRequest(lab.id, { desired: 'running', restoreUntil: undefined });
+
+      expect(inWindow).toStrictEqual({ ...lab, desired: 'suspended', restoreUntil: at(72) });
+      expect(await store.get(lab.id)).toStrictEqual({ ...lab, phase: 'suspended', desired: 'running' });
+    });
+
     it('hand a lab off, extend it and note activity in one write', async () => {
       const lab = minimalLab();
       await store.insert(lab);
