@@ -1,13 +1,16 @@
 /**
- * Cost simulation of the idle reaper (issue 7, must show 3). One seeded lab-usage trace (bench/trace-model.ts) is
- * billed under five strategies: (a) no reaper, only VCD's 7-day runtime lease; (b) a nightly shutdown at 19:00;
- * (c) labbot's reaper, which calls the real `planReap` every 5 simulated minutes with signals derived from the
- * trace and applies its decisions the way `runReapCycle` does; (d) the oracle that deletes each lab right after
- * its last use; and, for reference, the floor (powered on only while someone sits at it). Billing is the real
- * `costSoFar`. Writes its section of docs/benchmarks.md; exits 1 if labbot at the default policy misses the
- * issue's target (within 15% of the oracle's cost, no action on a lab in use).
+ * Cost simulation of the idle reaper (issue 7 must show 3, issue 19 item 3). One seeded lab-usage trace
+ * (bench/trace-model.ts) is billed under six strategies: (a) no reaper, only VCD's 7-day runtime lease; (b) a nightly
+ * shutdown at 19:00; (c) labbot's reaper, which calls the real `planReap` every 5 simulated minutes with signals
+ * derived from the trace (CPU, network, Slack activity) and applies its decisions the way `runReapCycle` does,
+ * restore window included; (d) the keep-running oracle that deletes each lab right after its last use; (e) the
+ * clairvoyant oracle that also suspends through every pause longer than the resume time; and the floor (powered on
+ * only while someone sits at it). Billing is the real `costSoFar`. Writes its section of docs/benchmarks.md with the
+ * issue 19 targets on this seed and EXTRA_SEEDS others; exits 1 if labbot at the default policy misses one on the
+ * default seed.
  *
- * Run: `npx tsc -p bench/tsconfig.json && node dist/bench/bench/reaper-cost-sim.js [--seed N]`. Not a test.
+ * Run: `npx tsc -p bench/tsconfig.json && node dist/bench/bench/reaper-cost-sim.js [--seed N] [--no-network]
+ * [--idle N --grace N --window H] [--quick]`. Not a test.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,7 +30,6 @@ import {
   minuteOfDay,
   dayOf,
   MINUTES_PER_DAY,
-  QUIET,
   Rng,
   T0,
   type Trace,
@@ -36,7 +38,17 @@ import {
 } from './trace-model';
 
 const DEFAULT_SEED = 20260302;
-const TARGET_RATIO = 1.15;
+/** Issue 19 targets, on the default seed and on each of EXTRA_SEEDS others. */
+const TARGET = {
+  /** labbot's bill at most this many times the floor's. */
+  floorRatio: 1.5,
+  /** Sittings that found their lab deleted, at most. */
+  redeploys: 10,
+  /** Warnings sent while the owner sat at the lab, at most this share of all warnings. */
+  warningsInUseShare: 0.03,
+  /** Suspends or deletes while someone sat at the lab. */
+  actsInUse: 0,
+};
 const CYCLE_MINUTES = 5;
 /** VCD's default org leases (reference/lab-platforms.md, vcd#385); at storage-lease expiry the org deletes. */
 const RUNTIME_LEASE_MINUTES = 7 * MINUTES_PER_DAY;
@@ -52,6 +64,21 @@ const CPU = {
   /** Share of idle windows with a background spike above the threshold (vCenter tasks, host services). */
   spikeShare: 0.01,
 };
+/**
+ * Network of all the lab's VMs (KB/s), as VCD's 5-minute `net.usage.average` would report it (issue 19: a
+ * first-class signal). Someone working at the lab moves data (console, SSH, the vSphere UI, copies); in a quiet
+ * stretch only an open UI session polls, and not every quiet stretch has one; with nobody at it, background traffic
+ * (NTP, host services) stays under the template's threshold bar rare spikes.
+ */
+const NET = {
+  /** Share of 5-minute windows of active work with traffic at or above the threshold. */
+  activeShare: 0.7,
+  /** Share of quiet stretches during which the owner's console or UI session stays open. */
+  quietConsoleShare: 0.6,
+  /** With the console open in a quiet stretch: share of its windows whose polling reaches the threshold. */
+  quietShare: 0.4,
+  spikeShare: 0.01,
+};
 /** How owners answer a reaper DM. */
 const OWNER = {
   /** Warned while sitting at the lab (a false positive): "I'm using it" (Keep 2h) or `/lab extend`. */
@@ -65,7 +92,11 @@ const OWNER = {
 };
 /** labbot policy variants run on the same trace: both lifetime choices × these idle/grace timings. */
 const SWEEP = { lifetimes: ['default', 'max'] as const, idleMinutes: [60, 45, 30], graceMinutes: [30, 15] };
-const EXTRA_SEEDS = 5;
+const EXTRA_SEEDS = 10;
+/** `--no-network`: the runs before issue 19, with CPU and Slack activity as the only signals (a sensitivity check). */
+const NETWORK_SIGNAL = !process.argv.includes('--no-network');
+/** `--quick`: the seed's strategies only (no sweep, no other seeds); for tuning, not for the doc. */
+const QUICK = process.argv.includes('--quick');
 
 const NAME = 'reaper-cost-sim';
 
@@ -90,6 +121,9 @@ interface LabOutcome {
 interface ReaperStats {
   warnings: number;
   warningsInUse: number;
+  /** Suspends in place of a delete (restore window), and the labs brought back from one by their owner. */
+  windows: number;
+  broughtBack: number;
   keeps: number;
   extends: number;
   suspends: number;
@@ -265,6 +299,35 @@ function oracle(lab: TraceLab): LabOutcome {
   };
 }
 
+/**
+ * The clairvoyant oracle (issue 19): knows every future sitting. It suspends through every pause longer than the
+ * template's resume time, resuming just in time for the next sitting (billed while resuming, nobody waits), and
+ * deletes the lab the minute its last sitting ends.
+ */
+function clairvoyant(lab: TraceLab): LabOutcome {
+  const resume = WAIT_MINUTES[lab.template]?.resume ?? 2;
+  const on: [number, number][] = [];
+  let from = lab.readyAt;
+  let to = lab.readyAt;
+  let restarts = 0;
+  for (const s of lab.sessions) {
+    if (s.start - to > resume) {
+      on.push([from, to]);
+      from = s.start - resume;
+      restarts += 1;
+    }
+    to = Math.max(to, s.end);
+  }
+  on.push([from, to]);
+  return {
+    incs: [{ createdAt: lab.createdAt, endedAt: lastEnd(lab), on }],
+    actsInUse: 0,
+    redeploys: 0,
+    restarts,
+    waitMinutes: 0,
+  };
+}
+
 function floor(lab: TraceLab): LabOutcome {
   return {
     incs: [
@@ -292,9 +355,9 @@ interface Run {
   inc?: Incarnation;
   onSince?: number;
   generation: number;
-  /** CPU signals the reaper recorded (what `runReapCycle` reads back from the store). */
+  /** CPU and network signals the reaper recorded (what `runReapCycle` reads back from the store). */
   cpu: LabSignal[];
-  /** Every 5-minute CPU sample while ready: what VCD's `metrics/historic` holds for the lab. */
+  /** Every 5-minute CPU and network sample while ready: what VCD's `metrics/historic` holds for the lab. */
   history: LabSignal[];
   outcome: LabOutcome;
 }
@@ -362,6 +425,20 @@ function end(run: Run, m: number): void {
   run.history = [];
 }
 
+/**
+ * `LabService.resume` of a lab in its restore window ("Bring it back"): the window ends, and an expired lab gets its
+ * kind's extension from now, never past the maximum lifetime.
+ */
+function bringBack(lab: Lab, kind: KindPolicy, m: number): void {
+  delete lab.restoreUntil;
+  const hardStop = lab.createdAt.getTime() + kind.maxLifetimeHours * 3_600_000;
+  if (lab.expiresAt.getTime() <= at(m).getTime()) {
+    lab.expiresAt = new Date(
+      Math.max(lab.expiresAt.getTime(), Math.min(at(m).getTime() + kind.extendHours * 3_600_000, hardStop)),
+    );
+  }
+}
+
 /** `LabService.keep`: snooze, counted against the kind's extensions, never past the maximum lifetime. */
 function keep(lab: Lab, kind: KindPolicy, m: number, minutes: number): boolean {
   if (lab.extensions >= kind.maxExtensions) {
@@ -423,15 +500,51 @@ function cpuSample(run: Run, m: number, rng: Rng, policy: LabPolicy): number {
   return share * busy + (1 - share) * idle;
 }
 
+/** Whether the console stays open through each quiet stretch, drawn once per stretch (keyed by its start). */
+const consoleOpen = new Map<string, boolean>();
+
+/** Network of the 5 minutes up to `m` (NET): at or above the threshold while someone works or polls, else below. */
+function netSample(run: Run, m: number, rng: Rng, policy: LabPolicy): number {
+  const template = policy.templates.find((t) => t.key === run.trace.template);
+  const threshold = template?.idleNetworkKbps ?? 20;
+  const low = rng.uniform(0.5, 0.4 * threshold);
+  const high = rng.uniform(threshold, 20 * threshold);
+  let busy = rng.chance(NET.spikeShare);
+  for (const s of run.trace.sessions) {
+    if (s.start >= m) {
+      break;
+    }
+    if (overlap(m - CYCLE_MINUTES, m, s.start, s.end) === 0) {
+      continue;
+    }
+    const quiet = s.quiet && overlap(m - CYCLE_MINUTES, m, s.quiet.start, s.quiet.end) >= CYCLE_MINUTES / 2;
+    if (quiet && s.quiet) {
+      const key = `${run.trace.id}@${s.quiet.start}`;
+      if (!consoleOpen.has(key)) {
+        consoleOpen.set(key, rng.chance(NET.quietConsoleShare));
+      }
+      busy ||= (consoleOpen.get(key) ?? false) && rng.chance(NET.quietShare);
+    } else {
+      busy ||= rng.chance(NET.activeShare);
+    }
+  }
+  return busy ? high : low;
+}
+
 function labbot(
   trace: Trace,
   policy: LabPolicy,
   seed: number,
 ): { outcomes: LabOutcome[]; stats: ReaperStats } {
   const rng = new Rng(seed ^ 0x5eed);
+  // A stream of its own, so that the CPU samples are those of the runs before network signals were modelled.
+  const netRng = new Rng(seed ^ 0x4e7);
+  consoleOpen.clear();
   const stats: ReaperStats = {
     warnings: 0,
     warningsInUse: 0,
+    windows: 0,
+    broughtBack: 0,
     keeps: 0,
     extends: 0,
     suspends: 0,
@@ -494,6 +607,10 @@ function labbot(
           run.outcome.redeploys += 1;
           run.outcome.waitMinutes += waits.deploy;
         } else if (run.lab.phase === 'suspended') {
+          if (run.lab.restoreUntil) {
+            bringBack(run.lab, run.kind, m);
+            stats.broughtBack += 1;
+          }
           powerOn(run, m);
           run.outcome.restarts += 1;
           run.outcome.waitMinutes += waits.resume;
@@ -508,7 +625,7 @@ function labbot(
     }
     const live = runs.filter((r) => r.lab && (r.lab.phase === 'ready' || r.lab.phase === 'suspended'));
     if (m % CYCLE_MINUTES === 0 && live.length > 0) {
-      cycle(m, live, byId, policy, rng, lookback, stats);
+      cycle(m, live, byId, policy, rng, netRng, lookback, stats);
     }
     if (m > lastEvent && runs.every((r) => !r.lab)) {
       break;
@@ -526,6 +643,7 @@ function cycle(
   byId: Map<string, Run>,
   policy: LabPolicy,
   rng: Rng,
+  netRng: Rng,
   lookback: number,
   stats: ReaperStats,
 ): void {
@@ -534,6 +652,14 @@ function cycle(
     if (run.lab?.phase === 'ready') {
       // Drawn for every ready lab, read or not, so that the random stream (and so the trace) is the same either way.
       run.history.push({ labId: run.lab.id, at: at(m), kind: 'cpu', value: cpuSample(run, m, rng, policy) });
+      if (NETWORK_SIGNAL) {
+        run.history.push({
+          labId: run.lab.id,
+          at: at(m),
+          kind: 'network',
+          value: netSample(run, m, netRng, policy),
+        });
+      }
     }
     for (const list of [run.cpu, run.history]) {
       while ((list[0]?.at.getTime() ?? Infinity) < since) {
@@ -573,9 +699,13 @@ function cycle(
       delete lab.reapWarnedAt;
       if (d.action === 'suspend') {
         stats.suspends += 1;
+        stats.windows += d.restoreUntil ? 1 : 0;
         powerOff(run, m);
         lab.phase = 'suspended';
         lab.desired = 'suspended';
+        if (d.restoreUntil) {
+          lab.restoreUntil = d.restoreUntil;
+        }
       } else {
         stats.deletes += 1;
         end(run, m);
@@ -618,10 +748,7 @@ function readUsage(m: number, live: Run[], policy: LabPolicy, lookback: number, 
   stats.callsEveryPass += ready.reduce((sum, r) => sum + 1 + vmsOf(r), 0);
   if (process.argv.includes('every-pass')) {
     for (const run of ready) {
-      const current = run.history.at(-1);
-      if (current) {
-        run.cpu.push(current);
-      }
+      run.cpu.push(...run.history.filter((s) => s.at.getTime() === at(m).getTime()));
     }
     return;
   }
@@ -645,7 +772,9 @@ function readUsage(m: number, live: Run[], policy: LabPolicy, lookback: number, 
         : run.history.filter((s) => s.at.getTime() > from && s.at.getTime() < at(m).getTime());
     // As runReapCycle does: a busy sample in the last 10 minutes of history shows the lab in use; no current read.
     const recentBusy = history.some(
-      (s) => (s.value ?? 0) >= read.busy.cpuPercent && s.at.getTime() >= at(m - 10).getTime(),
+      (s) =>
+        (s.value ?? 0) >= (s.kind === 'network' ? read.busy.networkKbps : read.busy.cpuPercent) &&
+        s.at.getTime() >= at(m - 10).getTime(),
     );
     const current = recentBusy ? [] : run.history.filter((s) => s.at.getTime() === at(m).getTime());
     run.cpu.push(...history.filter((s) => !run.cpu.includes(s)), ...current);
@@ -775,7 +904,26 @@ function runLabbot(name: string, trace: Trace, policy: LabPolicy, seed: number):
   return { ...summarize(name, trace, outcomes, policy), reaper: stats };
 }
 
-const meets = (r: Result, oracleCost: number) => r.cost <= TARGET_RATIO * oracleCost && r.actsInUse === 0;
+interface Verdicts {
+  cost: boolean;
+  redeploys: boolean;
+  warnings: boolean;
+  inUse: boolean;
+}
+
+/** Each issue 19 target for one run, against that seed's floor. */
+function verdicts(r: Result, floorCost: number): Verdicts {
+  const s = r.reaper;
+  return {
+    cost: r.cost <= TARGET.floorRatio * floorCost,
+    redeploys: r.redeploys <= TARGET.redeploys,
+    warnings: s === undefined || s.warningsInUse <= TARGET.warningsInUseShare * s.warnings,
+    inUse: r.actsInUse <= TARGET.actsInUse,
+  };
+}
+
+const meets = (r: Result, floorCost: number) => Object.values(verdicts(r, floorCost)).every(Boolean);
+const yes = (ok: boolean) => (ok ? 'met' : '**not met**');
 const usd = (x: number) =>
   `$${x.toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 0 })}`;
 const hours = (minutes: number) => Math.round(minutes / 60).toLocaleString('en-US');
@@ -786,12 +934,10 @@ const kindsThat = (policy: LabPolicy, action: 'suspend' | 'delete') =>
     .filter((k) => k.idleAction === action)
     .map((k) => k.name)
     .join(', ');
-const listing = (xs: string[]) =>
-  xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1) ?? ''}`;
 
-function resultRow(r: Result, oracleCost: number): string {
+function resultRow(r: Result, oracleCost: number, floorCost: number): string {
   return (
-    `| ${r.name} | ${usd(r.cost)} | ${ratio(r.cost, oracleCost)} | ${usd(r.compute)} | ${usd(r.storage)} | ` +
+    `| ${r.name} | ${usd(r.cost)} | ${ratio(r.cost, floorCost)} | ${ratio(r.cost, oracleCost)} | ${usd(r.compute)} | ${usd(r.storage)} | ` +
     `${usd(r.afterLastUse)} | ${hours(r.idleOnMinutes)} | ${r.actsInUse} | ${r.redeploys} | ${r.restarts} | ` +
     `${hours(r.waitMinutes)} | ${r.reaper ? `${r.reaper.warnings} (${r.reaper.warningsInUse})` : '–'} |`
   );
@@ -806,7 +952,7 @@ interface Report {
   labbot: Result;
   sweep: { variant: Variant; result: Result }[];
   tuned?: { variant: Variant; result: Result };
-  seeds: { seed: number; oracle: number; labbot: Result; tuned?: Result }[];
+  seeds: { seed: number; oracle: number; floor: number; labbot: Result; tuned?: Result }[];
   ms: number;
 }
 
@@ -821,7 +967,18 @@ function simulate(seed: number, policy: LabPolicy): { trace: Trace; results: Res
       policy,
       seed,
     ),
-    summarize('(d) oracle: delete right after the last use', trace, trace.labs.map(oracle), policy),
+    summarize(
+      '(d) keep-running oracle: delete right after the last use',
+      trace,
+      trace.labs.map(oracle),
+      policy,
+    ),
+    summarize(
+      '(e) clairvoyant oracle: suspend through every pause longer than the resume time, delete after the last use',
+      trace,
+      trace.labs.map(clairvoyant),
+      policy,
+    ),
     summarize('(ref) floor: powered on only while sitting at it', trace, trace.labs.map(floor), policy),
   ];
   return { trace, results };
@@ -842,101 +999,56 @@ function traceSummary(trace: Trace): string {
   );
 }
 
+/** The issue 19 targets on this seed, each with its verdict and, where not met, why (from the run's own figures). */
 function verdict(rep: Report, policy: LabPolicy): string[] {
-  const o = rep.oracle.cost;
   const l = rep.labbot;
   const s = l.reaper;
   const r = policy.reaper;
-  const costOk = l.cost <= TARGET_RATIO * o;
-  const overOracle = (['demo', 'repro', 'class', 'dev'] as const).flatMap((k) => {
-    const mine = l.costByKind.get(k) ?? 0;
-    const best = rep.oracle.costByKind.get(k) ?? 0;
-    return mine > best ? [`${k} (${ratio(mine, best)})`] : [];
-  });
+  const f = rep.floor.cost;
+  const v = verdicts(l, f);
+  const warnings = s?.warnings ?? 0;
+  const inUseWarnings = s?.warningsInUse ?? 0;
+  const afterUse = usd(l.afterLastUse);
+  const overFloor = l.cost - f;
   const lines = [
-    `**Target (within ${Math.round((TARGET_RATIO - 1) * 100)}% of the oracle's cost and no action on a lab in use), ` +
-      `labbot with \`DEFAULT_POLICY\`: ${meets(l, o) ? 'MET' : 'NOT MET'}.**`,
+    `**Issue 19 targets, labbot with \`DEFAULT_POLICY\`, seed ${rep.seed}:**`,
     '',
+    `- Cost at most ${TARGET.floorRatio}× the floor: ${yes(v.cost)}. labbot costs ${ratio(l.cost, f)} the floor ` +
+      `(${usd(l.cost)} vs ${usd(f)}) and ${ratio(l.cost, rep.oracle.cost)} the clairvoyant oracle.` +
+      (v.cost
+        ? ''
+        : ` Of the ${usd(overFloor)} above the floor, ${usd(l.compute - rep.floor.compute)} is compute: ` +
+          `${hours(l.idleOnMinutes)} h powered on with nobody at the lab, mostly the ${r.idleMinutes} min idle window ` +
+          `and ${r.graceMinutes} min grace after each sitting (shorter timings act on quiet stretches: see the sweep) ` +
+          `and the pauses under idle + grace; ${usd(l.storage - rep.floor.storage)} is storage: suspended labs and ` +
+          `the ${r.restoreWindowHours ?? 0} h restore windows (${s?.windows ?? 0} of them; ${s?.broughtBack ?? 0} ` +
+          `labs brought back) that replace redeploys. ${afterUse} in all is billed after labs' last use.`),
+    `- At most ${TARGET.redeploys} redeploys: ${yes(v.redeploys)} (${l.redeploys}; ${l.restarts} resumes, ` +
+      `${hours(l.waitMinutes)} h of waiting in all).` +
+      (v.redeploys
+        ? ''
+        : ` A lab deleted when its restore window (${r.restoreWindowHours ?? 0} h, never past the kind's maximum ` +
+          `lifetime) ended unclaimed and was needed again later.`),
+    `- Warnings while the owner is at the lab at most ${TARGET.warningsInUseShare * 100}% of all: ${yes(v.warnings)} ` +
+      `(${inUseWarnings} of ${warnings}, ${warnings > 0 ? ((100 * inUseWarnings) / warnings).toFixed(1) : '0'}%: ` +
+      `${s?.warningsInUseBy.idle ?? 0} idle, ${(s?.warningsInUseBy.expiring ?? 0) + (s?.warningsInUseBy.expired ?? 0)} expiry).`,
+    `- No action on a lab in use: ${yes(v.inUse)} (${l.actsInUse}).` +
+      (v.inUse
+        ? ''
+        : ` E.g. ${(s?.inUseReasons ?? [])
+            .slice(0, 2)
+            .map((x) => `\`${x}\``)
+            .join(', ')}.`),
   ];
-  if (costOk) {
-    lines.push(
-      `- Cost: met. labbot costs ${ratio(l.cost, o)} the oracle (${usd(l.cost)} vs ${usd(o)}).` +
-        (l.cost < o
-          ? ` It costs less because the oracle, as the issue defines it, keeps every lab running through its ` +
-            `pauses and nights until the last use, while labbot suspends (${kindsThat(policy, 'suspend')}) or deletes (${kindsThat(policy, 'delete')}) ` +
-            `any lab idle for ${r.idleMinutes} + ${r.graceMinutes} min, nights included.`
-          : '') +
-        (overOracle.length > 0
-          ? ` Per kind it is above the oracle for ${listing(overOracle)}: one-day labs have no nights to ` +
-            `save, so the idle time before reaping and the redeploys after long pauses outweigh what it saves.`
-          : '') +
-        ` Taken alone, what labbot bills after labs' last use (the price of detecting abandonment instead of ` +
-        `knowing it) is ${usd(l.afterLastUse)}, ${pct(l.afterLastUse, o)} of the oracle's bill; against the floor, ` +
-        `labbot costs ${ratio(l.cost, rep.floor.cost)}. Its savings cost owners ${l.redeploys} redeploys and ` +
-        `${l.restarts} resumes (${hours(l.waitMinutes)} h of waiting in all).`,
-    );
-  } else {
-    lines.push(
-      `- Cost: NOT met. labbot costs ${ratio(l.cost, o)} the oracle (${usd(l.cost)} vs ${usd(o)}); ` +
-        `${usd(l.afterLastUse)} of it is billed after labs' last use: a forgotten lab stays on for the ` +
-        `${r.idleMinutes} min idle window, the ${r.graceMinutes} min grace period and up to a cycle before it is ` +
-        `reaped, and a suspended repro or dev lab bills storage until its hard expiry.`,
-    );
-  }
-  if (l.actsInUse === 0) {
-    lines.push(`- Actions on labs in use: met (none).`);
-  } else if (s) {
-    const causes = (['expired', 'expiring', 'idle'] as const)
-      .filter((c) => s.actsInUseBy[c] > 0)
-      .map((c) => `${s.actsInUseBy[c]} ${c === 'idle' ? 'idle' : 'hard-expiry'}`)
-      .join(', ');
-    const lifetimes = policy.kinds.map((k) => `${k.name} ${k.defaultLifetimeHours} h`).join(', ');
-    lines.push(
-      `- Actions on labs in use: NOT met, ${l.actsInUse} (${causes}), e.g. ` +
-        s.inUseReasons
-          .slice(0, 2)
-          .map((x) => `\`${x}\``)
-          .join(', ') +
-        '.' +
-        (s.actsInUseBy.idle === 0
-          ? ` None is an idle decision: the ${s.warningsInUseBy.idle} idle warnings sent to owners at their lab ` +
-            `(quiet stretches) were answered with Keep 2h or withdrawn (CPU busy again) before the grace period ended` +
-            (QUIET.minutes[1] <= r.idleMinutes + r.graceMinutes
-              ? ` (partly by construction: the trace's longest quiet stretch, ${QUIET.minutes[1]} min, is no longer ` +
-                `than idle + grace; a longer one, say a half-day lecture with the labs open, needs the owner's ` +
-                `answer or the in-lab keep-alive)`
-              : '') +
-            `. ` +
-            `Each is a lab that reached its lifetime (the kind's default, ${lifetimes}, plus any extensions) while ` +
-            `someone sat at it: \`planReap\` deletes an expired lab after one expiry DM ${r.expiryWarningMinutes} min ` +
-            `ahead, whatever its usage, and that owner did not extend in time (an owner at the lab misses the DM ` +
-            `${Math.round((1 - OWNER.inSessionResponds) * 100)}% of the time; one away extends only when at work ` +
-            `or sitting down within 2 h, and then ${Math.round(OWNER.extendShare * 100)}% of the time), or ` +
-            `could not: ${s.refused} Keep/extend clicks were refused because Keep 2h snoozes had used up the ` +
-            `kind's extensions or the lab was at its maximum lifetime.`
-          : ''),
-    );
-  }
   const t = rep.tuned;
-  if (!meets(l, o)) {
+  if (!meets(l, f)) {
     lines.push(
       '',
       t
-        ? `**A setting that meets it** (the mildest of the sweep below): ${variantName(t.variant)}` +
-            (t.variant.lifetimes === 'max'
-              ? ` (each kind's \`defaultLifetimeHours\` set to its \`maxLifetimeHours\`, so hard expiry is the ` +
-                `backstop beyond any real use and idleness does the reaping)`
-              : '') +
-            `: ${ratio(t.result.cost, o)} the oracle, ${t.result.actsInUse} actions on labs in use, ` +
-            `${t.result.redeploys} redeploys (default: ${l.redeploys}), ` +
-            `${t.result.reaper?.warnings ?? 0} warnings (default: ${s?.warnings ?? 0}). It is row (c′) above.` +
-            (t.variant.lifetimes === 'max'
-              ? ` The cost rises from ${usd(l.cost)} to ${usd(t.result.cost)} mostly because a forgotten, ` +
-                `suspended repro or dev lab now keeps its storage until the later expiry. A code change in ` +
-                `\`planReap\` (re-warn rather than delete an expired lab that is in use) would meet it at the ` +
-                `default lifetimes.`
-              : '')
-        : `**No setting of the sweep below meets it** on this trace.`,
+        ? `**A setting of the sweep below that meets every target:** ${variantName(t.variant)} (row (c′)).`
+        : `**No setting of the sweep below meets every target** on this trace: the timings that bring the cost ` +
+            `down act on quiet stretches (owners at their labs), the ones that never do cost more than ` +
+            `${TARGET.floorRatio}× the floor.`,
     );
   }
   return lines;
@@ -964,8 +1076,9 @@ function sweepSummary(rep: Report): string {
 
 function section(rep: Report, policy: LabPolicy): string {
   const o = rep.oracle.cost;
+  const fl = rep.floor.cost;
   const r = policy.reaper;
-  const rows = rep.results.map((x) => resultRow(x, o));
+  const rows = rep.results.map((x) => resultRow(x, o, fl));
   if (rep.tuned) {
     rows.splice(
       3,
@@ -976,29 +1089,36 @@ function section(rep: Report, policy: LabPolicy): string {
           name: `(c′) labbot, TUNED: ${variantName(rep.tuned.variant)}`,
         },
         o,
+        fl,
       ),
     );
   }
   const sweepRows = rep.sweep.map(({ variant: v, result: x }) => {
     const s = x.reaper;
     return (
-      `| ${v.lifetimes === 'max' ? '= max' : 'default'} | ${v.idle} | ${v.grace} | ${usd(x.cost)} | ${ratio(x.cost, o)} | ` +
+      `| ${v.lifetimes === 'max' ? '= max' : 'default'} | ${v.idle} | ${v.grace} | ${usd(x.cost)} | ${ratio(x.cost, fl)} | ` +
       `${x.actsInUse} (${s?.actsInUseBy.idle ?? 0}) | ${x.redeploys} | ` +
       `${s?.warnings ?? 0} | ${s?.warningsInUse ?? 0} | ${s?.keeps ?? 0} | ${s?.suspends ?? 0} | ${s?.deletes ?? 0} | ` +
-      `${meets(x, o) ? 'yes' : 'no'} |`
+      `${meets(x, fl) ? 'yes' : 'no'} |`
     );
   });
-  const seedLine = (pick: (s: Report['seeds'][number]) => Result | undefined) => {
-    const xs = rep.seeds.flatMap((s) => {
-      const x = pick(s);
-      return x ? [{ ratio: x.cost / s.oracle, inUse: x.actsInUse, ok: meets(x, s.oracle) }] : [];
-    });
-    const ratios = xs.map((x) => x.ratio);
+  const seedRow = (x: { seed: number; oracle: number; floor: number; labbot: Result }) => {
+    const l = x.labbot;
+    const v = verdicts(l, x.floor);
+    const w = l.reaper;
+    const share = w && w.warnings > 0 ? ((100 * w.warningsInUse) / w.warnings).toFixed(1) : '0';
     return (
-      `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}× the oracle, ` +
-      `${xs.reduce((n, x) => n + x.inUse, 0)} actions on labs in use in all, target met on ${xs.filter((x) => x.ok).length} of ${xs.length}`
+      `| ${x.seed} | ${usd(l.cost)} | ${ratio(l.cost, x.floor)} | ${ratio(l.cost, x.oracle)} | ${l.redeploys} | ` +
+      `${w?.warnings ?? 0} (${w?.warningsInUse ?? 0}, ${share}%) | ${l.actsInUse} | ` +
+      `${[v.cost, v.redeploys, v.warnings, v.inUse].map((ok) => (ok ? 'met' : '**no**')).join(' / ')} |`
     );
   };
+  const seedRows = [
+    seedRow({ seed: rep.seed, oracle: o, floor: fl, labbot: rep.labbot }),
+    ...rep.seeds.map(seedRow),
+  ];
+  const allSeeds = [{ floor: fl, labbot: rep.labbot }, ...rep.seeds];
+  const metOn = (key: keyof Verdicts) => allSeeds.filter((x) => verdicts(x.labbot, x.floor)[key]).length;
   const kinds = ['demo', 'repro', 'class', 'dev'] as const;
   const byKind = kinds.map(
     (k) =>
@@ -1041,11 +1161,20 @@ function section(rep: Report, policy: LabPolicy): string {
       `  per powered-on lab per cycle, the 5-minute average of the busiest VM: ${CPU.busy[0]}–${CPU.busy[1]}% for the part of`,
       `  the window someone sat at the lab (in ${Math.round((1 - CPU.busyShare) * 100)}% of such windows the sitter is reading or talking`,
       `  and it stays at idle level), else the template's idle level (${idleLevels}) with a ${CPU.spikeShare * 100}% chance of a background spike above the threshold; Slack`,
-      `  activity (\`lastActivityAt\`) at every sitting's start; no keep-alive or network signals (which could only`,
-      `  make labbot safer). Decisions are applied as \`runReapCycle\` applies them: *warn* sets \`reapWarnedAt\`,`,
+      `  activity (\`lastActivityAt\`) at every sitting's start; ` +
+        (NETWORK_SIGNAL
+          ? `a network sample per cycle (all VMs, KB/s): at or above the template's threshold in ` +
+            `${NET.activeShare * 100}% of windows of active work; in a quiet stretch only if the owner's console or UI ` +
+            `stays open (${NET.quietConsoleShare * 100}% of stretches), and then in ${NET.quietShare * 100}% of its windows; ` +
+            `else below, bar a ${NET.spikeShare * 100}% chance of a spike. No keep-alive calls (which could only make labbot safer).`
+          : 'no network or keep-alive signals (`--no-network`).'),
+      `  Decisions are applied as \`runReapCycle\` applies them: *warn* sets \`reapWarnedAt\`,`,
       `  *unwarn* clears it, *act* suspends or deletes per the kind (${kindsThat(policy, 'delete')} delete, ${kindsThat(policy, 'suspend')} suspend),`,
-      `  and the controller is taken to finish at once. A suspended lab resumes at its owner's next sitting; a deleted`,
-      `  one that is needed again is redeployed then (a **redeploy**, the disruption). Labs carry the kind's default`,
+      `  and the controller is taken to finish at once. With \`restoreWindowHours\` (${r.restoreWindowHours ?? 0} h) a delete of a`,
+      `  running or suspended lab is a suspend with a restore window first (never past the kind's maximum lifetime); the lab`,
+      `  is deleted only if still suspended when it ends. A suspended lab resumes at its owner's next sitting (in a restore`,
+      `  window as \`LabService.resume\` does it: the window ends, an expired lab gets its kind's extension); a deleted one`,
+      `  that is needed again is redeployed then (a **redeploy**, the disruption). Labs carry the kind's default`,
       `  lifetime, and hard expiry warns and deletes as \`planReap\` decides.`,
       `  Owners answering a DM: warned while sitting at the lab (a false positive), ${OWNER.inSessionResponds * 100}% press`,
       `  "I'm using it" (Keep 2h) or, for an expiry, \`/lab extend\`; warned idle with their next sitting within`,
@@ -1053,8 +1182,14 @@ function section(rep: Report, policy: LabPolicy): string {
       `  (weekday 08–18) or sit down within 2 h, ${OWNER.extendShare * 100}% extend. Keeps and extensions go through the same rules`,
       `  as \`LabService.keep\`/\`extend\` (the kind's extension cap, never past the maximum lifetime). Owners who forgot a`,
       `  lab ignore its DMs (in reality the DM reminds some of them to tear it down: not counted).`,
-      `- **(d) oracle:** the lab is deleted the minute its last sitting ends; until then it runs, pauses and nights`,
-      `  included (it knows when the lab is done, not when it is paused).`,
+      `- **(d) keep-running oracle** (issue 7's): the lab is deleted the minute its last sitting ends; until then it runs,`,
+      `  pauses and nights included (it knows when the lab is done, not when it is paused).`,
+      `- **(e) clairvoyant oracle** (issue 19's, the *vs clairvoyant* column): knows every sitting ahead; suspends through`,
+      `  every pause longer than the template's resume time (${Object.entries(WAIT_MINUTES)
+        .map(([k, w]) => `${w.resume} min ${k}`)
+        .join(
+          ', ',
+        )}), resuming just in time (billed while resuming, nobody waits), and deletes the lab when its last sitting ends.`,
       `- **(ref) floor:** powered on exactly while someone sits at it, deleted after the last sitting; no strategy`,
       `  can go lower.`,
       '',
@@ -1066,11 +1201,11 @@ function section(rep: Report, policy: LabPolicy): string {
       "sittings that had to boot or resume it. *Wait*: owners' hours waiting for those. *Warnings*: reaper DMs",
       '(in parentheses: sent while the owner sat at the lab).',
       '',
-      '| strategy | cost | vs oracle | compute | storage | after last use | idle on (h) | in-use acts | redeploys | restarts | wait (h) | warnings |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| strategy | cost | vs floor | vs clairvoyant | compute | storage | after last use | idle on (h) | in-use acts | redeploys | restarts | wait (h) | warnings |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows,
       '',
-      `labbot vs oracle by kind: ${byKind.join(', ')}. labbot default: ${s?.suspends ?? 0} suspends, ${s?.deletes ?? 0} deletes, ` +
+      `labbot vs clairvoyant oracle by kind: ${byKind.join(', ')}. labbot default: ${s?.suspends ?? 0} suspends, ${s?.deletes ?? 0} deletes, ` +
         `${s?.keeps ?? 0} Keep 2h, ${s?.extends ?? 0} extensions, ${s?.refused ?? 0} keeps/extensions refused (cap), ` +
         `${s?.deferred ?? 0} deferred acts (blast radius), ${s?.planCalls ?? 0} \`planReap\` calls; of the warnings sent ` +
         `while the owner sat at the lab, ${s?.warningsInUseBy.idle ?? 0} were idle false positives and ` +
@@ -1088,7 +1223,7 @@ function section(rep: Report, policy: LabPolicy): string {
         'idle + grace with the warning unanswered); the rest are hard-expiry deletes. *Warnings in use*: sent while ' +
         'the owner sat at the lab (idle false positives + expiry notices).',
       '',
-      '| lifetime | idleMinutes | graceMinutes | cost | vs oracle | in-use acts (idle) | redeploys | warnings | warnings in use | Keep 2h | suspends | deletes | target met |',
+      '| lifetime | idleMinutes | graceMinutes | cost | vs floor | in-use acts (idle) | redeploys | warnings | warnings in use | Keep 2h | suspends | deletes | target met |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
       ...sweepRows,
       '',
@@ -1096,13 +1231,35 @@ function section(rep: Report, policy: LabPolicy): string {
       '',
       `### Other seeds`,
       '',
-      `Seeds ${rep.seeds.map((x) => x.seed).join(', ')}: labbot default ${seedLine((x) => x.labbot)}` +
-        (rep.tuned ? `; tuned (${variantName(rep.tuned.variant)}) ${seedLine((x) => x.tuned)}.` : '.'),
+      `labbot with \`DEFAULT_POLICY\` on seed ${rep.seed} and ${rep.seeds.length} others. *Warnings*: all (sent while ` +
+        `the owner sat at the lab, their share). *Targets*: cost ≤ ${TARGET.floorRatio}× floor / ≤ ${TARGET.redeploys} ` +
+        `redeploys / warnings at the lab ≤ ${TARGET.warningsInUseShare * 100}% / ${TARGET.actsInUse} actions on labs in use.`,
+      '',
+      '| seed | cost | vs floor | vs clairvoyant | redeploys | warnings (at the lab) | in-use acts | targets |',
+      '|---|---:|---:|---:|---:|---:|---:|---|',
+      ...seedRows,
+      '',
+      `Met on all ${allSeeds.length} seeds: cost ${metOn('cost')}/${allSeeds.length}, redeploys ` +
+        `${metOn('redeploys')}/${allSeeds.length}, warnings at the lab ${metOn('warnings')}/${allSeeds.length}, ` +
+        `no action on a lab in use ${metOn('inUse')}/${allSeeds.length}.`,
       '',
       machineLine(`, ${(rep.ms / 1000).toFixed(1)} s for all runs`),
     ],
     '`npm run bench` (this bench alone: `npx tsc -p bench/tsconfig.json && node dist/bench/bench/reaper-cost-sim.js [--seed N]`)',
   );
+}
+
+/** `--idle N --grace N --window H`: the reaper timings of a what-if run (the doc then says so in its heading). */
+function whatIf(policy: LabPolicy, argv: readonly string[]): LabPolicy {
+  const num = (flag: string): number | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? Number(argv[i + 1]) : undefined;
+  };
+  const reaper = { ...policy.reaper };
+  reaper.idleMinutes = num('--idle') ?? reaper.idleMinutes;
+  reaper.graceMinutes = num('--grace') ?? reaper.graceMinutes;
+  reaper.restoreWindowHours = num('--window') ?? reaper.restoreWindowHours;
+  return { ...policy, reaper };
 }
 
 function seedArg(argv: readonly string[]): number {
@@ -1116,11 +1273,11 @@ function seedArg(argv: readonly string[]): number {
 
 function main(): void {
   const started = performance.now();
-  const policy = DEFAULT_POLICY;
+  const policy = whatIf(DEFAULT_POLICY, process.argv.slice(2));
   const seed = seedArg(process.argv.slice(2));
   console.log(`seed ${seed}`);
   const { trace, results } = simulate(seed, policy);
-  const [, , labbotResult, oracleResult, floorResult] = results;
+  const [, , labbotResult, , oracleResult, floorResult] = results;
   if (!labbotResult || !oracleResult || !floorResult) {
     throw new Error('a strategy is missing');
   }
@@ -1129,7 +1286,7 @@ function main(): void {
     idle: policy.reaper.idleMinutes,
     grace: policy.reaper.graceMinutes,
   };
-  const variants = SWEEP.lifetimes.flatMap((lifetimes) =>
+  const variants = (QUICK ? [] : SWEEP.lifetimes).flatMap((lifetimes) =>
     SWEEP.idleMinutes.flatMap((idle) =>
       SWEEP.graceMinutes.map((grace): Variant => ({ lifetimes, idle, grace })),
     ),
@@ -1144,20 +1301,22 @@ function main(): void {
         : runLabbot('sweep', trace, variantPolicy(policy, variant), seed),
   }));
   const mildest = sweep
-    .filter((x) => meets(x.result, oracleResult.cost))
+    .filter((x) => meets(x.result, floorResult.cost))
     .sort((a, b) => mildestFirst(a.variant, b.variant))[0];
-  const tuned = mildest && !meets(labbotResult, oracleResult.cost) ? mildest : undefined;
-  const seeds = Array.from({ length: EXTRA_SEEDS }, (_, i) => {
+  const tuned = mildest && !meets(labbotResult, floorResult.cost) ? mildest : undefined;
+  const seeds = Array.from({ length: QUICK ? 0 : EXTRA_SEEDS }, (_, i) => {
     const s = seed + i + 1;
     const other = simulate(s, policy);
-    const o = other.results[3];
+    const o = other.results[4];
     const l = other.results[2];
-    if (!o || !l) {
+    const f = other.results[5];
+    if (!o || !l || !f) {
       throw new Error('a strategy is missing');
     }
     return {
       seed: s,
       oracle: o.cost,
+      floor: f.cost,
       labbot: l,
       ...(tuned ? { tuned: runLabbot('tuned', other.trace, variantPolicy(policy, tuned.variant), s) } : {}),
     };
@@ -1177,19 +1336,30 @@ function main(): void {
   const text = section(report, policy);
   writeSection(NAME, text);
   console.log(text);
-  const inUse = labbotResult.actsInUse;
-  reportTargets([
-    {
-      issue: 7,
-      target: `reaper cost within ${Math.round((TARGET_RATIO - 1) * 100)}% of the oracle's, zero actions on labs in use (DEFAULT_POLICY)`,
-      met: meets(labbotResult, oracleResult.cost),
-      detail:
-        `cost ${ratio(labbotResult.cost, oracleResult.cost)} the oracle's (${labbotResult.cost <= TARGET_RATIO * oracleResult.cost ? 'met' : 'NOT met'}); ` +
-        `${inUse} action${inUse === 1 ? '' : 's'} on labs in use (${inUse === 0 ? 'met' : 'NOT met; see the section for why'})` +
-        (tuned ? `; met with ${variantName(tuned.variant)}` : ''),
+  const all = [
+    { seed, floor: floorResult.cost, labbot: labbotResult },
+    ...seeds.map((x) => ({ seed: x.seed, floor: x.floor, labbot: x.labbot })),
+  ];
+  const onAll = (key: keyof Verdicts) => all.filter((x) => verdicts(x.labbot, x.floor)[key]).length;
+  reportTargets(
+    (
+      [
+        ['cost', `reaper cost <= ${TARGET.floorRatio}x the floor`],
+        ['redeploys', `at most ${TARGET.redeploys} redeploys`],
+        [
+          'warnings',
+          `warnings while the owner is at the lab <= ${TARGET.warningsInUseShare * 100}% of all warnings`,
+        ],
+        ['inUse', 'zero actions on labs in use'],
+      ] as const
+    ).map(([key, target]) => ({
+      issue: 19,
+      target: `${target} (DEFAULT_POLICY, seed ${seed} and ${seeds.length} others)`,
+      met: onAll(key) === all.length,
+      detail: `met on ${onAll(key)} of ${all.length} seeds`,
       source: 'bench/reaper-cost-sim.ts',
-    },
-  ]);
+    })),
+  );
   const r = labbotResult.reaper;
   if (r) {
     console.log(
@@ -1209,7 +1379,7 @@ function main(): void {
     writeFileSync(file, `${decisionLog.join('\n')}\n`);
     console.log(`wrote ${decisionLog.length} decisions to ${file}`);
   }
-  if (!meets(labbotResult, oracleResult.cost)) {
+  if (!meets(labbotResult, floorResult.cost)) {
     process.exitCode = 1;
   }
 }

@@ -111,10 +111,10 @@ export const COMMANDS: { readonly [V in Verb]: CommandSpec<V> } = {
     verb: 'resume',
     aliases: [],
     usage: '/lab resume LAB',
-    purpose: 'power a suspended lab on again',
+    purpose: 'power a suspended lab on again (also brings back a lab in the reaper’s restore window)',
     parse: parseResume,
     run: runResume,
-    actions: { [LAB_ACTION.resume]: { args: '' } },
+    actions: { [LAB_ACTION.resume]: { args: '' }, [LAB_ACTION.bringBack]: { args: '' } },
   },
   keep: {
     verb: 'keep',

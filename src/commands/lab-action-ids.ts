@@ -13,6 +13,8 @@ export const LAB_ACTION = {
   keep2h: 'reap_keep_2h',
   keepTomorrow: 'reap_keep_tomorrow',
   inUse: 'reap_in_use',
+  /** The reaper's notice of a lab suspended for its restore window: resume it before it is deleted. */
+  bringBack: 'reap_bring_back',
 } as const;
 
 export type LabActionId = (typeof LAB_ACTION)[keyof typeof LAB_ACTION];

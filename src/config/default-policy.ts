@@ -135,6 +135,7 @@ export const DEFAULT_POLICY: LabPolicy = {
     expiryWarningMinutes: 30,
     maxActionsPerCycle: 10,
     digestCron: '0 9 * * *',
+    restoreWindowHours: 72,
   },
   rates: { vcpuHour: 0.025, memoryGbHour: 0.0045, storageGbMonth: 0.08 },
   admins: [],

@@ -141,6 +141,8 @@ export const LabbotFile = z
           .string()
           .regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id such as C012ABCDEF')
           .optional(),
+        // A month at most: beyond that a suspended lab's storage costs more than redeploying it.
+        restoreWindowHours: z.number().min(0).max(720).optional(),
       })
       .partial()
       .strict()

@@ -279,7 +279,25 @@ export class LabService {
     if (lab.desired !== 'suspended') {
       throw new UserError('invalid_state', `Lab ${lab.id} is not suspended.`);
     }
-    return this.request(user, lab, { desired: 'running' }, 'resume');
+    if (lab.restoreUntil === undefined) {
+      return this.request(user, lab, { desired: 'running' }, 'resume');
+    }
+    // Brought back from the reaper's restore window (issue 19): the window ends, and a lab that had expired gets
+    // its kind's extension from now (never past the maximum lifetime), or the reaper would take it again at once.
+    const kind = this.kind(lab.kind);
+    const now = this.deps.clock.now().getTime();
+    const hardStop = lab.createdAt.getTime() + kind.maxLifetimeHours * 3_600_000;
+    const expiresAt =
+      lab.expiresAt.getTime() > now
+        ? lab.expiresAt
+        : new Date(Math.max(lab.expiresAt.getTime(), Math.min(now + kind.extendHours * 3_600_000, hardStop)));
+    return this.request(
+      user,
+      lab,
+      { desired: 'running', restoreUntil: undefined, expiresAt },
+      'resume',
+      `brought back from its restore window (would have been deleted at ${lab.restoreUntil.toISOString()})`,
+    );
   }
 
   /**

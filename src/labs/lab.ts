@@ -99,6 +99,11 @@ export interface Lab {
   reapWarnedAt?: Date;
   /** Keep (snooze) from a reaper warning: the reaper leaves the lab alone until then. */
   snoozedUntil?: Date;
+  /**
+   * Restore window (issue 19): the reaper suspended this lab instead of deleting it, and deletes it at this time if
+   * it is still suspended then. `/lab resume` (or "Bring it back") clears it.
+   */
+  restoreUntil?: Date;
   /** Secret for the in-lab keep-alive URL (`/labs/{id}/keepalive?token=…`); shown only to the owner. */
   keepaliveToken?: string;
   /**
@@ -179,6 +184,7 @@ export type LabRequestChanges = Partial<
     | 'snoozedUntil'
     | 'captureAs'
     | 'keepaliveToken'
+    | 'restoreUntil'
   >
 >;
 
@@ -197,4 +203,6 @@ export const REQUEST_FIELDS = [
   'captureAs',
   // A hand-off rotates it; as a request field, a controller holding a stale copy cannot bring the old one back.
   'keepaliveToken',
+  // The reaper sets it when it suspends in place of a delete; the owner's resume clears it.
+  'restoreUntil',
 ] as const;

@@ -149,6 +149,12 @@ export interface ReaperPolicy {
   digestChannel?: string;
   /** node-cron expression of the daily digest (with a digest channel). */
   digestCron: string;
+  /**
+   * Restore window (issue 19): a lab the reaper would delete is suspended for this many hours first (never past its
+   * kind's maximum lifetime) and deleted only if still unclaimed; its owner's `/lab resume` brings it back in
+   * minutes. Storage bills meanwhile. 0 or absent: delete at once, as before.
+   */
+  restoreWindowHours?: number;
 }
 
 export interface LabPolicy {

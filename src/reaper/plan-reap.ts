@@ -1,8 +1,9 @@
-import { committedHourlyRate } from '../labs/cost';
+import { committedHourlyRate, formatUsd, hourlyRate } from '../labs/cost';
 import { formatMinutes } from '../labs/duration';
 import { type Lab } from '../labs/lab';
 import { type LabPolicy, type ReaperPolicy, type TemplatePolicy } from '../labs/policy';
 import { type LabSignal } from '../labs/ports';
+import { rhythmHold } from './rhythm';
 
 /** Why a lab is in the plan. */
 export type ReapCause = 'idle' | 'expiring' | 'expired';
@@ -13,7 +14,15 @@ export type ReapDecision =
   | { labId: string; kind: 'warn'; cause: ReapCause; reason: string; actAfter: Date }
   /** It had been warned, but it is in use again: withdraw the warning. */
   | { labId: string; kind: 'unwarn'; reason: string }
-  | { labId: string; kind: 'act'; cause: ReapCause; action: 'suspend' | 'delete'; reason: string }
+  | {
+      labId: string;
+      kind: 'act';
+      cause: ReapCause;
+      action: 'suspend' | 'delete';
+      reason: string;
+      /** A suspend in place of a delete (the restore window): deleted at this time unless its owner resumes it. */
+      restoreUntil?: Date;
+    }
   /** It would be acted on, but not this cycle (blast radius, allowed hours). */
   | { labId: string; kind: 'defer'; cause: ReapCause; action: 'suspend' | 'delete'; reason: string };
 
@@ -38,6 +47,7 @@ export function planReap(
   ours?: ReadonlySet<string>,
 ): ReapDecision[] {
   const byLab = groupSignals(signals);
+  const ownerUses = usesByOwner(labs, byLab, policy);
   const decisions = labs.map((lab) =>
     ours !== undefined && !ours.has(lab.id)
       ? {
@@ -45,12 +55,18 @@ export function planReap(
           kind: 'keep' as const,
           reason: 'its vApp does not carry labbot metadata for this lab in VCD: never touched',
         }
-      : decide(lab, byLab.get(lab.id) ?? [], now, policy),
+      : decide(lab, byLab.get(lab.id) ?? [], now, policy, ownerUses.get(lab.owner) ?? []),
   );
   return limitActions(decisions, labs, now, policy);
 }
 
-function decide(lab: Lab, signals: LabSignal[], now: Date, policy: LabPolicy): ReapDecision {
+function decide(
+  lab: Lab,
+  signals: LabSignal[],
+  now: Date,
+  policy: LabPolicy,
+  ownerUses: readonly Date[],
+): ReapDecision {
   const reaper = policy.reaper;
   // A snooze is the owner's word: nothing, not even expiry, overrides it (keep() never snoozes past the
   // kind's maximum lifetime, and moves the expiry to the snooze's end).
@@ -64,25 +80,34 @@ function decide(lab: Lab, signals: LabSignal[], now: Date, policy: LabPolicy): R
     return { labId: lab.id, kind: 'keep', reason: `already changing to ${lab.desired}` };
   }
   const kind = policy.kinds.find((k) => k.name === lab.kind);
+  const hardStop = new Date(lab.createdAt.getTime() + (kind?.maxLifetimeHours ?? 0) * 3_600_000);
+  if (lab.restoreUntil !== undefined && lab.phase === 'suspended') {
+    return restoreWindow(lab, lab.restoreUntil, now);
+  }
   const expiry = expiryState(lab, now, reaper);
 
   if (expiry.state === 'expired') {
-    // Past its expiry but in use: never deleted under its user. It goes once idle (warned first), or at the
-    // kind's maximum lifetime, the hard cap nobody can extend past.
-    const hardStop = new Date(lab.createdAt.getTime() + (kind?.maxLifetimeHours ?? 0) * 3_600_000);
+    // Past its expiry but in use: never deleted under its user, and not even warned while they sit at it (a DM
+    // there is noise; the restore window makes the later delete undoable). It goes once idle (warned first), or at
+    // the kind's maximum lifetime, the hard cap nobody can extend past.
     const usage = idleState(lab, signals, now, policy);
     if (lab.phase === 'ready' && !usage.idle && now < hardStop) {
-      const words = `${expiry.words} but ${usage.words}; deleted once idle, at the latest at its maximum lifetime (${clock(hardStop)})`;
-      return lab.reapWarnedAt
+      const words = `${expiry.words} but ${usage.words}; reaped once idle, at the latest at its maximum lifetime (${clock(hardStop)})`;
+      return lab.reapWarnedAt || usage.inUse
         ? { labId: lab.id, kind: 'keep', reason: words }
         : warn(lab, 'expired', words, now, reaper);
     }
+    if (lab.phase === 'suspended' && restoreUntil(lab, now, reaper, hardStop) !== undefined) {
+      // Expired while suspended: nothing to warn about yet, the restore window starts now and the delete waits for
+      // its end (a repro or dev lab suspended overnight expires before its owner is back).
+      return act(lab, 'expired', 'delete', expiry.words, now, reaper, hardStop);
+    }
     return warnedLongEnough(lab, now, reaper)
-      ? { labId: lab.id, kind: 'act', cause: 'expired', action: 'delete', reason: expiry.words }
+      ? act(lab, 'expired', 'delete', expiry.words, now, reaper, hardStop)
       : warn(
           lab,
           'expired',
-          `${expiry.words}; deleting after a ${reaper.graceMinutes} min grace period`,
+          `${expiry.words}; ${deleteWords(lab, now, reaper, hardStop)} after a ${reaper.graceMinutes} min grace period`,
           now,
           reaper,
         );
@@ -91,25 +116,120 @@ function decide(lab: Lab, signals: LabSignal[], now: Date, policy: LabPolicy): R
   const usage = idleState(lab, signals, now, policy);
   if (usage.idle && lab.phase === 'ready') {
     const action = kind?.idleAction ?? 'suspend';
-    return warnedLongEnough(lab, now, reaper)
-      ? { labId: lab.id, kind: 'act', cause: 'idle', action, reason: usage.words }
-      : warn(
-          lab,
-          'idle',
-          `${usage.words}; will ${action} after a ${reaper.graceMinutes} min grace period`,
-          now,
-          reaper,
-        );
+    if (warnedLongEnough(lab, now, reaper)) {
+      return act(lab, 'idle', action, usage.words, now, reaper, hardStop);
+    }
+    if (!lab.reapWarnedAt && usage.lastUse) {
+      const held = rhythmHold(
+        [...ownerUses, ...useTimes(lab, signals, policy)],
+        usage.lastUse,
+        now,
+        // At most twice the idle window: a quiet stretch is held only while its owner's own pauses say so.
+        2 * reaper.idleMinutes,
+      );
+      if (held.hold) {
+        return { labId: lab.id, kind: 'keep', reason: `${usage.words}, but ${held.words}` };
+      }
+    }
+    const actAfter = new Date(now.getTime() + reaper.graceMinutes * 60_000);
+    const will = action === 'delete' ? deleteWords(lab, now, reaper, hardStop) : 'suspend it';
+    return warn(
+      lab,
+      'idle',
+      `${usage.words}; will ${will} after a ${reaper.graceMinutes} min grace period` +
+        idleCostWords(lab, usage.lastUse, actAfter, policy),
+      now,
+      reaper,
+    );
   }
   if (expiry.state === 'expiring') {
-    return lab.reapWarnedAt
-      ? { labId: lab.id, kind: 'keep', reason: `${expiry.words}; owner warned` }
+    if (lab.reapWarnedAt) {
+      return { labId: lab.id, kind: 'keep', reason: `${expiry.words}; owner warned` };
+    }
+    // In use: no DM now (the owner is at the lab); an expired lab in use is never reaped, and is warned once idle.
+    return usage.inUse
+      ? { labId: lab.id, kind: 'keep', reason: `${expiry.words}; not warned while ${usage.words}` }
       : warn(lab, 'expiring', expiry.words, now, reaper);
   }
   if (lab.reapWarnedAt) {
     return { labId: lab.id, kind: 'unwarn', reason: `in use again: ${usage.words}` };
   }
   return { labId: lab.id, kind: 'keep', reason: usage.words };
+}
+
+/**
+ * A lab in its restore window: kept until the window ends, then deleted if it is still suspended and nobody asked
+ * for it (a resume clears the window; `decide` saw desired = suspended already).
+ */
+function restoreWindow(lab: Lab, until: Date, now: Date): ReapDecision {
+  if (now < until) {
+    return {
+      labId: lab.id,
+      kind: 'keep',
+      reason: `suspended in its restore window: deleted at ${clock(until)} unless its owner brings it back (\`/lab resume ${lab.id}\`)`,
+    };
+  }
+  return {
+    labId: lab.id,
+    kind: 'act',
+    cause: 'idle',
+    action: 'delete',
+    reason: `unclaimed through its restore window (ended ${clock(until)}): still suspended, nobody resumed it`,
+  };
+}
+
+/**
+ * The act after a warning's grace period. A delete of a running lab becomes a suspend for the restore window (never
+ * past the maximum lifetime) when the policy has one, so a lab needed again is resumed instead of redeployed.
+ */
+function act(
+  lab: Lab,
+  cause: ReapCause,
+  action: 'suspend' | 'delete',
+  reason: string,
+  now: Date,
+  reaper: ReaperPolicy,
+  hardStop: Date,
+): ReapDecision {
+  const until = restoreUntil(lab, now, reaper, hardStop);
+  if (action === 'delete' && until !== undefined) {
+    return {
+      labId: lab.id,
+      kind: 'act',
+      cause,
+      action: 'suspend',
+      reason: `${reason}; ${lab.phase === 'suspended' ? 'stays suspended' : 'suspended'}, not deleted: deleted at ${clock(until)} unless its owner brings it back`,
+      restoreUntil: until,
+    };
+  }
+  return { labId: lab.id, kind: 'act', cause, action, reason };
+}
+
+/** End of the restore window a delete at `now` would get; undefined when there is none (no window, or no time left). */
+function restoreUntil(lab: Lab, now: Date, reaper: ReaperPolicy, hardStop: Date): Date | undefined {
+  const hours = reaper.restoreWindowHours ?? 0;
+  if (hours <= 0 || (lab.phase !== 'ready' && lab.phase !== 'suspended')) {
+    return undefined;
+  }
+  const until = new Date(Math.min(now.getTime() + hours * 3_600_000, hardStop.getTime()));
+  return until > now ? until : undefined;
+}
+
+function deleteWords(lab: Lab, now: Date, reaper: ReaperPolicy, hardStop: Date): string {
+  const until = restoreUntil(lab, now, reaper, hardStop);
+  return until === undefined
+    ? 'delete it'
+    : `suspend it for a ${reaper.restoreWindowHours ?? 0} h restore window, then delete it`;
+}
+
+/** What an idle lab will have cost since its last use by the time it would be acted on. */
+function idleCostWords(lab: Lab, lastUse: Date | undefined, actAfter: Date, policy: LabPolicy): string {
+  if (lastUse === undefined) {
+    return '';
+  }
+  const hours = (actAfter.getTime() - lastUse.getTime()) / 3_600_000;
+  const cost = hourlyRate(lab.spec, policy.rates).total * hours;
+  return ` (by then it will have cost ${formatUsd(cost)} unused since ${clock(lastUse)})`;
 }
 
 function warn(lab: Lab, cause: ReapCause, reason: string, now: Date, reaper: ReaperPolicy): ReapDecision {
@@ -157,31 +277,74 @@ function expiryState(
 
 interface IdleState {
   idle: boolean;
+  /** Used within idleMinutes: someone is (very likely) at the lab. */
+  inUse: boolean;
   words: string;
+  lastUse?: Date;
 }
 
 function idleState(lab: Lab, signals: LabSignal[], now: Date, policy: LabPolicy): IdleState {
   if (lab.phase === 'suspended') {
-    return { idle: false, words: 'suspended (storage only)' };
+    return { idle: false, inUse: false, words: 'suspended (storage only)' };
   }
   const template = idleThresholds(lab, policy);
   const windowStart = now.getTime() - policy.reaper.idleMinutes * 60_000;
   const latestCpu = signals.filter((s) => s.kind === 'cpu' && s.value !== undefined).at(-1);
   const lastUse = latestUse(lab, signals, policy);
   if (lastUse && lastUse.at.getTime() > windowStart) {
-    return { idle: false, words: `in use: ${lastUse.words}` };
+    return { idle: false, inUse: true, words: `in use: ${lastUse.words}`, lastUse: lastUse.at };
   }
   if (!latestCpu || latestCpu.at.getTime() <= windowStart) {
-    return { idle: false, words: 'no recent CPU metrics, so not judged idle' };
+    return { idle: false, inUse: false, words: 'no recent CPU metrics, so not judged idle' };
   }
   const idleMinutes = lastUse ? (now.getTime() - lastUse.at.getTime()) / 60_000 : policy.reaper.idleMinutes;
   const slack = lab.lastActivityAt
     ? `no Slack activity since ${clock(lab.lastActivityAt)}`
     : 'no Slack activity';
+  // Every signal that could have shown a use, so the owner can see what the reaper looked at.
+  const latestNet = signals.filter((s) => s.kind === 'network' && s.value !== undefined).at(-1);
+  const network =
+    latestNet && latestNet.at.getTime() > windowStart
+      ? `network ${Math.round(latestNet.value ?? 0)} KB/s < ${template.idleNetworkKbps} KB/s`
+      : 'no network traffic recorded';
+  const keepalive = signals.some((s) => s.kind === 'keepalive')
+    ? 'no keep-alive call since ' + clock(signals.filter((s) => s.kind === 'keepalive').at(-1)?.at ?? now)
+    : 'no keep-alive call';
   return {
     idle: true,
-    words: `idle ${Math.round(idleMinutes)} min: CPU ${pct(latestCpu.value)} < ${template.idleCpuPercent}% threshold, ${slack}`,
+    inUse: false,
+    words: `idle ${Math.round(idleMinutes)} min: CPU ${pct(latestCpu.value)} < ${template.idleCpuPercent}% threshold, ${network}, ${keepalive}, ${slack}`,
+    ...(lastUse ? { lastUse: lastUse.at } : {}),
   };
+}
+
+/** Every use the lab's record and signals show (not only the latest): the rhythm learns its pauses from them. */
+function useTimes(lab: Lab, signals: readonly LabSignal[], policy: LabPolicy): Date[] {
+  const template = idleThresholds(lab, policy);
+  return [
+    ...(lab.lastActivityAt ? [lab.lastActivityAt] : []),
+    ...signals
+      .filter(
+        (s) =>
+          s.kind === 'keepalive' ||
+          (s.kind === 'cpu' && (s.value ?? 0) >= template.idleCpuPercent) ||
+          (s.kind === 'network' && (s.value ?? 0) >= template.idleNetworkKbps),
+      )
+      .map((s) => s.at),
+  ];
+}
+
+/** Each owner's uses across all their labs: a pause they came back from on one lab says how they work. */
+function usesByOwner(
+  labs: readonly Lab[],
+  byLab: ReadonlyMap<string, LabSignal[]>,
+  policy: LabPolicy,
+): Map<string, Date[]> {
+  const uses = new Map<string, Date[]>();
+  for (const lab of labs) {
+    uses.set(lab.owner, [...(uses.get(lab.owner) ?? []), ...useTimes(lab, byLab.get(lab.id) ?? [], policy)]);
+  }
+  return uses;
 }
 
 /** The lab's template's idle thresholds (a template the policy no longer lists: FALLBACK_THRESHOLDS). */

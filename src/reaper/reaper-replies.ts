@@ -35,6 +35,26 @@ export function ownerNotice(owner: string, items: readonly Noticed[], now: Date,
         decision.action === 'suspend'
           ? 'suspended (storage still bills; `/lab resume` brings it back)'
           : 'deleted';
+      const window = decision.restoreUntil;
+      if (decision.action === 'suspend' && window !== undefined) {
+        // The restore window: say what it costs to keep and when it goes, and offer the way back.
+        const storage = formatUsd(
+          (hourlyRate(lab.spec, rates).storage * (window.getTime() - now.getTime())) / 3_600_000,
+        );
+        sections.push({
+          type: 'text',
+          text: [
+            { bold: `Lab ${lab.id}` },
+            ` ${lab.phase === 'suspended' ? 'stays suspended' : 'was suspended'}: ${decision.reason}. Cost so far ${cost}; keeping its storage until ` +
+              `${window.toISOString().slice(11, 16)} UTC costs ${storage}. Bring it back in minutes instead of a redeploy.`,
+          ],
+        });
+        sections.push({
+          type: 'actions',
+          actions: [{ id: LAB_ACTION.bringBack, label: 'Bring it back', value: lab.id, style: 'primary' }],
+        });
+        continue;
+      }
       sections.push({
         type: 'text',
         text: [{ bold: `Lab ${lab.id}` }, ` was ${done}: ${decision.reason}. Final cost ${cost}.`],

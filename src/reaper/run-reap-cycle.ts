@@ -102,6 +102,11 @@ export async function runReapCycle(deps: ReapCycleDeps, mode: 'plan' | 'enforce'
     if (!lab) {
       continue;
     }
+    if (lab.phase === 'ready' && lab.restoreUntil !== undefined && decision.kind !== 'act') {
+      // Running again without `/lab resume` (powered on in VCD, say): its restore window is over, so that a later
+      // suspend by its owner cannot end in the old window's delete.
+      await deps.store.applyRequest(lab.id, { restoreUntil: undefined });
+    }
     switch (decision.kind) {
       case 'warn':
         await deps.store.applyRequest(lab.id, { reapWarnedAt: now });
@@ -116,6 +121,7 @@ export async function runReapCycle(deps: ReapCycleDeps, mode: 'plan' | 'enforce'
         await deps.store.applyRequest(lab.id, {
           desired: decision.action === 'suspend' ? 'suspended' : 'deleted',
           reapWarnedAt: undefined,
+          ...(decision.restoreUntil !== undefined ? { restoreUntil: decision.restoreUntil } : {}),
         });
         await record(deps, lab.id, decision.action, decision.reason);
         deps.waker.wake(lab.id);

@@ -79,6 +79,7 @@ export function labToRow(lab: Lab): LabRow {
     reap_warned_at: optionalDateToText(lab.reapWarnedAt, lab.id, 'reapWarnedAt'),
     snoozed_until: optionalDateToText(lab.snoozedUntil, lab.id, 'snoozedUntil'),
     keepalive_token: lab.keepaliveToken ?? null,
+    restore_until: optionalDateToText(lab.restoreUntil, lab.id, 'restoreUntil'),
     capture_as: lab.captureAs ?? null,
     capture_name: lab.captureName ?? null,
     network: lab.network === undefined ? null : JSON.stringify(networkToJson(lab.network)),
@@ -99,6 +100,7 @@ const REQUEST_COLUMNS: Record<(typeof REQUEST_FIELDS)[number], keyof LabRow> = {
   snoozedUntil: 'snoozed_until',
   captureAs: 'capture_as',
   keepaliveToken: 'keepalive_token',
+  restoreUntil: 'restore_until',
 };
 
 /** Columns that LabStore.update never writes: the id, the request's and the notifier's. */
@@ -158,6 +160,9 @@ export function requestColumns(labId: string, changes: LabRequestChanges): Parti
   }
   if (Object.hasOwn(changes, 'keepaliveToken')) {
     columns.keepalive_token = changes.keepaliveToken ?? null;
+  }
+  if (Object.hasOwn(changes, 'restoreUntil')) {
+    columns.restore_until = optionalDateToText(changes.restoreUntil, labId, 'restoreUntil');
   }
   return columns;
 }
@@ -226,6 +231,9 @@ export function rowToLab(row: LabRow): Lab {
   }
   if (row.keepalive_token !== null) {
     lab.keepaliveToken = row.keepalive_token;
+  }
+  if (row.restore_until !== null) {
+    lab.restoreUntil = textToDate(row.restore_until, id, 'restore_until');
   }
   if (row.capture_as !== null) {
     lab.captureAs = row.capture_as;

@@ -54,6 +54,8 @@ export interface LabColumns {
   capture_name: string | null;
   /** JSON text of the lab's LabNetwork (migration 004); null for labs without networking. */
   network: string | null;
+  /** Restore window (migration 014): when the reaper deletes the lab it suspended in place of a delete; ISO text. */
+  restore_until: string | null;
 }
 
 /**

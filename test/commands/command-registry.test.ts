@@ -53,6 +53,7 @@ describe('commands/command-registry', () => {
         ['reap_keep_2h', 'keep demo-4kq 2h', false],
         ['reap_keep_tomorrow', 'keep demo-4kq tomorrow', true],
         ['reap_in_use', 'keep demo-4kq 2h in-use', false],
+        ['reap_bring_back', 'resume demo-4kq', false],
       ]),
     );
   });
@@ -67,6 +68,18 @@ describe('commands/command-registry', () => {
         {
           lab: ready,
           decision: { labId: ready.id, kind: 'warn', cause: 'idle', reason: 'idle', actAfter: now },
+        },
+        {
+          // Suspended for its restore window: the notice offers "Bring it back".
+          lab: ready,
+          decision: {
+            labId: ready.id,
+            kind: 'act',
+            cause: 'idle',
+            action: 'suspend',
+            reason: 'idle',
+            restoreUntil: new Date(now.getTime() + 3_600_000),
+          },
         },
       ],
       now,

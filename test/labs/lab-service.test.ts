@@ -163,6 +163,27 @@ describe('labs/lab-service', () => {
     expect((await store.get(lab.id))?.desired).toBe('running');
   });
 
+  it.each([
+    ['an unexpired lab keeps its expiry', 60, 60],
+    // demo: extendHours 2, so an expired lab gets 2 h from the resume.
+    ['an expired lab gets its kind’s extension from now', -30, 120],
+  ])('brings a lab back from the reaper’s restore window: %s', async (_what, expiresIn, expectedIn) => {
+    const { service, store, clock } = setup();
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+    const now = clock.now().getTime();
+    await store.applyRequest(lab.id, {
+      desired: 'suspended',
+      expiresAt: new Date(now + expiresIn * 60_000),
+      restoreUntil: new Date(now + 3_600_000),
+    });
+
+    await service.resume('U1', lab.id);
+
+    const back = await store.get(lab.id);
+    expect(back).toMatchObject({ desired: 'running', restoreUntil: undefined });
+    expect(back?.expiresAt.getTime()).toBe(now + expectedIn * 60_000);
+  });
+
   it('hands a lab off to another user', async () => {
     const { service, store } = setup();
     const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });

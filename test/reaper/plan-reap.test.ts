@@ -2,11 +2,13 @@ import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { type Lab } from '../../src/labs/lab';
 import { type LabPolicy } from '../../src/labs/policy';
 import { type LabSignal } from '../../src/labs/ports';
-import { planReap, withinHours } from '../../src/reaper/plan-reap';
+import { planReap, type ReapDecision, withinHours } from '../../src/reaper/plan-reap';
 
 const NOW = new Date('2026-11-24T12:00:00Z');
 const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000);
 const policy: LabPolicy = DEFAULT_POLICY;
+/** The policy without a restore window: the reaper deletes what it would delete at once, as before issue 19. */
+const noWindow: LabPolicy = { ...policy, reaper: { ...policy.reaper, restoreWindowHours: 0 } };
 
 function lab(overrides: Partial<Lab> = {}): Lab {
   return {
@@ -50,7 +52,9 @@ describe('reaper/plan-reap', () => {
       kind: 'warn',
       cause: 'idle',
       reason:
-        'idle 118 min: CPU 1.2% < 5% threshold, no Slack activity since 10:02 UTC; will delete after a 30 min grace period',
+        'idle 118 min: CPU 1.2% < 5% threshold, no network traffic recorded, no keep-alive call, no Slack activity ' +
+        'since 10:02 UTC; will suspend it for a 72 h restore window, then delete it after a 30 min grace period ' +
+        '(by then it will have cost $0.45 unused since 10:02 UTC)',
       actAfter: new Date('2026-11-24T12:30:00Z'),
     });
   });
@@ -84,8 +88,8 @@ describe('reaper/plan-reap', () => {
   });
 
   it('acts after the grace period when the lab is still idle, with the kind’s action', () => {
-    const demo = planReap([lab({ reapWarnedAt: minutesAgo(31) })], cpu(1), NOW, policy)[0];
-    const repro = planReap([lab({ kind: 'repro', reapWarnedAt: minutesAgo(31) })], cpu(1), NOW, policy)[0];
+    const demo = planReap([lab({ reapWarnedAt: minutesAgo(31) })], cpu(1), NOW, noWindow)[0];
+    const repro = planReap([lab({ kind: 'repro', reapWarnedAt: minutesAgo(31) })], cpu(1), NOW, noWindow)[0];
 
     expect(demo).toMatchObject({ kind: 'act', action: 'delete', cause: 'idle' });
     expect(repro).toMatchObject({ kind: 'act', action: 'suspend', cause: 'idle' });
@@ -110,7 +114,7 @@ describe('reaper/plan-reap', () => {
   it('warns before expiry and deletes an expired lab after the grace period once it is idle', () => {
     const expiring = planReap(
       [lab({ expiresAt: new Date(NOW.getTime() + 20 * 60_000) })],
-      cpu(60),
+      [],
       NOW,
       policy,
     )[0];
@@ -126,7 +130,7 @@ describe('reaper/plan-reap', () => {
       ],
       cpu(1),
       NOW,
-      policy,
+      noWindow,
     )[0];
 
     expect(expiring).toMatchObject({
@@ -160,7 +164,7 @@ describe('reaper/plan-reap', () => {
 
     expect(inUse).toMatchObject({ kind: 'keep' });
     expect(inUse?.reason).toMatch(
-      /^expired at 11:59 UTC but in use: CPU 60\.0% at 12:00 UTC; deleted once idle, at the latest at its maximum lifetime \(20:40 UTC\)$/,
+      /^expired at 11:59 UTC but in use: CPU 60\.0% at 12:00 UTC; reaped once idle, at the latest at its maximum lifetime \(20:40 UTC\)$/,
     );
     expect(atHardStop).toMatchObject({ kind: 'act', cause: 'expired', action: 'delete' });
   });
@@ -241,5 +245,206 @@ describe('reaper/plan-reap', () => {
 
     expect(decision).toMatchObject({ kind: 'warn' });
     expect(decision?.reason).toMatch(/CPU 9\.0% < 12% threshold/);
+  });
+
+  describe('restore window (issue 19)', () => {
+    const suspended = (overrides: Partial<Lab> = {}) =>
+      lab({
+        phase: 'suspended',
+        desired: 'suspended',
+        poweredOnSince: undefined,
+        restoreUntil: new Date(NOW.getTime() + 60 * 60_000),
+        ...overrides,
+      });
+
+    it.each<[string, Lab, LabPolicy, Partial<ReapDecision>, RegExp]>([
+      [
+        'a delete-kind idle lab is suspended with a window',
+        lab({ reapWarnedAt: minutesAgo(31) }),
+        policy,
+        { kind: 'act', action: 'suspend', cause: 'idle', restoreUntil: new Date('2026-11-24T20:40:00Z') },
+        /; suspended, not deleted: deleted at 20:40 UTC unless its owner brings it back$/,
+      ],
+      [
+        'the window never runs past the maximum lifetime (demo: 12 h from creation)',
+        lab({ reapWarnedAt: minutesAgo(31), createdAt: minutesAgo(11 * 60) }),
+        policy,
+        { kind: 'act', action: 'suspend', restoreUntil: new Date('2026-11-24T13:00:00Z') },
+        /deleted at 13:00 UTC/,
+      ],
+      [
+        'no time left before the maximum lifetime: deleted at once',
+        lab({ reapWarnedAt: minutesAgo(31), createdAt: minutesAgo(12 * 60) }),
+        policy,
+        { kind: 'act', action: 'delete' },
+        /^idle/,
+      ],
+      [
+        'a suspend-kind lab is suspended as before, with no window',
+        lab({ kind: 'repro', reapWarnedAt: minutesAgo(31) }),
+        policy,
+        { kind: 'act', action: 'suspend' },
+        /^idle \d+ min[^;]*$/,
+      ],
+      [
+        'restoreWindowHours 0: deleted at once',
+        lab({ reapWarnedAt: minutesAgo(31) }),
+        noWindow,
+        { kind: 'act', action: 'delete' },
+        /^idle/,
+      ],
+      [
+        'an expired idle lab is suspended with a window too',
+        lab({ reapWarnedAt: minutesAgo(31), expiresAt: minutesAgo(5) }),
+        policy,
+        { kind: 'act', action: 'suspend', cause: 'expired' },
+        /^expired at 11:55 UTC; suspended, not deleted/,
+      ],
+      [
+        'expired while suspended (a repro overnight): the window starts, no warning, no delete yet',
+        suspended({ kind: 'repro', expiresAt: minutesAgo(5), restoreUntil: undefined }),
+        policy,
+        { kind: 'act', action: 'suspend', cause: 'expired', restoreUntil: new Date('2026-11-27T12:00:00Z') },
+        /^expired at 11:55 UTC; stays suspended, not deleted: deleted at 12:00 UTC unless its owner brings it back$/,
+      ],
+      [
+        'inside its window: kept, saying how to bring it back',
+        suspended(),
+        policy,
+        { kind: 'keep' },
+        /^suspended in its restore window: deleted at 13:00 UTC unless its owner brings it back \(`\/lab resume demo-abc`\)$/,
+      ],
+      [
+        'window over, still suspended: deleted',
+        suspended({ restoreUntil: minutesAgo(1) }),
+        policy,
+        { kind: 'act', action: 'delete', cause: 'idle' },
+        /^unclaimed through its restore window \(ended 11:59 UTC\): still suspended, nobody resumed it$/,
+      ],
+      [
+        'window over but its owner is resuming it: kept',
+        suspended({ restoreUntil: minutesAgo(1), desired: 'running' }),
+        policy,
+        { kind: 'keep' },
+        /^already changing to running$/,
+      ],
+      [
+        'window over but resumed (ready again): never deleted by the window',
+        lab({ restoreUntil: minutesAgo(1) }),
+        policy,
+        { kind: 'keep' },
+        /^in use/,
+      ],
+    ])('%s', (_what, l, p, expected, reason) => {
+      const signals = l.phase === 'ready' && !l.restoreUntil ? cpu(1) : cpu(40);
+      const [decision] = planReap([l], signals, NOW, p);
+
+      expect(decision).toMatchObject(expected);
+      expect(decision?.reason).toMatch(reason);
+    });
+
+    it('never deletes a lab outside this installation, window over or not', () => {
+      const [decision] = planReap([suspended({ restoreUntil: minutesAgo(1) })], [], NOW, policy, new Set());
+
+      expect(decision).toMatchObject({ kind: 'keep' });
+    });
+
+    it('deletes at most maxActionsPerCycle labs whose windows ended; the rest are deferred', () => {
+      const capped = { ...policy, reaper: { ...policy.reaper, maxActionsPerCycle: 1 } };
+      const decisions = planReap(
+        [
+          suspended({ id: 'demo-a', restoreUntil: minutesAgo(1) }),
+          suspended({ id: 'demo-b', restoreUntil: minutesAgo(1) }),
+        ],
+        [],
+        NOW,
+        capped,
+      );
+
+      expect(decisions.map((d) => [d.labId, d.kind])).toEqual([
+        ['demo-a', 'act'],
+        ['demo-b', 'defer'],
+      ]);
+    });
+  });
+
+  describe('expiry notices and the owner at the lab (issue 19)', () => {
+    it.each<[string, Lab, LabSignal[], Partial<ReapDecision>, RegExp]>([
+      [
+        'expiring and in use: no DM now',
+        lab({ expiresAt: new Date(NOW.getTime() + 20 * 60_000) }),
+        cpu(60),
+        { kind: 'keep' },
+        /^expires at 12:20 UTC \(in 20m\); not warned while in use: CPU 60\.0% at 12:00 UTC$/,
+      ],
+      [
+        'expiring and unused for a while (no metrics): warned',
+        lab({ expiresAt: new Date(NOW.getTime() + 20 * 60_000) }),
+        [],
+        { kind: 'warn', cause: 'expiring' },
+        /^expires at 12:20 UTC/,
+      ],
+      [
+        'expired, in use and never warned: kept without a DM',
+        lab({ expiresAt: minutesAgo(1) }),
+        cpu(60),
+        { kind: 'keep' },
+        /^expired at 11:59 UTC but in use/,
+      ],
+    ])('%s', (_what, l, signals, expected, reason) => {
+      const [decision] = planReap([l], signals, NOW, policy);
+
+      expect(decision).toMatchObject(expected);
+      expect(decision?.reason).toMatch(reason);
+    });
+  });
+
+  describe("the owner's rhythm (issue 19)", () => {
+    /** Busy CPU from `from` to `to` minutes ago, idle since. */
+    const session = (from: number, to: number, labId = 'demo-abc'): LabSignal[] =>
+      Array.from({ length: from / 5 + 1 }, (_, i) => ({
+        labId,
+        at: minutesAgo(from - i * 5),
+        kind: 'cpu' as const,
+        value: from - i * 5 <= from && from - i * 5 >= to ? 40 : 1,
+      }));
+
+    it('holds the warning of a lab quiet for less than a pause its owner came back from today', () => {
+      // Worked 170-140 min ago, paused 70 min, worked 70-65 min ago, quiet since: 65 min > idleMinutes.
+      const signals = session(170, 65).map((s) =>
+        s.at > minutesAgo(140) && s.at < minutesAgo(70) ? { ...s, value: 1 } : s,
+      );
+      const [decision] = planReap([lab({ lastActivityAt: minutesAgo(170) })], signals, NOW, policy);
+
+      expect(decision).toMatchObject({ kind: 'keep' });
+      expect(decision?.reason).toMatch(
+        /^idle 65 min: .*, but quiet 65 min inside a working session; its owner came back from a 70 min pause earlier, so no warning before 12:05 UTC$/,
+      );
+    });
+
+    it('learns the pause from another lab of the same owner', () => {
+      const other = lab({ id: 'dev-xyz', kind: 'dev', lastActivityAt: minutesAgo(170) });
+      const otherSignals = session(175, 0, 'dev-xyz').map((s) =>
+        s.at > minutesAgo(150) && s.at < minutesAgo(70) ? { ...s, value: 1 } : s,
+      );
+      // This lab: opened in Slack during the other lab's session, used once 65 min ago, quiet since.
+      const quiet = session(65, 65);
+      const decisions = planReap(
+        [lab({ lastActivityAt: minutesAgo(175) }), other],
+        [...quiet, ...otherSignals],
+        NOW,
+        policy,
+      );
+
+      expect(decisions[0]).toMatchObject({ kind: 'keep' });
+      expect(decisions[0]?.reason).toMatch(/its owner came back from a 80 min pause earlier/);
+    });
+
+    it('warns once the quiet stretch outlasts every pause seen, saying what it will cost', () => {
+      const [decision] = planReap([lab({ lastActivityAt: minutesAgo(170) })], session(170, 100), NOW, policy);
+
+      expect(decision).toMatchObject({ kind: 'warn', cause: 'idle' });
+      expect(decision?.reason).toMatch(/by then it will have cost \$\d+\.\d\d unused since 10:20 UTC\)$/);
+    });
   });
 });

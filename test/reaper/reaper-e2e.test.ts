@@ -5,6 +5,7 @@ import { type Reply } from '../../src/commands/reply';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { LabController } from '../../src/controller/lab-controller';
 import { LabService } from '../../src/labs/lab-service';
+import { type ReaperPolicy } from '../../src/labs/policy';
 import { createSilentLogger } from '../../src/observability/logger';
 import { type ReaperMessenger } from '../../src/reaper/reaper-ports';
 import { runReapCycle } from '../../src/reaper/run-reap-cycle';
@@ -30,7 +31,7 @@ describe('e2e: reaper with the simulator usage model', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function setup() {
+  async function setup(reaper: Partial<ReaperPolicy> = {}) {
     const clock = new ManualClock();
     sim = await startVcdSim({ speedFactor: 1, now: () => clock.now().getTime() });
     dataDir = mkdtempSync(path.join(tmpdir(), 'labbot-reaper-'));
@@ -55,7 +56,11 @@ describe('e2e: reaper with the simulator usage model', () => {
       sleep,
     });
     const notifier = { labChanged: () => Promise.resolve(), tellAdmins: () => Promise.resolve() };
-    const policy = { ...DEFAULT_POLICY, limits: { maxLabsPerUser: 50, maxHourlySpendPerUser: 100 } };
+    const policy = {
+      ...DEFAULT_POLICY,
+      limits: { maxLabsPerUser: 50, maxHourlySpendPerUser: 100 },
+      reaper: { ...DEFAULT_POLICY.reaper, ...reaper },
+    };
     const controller = new LabController({
       installationId: 'install-test',
       store: store.labs,
@@ -113,8 +118,8 @@ describe('e2e: reaper with the simulator usage model', () => {
     return { clock, store, service, deploy, cycles, dms };
   }
 
-  it('warns about an abandoned lab and deletes it after the grace period; never warns labs in use', async () => {
-    const { store, service, deploy, cycles, dms } = await setup();
+  it('warns about an abandoned lab, suspends it for its restore window and deletes it unclaimed; never warns labs in use', async () => {
+    const { store, service, deploy, cycles, dms } = await setup({ restoreWindowHours: 1 });
     const abandoned = await deploy('U0ABANDON');
     const busy = await deploy('U0BUSY');
     const keptAlive = await deploy('U0KEEPALIVE');
@@ -124,15 +129,24 @@ describe('e2e: reaper with the simulator usage model', () => {
     sim.state.setUsage({ vApp: `lab-${keptAlive}` }, { kind: 'idle' });
     sim.state.setUsage({ vApp: `lab-${chatty}` }, { kind: 'idle' });
 
-    await cycles('enforce', 150, async () => {
+    const inUse = async () => {
       expect(await service.keepalive(keptAlive, 'token')).toBe(true);
       await service.touch(chatty);
-    });
+    };
+    await cycles('enforce', 100, inUse);
+    const inWindow = await store.labs.get(abandoned);
+    const vAppInWindow = sim.state.findVAppByName(`lab-${abandoned}`);
+    await cycles('enforce', 65, inUse);
 
+    expect(inWindow).toMatchObject({ phase: 'suspended', desired: 'suspended' });
+    expect(inWindow?.restoreUntil).toBeDefined();
+    expect(vAppInWindow).toBeDefined();
     expect((await store.labs.get(abandoned))?.phase).toBe('deleted');
     expect(sim.state.findVAppByName(`lab-${abandoned}`)).toBeUndefined();
+    // The warning, the suspend (with "Bring it back"), the delete when the window ended.
     expect(dms.map((d) => [d.user, d.reply.title])).toEqual([
       ['U0ABANDON', 'One of your labs looks unused'],
+      ['U0ABANDON', 'labbot cleaned up one of your labs'],
       ['U0ABANDON', 'labbot cleaned up one of your labs'],
     ]);
     for (const id of [busy, keptAlive, chatty]) {
@@ -168,5 +182,21 @@ describe('e2e: reaper with the simulator usage model', () => {
     expect(lab?.reapWarnedAt).toBeUndefined();
     expect(dms).toEqual([]);
     expect(sim.state.findVAppByName(`lab-${id}`)).toBeDefined();
+  });
+
+  it('brings a lab back from its restore window with /lab resume; it is never deleted', async () => {
+    const { store, service, deploy, cycles } = await setup({ restoreWindowHours: 1 });
+    const id = await deploy('U0BACK');
+    sim.state.setUsage({ vApp: `lab-${id}` }, { kind: 'idle' });
+    await cycles('enforce', 100);
+    expect((await store.labs.get(id))?.phase).toBe('suspended');
+
+    await service.resume('U0BACK', id);
+    sim.state.setUsage({ vApp: `lab-${id}` }, { kind: 'busy' });
+    await cycles('enforce', 90);
+
+    const lab = await store.labs.get(id);
+    expect(lab).toMatchObject({ phase: 'ready', desired: 'running' });
+    expect(lab?.restoreUntil).toBeUndefined();
   });
 });

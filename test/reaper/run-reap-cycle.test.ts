@@ -99,7 +99,11 @@ describe('reaper/run-reap-cycle', () => {
   });
 
   it('warns the owner of an abandoned lab once, then deletes it after the grace period', async () => {
-    const ctx = setup();
+    // Without a restore window (restoreWindowHours 0), as before issue 19.
+    const ctx = setup({
+      ...DEFAULT_POLICY,
+      reaper: { ...DEFAULT_POLICY.reaper, digestChannel: 'C0OPS', restoreWindowHours: 0 },
+    });
     const lab = await deployed(ctx, 'U1');
     ctx.cloud.cpu.set(lab.vappHref!, 1);
 
@@ -376,5 +380,91 @@ describe('reaper/plan-reap properties', () => {
         policy.reaper.maxActionsPerCycle,
       );
     }
+  });
+
+  describe('restore window (issue 19)', () => {
+    /** Runs cycles every 5 minutes for `minutes`. */
+    async function cycles(ctx: ReturnType<typeof setup>, minutes: number): Promise<void> {
+      for (let minute = 0; minute < minutes; minute += 5) {
+        ctx.clock.advance(5 * 60_000);
+        await ctx.cycle('enforce');
+      }
+    }
+
+    /** A 2 h window: well inside a demo lab's 12 h maximum lifetime, which caps the window. */
+    const twoHours = {
+      ...DEFAULT_POLICY,
+      reaper: { ...DEFAULT_POLICY.reaper, restoreWindowHours: 2 },
+    };
+
+    it('suspends an abandoned demo lab instead of deleting it, offers Bring it back, and deletes it when the window ends unclaimed', async () => {
+      const ctx = setup(twoHours);
+      const lab = await deployed(ctx, 'U1');
+      ctx.cloud.cpu.set(lab.vappHref!, 1);
+
+      await cycles(ctx, 95);
+      const suspended = await ctx.store.get(lab.id);
+      const suspendedSeenAt = ctx.clock.now().getTime();
+      await cycles(ctx, 60);
+      const beforeEnd = await ctx.store.get(lab.id);
+      await cycles(ctx, 65);
+
+      expect(suspended).toMatchObject({ phase: 'suspended', desired: 'suspended' });
+      // Suspended within the last cycle, for the policy's 2 h.
+      expect((suspended?.restoreUntil?.getTime() ?? 0) - suspendedSeenAt).toBeGreaterThanOrEqual(
+        2 * 3_600_000 - 5 * 60_000,
+      );
+      expect(beforeEnd?.phase).toBe('suspended');
+      expect((await ctx.store.get(lab.id))?.phase).toBe('deleted');
+      expect(ctx.cloud.vapps.size).toBe(0);
+      const notice = ctx.messenger.dms[1]?.reply;
+      expect(notice?.title).toBe('labbot cleaned up one of your labs');
+      const text = notice?.sections[0];
+      expect(text?.type === 'text' ? plainText(text.text) : '').toMatch(
+        /was suspended: .*suspended, not deleted: deleted at \d\d:\d\d UTC unless its owner brings it back\. Cost so far \$\d+\.\d\d; keeping its storage until \d\d:\d\d UTC costs \$0\.\d\d\./,
+      );
+      expect(notice?.sections[1]).toEqual({
+        type: 'actions',
+        actions: [{ id: 'reap_bring_back', label: 'Bring it back', value: lab.id, style: 'primary' }],
+      });
+      expect(ctx.audit.actions().filter((a) => a.startsWith('reaper'))).toEqual([
+        `reaper warn-idle ${lab.id} ok`,
+        `reaper suspend ${lab.id} ok`,
+        `reaper delete ${lab.id} ok`,
+      ]);
+      const deletion = ctx.audit.entries.find((e) => e.actor === 'reaper' && e.action === 'delete');
+      expect(deletion?.detail).toMatch(/^unclaimed through its restore window \(ended \d\d:\d\d UTC\)/);
+    });
+
+    it('never deletes a lab its owner brought back within the window', async () => {
+      const ctx = setup(twoHours);
+      const lab = await deployed(ctx, 'U1');
+      ctx.cloud.cpu.set(lab.vappHref!, 1);
+      await cycles(ctx, 95);
+
+      await ctx.service.resume('U1', lab.id);
+      await ctx.controller.idle();
+      ctx.cloud.cpu.set(lab.vappHref!, 40);
+      await cycles(ctx, 3 * 60);
+
+      const back = await ctx.store.get(lab.id);
+      expect(back).toMatchObject({ phase: 'ready', desired: 'running' });
+      expect(back?.restoreUntil).toBeUndefined();
+      expect(ctx.audit.actions().filter((a) => a.startsWith('reaper'))).toEqual([
+        `reaper warn-idle ${lab.id} ok`,
+        `reaper suspend ${lab.id} ok`,
+      ]);
+    });
+
+    it('never deletes a lab suspended by its owner (no restore window), however long it stays suspended', async () => {
+      const ctx = setup();
+      const lab = await deployed(ctx, 'U1', 'class');
+      await ctx.service.suspend('U1', lab.id);
+      await ctx.controller.idle();
+
+      await cycles(ctx, 7 * 60);
+
+      expect((await ctx.store.get(lab.id))?.phase).toBe('suspended');
+    });
   });
 });

@@ -55,6 +55,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '014-restore-window',
         ]);
         expect(await migrateToLatest(other)).toEqual([]);
 
@@ -97,6 +98,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           capture_as: _captureAs,
           capture_name: _captureName,
           network: _network,
+          restore_until: _restoreUntil,
           ...row001
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row001).execute();
@@ -110,6 +112,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '014-restore-window',
         ]);
 
         const upgraded = new KyselyLabStore(old);
@@ -160,6 +163,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           capture_as: _captureAs,
           capture_name: _captureName,
           network: _network,
+          restore_until: _restoreUntil,
           ...row002
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row002).execute();
@@ -172,6 +176,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '014-restore-window',
         ]);
 
         const upgraded = new KyselyLabStore(old);
@@ -210,6 +215,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       ]);
 
       expect(await migrateTo(database, '002-lifecycle')).toEqual([
+        '014-restore-window',
         '010-slack-requests',
         '008-vcd-credentials',
         '007-safety-limits',
@@ -226,6 +232,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '007-safety-limits',
         '008-vcd-credentials',
         '010-slack-requests',
+        '014-restore-window',
       ]);
 
       const {
@@ -242,6 +249,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       await store.insert(fullLab());
 
       expect(await migrateTo(database, '001-initial')).toEqual([
+        '014-restore-window',
         '010-slack-requests',
         '008-vcd-credentials',
         '007-safety-limits',
@@ -260,6 +268,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '007-safety-limits',
         '008-vcd-credentials',
         '010-slack-requests',
+        '014-restore-window',
       ]);
       const {
         poweredOnSince: _since,
@@ -494,6 +503,19 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         channel: 'C0999',
         messageTs: '1741064999.000100',
       });
+    });
+
+    it('start and end a restore window (migration 014), leaving the controller’s fields alone', async () => {
+      const lab = minimalLab();
+      await store.insert(lab);
+
+      await store.applyRequest(lab.id, { desired: 'suspended', restoreUntil: at(72) });
+      const inWindow = await store.get(lab.id);
+      await store.update({ ...lab, phase: 'suspended' });
+      await store.applyRequest(lab.id, { desired: 'running', restoreUntil: undefined });
+
+      expect(inWindow).toStrictEqual({ ...lab, desired: 'suspended', restoreUntil: at(72) });
+      expect(await store.get(lab.id)).toStrictEqual({ ...lab, phase: 'suspended', desired: 'running' });
     });
 
     it('hand a lab off, extend it and note activity in one write', async () => {
@@ -798,6 +820,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '007-safety-limits',
             '008-vcd-credentials',
             '010-slack-requests',
+            '014-restore-window',
           ]);
         } finally {
           await Promise.all([one.close(), two.close()]);
