@@ -24,6 +24,8 @@ import { keepaliveRoute } from './slack/keepalive-route';
 import { startSideHttpServer } from './slack/side-http-server';
 import { SlackMessenger } from './slack/slack-messenger';
 import { SlackNotifier } from './slack/slack-notifier';
+import { SlackClassRoster } from './slack/class-roster';
+import { rosterReply } from './commands/class-reply';
 import { SlackUserDirectory } from './slack/slack-user-directory';
 import { type VcdSim } from './vcdsim/vcd-sim';
 
@@ -96,6 +98,7 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     logger: logger.child({ component: 'commands' }),
     simulated: cloud.simulated,
     ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
+    classes: core.classes,
   });
 
   /** The reaper on its cron (one replica per tick), and the daily digest when an ops channel is configured. */
@@ -246,6 +249,21 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
     metrics,
   });
   slackNotifier.current = labMessages;
+  const rosters = new SlackClassRoster({
+    client: app.client,
+    logger: logger.child({ component: 'class-roster' }),
+    load: async (name) => {
+      const shown = await core.classes.show(name).catch(() => undefined);
+      return shown;
+    },
+    describe: (classroom, seats, labs) => rosterReply(classroom, seats, labs, view()),
+    saveRef: (name, channel, ts) => core.store.classes.setRosterRef(name, channel, ts),
+  });
+  core.setRoster((name) => rosters.rosterChanged(name));
+  cleanups.unshift(() => {
+    rosters.close();
+    return Promise.resolve();
+  });
   const hostScripts = createHostScriptDm({
     client: app.client,
     logger: logger.child({ component: 'slack-notifier' }),

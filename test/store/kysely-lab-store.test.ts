@@ -55,6 +55,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '012-classes',
         ]);
         expect(await migrateToLatest(other)).toEqual([]);
 
@@ -110,6 +111,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '012-classes',
         ]);
 
         const upgraded = new KyselyLabStore(old);
@@ -172,6 +174,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '012-classes',
         ]);
 
         const upgraded = new KyselyLabStore(old);
@@ -210,6 +213,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       ]);
 
       expect(await migrateTo(database, '002-lifecycle')).toEqual([
+        '012-classes',
         '010-slack-requests',
         '008-vcd-credentials',
         '007-safety-limits',
@@ -226,6 +230,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '007-safety-limits',
         '008-vcd-credentials',
         '010-slack-requests',
+        '012-classes',
       ]);
 
       const {
@@ -242,6 +247,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       await store.insert(fullLab());
 
       expect(await migrateTo(database, '001-initial')).toEqual([
+        '012-classes',
         '010-slack-requests',
         '008-vcd-credentials',
         '007-safety-limits',
@@ -260,6 +266,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '007-safety-limits',
         '008-vcd-credentials',
         '010-slack-requests',
+        '012-classes',
       ]);
       const {
         poweredOnSince: _since,
@@ -798,6 +805,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '007-safety-limits',
             '008-vcd-credentials',
             '010-slack-requests',
+            '012-classes',
           ]);
         } finally {
           await Promise.all([one.close(), two.close()]);
