@@ -41,7 +41,7 @@ export function rosterReply(
   return {
     visibility: 'channel',
     tone: 'info',
-    title: `Class ${classroom.name}: ${ready} of ${rows.length} labs ready`,
+    title: `Class ${classroom.name}: ${ready} of ${rows.length} labs ready, ${formatUsd(total)} so far`,
     sections,
   };
 }
