@@ -251,6 +251,21 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
           audit: store.audit,
           captured: store.captured,
           installationId: installation.id,
+          classHours: async (ids) => {
+            const wanted = new Set(ids);
+            const seats = (await store.classes.liveSeats()).filter(({ seat }) => wanted.has(seat.labId));
+            return new Map(
+              seats.map(({ seat, classroom }) => [
+                seat.labId,
+                {
+                  className: classroom.name,
+                  trainer: classroom.trainer,
+                  startsAt: classroom.startsAt,
+                  endsAt: classroom.endsAt,
+                },
+              ]),
+            );
+          },
         },
         mode,
       ),

@@ -29,8 +29,6 @@ export interface Classroom {
   createdAt: Date;
   /** When the trainer tore the whole class down. */
   endedAt?: Date;
-  /** When the reaper last sent the trainer the class's one after-hours message (one per class, not one per student). */
-  trainerNoticeAt?: Date;
 }
 
 /** One student's lab in a class. A failed lab is replaced once: the replacement's seat names the lab it `replaces`. */
@@ -91,8 +89,8 @@ export interface ClassStore {
   seatOf(labId: string): Promise<ClassSeat | undefined>;
   setRosterRef(name: string, channel: string, ts: string): Promise<void>;
   markEnded(name: string, at: Date): Promise<void>;
-  /** Records the trainer's after-hours notice; false when another replica already sent it since `since`. */
-  claimTrainerNotice(name: string, at: Date, since: Date): Promise<boolean>;
+  /** Every seat of the classes not torn down, with its class: what the reaper needs to follow class hours. */
+  liveSeats(): Promise<{ seat: ClassSeat; classroom: Classroom }[]>;
 }
 
 /** Thrown by ClassStore when a class of that name exists already. */

@@ -166,15 +166,30 @@ export class KyselyClassStore implements ClassStore {
       .execute();
   }
 
-  async claimTrainerNotice(name: string, at: Date, since: Date): Promise<boolean> {
-    const sinceText = timestampToText(since, 'notice window');
-    const result = await this.db
-      .updateTable('classes')
-      .set({ trainer_notice_at: timestampToText(at, 'trainer notice') })
-      .where('name', '=', name)
-      .where((eb) => eb.or([eb('trainer_notice_at', 'is', null), eb('trainer_notice_at', '<', sinceText)]))
-      .executeTakeFirstOrThrow();
-    return result.numUpdatedRows > BigInt(0);
+  async liveSeats(): Promise<{ seat: ClassSeat; classroom: Classroom }[]> {
+    const rows = await this.db
+      .selectFrom('class_seats')
+      .innerJoin('classes', 'classes.name', 'class_seats.class_name')
+      .selectAll('classes')
+      .select([
+        'class_seats.class_name',
+        'class_seats.student',
+        'class_seats.lab_id',
+        'class_seats.replaces',
+        'class_seats.created_at as seat_created_at',
+      ])
+      .where('classes.ended_at', 'is', null)
+      .execute();
+    return rows.map((row) => ({
+      classroom: rowToClass(row),
+      seat: rowToSeat({
+        class_name: row.class_name,
+        student: row.student,
+        lab_id: row.lab_id,
+        replaces: row.replaces,
+        created_at: row.seat_created_at,
+      }),
+    }));
   }
 }
 
@@ -194,7 +209,6 @@ function classToRow(c: Classroom): ClassesTable {
     ends_at: timestampToText(c.endsAt, 'class end'),
     created_at: timestampToText(c.createdAt, 'class creation'),
     ended_at: c.endedAt ? timestampToText(c.endedAt, 'class end') : null,
-    trainer_notice_at: c.trainerNoticeAt ? timestampToText(c.trainerNoticeAt, 'trainer notice') : null,
   };
 }
 
@@ -216,9 +230,6 @@ function rowToClass(row: ClassesTable): Classroom {
     endsAt: date(row.ends_at, 'ends_at'),
     createdAt: date(row.created_at, 'created_at'),
     ...(row.ended_at !== null ? { endedAt: date(row.ended_at, 'ended_at') } : {}),
-    ...(row.trainer_notice_at !== null
-      ? { trainerNoticeAt: date(row.trainer_notice_at, 'trainer_notice_at') }
-      : {}),
   };
 }
 

@@ -215,7 +215,6 @@ export interface ClassesTable {
   ends_at: string;
   created_at: string;
   ended_at: string | null;
-  trainer_notice_at: string | null;
 }
 
 /** One student's lab in a class (migration 012); `replaces` names the failed lab a replacement stands for. */

@@ -20,7 +20,6 @@ export function classesMigration(): Migration {
         .addColumn('ends_at', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('ended_at', 'text')
-        .addColumn('trainer_notice_at', 'text')
         .execute();
       await db.schema.createIndex('classes_trainer').on('classes').column('trainer').execute();
       await db.schema
