@@ -282,7 +282,8 @@ export class ClassService {
     const labs = await this.labsOf(seats.map((s) => s.labId));
     const done: Lab[] = [];
     const skipped: { labId: string; reason: string }[] = [];
-    for (const lab of labs.filter((l) => !isTerminal(l))) {
+    // A lab already being torn down (by its student, or an earlier command) has nothing left to do.
+    for (const lab of labs.filter((l) => !isTerminal(l) && l.desired !== 'deleted')) {
       try {
         done.push(await this.runVerb(user, lab.id, verb, minutes));
       } catch (error) {
