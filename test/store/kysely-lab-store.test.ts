@@ -66,6 +66,8 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         expect(tables).toEqual([
           'audit_log',
           'captured_templates',
+          'class_seats',
+          'classes',
           'installation',
           'job_runs',
           'lab_public_ips',
