@@ -224,6 +224,7 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
         // A lab deployed from the Home tab lives in the person's DM, so that is the conversation to check.
         mayDeploy: service.mayDeploy(user, user, userGroups),
         ...(notice ? { notice } : {}),
+        classes: await core.classes.list(user),
       }),
     form: {
       choices: async (user) => deployFormChoices(await formPolicy(user)),
