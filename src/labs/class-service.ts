@@ -418,11 +418,11 @@ export class ClassService {
       const members = await this.members(ref);
       named.push(...members.map((id) => ({ id, explicit: false })));
     }
-    const students: string[] = [];
     const skipped: SkippedStudent[] = [];
     const max = this.deps.policy.limits.maxStudentsPerClass ?? DEFAULT_MAX_STUDENTS_PER_CLASS;
+    const candidates: string[] = [];
     for (const { id, explicit } of named) {
-      if (students.includes(id) || skipped.some((s) => s.student === id)) {
+      if (candidates.includes(id) || skipped.some((s) => s.student === id)) {
         continue;
       }
       if (id === trainer) {
@@ -432,18 +432,23 @@ export class ClassService {
         }
         continue;
       }
-      if (students.length > max) {
-        // Enough to refuse the class; no need to look everyone else up.
-        students.push(id);
-        continue;
-      }
-      const refusal = handoffRefusal(id, await directory.lookup(id));
-      if (refusal !== undefined) {
-        skipped.push({ student: id, reason: refusal.replace(`<@${id}> `, '').replace(`<@${id}>`, 'they') });
-        continue;
-      }
-      students.push(id);
+      candidates.push(id);
     }
+    if (candidates.length > max) {
+      // Too many to seat whoever they are: the limit check refuses the class without thirty look-ups.
+      return { students: candidates, skipped };
+    }
+    // Looked up together: thirty users.info calls one after the other would take seconds of the trainer's wait.
+    const found = await Promise.all(candidates.map((id) => directory.lookup(id)));
+    const students: string[] = [];
+    candidates.forEach((id, i) => {
+      const refusal = handoffRefusal(id, found[i]);
+      if (refusal === undefined) {
+        students.push(id);
+      } else {
+        skipped.push({ student: id, reason: refusal.replace(`<@${id}> `, '').replace(`<@${id}>`, 'they') });
+      }
+    });
     return { students, skipped };
   }
 
