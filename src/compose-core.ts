@@ -5,6 +5,7 @@ import { ConfigError } from './config/config-error';
 import { LabController } from './controller/lab-controller';
 import { causeChain } from './labs/errors';
 import { describeVcd, managedVcd, vcdDifferences } from './labs/installation';
+import { ClassService } from './labs/class-service';
 import { LabService } from './labs/lab-service';
 import {
   type Clock,
@@ -42,6 +43,10 @@ export interface Core {
   installation: Installation;
   controller: LabController;
   service: LabService;
+  /** Classrooms (`/lab class`). */
+  classes: ClassService;
+  /** Set by the transport: keeps a class's roster message current (Slack); until then rosters are not posted. */
+  setRoster(roster: (className: string) => Promise<void>): void;
   /** Replaced by the transport once it exists; until then notices are logged. */
   setNotifier(notifier: LabNotifier): void;
   /** Who may receive a hand-off, set by the transport (Slack's users.info, or the local shell's); until then nobody. */
@@ -115,11 +120,28 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
       return Promise.resolve();
     },
   };
+  let roster: (className: string) => Promise<void> = () => Promise.resolve();
+  const classLog = logger.child({ component: 'classes' });
+  // Declared before the controller, assigned below: a class lab's events replace failed labs and update rosters.
+  const classHook: { current?: ClassService } = {};
   const controller = new LabController({
     store: store.labs,
     cloud,
     notifier: {
-      labChanged: (lab, event) => notifier.labChanged(lab, event),
+      labChanged: async (lab, event) => {
+        await notifier.labChanged(lab, event);
+        try {
+          const className = await classHook.current?.labChanged(lab, event);
+          if (className !== undefined) {
+            await roster(className);
+          }
+        } catch (error) {
+          classLog.error(
+            { labId: lab.id, causes: causeChain(error) },
+            'class follow-up of a lab event failed',
+          );
+        }
+      },
       tellAdmins: (message) => notifier.tellAdmins(message),
     },
     clock,
@@ -149,7 +171,29 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
     captured: store.captured,
     newToken: () => randomBytes(18).toString('base64url'),
     directory: { lookup: (userId) => directory.lookup(userId) },
+    isTrainerOf: (user: string, labId: string): Promise<boolean> =>
+      classHook.current?.isTrainerOf(user, labId) ?? Promise.resolve(false),
   });
+  const classes = new ClassService({
+    labs: service,
+    store: store.labs,
+    classes: store.classes,
+    waker: controller,
+    clock,
+    random,
+    policy: config.policy,
+    audit: store.audit,
+    newToken: () => randomBytes(18).toString('base64url'),
+    directory: {
+      lookup: (userId) => directory.lookup(userId),
+      channelMembers: (channel) =>
+        directory.channelMembers?.(channel) ?? Promise.reject(new Error('no channel members here')),
+      userGroupMembers: (group) =>
+        directory.userGroupMembers?.(group) ?? Promise.reject(new Error('no user group members here')),
+    },
+    rosterChanged: (name) => void roster(name),
+  });
+  classHook.current = classes;
 
   const passLog = logger.child({ component: 'controller-pass' });
   const pass = async (): Promise<void> => {
@@ -178,6 +222,10 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
     installation,
     controller,
     service,
+    classes,
+    setRoster: (next) => {
+      roster = next;
+    },
     setNotifier: (next) => {
       notifier = next;
     },
@@ -199,6 +247,21 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
           audit: store.audit,
           captured: store.captured,
           installationId: installation.id,
+          classHours: async (ids) => {
+            const wanted = new Set(ids);
+            const seats = (await store.classes.liveSeats()).filter(({ seat }) => wanted.has(seat.labId));
+            return new Map(
+              seats.map(({ seat, classroom }) => [
+                seat.labId,
+                {
+                  className: classroom.name,
+                  trainer: classroom.trainer,
+                  startsAt: classroom.startsAt,
+                  endsAt: classroom.endsAt,
+                },
+              ]),
+            );
+          },
         },
         mode,
       ),

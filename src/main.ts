@@ -53,6 +53,7 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
       logger: logger.child({ component: 'commands' }),
       simulated: core.cloud.simulated,
       ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
+      classes: core.classes,
     }),
   };
   return config.slack.kind === 'shell'

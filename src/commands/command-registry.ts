@@ -10,6 +10,7 @@ import { LAB_ACTION, type LabActionId } from './lab-action-ids';
 import { type CommandOf, type Verb } from './parsed-command';
 import {
   parseCapture,
+  parseClass,
   parseCost,
   parseDemo,
   parseExtend,
@@ -27,6 +28,7 @@ import {
 import { type Reply } from './reply';
 import {
   runCapture,
+  runClass,
   runCost,
   runDemo,
   runExtend,
@@ -61,6 +63,16 @@ export const COMMANDS: { readonly [V in Verb]: CommandSpec<V> } = {
     purpose: 'deploy the lab for a support ticket; one per ticket, asking again returns it',
     parse: parseRepro,
     run: runRepro,
+  },
+  class: {
+    verb: 'class',
+    aliases: [],
+    usage:
+      '/lab class TEMPLATE for @user… | #channel | @group [for DURATION] [name NAME] | list | show|add|extend|suspend|resume|teardown NAME',
+    purpose:
+      'a classroom: one lab per student, owned by the student, with a roster in the channel; the trainer manages every lab, e.g. `/lab class esxi8 for #vsphere-101 for 3h`',
+    parse: parseClass,
+    run: runClass,
   },
   list: {
     verb: 'list',
@@ -232,7 +244,7 @@ export function helpReply(
   audience: HelpAudience = { mayDeploy: true, isAdmin: true },
 ): Reply {
   const shown = COMMAND_LIST.filter(
-    (c) => audience.mayDeploy || (c.verb !== 'demo' && c.verb !== 'repro'),
+    (c) => audience.mayDeploy || (c.verb !== 'demo' && c.verb !== 'repro' && c.verb !== 'class'),
   ).map((c) =>
     audience.isAdmin
       ? c

@@ -3,6 +3,7 @@
  * Kept apart from the registry so that the parsers and runners it lists can name these types without importing it.
  */
 import { type UserError } from '../labs/errors';
+import { type ClassService } from '../labs/class-service';
 import { type LabService } from '../labs/lab-service';
 import { type LabPolicy } from '../labs/policy';
 import { type Clock, type Logger, type Random } from '../labs/ports';
@@ -20,6 +21,8 @@ export interface CommandRunnerDeps {
   simulated: boolean;
   /** Public base URL of labbot's HTTP endpoints (keep-alive URLs); none in the local shell. */
   publicUrl?: string;
+  /** Classrooms (`/lab class`); without it the verb says classes are not enabled. */
+  classes?: ClassService;
 }
 
 /** What a verb's parser gets besides its words. */

@@ -9,13 +9,16 @@ import { type KindPolicy, type LabPolicy } from '../labs/policy';
 import { allowListKey } from '../labs/templates';
 
 /** The form's fields. */
-export type DeployFormField = 'kind' | 'template' | 'ticket' | 'duration';
+export type DeployFormField = 'kind' | 'template' | 'ticket' | 'duration' | 'students';
 
-/** What was submitted, as typed or picked; empty strings and absent fields mean "not given". */
+/**
+ * What was submitted, as typed or picked; empty strings and absent fields mean "not given". `students` holds the
+ * picked Slack user ids separated by spaces.
+ */
 export type DeployFormValues = Partial<Record<DeployFormField, string>>;
 
 /** Kinds the form offers: the ones with a deploy command. */
-export type DeployFormKind = 'demo' | 'repro';
+export type DeployFormKind = 'demo' | 'repro' | 'class';
 
 export interface DeployFormChoices {
   kinds: { name: DeployFormKind; label: string }[];
@@ -28,7 +31,10 @@ export interface DeployFormChoices {
 
 export type DeployFormResult = { text: string } | { errors: Partial<Record<DeployFormField, string>> };
 
-const FORM_KINDS: readonly DeployFormKind[] = ['demo', 'repro'];
+const FORM_KINDS: readonly DeployFormKind[] = ['demo', 'repro', 'class'];
+
+/** A Slack user id, as a users select hands it back (checked: the submission comes from the client). */
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
 /** Keeps echoed input short. */
 function clip(text: string): string {
@@ -50,7 +56,9 @@ export function deployFormChoices(policy: LabPolicy): DeployFormChoices {
       label:
         k.name === 'demo'
           ? `Demo: ${formatMinutes(k.defaultLifetimeHours * 60)} by default`
-          : `Repro for a ticket: ${formatMinutes(k.defaultLifetimeHours * 60)}`,
+          : k.name === 'class'
+            ? `Class: one lab per student, ${formatMinutes(k.defaultLifetimeHours * 60)} by default`
+            : `Repro for a ticket: ${formatMinutes(k.defaultLifetimeHours * 60)}`,
     })),
     templates: policy.templates.map((t) => ({
       key: t.key,
@@ -77,10 +85,17 @@ export function deployFormCommand(values: DeployFormValues, policy: LabPolicy): 
   const template = values.template?.trim().toLowerCase() ?? '';
   const ticket = values.ticket?.trim() ?? '';
   const duration = (values.duration ?? '').replace(/\s+/g, '');
+  const students = (values.students ?? '').split(/\s+/).filter((id) => id !== '');
 
   const kind = formKinds(policy).find((k) => k.name === kindName);
   if (!kind) {
-    errors.kind = kindName === '' ? 'Pick the kind of lab.' : 'Pick demo or repro.';
+    errors.kind =
+      kindName === ''
+        ? 'Pick the kind of lab.'
+        : `Pick ${formKinds(policy)
+            .map((k) => k.name)
+            .join(', ')
+            .replace(/, ([^,]*)$/, ' or $1')}.`;
   }
   if (template !== '') {
     const known = policy.templates.find((t) => t.key === template);
@@ -100,26 +115,38 @@ export function deployFormCommand(values: DeployFormValues, policy: LabPolicy): 
       errors.duration = `Repro labs live ${formatMinutes(kind.defaultLifetimeHours * 60)}; leave this empty and extend the lab later if needed.`;
     }
   }
-  if (kind?.name === 'demo') {
+  if (kind?.name === 'class') {
+    if (students.length === 0) {
+      errors.students = 'A class needs its students: pick them here.';
+    } else if (!students.every((id) => USER_ID.test(id))) {
+      errors.students = 'Pick the students from the list.';
+    }
+  } else if (students.length > 0) {
+    errors.students = 'Only a class has students; leave this empty or pick the class kind.';
+  }
+  if (kind?.name === 'demo' || kind?.name === 'class') {
     if (ticket !== '') {
-      errors.ticket = 'Only repro labs belong to a ticket; leave this empty for a demo lab.';
+      errors.ticket = `Only repro labs belong to a ticket; leave this empty for a ${kind.name} lab.`;
     }
     if (duration !== '') {
       const minutes = parseDurationMinutes(duration);
       if (minutes === undefined) {
         errors.duration = `"${clip(duration)}" is not a duration such as 90m, 4h or 2d.`;
       } else if (minutes > kind.maxLifetimeHours * 60) {
-        errors.duration = `A demo lab can live at most ${formatMinutes(kind.maxLifetimeHours * 60)}.`;
+        errors.duration = `A ${kind.name} lab can live at most ${formatMinutes(kind.maxLifetimeHours * 60)}.`;
       }
     }
   }
   if (!kind || Object.keys(errors).length > 0) {
     return { errors };
   }
+  const lifetime = duration !== '' ? ['for', duration] : [];
   const words =
     kind.name === 'repro'
       ? ['repro', ticket, template]
-      : ['demo', template, ...(duration !== '' ? ['for', duration] : [])];
+      : kind.name === 'class'
+        ? ['class', template, 'for', ...students.map((id) => `<@${id}>`), ...lifetime]
+        : ['demo', template, ...lifetime];
   return { text: words.filter((w) => w !== '').join(' ') };
 }
 

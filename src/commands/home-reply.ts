@@ -1,3 +1,4 @@
+import { type Classroom } from '../labs/class';
 import { type Lab } from '../labs/lab';
 import { costSoFar, formatUsd, hourlyRate } from '../labs/cost';
 import { expiryWords, labActions, phaseWords, type LabViewContext } from './lab-reply';
@@ -11,6 +12,8 @@ export interface HomeOptions {
   mayDeploy: boolean;
   /** The outcome of the viewer's last button press when it was refused or failed, shown on top. */
   notice?: Reply;
+  /** The live classes the viewer trains (`/lab class`), listed under their own labs with how to manage them. */
+  classes?: readonly Classroom[];
 }
 
 /**
@@ -70,6 +73,18 @@ export function homeReply(labs: Lab[], context: LabViewContext, options: HomeOpt
     if (actions.length > 0) {
       sections.push({ type: 'actions', actions });
     }
+  }
+  if (options.classes !== undefined && options.classes.length > 0) {
+    sections.push(
+      { type: 'text', text: [{ bold: `Classes you train (${options.classes.length})` }] },
+      {
+        type: 'list',
+        items: options.classes.map((c) => [
+          { code: c.name },
+          `  ${c.template}  until ${c.endsAt.toISOString().slice(0, 16).replace('T', ' ')} UTC  ·  \`/lab class show ${c.name}\``,
+        ]),
+      },
+    );
   }
   sections.push({
     type: 'context',

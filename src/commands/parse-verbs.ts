@@ -2,6 +2,7 @@
  * One parser per verb: each reads the words after its verb (case kept as typed) and returns the parsed command.
  * Pure. The command registry (command-registry.ts) lists them; parse-command.ts picks one by the first word.
  */
+import { CLASS_NAME_PATTERN, type StudentRef } from '../labs/class';
 import { parseDurationMinutes } from '../labs/duration';
 import { LAB_ID_PATTERN } from '../labs/lab-id';
 import { TEMPLATE_KEY_PATTERN } from '../labs/templates';
@@ -231,4 +232,177 @@ function oneLabId(context: VerbParseContext, args: readonly string[]): string {
 /** Keeps echoed user text short so an error cannot be used to post a wall of text. */
 export function clip(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** `<#C123|general>` as Slack escapes a channel (slash commands with should_escape), or a bare id. */
+const CHANNEL = /^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$|^#([CG][A-Z0-9]{2,})$/;
+/** `<!subteam^S123|@trainees>` as Slack escapes a user group, or a bare id. */
+const USER_GROUP = /^<!subteam\^(S[A-Z0-9]{2,})(?:\|[^>]*)?>$|^@?(S[A-Z0-9]{2,})$/;
+
+/** Words that end a list of students or a time in `/lab class`. */
+const CLASS_KEYWORDS = new Set(['for', 'at', 'ready', 'name']);
+
+/** Sub-commands of `/lab class` that act on an existing class by name. */
+const CLASS_NAMED = new Set(['show', 'add', 'teardown', 'extend', 'suspend', 'resume']);
+
+/**
+ * `/lab class TEMPLATE for @alice @bob … | #channel | @group [at TIME] [for DURATION] [name NAME]`, or a
+ * sub-command: `list [all]`, `show NAME`, `add NAME @carol`, `teardown|suspend|resume NAME`, `extend NAME [DURATION]`.
+ */
+export function parseClass(args: readonly string[], context: VerbParseContext): CommandOf<'class'> {
+  const [first, ...rest] = args;
+  if (first === undefined) {
+    throw context.usage('say the template and who the students are (`for @alice @bob`, `for #channel`)');
+  }
+  const sub = first.toLowerCase();
+  if (sub === 'list') {
+    if (rest.length === 0 || (rest.length === 1 && rest[0]?.toLowerCase() === 'all')) {
+      return { verb: 'class', action: { kind: 'list', all: rest.length === 1 } };
+    }
+    throw context.usage(`unexpected "${clip(rest.join(' '))}"`);
+  }
+  if (CLASS_NAMED.has(sub)) {
+    return { verb: 'class', action: parseNamedClassAction(sub, rest, context) };
+  }
+  return { verb: 'class', action: parseClassCreate(args, context) };
+}
+
+function parseNamedClassAction(
+  sub: string,
+  args: readonly string[],
+  context: VerbParseContext,
+): Extract<CommandOf<'class'>['action'], { name: string }> {
+  const [nameWord, ...rest] = args;
+  if (nameWord === undefined) {
+    throw context.usage(`say which class to ${sub} (\`/lab class list\` shows yours)`);
+  }
+  const name = className(nameWord, context);
+  if (sub === 'add') {
+    if (rest.length === 0) {
+      throw context.usage('say who joins the class (@user, #channel or @group)');
+    }
+    return { kind: 'add', name, students: rest.map((word) => studentRef(word, context)) };
+  }
+  if (sub === 'extend') {
+    const [duration, ...more] = rest;
+    if (more.length > 0) {
+      throw context.usage(`unexpected "${clip(more.join(' '))}"`);
+    }
+    if (duration === undefined) {
+      return { kind: 'extend', name };
+    }
+    const minutes = parseDurationMinutes(duration);
+    if (minutes === undefined) {
+      throw context.usage(`"${clip(duration)}" is not a duration such as 2h or 1d`);
+    }
+    return { kind: 'extend', name, minutes };
+  }
+  if (rest.length > 0) {
+    throw context.usage(`unexpected "${clip(rest.join(' '))}"`);
+  }
+  return sub === 'show' ? { kind: 'show', name } : { kind: sub as 'teardown' | 'suspend' | 'resume', name };
+}
+
+function parseClassCreate(
+  args: readonly string[],
+  context: VerbParseContext,
+): Extract<CommandOf<'class'>['action'], { kind: 'create' }> {
+  let template: string | undefined;
+  const students: ReturnType<typeof studentRef>[] = [];
+  let lifetimeMinutes: number | undefined;
+  let name: string | undefined;
+  let readyByText: string | undefined;
+  let i = 0;
+  const first = args[0];
+  if (first !== undefined && !CLASS_KEYWORDS.has(first.toLowerCase())) {
+    if (!TEMPLATE_KEY_PATTERN.test(first.toLowerCase())) {
+      throw context.usage(`"${clip(first)}" is not a template name`);
+    }
+    template = first.toLowerCase();
+    i = 1;
+  }
+  while (i < args.length) {
+    const word = (args[i] ?? '').toLowerCase();
+    i++;
+    if (word === 'for') {
+      const next = args[i];
+      const minutes = next === undefined ? undefined : parseDurationMinutes(next);
+      if (minutes !== undefined) {
+        if (lifetimeMinutes !== undefined) {
+          throw context.usage('give the class duration once');
+        }
+        lifetimeMinutes = minutes;
+        i++;
+        continue;
+      }
+      const before = students.length;
+      while (i < args.length && !CLASS_KEYWORDS.has((args[i] ?? '').toLowerCase())) {
+        students.push(studentRef(args[i] ?? '', context));
+        i++;
+      }
+      if (students.length === before) {
+        throw context.usage('`for` needs students (@user, #channel, @group) or a duration such as 3h');
+      }
+    } else if (word === 'at' || (word === 'ready' && args[i]?.toLowerCase() === 'by')) {
+      if (word === 'ready') {
+        i++;
+      }
+      const words: string[] = [];
+      while (i < args.length && !CLASS_KEYWORDS.has((args[i] ?? '').toLowerCase())) {
+        words.push(args[i] ?? '');
+        i++;
+      }
+      if (words.length === 0 || readyByText !== undefined) {
+        throw context.usage('`at` needs one time, such as 14:00 or tomorrow 9:00');
+      }
+      readyByText = clip(words.join(' '));
+    } else if (word === 'name') {
+      const value = args[i];
+      if (value === undefined || name !== undefined) {
+        throw context.usage('`name` needs one class name');
+      }
+      name = className(value, context);
+      i++;
+    } else {
+      throw context.usage(`unexpected "${clip(args[i - 1] ?? '')}"`);
+    }
+  }
+  if (students.length === 0) {
+    throw context.usage('say who the students are: `for @alice @bob`, `for #channel` or `for @group`');
+  }
+  return {
+    kind: 'create',
+    ...(template !== undefined ? { template } : {}),
+    students,
+    ...(lifetimeMinutes !== undefined ? { lifetimeMinutes } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(readyByText !== undefined ? { readyByText } : {}),
+  };
+}
+
+function studentRef(word: string, context: VerbParseContext): StudentRef {
+  const user = MENTION.exec(word);
+  const userId = user?.[1] ?? user?.[2];
+  if (userId !== undefined) {
+    return { user: userId };
+  }
+  const channel = CHANNEL.exec(word);
+  const channelId = channel?.[1] ?? channel?.[2];
+  if (channelId !== undefined) {
+    return { channel: channelId };
+  }
+  const group = USER_GROUP.exec(word);
+  const groupId = group?.[1] ?? group?.[2];
+  if (groupId !== undefined) {
+    return { userGroup: groupId };
+  }
+  throw context.usage(`"${clip(word)}" is not a Slack user, channel or user group; mention them with @ or #`);
+}
+
+function className(word: string, context: VerbParseContext): string {
+  const name = word.toLowerCase();
+  if (!CLASS_NAME_PATTERN.test(name)) {
+    throw context.usage(`"${clip(word)}" is not a class name: up to 32 lowercase letters, digits and dashes`);
+  }
+  return name;
 }

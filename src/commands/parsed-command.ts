@@ -1,3 +1,5 @@
+import { type StudentRef } from '../labs/class';
+
 /** A parsed `/lab …` command. */
 export type LabCommand =
   | { verb: 'help' }
@@ -17,7 +19,26 @@ export type LabCommand =
   /** List the templates the caller may use; or publish one (admins) or remove one (its owner or an admin). */
   | { verb: 'templates'; action?: { kind: 'publish' | 'remove'; template: string } }
   /** Capture a lab into the catalog as a new template, deployable as `template`. */
-  | { verb: 'capture'; labId: string; template: string };
+  | { verb: 'capture'; labId: string; template: string }
+  /** Classrooms (issue 18): one lab per student, managed by the trainer. */
+  | { verb: 'class'; action: ClassAction };
+
+/** What `/lab class …` asks for. */
+export type ClassAction =
+  | {
+      kind: 'create';
+      template?: string;
+      students: StudentRef[];
+      lifetimeMinutes?: number;
+      name?: string;
+      /** The words after `at` / `ready by`, as typed; the time parser is another change's (sched). */
+      readyByText?: string;
+    }
+  | { kind: 'list'; all: boolean }
+  | { kind: 'show'; name: string }
+  | { kind: 'add'; name: string; students: StudentRef[] }
+  | { kind: 'teardown' | 'suspend' | 'resume'; name: string }
+  | { kind: 'extend'; name: string; minutes?: number };
 
 export type CostPeriod = 'day' | 'week' | 'month';
 

@@ -7,6 +7,7 @@ import { costSoFar, costTotals, formatUsd, hourlyRate } from '../labs/cost';
 import { UserError } from '../labs/errors';
 import { type Lab } from '../labs/lab';
 import { formatMinutes } from '../labs/duration';
+import { classActionReply, classCreatedReply, classListReply, rosterReply } from './class-reply';
 import { type CommandContext } from './command-context';
 import { type CommandRunnerDeps, type RunEnv } from './command-spec';
 import { labLine, labReply, scriptReply } from './lab-reply';
@@ -329,4 +330,54 @@ async function templatesReply(deps: CommandRunnerDeps, user: string): Promise<Re
       },
     ],
   };
+}
+
+export async function runClass(
+  command: CommandOf<'class'>,
+  context: CommandContext,
+  { deps, view }: RunEnv,
+): Promise<Reply> {
+  const classes = deps.classes;
+  if (!classes) {
+    throw new UserError('invalid_state', 'Classes are not enabled in this labbot.');
+  }
+  const action = command.action;
+  switch (action.kind) {
+    case 'create': {
+      if (action.readyByText !== undefined) {
+        // The scheduler (issue 18 item 2) is another change; until it is merged a class starts now.
+        throw new UserError(
+          'usage',
+          `Scheduled classes (\`at ${action.readyByText}\`) are not available yet; leave out \`at …\` to start the class now.`,
+        );
+      }
+      const result = await classes.create({
+        trainer: context.user,
+        ...(context.channel !== undefined ? { channel: context.channel } : {}),
+        ...(context.userGroups !== undefined ? { userGroups: context.userGroups } : {}),
+        ...(action.template !== undefined ? { template: action.template } : {}),
+        students: action.students,
+        ...(action.lifetimeMinutes !== undefined ? { lifetimeMinutes: action.lifetimeMinutes } : {}),
+        ...(action.name !== undefined ? { name: action.name } : {}),
+      });
+      return classCreatedReply(result, false);
+    }
+    case 'add':
+      return classCreatedReply(await classes.add(context.user, action.name, action.students), true);
+    case 'list':
+      return classListReply(await classes.list(context.user, action.all));
+    case 'show': {
+      const shown = await classes.show(action.name);
+      return { ...rosterReply(shown.classroom, shown.seats, shown.labs, view()), visibility: 'ephemeral' };
+    }
+    case 'extend':
+      return classActionReply(
+        'extend',
+        await classes.forAll(context.user, action.name, 'extend', action.minutes),
+      );
+    case 'teardown':
+    case 'suspend':
+    case 'resume':
+      return classActionReply(action.kind, await classes.forAll(context.user, action.name, action.kind));
+  }
 }

@@ -118,7 +118,11 @@ export const LabbotFile = z
     templates: z.array(template).min(1).optional(),
     kinds: z.array(kind).min(1).optional(),
     limits: z
-      .object({ maxLabsPerUser: z.number().int().positive(), maxHourlySpendPerUser: z.number().positive() })
+      .object({
+        maxLabsPerUser: z.number().int().positive(),
+        maxHourlySpendPerUser: z.number().positive(),
+        maxStudentsPerClass: z.number().int().positive().optional(),
+      })
       .strict()
       .optional(),
     reaper: z

@@ -112,6 +112,8 @@ export interface UserLimits {
   maxLabsPerUser: number;
   /** Sum of the hourly rates of one user's live labs, in US dollars. */
   maxHourlySpendPerUser: number;
+  /** Students one class may have (`/lab class`); absent: DEFAULT_MAX_STUDENTS_PER_CLASS (labs/class.ts). */
+  maxStudentsPerClass?: number;
 }
 
 /** Prices, in US dollars. CPU and RAM bill per minute while powered on; storage while the vApp exists. */

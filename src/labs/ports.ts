@@ -516,4 +516,14 @@ export interface UserDirectory {
    * @throws Error when the directory cannot be asked (the caller reports it; nothing is handed off).
    */
   lookup(userId: string): Promise<DirectoryUser | undefined>;
+  /**
+   * User ids of a conversation's members (`/lab class … for #channel`); absent where there is no directory to ask.
+   * @throws Error when the directory cannot be asked or does not know the conversation.
+   */
+  channelMembers?(channel: string): Promise<string[]>;
+  /**
+   * User ids of a user group's members (`/lab class … for @group`); absent where there is no directory to ask.
+   * @throws Error when the directory cannot be asked or does not know the group.
+   */
+  userGroupMembers?(userGroup: string): Promise<string[]>;
 }

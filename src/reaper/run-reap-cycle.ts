@@ -18,6 +18,13 @@ import { planReap, type ReapDecision } from './plan-reap';
 import { type ReaperMessenger } from './reaper-ports';
 import { HISTORY_INTERVAL_MS, planUsageReads, type UsageRead } from './usage-reads';
 import { type Noticed, ownerNotice, planReply } from './reaper-replies';
+import {
+  classNotice,
+  type ClassHours,
+  type ClassHoursOf,
+  followClassSchedule,
+  noticeRecipient,
+} from './class-schedule';
 
 export interface ReapCycleDeps {
   store: LabStore;
@@ -38,6 +45,8 @@ export interface ReapCycleDeps {
    * at it. Absent (tools, tests): any installation's, as before installation ids.
    */
   installationId?: string;
+  /** The class of each class lab (class-schedule.ts); absent: no classes. */
+  classHours?: ClassHoursOf;
 }
 
 export interface ReapCycleReport {
@@ -79,7 +88,8 @@ export async function runReapCycle(deps: ReapCycleDeps, mode: 'plan' | 'enforce'
   });
   const metricsFailed = await sampleUsage(deps, reads, now);
   const signals = await deps.signals.recent(ids, since);
-  const decisions = planReap(labs, signals, now, policy, ours);
+  const classes = deps.classHours ? await deps.classHours(ids) : new Map<string, ClassHours>();
+  const decisions = followClassSchedule(planReap(labs, signals, now, policy, ours), classes, now);
   // In every mode: plan mode (the default) records a pass of signals too, and the keep-alive URL adds to them, so
   // skipping this there would let the table grow forever. Only signals beyond twice the look-back go.
   await deps.signals.prune(new Date(now.getTime() - 2 * lookbackMs(deps.policy)));
@@ -97,6 +107,18 @@ export async function runReapCycle(deps: ReapCycleDeps, mode: 'plan' | 'enforce'
 
   const byId = new Map(labs.map((l) => [l.id, l]));
   const notices = new Map<string, Noticed[]>();
+  // After a class's end its labs' notices go to the trainer, one message per class (class-schedule.ts).
+  const classNotices = new Map<string, { hours: ClassHours; items: Noticed[] }>();
+  const notify = (lab: Lab, item: Noticed): void => {
+    const { trainerOf } = noticeRecipient(lab, classes, now);
+    if (trainerOf) {
+      const entry = classNotices.get(trainerOf.className) ?? { hours: trainerOf, items: [] };
+      entry.items.push(item);
+      classNotices.set(trainerOf.className, entry);
+      return;
+    }
+    notices.set(lab.owner, [...(notices.get(lab.owner) ?? []), item]);
+  };
   for (const decision of decisions) {
     const lab = byId.get(decision.labId);
     if (!lab) {
@@ -111,7 +133,7 @@ export async function runReapCycle(deps: ReapCycleDeps, mode: 'plan' | 'enforce'
       case 'warn':
         await deps.store.applyRequest(lab.id, { reapWarnedAt: now });
         await record(deps, lab.id, `warn-${decision.cause}`, decision.reason);
-        notices.set(lab.owner, [...(notices.get(lab.owner) ?? []), { lab, decision }]);
+        notify(lab, { lab, decision });
         break;
       case 'unwarn':
         await deps.store.applyRequest(lab.id, { reapWarnedAt: undefined });
@@ -125,7 +147,7 @@ export async function runReapCycle(deps: ReapCycleDeps, mode: 'plan' | 'enforce'
         });
         await record(deps, lab.id, decision.action, decision.reason);
         deps.waker.wake(lab.id);
-        notices.set(lab.owner, [...(notices.get(lab.owner) ?? []), { lab, decision }]);
+        notify(lab, { lab, decision });
         break;
       case 'defer':
       case 'keep':
@@ -135,6 +157,10 @@ export async function runReapCycle(deps: ReapCycleDeps, mode: 'plan' | 'enforce'
   for (const [owner, items] of notices) {
     await deps.messenger.dm(owner, ownerNotice(owner, items, now, deps.policy.rates));
     report.notified.push(owner);
+  }
+  for (const { hours, items } of classNotices.values()) {
+    await deps.messenger.dm(hours.trainer, classNotice(hours, items, now, deps.policy.rates));
+    report.notified.push(hours.trainer);
   }
   return report;
 }

@@ -15,7 +15,49 @@ interface BotTeam {
 export class SlackUserDirectory implements UserDirectory {
   private team: Promise<BotTeam> | undefined;
 
-  constructor(private readonly client: Pick<SlackWebClient, 'users' | 'auth'>) {}
+  constructor(
+    private readonly client: Pick<SlackWebClient, 'users' | 'auth'> &
+      Partial<Pick<SlackWebClient, 'conversations' | 'usergroups'>>,
+  ) {}
+
+  /**
+   * Every member of a channel (`conversations.members`, followed page by page), for `/lab class … for #channel`.
+   * @throws the Web API error (`channel_not_found` when labbot cannot see the channel, a missing scope, …).
+   */
+  async channelMembers(channel: string): Promise<string[]> {
+    const conversations = this.client.conversations;
+    if (!conversations) {
+      throw new Error('this Slack client cannot read conversation members');
+    }
+    const members: string[] = [];
+    let cursor: string | undefined;
+    // Bounded: a channel of 10,000 people is no class, and a cursor that never ends must not loop forever.
+    for (let page = 0; page < 50; page++) {
+      const answer = await conversations.members({
+        channel,
+        limit: 200,
+        ...(cursor !== undefined ? { cursor } : {}),
+      });
+      members.push(...(answer.members ?? []));
+      cursor = answer.response_metadata?.next_cursor;
+      if (cursor === undefined || cursor === '') {
+        break;
+      }
+    }
+    return members;
+  }
+
+  /**
+   * Every member of a user group (`usergroups.users.list`), for `/lab class … for @group`.
+   * @throws the Web API error (`no_such_subteam`, a missing scope, …).
+   */
+  async userGroupMembers(userGroup: string): Promise<string[]> {
+    const usergroups = this.client.usergroups;
+    if (!usergroups) {
+      throw new Error('this Slack client cannot read user groups');
+    }
+    return (await usergroups.users.list({ usergroup: userGroup })).users ?? [];
+  }
 
   /**
    * The user, or undefined when Slack knows no such id (`user_not_found`, `user_not_visible`).

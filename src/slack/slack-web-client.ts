@@ -46,6 +46,18 @@ export interface SlackWebClient {
     /** Sets a user's Home tab. */
     publish(args: { user_id: string; view: types.HomeView }): Promise<SlackApiResult>;
   };
+  /** Optional so that test doubles of the other methods need not have it; Bolt's client does. */
+  readonly conversations?: {
+    /**
+     * One page of a conversation's member ids (scopes `channels:read`, `groups:read`); `response_metadata.next_cursor`
+     * is empty on the last page.
+     */
+    members(args: {
+      channel: string;
+      cursor?: string;
+      limit?: number;
+    }): Promise<SlackApiResult & { members?: string[]; response_metadata?: { next_cursor?: string } }>;
+  };
   readonly usergroups: {
     readonly users: {
       /** Members of a user group (scope `usergroups:read`). */

@@ -17,6 +17,8 @@ import { startSideHttpServer } from '../slack/side-http-server';
 import { SlackMessenger } from '../slack/slack-messenger';
 import { SlackNotifier } from '../slack/slack-notifier';
 import { SlackUserDirectory } from '../slack/slack-user-directory';
+import { SlackClassRoster } from '../slack/class-roster';
+import { rosterReply } from '../commands/class-reply';
 import { type ModeContext, type Running } from './running';
 import { startReaperJobs } from './scheduled-jobs';
 
@@ -134,6 +136,7 @@ function slackAppOptions(
         // A lab deployed from the Home tab lives in the person's DM, so that is the conversation to check.
         mayDeploy: service.mayDeploy(user, user, userGroups),
         ...(notice ? { notice } : {}),
+        classes: await core.classes.list(user),
       }),
     form: {
       choices: async (user) => deployFormChoices(await formPolicy(user)),
@@ -198,7 +201,25 @@ function notifyThroughSlack(context: ModeContext, app: SlackApp, metrics: Labbot
     labMessages.close();
     return Promise.resolve();
   });
+  postClassRosters(context, app);
   return labMessages;
+}
+
+/** Each class's roster message in its channel, posted once and kept up to date; stopped first. */
+function postClassRosters(context: ModeContext, app: SlackApp): void {
+  const { core, logger, view, shutdown } = context;
+  const rosters = new SlackClassRoster({
+    client: app.client,
+    logger: logger.child({ component: 'class-roster' }),
+    load: (name) => core.classes.show(name).catch(() => undefined),
+    describe: (classroom, seats, labs) => rosterReply(classroom, seats, labs, view()),
+    saveRef: (name, channel, ts) => core.store.classes.setRosterRef(name, channel, ts),
+  });
+  core.setRoster((name) => rosters.rosterChanged(name));
+  shutdown.first(() => {
+    rosters.close();
+    return Promise.resolve();
+  });
 }
 
 /** Labs per phase, for the labbot_labs gauge. */

@@ -11,6 +11,7 @@ import {
 } from '../labs/ports';
 import { KyselyAuditLog } from './kysely-audit-log';
 import { KyselyCapturedTemplates } from './kysely-captured-templates';
+import { KyselyClassStore } from './kysely-class-store';
 import { KyselyInstallation, KyselyReconcileSightings } from './kysely-installation';
 import { KyselyLabStore } from './kysely-lab-store';
 import { KyselyPublicIps } from './kysely-public-ips';
@@ -38,6 +39,8 @@ export interface Store {
   sightings: ReconcileSightings;
   /** Signed Slack requests already served (replay protection shared by replicas). */
   slackRequests: KyselySeenRequests;
+  /** Classes and their seats (`/lab class`). */
+  classes: KyselyClassStore;
 }
 
 /**
@@ -56,5 +59,6 @@ export function createStore(database: LabbotDatabase, options: RunCoordinatorOpt
     installation: new KyselyInstallation(database),
     sightings: new KyselyReconcileSightings(database),
     slackRequests: new KyselySeenRequests(database, options.now),
+    classes: new KyselyClassStore(database),
   };
 }

@@ -226,6 +226,8 @@ async function liveLabsOf(db: Kysely<LabbotSchema>, owner: string): Promise<Lab[
     .selectAll()
     .where('owner', '=', owner)
     .where(NOT_ENDED)
+    // A class lab counts against its trainer (kysely-class-store.ts), never against the student who owns it.
+    .where('id', 'not in', db.selectFrom('class_seats').select('lab_id'))
     .orderBy('created_at')
     .orderBy('id')
     .execute();

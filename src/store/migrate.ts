@@ -10,6 +10,7 @@ import { installationMigration } from './migrations/006-installation';
 import { safetyLimitsMigration } from './migrations/007-safety-limits';
 import { vcdCredentialsMigration } from './migrations/008-vcd-credentials';
 import { slackRequestsMigration } from './migrations/010-slack-requests';
+import { classesMigration } from './migrations/012-classes';
 import { restoreWindowMigration } from './migrations/014-restore-window';
 import { MigrationFailedError } from './store-errors';
 
@@ -28,6 +29,7 @@ function migrationsFor(dialect: DatabaseDialect): Record<string, Migration> {
     '007-safety-limits': safetyLimitsMigration(),
     '008-vcd-credentials': vcdCredentialsMigration(),
     '010-slack-requests': slackRequestsMigration(),
+    '012-classes': classesMigration(),
     '014-restore-window': restoreWindowMigration(),
   };
 }

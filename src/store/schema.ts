@@ -186,6 +186,8 @@ export interface LabbotSchema {
   reconcile_sightings: ReconcileSightingsTable;
   slack_requests_seen: SlackRequestsSeenTable;
   vcd_refresh_tokens: VcdRefreshTokensTable;
+  classes: ClassesTable;
+  class_seats: ClassSeatsTable;
 }
 
 /** A service account's current refresh token, sealed (migration 008). */
@@ -203,3 +205,25 @@ export type LabRow = Selectable<LabColumns>;
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type LabSignalRow = Selectable<LabSignalsTable>;
 export type CapturedTemplateRow = Selectable<CapturedTemplatesTable>;
+
+/** A class (KyselyClassStore, migration 012). Timestamps are ISO 8601 UTC text, as in LabsTable. */
+export interface ClassesTable {
+  name: string;
+  trainer: string;
+  template: string;
+  channel: string | null;
+  roster_ts: string | null;
+  starts_at: string;
+  ends_at: string;
+  created_at: string;
+  ended_at: string | null;
+}
+
+/** One student's lab in a class (migration 012); `replaces` names the failed lab a replacement stands for. */
+export interface ClassSeatsTable {
+  class_name: string;
+  student: string;
+  lab_id: string;
+  replaces: string | null;
+  created_at: string;
+}

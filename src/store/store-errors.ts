@@ -87,3 +87,15 @@ export class CorruptSignalRowError extends Error {
     super(`lab signal ${signalId} in the database has an invalid ${column}: ${problem}`);
   }
 }
+
+/** A row of `classes` or `class_seats` holds something labbot never writes (migration 012). */
+export class CorruptRowError extends Error {
+  override readonly name = 'CorruptRowError';
+  constructor(
+    readonly table: string,
+    readonly key: string,
+    readonly column: string,
+  ) {
+    super(`${table} row ${key} has an unreadable ${column}`);
+  }
+}

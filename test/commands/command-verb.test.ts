@@ -26,6 +26,7 @@ const VALID = [
   'cost week',
   'templates',
   'capture demo-4kq mytpl',
+  'class esxi8 for @U0BOB',
 ];
 
 describe('commands/command-verb', () => {

@@ -31,6 +31,57 @@ const VERB_CASES: Partial<Record<Verb, { parses: [string, LabCommand][]; refuses
       ['repro T-1 bad_name', /^"bad_name" is not a template name/],
     ],
   },
+  class: {
+    parses: [
+      [
+        'class ESXI8 for <@U0ALICE|alice> @U0BOB for 3h name VSphere-101',
+        {
+          verb: 'class',
+          action: {
+            kind: 'create',
+            template: 'esxi8',
+            students: [{ user: 'U0ALICE' }, { user: 'U0BOB' }],
+            lifetimeMinutes: 180,
+            name: 'vsphere-101',
+          },
+        },
+      ],
+      [
+        'class for <#C0TRAIN|training> <!subteam^S0GRP|@trainees> at tomorrow 9:00',
+        {
+          verb: 'class',
+          action: {
+            kind: 'create',
+            students: [{ channel: 'C0TRAIN' }, { userGroup: 'S0GRP' }],
+            readyByText: 'tomorrow 9:00',
+          },
+        },
+      ],
+      ['class list', { verb: 'class', action: { kind: 'list', all: false } }],
+      ['class LIST all', { verb: 'class', action: { kind: 'list', all: true } }],
+      ['class show vsphere-101', { verb: 'class', action: { kind: 'show', name: 'vsphere-101' } }],
+      [
+        'class add vsphere-101 <@U0CAROL>',
+        { verb: 'class', action: { kind: 'add', name: 'vsphere-101', students: [{ user: 'U0CAROL' }] } },
+      ],
+      [
+        'class extend cls-4kq 2h',
+        { verb: 'class', action: { kind: 'extend', name: 'cls-4kq', minutes: 120 } },
+      ],
+      ['class Teardown cls-4kq', { verb: 'class', action: { kind: 'teardown', name: 'cls-4kq' } }],
+    ],
+    refuses: [
+      ['class', /^Say the template and who the students are/],
+      ['class esxi8', /^Say who the students are/],
+      ['class esxi8 for alice', /^"alice" is not a Slack user, channel or user group/],
+      ['class esxi8 for @U0BOB name bad_name', /^"bad_name" is not a class name/],
+      ['class esxi8 for', /^`for` needs students/],
+      ['class teardown', /^Say which class to teardown/],
+      ['class extend cls-4kq soon', /^"soon" is not a duration/],
+      ['class add cls-4kq', /^Say who joins the class/],
+      ['class list mine', /^Unexpected "mine"/],
+    ],
+  },
   list: {
     parses: [
       ['list', { verb: 'list', all: false }],

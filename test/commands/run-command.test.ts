@@ -3,6 +3,8 @@ import { tomorrowAt } from '../../src/commands/run-verbs';
 import { type Reply } from '../../src/commands/reply';
 import { replyText } from '../helpers/reply-text';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
+import { type ClassStore } from '../../src/labs/class';
+import { ClassService } from '../../src/labs/class-service';
 import { LabService } from '../../src/labs/lab-service';
 import { type LabPolicy } from '../../src/labs/policy';
 import { createSilentLogger } from '../../src/observability/logger';
@@ -263,5 +265,49 @@ describe('commands/run-command', () => {
     expect(reply.title).toBe(`Kept lab ${id} until 2026-11-25 08:00 UTC.`);
     expect(tomorrowAt(new Date('2026-11-24T23:30:00Z'), 9, 60)).toEqual(new Date('2026-11-26T08:00:00Z'));
     expect(tomorrowAt(new Date('2026-11-24T23:30:00Z'), 9, -300)).toEqual(new Date('2026-11-25T14:00:00Z'));
+  });
+});
+
+describe('commands/run-command: class', () => {
+  it('says classes are not enabled when the runner has none', async () => {
+    const { runner } = setup();
+    const reply = await runner.run('class esxi8 for <@U0ALICE>', { user: 'U1' });
+    expect([reply.tone, reply.title]).toEqual(['error', 'Classes are not enabled in this labbot.']);
+  });
+
+  it('refuses `at TIME` for now, saying what to do, before anything is deployed', async () => {
+    const store = new MemoryLabStore();
+    const clock = new ManualClock();
+    const service = new LabService({
+      store,
+      waker: { wake: () => undefined },
+      clock,
+      random: sequenceRandom(),
+      policy: DEFAULT_POLICY,
+    });
+    const classes = new ClassService({
+      labs: service,
+      store,
+      classes: {} as ClassStore, // never reached: the command is refused before any use case runs
+      waker: { wake: () => undefined },
+      clock,
+      random: sequenceRandom(),
+      policy: DEFAULT_POLICY,
+      directory: EVERYONE,
+    });
+    const runner = createCommandRunner({
+      service,
+      policy: DEFAULT_POLICY,
+      clock,
+      random: sequenceRandom(),
+      logger: createSilentLogger(),
+      simulated: true,
+      classes,
+    });
+    const reply = await runner.run('class esxi8 for <@U0ALICE> at 14:00', { user: 'U1' });
+    expect(reply.title).toBe(
+      'Scheduled classes (`at 14:00`) are not available yet; leave out `at …` to start the class now.',
+    );
+    expect(await store.list({})).toEqual([]);
   });
 });

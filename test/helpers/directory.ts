@@ -12,3 +12,19 @@ export const EVERYONE: UserDirectory = { lookup: (id) => Promise.resolve(person(
 export function directoryOf(users: readonly DirectoryUser[]): UserDirectory {
   return { lookup: (id) => Promise.resolve(users.find((u) => u.id === id)) };
 }
+
+/** A directory where everyone is a member, with these channel and user group memberships. */
+export function directoryWithGroups(
+  channels: Record<string, string[]>,
+  groups: Record<string, string[]> = {},
+): UserDirectory {
+  const members = (table: Record<string, string[]>, id: string): Promise<string[]> => {
+    const found = table[id];
+    return found ? Promise.resolve(found) : Promise.reject(new Error(`unknown ${id}`));
+  };
+  return {
+    lookup: (id) => Promise.resolve(person(id)),
+    channelMembers: (channel) => members(channels, channel),
+    userGroupMembers: (group) => members(groups, group),
+  };
+}

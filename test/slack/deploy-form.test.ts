@@ -62,7 +62,18 @@ describe('deploy form: submission → the typed command', () => {
 
   it('says what is wrong with each field, in words for the user', () => {
     expect(deployFormCommand({}, policy)).toEqual({ errors: { kind: 'Pick the kind of lab.' } });
-    expect(deployFormCommand({ kind: 'class' }, policy)).toEqual({ errors: { kind: 'Pick demo or repro.' } });
+    expect(deployFormCommand({ kind: 'dev' }, policy)).toEqual({
+      errors: { kind: 'Pick demo, repro or class.' },
+    });
+    expect(deployFormCommand({ kind: 'class' }, policy)).toEqual({
+      errors: { students: 'A class needs its students: pick them here.' },
+    });
+    expect(deployFormCommand({ kind: 'class', students: 'U0A <!channel>' }, policy)).toEqual({
+      errors: { students: 'Pick the students from the list.' },
+    });
+    expect(deployFormCommand({ kind: 'demo', students: 'U0A' }, policy)).toEqual({
+      errors: { students: 'Only a class has students; leave this empty or pick the class kind.' },
+    });
     expect(
       deployFormCommand({ kind: 'demo', template: 'nope', ticket: 'SUP-1', duration: '13h' }, policy),
     ).toEqual({
@@ -112,12 +123,24 @@ describe('deploy form: submission → the typed command', () => {
 });
 
 describe('slack/views/deploy-modal', () => {
-  it('offers the demo and repro kinds (demo first, preselected) and every template with its rate', () => {
+  it('makes a class of the picked students the `/lab class` command', () => {
+    expect(
+      deployFormCommand({ kind: 'class', template: 'esxi8', students: 'U0A U0B', duration: '3h' }, policy),
+    ).toEqual({ text: 'class esxi8 for <@U0A> <@U0B> for 3h' });
+    expect(
+      readDeployForm({
+        kind: { kind: { selected_option: { value: 'class' } } },
+        students: { students: { selected_users: ['U0A', 'U0B'] } },
+      }),
+    ).toEqual({ kind: 'class', students: 'U0A U0B' });
+  });
+
+  it('offers the demo, repro and class kinds (demo first, preselected) and every template with its rate', () => {
     const modal = deployModal(deployFormChoices(policy), { from: 'command', channel: 'C0LABS' });
 
     expect(modal.callback_id).toBe('lab_deploy');
     expect(JSON.parse(modal.private_metadata ?? '')).toEqual({ from: 'command', channel: 'C0LABS' });
-    const [kind, template, ticket, duration] = modal.blocks as unknown as {
+    const [kind, template, ticket, duration, students] = modal.blocks as unknown as {
       block_id: string;
       optional?: boolean;
       element: {
@@ -126,13 +149,14 @@ describe('slack/views/deploy-modal', () => {
         initial_option?: { value: string };
       };
     }[];
-    expect([kind, template, ticket, duration].map((b) => b?.block_id)).toEqual([
+    expect([kind, template, ticket, duration, students].map((b) => b?.block_id)).toEqual([
       'kind',
       'template',
       'ticket',
       'duration',
+      'students',
     ]);
-    expect(kind?.element.options?.map((o) => o.value)).toEqual(['demo', 'repro']);
+    expect(kind?.element.options?.map((o) => o.value)).toEqual(['demo', 'repro', 'class']);
     expect(kind?.element.initial_option?.value).toBe('demo');
     expect(template?.optional).toBe(true);
     expect(template?.element.options?.map((o) => o.text.text)).toContain(

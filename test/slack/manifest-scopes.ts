@@ -16,6 +16,8 @@ export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {
   'views.publish': null,
   'usergroups.users.list': 'usergroups:read',
   'users.info': 'users:read',
+  // Public channels; a private one needs groups:read as well (both are in manifest.yml).
+  'conversations.members': 'channels:read',
   // Called with the app-level token (connections:write), not a bot scope.
   'apps.connections.open': null,
 };

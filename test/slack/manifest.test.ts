@@ -109,9 +109,12 @@ describe('manifest.yml', () => {
     const manifest = loadManifest();
 
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([
+      // conversations.members, for `/lab class … for #channel` (public, private).
+      'channels:read',
       'chat:write',
       'chat:write.public',
       'commands',
+      'groups:read',
       'usergroups:read',
       'users:read',
     ]);

@@ -55,6 +55,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '012-classes',
           '014-restore-window',
         ]);
         expect(await migrateToLatest(other)).toEqual([]);
@@ -66,6 +67,8 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         expect(tables).toEqual([
           'audit_log',
           'captured_templates',
+          'class_seats',
+          'classes',
           'installation',
           'job_runs',
           'lab_public_ips',
@@ -112,6 +115,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '012-classes',
           '014-restore-window',
         ]);
 
@@ -176,6 +180,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '012-classes',
           '014-restore-window',
         ]);
 
@@ -216,6 +221,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
 
       expect(await migrateTo(database, '002-lifecycle')).toEqual([
         '014-restore-window',
+        '012-classes',
         '010-slack-requests',
         '008-vcd-credentials',
         '007-safety-limits',
@@ -232,6 +238,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '007-safety-limits',
         '008-vcd-credentials',
         '010-slack-requests',
+        '012-classes',
         '014-restore-window',
       ]);
 
@@ -250,6 +257,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
 
       expect(await migrateTo(database, '001-initial')).toEqual([
         '014-restore-window',
+        '012-classes',
         '010-slack-requests',
         '008-vcd-credentials',
         '007-safety-limits',
@@ -268,6 +276,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '007-safety-limits',
         '008-vcd-credentials',
         '010-slack-requests',
+        '012-classes',
         '014-restore-window',
       ]);
       const {
@@ -820,6 +829,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '007-safety-limits',
             '008-vcd-credentials',
             '010-slack-requests',
+            '012-classes',
             '014-restore-window',
           ]);
         } finally {

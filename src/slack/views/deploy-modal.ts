@@ -37,7 +37,7 @@ export interface DeployModalOrigin {
 }
 
 /** One block per field; block and action ids are the field names, so response_action errors map 1:1. */
-const FIELDS: readonly DeployFormField[] = ['kind', 'template', 'ticket', 'duration'];
+const FIELDS: readonly DeployFormField[] = ['kind', 'template', 'ticket', 'duration', 'students'];
 
 function plain(text: string, max: number): types.PlainTextElement {
   return { type: 'plain_text', text: escapeWithin(text, max) };
@@ -102,6 +102,18 @@ export function deployModal(choices: DeployFormChoices, origin: DeployModalOrigi
         placeholder: plain('4h', MODAL_LIMITS.placeholder),
       },
     },
+    {
+      type: 'input',
+      block_id: 'students',
+      optional: true,
+      label: plain('Students', MODAL_LIMITS.label),
+      hint: plain('Classes only: one lab for each student, owned by them.', MODAL_LIMITS.hint),
+      element: {
+        type: 'multi_users_select',
+        action_id: 'students',
+        placeholder: plain('Pick the students', MODAL_LIMITS.placeholder),
+      },
+    },
   ];
   return {
     type: 'modal',
@@ -117,7 +129,10 @@ export function deployModal(choices: DeployFormChoices, origin: DeployModalOrigi
 /** The shape of `view.state.values` this modal produces. */
 export type ViewStateValues = Record<
   string,
-  Record<string, { value?: string | null; selected_option?: { value: string } | null }>
+  Record<
+    string,
+    { value?: string | null; selected_option?: { value: string } | null; selected_users?: string[] | null }
+  >
 >;
 
 /** Reads the submitted fields; absent or empty ones are left out. Never throws. */
@@ -125,7 +140,8 @@ export function readDeployForm(values: ViewStateValues | undefined): DeployFormV
   const form: DeployFormValues = {};
   for (const field of FIELDS) {
     const state = values?.[field]?.[field];
-    const value = state?.selected_option?.value ?? state?.value ?? undefined;
+    const value =
+      state?.selected_users?.join(' ') ?? state?.selected_option?.value ?? state?.value ?? undefined;
     if (typeof value === 'string' && value.trim() !== '') {
       form[field] = value;
     }
