@@ -274,6 +274,11 @@ describe.each(kinds)('atomic limits on $name', (kind) => {
   });
 
   describe('migration 007', () => {
+    /** A row as 005's table takes it: the columns later migrations added are unset on a minimal lab, so left out. */
+    function columnsOf005<T extends object>(row: T): T {
+      return Object.fromEntries(Object.entries(row).filter(([, value]) => value !== null)) as T;
+    }
+
     async function at005(rows: { id: string; ticket: string; phase?: 'ready' | 'deleted' }[]) {
       const fresh = await kind.create();
       const old = await openDatabase(fresh.target);
@@ -281,7 +286,7 @@ describe.each(kinds)('atomic limits on $name', (kind) => {
       for (const row of rows) {
         await old.kysely
           .insertInto('labs')
-          .values(labToRow(minimalLab({ id: row.id, ticket: row.ticket, phase: row.phase ?? 'ready' })))
+          .values(columnsOf005(labToRow(minimalLab({ id: row.id, ticket: row.ticket, phase: row.phase ?? 'ready' }))))
           .execute();
       }
       return { old, fresh };

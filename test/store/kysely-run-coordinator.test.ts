@@ -144,6 +144,7 @@ describe.each(kinds)('KyselyRunCoordinator on $name', (kind) => {
       'audit',
       'captured',
       'claims',
+      'classes',
       'installation',
       'labs',
       'publicIps',
