@@ -28,6 +28,7 @@ import {
   type LabControllerDeps,
   type ReconcileGuards,
 } from './controller-deps';
+import { Scheduler } from './scheduler';
 import { userMessage } from './user-message';
 
 export { DEFAULT_RECONCILE_GUARDS, type LabControllerDeps, type ReconcileGuards } from './controller-deps';
@@ -67,11 +68,7 @@ export interface ReconcileReport {
  * and with claims, by one replica at a time.
  */
 export class LabController implements LabWaker {
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly again = new Set<string>();
-  private readonly queue: (() => void)[] = [];
-  private active = 0;
-  private stopped = false;
+  private readonly scheduler: Scheduler;
   private readonly publicIps: PublicIpPool;
 
   private readonly sightings: ReconcileSightings;
@@ -80,51 +77,22 @@ export class LabController implements LabWaker {
   private lastHeld = '';
 
   constructor(private readonly deps: LabControllerDeps) {
+    this.scheduler = new Scheduler(deps, (labId) => this.drive(labId));
     this.publicIps = deps.publicIps ?? new InProcessPublicIps();
     this.sightings = deps.sightings ?? new InProcessSightings();
     this.guards = { ...DEFAULT_RECONCILE_GUARDS, ...deps.guards };
   }
-
   /** Schedules a drive of the lab; a drive already under way runs once more afterwards. Never throws. */
   wake(labId: string): void {
-    if (this.stopped) {
-      return;
-    }
-    if (this.running.has(labId)) {
-      this.again.add(labId);
-      return;
-    }
-    const run = this.withSlot(() => this.driveClaimed(labId))
-      .catch((error: unknown) =>
-        this.deps.logger.error({ labId, causes: causeChain(error) }, 'controller drive crashed'),
-      )
-      .finally(() => {
-        this.running.delete(labId);
-        if (this.again.delete(labId)) {
-          this.wake(labId);
-        }
-      });
-    this.running.set(labId, run);
+    this.scheduler.wake(labId);
   }
 
   /**
    * Wakes every lab that still needs work: at start-up (to resume after a restart) and on every pass. With
    * claims, only labs no other replica holds.
    */
-  async resumeAll(): Promise<number> {
-    const claims = this.deps.claims;
-    const ids = claims
-      ? await claims.store.claimActive(
-          claims.holder,
-          1000,
-          claims.ttlMs ?? DEFAULT_CLAIM_TTL_MS,
-          this.deps.clock.now(),
-        )
-      : (await this.deps.store.listActive()).map((lab) => lab.id);
-    for (const id of ids) {
-      this.wake(id);
-    }
-    return ids.length;
+  resumeAll(): Promise<number> {
+    return this.scheduler.resumeAll();
   }
 
   /**
@@ -204,6 +172,15 @@ export class LabController implements LabWaker {
     }
     await this.reconcileNetwork(report);
     return report;
+  }
+  /** Resolves once no lab is being driven (for the shell at end of input, and tests). */
+  idle(): Promise<void> {
+    return this.scheduler.idle();
+  }
+
+  /** Stops starting new work and waits for steps in flight to be recorded. */
+  stop(): Promise<void> {
+    return this.scheduler.stop();
   }
 
   /**
@@ -395,90 +372,11 @@ export class LabController implements LabWaker {
     );
   }
 
-  /** Resolves once no lab is being driven (for the shell at end of input, and tests). */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) {
-      await Promise.allSettled([...this.running.values()]);
-    }
-  }
-
-  /** Stops starting new work and waits for steps in flight to be recorded. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.idle();
-  }
-
-  private async withSlot(work: () => Promise<void>): Promise<void> {
-    await this.acquireSlot();
-    try {
-      await work();
-    } finally {
-      this.releaseSlot();
-    }
-  }
-
-  /**
-   * Runs a wait for a VCD task without holding a slot. Slots bound how many labs issue calls at once, not how many
-   * tasks VCD runs: a real instantiate takes minutes, and holding slots through it made a classroom of 30 deploy in
-   * waves of 8. Only for code running inside `withSlot` (the steps of `drive`).
-   */
-  private async withoutSlot<T>(wait: () => Promise<T>): Promise<T> {
-    this.releaseSlot();
-    try {
-      return await wait();
-    } finally {
-      await this.acquireSlot();
-    }
-  }
-
-  private async acquireSlot(): Promise<void> {
-    if (this.active < (this.deps.maxConcurrentLabs ?? 8)) {
-      this.active++;
-      return;
-    }
-    // releaseSlot hands its slot straight to the first waiter, so `active` never exceeds the limit.
-    await new Promise<void>((resolve) => this.queue.push(resolve));
-  }
-
-  private releaseSlot(): void {
-    const next = this.queue.shift();
-    if (next) {
-      next();
-    } else {
-      this.active--;
-    }
-  }
-
-  private async claim(labId: string): Promise<boolean> {
-    const claims = this.deps.claims;
-    if (!claims) {
-      return true;
-    }
-    return claims.store.claim(
-      labId,
-      claims.holder,
-      claims.ttlMs ?? DEFAULT_CLAIM_TTL_MS,
-      this.deps.clock.now(),
-    );
-  }
-
-  private async driveClaimed(labId: string): Promise<void> {
-    if (!(await this.claim(labId))) {
-      this.deps.logger.debug({ labId }, 'lab is driven by another replica');
-      return;
-    }
-    try {
-      await this.drive(labId);
-    } finally {
-      await this.deps.claims?.store.release(labId, this.deps.claims.holder);
-    }
-  }
-
   private async drive(labId: string): Promise<void> {
     let transientFailures = 0;
     let teardownFailures = 0;
     for (;;) {
-      if (this.stopped) {
+      if (this.scheduler.isStopped()) {
         return;
       }
       const lab = await this.deps.store.get(labId);
@@ -490,7 +388,7 @@ export class LabController implements LabWaker {
         return;
       }
       // Renew the claim before each step, so a long deploy never looks abandoned to other replicas.
-      if (!(await this.claim(labId))) {
+      if (!(await this.scheduler.claim(labId))) {
         return;
       }
       try {
@@ -592,7 +490,7 @@ export class LabController implements LabWaker {
       }
       case 'await-task': {
         let lastRenewal = this.deps.clock.now().getTime();
-        await this.withoutSlot(() =>
+        await this.scheduler.withoutSlot(() =>
           cloud.waitForTask({ href: step.taskHref }, () => {
             // Long tasks (a real instantiate takes minutes) must not let the claim lapse.
             const now = this.deps.clock.now().getTime();
@@ -601,7 +499,7 @@ export class LabController implements LabWaker {
               now - lastRenewal > (this.deps.claims.ttlMs ?? DEFAULT_CLAIM_TTL_MS) / 3
             ) {
               lastRenewal = now;
-              void this.claim(lab.id).catch(() => undefined);
+              void this.scheduler.claim(lab.id).catch(() => undefined);
             }
           }),
         );
@@ -768,7 +666,7 @@ export class LabController implements LabWaker {
   /** Waits for the capture task (also after a restart), then registers the template and brings the lab back. */
   private async awaitCapture(lab: Lab, taskHref: string): Promise<void> {
     const name = lab.captureName ?? captureItemName(lab.captureAs ?? '');
-    const template = await this.withoutSlot(() =>
+    const template = await this.scheduler.withoutSlot(() =>
       this.deps.cloud.waitForCapture(
         { href: taskHref },
         {
