@@ -7,16 +7,9 @@ import {
   initialLabNetwork,
   NO_EDGE_RULES,
 } from '../labs/lab-network';
-import { type LabPolicy, type TemplateNetworkPolicy, type TemplatePolicy } from '../labs/policy';
-import {
-  type CloudTask,
-  type LabEvent,
-  type LabWaker,
-  type ManagedVApp,
-  type PublicIpPool,
-  type ReconcileSightings,
-} from '../labs/ports';
-import { allowListKey, captureItemName, deployableTemplates, keyFromCaptureItem } from '../labs/templates';
+import { type LabPolicy, type TemplateNetworkPolicy } from '../labs/policy';
+import { type CloudTask, type LabWaker, type ManagedVApp, type ReconcileSightings } from '../labs/ports';
+import { allowListKey, captureItemName, keyFromCaptureItem } from '../labs/templates';
 import { InProcessPublicIps } from './in-process-public-ips';
 import { InProcessSightings } from './in-process-sightings';
 import { nextStep, type Step } from './next-step';
@@ -28,6 +21,7 @@ import {
   type LabControllerDeps,
   type ReconcileGuards,
 } from './controller-deps';
+import { ControllerContext } from './controller-context';
 import { Scheduler } from './scheduler';
 import { userMessage } from './user-message';
 
@@ -69,7 +63,7 @@ export interface ReconcileReport {
  */
 export class LabController implements LabWaker {
   private readonly scheduler: Scheduler;
-  private readonly publicIps: PublicIpPool;
+  private readonly ctx: ControllerContext;
 
   private readonly sightings: ReconcileSightings;
   private readonly guards: ReconcileGuards;
@@ -78,10 +72,11 @@ export class LabController implements LabWaker {
 
   constructor(private readonly deps: LabControllerDeps) {
     this.scheduler = new Scheduler(deps, (labId) => this.drive(labId));
-    this.publicIps = deps.publicIps ?? new InProcessPublicIps();
+    this.ctx = new ControllerContext(deps, deps.publicIps ?? new InProcessPublicIps(), this.scheduler);
     this.sightings = deps.sightings ?? new InProcessSightings();
     this.guards = { ...DEFAULT_RECONCILE_GUARDS, ...deps.guards };
   }
+
   /** Schedules a drive of the lab; a drive already under way runs once more afterwards. Never throws. */
   wake(labId: string): void {
     this.scheduler.wake(labId);
@@ -223,7 +218,7 @@ export class LabController implements LabWaker {
       }
       report.vanishing.push(lab.id);
       if (first.isNew) {
-        await this.record(
+        await this.ctx.record(
           lab.id,
           'vanish-sighted',
           `vApp ${lab.vappName} not found in VCD; the lab is closed if it is still not found ${minutes(this.guards.confirmAfterMs)} from now`,
@@ -250,7 +245,7 @@ export class LabController implements LabWaker {
   private async graceOver(lab: Lab, vapp: ManagedVApp, now: Date): Promise<boolean> {
     const first = await this.sightings.sight('ended-exists', lab.id, now);
     if (first.isNew) {
-      await this.record(
+      await this.ctx.record(
         lab.id,
         'reopen-warned',
         `lab ended (${lab.phase}) but vApp ${vapp.name} still exists; deleted after a grace of ${minutes(this.guards.endedGraceMs)}`,
@@ -275,7 +270,7 @@ export class LabController implements LabWaker {
     this.lastHeld = key;
     const detail = `${vanished.length} vanished lab(s) to close and ${ended.length} ended lab(s) to delete exceed the cap of ${this.guards.maxActsPerPass} per pass; nothing done`;
     for (const lab of labs) {
-      await this.record(lab.id, 'reconcile-held', detail);
+      await this.ctx.record(lab.id, 'reconcile-held', detail);
     }
     this.deps.logger.warn(
       { labs: labs.map((l) => l.id), cap: this.guards.maxActsPerPass },
@@ -292,7 +287,7 @@ export class LabController implements LabWaker {
     if (!first.isNew) {
       return;
     }
-    await this.record(
+    await this.ctx.record(
       vapp.metadata.labId,
       'unclaimed',
       `vApp ${vapp.name} carries labbot metadata without an installation id and this store has no lab ${vapp.metadata.labId}; left alone`,
@@ -328,23 +323,23 @@ export class LabController implements LabWaker {
         await this.deps.cloud.setLabEdgeRules(edge.gateway, labId, NO_EDGE_RULES);
         await this.deps.cloud.releasePublicIp(edge.gateway, labId, undefined);
         report.edgeRulesRemoved.push(labId);
-        await this.record(
+        await this.ctx.record(
           labId,
           'remove-orphan-rules',
           `lab ${labId} ended (${lab.phase}); its edge rules on ${edge.gateway} removed`,
         );
       }
     }
-    for (const { labId, ip } of await this.publicIps.list()) {
+    for (const { labId, ip } of await this.ctx.publicIps.list()) {
       // An address stays with rules that are kept (a lab in its grace, or rules left alone as another installation's):
       // freed, it could go to a new lab while the old DNAT still points at the old VM, and an IP Space refuses to
       // release a floating IP that a NAT rule uses.
       const rulesKept = report.ending.includes(labId) || report.foreignEdgeRules.includes(labId);
       if (!rulesKept && (await gone(labId))) {
         await this.deps.cloud.releasePublicIp(edge.gateway, labId, ip);
-        await this.publicIps.release(labId);
+        await this.ctx.publicIps.release(labId);
         report.publicIpsFreed.push(labId);
-        await this.record(labId, 'free-orphan-ip', `public IP ${ip} returned to the pool`);
+        await this.ctx.record(labId, 'free-orphan-ip', `public IP ${ip} returned to the pool`);
       }
     }
     const cleaned = [...new Set([...report.edgeRulesRemoved, ...report.publicIpsFreed])];
@@ -362,7 +357,7 @@ export class LabController implements LabWaker {
     if (!first.isNew) {
       return;
     }
-    await this.record(
+    await this.ctx.record(
       labId,
       'foreign-rules',
       `edge rules of lab ${labId} on ${gateway}: no such lab here; left alone`,
@@ -376,7 +371,7 @@ export class LabController implements LabWaker {
     let transientFailures = 0;
     let teardownFailures = 0;
     for (;;) {
-      if (this.scheduler.isStopped()) {
+      if (this.ctx.isStopped()) {
         return;
       }
       const lab = await this.deps.store.get(labId);
@@ -388,7 +383,7 @@ export class LabController implements LabWaker {
         return;
       }
       // Renew the claim before each step, so a long deploy never looks abandoned to other replicas.
-      if (!(await this.scheduler.claim(labId))) {
+      if (!(await this.ctx.claim(labId))) {
         return;
       }
       try {
@@ -423,26 +418,26 @@ export class LabController implements LabWaker {
         }
         if (lab.desired !== 'deleted') {
           // Suspend or resume failed: the lab still exists and is usable; report and stop trying until asked again.
-          await this.save(withoutTask, {
+          await this.ctx.save(withoutTask, {
             type: 'progress',
             message: `${step.kind === 'suspend' ? 'suspend' : 'resume'} failed (${userMessage(error)})`,
           });
           await this.deps.store.applyRequest(lab.id, {
             desired: lab.phase === 'suspended' || lab.phase === 'resuming' ? 'suspended' : 'running',
           });
-          await this.record(lab.id, step.kind, userMessage(error), 'failed');
+          await this.ctx.record(lab.id, step.kind, userMessage(error), 'failed');
           return;
         }
         // Tearing down: look at the vApp again (a failed shutdown is followed by a power off), a few times.
         if (++teardownFailures < 3) {
-          await this.save(withoutTask);
+          await this.ctx.save(withoutTask);
           continue;
         }
-        await this.save(withoutTask, {
+        await this.ctx.save(withoutTask, {
           type: 'progress',
           message: `teardown is stuck (${userMessage(error)}); labbot retries on its next pass`,
         });
-        await this.record(lab.id, 'teardown', userMessage(error), 'failed');
+        await this.ctx.record(lab.id, 'teardown', userMessage(error), 'failed');
         return;
       }
     }
@@ -455,11 +450,11 @@ export class LabController implements LabWaker {
         return;
       case 'instantiate': {
         // Record the intent first: after a crash, 'deploying' without an href means "look the vApp up by name".
-        const deploying = await this.save(
+        const deploying = await this.ctx.save(
           { ...lab, phase: 'deploying' },
           { type: 'progress', message: 'deploying…' },
         );
-        const template = (await this.templates()).find((t) => t.key === lab.template);
+        const template = (await this.ctx.templates()).find((t) => t.key === lab.template);
         if (!template) {
           throw new Error(`template ${lab.template} is no longer configured`);
         }
@@ -470,13 +465,13 @@ export class LabController implements LabWaker {
           runtimeLeaseSeconds: this.maxLifetimeSeconds(lab),
           ...(template.catalog !== undefined ? { catalogName: template.catalog } : {}),
         });
-        await this.save({ ...deploying, vappHref, taskHref: task.href });
+        await this.ctx.save({ ...deploying, vappHref, taskHref: task.href });
         return;
       }
       case 'find-vapp': {
         const found = await cloud.findVAppByName(lab.vappName);
         if (found) {
-          await this.save({
+          await this.ctx.save({
             ...lab,
             vappHref: found.href,
             ...(found.pendingTask ? { taskHref: found.pendingTask.href } : {}),
@@ -484,13 +479,13 @@ export class LabController implements LabWaker {
         } else if (lab.desired === 'deleted') {
           await this.close(lab);
         } else {
-          await this.save({ ...lab, phase: 'requested' });
+          await this.ctx.save({ ...lab, phase: 'requested' });
         }
         return;
       }
       case 'await-task': {
         let lastRenewal = this.deps.clock.now().getTime();
-        await this.scheduler.withoutSlot(() =>
+        await this.ctx.withoutSlot(() =>
           cloud.waitForTask({ href: step.taskHref }, () => {
             // Long tasks (a real instantiate takes minutes) must not let the claim lapse.
             const now = this.deps.clock.now().getTime();
@@ -499,7 +494,7 @@ export class LabController implements LabWaker {
               now - lastRenewal > (this.deps.claims.ttlMs ?? DEFAULT_CLAIM_TTL_MS) / 3
             ) {
               lastRenewal = now;
-              void this.scheduler.claim(lab.id).catch(() => undefined);
+              void this.ctx.claim(lab.id).catch(() => undefined);
             }
           }),
         );
@@ -507,8 +502,8 @@ export class LabController implements LabWaker {
         return;
       }
       case 'set-metadata': {
-        const task = await cloud.setMetadata(this.href(lab), this.metadata(lab));
-        await this.save(
+        const task = await cloud.setMetadata(this.ctx.href(lab), this.metadata(lab));
+        await this.ctx.save(
           { ...lab, phase: 'configuring', ...(task ? { taskHref: task.href } : {}) },
           { type: 'progress', message: 'configuring…' },
         );
@@ -518,7 +513,7 @@ export class LabController implements LabWaker {
         return;
       }
       case 'power-on': {
-        const vapp = await cloud.getVApp(this.href(lab));
+        const vapp = await cloud.getVApp(this.ctx.href(lab));
         if (!vapp) {
           throw new Error(`vApp ${lab.vappName} disappeared before it was powered on`);
         }
@@ -528,19 +523,19 @@ export class LabController implements LabWaker {
         }
         if (vapp.pendingTask) {
           // Our own power-on whose answer was lost, or someone else's task: wait for it, then look again.
-          await this.save({ ...lab, taskHref: vapp.pendingTask.href });
+          await this.ctx.save({ ...lab, taskHref: vapp.pendingTask.href });
           return;
         }
         const resuming = lab.phase === 'suspended' || lab.phase === 'resuming';
         const task = await cloud.startPowerOn(vapp.href);
-        await this.save(
+        await this.ctx.save(
           { ...lab, phase: resuming ? 'resuming' : 'starting', taskHref: task.href },
           { type: 'progress', message: resuming ? 'resuming…' : 'powering on…' },
         );
         return;
       }
       case 'suspend': {
-        const vapp = await cloud.getVApp(this.href(lab));
+        const vapp = await cloud.getVApp(this.ctx.href(lab));
         if (!vapp) {
           throw new Error(`vApp ${lab.vappName} disappeared before it was suspended`);
         }
@@ -549,11 +544,11 @@ export class LabController implements LabWaker {
           return;
         }
         if (vapp.pendingTask) {
-          await this.save({ ...lab, taskHref: vapp.pendingTask.href });
+          await this.ctx.save({ ...lab, taskHref: vapp.pendingTask.href });
           return;
         }
         const task = await cloud.startSuspend(vapp.href);
-        await this.save(
+        await this.ctx.save(
           { ...lab, phase: 'suspending', taskHref: task.href },
           { type: 'progress', message: 'suspending…' },
         );
@@ -567,9 +562,9 @@ export class LabController implements LabWaker {
         const inUse = await cloud.edgeAddressesInUse(edge.gateway, lab.id);
         // The pool's row is the record: written before the cloud allocates anything, so a crash between the two is
         // resumed with the same address (claimPublicIp is idempotent) and never leaves an allocation nobody knows.
-        const ip = await this.publicIps.allocate(lab.id, edge.publicIps, inUse);
+        const ip = await this.ctx.publicIps.allocate(lab.id, edge.publicIps, inUse);
         await cloud.claimPublicIp(edge.gateway, lab.id, ip);
-        await this.save({ ...lab, network: { ...this.network(lab), publicIp: ip } });
+        await this.ctx.save({ ...lab, network: { ...this.network(lab), publicIp: ip } });
         return;
       }
       case 'apply-edge-rules': {
@@ -579,8 +574,8 @@ export class LabController implements LabWaker {
         }
         const { rules, access } = buildLabEdgeRules(await this.networkPolicy(lab), network.publicIp, lab.vms);
         await cloud.setLabEdgeRules(network.edge, lab.id, rules);
-        await this.save({ ...lab, network: { ...network, rulesApplied: true, access } });
-        await this.record(lab.id, 'edge-rules', `public IP ${network.publicIp} on ${network.edge}`);
+        await this.ctx.save({ ...lab, network: { ...network, rulesApplied: true, access } });
+        await this.ctx.record(lab.id, 'edge-rules', `public IP ${network.publicIp} on ${network.edge}`);
         return;
       }
       case 'release-network':
@@ -617,27 +612,27 @@ export class LabController implements LabWaker {
     const key = lab.captureAs;
     if (key === undefined) {
       // Nothing asked for (a capture was interrupted by hand): bring the lab back.
-      await this.save({ ...lab, phase: restorePhase(lab) });
+      await this.ctx.save({ ...lab, phase: restorePhase(lab) });
       return;
     }
     const capturing =
       lab.phase === 'capturing'
         ? lab
-        : await this.save(
+        : await this.ctx.save(
             { ...stopBilling(lab, this.deps.clock.now()), phase: 'capturing' },
             { type: 'progress', message: `capturing as template ${key}: powering off…` },
           );
-    const vapp = await cloud.getVApp(this.href(lab));
+    const vapp = await cloud.getVApp(this.ctx.href(lab));
     if (!vapp) {
       throw new UserError('invalid_state', `its vApp ${lab.vappName} no longer exists`);
     }
     if (vapp.pendingTask) {
-      await this.save({ ...capturing, taskHref: vapp.pendingTask.href });
+      await this.ctx.save({ ...capturing, taskHref: vapp.pendingTask.href });
       return;
     }
     if (vapp.deployed || vapp.powerState === 'powered_on' || vapp.powerState === 'suspended') {
       const task = await cloud.startUndeploy(vapp.href);
-      await this.save({ ...capturing, taskHref: task.href });
+      await this.ctx.save({ ...capturing, taskHref: task.href });
       return;
     }
     if (!this.deps.captured) {
@@ -651,13 +646,13 @@ export class LabController implements LabWaker {
         `the catalog${catalogName !== undefined ? ` ${catalogName}` : ''} already holds an item named ${name}; capture under another name or ask an admin to remove it`,
       );
     }
-    const recorded = await this.save({ ...capturing, captureName: name });
+    const recorded = await this.ctx.save({ ...capturing, captureName: name });
     const task = await cloud.startCapture(vapp.href, {
       name,
       description: `labbot template ${key}, captured from lab ${lab.id} (${lab.template}) for ${lab.owner}`,
       ...(catalogName !== undefined ? { catalogName } : {}),
     });
-    await this.save(
+    await this.ctx.save(
       { ...recorded, taskHref: task.href },
       { type: 'progress', message: `capturing into the catalog as template ${key}…` },
     );
@@ -666,7 +661,7 @@ export class LabController implements LabWaker {
   /** Waits for the capture task (also after a restart), then registers the template and brings the lab back. */
   private async awaitCapture(lab: Lab, taskHref: string): Promise<void> {
     const name = lab.captureName ?? captureItemName(lab.captureAs ?? '');
-    const template = await this.scheduler.withoutSlot(() =>
+    const template = await this.ctx.withoutSlot(() =>
       this.deps.cloud.waitForCapture(
         { href: taskHref },
         {
@@ -690,14 +685,14 @@ export class LabController implements LabWaker {
     if (found) {
       const running = await this.deps.cloud.findTemplateTask(found.href);
       if (running) {
-        await this.save({ ...lab, taskHref: running.href });
+        await this.ctx.save({ ...lab, taskHref: running.href });
         return;
       }
       await this.registerCapture(lab, name, found.catalogName);
       return;
     }
     const { captureName: _notSent, ...rest } = lab;
-    await this.save(rest);
+    await this.ctx.save(rest);
   }
 
   /** Records the new template (idempotent), then brings the lab back to its desired state. */
@@ -707,7 +702,7 @@ export class LabController implements LabWaker {
       throw new UserError('invalid_state', 'this labbot has no store for captured templates');
     }
     const key = lab.captureAs ?? keyFromCaptureItem(name);
-    const source = (await this.templates()).find((t) => t.key === lab.template);
+    const source = (await this.ctx.templates()).find((t) => t.key === lab.template);
     await store.save({
       key,
       catalogItem: name,
@@ -717,16 +712,16 @@ export class LabController implements LabWaker {
       capturedBy: lab.owner,
       capturedAt: this.deps.clock.now(),
     });
-    await this.record(lab.id, 'captured', `as template ${key} (${name} in catalog ${catalog})`);
+    await this.ctx.record(lab.id, 'captured', `as template ${key} (${name} in catalog ${catalog})`);
     const { taskHref: _done, ...rest } = lab;
     if (lab.desired === 'deleted') {
       // Torn down meanwhile: the template stands on its own; tell the owner now, then the teardown goes on.
       const { captureName: _told, ...bare } = rest;
       await this.deps.store.applyRequest(lab.id, { captureAs: undefined });
-      await this.save(bare, { type: 'captured', template: key });
+      await this.ctx.save(bare, { type: 'captured', template: key });
       return;
     }
-    await this.save(
+    await this.ctx.save(
       { ...rest, captureName: name, phase: restorePhase(lab) },
       {
         type: 'progress',
@@ -741,7 +736,7 @@ export class LabController implements LabWaker {
     // The request goes first: cleared captureName with captureAs still set would read as a new capture.
     await this.deps.store.applyRequest(lab.id, { captureAs: undefined });
     const { captureName: _told, ...rest } = lab;
-    await this.save(rest, { type: 'captured', template: key });
+    await this.ctx.save(rest, { type: 'captured', template: key });
   }
 
   /** A capture failed: nothing registered, the lab goes back to its desired state and the owner is told why. */
@@ -750,35 +745,29 @@ export class LabController implements LabWaker {
     const key = lab.captureAs ?? keyFromCaptureItem(lab.captureName ?? '');
     await this.deps.store.applyRequest(lab.id, { captureAs: undefined });
     const { taskHref: _abandoned, captureName: _failed, ...rest } = lab;
-    await this.save(
+    await this.ctx.save(
       { ...rest, phase: lab.phase === 'capturing' ? restorePhase(lab) : lab.phase },
       { type: 'capture-failed', template: key, reason },
     );
-    await this.record(lab.id, 'capture-failed', `as template ${key}: ${reason}`, 'failed');
-  }
-
-  /** Configured templates and captured ones (inheriting from their base). */
-  private async templates(): Promise<TemplatePolicy[]> {
-    const captured = this.deps.captured ? await this.deps.captured.list() : [];
-    return deployableTemplates(this.deps.policy.templates, captured);
+    await this.ctx.record(lab.id, 'capture-failed', `as template ${key}: ${reason}`, 'failed');
   }
 
   /** What a finished task means depends on the phase it was started in. */
   private async afterTask(lab: Lab): Promise<void> {
     const { taskHref: _done, ...cleared } = lab;
     if (lab.desired === 'deleted') {
-      await this.save(cleared);
+      await this.ctx.save(cleared);
       return;
     }
     switch (lab.phase) {
       case 'deploying':
-        await this.save({ ...cleared, phase: 'configuring' });
+        await this.ctx.save({ ...cleared, phase: 'configuring' });
         return;
       case 'configuring': {
-        const template = (await this.templates()).find((t) => t.key === lab.template);
+        const template = (await this.ctx.templates()).find((t) => t.key === lab.template);
         const edge = this.deps.policy.edge;
         if (template?.network !== undefined && edge !== undefined) {
-          await this.save(
+          await this.ctx.save(
             {
               ...cleared,
               phase: 'networking',
@@ -788,7 +777,7 @@ export class LabController implements LabWaker {
           );
           return;
         }
-        await this.save({ ...cleared, phase: 'starting' });
+        await this.ctx.save({ ...cleared, phase: 'starting' });
         return;
       }
       case 'starting':
@@ -799,7 +788,7 @@ export class LabController implements LabWaker {
         await this.markSuspended(cleared);
         return;
       default:
-        await this.save(cleared);
+        await this.ctx.save(cleared);
     }
   }
 
@@ -810,18 +799,18 @@ export class LabController implements LabWaker {
   private async configureNics(lab: Lab): Promise<void> {
     const policy = await this.networkPolicy(lab);
     const network = lab.network ?? initialLabNetwork(policy, this.edgePolicy().gateway);
-    const vapp = await this.deps.cloud.getVApp(this.href(lab));
+    const vapp = await this.deps.cloud.getVApp(this.ctx.href(lab));
     if (!vapp) {
       throw new Error(`vApp ${lab.vappName} disappeared before its NICs were configured`);
     }
     for (const vm of findEsxiVms(policy, vapp.vms)) {
       const task = await this.deps.cloud.configureNics(vm.href, esxiNicSpecs(policy));
       if (task !== undefined) {
-        await this.save({ ...lab, network, taskHref: task.href });
+        await this.ctx.save({ ...lab, network, taskHref: task.href });
         return;
       }
     }
-    await this.save({ ...lab, vms: vapp.vms, network: { ...network, nicsConfigured: true } });
+    await this.ctx.save({ ...lab, vms: vapp.vms, network: { ...network, nicsConfigured: true } });
   }
 
   /** Removes the lab's edge rules (by tag, so also ones a crash left unrecorded) and returns its public IP. */
@@ -831,12 +820,12 @@ export class LabController implements LabWaker {
       await this.deps.cloud.setLabEdgeRules(network.edge, lab.id, NO_EDGE_RULES);
     }
     // Always: an allocation a crash left unrecorded on the lab is still found by its lab id.
-    const held = network.publicIp ?? (await this.publicIps.list()).find((a) => a.labId === lab.id)?.ip;
+    const held = network.publicIp ?? (await this.ctx.publicIps.list()).find((a) => a.labId === lab.id)?.ip;
     await this.deps.cloud.releasePublicIp(network.edge, lab.id, held);
-    await this.publicIps.release(lab.id);
+    await this.ctx.publicIps.release(lab.id);
     const { publicIp, ...rest } = network;
-    await this.save({ ...lab, network: { ...rest, rulesApplied: false, released: true } });
-    await this.record(
+    await this.ctx.save({ ...lab, network: { ...rest, rulesApplied: false, released: true } });
+    await this.ctx.record(
       lab.id,
       'release-network',
       publicIp !== undefined ? `edge rules removed, public IP ${publicIp} returned` : 'nothing on the edge',
@@ -852,7 +841,7 @@ export class LabController implements LabWaker {
 
   private async networkPolicy(lab: Lab): Promise<TemplateNetworkPolicy> {
     // Captured templates inherit their base's network block (labs/templates.ts).
-    const network = (await this.templates()).find((t) => t.key === lab.template)?.network;
+    const network = (await this.ctx.templates()).find((t) => t.key === lab.template)?.network;
     if (network === undefined) {
       throw new LabNetworkError(
         `template ${lab.template} no longer has a network block in the configuration`,
@@ -870,19 +859,19 @@ export class LabController implements LabWaker {
   }
 
   private async markReady(lab: Lab): Promise<void> {
-    const vapp = await this.deps.cloud.getVApp(this.href(lab));
+    const vapp = await this.deps.cloud.getVApp(this.ctx.href(lab));
     if (!vapp) {
       throw new Error(`vApp ${lab.vappName} disappeared while powering on`);
     }
     if (vapp.powerState !== 'powered_on') {
       // The task we waited for was not (only) our power-on: record that it is done and let power-on look again.
       const { taskHref: _waited, ...rest } = lab;
-      await this.save(rest);
+      await this.ctx.save(rest);
       return;
     }
     const now = this.deps.clock.now();
     const { taskHref: _done, ...rest } = lab;
-    const ready = await this.save(
+    const ready = await this.ctx.save(
       {
         ...rest,
         phase: 'ready',
@@ -892,16 +881,16 @@ export class LabController implements LabWaker {
       },
       { type: 'ready' },
     );
-    await this.record(ready.id, lab.phase === 'resuming' ? 'resumed' : 'ready');
+    await this.ctx.record(ready.id, lab.phase === 'resuming' ? 'resumed' : 'ready');
   }
 
   private async markSuspended(lab: Lab): Promise<void> {
     const { taskHref: _done, ...rest } = stopBilling(lab, this.deps.clock.now());
-    await this.save(
+    await this.ctx.save(
       { ...rest, phase: 'suspended' },
       { type: 'progress', message: 'suspended: only storage bills now' },
     );
-    await this.record(lab.id, 'suspended');
+    await this.ctx.record(lab.id, 'suspended');
   }
 
   private async dismantle(lab: Lab): Promise<void> {
@@ -909,17 +898,17 @@ export class LabController implements LabWaker {
     const deleting: Lab =
       lab.phase === 'deleting'
         ? lab
-        : await this.save(
+        : await this.ctx.save(
             { ...stopBilling(lab, this.deps.clock.now()), phase: 'deleting' },
             { type: 'progress', message: 'tearing down…' },
           );
-    const vapp = await cloud.getVApp(this.href(lab));
+    const vapp = await cloud.getVApp(this.ctx.href(lab));
     if (!vapp) {
       await this.close(deleting);
       return;
     }
     if (vapp.pendingTask) {
-      await this.save({ ...deleting, taskHref: vapp.pendingTask.href });
+      await this.ctx.save({ ...deleting, taskHref: vapp.pendingTask.href });
       return;
     }
     let task: CloudTask;
@@ -928,7 +917,7 @@ export class LabController implements LabWaker {
     } else {
       task = await cloud.startDelete(vapp.href);
     }
-    await this.save({ ...deleting, taskHref: task.href });
+    await this.ctx.save({ ...deleting, taskHref: task.href });
   }
 
   /** Ends the lab: `failed` when it got here through a failure (the reason says what was cleaned up), else `deleted`. */
@@ -938,7 +927,7 @@ export class LabController implements LabWaker {
     const reason = failed
       ? `${lab.failureReason} Cleaned up: ${lab.vappHref !== undefined ? `vApp ${lab.vappName} deleted` : 'nothing had been created'}${lab.network?.released === true ? ', edge rules removed and public IP returned' : ''}.`
       : undefined;
-    await this.save(
+    await this.ctx.save(
       {
         ...rest,
         phase: failed ? 'failed' : 'deleted',
@@ -947,15 +936,15 @@ export class LabController implements LabWaker {
       },
       failed ? { type: 'failed', reason: reason ?? '' } : { type: 'deleted' },
     );
-    await this.record(lab.id, failed ? 'failed' : 'deleted', reason, failed ? 'failed' : 'ok');
+    await this.ctx.record(lab.id, failed ? 'failed' : 'deleted', reason, failed ? 'failed' : 'ok');
   }
 
   /** The vApp was confirmed gone on two passes although the lab was running: someone deleted it outside labbot. */
   private async closeVanished(lab: Lab, now: Date): Promise<void> {
     const first = (await this.sightings.sight('vanished', lab.id, now)).at;
-    await this.save({ ...stopBilling(lab, now), phase: 'deleted', endedAt: now }, { type: 'deleted' });
+    await this.ctx.save({ ...stopBilling(lab, now), phase: 'deleted', endedAt: now }, { type: 'deleted' });
     await this.sightings.clear('vanished', lab.id);
-    await this.record(
+    await this.ctx.record(
       lab.id,
       'close-vanished',
       `vApp ${lab.vappName} not found in VCD on passes at ${first.toISOString()} and ${now.toISOString()}`,
@@ -1004,7 +993,7 @@ export class LabController implements LabWaker {
       ...(poweredOn ? { poweredOnSince: now } : {}),
     };
     await this.deps.store.insert(lab);
-    await this.record(
+    await this.ctx.record(
       lab.id,
       'adopt',
       `vApp ${vapp.name} (${vapp.powerState}) carries this installation's metadata but had no record; kept ${lab.phase}`,
@@ -1027,7 +1016,7 @@ export class LabController implements LabWaker {
       if (task) {
         await this.deps.cloud.waitForTask(task);
       }
-      await this.record(lab.id, 'retag', Object.keys(entries).join(', '));
+      await this.ctx.record(lab.id, 'retag', Object.keys(entries).join(', '));
       return true;
     } catch (error) {
       this.deps.logger.warn({ labId: lab.id, causes: causeChain(error) }, 'could not update vApp metadata');
@@ -1039,10 +1028,10 @@ export class LabController implements LabWaker {
   private async reopen(lab: Lab, vapp: ManagedVApp, now: Date): Promise<void> {
     const first = (await this.sightings.sight('ended-exists', lab.id, now)).at;
     const { endedAt: _ended, ...rest } = lab;
-    await this.save({ ...rest, phase: 'deleting', vappHref: vapp.href });
+    await this.ctx.save({ ...rest, phase: 'deleting', vappHref: vapp.href });
     await this.deps.store.applyRequest(lab.id, { desired: 'deleted' });
     await this.sightings.clear('ended-exists', lab.id);
-    await this.record(
+    await this.ctx.record(
       lab.id,
       'reopen',
       `vApp ${vapp.name} still existed after the lab ended (first seen ${first.toISOString()}; grace of ${minutes(this.guards.endedGraceMs)} over)`,
@@ -1060,43 +1049,10 @@ export class LabController implements LabWaker {
   private async failDeploy(lab: Lab, step: Step, error: unknown): Promise<void> {
     const message = userMessage(error);
     await this.deps.store.applyRequest(lab.id, { desired: 'deleted' });
-    await this.save(
+    await this.ctx.save(
       { ...lab, failureReason: `Deploy failed while ${stepWords(step)}: ${message}.` },
       { type: 'progress', message: `deploy failed (${message}); cleaning up…` },
     );
-  }
-
-  /** Records the controller's fields, then tells people, with the lab as stored (desired may have changed). */
-  private async save(lab: Lab, event?: LabEvent): Promise<Lab> {
-    await this.deps.store.update(lab);
-    const stored = (await this.deps.store.get(lab.id)) ?? lab;
-    if (event) {
-      await this.deps.notifier.labChanged(stored, event);
-    }
-    return stored;
-  }
-
-  private async record(
-    labId: string,
-    action: string,
-    detail?: string,
-    result: 'ok' | 'failed' = 'ok',
-  ): Promise<void> {
-    await this.deps.audit?.record({
-      at: this.deps.clock.now(),
-      actor: 'controller',
-      labId,
-      action,
-      ...(detail !== undefined ? { detail } : {}),
-      result,
-    });
-  }
-
-  private href(lab: Lab): string {
-    if (lab.vappHref === undefined) {
-      throw new Error(`lab ${lab.id} has no vApp href`);
-    }
-    return lab.vappHref;
   }
 
   private metadata(lab: Lab): Record<string, string> {
