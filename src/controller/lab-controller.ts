@@ -1,5 +1,5 @@
-import { causeChain, isCloudError, LabNetworkError, UserError } from '../labs/errors';
-import { type Lab, type LabPhase } from '../labs/lab';
+import { causeChain, isCloudError, LabNetworkError } from '../labs/errors';
+import { type Lab } from '../labs/lab';
 import {
   buildLabEdgeRules,
   esxiNicSpecs,
@@ -9,13 +9,13 @@ import {
 } from '../labs/lab-network';
 import { type LabPolicy, type TemplateNetworkPolicy } from '../labs/policy';
 import { type CloudTask, type LabWaker } from '../labs/ports';
-import { allowListKey, captureItemName, keyFromCaptureItem } from '../labs/templates';
 import { InProcessPublicIps } from './in-process-public-ips';
 import { nextStep, type Step } from './next-step';
 import { LABBOT_METADATA_KEYS as METADATA_KEYS } from '../labs/vapp-metadata';
 import { stopBilling } from './billing';
 import { DEFAULT_CLAIM_TTL_MS, type LabControllerDeps } from './controller-deps';
 import { ControllerContext } from './controller-context';
+import { awaitCapture, capture, captureDone, failCapture, findCapture, isCaptureStep } from './steps/capture';
 import { Reconciler, type ReconcileReport } from './reconcile';
 import { Scheduler } from './scheduler';
 import { userMessage } from './user-message';
@@ -106,7 +106,7 @@ export class LabController implements LabWaker {
         // marker and lose what VCD may already have created.
         const current = (await this.deps.store.get(labId)) ?? lab;
         if (current.desired !== 'deleted' && (isCaptureStep(step) || current.phase === 'capturing')) {
-          await this.failCapture(current, error);
+          await failCapture(this.ctx, current, error);
           continue;
         }
         const { taskHref: _abandoned, ...withoutTask } = current;
@@ -289,168 +289,18 @@ export class LabController implements LabWaker {
         await this.close(lab);
         return;
       case 'capture':
-        await this.capture(lab);
+        await capture(this.ctx, lab);
         return;
       case 'await-capture':
-        await this.awaitCapture(lab, step.taskHref);
+        await awaitCapture(this.ctx, lab, step.taskHref);
         return;
       case 'find-capture':
-        await this.findCapture(lab);
+        await findCapture(this.ctx, lab);
         return;
       case 'capture-done':
-        await this.captureDone(lab);
+        await captureDone(this.ctx, lab);
         return;
     }
-  }
-
-  /**
-   * `/lab capture`, first part: power the vApp off (undeploy; a running vApp would be captured without a
-   * consistent disk state), then send the capture. The catalog item name is recorded before it is sent, so a
-   * restart in between looks for the template instead of capturing twice.
-   */
-  private async capture(lab: Lab): Promise<void> {
-    const { cloud } = this.deps;
-    const key = lab.captureAs;
-    if (key === undefined) {
-      // Nothing asked for (a capture was interrupted by hand): bring the lab back.
-      await this.ctx.save({ ...lab, phase: restorePhase(lab) });
-      return;
-    }
-    const capturing =
-      lab.phase === 'capturing'
-        ? lab
-        : await this.ctx.save(
-            { ...stopBilling(lab, this.deps.clock.now()), phase: 'capturing' },
-            { type: 'progress', message: `capturing as template ${key}: powering off…` },
-          );
-    const vapp = await cloud.getVApp(this.ctx.href(lab));
-    if (!vapp) {
-      throw new UserError('invalid_state', `its vApp ${lab.vappName} no longer exists`);
-    }
-    if (vapp.pendingTask) {
-      await this.ctx.save({ ...capturing, taskHref: vapp.pendingTask.href });
-      return;
-    }
-    if (vapp.deployed || vapp.powerState === 'powered_on' || vapp.powerState === 'suspended') {
-      const task = await cloud.startUndeploy(vapp.href);
-      await this.ctx.save({ ...capturing, taskHref: task.href });
-      return;
-    }
-    if (!this.deps.captured) {
-      throw new UserError('invalid_state', 'this labbot has no store for captured templates');
-    }
-    const name = captureItemName(key);
-    const catalogName = this.deps.captureCatalog;
-    if ((await cloud.listTemplates(catalogName)).some((t) => t.name === name)) {
-      throw new UserError(
-        'invalid_state',
-        `the catalog${catalogName !== undefined ? ` ${catalogName}` : ''} already holds an item named ${name}; capture under another name or ask an admin to remove it`,
-      );
-    }
-    const recorded = await this.ctx.save({ ...capturing, captureName: name });
-    const task = await cloud.startCapture(vapp.href, {
-      name,
-      description: `labbot template ${key}, captured from lab ${lab.id} (${lab.template}) for ${lab.owner}`,
-      ...(catalogName !== undefined ? { catalogName } : {}),
-    });
-    await this.ctx.save(
-      { ...recorded, taskHref: task.href },
-      { type: 'progress', message: `capturing into the catalog as template ${key}…` },
-    );
-  }
-
-  /** Waits for the capture task (also after a restart), then registers the template and brings the lab back. */
-  private async awaitCapture(lab: Lab, taskHref: string): Promise<void> {
-    const name = lab.captureName ?? captureItemName(lab.captureAs ?? '');
-    const template = await this.ctx.withoutSlot(() =>
-      this.deps.cloud.waitForCapture(
-        { href: taskHref },
-        {
-          name,
-          ...(this.deps.captureCatalog !== undefined ? { catalogName: this.deps.captureCatalog } : {}),
-        },
-      ),
-    );
-    await this.registerCapture(lab, name, template.catalogName);
-  }
-
-  /**
-   * A restart after the capture may have been sent: if VCD is still writing the template, wait for that task; if
-   * the template is complete, register it; if there is none, capture again.
-   */
-  private async findCapture(lab: Lab): Promise<void> {
-    const name = lab.captureName ?? '';
-    const found = (await this.deps.cloud.listTemplates(this.deps.captureCatalog)).find(
-      (t) => t.name === name,
-    );
-    if (found) {
-      const running = await this.deps.cloud.findTemplateTask(found.href);
-      if (running) {
-        await this.ctx.save({ ...lab, taskHref: running.href });
-        return;
-      }
-      await this.registerCapture(lab, name, found.catalogName);
-      return;
-    }
-    const { captureName: _notSent, ...rest } = lab;
-    await this.ctx.save(rest);
-  }
-
-  /** Records the new template (idempotent), then brings the lab back to its desired state. */
-  private async registerCapture(lab: Lab, name: string, catalog: string): Promise<void> {
-    const store = this.deps.captured;
-    if (!store) {
-      throw new UserError('invalid_state', 'this labbot has no store for captured templates');
-    }
-    const key = lab.captureAs ?? keyFromCaptureItem(name);
-    const source = (await this.ctx.templates()).find((t) => t.key === lab.template);
-    await store.save({
-      key,
-      catalogItem: name,
-      catalog,
-      baseTemplate: source ? allowListKey(source) : lab.template,
-      sourceLabId: lab.id,
-      capturedBy: lab.owner,
-      capturedAt: this.deps.clock.now(),
-    });
-    await this.ctx.record(lab.id, 'captured', `as template ${key} (${name} in catalog ${catalog})`);
-    const { taskHref: _done, ...rest } = lab;
-    if (lab.desired === 'deleted') {
-      // Torn down meanwhile: the template stands on its own; tell the owner now, then the teardown goes on.
-      const { captureName: _told, ...bare } = rest;
-      await this.deps.store.applyRequest(lab.id, { captureAs: undefined });
-      await this.ctx.save(bare, { type: 'captured', template: key });
-      return;
-    }
-    await this.ctx.save(
-      { ...rest, captureName: name, phase: restorePhase(lab) },
-      {
-        type: 'progress',
-        message: `captured as template ${key}; ${lab.desired === 'running' ? 'powering on again…' : 'leaving it powered off (suspended)'}`,
-      },
-    );
-  }
-
-  /** The lab is back in its desired state: forget the capture, then tell the owner it is deployable. */
-  private async captureDone(lab: Lab): Promise<void> {
-    const key = lab.captureAs ?? keyFromCaptureItem(lab.captureName ?? '');
-    // The request goes first: cleared captureName with captureAs still set would read as a new capture.
-    await this.deps.store.applyRequest(lab.id, { captureAs: undefined });
-    const { captureName: _told, ...rest } = lab;
-    await this.ctx.save(rest, { type: 'captured', template: key });
-  }
-
-  /** A capture failed: nothing registered, the lab goes back to its desired state and the owner is told why. */
-  private async failCapture(lab: Lab, error: unknown): Promise<void> {
-    const reason = error instanceof UserError ? error.message : userMessage(error);
-    const key = lab.captureAs ?? keyFromCaptureItem(lab.captureName ?? '');
-    await this.deps.store.applyRequest(lab.id, { captureAs: undefined });
-    const { taskHref: _abandoned, captureName: _failed, ...rest } = lab;
-    await this.ctx.save(
-      { ...rest, phase: lab.phase === 'capturing' ? restorePhase(lab) : lab.phase },
-      { type: 'capture-failed', template: key, reason },
-    );
-    await this.ctx.record(lab.id, 'capture-failed', `as template ${key}: ${reason}`, 'failed');
   }
 
   /** What a finished task means depends on the phase it was started in. */
@@ -668,24 +518,6 @@ export class LabController implements LabWaker {
     const kind = this.deps.policy.kinds.find((k) => k.name === lab.kind);
     return Math.round((kind?.maxLifetimeHours ?? 24) * 3600);
   }
-}
-
-/** Steps of the capture path: a failure there fails the capture, never the lab. */
-function isCaptureStep(step: Step): boolean {
-  return (
-    step.kind === 'capture' ||
-    step.kind === 'await-capture' ||
-    step.kind === 'find-capture' ||
-    step.kind === 'capture-done'
-  );
-}
-
-/**
- * Where a lab goes after a capture, its vApp now powered off: powering on again if it should run; suspended
- * (powered off, which bills the same and resumes with a power on) if it should be suspended.
- */
-function restorePhase(lab: Pick<Lab, 'desired'>): LabPhase {
-  return lab.desired === 'running' ? 'starting' : 'suspended';
 }
 
 function stepWords(step: Step): string {
