@@ -1,13 +1,6 @@
-import { causeChain, isCloudError, LabNetworkError } from '../labs/errors';
+import { causeChain, isCloudError } from '../labs/errors';
 import { type Lab } from '../labs/lab';
-import {
-  buildLabEdgeRules,
-  esxiNicSpecs,
-  findEsxiVms,
-  initialLabNetwork,
-  NO_EDGE_RULES,
-} from '../labs/lab-network';
-import { type LabPolicy, type TemplateNetworkPolicy } from '../labs/policy';
+import { initialLabNetwork } from '../labs/lab-network';
 import { type CloudTask, type LabWaker } from '../labs/ports';
 import { InProcessPublicIps } from './in-process-public-ips';
 import { nextStep, type Step } from './next-step';
@@ -16,6 +9,7 @@ import { stopBilling } from './billing';
 import { DEFAULT_CLAIM_TTL_MS, type LabControllerDeps } from './controller-deps';
 import { ControllerContext } from './controller-context';
 import { awaitCapture, capture, captureDone, failCapture, findCapture, isCaptureStep } from './steps/capture';
+import { allocateIp, applyEdgeRules, configureNics, releaseNetwork } from './steps/network';
 import { Reconciler, type ReconcileReport } from './reconcile';
 import { Scheduler } from './scheduler';
 import { userMessage } from './user-message';
@@ -256,31 +250,16 @@ export class LabController implements LabWaker {
         return;
       }
       case 'configure-nics':
-        await this.configureNics(lab);
+        await configureNics(this.ctx, lab);
         return;
-      case 'allocate-ip': {
-        const edge = this.edgePolicy();
-        const inUse = await cloud.edgeAddressesInUse(edge.gateway, lab.id);
-        // The pool's row is the record: written before the cloud allocates anything, so a crash between the two is
-        // resumed with the same address (claimPublicIp is idempotent) and never leaves an allocation nobody knows.
-        const ip = await this.ctx.publicIps.allocate(lab.id, edge.publicIps, inUse);
-        await cloud.claimPublicIp(edge.gateway, lab.id, ip);
-        await this.ctx.save({ ...lab, network: { ...this.network(lab), publicIp: ip } });
+      case 'allocate-ip':
+        await allocateIp(this.ctx, lab);
         return;
-      }
-      case 'apply-edge-rules': {
-        const network = this.network(lab);
-        if (network.publicIp === undefined) {
-          throw new Error(`lab ${lab.id} has no public IP yet`);
-        }
-        const { rules, access } = buildLabEdgeRules(await this.networkPolicy(lab), network.publicIp, lab.vms);
-        await cloud.setLabEdgeRules(network.edge, lab.id, rules);
-        await this.ctx.save({ ...lab, network: { ...network, rulesApplied: true, access } });
-        await this.ctx.record(lab.id, 'edge-rules', `public IP ${network.publicIp} on ${network.edge}`);
+      case 'apply-edge-rules':
+        await applyEdgeRules(this.ctx, lab);
         return;
-      }
       case 'release-network':
-        await this.releaseNetwork(lab);
+        await releaseNetwork(this.ctx, lab);
         return;
       case 'dismantle':
         await this.dismantle(lab);
@@ -341,72 +320,6 @@ export class LabController implements LabWaker {
       default:
         await this.ctx.save(cleared);
     }
-  }
-
-  /**
-   * Gives each ESXi VM its NICs, one VM per step (each change is a task the lab records, so a restart waits for it
-   * rather than repeating it); once every VM has them, reads back MACs, networks and IPs into the lab.
-   */
-  private async configureNics(lab: Lab): Promise<void> {
-    const policy = await this.networkPolicy(lab);
-    const network = lab.network ?? initialLabNetwork(policy, this.edgePolicy().gateway);
-    const vapp = await this.deps.cloud.getVApp(this.ctx.href(lab));
-    if (!vapp) {
-      throw new Error(`vApp ${lab.vappName} disappeared before its NICs were configured`);
-    }
-    for (const vm of findEsxiVms(policy, vapp.vms)) {
-      const task = await this.deps.cloud.configureNics(vm.href, esxiNicSpecs(policy));
-      if (task !== undefined) {
-        await this.ctx.save({ ...lab, network, taskHref: task.href });
-        return;
-      }
-    }
-    await this.ctx.save({ ...lab, vms: vapp.vms, network: { ...network, nicsConfigured: true } });
-  }
-
-  /** Removes the lab's edge rules (by tag, so also ones a crash left unrecorded) and returns its public IP. */
-  private async releaseNetwork(lab: Lab): Promise<void> {
-    const network = this.network(lab);
-    if (network.publicIp !== undefined || network.rulesApplied) {
-      await this.deps.cloud.setLabEdgeRules(network.edge, lab.id, NO_EDGE_RULES);
-    }
-    // Always: an allocation a crash left unrecorded on the lab is still found by its lab id.
-    const held = network.publicIp ?? (await this.ctx.publicIps.list()).find((a) => a.labId === lab.id)?.ip;
-    await this.deps.cloud.releasePublicIp(network.edge, lab.id, held);
-    await this.ctx.publicIps.release(lab.id);
-    const { publicIp, ...rest } = network;
-    await this.ctx.save({ ...lab, network: { ...rest, rulesApplied: false, released: true } });
-    await this.ctx.record(
-      lab.id,
-      'release-network',
-      publicIp !== undefined ? `edge rules removed, public IP ${publicIp} returned` : 'nothing on the edge',
-    );
-  }
-
-  private network(lab: Lab): NonNullable<Lab['network']> {
-    if (lab.network === undefined) {
-      throw new Error(`lab ${lab.id} has no network state`);
-    }
-    return lab.network;
-  }
-
-  private async networkPolicy(lab: Lab): Promise<TemplateNetworkPolicy> {
-    // Captured templates inherit their base's network block (labs/templates.ts).
-    const network = (await this.ctx.templates()).find((t) => t.key === lab.template)?.network;
-    if (network === undefined) {
-      throw new LabNetworkError(
-        `template ${lab.template} no longer has a network block in the configuration`,
-      );
-    }
-    return network;
-  }
-
-  private edgePolicy(): NonNullable<LabPolicy['edge']> {
-    const edge = this.deps.policy.edge;
-    if (edge === undefined) {
-      throw new LabNetworkError('no edge gateway is configured (edge in labbot.yml)');
-    }
-    return edge;
   }
 
   private async markReady(lab: Lab): Promise<void> {
