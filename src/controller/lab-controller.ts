@@ -1,15 +1,22 @@
 import { causeChain, isCloudError } from '../labs/errors';
 import { type Lab } from '../labs/lab';
-import { initialLabNetwork } from '../labs/lab-network';
-import { type CloudTask, type LabWaker } from '../labs/ports';
+import { type LabWaker } from '../labs/ports';
 import { InProcessPublicIps } from './in-process-public-ips';
 import { nextStep, type Step } from './next-step';
-import { LABBOT_METADATA_KEYS as METADATA_KEYS } from '../labs/vapp-metadata';
-import { stopBilling } from './billing';
-import { DEFAULT_CLAIM_TTL_MS, type LabControllerDeps } from './controller-deps';
+import { type LabControllerDeps } from './controller-deps';
 import { ControllerContext } from './controller-context';
 import { awaitCapture, capture, captureDone, failCapture, findCapture, isCaptureStep } from './steps/capture';
 import { allocateIp, applyEdgeRules, configureNics, releaseNetwork } from './steps/network';
+import {
+  awaitTask,
+  close,
+  dismantle,
+  findVApp,
+  instantiate,
+  powerOn,
+  setMetadata,
+  suspend,
+} from './steps/lifecycle';
 import { Reconciler, type ReconcileReport } from './reconcile';
 import { Scheduler } from './scheduler';
 import { userMessage } from './user-message';
@@ -139,116 +146,27 @@ export class LabController implements LabWaker {
   }
 
   private async perform(lab: Lab, step: Step): Promise<void> {
-    const { cloud } = this.deps;
     switch (step.kind) {
       case 'none':
         return;
-      case 'instantiate': {
-        // Record the intent first: after a crash, 'deploying' without an href means "look the vApp up by name".
-        const deploying = await this.ctx.save(
-          { ...lab, phase: 'deploying' },
-          { type: 'progress', message: 'deploying…' },
-        );
-        const template = (await this.ctx.templates()).find((t) => t.key === lab.template);
-        if (!template) {
-          throw new Error(`template ${lab.template} is no longer configured`);
-        }
-        const { vappHref, task } = await cloud.startDeploy({
-          vappName: lab.vappName,
-          description: `labbot lab ${lab.id} (${lab.kind}) for ${lab.owner}${lab.ticket !== undefined ? `, ticket ${lab.ticket}` : ''}`,
-          templateName: template.catalogItem,
-          runtimeLeaseSeconds: this.maxLifetimeSeconds(lab),
-          ...(template.catalog !== undefined ? { catalogName: template.catalog } : {}),
-        });
-        await this.ctx.save({ ...deploying, vappHref, taskHref: task.href });
+      case 'instantiate':
+        await instantiate(this.ctx, lab);
         return;
-      }
-      case 'find-vapp': {
-        const found = await cloud.findVAppByName(lab.vappName);
-        if (found) {
-          await this.ctx.save({
-            ...lab,
-            vappHref: found.href,
-            ...(found.pendingTask ? { taskHref: found.pendingTask.href } : {}),
-          });
-        } else if (lab.desired === 'deleted') {
-          await this.close(lab);
-        } else {
-          await this.ctx.save({ ...lab, phase: 'requested' });
-        }
+      case 'find-vapp':
+        await findVApp(this.ctx, lab);
         return;
-      }
-      case 'await-task': {
-        let lastRenewal = this.deps.clock.now().getTime();
-        await this.ctx.withoutSlot(() =>
-          cloud.waitForTask({ href: step.taskHref }, () => {
-            // Long tasks (a real instantiate takes minutes) must not let the claim lapse.
-            const now = this.deps.clock.now().getTime();
-            if (
-              this.deps.claims &&
-              now - lastRenewal > (this.deps.claims.ttlMs ?? DEFAULT_CLAIM_TTL_MS) / 3
-            ) {
-              lastRenewal = now;
-              void this.ctx.claim(lab.id).catch(() => undefined);
-            }
-          }),
-        );
-        await this.afterTask(lab);
+      case 'await-task':
+        await awaitTask(this.ctx, lab, step);
         return;
-      }
-      case 'set-metadata': {
-        const task = await cloud.setMetadata(this.ctx.href(lab), this.metadata(lab));
-        await this.ctx.save(
-          { ...lab, phase: 'configuring', ...(task ? { taskHref: task.href } : {}) },
-          { type: 'progress', message: 'configuring…' },
-        );
-        if (!task) {
-          await this.afterTask({ ...lab, phase: 'configuring' });
-        }
+      case 'set-metadata':
+        await setMetadata(this.ctx, lab);
         return;
-      }
-      case 'power-on': {
-        const vapp = await cloud.getVApp(this.ctx.href(lab));
-        if (!vapp) {
-          throw new Error(`vApp ${lab.vappName} disappeared before it was powered on`);
-        }
-        if (vapp.powerState === 'powered_on') {
-          await this.markReady(lab);
-          return;
-        }
-        if (vapp.pendingTask) {
-          // Our own power-on whose answer was lost, or someone else's task: wait for it, then look again.
-          await this.ctx.save({ ...lab, taskHref: vapp.pendingTask.href });
-          return;
-        }
-        const resuming = lab.phase === 'suspended' || lab.phase === 'resuming';
-        const task = await cloud.startPowerOn(vapp.href);
-        await this.ctx.save(
-          { ...lab, phase: resuming ? 'resuming' : 'starting', taskHref: task.href },
-          { type: 'progress', message: resuming ? 'resuming…' : 'powering on…' },
-        );
+      case 'power-on':
+        await powerOn(this.ctx, lab);
         return;
-      }
-      case 'suspend': {
-        const vapp = await cloud.getVApp(this.ctx.href(lab));
-        if (!vapp) {
-          throw new Error(`vApp ${lab.vappName} disappeared before it was suspended`);
-        }
-        if (vapp.powerState === 'suspended') {
-          await this.markSuspended(lab);
-          return;
-        }
-        if (vapp.pendingTask) {
-          await this.ctx.save({ ...lab, taskHref: vapp.pendingTask.href });
-          return;
-        }
-        const task = await cloud.startSuspend(vapp.href);
-        await this.ctx.save(
-          { ...lab, phase: 'suspending', taskHref: task.href },
-          { type: 'progress', message: 'suspending…' },
-        );
+      case 'suspend':
+        await suspend(this.ctx, lab);
         return;
-      }
       case 'configure-nics':
         await configureNics(this.ctx, lab);
         return;
@@ -262,10 +180,10 @@ export class LabController implements LabWaker {
         await releaseNetwork(this.ctx, lab);
         return;
       case 'dismantle':
-        await this.dismantle(lab);
+        await dismantle(this.ctx, lab);
         return;
       case 'close-without-vapp':
-        await this.close(lab);
+        await close(this.ctx, lab);
         return;
       case 'capture':
         await capture(this.ctx, lab);
@@ -282,127 +200,6 @@ export class LabController implements LabWaker {
     }
   }
 
-  /** What a finished task means depends on the phase it was started in. */
-  private async afterTask(lab: Lab): Promise<void> {
-    const { taskHref: _done, ...cleared } = lab;
-    if (lab.desired === 'deleted') {
-      await this.ctx.save(cleared);
-      return;
-    }
-    switch (lab.phase) {
-      case 'deploying':
-        await this.ctx.save({ ...cleared, phase: 'configuring' });
-        return;
-      case 'configuring': {
-        const template = (await this.ctx.templates()).find((t) => t.key === lab.template);
-        const edge = this.deps.policy.edge;
-        if (template?.network !== undefined && edge !== undefined) {
-          await this.ctx.save(
-            {
-              ...cleared,
-              phase: 'networking',
-              network: lab.network ?? initialLabNetwork(template.network, edge.gateway),
-            },
-            { type: 'progress', message: 'wiring networks…' },
-          );
-          return;
-        }
-        await this.ctx.save({ ...cleared, phase: 'starting' });
-        return;
-      }
-      case 'starting':
-      case 'resuming':
-        await this.markReady(cleared);
-        return;
-      case 'suspending':
-        await this.markSuspended(cleared);
-        return;
-      default:
-        await this.ctx.save(cleared);
-    }
-  }
-
-  private async markReady(lab: Lab): Promise<void> {
-    const vapp = await this.deps.cloud.getVApp(this.ctx.href(lab));
-    if (!vapp) {
-      throw new Error(`vApp ${lab.vappName} disappeared while powering on`);
-    }
-    if (vapp.powerState !== 'powered_on') {
-      // The task we waited for was not (only) our power-on: record that it is done and let power-on look again.
-      const { taskHref: _waited, ...rest } = lab;
-      await this.ctx.save(rest);
-      return;
-    }
-    const now = this.deps.clock.now();
-    const { taskHref: _done, ...rest } = lab;
-    const ready = await this.ctx.save(
-      {
-        ...rest,
-        phase: 'ready',
-        readyAt: lab.readyAt ?? now,
-        vms: vapp.vms,
-        poweredOnSince: lab.poweredOnSince ?? now,
-      },
-      { type: 'ready' },
-    );
-    await this.ctx.record(ready.id, lab.phase === 'resuming' ? 'resumed' : 'ready');
-  }
-
-  private async markSuspended(lab: Lab): Promise<void> {
-    const { taskHref: _done, ...rest } = stopBilling(lab, this.deps.clock.now());
-    await this.ctx.save(
-      { ...rest, phase: 'suspended' },
-      { type: 'progress', message: 'suspended: only storage bills now' },
-    );
-    await this.ctx.record(lab.id, 'suspended');
-  }
-
-  private async dismantle(lab: Lab): Promise<void> {
-    const { cloud } = this.deps;
-    const deleting: Lab =
-      lab.phase === 'deleting'
-        ? lab
-        : await this.ctx.save(
-            { ...stopBilling(lab, this.deps.clock.now()), phase: 'deleting' },
-            { type: 'progress', message: 'tearing down…' },
-          );
-    const vapp = await cloud.getVApp(this.ctx.href(lab));
-    if (!vapp) {
-      await this.close(deleting);
-      return;
-    }
-    if (vapp.pendingTask) {
-      await this.ctx.save({ ...deleting, taskHref: vapp.pendingTask.href });
-      return;
-    }
-    let task: CloudTask;
-    if (vapp.deployed || vapp.powerState === 'powered_on' || vapp.powerState === 'suspended') {
-      task = await cloud.startUndeploy(vapp.href);
-    } else {
-      task = await cloud.startDelete(vapp.href);
-    }
-    await this.ctx.save({ ...deleting, taskHref: task.href });
-  }
-
-  /** Ends the lab: `failed` when it got here through a failure (the reason says what was cleaned up), else `deleted`. */
-  private async close(lab: Lab): Promise<void> {
-    const { taskHref: _done, ...rest } = stopBilling(lab, this.deps.clock.now());
-    const failed = lab.failureReason !== undefined;
-    const reason = failed
-      ? `${lab.failureReason} Cleaned up: ${lab.vappHref !== undefined ? `vApp ${lab.vappName} deleted` : 'nothing had been created'}${lab.network?.released === true ? ', edge rules removed and public IP returned' : ''}.`
-      : undefined;
-    await this.ctx.save(
-      {
-        ...rest,
-        phase: failed ? 'failed' : 'deleted',
-        endedAt: this.deps.clock.now(),
-        ...(reason !== undefined ? { failureReason: reason } : {}),
-      },
-      failed ? { type: 'failed', reason: reason ?? '' } : { type: 'deleted' },
-    );
-    await this.ctx.record(lab.id, failed ? 'failed' : 'deleted', reason, failed ? 'failed' : 'ok');
-  }
-
   /**
    * A deploy step failed for good: remember why and switch the lab to deletion, so that what was created is
    * cleaned up; close() then ends it as failed with the reason and what was removed.
@@ -414,22 +211,6 @@ export class LabController implements LabWaker {
       { ...lab, failureReason: `Deploy failed while ${stepWords(step)}: ${message}.` },
       { type: 'progress', message: `deploy failed (${message}); cleaning up…` },
     );
-  }
-
-  private metadata(lab: Lab): Record<string, string> {
-    return {
-      [METADATA_KEYS.installation]: this.deps.installationId,
-      [METADATA_KEYS.id]: lab.id,
-      [METADATA_KEYS.owner]: lab.owner,
-      [METADATA_KEYS.kind]: lab.kind,
-      ...(lab.ticket !== undefined ? { [METADATA_KEYS.ticket]: lab.ticket } : {}),
-      [METADATA_KEYS.expiresAt]: lab.expiresAt.toISOString(),
-    };
-  }
-
-  private maxLifetimeSeconds(lab: Lab): number {
-    const kind = this.deps.policy.kinds.find((k) => k.name === lab.kind);
-    return Math.round((kind?.maxLifetimeHours ?? 24) * 3600);
   }
 }
 
