@@ -5,20 +5,10 @@ import { InProcessPublicIps } from './in-process-public-ips';
 import { nextStep, type Step } from './next-step';
 import { type LabControllerDeps } from './controller-deps';
 import { ControllerContext } from './controller-context';
-import { awaitCapture, capture, captureDone, failCapture, findCapture, isCaptureStep } from './steps/capture';
-import { allocateIp, applyEdgeRules, configureNics, releaseNetwork } from './steps/network';
-import {
-  awaitTask,
-  close,
-  dismantle,
-  findVApp,
-  instantiate,
-  powerOn,
-  setMetadata,
-  suspend,
-} from './steps/lifecycle';
+import { failCapture, isCaptureStep } from './steps/capture';
 import { Reconciler, type ReconcileReport } from './reconcile';
 import { Scheduler } from './scheduler';
+import { performStep } from './step-table';
 import { userMessage } from './user-message';
 
 export { DEFAULT_RECONCILE_GUARDS, type LabControllerDeps, type ReconcileGuards } from './controller-deps';
@@ -89,7 +79,7 @@ export class LabController implements LabWaker {
         return;
       }
       try {
-        await this.perform(lab, step);
+        await performStep(this.ctx, lab, step);
         transientFailures = 0;
       } catch (error) {
         if (isCloudError(error, 'unavailable') && ++transientFailures < (this.deps.transientAttempts ?? 5)) {
@@ -142,61 +132,6 @@ export class LabController implements LabWaker {
         await this.ctx.record(lab.id, 'teardown', userMessage(error), 'failed');
         return;
       }
-    }
-  }
-
-  private async perform(lab: Lab, step: Step): Promise<void> {
-    switch (step.kind) {
-      case 'none':
-        return;
-      case 'instantiate':
-        await instantiate(this.ctx, lab);
-        return;
-      case 'find-vapp':
-        await findVApp(this.ctx, lab);
-        return;
-      case 'await-task':
-        await awaitTask(this.ctx, lab, step);
-        return;
-      case 'set-metadata':
-        await setMetadata(this.ctx, lab);
-        return;
-      case 'power-on':
-        await powerOn(this.ctx, lab);
-        return;
-      case 'suspend':
-        await suspend(this.ctx, lab);
-        return;
-      case 'configure-nics':
-        await configureNics(this.ctx, lab);
-        return;
-      case 'allocate-ip':
-        await allocateIp(this.ctx, lab);
-        return;
-      case 'apply-edge-rules':
-        await applyEdgeRules(this.ctx, lab);
-        return;
-      case 'release-network':
-        await releaseNetwork(this.ctx, lab);
-        return;
-      case 'dismantle':
-        await dismantle(this.ctx, lab);
-        return;
-      case 'close-without-vapp':
-        await close(this.ctx, lab);
-        return;
-      case 'capture':
-        await capture(this.ctx, lab);
-        return;
-      case 'await-capture':
-        await awaitCapture(this.ctx, lab, step.taskHref);
-        return;
-      case 'find-capture':
-        await findCapture(this.ctx, lab);
-        return;
-      case 'capture-done':
-        await captureDone(this.ctx, lab);
-        return;
     }
   }
 
