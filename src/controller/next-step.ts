@@ -32,6 +32,9 @@ export type Step =
   /** The template is registered and the lab is back in its desired state: tell the owner. */
   | { kind: 'capture-done' };
 
+/** The step of one kind, with its fields (`StepOf<'await-task'>` has its `taskHref`). */
+export type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
+
 export function nextStep(lab: Lab): Step {
   if (lab.phase === 'deleted' || lab.phase === 'failed') {
     return { kind: 'none' };

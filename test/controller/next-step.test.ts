@@ -1,5 +1,6 @@
 import { type Lab, type LabNetwork } from '../../src/labs/lab';
 import { nextStep, type Step } from '../../src/controller/next-step';
+import { STEPS } from '../../src/controller/step-table';
 
 /** A lab with only what nextStep reads set; each row below changes the fields its branch depends on. */
 function lab(fields: Partial<Lab>): Lab {
@@ -162,5 +163,13 @@ const CASES: readonly [string, Partial<Lab>, Step][] = [
 describe('nextStep', () => {
   it.each(CASES)('%s', (_name, fields, expected) => {
     expect(nextStep(lab(fields))).toEqual(expected);
+  });
+});
+
+describe('the step table', () => {
+  it('has a handler for exactly the steps nextStep returns in the table above', () => {
+    // The compiler already refuses a Step without a handler; this catches a step no row of the table reaches.
+    const returned = [...new Set(CASES.map(([, , step]) => step.kind))].sort();
+    expect(returned).toEqual(Object.keys(STEPS).sort());
   });
 });
