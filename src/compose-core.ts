@@ -153,6 +153,7 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
     captured: store.captured,
     newToken: () => randomBytes(18).toString('base64url'),
     directory: { lookup: (userId) => directory.lookup(userId) },
+    ledger: store.ledger,
   });
 
   const passLog = logger.child({ component: 'controller-pass' });

@@ -1,3 +1,4 @@
+import { type BillingInterval, type BillingPeriod } from './billing';
 import { committedHourlyRate, hourlyRate, type HourlyRate } from './cost';
 import { handoffRefusal } from './handoff';
 import { limitRefusal, type LimitRefusal } from './limits';
@@ -23,6 +24,7 @@ import {
   type Random,
   type SignalStore,
   type UserDirectory,
+  type BillingLedger,
 } from './ports';
 
 export interface LabServiceDeps {
@@ -40,6 +42,8 @@ export interface LabServiceDeps {
   captured?: CapturedTemplateStore;
   /** Who may receive a hand-off (Slack's users.info); without it labs cannot be handed off. */
   directory?: UserDirectory;
+  /** The billing ledger (issue 19); without it cost reports are refused. */
+  ledger?: BillingLedger;
 }
 
 export interface DeployInput {
@@ -184,6 +188,28 @@ export class LabService {
       );
     }
     return this.deps.store.list(all ? {} : { owner: user });
+  }
+
+  /**
+   * What billed in the period, from the ledger: the intervals overlapping it and the labs they belong to; `owner`
+   * narrows both to the labs that user owns now.
+   * @throws UserError when this installation has no ledger.
+   */
+  async billing(
+    period: BillingPeriod,
+    owner?: string,
+  ): Promise<{ labs: Lab[]; intervals: BillingInterval[] }> {
+    if (this.deps.ledger === undefined) {
+      throw new UserError(
+        'invalid_state',
+        'Cost reports are not available here: labbot has no billing ledger.',
+      );
+    }
+    const [labs, intervals] = await Promise.all([
+      this.history(owner),
+      this.deps.ledger.intervals(period.from, period.to, owner),
+    ]);
+    return { labs, intervals };
   }
 
   /** Every lab, live and ended, for cost reports; `owner` narrows it to one user. */

@@ -1,5 +1,6 @@
 import {
   type AuditLog,
+  type BillingLedger,
   type CapturedTemplateStore,
   type InstallationStore,
   type LabStore,
@@ -10,6 +11,7 @@ import {
   type WorkClaims,
 } from '../labs/ports';
 import { KyselyAuditLog } from './kysely-audit-log';
+import { KyselyBillingLedger } from './kysely-billing-ledger';
 import { KyselyCapturedTemplates } from './kysely-captured-templates';
 import { KyselyInstallation, KyselyReconcileSightings } from './kysely-installation';
 import { KyselyLabStore } from './kysely-lab-store';
@@ -38,6 +40,8 @@ export interface Store {
   sightings: ReconcileSightings;
   /** Signed Slack requests already served (replay protection shared by replicas). */
   slackRequests: KyselySeenRequests;
+  /** Every power-state interval of every lab (written by `labs`, read for cost reports). */
+  ledger: BillingLedger;
 }
 
 /**
@@ -56,5 +60,6 @@ export function createStore(database: LabbotDatabase, options: RunCoordinatorOpt
     installation: new KyselyInstallation(database),
     sightings: new KyselyReconcileSightings(database),
     slackRequests: new KyselySeenRequests(database, options.now),
+    ledger: new KyselyBillingLedger(database),
   };
 }

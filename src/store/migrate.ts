@@ -10,6 +10,7 @@ import { installationMigration } from './migrations/006-installation';
 import { safetyLimitsMigration } from './migrations/007-safety-limits';
 import { vcdCredentialsMigration } from './migrations/008-vcd-credentials';
 import { slackRequestsMigration } from './migrations/010-slack-requests';
+import { billingLedgerMigration } from './migrations/013-billing-ledger';
 import { MigrationFailedError } from './store-errors';
 
 /**
@@ -27,6 +28,7 @@ function migrationsFor(dialect: DatabaseDialect): Record<string, Migration> {
     '007-safety-limits': safetyLimitsMigration(),
     '008-vcd-credentials': vcdCredentialsMigration(),
     '010-slack-requests': slackRequestsMigration(),
+    '013-billing-ledger': billingLedgerMigration(dialect),
   };
 }
 

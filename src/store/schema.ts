@@ -66,6 +66,8 @@ export interface LabsTable extends LabColumns {
   claimed_by: string | null;
   /** When the claim lapses unless renewed (ISO text); null with claimed_by. */
   claim_expires_at: string | null;
+  /** When the lab's ticket was resolved or closed (ticket webhook, migration 013); ISO text, null while open. */
+  ticket_closed_at: Generated<string | null>;
 }
 
 /** Who did what to which lab, and how it went (KyselyAuditLog). Rows are only ever inserted. */
@@ -184,6 +186,20 @@ export interface LabbotSchema {
   reconcile_sightings: ReconcileSightingsTable;
   slack_requests_seen: SlackRequestsSeenTable;
   vcd_refresh_tokens: VcdRefreshTokensTable;
+  lab_billing_intervals: LabBillingIntervalsTable;
+}
+
+/** One stretch of a lab in one billed state (KyselyBillingLedger, migration 013); at most one open per lab. */
+export interface LabBillingIntervalsTable {
+  /** Ascending id; a string from PostgreSQL's bigint, as in audit_log. */
+  id: Generated<number | string>;
+  lab_id: string;
+  /** running or storage (BilledState). */
+  state: string;
+  /** ISO 8601 UTC text, as in LabsTable. */
+  started_at: string;
+  /** Null while the stretch lasts. */
+  ended_at: string | null;
 }
 
 /** A service account's current refresh token, sealed (migration 008). */

@@ -20,6 +20,7 @@ function setup(policy: LabPolicy = DEFAULT_POLICY) {
     random: sequenceRandom(),
     policy,
     directory: EVERYONE,
+    ledger: store,
   });
   const runner = createCommandRunner({
     service,
