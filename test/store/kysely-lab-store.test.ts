@@ -55,6 +55,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '013-billing-ledger',
         ]);
         expect(await migrateToLatest(other)).toEqual([]);
 
@@ -67,6 +68,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           'captured_templates',
           'installation',
           'job_runs',
+          'lab_billing_intervals',
           'lab_public_ips',
           'lab_signals',
           'labs',
@@ -110,6 +112,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '013-billing-ledger',
         ]);
 
         const upgraded = new KyselyLabStore(old);
@@ -172,6 +175,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '013-billing-ledger',
         ]);
 
         const upgraded = new KyselyLabStore(old);
@@ -210,6 +214,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       ]);
 
       expect(await migrateTo(database, '002-lifecycle')).toEqual([
+        '013-billing-ledger',
         '010-slack-requests',
         '008-vcd-credentials',
         '007-safety-limits',
@@ -226,6 +231,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '007-safety-limits',
         '008-vcd-credentials',
         '010-slack-requests',
+        '013-billing-ledger',
       ]);
 
       const {
@@ -242,6 +248,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       await store.insert(fullLab());
 
       expect(await migrateTo(database, '001-initial')).toEqual([
+        '013-billing-ledger',
         '010-slack-requests',
         '008-vcd-credentials',
         '007-safety-limits',
@@ -260,6 +267,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '007-safety-limits',
         '008-vcd-credentials',
         '010-slack-requests',
+        '013-billing-ledger',
       ]);
       const {
         poweredOnSince: _since,
@@ -798,6 +806,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '007-safety-limits',
             '008-vcd-credentials',
             '010-slack-requests',
+            '013-billing-ledger',
           ]);
         } finally {
           await Promise.all([one.close(), two.close()]);
