@@ -10,6 +10,7 @@ import { type Logger } from './labs/ports';
 import { type LabPolicy } from './labs/policy';
 import { createRootLogger } from './observability/logger';
 import { createMetrics, metricsHandler } from './observability/metrics';
+import { monthOf } from './labs/billing';
 import { digestReply } from './reaper/digest';
 import { type ReaperMessenger } from './reaper/reaper-ports';
 import { scheduleReaper } from './reaper/schedule';
@@ -121,7 +122,9 @@ export async function startLabbot(config: Config, io: RunIo, options: StartOptio
         async () => {
           const labs = await service.history();
           const audit = await core.store.audit.list({ actor: 'reaper', limit: 1000 });
-          await messenger.post(channel, digestReply(labs, audit, clock.now(), config.policy.rates));
+          const now = clock.now();
+          const month = await core.store.ledger.intervals(monthOf(now).from, now);
+          await messenger.post(channel, digestReply(labs, audit, now, config.policy.rates, month));
         },
         { coordinator: core.store.runs, logger: reaperLog, name: 'labbot-digest' },
       );
