@@ -16,6 +16,10 @@ export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {
   'views.publish': null,
   'usergroups.users.list': 'usergroups:read',
   'users.info': 'users:read',
+  // The admin CSV export (`/lab cost all month csv`): into the caller's DM.
+  'conversations.open': 'im:write',
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
   // Called with the app-level token (connections:write), not a bot scope.
   'apps.connections.open': null,
 };

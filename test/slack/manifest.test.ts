@@ -112,6 +112,8 @@ describe('manifest.yml', () => {
       'chat:write',
       'chat:write.public',
       'commands',
+      'files:write',
+      'im:write',
       'usergroups:read',
       'users:read',
     ]);
