@@ -426,6 +426,36 @@ export class LabService {
     return true;
   }
 
+  /**
+   * A ticket webhook (Jira or Zendesk, already authenticated) says `ticket` changed. When it is resolved or closed
+   * and a live lab belongs to it, records when (the reaper then warns the owner and reaps the lab after its grace
+   * period unless kept, see reaper/ticket-closed.ts); a reopened ticket clears the mark. Tickets match whatever
+   * their case.
+   * @returns `unknown` when no live lab has this ticket (nothing changed), else what was done.
+   */
+  async ticketChanged(
+    source: string,
+    ticket: string,
+    closed: boolean,
+  ): Promise<{ outcome: 'unknown' } | { outcome: 'closed' | 'reopened' | 'unchanged'; labId: string }> {
+    const lab = await this.deps.store.findLiveByTicket(ticket);
+    if (lab === undefined) {
+      return { outcome: 'unknown' };
+    }
+    if (closed === (lab.ticketClosedAt !== undefined)) {
+      return { outcome: 'unchanged', labId: lab.id };
+    }
+    const now = this.deps.clock.now();
+    await this.deps.store.applyRequest(lab.id, { ticketClosedAt: closed ? now : undefined });
+    await this.audit(
+      source,
+      lab.id,
+      closed ? 'ticket-closed' : 'ticket-reopened',
+      `${source} says ticket ${ticket} is ${closed ? 'resolved or closed: the lab is reaped after the grace period unless kept' : 'open again'}`,
+    );
+    return { outcome: closed ? 'closed' : 'reopened', labId: lab.id };
+  }
+
   /** Records that a person used the lab (a command or button about it); the reaper reads this. */
   async touch(labId: string): Promise<void> {
     await this.deps.store.applyRequest(labId, { lastActivityAt: this.deps.clock.now() });

@@ -114,6 +114,8 @@ export interface Lab {
   captureName?: string;
   /** Nested-ESXi networking (issue 8), for templates with a `network` block; set when the controller starts it. */
   network?: LabNetwork;
+  /** When the lab's ticket was resolved or closed (a Jira or Zendesk webhook): the reaper then reaps it unless kept. */
+  ticketClosedAt?: Date;
 }
 
 /**
@@ -179,6 +181,7 @@ export type LabRequestChanges = Partial<
     | 'snoozedUntil'
     | 'captureAs'
     | 'keepaliveToken'
+    | 'ticketClosedAt'
   >
 >;
 
@@ -197,4 +200,6 @@ export const REQUEST_FIELDS = [
   'captureAs',
   // A hand-off rotates it; as a request field, a controller holding a stale copy cannot bring the old one back.
   'keepaliveToken',
+  // Written by the ticket webhook, which a controller's stale copy must not undo.
+  'ticketClosedAt',
 ] as const;

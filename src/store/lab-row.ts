@@ -78,6 +78,7 @@ export function labToRow(lab: Lab): LabRow {
     last_activity_at: optionalDateToText(lab.lastActivityAt, lab.id, 'lastActivityAt'),
     reap_warned_at: optionalDateToText(lab.reapWarnedAt, lab.id, 'reapWarnedAt'),
     snoozed_until: optionalDateToText(lab.snoozedUntil, lab.id, 'snoozedUntil'),
+    ticket_closed_at: optionalDateToText(lab.ticketClosedAt, lab.id, 'ticketClosedAt'),
     keepalive_token: lab.keepaliveToken ?? null,
     capture_as: lab.captureAs ?? null,
     capture_name: lab.captureName ?? null,
@@ -99,6 +100,7 @@ const REQUEST_COLUMNS: Record<(typeof REQUEST_FIELDS)[number], keyof LabRow> = {
   snoozedUntil: 'snoozed_until',
   captureAs: 'capture_as',
   keepaliveToken: 'keepalive_token',
+  ticketClosedAt: 'ticket_closed_at',
 };
 
 /** Columns that LabStore.update never writes: the id, the request's and the notifier's. */
@@ -158,6 +160,9 @@ export function requestColumns(labId: string, changes: LabRequestChanges): Parti
   }
   if (Object.hasOwn(changes, 'keepaliveToken')) {
     columns.keepalive_token = changes.keepaliveToken ?? null;
+  }
+  if (Object.hasOwn(changes, 'ticketClosedAt')) {
+    columns.ticket_closed_at = optionalDateToText(changes.ticketClosedAt, labId, 'ticketClosedAt');
   }
   return columns;
 }
@@ -226,6 +231,10 @@ export function rowToLab(row: LabRow): Lab {
   }
   if (row.keepalive_token !== null) {
     lab.keepaliveToken = row.keepalive_token;
+  }
+  // Absent before migration 013 in rows read by tests of older schemas; NULL after it for open tickets.
+  if (row.ticket_closed_at !== null && row.ticket_closed_at !== undefined) {
+    lab.ticketClosedAt = textToDate(row.ticket_closed_at, id, 'ticket_closed_at');
   }
   if (row.capture_as !== null) {
     lab.captureAs = row.capture_as;

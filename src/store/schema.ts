@@ -54,6 +54,8 @@ export interface LabColumns {
   capture_name: string | null;
   /** JSON text of the lab's LabNetwork (migration 004); null for labs without networking. */
   network: string | null;
+  /** When the lab's ticket was resolved or closed (ticket webhook, migration 013); ISO text, null while open. */
+  ticket_closed_at: string | null;
 }
 
 /**
@@ -66,8 +68,6 @@ export interface LabsTable extends LabColumns {
   claimed_by: string | null;
   /** When the claim lapses unless renewed (ISO text); null with claimed_by. */
   claim_expires_at: string | null;
-  /** When the lab's ticket was resolved or closed (ticket webhook, migration 013); ISO text, null while open. */
-  ticket_closed_at: Generated<string | null>;
 }
 
 /** Who did what to which lab, and how it went (KyselyAuditLog). Rows are only ever inserted. */

@@ -99,6 +99,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           capture_as: _captureAs,
           capture_name: _captureName,
           network: _network,
+          ticket_closed_at: _ticketClosedAt,
           ...row001
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row001).execute();
@@ -163,6 +164,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           capture_as: _captureAs,
           capture_name: _captureName,
           network: _network,
+          ticket_closed_at: _ticketClosedAt,
           ...row002
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row002).execute();
