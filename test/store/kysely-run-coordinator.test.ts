@@ -146,6 +146,7 @@ describe.each(kinds)('KyselyRunCoordinator on $name', (kind) => {
       'claims',
       'installation',
       'labs',
+      'ledger',
       'publicIps',
       'runs',
       'sightings',
