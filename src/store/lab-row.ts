@@ -78,7 +78,9 @@ export function labToRow(lab: Lab): LabRow {
     last_activity_at: optionalDateToText(lab.lastActivityAt, lab.id, 'lastActivityAt'),
     reap_warned_at: optionalDateToText(lab.reapWarnedAt, lab.id, 'reapWarnedAt'),
     snoozed_until: optionalDateToText(lab.snoozedUntil, lab.id, 'snoozedUntil'),
-    ticket_closed_at: optionalDateToText(lab.ticketClosedAt, lab.id, 'ticketClosedAt'),
+    ...(lab.ticketClosedAt !== undefined
+      ? { ticket_closed_at: dateToText(lab.ticketClosedAt, lab.id, 'ticketClosedAt') }
+      : {}),
     keepalive_token: lab.keepaliveToken ?? null,
     capture_as: lab.captureAs ?? null,
     capture_name: lab.captureName ?? null,

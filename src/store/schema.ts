@@ -54,7 +54,10 @@ export interface LabColumns {
   capture_name: string | null;
   /** JSON text of the lab's LabNetwork (migration 004); null for labs without networking. */
   network: string | null;
-  /** When the lab's ticket was resolved or closed (ticket webhook, migration 013); ISO text, null while open. */
+  /**
+   * When the lab's ticket was resolved or closed (ticket webhook, migration 013); ISO text, null while open. Optional:
+   * labToRow leaves it out for a lab whose ticket is open, so rows still insert into schemas older than 013 (tests).
+   */
   ticket_closed_at: string | null;
 }
 
@@ -212,8 +215,11 @@ export interface VcdRefreshTokensTable {
   updated_at: string;
 }
 
-/** The columns a Lab maps to (lab-row.ts), without the claim. */
-export type LabRow = Selectable<LabColumns>;
+/**
+ * The columns a Lab maps to (lab-row.ts), without the claim. `ticket_closed_at` may be absent: labToRow leaves it out
+ * for a lab whose ticket is open, so rows still insert into schemas older than migration 013 (upgrade tests).
+ */
+export type LabRow = Omit<Selectable<LabColumns>, 'ticket_closed_at'> & { ticket_closed_at?: string | null };
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type LabSignalRow = Selectable<LabSignalsTable>;
 export type CapturedTemplateRow = Selectable<CapturedTemplatesTable>;
