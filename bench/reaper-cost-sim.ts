@@ -19,7 +19,7 @@ import { costSoFar, hourlyRate } from '../src/labs/cost';
 import { type Lab, type LabSpec } from '../src/labs/lab';
 import { type KindPolicy, type LabPolicy } from '../src/labs/policy';
 import { type LabSignal } from '../src/labs/ports';
-import { planReap, type ReapDecision } from '../src/reaper/plan-reap';
+import { planReap, type ReapCause, type ReapDecision } from '../src/reaper/plan-reap';
 import { planUsageReads } from '../src/reaper/usage-reads';
 import { DOC, machineLine, reportTargets, section as wrap, writeSection } from './bench-doc';
 import {
@@ -133,8 +133,8 @@ interface ReaperStats {
   /** Keep 2h or extend refused: the kind's extension cap was used up, or the lab is at its maximum lifetime. */
   refused: number;
   /** Warnings sent while the owner sat at the lab, by cause. */
-  warningsInUseBy: Record<'idle' | 'expiring' | 'expired', number>;
-  actsInUseBy: Record<'idle' | 'expiring' | 'expired', number>;
+  warningsInUseBy: Record<ReapCause, number>;
+  actsInUseBy: Record<ReapCause, number>;
   inUseReasons: string[];
   /** Usage calls (issue 17): reading every ready lab every cycle, against only those `planUsageReads` picks. */
   callsEveryPass: number;
@@ -552,8 +552,8 @@ function labbot(
     deferred: 0,
     planCalls: 0,
     refused: 0,
-    warningsInUseBy: { idle: 0, expiring: 0, expired: 0 },
-    actsInUseBy: { idle: 0, expiring: 0, expired: 0 },
+    warningsInUseBy: { idle: 0, expiring: 0, expired: 0, 'ticket-closed': 0 },
+    actsInUseBy: { idle: 0, expiring: 0, expired: 0, 'ticket-closed': 0 },
     inUseReasons: [],
     callsEveryPass: 0,
     callsNeeded: 0,
@@ -789,7 +789,7 @@ function readUsage(m: number, live: Run[], policy: LabPolicy, lookback: number, 
 function respond(
   run: Run,
   lab: Lab,
-  cause: 'idle' | 'expiring' | 'expired',
+  cause: ReapCause,
   sitting: boolean,
   m: number,
   rng: Rng,

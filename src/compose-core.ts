@@ -173,6 +173,7 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
     directory: { lookup: (userId) => directory.lookup(userId) },
     isTrainerOf: (user: string, labId: string): Promise<boolean> =>
       classHook.current?.isTrainerOf(user, labId) ?? Promise.resolve(false),
+    ledger: store.ledger,
   });
   const classes = new ClassService({
     labs: service,

@@ -153,8 +153,9 @@ export const COMMANDS: { readonly [V in Verb]: CommandSpec<V> } = {
   cost: {
     verb: 'cost',
     aliases: [],
-    usage: '/lab cost [me|all] [day|week|month]',
-    purpose: 'what your labs cost (`all`: everyone’s, admins only)',
+    usage: '/lab cost [me|all] [day|week|month] [csv]',
+    purpose:
+      'what your labs billed this day, week or month (`all`: everyone’s, admins only; `csv`: a file per owner, kind, ticket and template)',
     parse: parseCost,
     run: runCost,
   },

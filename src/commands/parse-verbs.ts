@@ -180,16 +180,19 @@ export function parseTemplates(args: readonly string[], context: VerbParseContex
 export function parseCost(args: readonly string[], context: VerbParseContext): CommandOf<'cost'> {
   let scope: 'me' | 'all' = 'me';
   let period: CostPeriod | undefined;
+  let csv = false;
   for (const word of args.map((a) => a.toLowerCase())) {
     if (word === 'me' || word === 'all') {
       scope = word;
     } else if (word === 'day' || word === 'week' || word === 'month') {
       period = word;
+    } else if (word === 'csv') {
+      csv = true;
     } else {
       throw context.usage(`unexpected "${clip(word)}"`);
     }
   }
-  return { verb: 'cost', scope, ...(period !== undefined ? { period } : {}) };
+  return { verb: 'cost', scope, ...(period !== undefined ? { period } : {}), ...(csv ? { csv } : {}) };
 }
 
 export function parseTeardown(args: readonly string[], context: VerbParseContext): CommandOf<'teardown'> {

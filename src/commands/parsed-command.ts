@@ -15,7 +15,8 @@ export type LabCommand =
   | { verb: 'suspend'; labId: string }
   | { verb: 'resume'; labId: string }
   | { verb: 'handoff'; labId: string; newOwner: string }
-  | { verb: 'cost'; scope: 'me' | 'all'; period?: CostPeriod }
+  /** `csv`: the admin export, rows per owner, kind, ticket and template, as a file. */
+  | { verb: 'cost'; scope: 'me' | 'all'; period?: CostPeriod; csv?: boolean }
   /** List the templates the caller may use; or publish one (admins) or remove one (its owner or an admin). */
   | { verb: 'templates'; action?: { kind: 'publish' | 'remove'; template: string } }
   /** Capture a lab into the catalog as a new template, deployable as `template`. */

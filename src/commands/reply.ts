@@ -43,6 +43,19 @@ export interface Reply {
   tone: 'info' | 'success' | 'error' | 'progress';
   title: string;
   sections: Section[];
+  /**
+   * A file that goes with the reply, for the caller only (`/lab cost all month csv`): Slack uploads it to the caller's
+   * DM, the local shell writes it out. Plain content; the transport never interprets it.
+   */
+  file?: ReplyFile;
+}
+
+export interface ReplyFile {
+  /** File name, e.g. `labbot-cost-2026-03.csv`. */
+  name: string;
+  title: string;
+  mimeType: 'text/csv';
+  content: string;
 }
 
 /** A one-line reply. */

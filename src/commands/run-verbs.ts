@@ -3,9 +3,17 @@
  * command registry (command-registry.ts) lists them; run-command.ts picks one by the parsed verb. Runners may
  * throw; the command runner turns what they throw into the one failure reply (report-error.ts).
  */
-import { costSoFar, costTotals, formatUsd, hourlyRate } from '../labs/cost';
+import {
+  billLabs,
+  billRows,
+  billTotals,
+  type BillingPeriod,
+  type LabBill,
+  periodToDate,
+} from '../labs/billing';
+import { billCsv } from '../labs/billing-csv';
+import { formatUsd, hourlyRate } from '../labs/cost';
 import { UserError } from '../labs/errors';
-import { type Lab } from '../labs/lab';
 import { formatMinutes } from '../labs/duration';
 import { classActionReply, classCreatedReply, classListReply, rosterReply } from './class-reply';
 import { type CommandContext } from './command-context';
@@ -224,12 +232,35 @@ export async function runCost(
   if (command.scope === 'all' && !deps.service.isAdmin(context.user)) {
     throw new UserError('not_owner', 'Only labbot admins can see everyone’s costs. `/lab cost` shows yours.');
   }
-  return costReply(
-    await deps.service.history(command.scope === 'all' ? undefined : context.user),
-    command,
-    context.user,
-    deps,
+  if (command.csv === true && command.scope !== 'all') {
+    throw new UserError(
+      'usage',
+      'The CSV export is everyone’s costs, for admins: `/lab cost all month csv`.',
+    );
+  }
+  const now = deps.clock.now();
+  const period: BillingPeriod = command.period
+    ? periodToDate(command.period, now, context.utcOffsetMinutes ?? 0)
+    : { from: new Date(0), to: now };
+  const { labs, intervals } = await deps.service.billing(
+    period,
+    command.scope === 'all' ? undefined : context.user,
   );
+  const bills = billLabs(labs, intervals, deps.policy.rates, period, now);
+  const reply = costReply(bills, command, context.user, period);
+  if (command.csv !== true) {
+    return reply;
+  }
+  const label = command.period ?? 'all-time';
+  return {
+    ...reply,
+    file: {
+      name: `labbot-cost-${label}-${period.from.toISOString().slice(0, 10)}.csv`,
+      title: `labbot cost, ${periodWords(command, period)}`,
+      mimeType: 'text/csv',
+      content: billCsv(billRows(bills), period),
+    },
+  };
 }
 
 export async function runTeardown(
@@ -247,17 +278,23 @@ export function tomorrowAt(now: Date, hour: number, utcOffsetMinutes: number): D
   return new Date(target - utcOffsetMinutes * 60_000);
 }
 
-const PERIOD_MS = { day: 86_400_000, week: 7 * 86_400_000, month: 30 * 86_400_000 } as const;
+/** What the report covers, in words: `this month (since 2026-03-01 00:00 UTC)`. */
+function periodWords(command: CommandOf<'cost'>, period: BillingPeriod): string {
+  return command.period
+    ? `this ${command.period} (since ${period.from.toISOString().slice(0, 16).replace('T', ' ')} UTC)`
+    : 'since the first lab';
+}
 
-/** Cost so far of the labs created in the period, in total and per kind, ticket and (for `all`) person. */
-function costReply(labs: Lab[], command: CommandOf<'cost'>, user: string, deps: CommandRunnerDeps): Reply {
-  const now = deps.clock.now();
-  const since = command.period ? new Date(now.getTime() - PERIOD_MS[command.period]) : undefined;
-  const inPeriod = since ? labs.filter((l) => l.createdAt >= since) : labs;
-  const rates = deps.policy.rates;
-  const total = inPeriod.reduce((sum, l) => sum + costSoFar(l, now, rates), 0);
+/** What billed in the period, in total and per kind, ticket and (for `all`) person, from the ledger. */
+function costReply(
+  bills: readonly LabBill[],
+  command: CommandOf<'cost'>,
+  user: string,
+  period: BillingPeriod,
+): Reply {
+  const total = bills.reduce((sum, b) => sum + b.cost, 0);
   const rows = (by: 'owner' | 'kind' | 'ticket'): string[][] =>
-    costTotals(inPeriod, by, now, rates).map((t) => [t.key, String(t.labs), formatUsd(t.cost)]);
+    billTotals(bills, by).map((t) => [t.key, String(t.labs), formatUsd(t.cost)]);
   const sections: Reply['sections'] = [
     { type: 'table', columns: ['kind', 'labs', 'cost'], rows: rows('kind') },
   ];
@@ -271,14 +308,14 @@ function costReply(labs: Lab[], command: CommandOf<'cost'>, user: string, deps: 
   sections.push({
     type: 'context',
     text: [
-      `Labs created ${command.period ? `in the last ${command.period}` : 'ever'}; cost so far, billed per minute.`,
+      `What ran ${periodWords(command, period)}: CPU and RAM while powered on, storage while the lab existed.${command.csv === true ? ' The CSV has a row per owner, kind, ticket and template.' : ''}`,
     ],
   });
   const whose = command.scope === 'all' ? 'All labs' : user === '' ? 'Labs' : 'Your labs';
   return {
     visibility: 'ephemeral',
     tone: 'info',
-    title: `${whose}: ${formatUsd(total)} (${inPeriod.length} lab${inPeriod.length === 1 ? '' : 's'})`,
+    title: `${whose}: ${formatUsd(total)} (${bills.length} lab${bills.length === 1 ? '' : 's'})`,
     sections,
   };
 }

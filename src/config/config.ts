@@ -73,6 +73,8 @@ export interface Config {
   replicaId?: string;
   slackTrust: SlackTrust;
   metrics: MetricsEndpoint;
+  /** Ticket webhook secrets (`POST /hooks/tickets`, issue 19); a source without one is refused. */
+  ticketHooks: { jira?: Secret; zendesk?: Secret };
   /** Where labbot.yml came from, or 'built-in'. */
   policySource: string;
   policy: LabPolicy;

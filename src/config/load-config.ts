@@ -96,6 +96,7 @@ export function loadConfig(env: Env, file?: PolicyFile): Config {
       : {}),
     slackTrust: trust,
     metrics,
+    ticketHooks: ticketHookSecrets(env),
     policySource: file?.path ?? 'built-in',
     policy,
   };
@@ -391,4 +392,14 @@ export function isLoopbackUrl(value: string): boolean {
   }
   // The parser writes an IPv4-mapped loopback as ::ffff:7fxx:xxxx.
   return v6 === '::1' || /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(v6);
+}
+
+/** The ticket webhook secrets that are set (an empty value counts as unset, as for every option). */
+function ticketHookSecrets(env: NodeJS.ProcessEnv): Config['ticketHooks'] {
+  const jira = optionValue(env, 'LABBOT_JIRA_WEBHOOK_SECRET');
+  const zendesk = optionValue(env, 'LABBOT_ZENDESK_WEBHOOK_SECRET');
+  return {
+    ...(jira !== undefined ? { jira: secret(jira) } : {}),
+    ...(zendesk !== undefined ? { zendesk: secret(zendesk) } : {}),
+  };
 }

@@ -120,6 +120,18 @@ export const ENV_OPTIONS: readonly EnvOption[] = [
     secret: false,
   },
   {
+    name: 'LABBOT_JIRA_WEBHOOK_SECRET',
+    description:
+      'Secret of the Jira webhook that calls POST /hooks/tickets (HMAC X-Hub-Signature); unset: Jira webhooks are refused.',
+    secret: true,
+  },
+  {
+    name: 'LABBOT_ZENDESK_WEBHOOK_SECRET',
+    description:
+      'Signing secret of the Zendesk webhook that calls POST /hooks/tickets; unset: Zendesk webhooks are refused.',
+    secret: true,
+  },
+  {
     name: 'LABBOT_REPLICA_ID',
     description: 'Name of this replica in lab claims (stable across restarts); default the host name.',
     secret: false,

@@ -1,3 +1,4 @@
+import { type BillingInterval, type BillingPeriod } from './billing';
 import { committedHourlyRate, hourlyRate, type HourlyRate } from './cost';
 import { handoffRefusal } from './handoff';
 import { limitRefusal, type LimitRefusal } from './limits';
@@ -23,6 +24,7 @@ import {
   type Random,
   type SignalStore,
   type UserDirectory,
+  type BillingLedger,
 } from './ports';
 
 export interface LabServiceDeps {
@@ -42,6 +44,8 @@ export interface LabServiceDeps {
   directory?: UserDirectory;
   /** True when `user` trains the class `labId` belongs to (class-service.ts): they manage it as its owner would. */
   isTrainerOf?: (user: string, labId: string) => Promise<boolean>;
+  /** The billing ledger (issue 19); without it cost reports are refused. */
+  ledger?: BillingLedger;
 }
 
 export interface DeployInput {
@@ -186,6 +190,28 @@ export class LabService {
       );
     }
     return this.deps.store.list(all ? {} : { owner: user });
+  }
+
+  /**
+   * What billed in the period, from the ledger: the intervals overlapping it and the labs they belong to; `owner`
+   * narrows both to the labs that user owns now.
+   * @throws UserError when this installation has no ledger.
+   */
+  async billing(
+    period: BillingPeriod,
+    owner?: string,
+  ): Promise<{ labs: Lab[]; intervals: BillingInterval[] }> {
+    if (this.deps.ledger === undefined) {
+      throw new UserError(
+        'invalid_state',
+        'Cost reports are not available here: labbot has no billing ledger.',
+      );
+    }
+    const [labs, intervals] = await Promise.all([
+      this.history(owner),
+      this.deps.ledger.intervals(period.from, period.to, owner),
+    ]);
+    return { labs, intervals };
   }
 
   /** Every lab, live and ended, for cost reports; `owner` narrows it to one user. */
@@ -418,6 +444,36 @@ export class LabService {
     // Coalesced: a lab calling in a loop (or someone hammering the URL) records one row a minute, not one per call.
     await this.deps.signals?.recordKeepalive(labId, this.deps.clock.now(), KEEPALIVE_WINDOW_MS);
     return true;
+  }
+
+  /**
+   * A ticket webhook (Jira or Zendesk, already authenticated) says `ticket` changed. When it is resolved or closed
+   * and a live lab belongs to it, records when (the reaper then warns the owner and reaps the lab after its grace
+   * period unless kept, see reaper/ticket-closed.ts); a reopened ticket clears the mark. Tickets match whatever
+   * their case.
+   * @returns `unknown` when no live lab has this ticket (nothing changed), else what was done.
+   */
+  async ticketChanged(
+    source: string,
+    ticket: string,
+    closed: boolean,
+  ): Promise<{ outcome: 'unknown' } | { outcome: 'closed' | 'reopened' | 'unchanged'; labId: string }> {
+    const lab = await this.deps.store.findLiveByTicket(ticket);
+    if (lab === undefined) {
+      return { outcome: 'unknown' };
+    }
+    if (closed === (lab.ticketClosedAt !== undefined)) {
+      return { outcome: 'unchanged', labId: lab.id };
+    }
+    const now = this.deps.clock.now();
+    await this.deps.store.applyRequest(lab.id, { ticketClosedAt: closed ? now : undefined });
+    await this.audit(
+      source,
+      lab.id,
+      closed ? 'ticket-closed' : 'ticket-reopened',
+      `${source} says ticket ${ticket} is ${closed ? 'resolved or closed: the lab is reaped after the grace period unless kept' : 'open again'}`,
+    );
+    return { outcome: closed ? 'closed' : 'reopened', labId: lab.id };
   }
 
   /** Records that a person used the lab (a command or button about it); the reaper reads this. */

@@ -119,6 +119,8 @@ export interface Lab {
   captureName?: string;
   /** Nested-ESXi networking (issue 8), for templates with a `network` block; set when the controller starts it. */
   network?: LabNetwork;
+  /** When the lab's ticket was resolved or closed (a Jira or Zendesk webhook): the reaper then reaps it unless kept. */
+  ticketClosedAt?: Date;
 }
 
 /**
@@ -185,6 +187,7 @@ export type LabRequestChanges = Partial<
     | 'captureAs'
     | 'keepaliveToken'
     | 'restoreUntil'
+    | 'ticketClosedAt'
   >
 >;
 
@@ -205,4 +208,6 @@ export const REQUEST_FIELDS = [
   'keepaliveToken',
   // The reaper sets it when it suspends in place of a delete; the owner's resume clears it.
   'restoreUntil',
+  // Written by the ticket webhook, which a controller's stale copy must not undo.
+  'ticketClosedAt',
 ] as const;

@@ -2,6 +2,7 @@
  * The interfaces the outside world implements for the domain. Nothing in labs/, controller/, commands/ or
  * reaper/ reaches past these (DESIGN.md section 2; enforced by lint).
  */
+import { type BillingInterval } from './billing';
 import { type IpRange } from './ipv4';
 import { type Lab, type LabRequestChanges, type PowerState, type VmInfo } from './lab';
 import { type LimitRefusal, type OwnerLabsCheck } from './limits';
@@ -526,4 +527,13 @@ export interface UserDirectory {
    * @throws Error when the directory cannot be asked or does not know the group.
    */
   userGroupMembers?(userGroup: string): Promise<string[]>;
+}
+
+/**
+ * The billing ledger (issue 19 item 5), read side. The lab store writes it, in the same transaction as each lab row
+ * change, so every replica records every power-state change (billing.ts says how).
+ */
+export interface BillingLedger {
+  /** Intervals that overlap [from, to), of one owner's labs (the lab's current owner) if given, oldest first. */
+  intervals(from: Date, to: Date, owner?: string): Promise<BillingInterval[]>;
 }

@@ -4,9 +4,10 @@ import { type Lab } from '../labs/lab';
 import { type LabPolicy, type ReaperPolicy, type TemplatePolicy } from '../labs/policy';
 import { type LabSignal } from '../labs/ports';
 import { rhythmHold } from './rhythm';
+import { ticketClosedReason } from './ticket-closed';
 
 /** Why a lab is in the plan. */
-export type ReapCause = 'idle' | 'expiring' | 'expired';
+export type ReapCause = 'idle' | 'expiring' | 'expired' | 'ticket-closed';
 
 /** The reaper's decision for one lab, always with the reason in words (issue 7: decisions people can follow). */
 export type ReapDecision =
@@ -78,6 +79,18 @@ function decide(
   }
   if (lab.desired !== (lab.phase === 'ready' ? 'running' : 'suspended')) {
     return { labId: lab.id, kind: 'keep', reason: `already changing to ${lab.desired}` };
+  }
+  const ticketClosed = ticketClosedReason(lab);
+  if (ticketClosed !== undefined) {
+    return warnedLongEnough(lab, now, reaper)
+      ? { labId: lab.id, kind: 'act', cause: 'ticket-closed', action: 'delete', reason: ticketClosed }
+      : warn(
+          lab,
+          'ticket-closed',
+          `${ticketClosed}; deleting after a ${reaper.graceMinutes} min grace period unless kept`,
+          now,
+          reaper,
+        );
   }
   const kind = policy.kinds.find((k) => k.name === lab.kind);
   const hardStop = new Date(lab.createdAt.getTime() + (kind?.maxLifetimeHours ?? 0) * 3_600_000);

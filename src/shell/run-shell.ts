@@ -43,7 +43,14 @@ export async function runShell(options: ShellOptions): Promise<void> {
       if (!line.startsWith('/lab') && !/^(help|demo|repro|list|status|teardown|templates)\b/i.test(line)) {
         print('Type a /lab command, for example `/lab help` or `/lab demo`.');
       } else {
-        print(renderReplyText(await options.commands.run(text, { user: options.user })));
+        const reply = await options.commands.run(text, { user: options.user });
+        print(renderReplyText(reply));
+        if (reply.file !== undefined) {
+          // No Slack to upload to: the file follows the reply, between markers, to copy or redirect.
+          print(
+            `--- ${reply.file.name} ---\n${reply.file.content.replace(/\r\n/g, '\n')}--- end of ${reply.file.name} ---`,
+          );
+        }
       }
     }
     if (interactive) {

@@ -57,6 +57,8 @@ export interface SlackWebClient {
       cursor?: string;
       limit?: number;
     }): Promise<SlackApiResult & { members?: string[]; response_metadata?: { next_cursor?: string } }>;
+    /** The app's DM with a user (scope `im:write`), to share a file there: file uploads need a conversation id. */
+    open(args: { users: string }): Promise<SlackApiResult & { channel?: { id?: string } }>;
   };
   readonly usergroups: {
     readonly users: {
@@ -75,6 +77,19 @@ export interface SlackWebClient {
   readonly auth: {
     /** The bot token's identity: its workspace (`team_id`) and, on Enterprise Grid, its organisation. */
     test(): Promise<SlackApiResult & { team_id?: string; enterprise_id?: string; user_id?: string }>;
+  };
+  readonly files: {
+    /** Step 1 of an upload (scope `files:write`): where to POST the bytes, and the file's id. */
+    getUploadURLExternal(args: {
+      filename: string;
+      length: number;
+    }): Promise<SlackApiResult & { upload_url?: string; file_id?: string }>;
+    /** Step 3: finishes the upload and shares the file in `channel_id` (private to the uploader without it). */
+    completeUploadExternal(args: {
+      files: [{ id: string; title?: string }];
+      channel_id?: string;
+      initial_comment?: string;
+    }): Promise<SlackApiResult>;
   };
 }
 

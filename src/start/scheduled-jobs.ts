@@ -5,6 +5,7 @@
 import { type Core } from '../compose-core';
 import { type Config } from '../config/config';
 import { type Logger } from '../labs/ports';
+import { monthOf } from '../labs/billing';
 import { digestReply } from '../reaper/digest';
 import { type ReaperMessenger } from '../reaper/reaper-ports';
 import { scheduleReaper } from '../reaper/schedule';
@@ -51,7 +52,9 @@ export function startReaperJobs(
       async () => {
         const labs = await core.service.history();
         const audit = await core.store.audit.list({ actor: 'reaper', limit: 1000 });
-        await messenger.post(channel, digestReply(labs, audit, core.clock.now(), config.policy.rates));
+        const now = core.clock.now();
+        const month = await core.store.ledger.intervals(monthOf(now).from, now);
+        await messenger.post(channel, digestReply(labs, audit, now, config.policy.rates, month));
       },
       { coordinator: core.store.runs, logger: reaperLog, name: 'labbot-digest' },
     );

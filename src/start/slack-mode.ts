@@ -14,6 +14,7 @@ import { extraRoutes, type HttpRoute } from '../slack/health-routes';
 import { createHostScriptDm } from '../slack/host-script-dm';
 import { keepaliveRoute } from '../slack/keepalive-route';
 import { startSideHttpServer } from '../slack/side-http-server';
+import { ticketHookRoute } from '../slack/ticket-hook-route';
 import { SlackMessenger } from '../slack/slack-messenger';
 import { SlackNotifier } from '../slack/slack-notifier';
 import { SlackUserDirectory } from '../slack/slack-user-directory';
@@ -125,6 +126,18 @@ function slackAppOptions(
     routes: [
       ...(config.metrics.port === undefined ? [metricsRoute] : []),
       keepaliveRoute((labId, token) => service.keepalive(labId, token), slackLog),
+      ticketHookRoute({
+        secrets: {
+          ...(config.ticketHooks.jira !== undefined ? { jira: config.ticketHooks.jira.reveal() } : {}),
+          ...(config.ticketHooks.zendesk !== undefined
+            ? { zendesk: config.ticketHooks.zendesk.reveal() }
+            : {}),
+        },
+        now: () => core.clock.now(),
+        firstSighting: (key, expiresAt) => core.store.slackRequests.firstSighting(key, expiresAt),
+        ticketChanged: (source, ticket, closed) => service.ticketChanged(source, ticket, closed),
+        logger: slackLog.child({ component: 'ticket-hooks' }),
+      }),
     ],
     trust: config.slackTrust,
     // Shared by every replica on the database, so a replay sent to another replica is refused as well.

@@ -1,5 +1,6 @@
 import {
   type AuditLog,
+  type BillingLedger,
   type CapturedTemplateStore,
   type InstallationStore,
   type LabStore,
@@ -10,6 +11,7 @@ import {
   type WorkClaims,
 } from '../labs/ports';
 import { KyselyAuditLog } from './kysely-audit-log';
+import { KyselyBillingLedger } from './kysely-billing-ledger';
 import { KyselyCapturedTemplates } from './kysely-captured-templates';
 import { KyselyClassStore } from './kysely-class-store';
 import { KyselyInstallation, KyselyReconcileSightings } from './kysely-installation';
@@ -41,6 +43,8 @@ export interface Store {
   slackRequests: KyselySeenRequests;
   /** Classes and their seats (`/lab class`). */
   classes: KyselyClassStore;
+  /** Every power-state interval of every lab (written by `labs`, read for cost reports). */
+  ledger: BillingLedger;
 }
 
 /**
@@ -60,5 +64,6 @@ export function createStore(database: LabbotDatabase, options: RunCoordinatorOpt
     sightings: new KyselyReconcileSightings(database),
     slackRequests: new KyselySeenRequests(database, options.now),
     classes: new KyselyClassStore(database),
+    ledger: new KyselyBillingLedger(database),
   };
 }

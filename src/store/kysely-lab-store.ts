@@ -4,14 +4,16 @@ import { type Lab, type LabRequestChanges } from '../labs/lab';
 import { type LimitRefusal, type OwnerLabsCheck } from '../labs/limits';
 import { type LabQuery, type LabStore, type Logger, type TransferOutcome } from '../labs/ports';
 import { exclusively } from './exclusive';
+import { followLab, ledgerFieldsOf } from './kysely-billing-ledger';
 import { NOT_ENDED } from './lab-filters';
 import { controllerColumns, labToRow, requestColumns, rowToLab } from './lab-row';
 import { type LabbotDatabase } from './labbot-database';
 import { type LabbotSchema, type LabRow } from './schema';
 
 /**
- * LabStore over Kysely, for SQLite and PostgreSQL alike. Each method is one statement, so every write is atomic
- * per lab without an explicit transaction, and each writer's method touches only its own columns. The replica
+ * LabStore over Kysely, for SQLite and PostgreSQL alike. Each method is one statement or one transaction, so every
+ * write is atomic per lab, and each writer's method touches only its own columns. Inserts and controller updates
+ * also write the lab's billing ledger (kysely-billing-ledger.ts) in the same transaction. The replica
  * claim columns belong to KyselyWorkClaims: nothing here reads or writes them.
  */
 export class KyselyLabStore implements LabStore {
@@ -31,7 +33,10 @@ export class KyselyLabStore implements LabStore {
    * @throws RangeError when one of its dates cannot be stored (see labToRow).
    */
   async insert(lab: Lab): Promise<void> {
-    await this.write(lab, () => insertRow(this.db, lab.id, labToRow(lab)));
+    const row = labToRow(lab);
+    await this.write(lab, () =>
+      this.database.kysely.transaction().execute((trx) => insertRow(trx, lab.id, row, lab)),
+    );
   }
 
   /**
@@ -47,7 +52,7 @@ export class KyselyLabStore implements LabStore {
         if (refusal !== undefined) {
           return refusal;
         }
-        await insertRow(db, lab.id, row);
+        await insertRow(db, lab.id, row, lab);
         return undefined;
       }),
     );
@@ -93,10 +98,20 @@ export class KyselyLabStore implements LabStore {
    */
   async update(lab: Lab): Promise<void> {
     const columns = controllerColumns(lab);
-    const result = await this.write(lab, () =>
-      this.db.updateTable('labs').set(columns).where('id', '=', lab.id).executeTakeFirstOrThrow(),
+    // The row and its billing ledger in one transaction, serialised per lab (exclusive.ts): a crash between them, or
+    // a second replica saving the same lab, can neither lose an interval nor open a second one.
+    const updated = await this.write(lab, () =>
+      exclusively(this.database, ledgerLockKey(lab.id), async (db) => {
+        const before = await ledgerFieldsOf(db, lab.id);
+        if (before === undefined) {
+          return false;
+        }
+        await db.updateTable('labs').set(columns).where('id', '=', lab.id).execute();
+        await followLab(db, lab.id, before, lab);
+        return true;
+      }),
     );
-    this.warnIfMissing(result.numUpdatedRows, lab.id, 'update');
+    this.warnIfMissing(updated ? BigInt(1) : BigInt(0), lab.id, 'update');
   }
 
   /**
@@ -214,6 +229,11 @@ export class KyselyLabStore implements LabStore {
   }
 }
 
+/** Lock key of a lab's billing ledger (exclusive.ts). */
+function ledgerLockKey(labId: string): string {
+  return `labbot.lab-ledger:${labId}`;
+}
+
 /** Lock key of an owner's limits (exclusive.ts). */
 function ownerLockKey(owner: string): string {
   return `labbot.owner-limits:${owner}`;
@@ -239,7 +259,7 @@ async function liveLabsOf(db: Kysely<LabbotSchema>, owner: string): Promise<Lab[
  * error text to parse, while a ticket clash still raises.
  * @throws DuplicateLabError when the id exists.
  */
-async function insertRow(db: Kysely<LabbotSchema>, id: string, row: LabRow): Promise<void> {
+async function insertRow(db: Kysely<LabbotSchema>, id: string, row: LabRow, lab: Lab): Promise<void> {
   const result = await db
     .insertInto('labs')
     .values(row)
@@ -248,6 +268,8 @@ async function insertRow(db: Kysely<LabbotSchema>, id: string, row: LabRow): Pro
   if (result.numInsertedOrUpdatedRows === BigInt(0)) {
     throw new DuplicateLabError(id);
   }
+  // Its first interval (storage from creation, or running for an adopted lab that is powered on), with the row.
+  await followLab(db, id, undefined, lab);
 }
 
 /** The live-ticket index, case-insensitive since migration 007 (labs_live_ticket_uq before it). */

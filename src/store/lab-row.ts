@@ -78,6 +78,9 @@ export function labToRow(lab: Lab): LabRow {
     last_activity_at: optionalDateToText(lab.lastActivityAt, lab.id, 'lastActivityAt'),
     reap_warned_at: optionalDateToText(lab.reapWarnedAt, lab.id, 'reapWarnedAt'),
     snoozed_until: optionalDateToText(lab.snoozedUntil, lab.id, 'snoozedUntil'),
+    ...(lab.ticketClosedAt !== undefined
+      ? { ticket_closed_at: dateToText(lab.ticketClosedAt, lab.id, 'ticketClosedAt') }
+      : {}),
     keepalive_token: lab.keepaliveToken ?? null,
     restore_until: optionalDateToText(lab.restoreUntil, lab.id, 'restoreUntil'),
     capture_as: lab.captureAs ?? null,
@@ -101,6 +104,7 @@ const REQUEST_COLUMNS: Record<(typeof REQUEST_FIELDS)[number], keyof LabRow> = {
   captureAs: 'capture_as',
   keepaliveToken: 'keepalive_token',
   restoreUntil: 'restore_until',
+  ticketClosedAt: 'ticket_closed_at',
 };
 
 /** Columns that LabStore.update never writes: the id, the request's and the notifier's. */
@@ -163,6 +167,9 @@ export function requestColumns(labId: string, changes: LabRequestChanges): Parti
   }
   if (Object.hasOwn(changes, 'restoreUntil')) {
     columns.restore_until = optionalDateToText(changes.restoreUntil, labId, 'restoreUntil');
+  }
+  if (Object.hasOwn(changes, 'ticketClosedAt')) {
+    columns.ticket_closed_at = optionalDateToText(changes.ticketClosedAt, labId, 'ticketClosedAt');
   }
   return columns;
 }
@@ -234,6 +241,10 @@ export function rowToLab(row: LabRow): Lab {
   }
   if (row.restore_until !== null) {
     lab.restoreUntil = textToDate(row.restore_until, id, 'restore_until');
+  }
+  // Absent before migration 013 in rows read by tests of older schemas; NULL after it for open tickets.
+  if (row.ticket_closed_at !== null && row.ticket_closed_at !== undefined) {
+    lab.ticketClosedAt = textToDate(row.ticket_closed_at, id, 'ticket_closed_at');
   }
   if (row.capture_as !== null) {
     lab.captureAs = row.capture_as;

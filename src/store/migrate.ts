@@ -11,6 +11,7 @@ import { safetyLimitsMigration } from './migrations/007-safety-limits';
 import { vcdCredentialsMigration } from './migrations/008-vcd-credentials';
 import { slackRequestsMigration } from './migrations/010-slack-requests';
 import { classesMigration } from './migrations/012-classes';
+import { billingLedgerMigration } from './migrations/013-billing-ledger';
 import { restoreWindowMigration } from './migrations/014-restore-window';
 import { MigrationFailedError } from './store-errors';
 
@@ -30,6 +31,7 @@ function migrationsFor(dialect: DatabaseDialect): Record<string, Migration> {
     '008-vcd-credentials': vcdCredentialsMigration(),
     '010-slack-requests': slackRequestsMigration(),
     '012-classes': classesMigration(),
+    '013-billing-ledger': billingLedgerMigration(dialect),
     '014-restore-window': restoreWindowMigration(),
   };
 }

@@ -56,6 +56,11 @@ export interface LabColumns {
   network: string | null;
   /** Restore window (migration 014): when the reaper deletes the lab it suspended in place of a delete; ISO text. */
   restore_until: string | null;
+  /**
+   * When the lab's ticket was resolved or closed (ticket webhook, migration 013); ISO text, null while open. Optional:
+   * labToRow leaves it out for a lab whose ticket is open, so rows still insert into schemas older than 013 (tests).
+   */
+  ticket_closed_at: string | null;
 }
 
 /**
@@ -188,6 +193,20 @@ export interface LabbotSchema {
   vcd_refresh_tokens: VcdRefreshTokensTable;
   classes: ClassesTable;
   class_seats: ClassSeatsTable;
+  lab_billing_intervals: LabBillingIntervalsTable;
+}
+
+/** One stretch of a lab in one billed state (KyselyBillingLedger, migration 013); at most one open per lab. */
+export interface LabBillingIntervalsTable {
+  /** Ascending id; a string from PostgreSQL's bigint, as in audit_log. */
+  id: Generated<number | string>;
+  lab_id: string;
+  /** running or storage (BilledState). */
+  state: string;
+  /** ISO 8601 UTC text, as in LabsTable. */
+  started_at: string;
+  /** Null while the stretch lasts. */
+  ended_at: string | null;
 }
 
 /** A service account's current refresh token, sealed (migration 008). */
@@ -200,8 +219,11 @@ export interface VcdRefreshTokensTable {
   updated_at: string;
 }
 
-/** The columns a Lab maps to (lab-row.ts), without the claim. */
-export type LabRow = Selectable<LabColumns>;
+/**
+ * The columns a Lab maps to (lab-row.ts), without the claim. `ticket_closed_at` may be absent: labToRow leaves it out
+ * for a lab whose ticket is open, so rows still insert into schemas older than migration 013 (upgrade tests).
+ */
+export type LabRow = Omit<Selectable<LabColumns>, 'ticket_closed_at'> & { ticket_closed_at?: string | null };
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type LabSignalRow = Selectable<LabSignalsTable>;
 export type CapturedTemplateRow = Selectable<CapturedTemplatesTable>;

@@ -5,6 +5,8 @@ import { replyText } from '../helpers/reply-text';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { type ClassStore } from '../../src/labs/class';
 import { ClassService } from '../../src/labs/class-service';
+import { formatUsd, hourlyRate } from '../../src/labs/cost';
+import { type Lab } from '../../src/labs/lab';
 import { LabService } from '../../src/labs/lab-service';
 import { type LabPolicy } from '../../src/labs/policy';
 import { createSilentLogger } from '../../src/observability/logger';
@@ -22,6 +24,7 @@ function setup(policy: LabPolicy = DEFAULT_POLICY) {
     random: sequenceRandom(),
     policy,
     directory: EVERYONE,
+    ledger: store,
   });
   const runner = createCommandRunner({
     service,
@@ -151,6 +154,33 @@ describe('commands/run-command', () => {
     expect(mine).toContain('T-1 | 1 |');
     expect(denied.title).toBe('Only labbot admins can see everyone’s costs. `/lab cost` shows yours.');
     expect(all).toContain('U1 | 2 |');
+  });
+
+  it('bills what ran in the calendar month, not the labs created in it, and exports a CSV for admins', async () => {
+    const { runner, clock, store } = setup({ ...DEFAULT_POLICY, admins: ['UADMIN'] });
+    clock.advance(new Date('2026-03-31T23:00:00Z').getTime() - clock.now().getTime());
+    await runner.run('repro T-1', { user: 'U1' });
+    const id = [...store.labs.keys()][0] ?? '';
+    const lab = (await store.get(id)) as Lab;
+    await store.update({ ...lab, phase: 'ready', poweredOnSince: new Date('2026-03-31T23:00:00Z') });
+    clock.advance(3 * 3_600_000); // 1 April 02:00 UTC
+
+    const month = await runner.run('cost month', { user: 'U1' });
+    const march = await runner.run('cost month', { user: 'U1', utcOffsetMinutes: -300 });
+    const csvDenied = await runner.run('cost all month csv', { user: 'U1' });
+    const csvMine = await runner.run('cost month csv', { user: 'UADMIN' });
+    const csv = await runner.run('cost all month csv', { user: 'UADMIN' });
+
+    const rate = hourlyRate(lab.spec, DEFAULT_POLICY.rates).total;
+    // April, UTC: 2 of the 3 hours. In UTC-5 it is still 31 March 21:00, and March holds all 3.
+    expect(month.title).toBe(`Your labs: ${formatUsd(2 * rate)} (1 lab)`);
+    expect(march.title).toBe(`Your labs: ${formatUsd(3 * rate)} (1 lab)`);
+    expect(csvDenied.title).toBe('Only labbot admins can see everyone’s costs. `/lab cost` shows yours.');
+    expect(csvMine.title).toBe('The CSV export is everyone’s costs, for admins: `/lab cost all month csv`.');
+    expect(csv.file?.name).toBe('labbot-cost-month-2026-04-01.csv');
+    expect(csv.file?.content.split('\r\n')[1]).toBe(
+      `2026-04-01T00:00:00.000Z,2026-04-01T02:00:00.000Z,U1,repro,T-1,${lab.template},1,2.00,0.00,${(2 * rate).toFixed(2)}`,
+    );
   });
 
   it('shows the keep-alive URL to the owner only', async () => {

@@ -38,7 +38,7 @@ interface Waiter {
 }
 
 /** Form fields Slack's clients send as JSON strings. */
-const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata', 'files']);
 
 export class FakeSlackApi {
   readonly calls: RecordedCall[] = [];
@@ -154,8 +154,13 @@ export class FakeSlackApi {
     raw: string,
   ): { status: number; body: unknown; headers?: Record<string, string> } {
     const path = new URL(url, 'http://127.0.0.1').pathname;
-    const method = path.startsWith('/api/') ? path.slice('/api/'.length) : 'response_url';
-    const body = parseBody(headers['content-type'], raw);
+    const method = path.startsWith('/api/')
+      ? path.slice('/api/'.length)
+      : path.startsWith('/upload/')
+        ? 'file_upload'
+        : 'response_url';
+    // The bytes of a file upload are the file, not form fields: kept as they came, under `content`.
+    const body = method === 'file_upload' ? { content: raw } : parseBody(headers['content-type'], raw);
     const call: RecordedCall = { method, path, body, headers };
     this.calls.push(call);
     this.notify(call);
@@ -254,6 +259,17 @@ export class FakeSlackApi {
         return this.socketModeUrl !== undefined
           ? { ok: true, url: this.socketModeUrl }
           : { ok: false, error: 'invalid_auth' };
+      case 'files.getUploadURLExternal': {
+        // Slack's upload URL is on another host (files.slack.com); here it is this fake, recorded as `file_upload`.
+        const id = `F0FILE${this.calls.filter((c) => c.method === method).length}`;
+        return { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const files = Array.isArray(body.files) ? (body.files as { id?: string; title?: string }[]) : [];
+        return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) };
+      }
+      case 'file_upload':
+        return { ok: true };
       case 'response_url':
         return { ok: true };
       default:

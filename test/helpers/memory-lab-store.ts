@@ -1,11 +1,14 @@
 import { DuplicateLabError, LiveTicketConflictError } from '../../src/labs/errors';
 import { isTerminal, type Lab, type LabRequestChanges, REQUEST_FIELDS } from '../../src/labs/lab';
 import { type LimitRefusal, type OwnerLabsCheck, ticketKey } from '../../src/labs/limits';
-import { type LabQuery, type LabStore, type TransferOutcome } from '../../src/labs/ports';
+import { type BillingInterval, nextLedgerChange } from '../../src/labs/billing';
+import { type BillingLedger, type LabQuery, type LabStore, type TransferOutcome } from '../../src/labs/ports';
 
 /** LabStore in memory for unit tests of the domain; copies on the way in and out like a real database. */
-export class MemoryLabStore implements LabStore {
+export class MemoryLabStore implements LabStore, BillingLedger {
   readonly labs = new Map<string, Lab>();
+  /** The billing ledger, followed on insert and update as KyselyLabStore does (billing.ts). */
+  readonly ledger: BillingInterval[] = [];
   /** Every update in order, to assert what was recorded before and after each step. */
   readonly history: Lab[] = [];
 
@@ -24,7 +27,32 @@ export class MemoryLabStore implements LabStore {
       return Promise.reject(new LiveTicketConflictError(lab.id, lab.ticket ?? ''));
     }
     this.labs.set(lab.id, structuredClone(lab));
+    this.follow(lab.id, undefined, lab);
     return Promise.resolve();
+  }
+
+  intervals(from: Date, to: Date, owner?: string): Promise<BillingInterval[]> {
+    return Promise.resolve(
+      this.ledger
+        .filter(
+          (i) =>
+            i.startedAt < to &&
+            (i.endedAt === undefined || i.endedAt > from) &&
+            (owner === undefined || this.labs.get(i.labId)?.owner === owner),
+        )
+        .map((i) => structuredClone(i)),
+    );
+  }
+
+  private follow(id: string, before: Lab | undefined, after: Lab): void {
+    const open = this.ledger.find((i) => i.labId === id && i.endedAt === undefined);
+    const change = nextLedgerChange(open, before, after);
+    if (open !== undefined && change.close !== undefined) {
+      open.endedAt = change.close;
+    }
+    if (change.open !== undefined) {
+      this.ledger.push({ labId: id, ...change.open });
+    }
   }
 
   /** Atomic by construction: the check and the insert run with no await in between. */
@@ -71,6 +99,7 @@ export class MemoryLabStore implements LabStore {
       }
     }
     this.labs.set(lab.id, structuredClone(next));
+    this.follow(lab.id, current, next);
     this.history.push(structuredClone(next));
     return Promise.resolve();
   }

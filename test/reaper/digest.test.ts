@@ -1,6 +1,9 @@
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { type Lab } from '../../src/labs/lab';
+import { type BillingInterval } from '../../src/labs/billing';
+import { formatUsd, hourlyRate } from '../../src/labs/cost';
 import { digestReply } from '../../src/reaper/digest';
+import { replyText } from '../helpers/reply-text';
 
 const NOW = new Date('2026-11-24T09:00:00Z');
 const base: Lab = {
@@ -51,5 +54,30 @@ describe('reaper/digest', () => {
       columns: ['lab', 'owner', 'reaper', 'saved', 'why'],
       rows: [['demo-b', 'U1', 'delete', '$0.73', 'idle 95 min']],
     });
+  });
+
+  it('shows what the month billed so far and its forecast at the current burn rate', () => {
+    const rate = hourlyRate(base.spec, DEFAULT_POLICY.rates);
+    // Running since 1 November 00:00 UTC: 561 h by NOW; 6 days 15 h (159 h) left in November.
+    const intervals: BillingInterval[] = [
+      {
+        labId: 'demo-a',
+        state: 'storage',
+        startedAt: new Date('2026-10-31T20:00:00Z'),
+        endedAt: new Date('2026-11-01T00:00:00Z'),
+      },
+      { labId: 'demo-a', state: 'running', startedAt: new Date('2026-11-01T00:00:00Z') },
+    ];
+
+    const reply = digestReply([base], [], NOW, DEFAULT_POLICY.rates, intervals);
+
+    const soFar = 561 * rate.total;
+    expect(replyText(reply)).toContain(
+      `2026-11 so far: ${formatUsd(soFar)}; forecast for the month at today’s burn rate: ${formatUsd(soFar + 159 * rate.total)}.`,
+    );
+  });
+
+  it('says nothing of the month without the ledger', () => {
+    expect(replyText(digestReply([base], [], NOW, DEFAULT_POLICY.rates))).not.toContain('forecast');
   });
 });

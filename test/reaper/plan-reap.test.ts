@@ -95,6 +95,31 @@ describe('reaper/plan-reap', () => {
     expect(repro).toMatchObject({ kind: 'act', action: 'suspend', cause: 'idle' });
   });
 
+  it('warns about a lab whose ticket was closed even while in use, deletes it after the grace period, unless kept', () => {
+    const closed = { kind: 'repro', ticket: 'TICKET-123', ticketClosedAt: minutesAgo(5) };
+    // Busy CPU: the ticket rule does not look at usage; the warning and its Keep button are the owner's say.
+    const [warned] = planReap([lab(closed)], cpu(80), NOW, policy);
+    const [acted] = planReap([lab({ ...closed, reapWarnedAt: minutesAgo(31) })], cpu(80), NOW, policy);
+    const [kept] = planReap(
+      [lab({ ...closed, reapWarnedAt: minutesAgo(31), snoozedUntil: minutesAgo(-60) })],
+      cpu(80),
+      NOW,
+      policy,
+    );
+
+    expect(warned).toMatchObject({
+      kind: 'warn',
+      cause: 'ticket-closed',
+      reason:
+        'ticket TICKET-123 was resolved or closed at 2026-11-24 11:55 UTC; deleting after a 30 min grace period unless kept',
+    });
+    expect(acted).toMatchObject({ kind: 'act', cause: 'ticket-closed', action: 'delete' });
+    expect(kept).toMatchObject({ kind: 'keep' });
+    expect(planReap([lab({ ticket: 'TICKET-123' })], cpu(80), NOW, policy)[0]).toMatchObject({
+      kind: 'keep',
+    });
+  });
+
   it('waits out the grace period after a warning', () => {
     const [decision] = planReap([lab({ reapWarnedAt: minutesAgo(10) })], cpu(1), NOW, policy);
 

@@ -24,6 +24,7 @@ describe('slack/slack-user-directory: class members', () => {
     const directory = new SlackUserDirectory({
       ...noUsers,
       conversations: {
+        open: () => Promise.reject(new Error('not used by the directory')),
         members: (args) => {
           calls.push(args);
           const page = pages[args.cursor ?? '']!;
@@ -46,7 +47,10 @@ describe('slack/slack-user-directory: class members', () => {
   it('passes Slack’s refusal on (a channel labbot cannot see)', async () => {
     const directory = new SlackUserDirectory({
       ...noUsers,
-      conversations: { members: () => Promise.reject(platformError('channel_not_found')) },
+      conversations: {
+        open: () => Promise.reject(new Error('not used by the directory')),
+        members: () => Promise.reject(platformError('channel_not_found')),
+      },
     });
     await expect(directory.channelMembers('C9')).rejects.toThrow('channel_not_found');
   });

@@ -1,6 +1,6 @@
 import { type RespondArguments, type SlashCommand } from '@slack/bolt';
 import { type CommandRunner } from '../../src/commands/command-context';
-import { textReply, type Reply } from '../../src/commands/reply';
+import { textReply, type Reply, type ReplyFile } from '../../src/commands/reply';
 import { failureMessage } from '../../src/commands/report-error';
 import { createLabCommandListener, WORKING_TEXT } from '../../src/slack/listeners/commands/lab-slash-command';
 import { recordingLogger } from '../helpers/logger';
@@ -44,6 +44,7 @@ function invoke(
     ack?: (body?: unknown) => Promise<void>;
     respond?: (body: unknown) => Promise<unknown>;
     command?: SlashCommand;
+    uploadFile?: (user: string, file: ReplyFile) => Promise<void>;
   } = {},
 ) {
   const logger = recordingLogger();
@@ -55,6 +56,7 @@ function invoke(
     // By default the budget never runs out: the command always wins the race.
     sleep: options.sleep ?? (() => new Promise<void>(() => undefined)),
     newRef: () => 'ref123',
+    ...(options.uploadFile ? { uploadFile: options.uploadFile } : {}),
   });
   const sent = options.command ?? command('help');
   const args = {
@@ -198,5 +200,47 @@ describe('slack/listeners/commands/lab-slash-command', () => {
     await expect(done).resolves.toBeUndefined();
     expect(acks).toHaveLength(1);
     expect(logger.lines.filter((e) => e.level === 'error')).toHaveLength(1);
+  });
+
+  describe('a reply with a file (the admin CSV export)', () => {
+    const file: ReplyFile = {
+      name: 'labbot-cost-month-2026-03-01.csv',
+      title: 'cost',
+      mimeType: 'text/csv',
+      content: 'a\r\n',
+    };
+    const withFile = (): Promise<Reply> => Promise.resolve({ ...textReply('All labs: $1.00 (1 lab)'), file });
+
+    it('acks the reply, uploads the file for the caller and says where it went', async () => {
+      const uploads: [string, ReplyFile][] = [];
+      const { done, acks, responses } = invoke(withFile, {
+        uploadFile: (user, f) => {
+          uploads.push([user, f]);
+          return Promise.resolve();
+        },
+      });
+      await done;
+
+      expect(acks).toHaveLength(1);
+      expect(uploads).toEqual([['U0ALICE', file]]);
+      expect(responses).toEqual([
+        expect.objectContaining({
+          response_type: 'ephemeral',
+          text: expect.stringContaining(`${file.name} is in your DM`) as unknown,
+        }),
+      ]);
+    });
+
+    it('tells the caller Slack’s reason when the upload fails', async () => {
+      const { done, responses } = invoke(withFile, {
+        uploadFile: () =>
+          Promise.reject(Object.assign(new Error('no'), { data: { error: 'missing_scope' } })),
+      });
+      await done;
+
+      expect(responses).toEqual([
+        expect.objectContaining({ text: expect.stringContaining('Slack said missing_scope') as unknown }),
+      ]);
+    });
   });
 });

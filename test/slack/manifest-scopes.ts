@@ -18,6 +18,10 @@ export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {
   'users.info': 'users:read',
   // Public channels; a private one needs groups:read as well (both are in manifest.yml).
   'conversations.members': 'channels:read',
+  // The admin CSV export (`/lab cost all month csv`): into the caller's DM.
+  'conversations.open': 'im:write',
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
   // Called with the app-level token (connections:write), not a bot scope.
   'apps.connections.open': null,
 };

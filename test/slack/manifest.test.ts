@@ -115,6 +115,8 @@ describe('manifest.yml', () => {
       'chat:write.public',
       'commands',
       'groups:read',
+      'files:write',
+      'im:write',
       'usergroups:read',
       'users:read',
     ]);

@@ -286,7 +286,11 @@ describe.each(kinds)('atomic limits on $name', (kind) => {
       for (const row of rows) {
         await old.kysely
           .insertInto('labs')
-          .values(columnsOf005(labToRow(minimalLab({ id: row.id, ticket: row.ticket, phase: row.phase ?? 'ready' }))))
+          .values(
+            columnsOf005(
+              labToRow(minimalLab({ id: row.id, ticket: row.ticket, phase: row.phase ?? 'ready' })),
+            ),
+          )
           .execute();
       }
       return { old, fresh };

@@ -56,6 +56,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '008-vcd-credentials',
           '010-slack-requests',
           '012-classes',
+          '013-billing-ledger',
           '014-restore-window',
         ]);
         expect(await migrateToLatest(other)).toEqual([]);
@@ -71,6 +72,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           'classes',
           'installation',
           'job_runs',
+          'lab_billing_intervals',
           'lab_public_ips',
           'lab_signals',
           'labs',
@@ -102,6 +104,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           capture_name: _captureName,
           network: _network,
           restore_until: _restoreUntil,
+          ticket_closed_at: _ticketClosedAt,
           ...row001
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row001).execute();
@@ -116,6 +119,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '008-vcd-credentials',
           '010-slack-requests',
           '012-classes',
+          '013-billing-ledger',
           '014-restore-window',
         ]);
 
@@ -168,6 +172,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           capture_name: _captureName,
           network: _network,
           restore_until: _restoreUntil,
+          ticket_closed_at: _ticketClosedAt,
           ...row002
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row002).execute();
@@ -181,6 +186,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '008-vcd-credentials',
           '010-slack-requests',
           '012-classes',
+          '013-billing-ledger',
           '014-restore-window',
         ]);
 
@@ -221,6 +227,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
 
       expect(await migrateTo(database, '002-lifecycle')).toEqual([
         '014-restore-window',
+        '013-billing-ledger',
         '012-classes',
         '010-slack-requests',
         '008-vcd-credentials',
@@ -239,6 +246,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '008-vcd-credentials',
         '010-slack-requests',
         '012-classes',
+        '013-billing-ledger',
         '014-restore-window',
       ]);
 
@@ -257,6 +265,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
 
       expect(await migrateTo(database, '001-initial')).toEqual([
         '014-restore-window',
+        '013-billing-ledger',
         '012-classes',
         '010-slack-requests',
         '008-vcd-credentials',
@@ -277,6 +286,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '008-vcd-credentials',
         '010-slack-requests',
         '012-classes',
+        '013-billing-ledger',
         '014-restore-window',
       ]);
       const {
@@ -830,6 +840,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '008-vcd-credentials',
             '010-slack-requests',
             '012-classes',
+            '013-billing-ledger',
             '014-restore-window',
           ]);
         } finally {

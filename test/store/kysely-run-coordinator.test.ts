@@ -147,6 +147,7 @@ describe.each(kinds)('KyselyRunCoordinator on $name', (kind) => {
       'classes',
       'installation',
       'labs',
+      'ledger',
       'publicIps',
       'runs',
       'sightings',

@@ -8,7 +8,6 @@ import { VcdCloud, type VcdCloudOptions } from '../../src/vcd/vcd-cloud';
 import { type VcdSim } from '../../src/vcdsim/vcd-sim';
 import { type FakeClock } from './sim-harness';
 
-
 export interface SimClient {
   readonly cloud: VcdCloud;
   readonly logger: RecordingLogger;

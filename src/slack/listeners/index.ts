@@ -1,7 +1,9 @@
 import { type App, type BlockAction, type ButtonAction, type ViewSubmitAction } from '@slack/bolt';
 import { type CommandRunner } from '../../commands/command-context';
 import { LAB_ACTION_IDS } from '../../commands/lab-actions';
+import { type ReplyFile } from '../../commands/reply';
 import { type Logger, type Sleep } from '../../labs/ports';
+import { uploadReplyFile } from '../reply-file-upload';
 import { type SlackMetrics } from '../slack-metrics';
 import { type SlackWebClient } from '../slack-web-client';
 import { type UserGroupResolver } from '../user-groups';
@@ -50,6 +52,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       ...(deps.ackBudgetMs !== undefined ? { ackBudgetMs: deps.ackBudgetMs } : {}),
       ...(deps.userGroups ? { userGroups: deps.userGroups } : {}),
       ...(deps.form ? { deployForm: { port: deps.form, client: deps.client } } : {}),
+      uploadFile: (user: string, file: ReplyFile) =>
+        uploadReplyFile(deps.client, user, file, { metrics: deps.metrics }),
     }),
   );
 

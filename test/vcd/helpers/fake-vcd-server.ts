@@ -105,4 +105,3 @@ export function fakeTime(start = Date.UTC(2026, 0, 1)): {
     },
   };
 }
-

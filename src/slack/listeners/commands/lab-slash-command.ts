@@ -5,7 +5,7 @@ import {
   type SlashCommand,
 } from '@slack/bolt';
 import { type CommandRunner } from '../../../commands/command-context';
-import { type Reply } from '../../../commands/reply';
+import { type Reply, type ReplyFile } from '../../../commands/reply';
 import { failureMessage, failureRef } from '../../../commands/report-error';
 import { type Logger, type Sleep } from '../../../labs/ports';
 import { renderReplyBlocks } from '../../render/render-reply';
@@ -41,6 +41,8 @@ export interface LabCommandDeps {
   metrics?: SlackMetrics;
   /** Monotonic milliseconds, for the ack latency metric. Defaults to performance.now. */
   now?: () => number;
+  /** Delivers a reply's file (the admin CSV export) to the caller; without it such replies say it is unavailable. */
+  uploadFile?: (user: string, file: ReplyFile) => Promise<void>;
 }
 
 /** How long the form waits for a cold user-group lookup before opening anyway (the submission checks again). */
@@ -113,6 +115,7 @@ export function createLabCommandListener(deps: LabCommandDeps): (args: LabComman
 
       if (first.kind === 'reply') {
         await ackOnce(toCommandResponse(first.reply));
+        await deliverFile(first.reply, command.user_id, respond);
         return;
       }
       if (first.kind === 'error') {
@@ -127,6 +130,7 @@ export function createLabCommandListener(deps: LabCommandDeps): (args: LabComman
       const late = await run;
       if (late.kind === 'reply') {
         await tracked(metrics, 'response_url', () => respond(toCommandResponse(late.reply)));
+        await deliverFile(late.reply, command.user_id, respond);
         return;
       }
       if (late.kind === 'error') {
@@ -148,6 +152,37 @@ export function createLabCommandListener(deps: LabCommandDeps): (args: LabComman
       }
     }
   };
+
+  /**
+   * After the reply: its file, into the caller's DM. A failed upload is told to the caller with Slack's reason (a
+   * missing `files:write` scope is the likely one after an upgrade), never silently dropped.
+   */
+  async function deliverFile(reply: Reply, user: string, respond: LabCommandArgs['respond']): Promise<void> {
+    if (reply.file === undefined) {
+      return;
+    }
+    let problem: string | undefined;
+    if (deps.uploadFile === undefined) {
+      problem = 'file uploads are not set up here';
+    } else {
+      try {
+        await deps.uploadFile(user, reply.file);
+      } catch (error) {
+        const code = slackErrorCode(error);
+        deps.logger.warn({ user, file: reply.file.name, code, err: error }, 'Could not upload a reply file');
+        problem = `Slack said ${code ?? 'it could not take the file'}`;
+      }
+    }
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      // Ours alone: a fixed sentence, the file name we built and Slack's error code (word characters).
+      text:
+        problem === undefined
+          ? `:page_facing_up: ${reply.file.name} is in your DM with labbot.`
+          : `:warning: Could not send ${reply.file.name} (${problem.replace(/[<>&]/g, '')}). Ask an admin to check labbot's files:write and im:write scopes.`,
+    });
+  }
 
   /**
    * `/lab` alone: the deploy form. Someone who may not deploy here gets the reason as the ack instead; everyone
