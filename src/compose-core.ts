@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Config } from './config/config';
 import { ConfigError } from './config/config-error';
+import { warnLateScheduledLabs } from './controller/late-scheduled-labs';
 import { LabController } from './controller/lab-controller';
 import { causeChain } from './labs/errors';
 import { describeVcd, managedVcd, vcdDifferences } from './labs/installation';
@@ -119,13 +120,17 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
       return Promise.resolve();
     },
   };
+  // Forwards to whichever notifier the transport set last (it starts after the controller).
+  const currentNotifier: LabNotifier = {
+    labChanged: (lab, event) => notifier.labChanged(lab, event),
+    tellAdmins: (message) => notifier.tellAdmins(message),
+    tellOwner: (lab, message) =>
+      notifier.tellOwner?.(lab, message) ?? notifier.labChanged(lab, { type: 'progress', message }),
+  };
   const controller = new LabController({
     store: store.labs,
     cloud,
-    notifier: {
-      labChanged: (lab, event) => notifier.labChanged(lab, event),
-      tellAdmins: (message) => notifier.tellAdmins(message),
-    },
+    notifier: currentNotifier,
     clock,
     sleep: systemSleep,
     logger: logger.child({ component: 'controller' }),
@@ -151,6 +156,7 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
     audit: store.audit,
     signals: store.signals,
     captured: store.captured,
+    deployHistory: store.labs,
     newToken: () => randomBytes(18).toString('base64url'),
     directory: { lookup: (userId) => directory.lookup(userId) },
   });
@@ -170,6 +176,22 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
       await controller.resumeAll();
     } catch (error) {
       passLog.error({ causes: causeChain(error) }, 'resuming labs failed; retrying on the next pass');
+    }
+    try {
+      // Scheduled labs running late (issue 18): one replica per minute looks, so an owner gets one message.
+      const minute = Math.floor(clock.now().getTime() / 60_000);
+      if (await store.runs.shouldRun(`late-scheduled:${minute}`, 55_000)) {
+        await warnLateScheduledLabs({
+          store: store.labs,
+          notifier: currentNotifier,
+          clock,
+          policy: config.policy,
+          logger: passLog,
+          audit: store.audit,
+        });
+      }
+    } catch (error) {
+      passLog.error({ causes: causeChain(error) }, 'late warnings failed; retrying on the next pass');
     }
   };
 

@@ -1,8 +1,9 @@
 /** A parsed `/lab …` command. */
 export type LabCommand =
   | { verb: 'help' }
-  | { verb: 'demo'; template?: string; lifetimeMinutes?: number }
-  | { verb: 'repro'; ticket: string; template?: string }
+  /** `readyBy`: the words after `at` / `ready by`, read in the caller's time zone when the command runs. */
+  | { verb: 'demo'; template?: string; lifetimeMinutes?: number; readyBy?: string[] }
+  | { verb: 'repro'; ticket: string; template?: string; lifetimeMinutes?: number; readyBy?: string[] }
   | { verb: 'list'; all: boolean }
   /** `script`: the 1:1 MAC mapping script of each ESXi host instead of the status (owner or admin). */
   | { verb: 'status'; labId: string; script?: boolean }
@@ -17,7 +18,9 @@ export type LabCommand =
   /** List the templates the caller may use; or publish one (admins) or remove one (its owner or an admin). */
   | { verb: 'templates'; action?: { kind: 'publish' | 'remove'; template: string } }
   /** Capture a lab into the catalog as a new template, deployable as `template`. */
-  | { verb: 'capture'; labId: string; template: string };
+  | { verb: 'capture'; labId: string; template: string }
+  /** Cancel a scheduled lab before its deploy starts (nothing in the cloud to delete). */
+  | { verb: 'cancel'; labId: string };
 
 export type CostPeriod = 'day' | 'week' | 'month';
 

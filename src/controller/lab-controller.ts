@@ -541,7 +541,7 @@ export class LabController implements LabWaker {
       if (!lab) {
         return;
       }
-      const step = nextStep(lab);
+      const step = nextStep(lab, this.deps.clock.now());
       if (step.kind === 'none') {
         return;
       }

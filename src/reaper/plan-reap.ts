@@ -1,6 +1,6 @@
 import { committedHourlyRate } from '../labs/cost';
 import { formatMinutes } from '../labs/duration';
-import { type Lab } from '../labs/lab';
+import { type Lab, lifetimeStart } from '../labs/lab';
 import { type LabPolicy, type ReaperPolicy, type TemplatePolicy } from '../labs/policy';
 import { type LabSignal } from '../labs/ports';
 
@@ -69,7 +69,7 @@ function decide(lab: Lab, signals: LabSignal[], now: Date, policy: LabPolicy): R
   if (expiry.state === 'expired') {
     // Past its expiry but in use: never deleted under its user. It goes once idle (warned first), or at the
     // kind's maximum lifetime, the hard cap nobody can extend past.
-    const hardStop = new Date(lab.createdAt.getTime() + (kind?.maxLifetimeHours ?? 0) * 3_600_000);
+    const hardStop = new Date(lifetimeStart(lab).getTime() + (kind?.maxLifetimeHours ?? 0) * 3_600_000);
     const usage = idleState(lab, signals, now, policy);
     if (lab.phase === 'ready' && !usage.idle && now < hardStop) {
       const words = `${expiry.words} but ${usage.words}; deleted once idle, at the latest at its maximum lifetime (${clock(hardStop)})`;

@@ -10,6 +10,7 @@ import { installationMigration } from './migrations/006-installation';
 import { safetyLimitsMigration } from './migrations/007-safety-limits';
 import { vcdCredentialsMigration } from './migrations/008-vcd-credentials';
 import { slackRequestsMigration } from './migrations/010-slack-requests';
+import { scheduledLabsMigration } from './migrations/011-scheduled-labs';
 import { MigrationFailedError } from './store-errors';
 
 /**
@@ -27,6 +28,7 @@ function migrationsFor(dialect: DatabaseDialect): Record<string, Migration> {
     '007-safety-limits': safetyLimitsMigration(),
     '008-vcd-credentials': vcdCredentialsMigration(),
     '010-slack-requests': slackRequestsMigration(),
+    '011-scheduled-labs': scheduledLabsMigration(),
   };
 }
 

@@ -54,6 +54,11 @@ export interface LabColumns {
   capture_name: string | null;
   /** JSON text of the lab's LabNetwork (migration 004); null for labs without networking. */
   network: string | null;
+  /** Scheduled labs (migration 011): when the owner wants the lab ready, and when its deploy starts; ISO text. */
+  ready_by: string | null;
+  deploy_at: string | null;
+  /** When the owner of a scheduled lab was told it would be late (migration 011). */
+  late_warned_at: string | null;
 }
 
 /**

@@ -26,6 +26,7 @@ const VALID = [
   'cost week',
   'templates',
   'capture demo-4kq mytpl',
+  'cancel demo-4kq',
 ];
 
 describe('commands/command-verb', () => {

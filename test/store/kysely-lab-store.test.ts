@@ -55,6 +55,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '011-scheduled-labs',
         ]);
         expect(await migrateToLatest(other)).toEqual([]);
 
@@ -110,6 +111,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '011-scheduled-labs',
         ]);
 
         const upgraded = new KyselyLabStore(old);
@@ -172,6 +174,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '011-scheduled-labs',
         ]);
 
         const upgraded = new KyselyLabStore(old);
@@ -210,6 +213,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       ]);
 
       expect(await migrateTo(database, '002-lifecycle')).toEqual([
+        '011-scheduled-labs',
         '010-slack-requests',
         '008-vcd-credentials',
         '007-safety-limits',
@@ -226,6 +230,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '007-safety-limits',
         '008-vcd-credentials',
         '010-slack-requests',
+        '011-scheduled-labs',
       ]);
 
       const {
@@ -242,6 +247,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       await store.insert(fullLab());
 
       expect(await migrateTo(database, '001-initial')).toEqual([
+        '011-scheduled-labs',
         '010-slack-requests',
         '008-vcd-credentials',
         '007-safety-limits',
@@ -260,6 +266,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '007-safety-limits',
         '008-vcd-credentials',
         '010-slack-requests',
+        '011-scheduled-labs',
       ]);
       const {
         poweredOnSince: _since,
@@ -798,6 +805,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '007-safety-limits',
             '008-vcd-credentials',
             '010-slack-requests',
+            '011-scheduled-labs',
           ]);
         } finally {
           await Promise.all([one.close(), two.close()]);

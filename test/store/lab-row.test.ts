@@ -82,6 +82,7 @@ describe('store/lab-row', () => {
               'snoozed_until',
               'capture_as',
               'keepalive_token',
+              'late_warned_at',
               'channel',
               'message_ts',
             ].includes(column),
