@@ -98,6 +98,9 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           capture_as: _captureAs,
           capture_name: _captureName,
           network: _network,
+          ready_by: _readyBy,
+          deploy_at: _deployAt,
+          late_warned_at: _lateWarnedAt,
           ...row001
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row001).execute();
@@ -162,6 +165,9 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           capture_as: _captureAs,
           capture_name: _captureName,
           network: _network,
+          ready_by: _readyBy,
+          deploy_at: _deployAt,
+          late_warned_at: _lateWarnedAt,
           ...row002
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row002).execute();
