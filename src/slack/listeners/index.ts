@@ -50,6 +50,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       ...(deps.ackBudgetMs !== undefined ? { ackBudgetMs: deps.ackBudgetMs } : {}),
       ...(deps.userGroups ? { userGroups: deps.userGroups } : {}),
       ...(deps.form ? { deployForm: { port: deps.form, client: deps.client } } : {}),
+      timeZoneOf: async (user: string) => (await deps.client.users.info({ user })).user?.tz,
     }),
   );
 
