@@ -58,6 +58,8 @@ export interface Core {
 export interface CoreOptions {
   /** Speed of the embedded simulator; tests run it much faster than the default. */
   simSpeedFactor?: number;
+  /** The clock of the controller, use cases and passes; tests of scheduled labs move it by hand. Default: the system's. */
+  clock?: Clock;
 }
 
 /**
@@ -67,7 +69,7 @@ export interface CoreOptions {
  *   Error when the database cannot be opened or migrated, or the simulator cannot listen.
  */
 export async function composeCore(config: Config, logger: Logger, options: CoreOptions = {}): Promise<Core> {
-  const clock = systemClock;
+  const clock = options.clock ?? systemClock;
   const random = Math.random;
   const closers: (() => Promise<void>)[] = [];
   // The store opens first: a service account's rotating VCD token lives there.
