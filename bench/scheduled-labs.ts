@@ -6,6 +6,11 @@
  * minute), as `labbot start` does. Reported: how many were ready at T, the spread of their ready times, how early
  * they were, and that each vApp was created exactly once.
  *
+ * The replicas share PostgreSQL when `LABBOT_BENCH_DATABASE_URL` names an empty database (as replicas are deployed);
+ * otherwise one SQLite file. Two replicas in one process on SQLite measure better-sqlite3's synchronous busy waits
+ * (one connection's wait blocks the event loop the other needs to finish its transaction), not labbot: a first run
+ * so had deploys fail with "database is locked" and calls take 5 s each.
+ *
  * Run alone: `npm run build --silent && npx tsc -p bench/tsconfig.json && node dist/bench/bench/scheduled-labs.js`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +29,7 @@ const LABS = 30;
 const WARMUP = 5;
 const PASS_MS = 60_000;
 const TEMPLATE = 'esxi8';
+const DATABASE_URL = process.env.LABBOT_BENCH_DATABASE_URL;
 
 function speedArg(argv: readonly string[]): number {
   const i = argv.indexOf('--speed');
@@ -58,6 +64,7 @@ async function main(): Promise<void> {
       const config = loadConfig(
         {
           LABBOT_DATA_DIR: dataDir,
+          ...(DATABASE_URL !== undefined ? { DATABASE_URL } : {}),
           LOG_LEVEL: 'silent',
           LABBOT_REPLICA_ID: id,
           VCD_URL: sim.url,
@@ -154,7 +161,7 @@ async function main(): Promise<void> {
     const lines = [
       `## Scheduled labs: ${LABS} labs ready by one time T on two replicas (issue 18 item 2)`,
       '',
-      `\`bench/scheduled-labs.ts\`, real time: two labbot replicas (own connection pools, one SQLite database) against the VCD`,
+      `\`bench/scheduled-labs.ts\`, real time: two labbot replicas (own connection pools, one ${DATABASE_URL !== undefined ? 'PostgreSQL' : 'SQLite'} database) against the VCD`,
       `simulator with ${LATENCY_MS} ms added to every API call and task durations divided by **${speed}**; each replica runs its`,
       `controller pass every minute, half a minute apart. ${WARMUP} unscheduled deploys first (${warmMinutes.map((m) => fixed(m, 2)).join(', ')} min)`,
       `taught labbot the template's deploy time: the schedule planned with **${expectedMinutes} min** (${expectedSource}) plus one pass,`,
