@@ -6,16 +6,19 @@
  * minute), as `labbot start` does. Reported: how many were ready at T, the spread of their ready times, how early
  * they were, and that each vApp was created exactly once.
  *
- * The replicas share PostgreSQL when `LABBOT_BENCH_DATABASE_URL` names an empty database (as replicas are deployed);
- * otherwise one SQLite file. Two replicas in one process on SQLite measure better-sqlite3's synchronous busy waits
+ * The replicas share PostgreSQL when `LABBOT_BENCH_DATABASE_URL` (or `LABBOT_TEST_DATABASE_URL`, as
+ * `.ci/start-postgres.sh` prints it) names a server, in a schema of their own (as replicas are deployed); otherwise
+ * one SQLite file. Two replicas in one process on SQLite measure better-sqlite3's synchronous busy waits
  * (one connection's wait blocks the event loop the other needs to finish its transaction), not labbot: a first run
  * so had deploys fail with "database is locked" and calls take 5 s each.
  *
  * Run alone: `npm run build --silent && npx tsc -p bench/tsconfig.json && node dist/bench/bench/scheduled-labs.js`.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import { composeCore, type Core } from '../src/compose-core';
 import { loadConfig } from '../src/config/load-config';
 import { type Lab } from '../src/labs/lab';
@@ -29,7 +32,8 @@ const LABS = 30;
 const WARMUP = 5;
 const PASS_MS = 60_000;
 const TEMPLATE = 'esxi8';
-const DATABASE_URL = process.env.LABBOT_BENCH_DATABASE_URL;
+/** A PostgreSQL server for the replicas; the bench makes its own schema there and drops it after. */
+const POSTGRES = process.env.LABBOT_BENCH_DATABASE_URL ?? process.env.LABBOT_TEST_DATABASE_URL;
 
 function speedArg(argv: readonly string[]): number {
   const i = argv.indexOf('--speed');
@@ -52,11 +56,31 @@ async function waitFor(check: () => Promise<boolean>, deadline: number): Promise
   return check();
 }
 
+/** A fresh schema on the PostgreSQL server, as test/store/test-databases.ts makes them: every connection starts in it. */
+async function benchSchema(baseUrl: string): Promise<{ url: string; dispose: () => Promise<void> }> {
+  const schema = `labbot_bench_${randomBytes(6).toString('hex')}`;
+  const admin = async (statement: string): Promise<void> => {
+    const client = new Client({ connectionString: baseUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create schema ${schema}`);
+  const url = new URL(baseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return { url: url.toString(), dispose: () => admin(`drop schema if exists ${schema} cascade`) };
+}
+
 async function main(): Promise<void> {
   const speed = speedArg(process.argv.slice(2));
   const dataDir = mkdtempSync(path.join(tmpdir(), 'labbot-bench-scheduled-'));
   const sim = await startVcdSim({ speedFactor: speed, faults: { latency: [{ fixedMs: LATENCY_MS }] } });
   const logger = createSilentLogger();
+  const postgres = POSTGRES !== undefined ? await benchSchema(POSTGRES) : undefined;
+  const DATABASE_URL = postgres?.url;
   const cores: Core[] = [];
   const timers: NodeJS.Timeout[] = [];
   try {
@@ -200,6 +224,7 @@ async function main(): Promise<void> {
       await core.close();
     }
     await sim.close();
+    await postgres?.dispose();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
