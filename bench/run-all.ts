@@ -23,7 +23,14 @@ import {
 } from './bench-doc';
 
 /** In the order they run (cheap first, so a broken tree fails fast). */
-const BENCHES = ['reaper-cost-sim', 'ack-latency', 'deploy', 'reaper-pass', 'memory'] as const;
+const BENCHES = [
+  'reaper-cost-sim',
+  'ack-latency',
+  'deploy',
+  'reaper-pass',
+  'memory',
+  'scheduled-labs',
+] as const;
 const SUITES = ['test/reliability', 'test/fuzz'];
 const NAME = 'targets';
 

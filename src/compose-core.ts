@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Config } from './config/config';
 import { ConfigError } from './config/config-error';
+import { warnLateScheduledLabs } from './controller/late-scheduled-labs';
 import { LabController } from './controller/lab-controller';
 import { causeChain } from './labs/errors';
 import { describeVcd, managedVcd, vcdDifferences } from './labs/installation';
@@ -62,6 +63,8 @@ export interface Core {
 export interface CoreOptions {
   /** Speed of the embedded simulator; tests run it much faster than the default. */
   simSpeedFactor?: number;
+  /** The clock of the controller, use cases and passes; tests of scheduled labs move it by hand. Default: the system's. */
+  clock?: Clock;
 }
 
 /**
@@ -71,7 +74,7 @@ export interface CoreOptions {
  *   Error when the database cannot be opened or migrated, or the simulator cannot listen.
  */
 export async function composeCore(config: Config, logger: Logger, options: CoreOptions = {}): Promise<Core> {
-  const clock = systemClock;
+  const clock = options.clock ?? systemClock;
   const random = Math.random;
   const closers: (() => Promise<void>)[] = [];
   // The store opens first: a service account's rotating VCD token lives there.
@@ -124,26 +127,28 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
   const classLog = logger.child({ component: 'classes' });
   // Declared before the controller, assigned below: a class lab's events replace failed labs and update rosters.
   const classHook: { current?: ClassService } = {};
+  // Forwards to whichever notifier the transport set last (it starts after the controller), then lets the class a
+  // lab belongs to follow its events.
+  const currentNotifier: LabNotifier = {
+    labChanged: async (lab, event) => {
+      await notifier.labChanged(lab, event);
+      try {
+        const className = await classHook.current?.labChanged(lab, event);
+        if (className !== undefined) {
+          await roster(className);
+        }
+      } catch (error) {
+        classLog.error({ labId: lab.id, causes: causeChain(error) }, 'class follow-up of a lab event failed');
+      }
+    },
+    tellAdmins: (message) => notifier.tellAdmins(message),
+    tellOwner: (lab, message) =>
+      notifier.tellOwner?.(lab, message) ?? notifier.labChanged(lab, { type: 'progress', message }),
+  };
   const controller = new LabController({
     store: store.labs,
     cloud,
-    notifier: {
-      labChanged: async (lab, event) => {
-        await notifier.labChanged(lab, event);
-        try {
-          const className = await classHook.current?.labChanged(lab, event);
-          if (className !== undefined) {
-            await roster(className);
-          }
-        } catch (error) {
-          classLog.error(
-            { labId: lab.id, causes: causeChain(error) },
-            'class follow-up of a lab event failed',
-          );
-        }
-      },
-      tellAdmins: (message) => notifier.tellAdmins(message),
-    },
+    notifier: currentNotifier,
     clock,
     sleep: systemSleep,
     logger: logger.child({ component: 'controller' }),
@@ -169,6 +174,7 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
     audit: store.audit,
     signals: store.signals,
     captured: store.captured,
+    deployHistory: store.labs,
     newToken: () => randomBytes(18).toString('base64url'),
     directory: { lookup: (userId) => directory.lookup(userId) },
     isTrainerOf: (user: string, labId: string): Promise<boolean> =>
@@ -211,6 +217,22 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
       await controller.resumeAll();
     } catch (error) {
       passLog.error({ causes: causeChain(error) }, 'resuming labs failed; retrying on the next pass');
+    }
+    try {
+      // Scheduled labs running late (issue 18): one replica per minute looks, so an owner gets one message.
+      const minute = Math.floor(clock.now().getTime() / 60_000);
+      if (await store.runs.shouldRun(`late-scheduled:${minute}`, 55_000)) {
+        await warnLateScheduledLabs({
+          store: store.labs,
+          notifier: currentNotifier,
+          clock,
+          policy: config.policy,
+          logger: passLog,
+          audit: store.audit,
+        });
+      }
+    } catch (error) {
+      passLog.error({ causes: causeChain(error) }, 'late warnings failed; retrying on the next pass');
     }
   };
 

@@ -10,6 +10,8 @@ export interface CommandContext {
   userGroups?: string[];
   /** The user's offset from UTC in minutes, when known ("keep until tomorrow 9:00" means their 9:00). */
   utcOffsetMinutes?: number;
+  /** The user's IANA time zone (Slack's `tz`), when known: `at 14:00` means their 14:00. */
+  timeZone?: string;
 }
 
 /**

@@ -9,6 +9,7 @@ import { type ButtonCommand, type CommandSpec, type RunEnv } from './command-spe
 import { LAB_ACTION, type LabActionId } from './lab-action-ids';
 import { type CommandOf, type Verb } from './parsed-command';
 import {
+  parseCancel,
   parseCapture,
   parseClass,
   parseCost,
@@ -27,6 +28,7 @@ import {
 } from './parse-verbs';
 import { type Reply } from './reply';
 import {
+  runCancel,
   runCapture,
   runClass,
   runCost,
@@ -51,16 +53,18 @@ export const COMMANDS: { readonly [V in Verb]: CommandSpec<V> } = {
   demo: {
     verb: 'demo',
     aliases: [],
-    usage: '/lab demo [template] [for DURATION]',
-    purpose: 'deploy a demo lab (default lifetime a few hours), e.g. `/lab demo vsphere8 for 3h`',
+    usage: '/lab demo [template] [for DURATION] [at TIME|ready by TIME]',
+    purpose:
+      'deploy a demo lab (default lifetime a few hours), e.g. `/lab demo vsphere8 for 3h`; with a TIME (14:00, 2pm, tomorrow 9:00, monday 10:30, 2026-12-03 09:00, in your time zone) it is ready then and bills from then',
     parse: parseDemo,
     run: runDemo,
   },
   repro: {
     verb: 'repro',
     aliases: [],
-    usage: '/lab repro TICKET [template]',
-    purpose: 'deploy the lab for a support ticket; one per ticket, asking again returns it',
+    usage: '/lab repro TICKET [template] [for DURATION] [at TIME|ready by TIME]',
+    purpose:
+      'deploy the lab for a support ticket; one per ticket, asking again returns it; `at TIME` schedules it',
     parse: parseRepro,
     run: runRepro,
   },
@@ -100,6 +104,15 @@ export const COMMANDS: { readonly [V in Verb]: CommandSpec<V> } = {
     run: runTeardown,
     // The lab message's "Tear down" and the reaper warning's "Tear down now".
     actions: { [LAB_ACTION.teardown]: { args: '' } },
+  },
+  cancel: {
+    verb: 'cancel',
+    aliases: [],
+    usage: '/lab cancel LAB',
+    purpose:
+      'cancel a scheduled lab before its deploy starts; nothing was deployed or billed (owner or admin)',
+    parse: parseCancel,
+    run: runCancel,
   },
   extend: {
     verb: 'extend',

@@ -4,6 +4,7 @@ import { isTerminal, type Lab, type LabPhase } from '../labs/lab';
 import { macMappingScripts } from '../labs/esxi-script';
 import { vmnicTable } from '../labs/lab-network';
 import { type Rates } from '../labs/policy';
+import { formatReadyTime } from '../labs/ready-time';
 import { type LabEvent } from '../labs/ports';
 import { LAB_ACTION, type LabActionId } from './lab-action-ids';
 import { type Field, type Reply, type ReplyAction, type Section } from './reply';
@@ -23,6 +24,7 @@ const PHASE_WORDS: Record<LabPhase, string> = {
   deleted: 'deleted',
   failed: 'failed',
   capturing: 'capturing to the catalog…',
+  scheduled: 'scheduled',
 };
 
 export interface LabViewContext {
@@ -32,6 +34,8 @@ export interface LabViewContext {
   simulated: boolean;
   /** Who will read the reply, when only they will (an ephemeral answer); the owner then sees owner-only details. */
   viewer?: string;
+  /** The reader's IANA time zone, for a scheduled lab's ready-by time; absent: UTC. */
+  timeZone?: string;
   /** Public base URL of labbot's HTTP endpoints, for the keep-alive URL. */
   publicUrl?: string;
   /**
@@ -47,6 +51,18 @@ export function phaseWords(lab: Pick<Lab, 'phase' | 'desired'>): string {
     return PHASE_WORDS.deleting;
   }
   return PHASE_WORDS[lab.phase];
+}
+
+/** `Thu 3 Dec 14:00 CET (deploy starts 13:38 UTC)`: when a scheduled lab will be ready, in the reader's zone. */
+export function readyByWords(
+  lab: Pick<Lab, 'readyBy' | 'deployAt' | 'phase'>,
+  context: Pick<LabViewContext, 'timeZone'>,
+): string {
+  const zone = context.timeZone ?? 'UTC';
+  const readyBy = lab.readyBy === undefined ? '' : formatReadyTime(lab.readyBy, zone);
+  return lab.phase === 'scheduled' && lab.deployAt !== undefined
+    ? `${readyBy} (deploy starts ${formatReadyTime(lab.deployAt, zone)})`
+    : readyBy;
 }
 
 /** The full message about one lab: state, what it is, how to reach it, what it costs, and its buttons. */
@@ -71,6 +87,9 @@ export function labReply(lab: Lab, context: LabViewContext, event?: LabEvent): R
   ];
   if (lab.ticket !== undefined) {
     fields.splice(2, 0, { label: 'Ticket', value: [lab.ticket] });
+  }
+  if (lab.readyBy !== undefined && lab.readyAt === undefined && !isTerminal(lab)) {
+    fields.splice(1, 0, { label: 'Ready by', value: [readyByWords(lab, context)] });
   }
 
   const sections: Section[] = [{ type: 'fields', fields }];
@@ -291,7 +310,11 @@ export function scriptReply(lab: Lab): Reply {
 export function labLine(lab: Lab, context: LabViewContext): string {
   const rate = hourlyRate(lab.spec, context.rates);
   const cost = costSoFar(lab, context.now, context.rates);
-  return `${lab.id}  ${phaseWords(lab)}  ${lab.template}  ${formatUsd(cost)} so far, ${formatUsd(rate.total)}/h  ${expiryWords(lab, context.now)}`;
+  const state =
+    lab.readyBy !== undefined && lab.readyAt === undefined && !isTerminal(lab) && lab.desired !== 'deleted'
+      ? `${phaseWords(lab)}, ready by ${readyByWords(lab, context)}`
+      : phaseWords(lab);
+  return `${lab.id}  ${state}  ${lab.template}  ${formatUsd(cost)} so far, ${formatUsd(rate.total)}/h  ${expiryWords(lab, context.now)}`;
 }
 
 /** When the lab expires (`in 3h 20m`, `expired`) or ended, in words. */
@@ -317,6 +340,20 @@ export function labActions(lab: Lab): ReplyAction[] {
     actions.push(button(LAB_ACTION.resume, 'Resume'));
   } else if (lab.phase === 'ready') {
     actions.push(button(LAB_ACTION.suspend, 'Suspend'));
+  }
+  if (lab.phase === 'scheduled') {
+    // Nothing exists in the cloud yet: tearing down just drops the schedule, and says so.
+    actions.push({
+      ...button(LAB_ACTION.teardown, 'Cancel'),
+      style: 'danger',
+      confirm: {
+        title: `Cancel ${lab.id}?`,
+        text: 'Nothing has been deployed yet; the scheduled lab is dropped.',
+        confirm: 'Cancel the lab',
+        deny: 'Keep it',
+      },
+    });
+    return actions;
   }
   actions.push({
     ...button(LAB_ACTION.teardown, 'Tear down'),

@@ -5,6 +5,7 @@
 import { CLASS_NAME_PATTERN, type StudentRef } from '../labs/class';
 import { parseDurationMinutes } from '../labs/duration';
 import { LAB_ID_PATTERN } from '../labs/lab-id';
+import { isTimeWord } from '../labs/ready-time';
 import { TEMPLATE_KEY_PATTERN } from '../labs/templates';
 import { type VerbParseContext } from './command-spec';
 import { type CommandOf, type CostPeriod } from './parsed-command';
@@ -15,11 +16,34 @@ export function parseHelp(): CommandOf<'help'> {
 }
 
 export function parseDemo(args: readonly string[], context: VerbParseContext): CommandOf<'demo'> {
-  let template: string | undefined;
-  let lifetimeMinutes: number | undefined;
-  for (let i = 0; i < args.length; i++) {
+  const options = readDeployOptions(args, 0, context);
+  return { verb: 'demo', ...options };
+}
+
+export function parseRepro(args: readonly string[], context: VerbParseContext): CommandOf<'repro'> {
+  const [ticket] = args;
+  if (ticket === undefined) {
+    throw context.usage('the ticket id is missing');
+  }
+  if (!new RegExp(context.ticketPattern).test(ticket)) {
+    throw context.usage(`"${clip(ticket)}" is not a ticket id (expected something like TICKET-123)`);
+  }
+  return { verb: 'repro', ticket, ...readDeployOptions(args, 1, context) };
+}
+
+/** What may follow `demo` or `repro TICKET`, in any order: a template, `for DURATION`, `at TIME` / `ready by TIME`. */
+interface DeployOptions {
+  template?: string;
+  lifetimeMinutes?: number;
+  readyBy?: string[];
+}
+
+function readDeployOptions(args: readonly string[], from: number, context: VerbParseContext): DeployOptions {
+  const options: DeployOptions = {};
+  for (let i = from; i < args.length; i++) {
     const word = args[i] ?? '';
-    if (word.toLowerCase() === 'for') {
+    const lower = word.toLowerCase();
+    if (lower === 'for') {
       const value = args[i + 1];
       const minutes = value === undefined ? undefined : parseDurationMinutes(value);
       if (minutes === undefined) {
@@ -29,36 +53,34 @@ export function parseDemo(args: readonly string[], context: VerbParseContext): C
             : `"${clip(value)}" is not a duration such as 4h, 90m or 2d`,
         );
       }
-      lifetimeMinutes = minutes;
+      options.lifetimeMinutes = minutes;
       i++;
-    } else if (template === undefined && TEMPLATE_KEY_PATTERN.test(word.toLowerCase())) {
-      template = word.toLowerCase();
+    } else if (lower === 'at' || (lower === 'ready' && args[i + 1]?.toLowerCase() === 'by')) {
+      const start = lower === 'at' ? i + 1 : i + 2;
+      let end = start;
+      while (end < args.length && isTimeWord(args[end] ?? '')) {
+        end++;
+      }
+      if (end === start) {
+        throw context.usage(
+          `\`${lower === 'at' ? 'at' : 'ready by'}\` needs a time such as 14:00, 2pm, tomorrow 9:00 or monday 10:30`,
+        );
+      }
+      if (options.readyBy !== undefined) {
+        throw context.usage('give one ready time');
+      }
+      options.readyBy = args.slice(start, end).map((w) => w.toLowerCase());
+      i = end - 1;
+    } else if (options.template === undefined && TEMPLATE_KEY_PATTERN.test(lower)) {
+      options.template = lower;
+    } else if (from > 0 && i === from) {
+      // Right after the ticket only a template fits.
+      throw context.usage(`"${clip(word)}" is not a template name`);
     } else {
       throw context.usage(`unexpected "${clip(word)}"`);
     }
   }
-  return {
-    verb: 'demo',
-    ...(template !== undefined ? { template } : {}),
-    ...(lifetimeMinutes !== undefined ? { lifetimeMinutes } : {}),
-  };
-}
-
-export function parseRepro(args: readonly string[], context: VerbParseContext): CommandOf<'repro'> {
-  const [ticket, template, ...rest] = args;
-  if (ticket === undefined) {
-    throw context.usage('the ticket id is missing');
-  }
-  if (!new RegExp(context.ticketPattern).test(ticket)) {
-    throw context.usage(`"${clip(ticket)}" is not a ticket id (expected something like TICKET-123)`);
-  }
-  if (template !== undefined && !TEMPLATE_KEY_PATTERN.test(template.toLowerCase())) {
-    throw context.usage(`"${clip(template)}" is not a template name`);
-  }
-  if (rest.length > 0) {
-    throw context.usage(`unexpected "${clip(rest.join(' '))}"`);
-  }
-  return { verb: 'repro', ticket, ...(template !== undefined ? { template: template.toLowerCase() } : {}) };
+  return options;
 }
 
 export function parseCapture(args: readonly string[], context: VerbParseContext): CommandOf<'capture'> {
@@ -193,6 +215,10 @@ export function parseCost(args: readonly string[], context: VerbParseContext): C
     }
   }
   return { verb: 'cost', scope, ...(period !== undefined ? { period } : {}), ...(csv ? { csv } : {}) };
+}
+
+export function parseCancel(args: readonly string[], context: VerbParseContext): CommandOf<'cancel'> {
+  return { verb: 'cancel', labId: oneLabId(context, args) };
 }
 
 export function parseTeardown(args: readonly string[], context: VerbParseContext): CommandOf<'teardown'> {

@@ -3,8 +3,9 @@ import { type StudentRef } from '../labs/class';
 /** A parsed `/lab …` command. */
 export type LabCommand =
   | { verb: 'help' }
-  | { verb: 'demo'; template?: string; lifetimeMinutes?: number }
-  | { verb: 'repro'; ticket: string; template?: string }
+  /** `readyBy`: the words after `at` / `ready by`, read in the caller's time zone when the command runs. */
+  | { verb: 'demo'; template?: string; lifetimeMinutes?: number; readyBy?: string[] }
+  | { verb: 'repro'; ticket: string; template?: string; lifetimeMinutes?: number; readyBy?: string[] }
   | { verb: 'list'; all: boolean }
   /** `script`: the 1:1 MAC mapping script of each ESXi host instead of the status (owner or admin). */
   | { verb: 'status'; labId: string; script?: boolean }
@@ -22,7 +23,9 @@ export type LabCommand =
   /** Capture a lab into the catalog as a new template, deployable as `template`. */
   | { verb: 'capture'; labId: string; template: string }
   /** Classrooms (issue 18): one lab per student, managed by the trainer. */
-  | { verb: 'class'; action: ClassAction };
+  | { verb: 'class'; action: ClassAction }
+  /** Cancel a scheduled lab before its deploy starts (nothing in the cloud to delete). */
+  | { verb: 'cancel'; labId: string };
 
 /** What `/lab class …` asks for. */
 export type ClassAction =

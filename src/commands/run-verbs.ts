@@ -16,6 +16,10 @@ import { formatUsd, hourlyRate } from '../labs/cost';
 import { UserError } from '../labs/errors';
 import { formatMinutes } from '../labs/duration';
 import { classActionReply, classCreatedReply, classListReply, rosterReply } from './class-reply';
+import { type Lab } from '../labs/lab';
+import { type DeployResult } from '../labs/lab-service';
+import { schedulePolicy } from '../labs/policy';
+import { formatReadyTime, parseReadyTime } from '../labs/ready-time';
 import { type CommandContext } from './command-context';
 import { type CommandRunnerDeps, type RunEnv } from './command-spec';
 import { labLine, labReply, scriptReply } from './lab-reply';
@@ -71,21 +75,26 @@ export async function runDemo(
   context: CommandContext,
   { deps, view, answer }: RunEnv,
 ): Promise<Reply> {
-  const { lab } = await deps.service.deploy({
+  const timeZone = userTimeZone(context, deps);
+  const readyBy = readyByOf(command.readyBy, timeZone, deps);
+  const { lab, schedule } = await deps.service.deploy({
     ...requester(context),
     kind: 'demo',
     ...(command.template !== undefined ? { template: command.template } : {}),
     ...(command.lifetimeMinutes !== undefined ? { lifetimeMinutes: command.lifetimeMinutes } : {}),
+    ...(readyBy !== undefined ? { readyBy } : {}),
   });
   const estimate = hourlyRate(lab.spec, deps.policy.rates);
-  const reply = answer(labReply(lab, view()));
+  const reply = answer(labReply(lab, { ...view(), timeZone }));
   return {
     ...reply,
     sections: [
       {
         type: 'text',
         text: [
-          `Estimated ≈ ${formatUsd(estimate.total)}/h while running, ${formatUsd(estimate.storage)}/h while suspended. Progress follows here.`,
+          `Estimated ≈ ${formatUsd(estimate.total)}/h while running, ${formatUsd(estimate.storage)}/h while suspended. ${
+            schedule !== undefined ? scheduleWords(lab, schedule, timeZone) : 'Progress follows here.'
+          }`,
         ],
       },
       ...reply.sections,
@@ -98,19 +107,60 @@ export async function runRepro(
   context: CommandContext,
   { deps, view, answer }: RunEnv,
 ): Promise<Reply> {
-  const { lab, existing } = await deps.service.deploy({
+  const timeZone = userTimeZone(context, deps);
+  const readyBy = readyByOf(command.readyBy, timeZone, deps);
+  const { lab, existing, schedule } = await deps.service.deploy({
     ...requester(context),
     kind: 'repro',
     ticket: command.ticket,
     ...(command.template !== undefined ? { template: command.template } : {}),
+    ...(command.lifetimeMinutes !== undefined ? { lifetimeMinutes: command.lifetimeMinutes } : {}),
+    ...(readyBy !== undefined ? { readyBy } : {}),
   });
-  const reply = answer(labReply(lab, view()));
-  return existing
+  const reply = answer(labReply(lab, { ...view(), timeZone }));
+  if (existing) {
+    return {
+      ...reply,
+      title: `Ticket ${command.ticket} already has lab ${lab.id}: ${reply.title.split(': ').slice(1).join(': ')}`,
+    };
+  }
+  return schedule !== undefined
     ? {
         ...reply,
-        title: `Ticket ${command.ticket} already has lab ${lab.id}: ${reply.title.split(': ').slice(1).join(': ')}`,
+        sections: [{ type: 'text', text: [scheduleWords(lab, schedule, timeZone)] }, ...reply.sections],
       }
     : reply;
+}
+
+/** The caller's time zone: Slack's, else the configured default. */
+function userTimeZone(context: CommandContext, deps: CommandRunnerDeps): string {
+  return context.timeZone ?? schedulePolicy(deps.policy).defaultTimeZone;
+}
+
+/**
+ * The instant the words after `at` / `ready by` name, in the caller's time zone.
+ * @throws UserError (usage) when they name none: in the past, ambiguous, too far ahead.
+ */
+function readyByOf(words: string[] | undefined, timeZone: string, deps: CommandRunnerDeps): Date | undefined {
+  if (words === undefined) {
+    return undefined;
+  }
+  const result = parseReadyTime(words, deps.clock.now(), timeZone, {
+    maxDaysAhead: schedulePolicy(deps.policy).maxDaysAhead,
+  });
+  if ('problem' in result) {
+    throw new UserError('usage', `Cannot schedule the lab: ${result.problem}`);
+  }
+  return result.at;
+}
+
+/** What the schedule means for the caller, in their time zone. */
+function scheduleWords(lab: Lab, schedule: NonNullable<DeployResult['schedule']>, timeZone: string): string {
+  const readyBy = lab.readyBy === undefined ? '' : formatReadyTime(lab.readyBy, timeZone);
+  const expected = `${formatMinutes(schedule.expected.minutes)} (${schedule.expected.source})`;
+  return schedule.tight
+    ? `Scheduled for ${readyBy}, but deploying this template is expected to take ${expected}: it starts now and may be a little late. You will be told if it is.`
+    : `Scheduled: ready by ${readyBy}. The deploy starts at ${lab.deployAt === undefined ? '' : formatReadyTime(lab.deployAt, timeZone)} (expected deploy time ${expected}); it bills from then and its lifetime counts from ${readyBy}. \`/lab cancel ${lab.id}\` cancels it.`;
 }
 
 export async function runList(
@@ -119,6 +169,7 @@ export async function runList(
   { deps, view }: RunEnv,
 ): Promise<Reply> {
   const labs = await deps.service.list(context.user, command.all);
+  const listView = { ...view(), timeZone: userTimeZone(context, deps) };
   const live = labs.filter((l) => l.phase !== 'deleted' && l.phase !== 'failed');
   if (live.length === 0) {
     return {
@@ -138,7 +189,7 @@ export async function runList(
       {
         type: 'list',
         items: live.map((lab) =>
-          command.all ? [labLine(lab, view()), '  owner ', { user: lab.owner }] : [labLine(lab, view())],
+          command.all ? [labLine(lab, listView), '  owner ', { user: lab.owner }] : [labLine(lab, listView)],
         ),
       },
     ],
@@ -269,6 +320,18 @@ export async function runTeardown(
   { deps, view, answer }: RunEnv,
 ): Promise<Reply> {
   return answer(labReply(await deps.service.teardown(context.user, command.labId), view()));
+}
+
+export async function runCancel(
+  command: CommandOf<'cancel'>,
+  context: CommandContext,
+  { deps, view, answer }: RunEnv,
+): Promise<Reply> {
+  const lab = await deps.service.cancel(context.user, command.labId);
+  return {
+    ...answer(labReply(lab, { ...view(), timeZone: userTimeZone(context, deps) })),
+    title: `Lab ${lab.id} is cancelled: nothing had been deployed, so nothing was billed.`,
+  };
 }
 
 /** The next `hour`:00 in the user's local time (given as an offset from UTC) after `now`, at least a day ahead. */

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { normalizeAddressExpression, parseIpRange, rangeSize } from '../labs/ipv4';
 import {
+  DEFAULT_SCHEDULE_POLICY,
   type EdgePolicy,
   type LabPolicy,
   type ReaperPolicy,
+  type SchedulePolicy,
   type TemplateNetworkPolicy,
 } from '../labs/policy';
+import { isTimeZone } from '../labs/ready-time';
 import { type ConfigProblem } from './config-error';
 
 const positive = z.number().positive();
@@ -174,6 +177,16 @@ export const LabbotFile = z
     ticketPattern: z.string().min(1).optional(),
     networks: z.array(z.string().min(1)).min(1).optional(),
     edge: edge.optional(),
+    schedule: z
+      .object({
+        expectedDeployMinutes: positive,
+        maxDaysAhead: z.number().int().min(1).max(366),
+        lateWarningMinutes: z.number().min(0),
+        defaultTimeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Paris'),
+      })
+      .partial()
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -213,12 +226,28 @@ export function buildPolicy(
     ticketPattern: f.ticketPattern ?? defaults.ticketPattern,
     networks: f.networks ?? defaults.networks,
     ...((f.edge ?? defaults.edge) !== undefined ? { edge: f.edge ?? defaults.edge } : {}),
+    ...(f.schedule !== undefined || defaults.schedule !== undefined
+      ? { schedule: mergeSchedule(defaults.schedule, f.schedule) }
+      : {}),
   };
   return { policy, problems: crossCheck(policy, source) };
 }
 
 function mergeReaper(defaults: ReaperPolicy, file: Partial<ReaperPolicy> | undefined): ReaperPolicy {
   const merged: ReaperPolicy = { ...defaults };
+  for (const [key, value] of Object.entries(file ?? {})) {
+    if (value !== undefined) {
+      Object.assign(merged, { [key]: value });
+    }
+  }
+  return merged;
+}
+
+function mergeSchedule(
+  defaults: SchedulePolicy | undefined,
+  file: Partial<SchedulePolicy> | undefined,
+): SchedulePolicy {
+  const merged: SchedulePolicy = { ...DEFAULT_SCHEDULE_POLICY, ...defaults };
   for (const [key, value] of Object.entries(file ?? {})) {
     if (value !== undefined) {
       Object.assign(merged, { [key]: value });

@@ -22,7 +22,7 @@ export async function drive(ctx: ControllerContext, labId: string): Promise<void
     if (!lab) {
       return;
     }
-    const step = nextStep(lab);
+    const step = nextStep(lab, ctx.deps.clock.now());
     if (step.kind === 'none') {
       return;
     }

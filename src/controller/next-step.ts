@@ -35,7 +35,11 @@ export type Step =
 /** The step of one kind, with its fields (`StepOf<'await-task'>` has its `taskHref`). */
 export type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
 
-export function nextStep(lab: Lab): Step {
+/**
+ * `now` matters only to scheduled labs, which wait until their `deployAt`; without it a scheduled lab waits (never
+ * started early by a caller that forgot the clock).
+ */
+export function nextStep(lab: Lab, now?: Date): Step {
   if (lab.phase === 'deleted' || lab.phase === 'failed') {
     return { kind: 'none' };
   }
@@ -64,6 +68,11 @@ export function nextStep(lab: Lab): Step {
 
   // desired is running or suspended: both first need a deployed lab.
   switch (lab.phase) {
+    case 'scheduled':
+      // Due (or with no deploy time recorded): deploy now; instantiate records 'deploying' before it calls VCD.
+      return now !== undefined && (lab.deployAt === undefined || lab.deployAt.getTime() <= now.getTime())
+        ? { kind: 'instantiate' }
+        : { kind: 'none' };
     case 'requested':
       return { kind: 'instantiate' };
     case 'deploying':

@@ -27,16 +27,18 @@ export function poweredOnMsAt(lab: Pick<Lab, 'poweredOnMs' | 'poweredOnSince'>, 
 
 /**
  * Cost so far, billed per started minute: storage from creation until the lab ended (or now), CPU and RAM for
- * the time it was powered on (suspended time bills storage only).
+ * the time it was powered on (suspended time bills storage only). A scheduled lab's storage bills from its deploy
+ * time, when its vApp comes to exist, not from when it was scheduled; cancelled before then, it cost nothing.
  */
 export function costSoFar(
-  lab: Pick<Lab, 'spec' | 'createdAt' | 'endedAt' | 'poweredOnMs' | 'poweredOnSince'>,
+  lab: Pick<Lab, 'spec' | 'createdAt' | 'endedAt' | 'poweredOnMs' | 'poweredOnSince'> &
+    Partial<Pick<Lab, 'deployAt'>>,
   now: Date,
   rates: Rates,
 ): number {
   const rate = hourlyRate(lab.spec, rates);
   const end = lab.endedAt ?? now;
-  const storageMinutes = billableMinutes(lab.createdAt, end);
+  const storageMinutes = billableMinutes(billingStart(lab), end);
   const computeMinutes = Math.ceil(poweredOnMsAt(lab, end) / 60_000);
   return (storageMinutes * rate.storage + computeMinutes * rate.compute) / 60;
 }
@@ -90,6 +92,11 @@ export function costTotals(
     totals.set(key, total);
   }
   return [...totals.values()].sort((a, b) => b.cost - a.cost || a.key.localeCompare(b.key));
+}
+
+/** When the lab's vApp started to exist (or will): its creation, or a scheduled lab's deploy time. */
+export function billingStart(lab: Pick<Lab, 'createdAt'> & Partial<Pick<Lab, 'deployAt'>>): Date {
+  return lab.deployAt !== undefined && lab.deployAt > lab.createdAt ? lab.deployAt : lab.createdAt;
 }
 
 function billableMinutes(from: Date, to: Date): number {

@@ -4,7 +4,7 @@ import { handoffRefusal } from './handoff';
 import { limitRefusal, type LimitRefusal } from './limits';
 import { formatMinutes } from './duration';
 import { DuplicateLabError, LiveTicketConflictError, UserError } from './errors';
-import { isTerminal, type Lab, type LabPhase, type LabRequestChanges } from './lab';
+import { isTerminal, type Lab, type LabPhase, type LabRequestChanges, lifetimeStart } from './lab';
 import { randomLabId, reproLabId, vappNameFor } from './lab-id';
 import {
   allowListKey,
@@ -13,12 +13,20 @@ import {
   TEMPLATE_KEY_PATTERN,
   visibleCaptures,
 } from './templates';
-import { type KindPolicy, type LabPolicy, type TemplatePolicy } from './policy';
+import { type KindPolicy, type LabPolicy, schedulePolicy, type TemplatePolicy } from './policy';
+import {
+  DEPLOY_HISTORY_SIZE,
+  expectedDeployMinutes,
+  type ExpectedDeploy,
+  planDeploy,
+  type SchedulePlan,
+} from './schedule';
 import {
   type AuditLog,
   type CapturedTemplate,
   type CapturedTemplateStore,
   type Clock,
+  type DeployHistory,
   type LabStore,
   type LabWaker,
   type Random,
@@ -46,6 +54,8 @@ export interface LabServiceDeps {
   isTrainerOf?: (user: string, labId: string) => Promise<boolean>;
   /** The billing ledger (issue 19); without it cost reports are refused. */
   ledger?: BillingLedger;
+  /** Recent deploys, to learn how early a scheduled lab must start; without it the configured default is used. */
+  deployHistory?: DeployHistory;
 }
 
 export interface DeployInput {
@@ -58,12 +68,19 @@ export interface DeployInput {
   template?: string;
   lifetimeMinutes?: number;
   ticket?: string;
+  /**
+   * Schedule the lab: it is recorded (and counted against limits) now, deployed early enough to be ready at this time,
+   * and its lifetime counts from it. Must be in the future and within the policy's `schedule.maxDaysAhead`.
+   */
+  readyBy?: Date;
 }
 
 export interface DeployResult {
   lab: Lab;
   /** True when a live lab already existed for the ticket and was returned instead of a new one. */
   existing: boolean;
+  /** For a scheduled lab: the deploy time it planned with, and whether it may be late already. */
+  schedule?: { expected: ExpectedDeploy; tight: boolean };
 }
 
 /** How many random ids to try before giving up; with 32^3 ids per kind a clash is rare, so 5 is plenty. */
@@ -111,12 +128,20 @@ export class LabService {
         `A ${kind.name} lab can live at most ${formatMinutes(kind.maxLifetimeHours * 60)}; you asked for ${formatMinutes(lifetime)}.`,
       );
     }
+    const now = this.deps.clock.now();
+    if (input.readyBy !== undefined) {
+      this.checkReadyBy(input.readyBy, now);
+    }
     if (ticket !== undefined) {
       const live = await this.deps.store.findLiveByTicket(ticket);
       if (live) {
         return { lab: live, existing: true };
       }
     }
+    const schedule =
+      input.readyBy !== undefined ? await this.planSchedule(template.key, input.readyBy, now) : undefined;
+    // The lifetime counts from the ready-by time: a lab scheduled for 14:00 for 2h lives until 16:00.
+    const lifetimeFrom = input.readyBy ?? now;
     const added = hourlyRate(template, this.deps.policy.rates).total;
     // Judged by the store under the owner's lock, between reading their labs and inserting this one.
     const check = (ownerLabs: readonly Lab[]): LimitRefusal | undefined =>
@@ -124,7 +149,6 @@ export class LabService {
         ? undefined
         : limitRefusal(ownerLabs, added, this.deps.policy.limits, this.deps.policy.rates, 'you');
 
-    const now = this.deps.clock.now();
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
       const id = this.newId(kind.name, ticket, attempt);
       const lab: Lab = {
@@ -135,10 +159,13 @@ export class LabService {
         template: template.key,
         vappName: vappNameFor(id),
         desired: 'running',
-        phase: 'requested',
+        phase: schedule !== undefined ? 'scheduled' : 'requested',
         ...(input.channel !== undefined ? { channel: input.channel } : {}),
         createdAt: now,
-        expiresAt: new Date(now.getTime() + lifetime * 60_000),
+        expiresAt: new Date(lifetimeFrom.getTime() + lifetime * 60_000),
+        ...(schedule !== undefined && input.readyBy !== undefined
+          ? { readyBy: input.readyBy, deployAt: schedule.plan.deployAt }
+          : {}),
         vms: [],
         spec: { vcpus: template.vcpus, memoryGb: template.memoryGb, storageGb: template.storageGb },
         extensions: 0,
@@ -168,13 +195,52 @@ export class LabService {
       await this.audit(
         input.user,
         lab.id,
-        'deploy',
-        `${kind.name} ${template.key} for ${formatMinutes(lifetime)}`,
+        schedule !== undefined ? 'schedule' : 'deploy',
+        `${kind.name} ${template.key} for ${formatMinutes(lifetime)}${
+          schedule !== undefined && input.readyBy !== undefined
+            ? `, ready by ${input.readyBy.toISOString()}, deploy at ${schedule.plan.deployAt.toISOString()} (expected ${formatMinutes(schedule.expected.minutes)}: ${schedule.expected.source})`
+            : ''
+        }`,
       );
       this.deps.waker.wake(lab.id);
-      return { lab, existing: false };
+      return {
+        lab,
+        existing: false,
+        ...(schedule !== undefined
+          ? { schedule: { expected: schedule.expected, tight: schedule.plan.tight } }
+          : {}),
+      };
     }
     throw new Error(`could not find a free lab id for kind ${kind.name} after ${ID_ATTEMPTS} attempts`);
+  }
+
+  /** @throws UserError when the ready-by time is not in the future or too far ahead. */
+  private checkReadyBy(readyBy: Date, now: Date): void {
+    const { maxDaysAhead } = schedulePolicy(this.deps.policy);
+    if (Number.isNaN(readyBy.getTime()) || readyBy.getTime() <= now.getTime()) {
+      throw new UserError('usage', 'The ready-by time has already passed; give a time in the future.');
+    }
+    if (readyBy.getTime() - now.getTime() > maxDaysAhead * 86_400_000) {
+      throw new UserError(
+        'usage',
+        `Labs can be scheduled at most ${maxDaysAhead} days ahead; pick an earlier ready-by time.`,
+      );
+    }
+  }
+
+  /** When a scheduled lab's deploy starts: its ready-by time minus the template's expected deploy time. */
+  private async planSchedule(
+    template: string,
+    readyBy: Date,
+    now: Date,
+  ): Promise<{ plan: SchedulePlan; expected: ExpectedDeploy }> {
+    const { expectedDeployMinutes: fallback } = schedulePolicy(this.deps.policy);
+    const recent = (await this.deps.deployHistory?.recentDeploys(template, DEPLOY_HISTORY_SIZE)) ?? [];
+    const expected = expectedDeployMinutes(
+      recent.map((d) => d.minutes),
+      fallback,
+    );
+    return { plan: planDeploy(readyBy, now, expected), expected };
   }
 
   /**
@@ -241,7 +307,28 @@ export class LabService {
     if (lab.desired === 'deleted') {
       return lab;
     }
-    return this.request(user, lab, { desired: 'deleted' }, 'teardown');
+    // A scheduled lab has nothing in the cloud: the controller closes it without a VCD call.
+    return this.request(user, lab, { desired: 'deleted' }, lab.phase === 'scheduled' ? 'cancel' : 'teardown');
+  }
+
+  /**
+   * Cancels a scheduled lab before its deploy starts: nothing exists in the cloud, so the controller closes it without
+   * a VCD call and it costs nothing.
+   * @throws UserError when the lab is not the user's, has ended, or is no longer scheduled (its deploy started: tear
+   *   it down instead).
+   */
+  async cancel(user: string, labId: string): Promise<Lab> {
+    const lab = await this.mine(user, labId, 'cancel it', 'cancel');
+    if (lab.desired === 'deleted') {
+      return lab;
+    }
+    if (lab.phase !== 'scheduled') {
+      throw new UserError(
+        'invalid_state',
+        `Lab ${lab.id} is not waiting to deploy (it is ${lab.phase}); \`/lab teardown ${lab.id}\` deletes it.`,
+      );
+    }
+    return this.request(user, lab, { desired: 'deleted' }, 'cancel');
   }
 
   /**
@@ -262,7 +349,7 @@ export class LabService {
         `Lab ${lab.id} has used all ${kind.maxExtensions} extensions a ${kind.name} lab gets. Deploy a new one if you still need it.`,
       );
     }
-    const hardStop = lab.createdAt.getTime() + kind.maxLifetimeHours * 3_600_000;
+    const hardStop = lifetimeStart(lab).getTime() + kind.maxLifetimeHours * 3_600_000;
     const wanted =
       Math.max(lab.expiresAt.getTime(), this.deps.clock.now().getTime()) +
       (minutes ?? kind.extendHours * 60) * 60_000;
@@ -406,7 +493,7 @@ export class LabService {
         `Lab ${lab.id} has used all ${kind.maxExtensions} extensions a ${kind.name} lab gets, so it cannot be kept longer.`,
       );
     }
-    const hardStop = new Date(lab.createdAt.getTime() + kind.maxLifetimeHours * 3_600_000);
+    const hardStop = new Date(lifetimeStart(lab).getTime() + kind.maxLifetimeHours * 3_600_000);
     const keptUntil = until > hardStop ? hardStop : until;
     const changes: LabRequestChanges = {
       snoozedUntil: keptUntil,

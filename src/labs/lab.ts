@@ -26,6 +26,11 @@ export const LAB_PHASES = [
   'failed',
   /** Powered off and being captured into the catalog as a template (`/lab capture`); back to ready or suspended after. */
   'capturing',
+  /**
+   * Scheduled (`/lab demo … ready by 14:00`): recorded and counted against limits, nothing in the cloud yet; the
+   * controller starts the deploy at `deployAt`.
+   */
+  'scheduled',
 ] as const;
 
 /** One of {@link LAB_PHASES}; the list exists at run time so that tests can cover every phase without naming them. */
@@ -121,6 +126,20 @@ export interface Lab {
   network?: LabNetwork;
   /** When the lab's ticket was resolved or closed (a Jira or Zendesk webhook): the reaper then reaps it unless kept. */
   ticketClosedAt?: Date;
+  /** Scheduled labs: when the owner wants the lab ready; its lifetime and billing count from then. */
+  readyBy?: Date;
+  /** Scheduled labs: when the controller starts the deploy (readyBy minus the template's expected deploy time). */
+  deployAt?: Date;
+  /** Controller: when the owner of a scheduled lab was told it will not be ready on time (once per lab). */
+  lateWarnedAt?: Date;
+}
+
+/**
+ * When the lab's lifetime starts: its ready-by time when it was scheduled, else its creation. Maximum lifetimes and
+ * extensions count from here, so a lab scheduled a week ahead still gets its whole lifetime.
+ */
+export function lifetimeStart(lab: Pick<Lab, 'createdAt' | 'readyBy'>): Date {
+  return lab.readyBy ?? lab.createdAt;
 }
 
 /**
@@ -188,6 +207,7 @@ export type LabRequestChanges = Partial<
     | 'keepaliveToken'
     | 'restoreUntil'
     | 'ticketClosedAt'
+    | 'lateWarnedAt'
   >
 >;
 
@@ -210,4 +230,6 @@ export const REQUEST_FIELDS = [
   'restoreUntil',
   // Written by the ticket webhook, which a controller's stale copy must not undo.
   'ticketClosedAt',
+  // Written by the late-warning check while the controller may be deploying the lab: like reapWarnedAt, one column.
+  'lateWarnedAt',
 ] as const;

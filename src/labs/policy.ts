@@ -174,4 +174,30 @@ export interface LabPolicy {
   networks: string[];
   /** Where labs with a template `network` block get their public IP and edge rules. */
   edge?: EdgePolicy;
+  /** Scheduled labs (`… at TIME` / `… ready by TIME`); absent: DEFAULT_SCHEDULE_POLICY. */
+  schedule?: SchedulePolicy;
+}
+
+/** Scheduled labs (issue 18): how early deploys start and when owners hear a lab will be late. */
+export interface SchedulePolicy {
+  /** Deploy time assumed for a template with too few recent deploys to learn from (minutes). */
+  expectedDeployMinutes: number;
+  /** How far ahead a lab may be scheduled (days). */
+  maxDaysAhead: number;
+  /** A scheduled lab not ready this long before its ready-by time: its owner is told (minutes). */
+  lateWarningMinutes: number;
+  /** Time zone of users whose own zone labbot cannot learn (the local shell, a failed Slack lookup). */
+  defaultTimeZone: string;
+}
+
+export const DEFAULT_SCHEDULE_POLICY: SchedulePolicy = {
+  expectedDeployMinutes: 20,
+  maxDaysAhead: 14,
+  lateWarningMinutes: 10,
+  defaultTimeZone: 'UTC',
+};
+
+/** The policy's schedule rules, with the defaults for whatever it does not set. */
+export function schedulePolicy(policy: Pick<LabPolicy, 'schedule'>): SchedulePolicy {
+  return { ...DEFAULT_SCHEDULE_POLICY, ...policy.schedule };
 }

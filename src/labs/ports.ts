@@ -354,6 +354,11 @@ export interface LabNotifier {
   labChanged(lab: Lab, event: LabEvent): Promise<void>;
   /** Something admins must know (a vApp adopted, a lab that vanished). */
   tellAdmins(message: string): Promise<void>;
+  /**
+   * Something the lab's owner must know now, in a direct message (a scheduled lab running late). Optional: without
+   * it the message goes to the lab's own message as progress.
+   */
+  tellOwner?(lab: Lab, message: string): Promise<void>;
 }
 
 /**
@@ -536,4 +541,17 @@ export interface UserDirectory {
 export interface BillingLedger {
   /** Intervals that overlap [from, to), of one owner's labs (the lab's current owner) if given, oldest first. */
   intervals(from: Date, to: Date, owner?: string): Promise<BillingInterval[]>;
+}
+
+/** A deploy that reached ready: how long it took, for learning a template's expected deploy time. */
+export interface DeployDuration {
+  labId: string;
+  /** From the deploy's start (creation, or a scheduled lab's deploy time) to ready. */
+  minutes: number;
+}
+
+/** Recent deploys, read from the labs the store keeps (scheduled labs, issue 18). */
+export interface DeployHistory {
+  /** The `limit` latest deploys of `template` that reached ready, newest first. */
+  recentDeploys(template: string, limit: number): Promise<DeployDuration[]>;
 }

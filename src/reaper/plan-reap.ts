@@ -1,6 +1,6 @@
 import { committedHourlyRate, formatUsd, hourlyRate } from '../labs/cost';
 import { formatMinutes } from '../labs/duration';
-import { type Lab } from '../labs/lab';
+import { type Lab, lifetimeStart } from '../labs/lab';
 import { type LabPolicy, type ReaperPolicy, type TemplatePolicy } from '../labs/policy';
 import { type LabSignal } from '../labs/ports';
 import { rhythmHold } from './rhythm';
@@ -93,7 +93,7 @@ function decide(
         );
   }
   const kind = policy.kinds.find((k) => k.name === lab.kind);
-  const hardStop = new Date(lab.createdAt.getTime() + (kind?.maxLifetimeHours ?? 0) * 3_600_000);
+  const hardStop = new Date(lifetimeStart(lab).getTime() + (kind?.maxLifetimeHours ?? 0) * 3_600_000);
   if (lab.restoreUntil !== undefined && lab.phase === 'suspended') {
     return restoreWindow(lab, lab.restoreUntil, now);
   }

@@ -26,6 +26,11 @@ export class ShellNotifier implements LabNotifier {
     return Promise.resolve();
   }
 
+  tellOwner(lab: Lab, message: string): Promise<void> {
+    this.write(`[${lab.id}] to ${lab.owner}: ${message}`);
+    return Promise.resolve();
+  }
+
   tellAdmins(message: string): Promise<void> {
     this.write(`[admin] ${message}`);
     return Promise.resolve();

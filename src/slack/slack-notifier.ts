@@ -194,6 +194,30 @@ export class SlackNotifier implements LabNotifier {
     );
   }
 
+  /**
+   * DMs the lab's owner (posting to a user id opens the app's DM): a scheduled lab running late. Never rejects; an
+   * owner without a Slack id (the local shell's) is only logged.
+   */
+  async tellOwner(lab: Lab, message: string): Promise<void> {
+    if (!SLACK_USER_ID.test(lab.owner)) {
+      this.logger.warn({ labId: lab.id, notice: message }, 'Owner notice for an owner with no Slack DM');
+      return;
+    }
+    const { text, blocks } = renderReplyBlocks({
+      visibility: 'ephemeral',
+      tone: 'error',
+      title: `Lab ${lab.id} is running late`,
+      sections: [{ type: 'text', text: [message] }],
+    });
+    try {
+      await tracked(this.metrics, 'chat.postMessage', () =>
+        this.options.client.chat.postMessage({ channel: lab.owner, text, blocks }),
+      );
+    } catch (error) {
+      this.logger.error({ labId: lab.id, err: error, code: slackErrorCode(error) }, 'Owner notice failed');
+    }
+  }
+
   /** Cancels pending trailing updates (shutdown). Deliveries already started finish. Never throws. */
   close(): void {
     for (const thread of this.threads.values()) {

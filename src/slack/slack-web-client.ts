@@ -98,6 +98,8 @@ export interface SlackUserInfo {
   id?: string;
   team_id?: string;
   tz_offset?: number;
+  /** IANA time zone, e.g. `Europe/Paris` (scheduled labs read times in it). */
+  tz?: string;
   deleted?: boolean;
   is_bot?: boolean;
   is_app_user?: boolean;

@@ -3,6 +3,7 @@ import {
   type BillingLedger,
   type CapturedTemplateStore,
   type InstallationStore,
+  type DeployHistory,
   type LabStore,
   type PublicIpPool,
   type ReconcileSightings,
@@ -25,7 +26,7 @@ import { type LabbotDatabase } from './labbot-database';
 
 /** Everything the store offers the rest of labbot, over one database. `labs.close()` closes that database. */
 export interface Store {
-  labs: LabStore;
+  labs: LabStore & DeployHistory;
   audit: AuditLog;
   claims: WorkClaims;
   runs: RunCoordinator;

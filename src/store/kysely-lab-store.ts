@@ -2,7 +2,14 @@ import { type Kysely, sql } from 'kysely';
 import { DuplicateLabError, LiveTicketConflictError } from '../labs/errors';
 import { type Lab, type LabRequestChanges } from '../labs/lab';
 import { type LimitRefusal, type OwnerLabsCheck } from '../labs/limits';
-import { type LabQuery, type LabStore, type Logger, type TransferOutcome } from '../labs/ports';
+import {
+  type DeployDuration,
+  type DeployHistory,
+  type LabQuery,
+  type LabStore,
+  type Logger,
+  type TransferOutcome,
+} from '../labs/ports';
 import { exclusively } from './exclusive';
 import { followLab, ledgerFieldsOf } from './kysely-billing-ledger';
 import { NOT_ENDED } from './lab-filters';
@@ -16,7 +23,7 @@ import { type LabbotSchema, type LabRow } from './schema';
  * also write the lab's billing ledger (kysely-billing-ledger.ts) in the same transaction. The replica
  * claim columns belong to KyselyWorkClaims: nothing here reads or writes them.
  */
-export class KyselyLabStore implements LabStore {
+export class KyselyLabStore implements LabStore, DeployHistory {
   private readonly db: Kysely<LabbotSchema>;
   private readonly logger: Logger | undefined;
 
@@ -202,6 +209,32 @@ export class KyselyLabStore implements LabStore {
       .orderBy('id')
       .execute();
     return rows.map(rowToLab);
+  }
+
+  /**
+   * The template's latest deploys that reached ready, newest first: ready minus the deploy's start (a scheduled lab's
+   * deploy time, else its creation). Labs that failed never reached ready and are not counted; a deploy that failed
+   * is not a slow one. Uses labs_template_ready_at_idx (migration 011).
+   */
+  async recentDeploys(template: string, limit: number): Promise<DeployDuration[]> {
+    const rows = await this.db
+      .selectFrom('labs')
+      .select(['id', 'created_at', 'deploy_at', 'ready_at'])
+      .where('template', '=', template)
+      .where('ready_at', 'is not', null)
+      .orderBy('ready_at', 'desc')
+      .limit(limit)
+      .execute();
+    const deploys: DeployDuration[] = [];
+    for (const row of rows) {
+      const start = Date.parse(row.deploy_at ?? row.created_at);
+      const ready = Date.parse(row.ready_at ?? '');
+      // Rows labbot never writes (unparsable text) are skipped: one bad row must not stop scheduling.
+      if (Number.isFinite(start) && Number.isFinite(ready) && ready >= start) {
+        deploys.push({ labId: row.id, minutes: (ready - start) / 60_000 });
+      }
+    }
+    return deploys;
   }
 
   /** Closes the database; later calls do nothing. */

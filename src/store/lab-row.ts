@@ -34,6 +34,7 @@ const PHASES: Record<LabPhase, true> = {
   deleted: true,
   failed: true,
   capturing: true,
+  scheduled: true,
 };
 const POWER_STATES: Record<PowerState, true> = {
   powered_on: true,
@@ -86,6 +87,9 @@ export function labToRow(lab: Lab): LabRow {
     capture_as: lab.captureAs ?? null,
     capture_name: lab.captureName ?? null,
     network: lab.network === undefined ? null : JSON.stringify(networkToJson(lab.network)),
+    ready_by: optionalDateToText(lab.readyBy, lab.id, 'readyBy'),
+    deploy_at: optionalDateToText(lab.deployAt, lab.id, 'deployAt'),
+    late_warned_at: optionalDateToText(lab.lateWarnedAt, lab.id, 'lateWarnedAt'),
   };
 }
 
@@ -105,6 +109,7 @@ const REQUEST_COLUMNS: Record<(typeof REQUEST_FIELDS)[number], keyof LabRow> = {
   keepaliveToken: 'keepalive_token',
   restoreUntil: 'restore_until',
   ticketClosedAt: 'ticket_closed_at',
+  lateWarnedAt: 'late_warned_at',
 };
 
 /** Columns that LabStore.update never writes: the id, the request's and the notifier's. */
@@ -170,6 +175,9 @@ export function requestColumns(labId: string, changes: LabRequestChanges): Parti
   }
   if (Object.hasOwn(changes, 'ticketClosedAt')) {
     columns.ticket_closed_at = optionalDateToText(changes.ticketClosedAt, labId, 'ticketClosedAt');
+  }
+  if (Object.hasOwn(changes, 'lateWarnedAt')) {
+    columns.late_warned_at = optionalDateToText(changes.lateWarnedAt, labId, 'lateWarnedAt');
   }
   return columns;
 }
@@ -254,6 +262,15 @@ export function rowToLab(row: LabRow): Lab {
   }
   if (row.network !== null) {
     lab.network = parseNetwork(row.network, id);
+  }
+  if (row.ready_by !== null) {
+    lab.readyBy = textToDate(row.ready_by, id, 'ready_by');
+  }
+  if (row.deploy_at !== null) {
+    lab.deployAt = textToDate(row.deploy_at, id, 'deploy_at');
+  }
+  if (row.late_warned_at !== null) {
+    lab.lateWarnedAt = textToDate(row.late_warned_at, id, 'late_warned_at');
   }
   return lab;
 }

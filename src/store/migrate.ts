@@ -10,6 +10,7 @@ import { installationMigration } from './migrations/006-installation';
 import { safetyLimitsMigration } from './migrations/007-safety-limits';
 import { vcdCredentialsMigration } from './migrations/008-vcd-credentials';
 import { slackRequestsMigration } from './migrations/010-slack-requests';
+import { scheduledLabsMigration } from './migrations/011-scheduled-labs';
 import { classesMigration } from './migrations/012-classes';
 import { billingLedgerMigration } from './migrations/013-billing-ledger';
 import { restoreWindowMigration } from './migrations/014-restore-window';
@@ -30,6 +31,7 @@ function migrationsFor(dialect: DatabaseDialect): Record<string, Migration> {
     '007-safety-limits': safetyLimitsMigration(),
     '008-vcd-credentials': vcdCredentialsMigration(),
     '010-slack-requests': slackRequestsMigration(),
+    '011-scheduled-labs': scheduledLabsMigration(),
     '012-classes': classesMigration(),
     '013-billing-ledger': billingLedgerMigration(dialect),
     '014-restore-window': restoreWindowMigration(),

@@ -61,6 +61,11 @@ export interface LabColumns {
    * labToRow leaves it out for a lab whose ticket is open, so rows still insert into schemas older than 013 (tests).
    */
   ticket_closed_at: string | null;
+  /** Scheduled labs (migration 011): when the owner wants the lab ready, and when its deploy starts; ISO text. */
+  ready_by: string | null;
+  deploy_at: string | null;
+  /** When the owner of a scheduled lab was told it would be late (migration 011). */
+  late_warned_at: string | null;
 }
 
 /**

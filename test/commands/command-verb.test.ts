@@ -27,6 +27,7 @@ const VALID = [
   'templates',
   'capture demo-4kq mytpl',
   'class esxi8 for @U0BOB',
+  'cancel demo-4kq',
 ];
 
 describe('commands/command-verb', () => {

@@ -18,15 +18,39 @@ const VERB_CASES: Partial<Record<Verb, { parses: [string, LabCommand][]; refuses
     parses: [
       ['demo', { verb: 'demo' }],
       ['demo ESXI8 FOR 2d', { verb: 'demo', template: 'esxi8', lifetimeMinutes: 2880 }],
+      ['demo at 14:00', { verb: 'demo', readyBy: ['14:00'] }],
+      [
+        'demo vsphere8 ready by Tomorrow 9:00 for 3h',
+        { verb: 'demo', template: 'vsphere8', readyBy: ['tomorrow', '9:00'], lifetimeMinutes: 180 },
+      ],
+      ['demo at 2 pm esxi8', { verb: 'demo', readyBy: ['2', 'pm'], template: 'esxi8' }],
+      ['demo at 2026-12-03T09:00+01:00', { verb: 'demo', readyBy: ['2026-12-03t09:00+01:00'] }],
     ],
     refuses: [
       ['demo esxi8 vsphere8', /^Unexpected "vsphere8"/],
       ['demo for 3x', /^"3x" is not a duration/],
+      ['demo at', /^`at` needs a time such as 14:00/],
+      ['demo ready by soon', /^`ready by` needs a time/],
+      ['demo at 14:00 at 15:00', /^Give one ready time/],
     ],
   },
   repro: {
-    parses: [['repro T-1 ESXI8', { verb: 'repro', ticket: 'T-1', template: 'esxi8' }]],
+    parses: [
+      ['repro T-1 ESXI8', { verb: 'repro', ticket: 'T-1', template: 'esxi8' }],
+      [
+        'repro T-1 esxi8 at monday 10:30 for 2d',
+        {
+          verb: 'repro',
+          ticket: 'T-1',
+          template: 'esxi8',
+          readyBy: ['monday', '10:30'],
+          lifetimeMinutes: 2880,
+        },
+      ],
+      ['repro T-1 ready by 9am', { verb: 'repro', ticket: 'T-1', readyBy: ['9am'] }],
+    ],
     refuses: [
+      ['repro T-1 at never', /^`at` needs a time/],
       ['repro', /^The ticket id is missing/],
       ['repro T-1 bad_name', /^"bad_name" is not a template name/],
     ],
@@ -154,6 +178,13 @@ const VERB_CASES: Partial<Record<Verb, { parses: [string, LabCommand][]; refuses
       ['capture demo-4kq', /^The name of the new template is missing/],
       ['capture demo-4kq my_tpl', /^"my_tpl" is not a template name/],
       ['capture demo-4kq a b', /^Unexpected "b"/],
+    ],
+  },
+  cancel: {
+    parses: [['cancel Demo-4kq', { verb: 'cancel', labId: 'demo-4kq' }]],
+    refuses: [
+      ['cancel', /^The lab id is missing/],
+      ['cancel demo-4kq now', /^Unexpected "now"/],
     ],
   },
   templates: {

@@ -14,6 +14,12 @@ describe('config/README example', () => {
 
     expect(config.policy.kinds.map((k) => k.name)).toEqual(['demo', 'repro']);
     expect(config.policy.reaper.mode).toBe('plan');
+    expect(config.policy.schedule).toEqual({
+      expectedDeployMinutes: 20,
+      maxDaysAhead: 14,
+      lateWarningMinutes: 10,
+      defaultTimeZone: 'UTC',
+    });
   });
 });
 

@@ -244,3 +244,51 @@ describe('slack/listeners/commands/lab-slash-command', () => {
     });
   });
 });
+
+describe('slack/listeners/commands/lab-slash-command time zone', () => {
+  async function contextOf(text: string, timeZoneOf: (user: string) => Promise<string | undefined>) {
+    const seen: unknown[] = [];
+    const lookups: string[] = [];
+    const listener = createLabCommandListener({
+      commands: {
+        run: (_text, context) => {
+          seen.push(context);
+          return Promise.resolve(textReply('ok'));
+        },
+      },
+      logger: recordingLogger(),
+      sleep: () => new Promise<void>(() => undefined),
+      timeZoneOf: (user) => {
+        lookups.push(user);
+        return timeZoneOf(user);
+      },
+    });
+    const sent = command(text);
+    await listener({
+      command: sent,
+      payload: sent,
+      body: sent,
+      ack: () => Promise.resolve(),
+      respond: () => Promise.resolve(undefined as never),
+      say: () => Promise.reject(new Error('say is not used')),
+      logger: undefined as never,
+    });
+    return { seen, lookups };
+  }
+
+  it('runs a scheduled deploy in the caller’s Slack time zone', async () => {
+    const { seen } = await contextOf('demo at 14:00', () => Promise.resolve('Europe/Paris'));
+    expect(seen).toEqual([{ user: 'U0ALICE', channel: 'C0LABS', timeZone: 'Europe/Paris' }]);
+  });
+
+  it('does not ask Slack for commands that read no time', async () => {
+    const { seen, lookups } = await contextOf('status demo-4kq', () => Promise.resolve('Europe/Paris'));
+    expect(lookups).toEqual([]);
+    expect(seen).toEqual([{ user: 'U0ALICE', channel: 'C0LABS' }]);
+  });
+
+  it('falls back to the default zone when the lookup fails', async () => {
+    const { seen } = await contextOf('list', () => Promise.reject(new Error('ratelimited')));
+    expect(seen).toEqual([{ user: 'U0ALICE', channel: 'C0LABS' }]);
+  });
+});

@@ -340,4 +340,16 @@ describe('slack/slack-notifier', () => {
 
     expect(failures).toEqual([['chat.postMessage', 'invalid_blocks']]);
   });
+  it('tells the owner of a late scheduled lab in a DM, escaped, and only logs for an owner with no Slack id', async () => {
+    const { notifier: n, logger } = notifier();
+
+    await n.tellOwner(lab(), 'Lab demo-4kq is running late: <!channel> & co');
+    await n.tellOwner(lab({ owner: 'U_LOCAL' }), 'late');
+
+    const posts = fake.callsTo('chat.postMessage');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.body).toMatchObject({ channel: 'U0ALICE' });
+    expect(JSON.stringify(posts[0]?.body.blocks)).toContain('&lt;!channel&gt; &amp; co');
+    expect(logger.lines.some((e) => e.message === 'Owner notice for an owner with no Slack DM')).toBe(true);
+  });
 });

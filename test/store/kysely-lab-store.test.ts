@@ -55,6 +55,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '011-scheduled-labs',
           '012-classes',
           '013-billing-ledger',
           '014-restore-window',
@@ -105,6 +106,9 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           network: _network,
           restore_until: _restoreUntil,
           ticket_closed_at: _ticketClosedAt,
+          ready_by: _readyBy,
+          deploy_at: _deployAt,
+          late_warned_at: _lateWarnedAt,
           ...row001
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row001).execute();
@@ -118,6 +122,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '011-scheduled-labs',
           '012-classes',
           '013-billing-ledger',
           '014-restore-window',
@@ -173,6 +178,9 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           network: _network,
           restore_until: _restoreUntil,
           ticket_closed_at: _ticketClosedAt,
+          ready_by: _readyBy,
+          deploy_at: _deployAt,
+          late_warned_at: _lateWarnedAt,
           ...row002
         } = labToRow(fullLab());
         await old.kysely.insertInto('labs').values(row002).execute();
@@ -185,6 +193,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '007-safety-limits',
           '008-vcd-credentials',
           '010-slack-requests',
+          '011-scheduled-labs',
           '012-classes',
           '013-billing-ledger',
           '014-restore-window',
@@ -229,6 +238,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '014-restore-window',
         '013-billing-ledger',
         '012-classes',
+        '011-scheduled-labs',
         '010-slack-requests',
         '008-vcd-credentials',
         '007-safety-limits',
@@ -245,6 +255,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '007-safety-limits',
         '008-vcd-credentials',
         '010-slack-requests',
+        '011-scheduled-labs',
         '012-classes',
         '013-billing-ledger',
         '014-restore-window',
@@ -267,6 +278,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '014-restore-window',
         '013-billing-ledger',
         '012-classes',
+        '011-scheduled-labs',
         '010-slack-requests',
         '008-vcd-credentials',
         '007-safety-limits',
@@ -285,6 +297,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '007-safety-limits',
         '008-vcd-credentials',
         '010-slack-requests',
+        '011-scheduled-labs',
         '012-classes',
         '013-billing-ledger',
         '014-restore-window',
@@ -839,6 +852,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '007-safety-limits',
             '008-vcd-credentials',
             '010-slack-requests',
+            '011-scheduled-labs',
             '012-classes',
             '013-billing-ledger',
             '014-restore-window',

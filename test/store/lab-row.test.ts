@@ -84,6 +84,7 @@ describe('store/lab-row', () => {
               'keepalive_token',
               'restore_until',
               'ticket_closed_at',
+              'late_warned_at',
               'channel',
               'message_ts',
             ].includes(column),

@@ -54,6 +54,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       ...(deps.form ? { deployForm: { port: deps.form, client: deps.client } } : {}),
       uploadFile: (user: string, file: ReplyFile) =>
         uploadReplyFile(deps.client, user, file, { metrics: deps.metrics }),
+      timeZoneOf: async (user: string) => (await deps.client.users.info({ user })).user?.tz,
     }),
   );
 

@@ -36,6 +36,11 @@ export interface LabCommandDeps {
   newRef?: () => string;
   /** Resolves the caller's user groups for the deploy allow list; without it commands run with none. */
   userGroups?: UserGroupResolver;
+  /**
+   * The caller's IANA time zone (users.info `tz`), for commands that read or show a time of day (`at 14:00`, the list's
+   * ready-by times); without it, or when it fails, labbot's default zone is used.
+   */
+  timeZoneOf?: (user: string) => Promise<string | undefined>;
   /** `/lab` with no text opens the deploy form when this is given (and shows help when it is not). */
   deployForm?: { port: DeployFormPort; client: Pick<SlackWebClient, 'views'> };
   metrics?: SlackMetrics;
@@ -44,6 +49,9 @@ export interface LabCommandDeps {
   /** Delivers a reply's file (the admin CSV export) to the caller; without it such replies say it is unavailable. */
   uploadFile?: (user: string, file: ReplyFile) => Promise<void>;
 }
+
+/** Commands whose reply depends on the caller's time zone: a ready time typed, or the list showing them. */
+const TIME_WORDS = /\b(at|by|list|ls|cancel)\b/i;
 
 /** How long the form waits for a cold user-group lookup before opening anyway (the submission checks again). */
 const FORM_GROUPS_WAIT_MS = 1000;
@@ -101,9 +109,23 @@ export function createLabCommandListener(deps: LabCommandDeps): (args: LabComman
       }
       const groups = deps.userGroups;
       const context = { user: command.user_id, channel: command.channel_id };
+      // Only commands that read or show a time of day need the caller's zone: one users.info call, not one per command.
+      const timeZone =
+        deps.timeZoneOf && TIME_WORDS.test(text)
+          ? deps.timeZoneOf(command.user_id).catch(() => undefined)
+          : Promise.resolve(undefined);
       // The group lookup is inside the race: a cold cache waiting on Slack delays the reply, never the ack.
-      const run: Promise<Outcome> = (groups ? groups.groupsOf(command.user_id) : Promise.resolve(undefined))
-        .then((userGroups) => deps.commands.run(text, userGroups ? { ...context, userGroups } : context))
+      const run: Promise<Outcome> = Promise.all([
+        groups ? groups.groupsOf(command.user_id) : Promise.resolve(undefined),
+        timeZone,
+      ])
+        .then(([userGroups, zone]) =>
+          deps.commands.run(text, {
+            ...context,
+            ...(userGroups ? { userGroups } : {}),
+            ...(zone !== undefined ? { timeZone: zone } : {}),
+          }),
+        )
         .then(
           (reply): Outcome => {
             countCommand(metrics, text, reply);
