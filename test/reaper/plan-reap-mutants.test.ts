@@ -271,6 +271,77 @@ describe('reaper/plan-reap: the edges (mutants)', () => {
     expect(decide(lab({ reapWarnedAt: minutesAgo(40) }), cpu(1), office)).toMatchObject({ kind: 'act' });
   });
 
+  it('takes the latest CPU sample, not the latest signal of any kind', () => {
+    // The CPU sample is 70 minutes old; a quiet network sample a moment ago is no CPU metric.
+    const decision = decide(lab(), [sample('cpu', 70, 1), sample('network', 0, 5)]);
+
+    expect(decision).toMatchObject({ kind: 'keep', reason: 'no recent CPU metrics, so not judged idle' });
+  });
+
+  it('judges network use by network samples only', () => {
+    // A template that idles at up to 90% CPU: a 50% CPU sample is idle, although 50 is above the network threshold.
+    const busyIdler: LabPolicy = {
+      ...policy,
+      templates: policy.templates.map((t) => (t.key === 'esxi8' ? { ...t, idleCpuPercent: 90 } : t)),
+    };
+
+    expect(decide(lab(), cpu(50), busyIdler)).toMatchObject({ kind: 'warn', cause: 'idle' });
+  });
+
+  it('names becoming ready as the latest use of a lab nobody touched since', () => {
+    const decision = decide(lab({ lastActivityAt: undefined, readyAt: minutesAgo(10) }), cpu(1));
+
+    expect(decision).toEqual({ labId: 'demo-abc', kind: 'keep', reason: 'in use: ready at 11:50 UTC' });
+  });
+
+  it('acts on the most expensive lab first whatever the ids, and lets only acts use up the cap', () => {
+    const limited: LabPolicy = { ...policy, reaper: { ...policy.reaper, maxActionsPerCycle: 1 } };
+    const big = { template: 'vsphere8', spec: { vcpus: 12, memoryGb: 50, storageGb: 440 } };
+
+    const byCost = planReap(
+      [
+        lab({ id: 'a', reapWarnedAt: minutesAgo(40) }),
+        lab({ id: 'z', reapWarnedAt: minutesAgo(40), ...big }),
+      ],
+      [...cpu(1, 'a'), ...cpu(1, 'z')],
+      NOW,
+      limited,
+    );
+    // The expensive lab is in use (kept): the cheap idle one still gets the only action.
+    const keptFirst = planReap(
+      [lab({ id: 'a', reapWarnedAt: minutesAgo(40) }), lab({ id: 'z', ...big })],
+      [...cpu(1, 'a'), ...cpu(60, 'z')],
+      NOW,
+      limited,
+    );
+
+    expect(byCost.map((d) => [d.labId, d.kind])).toEqual([
+      ['a', 'defer'],
+      ['z', 'act'],
+    ]);
+    expect(keptFirst.map((d) => [d.labId, d.kind])).toEqual([
+      ['a', 'act'],
+      ['z', 'keep'],
+    ]);
+  });
+
+  it('gives the cap, not the hours, as the reason to defer inside the allowed hours', () => {
+    const office: LabPolicy = {
+      ...policy,
+      reaper: { ...policy.reaper, maxActionsPerCycle: 1, allowedHours: { from: 9, to: 17, timeZone: 'UTC' } },
+    };
+
+    const decisions = planReap(
+      [lab({ id: 'a', reapWarnedAt: minutesAgo(40) }), lab({ id: 'b', reapWarnedAt: minutesAgo(40) })],
+      [...cpu(1, 'a'), ...cpu(1, 'b')],
+      NOW,
+      office,
+    );
+
+    expect(decisions[1]).toMatchObject({ labId: 'b', kind: 'defer' });
+    expect(decisions[1]?.reason).toMatch(/; deferred: at most 1 actions per cycle$/);
+  });
+
   it.each([
     ['08:59', { from: 9, to: 17 }, false],
     ['09:00', { from: 9, to: 17 }, true],
