@@ -58,15 +58,17 @@ describe('parseCommand: what the main suite left open (mutants)', () => {
     expect(refusal(`demo ${forty}y`).message).toMatch(new RegExp(`^Unexpected "${forty}…"\\. Usage`));
   });
 
+  // Mostly two extra words: the echo must keep the space between them.
   it.each([
-    ['repro T-1 esxi8 extra', 'extra'],
-    ['capture demo-4kq mine extra', 'extra'],
+    ['repro T-1 esxi8 extra words', 'extra words'],
+    ['capture demo-4kq mine extra words', 'extra words'],
     ['list everything', 'everything'],
     ['list all more', 'all more'],
-    ['extend demo-4kq 2h more', 'more'],
+    ['extend demo-4kq 2h more words', 'more words'],
     ['keep demo-4kq someday', 'someday'],
-    ['handoff demo-4kq @U123 now', 'now'],
-    ['templates publish mine extra', 'extra'],
+    ['keep demo-4kq 2h 3h', '3h'],
+    ['handoff demo-4kq @U123 right now', 'right now'],
+    ['templates publish mine extra words', 'extra words'],
     ['status demo-4kq more script', 'more script'],
   ])('refuses the extra words of `%s`', (text, extra) => {
     expect(refusal(text).message).toMatch(new RegExp(`^Unexpected "${extra}"\\. Usage: `));
