@@ -74,6 +74,12 @@ describe('parseCommand: what the main suite left open (mutants)', () => {
     expect(refusal(text).message).toMatch(new RegExp(`^Unexpected "${extra}"\\. Usage: `));
   });
 
+  it.each(['by', '2hby', 'by2h'])('refuses `extend LAB %s`: only a whole duration extends', (duration) => {
+    expect(refusal(`extend demo-4kq ${duration}`).message).toMatch(
+      new RegExp(`^"${duration}" is not a duration such as 2h or 1d\\. Usage: `),
+    );
+  });
+
   it.each(['keep', 'handoff', 'capture'])('asks `%s` without a lab for the lab id', (verb) => {
     expect(refusal(verb).message).toMatch(/^The lab id is missing/);
   });
