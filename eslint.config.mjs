@@ -73,6 +73,10 @@ export default tseslint.config(
       'bin/**',
       'jest.config.js',
       'test/lint-fixtures/**',
+      // StrykerJS: its jest configuration (CommonJS, like jest.config.js), sandboxes and reports.
+      'jest.mutation.config.js',
+      '.stryker-tmp*/**',
+      'reports/**',
     ],
   },
   eslint.configs.recommended,
