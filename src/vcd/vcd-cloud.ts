@@ -32,7 +32,7 @@ import {
   type VdcRef,
 } from './network-resources';
 import { planNicChanges } from './nic-plan';
-import { waitForTask } from './tasks';
+import { TaskTimings, waitForTask } from './tasks';
 import {
   VAppResources,
   type CaptureRequest,
@@ -128,6 +128,7 @@ export class VcdCloud implements Cloud {
   private readonly vapps: VAppResources;
   private readonly networkResources: NetworkResources;
   private vdc?: Promise<VdcRef>;
+  private readonly taskTimings: TaskTimings;
   private readonly networkHrefs = new Map<string, Promise<string>>();
   private readonly edgeTargets = new Map<string, Promise<EdgeTarget>>();
   private readonly edgeRules: EdgeRuleWriter;
@@ -153,6 +154,7 @@ export class VcdCloud implements Cloud {
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
     });
     this.queries = new VcdQueryService(this.http, () => this.apiVersion());
+    this.taskTimings = new TaskTimings(this.clock);
     const wait = (taskHref: string, onProgress?: TaskProgress): Promise<VcdTask> =>
       this.wait(taskHref, this.taskDeadlineMs, onProgress);
     this.vapps = new VAppResources({
@@ -160,6 +162,7 @@ export class VcdCloud implements Cloud {
       queries: this.queries,
       catalog: options.catalog,
       wait,
+      timings: this.taskTimings,
     });
     this.networkResources = new NetworkResources({
       http: this.http,
@@ -167,13 +170,18 @@ export class VcdCloud implements Cloud {
       vdc: () => this.resolveVdc(),
       wait,
       logger: options.logger,
+      timings: this.taskTimings,
     });
     this.edgeRules = new EdgeRuleWriter({
       read: (edgeHref) => this.networkResources.getEdgeGateway(edgeHref),
       update: (edgeHref, change) => this.networkResources.updateEdgeGatewayServices(edgeHref, change),
       logger: options.logger,
     });
-    this.cloudApi = new CloudApi({ http: this.http, wait: (taskHref) => wait(taskHref) });
+    this.cloudApi = new CloudApi({
+      http: this.http,
+      wait: (taskHref) => wait(taskHref),
+      timings: this.taskTimings,
+    });
     this.nsxtEdges = new NsxtEdgeWriter({
       api: this.cloudApi,
       logger: options.logger,
@@ -323,6 +331,7 @@ export class VcdCloud implements Cloud {
         message: `instantiateVAppTemplate answered a vApp without a task (${vapp.href})`,
       });
     }
+    this.taskTimings.sawStart(task.href, task.operationName);
     this.options.logger.info({ vappHref: vapp.href, taskHref: task.href }, 'vApp instantiation started');
     return { vappHref: vapp.href, task: { href: task.href } };
   }
@@ -357,6 +366,7 @@ export class VcdCloud implements Cloud {
       },
       parseTask,
     );
+    this.taskTimings.sawStart(task.href, task.operationName);
     return { href: task.href };
   }
 
@@ -902,6 +912,7 @@ export class VcdCloud implements Cloud {
       sleep: this.sleep,
       onProgress,
       logger: this.options.logger,
+      timings: this.taskTimings,
     });
   }
 
