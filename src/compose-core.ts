@@ -23,7 +23,8 @@ import { migrateToLatest } from './store/migrate';
 import { VcdApiError } from './vcd/errors';
 import { VcdCloud } from './vcd/vcd-cloud';
 import { realVcdOptions } from './vcd-connection';
-import { startVcdSim, type VcdSim } from './vcdsim/vcd-sim';
+import { type VcdSim } from './vcdsim/vcd-sim';
+import type * as VcdSimModule from './vcdsim/vcd-sim';
 
 /** The embedded simulator runs this much faster than a real VCD so that a demo lab is ready in seconds. */
 export const EMBEDDED_SIM_SPEED = 3;
@@ -254,6 +255,8 @@ async function connectCloud(
 ): Promise<{ cloud: VcdCloud; sim?: VcdSim }> {
   const vcd = config.vcd;
   if (vcd.kind === 'simulated') {
+    // Loaded only here: a bot against a real VCD never holds the simulator's modules in memory.
+    const { startVcdSim } = lazy<typeof VcdSimModule>('./vcdsim/vcd-sim');
     const sim = await startVcdSim({
       port: 0,
       speedFactor: simSpeedFactor,
@@ -313,4 +316,13 @@ export async function checkEdgeAtStart(cloud: VcdCloud, config: Config, logger: 
     }
     logger.warn({ edge: edge.gateway, causes: causeChain(error) }, 'edge gateway not checked at start');
   }
+}
+
+/**
+ * A module loaded on first use rather than at start-up, so that what only some modes need stays out of the bot's
+ * memory. `require`, not `import()`: the package is CommonJS and jest runs it as such.
+ */
+function lazy<T>(id: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate lazy load, see above
+  return require(id) as T;
 }
