@@ -425,14 +425,16 @@ const MINIMUM_CALLS: Record<EdgeKind, Record<string, number>> = {
     'vApp read (NICs, MACs, IPs for the rules and the access info)': 1,
     'edge read (addresses in use, and the services it replaces whole)': 1,
   },
-  // NSX-T edge: one CloudAPI object per rule. The lab's DNAT and SNAT rule are two POSTs (two tasks); the
-  // firewall is one PUT of the edge's whole rule list (one task); addresses in use are one read (usedIpAddresses),
-  // and the NAT rules and firewall list are read before they are changed.
+  // NSX-T edge: one CloudAPI object per rule. esxi8's rules are one DNAT (the ESXi UI) and one SNAT per address the
+  // lab has on the VM network (two NICs: two), each a POST and a task; the firewall rules refer to two IP sets (the
+  // allowed sources, the lab's addresses), each a POST and a task, whose ids only a list returns (CloudAPI creates
+  // answer 202 without one); the firewall is one PUT of the edge's whole rule list (a task). Reads: the vApp, the
+  // edge's used addresses (for the public IP), its NAT rules and firewall list before they are changed, the IP sets.
   nsxt: {
-    'state changes (instantiate, metadata, power on, DNAT POST, SNAT POST, firewall PUT)': 6,
-    'task reads, one per task': 6,
+    'state changes (instantiate, metadata, power on, 3 NAT POSTs, 2 IP set POSTs, firewall PUT)': 9,
+    'task reads, one per task': 9,
     'vApp read (NICs, MACs, IPs)': 1,
-    'edge reads (used addresses, NAT rules, firewall rules)': 3,
+    'edge reads (used addresses, NAT rules, firewall rules, IP set list)': 4,
   },
 };
 const minimumOf = (edge: EdgeKind): number => Object.values(MINIMUM_CALLS[edge]).reduce((a, b) => a + b, 0);
