@@ -62,7 +62,7 @@ describe('vcd/vcd-cloud against the simulator', () => {
       this: VcdHttp,
       request: VcdRequest,
     ) {
-      paths.push(`${request.path}?${JSON.stringify(request.query ?? {})}`);
+      paths.push(request.path);
       return original.call(this, request);
     });
     const templateQueries = () => paths.filter((p) => p.includes('vAppTemplate')).length;
