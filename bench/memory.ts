@@ -34,6 +34,8 @@ const CLI = path.join(REPO, 'dist', 'cli.js');
 const SECRET = 'bench-signing-secret';
 const STARTS = 5;
 const TRACKED = 1000;
+/** Longest wait for a line of the bot's output. */
+const WAIT_MS = 180_000;
 /** Issue 17 target 2. */
 const RSS_TARGET_MB = 120;
 const PEAK_TARGET_MB = 160;
@@ -100,6 +102,15 @@ class Bot {
   async waitFor(pattern: RegExp, stream: 'stdout' | 'stderr', from = 0): Promise<string[]> {
     const text = () => (stream === 'stdout' ? this.out : this.err).slice(from);
     await new Promise<void>((resolve, reject) => {
+      // A bot that never logs what is awaited (a reaper cycle that keeps failing) ends the bench with its log.
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`no ${pattern} after ${WAIT_MS / 1000} s; bot log tail: ${this.err.slice(-3000)}`),
+          ),
+        WAIT_MS,
+      );
+      timer.unref();
       const test = () => {
         if (pattern.test(text())) {
           return true;
