@@ -25,6 +25,8 @@ const ROUNDS: Record<(typeof LEVELS)[number], number> = { 1: 100, 50: 10, 200: 5
 const WARMUP = 20;
 const DEADLINE_MS = 3000;
 const NAME = 'ack-latency';
+/** Issue 17 target 4. */
+const P99_RATIO_TARGET = 1.3;
 
 interface Stats {
   n: number;
@@ -173,6 +175,17 @@ function section(labbot: Map<number, Stats>, floor: Map<number, Stats>, ok: bool
     '',
     `Every ack within ${DEADLINE_MS} ms at 200 concurrent: **${ok ? 'yes' : 'NO'}**.`,
     '',
+    `Issue 17 target 4, p99 ≤ ${P99_RATIO_TARGET}× the floor's at 50 and at 200 concurrent (same run): ` +
+      [50, 200]
+        .map((level) => {
+          const r = (labbot.get(level)?.p99 ?? NaN) / (floor.get(level)?.p99 ?? NaN);
+          return `${r.toFixed(2)}× at ${level}, **${r <= P99_RATIO_TARGET ? 'met' : 'NOT met'}**`;
+        })
+        .join('; ') +
+      '.',
+    '',
+    'Command: `npx tsc -p bench/tsconfig.json && node dist/bench/bench/ack-latency.js`.',
+    '',
     machineLine(),
   ]);
 }
@@ -189,7 +202,16 @@ async function main(): Promise<void> {
     const text = section(labbot, floor, ok);
     writeSection(NAME, text);
     console.log(text);
+    const ratioAt = (level: number): number =>
+      (labbot.get(level)?.p99 ?? NaN) / (floor.get(level)?.p99 ?? NaN);
     reportTargets([
+      {
+        issue: 17,
+        target: `acks: p99 ≤ ${P99_RATIO_TARGET}× the bare-Bolt floor at 50 and at 200 concurrent, in the same run`,
+        met: ratioAt(50) <= P99_RATIO_TARGET && ratioAt(200) <= P99_RATIO_TARGET,
+        detail: `p99 ratio ${ratioAt(50).toFixed(2)}× at 50, ${ratioAt(200).toFixed(2)}× at 200`,
+        source: 'bench/ack-latency.ts',
+      },
       {
         issue: 6,
         target: 'every ack of 200 concurrent signed `/lab list` requests within 3 s',

@@ -1,11 +1,11 @@
 import { ConfigError } from './config/config-error';
 import { loadConfig } from './config/load-config';
 import { readPolicyFile } from './config/read-policy-file';
-import { runDoctorCommand } from './doctor';
 import { startLabbot } from './main';
-import { runMigrateVcdCommand } from './migrate-vcd-command';
-import { runReapCommand } from './reap-command';
-import { edgeOptionsFromFlags, runVcdSim } from './vcdsim/standalone';
+import type * as DoctorModule from './doctor';
+import type * as ReapCommandModule from './reap-command';
+import type * as MigrateVcdModule from './migrate-vcd-command';
+import type * as VcdSimStandaloneModule from './vcdsim/standalone';
 
 const USAGE = `usage: labbot <command>
 
@@ -29,12 +29,18 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
   switch (command) {
     case 'start':
       return start(env);
+    // The other commands are loaded only when asked for: `start` keeps their modules (and the simulator's) out of
+    // the bot's memory.
     case 'doctor':
-      return runDoctorCommand(env);
+      return lazy<typeof DoctorModule>('./doctor').runDoctorCommand(env);
     case 'reap':
-      return runReapCommand(args, env, (text) => process.stdout.write(`${text}\n`));
+      return lazy<typeof ReapCommandModule>('./reap-command').runReapCommand(args, env, (text) =>
+        process.stdout.write(`${text}\n`),
+      );
     case 'migrate-vcd':
-      return runMigrateVcdCommand(args, env, (text) => process.stdout.write(`${text}\n`));
+      return lazy<typeof MigrateVcdModule>('./migrate-vcd-command').runMigrateVcdCommand(args, env, (text) =>
+        process.stdout.write(`${text}\n`),
+      );
     case 'vcdsim':
       return vcdsim(args);
     case 'help':
@@ -64,6 +70,7 @@ async function start(env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 async function vcdsim(args: string[]): Promise<number> {
+  const { edgeOptionsFromFlags, runVcdSim } = lazy<typeof VcdSimStandaloneModule>('./vcdsim/standalone');
   const port = numberFlag(args, '--port', 8443);
   const speedFactor = numberFlag(args, '--speed', 1);
   const seed = numberFlag(args, '--seed', 1);
@@ -117,4 +124,13 @@ export function main(): void {
 
 if (require.main === module) {
   main();
+}
+
+/**
+ * A module loaded on first use rather than at start-up, so that what only some modes need stays out of the bot's
+ * memory. `require`, not `import()`: the package is CommonJS and jest runs it as such.
+ */
+function lazy<T>(id: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate lazy load, see above
+  return require(id) as T;
 }

@@ -10,7 +10,8 @@ import { type Logger } from './labs/ports';
 import { type LabbotDatabase } from './store/labbot-database';
 import { KyselyRefreshTokenVault } from './store/kysely-refresh-token-vault';
 import { VcdCloud, type VcdCloudOptions } from './vcd/vcd-cloud';
-import { startVcdSim, type VcdSim } from './vcdsim/vcd-sim';
+import { type VcdSim } from './vcdsim/vcd-sim';
+import type * as VcdSimModule from './vcdsim/vcd-sim';
 
 type RealVcd = Extract<Config['vcd'], { kind: 'real' }>;
 
@@ -60,6 +61,8 @@ export async function createVcdCloud(config: Config, options: CreateVcdCloudOpti
   if (vcd.kind === 'simulated') {
     let sim: VcdSim;
     try {
+      // Loaded only here: a bot against a real VCD never holds the simulator's modules in memory.
+      const { startVcdSim } = lazy<typeof VcdSimModule>('./vcdsim/vcd-sim');
       sim = await startVcdSim({
         port: 0,
         ...(options.simSpeedFactor !== undefined ? { speedFactor: options.simSpeedFactor } : {}),
@@ -146,4 +149,13 @@ function realVcdAuth(vcd: RealVcd, database: LabbotDatabase | undefined): VcdClo
     ...(database.logger !== undefined ? { logger: database.logger } : {}),
   });
   return { kind: 'token', apiToken: auth.apiToken.reveal(), vault };
+}
+
+/**
+ * A module loaded on first use rather than at start-up, so that what only some modes need stays out of the bot's
+ * memory. `require`, not `import()`: the package is CommonJS and jest runs it as such.
+ */
+function lazy<T>(id: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate lazy load, see above
+  return require(id) as T;
 }

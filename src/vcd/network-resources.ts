@@ -21,6 +21,7 @@ import {
   type NatServiceInput,
 } from './wire/network-services';
 import { type VcdQueryRecord } from './wire/query';
+import { type TaskTimings } from './tasks';
 import { parseTask } from './wire/task';
 
 /** An org VDC network (query record `OrgVdcNetworkRecord`). */
@@ -124,6 +125,8 @@ export interface NetworkResourcesOptions {
   vdc: () => Promise<VdcRef>;
   wait: (taskHref: string, onProgress?: TaskProgress) => Promise<VcdTask>;
   logger: Logger;
+  /** Told of every task started here, so its wait can sleep until it is expected to end. */
+  timings?: TaskTimings;
 }
 
 /** Network lookups and edge changes for one VDC. */
@@ -240,6 +243,7 @@ export class NetworkResources {
         },
         parseTask,
       );
+      this.options.timings?.sawStart(task.href, task.operationName);
       this.options.logger.info(
         { edge: edge.name, natRules: body.nat?.rules.length, firewallRules: body.firewall?.rules.length },
         'Edge gateway services reconfiguring',

@@ -19,6 +19,11 @@ export interface WaitForTaskOptions {
   initialPollMs?: number;
   /** Poll interval ceiling; default 5 s. */
   maxPollMs?: number;
+  /**
+   * What earlier tasks of the same operation took: with it, the wait sleeps until the task is expected to end
+   * (and skips the first immediate poll of a task it saw start) instead of polling on a fixed schedule.
+   */
+  timings?: TaskTimings;
 }
 
 const FAILED = ['error', 'canceled', 'aborted'];
@@ -41,19 +46,39 @@ export async function waitForTask(
 ): Promise<VcdTask> {
   const started = options.clock.now().getTime();
   const maxPollMs = options.maxPollMs ?? 5_000;
-  let interval = options.initialPollMs ?? 250;
+  const initialPollMs = options.initialPollMs ?? 250;
+  let interval = initialPollMs;
   let lastStatus = 'unknown';
   let operation: string | undefined;
+  const timings = options.timings;
+  const hint = timings?.hint(taskHref);
+  // Counted from when the client saw the task start (its POST answer), else from the start of this wait.
+  const since = hint?.at ?? started;
+  let key = hint?.operation;
+  let progress: number | undefined;
+  let overduePolls = 0;
+  const expectedFirst = key === undefined ? undefined : timings?.expectedMs(key);
+  if (expectedFirst !== undefined) {
+    // A task of a known kind that was just started: nothing to learn from reading it before it can have ended.
+    const remaining = Math.min(expectedFirst - (started - since), options.deadlineMs);
+    if (remaining > 0) {
+      await options.sleep(pollDelay({ remainingMs: remaining, minMs: 0, maxMs: maxPollMs }));
+    }
+  }
   for (;;) {
     let unreachable: VcdUnavailableError | undefined;
     try {
       const task = await poller.requestParsed({ method: 'GET', path: taskHref }, parseTask);
       lastStatus = task.status;
       operation = task.operationName ?? task.operation;
+      key ??= task.operationName;
+      progress = task.progress;
       if (task.status === 'success') {
+        timings?.ended(taskHref, key, task);
         return task;
       }
       if (FAILED.includes(task.status)) {
+        timings?.forget(taskHref);
         throw new VcdTaskFailedError({ href: taskHref, operation, status: task.status, error: task.error });
       }
       reportProgress(options, task);
@@ -66,14 +91,133 @@ export async function waitForTask(
     }
     const elapsed = options.clock.now().getTime() - started;
     if (elapsed >= options.deadlineMs) {
+      timings?.forget(taskHref);
       if (unreachable) {
         throw unreachable;
       }
       throw new VcdTaskDeadlineError({ href: taskHref, operation, lastStatus }, options.deadlineMs);
     }
-    await options.sleep(Math.min(Math.round(interval), options.deadlineMs - elapsed));
-    interval = Math.min(maxPollMs, interval * POLL_GROWTH);
+    if (timings === undefined) {
+      await options.sleep(Math.min(Math.round(interval), options.deadlineMs - elapsed));
+      interval = Math.min(maxPollMs, interval * POLL_GROWTH);
+      continue;
+    }
+    const now = options.clock.now().getTime();
+    const remaining = remainingMs({
+      elapsedMs: now - since,
+      expectedMs: key === undefined ? undefined : timings.expectedMs(key),
+      progress: unreachable ? undefined : progress,
+    });
+    const delay =
+      remaining === undefined
+        ? Math.min(maxPollMs, initialPollMs * POLL_GROWTH ** overduePolls++)
+        : pollDelay({ remainingMs: remaining, minMs: OVERDUE_POLL_MS, maxMs: maxPollMs });
+    await options.sleep(Math.min(Math.round(delay), options.deadlineMs - elapsed));
   }
+}
+
+/** Poll this long after a task's expected end, so one read usually finds it done (VCD's clock ticks in ms). */
+const END_MARGIN_MS = 30;
+/** Shortest sleep between polls of a task that should have ended already. */
+const OVERDUE_POLL_MS = 100;
+/** Below this progress the percentage says too little about the rest (VCD reports 0 or 1 for a while). */
+const MIN_USEFUL_PROGRESS = 10;
+/** Durations kept per operation; the estimate is their median, so one odd task does not skew it. */
+const DURATIONS_KEPT = 5;
+/** Tasks seen starting but not yet waited to the end (a lab that never waits, e.g. a crash, must not leak). */
+const HINTS_KEPT = 512;
+
+/**
+ * How long a task probably still runs: from earlier tasks of its operation while it is not past their duration,
+ * else from its own progress (elapsed × rest / done) once that says something; undefined when neither knows.
+ */
+export function remainingMs(input: {
+  elapsedMs: number;
+  expectedMs?: number;
+  progress?: number;
+}): number | undefined {
+  const { elapsedMs, expectedMs, progress } = input;
+  if (expectedMs !== undefined && elapsedMs < expectedMs) {
+    return expectedMs - elapsedMs;
+  }
+  if (progress !== undefined && progress >= MIN_USEFUL_PROGRESS && progress < 100 && elapsedMs > 0) {
+    return (elapsedMs * (100 - progress)) / progress;
+  }
+  return undefined;
+}
+
+/** The sleep before the next poll: just past the expected end, within [minMs, maxMs]. */
+export function pollDelay(input: { remainingMs: number; minMs: number; maxMs: number }): number {
+  return Math.max(input.minMs, Math.min(input.maxMs, input.remainingMs + END_MARGIN_MS));
+}
+
+/**
+ * What tasks took, per operation (VCD's own startTime → endTime of each successful one), and when the client saw
+ * each task it started begin. Bounded: one short list per operation name (a few dozen kinds), and at most
+ * HINTS_KEPT tasks in flight; per VcdCloud, never per lab.
+ */
+export class TaskTimings {
+  private readonly durations = new Map<string, number[]>();
+  private readonly started = new Map<string, { operation?: string; at: number }>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /**
+   * Notes a task the client has just started (the POST's answer). `operation` names its kind: the task's
+   * operationName, or a caller's key for CloudAPI tasks, which come as a bare Location.
+   */
+  sawStart(taskHref: string, operation: string | undefined): void {
+    if (this.started.size >= HINTS_KEPT) {
+      const oldest = this.started.keys().next().value;
+      if (oldest !== undefined) {
+        this.started.delete(oldest);
+      }
+    }
+    this.started.set(taskHref, {
+      ...(operation !== undefined ? { operation } : {}),
+      at: this.clock.now().getTime(),
+    });
+  }
+
+  hint(taskHref: string): { operation?: string; at: number } | undefined {
+    return this.started.get(taskHref);
+  }
+
+  /** Median of the recent durations of `operation`; undefined before the first one ended. */
+  expectedMs(operation: string): number | undefined {
+    const recent = this.durations.get(operation);
+    if (recent === undefined || recent.length === 0) {
+      return undefined;
+    }
+    const sorted = [...recent].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
+  }
+
+  /** Records a successful task's duration under `operation` and drops its start note. */
+  ended(taskHref: string, operation: string | undefined, task: VcdTask): void {
+    this.forget(taskHref);
+    const ms = taskDurationMs(task);
+    if (operation === undefined || ms === undefined) {
+      return;
+    }
+    const recent = this.durations.get(operation) ?? [];
+    recent.push(ms);
+    if (recent.length > DURATIONS_KEPT) {
+      recent.shift();
+    }
+    this.durations.set(operation, recent);
+  }
+
+  forget(taskHref: string): void {
+    this.started.delete(taskHref);
+  }
+}
+
+/** startTime → endTime of a finished task (both VCD's clock, so no skew with ours); undefined if either is missing. */
+function taskDurationMs(task: VcdTask): number | undefined {
+  const start = task.startTime === undefined ? NaN : Date.parse(task.startTime);
+  const end = task.endTime === undefined ? NaN : Date.parse(task.endTime);
+  return Number.isFinite(start) && Number.isFinite(end) && end >= start ? end - start : undefined;
 }
 
 /** A throwing progress callback must not end the wait on a task that is fine. */

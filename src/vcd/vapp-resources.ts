@@ -21,6 +21,7 @@ import {
   type NetworkConnectionSectionInput,
   type VcdNetworkConnectionSection,
 } from './wire/network-connection';
+import { type TaskTimings } from './tasks';
 import { parseTask, type VcdTask } from './wire/task';
 import { parseVm, type VcdVm } from './wire/vapp';
 
@@ -59,6 +60,8 @@ export interface VAppResourcesOptions {
   /** The configured catalog, used when a capture names none. */
   catalog: string;
   wait: (taskHref: string, onProgress?: TaskProgress) => Promise<VcdTask>;
+  /** Told of every task started here, so its wait can sleep until it is expected to end. */
+  timings?: TaskTimings;
 }
 
 /** The vApp and VM operations; stateless apart from the catalog lookups it caches. */
@@ -248,6 +251,7 @@ export class VAppResources {
 
   private async task(request: VcdRequest): Promise<CloudTask> {
     const task = await this.options.http.requestParsed(request, parseTask);
+    this.options.timings?.sawStart(task.href, task.operationName);
     return { href: task.href };
   }
 }

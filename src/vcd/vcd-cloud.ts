@@ -25,7 +25,8 @@ import { EdgeRuleWriter, labsWithRules, natAddressesInUse } from './lab-edge-rul
 import { listManagedVApps, type VcdManagedVApp } from './managed-vapps';
 import { NetworkResources, type EdgeServices, type VdcRef } from './network-resources';
 import { planNicChanges } from './nic-plan';
-import { waitForTask } from './tasks';
+import { type VcdRequest } from './http-types';
+import { TaskTimings, waitForTask } from './tasks';
 import { VAppResources, type CaptureRequest, type PowerAction } from './vapp-resources';
 import { CloudApi } from './nsxt/cloudapi';
 import { findNetworkByCloudApi, lookupEdge, type EdgeTarget } from './nsxt/edge-lookup';
@@ -86,6 +87,8 @@ const DEFAULT_TASK_DEADLINE_MS = 30 * 60_000;
 const SHUTDOWN_DEADLINE_MS = 10 * 60_000;
 
 const systemClock: Clock = { now: () => new Date() };
+/** How long a deploy trusts a catalog's template list read by an earlier deploy. */
+const TEMPLATE_LIST_TTL_MS = 60_000;
 const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -103,6 +106,8 @@ export class VcdCloud implements Cloud {
   private readonly vapps: VAppResources;
   private readonly networkResources: NetworkResources;
   private vdc?: Promise<VdcRef>;
+  private readonly taskTimings: TaskTimings;
+  private readonly templateLists = new Map<string, { at: number; templates: CloudTemplate[] }>();
   private readonly networkHrefs = new Map<string, Promise<string>>();
   private readonly edgeTargets = new Map<string, Promise<EdgeTarget>>();
   private readonly edgeRules: EdgeRuleWriter;
@@ -130,6 +135,7 @@ export class VcdCloud implements Cloud {
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
     });
     this.queries = new VcdQueryService(this.http, () => this.apiVersion());
+    this.taskTimings = new TaskTimings(this.clock);
     const wait = (taskHref: string, onProgress?: TaskProgress): Promise<VcdTask> =>
       this.wait(taskHref, this.taskDeadlineMs, onProgress);
     this.vapps = new VAppResources({
@@ -137,6 +143,7 @@ export class VcdCloud implements Cloud {
       queries: this.queries,
       catalog: options.catalog,
       wait,
+      timings: this.taskTimings,
     });
     this.networkResources = new NetworkResources({
       http: this.http,
@@ -144,13 +151,18 @@ export class VcdCloud implements Cloud {
       vdc: () => this.resolveVdc(),
       wait,
       logger: options.logger,
+      timings: this.taskTimings,
     });
     this.edgeRules = new EdgeRuleWriter({
       read: (edgeHref) => this.networkResources.getEdgeGateway(edgeHref),
       update: (edgeHref, change) => this.networkResources.updateEdgeGatewayServices(edgeHref, change),
       logger: options.logger,
     });
-    this.cloudApi = new CloudApi({ http: this.http, wait: (taskHref) => wait(taskHref) });
+    this.cloudApi = new CloudApi({
+      http: this.http,
+      wait: (taskHref) => wait(taskHref),
+      timings: this.taskTimings,
+    });
     this.nsxtEdges = new NsxtEdgeWriter({
       api: this.cloudApi,
       logger: options.logger,
@@ -210,28 +222,22 @@ export class VcdCloud implements Cloud {
       networks.push({ name, parentHref: await this.resolveNetwork(name) });
     }
     const catalogName = request.catalogName ?? this.options.catalog;
-    const template = (await this.listTemplates(catalogName)).find((t) => t.name === request.templateName);
-    if (template === undefined) {
-      throw new VcdNotFoundError(`template "${request.templateName}" is not in catalog "${catalogName}"`);
-    }
+    const template = await this.deployableTemplate(catalogName, request.templateName);
     const path = `${vdcHref}/action/instantiateVAppTemplate`;
-    const vapp = await this.http.requestParsed(
-      {
-        method: 'POST',
-        path,
-        contentType: MEDIA_TYPE.instantiateVAppTemplateParams,
-        body: buildInstantiateVAppTemplateParams({
-          name: request.vappName,
-          description: request.description,
-          deploy: false,
-          powerOn: false,
-          sourceHref: template.href,
-          networks,
-          deploymentLeaseSeconds: request.runtimeLeaseSeconds,
-        }),
-      },
-      parseVApp,
-    );
+    const vapp = await this.postInstantiate(catalogName, {
+      method: 'POST',
+      path,
+      contentType: MEDIA_TYPE.instantiateVAppTemplateParams,
+      body: buildInstantiateVAppTemplateParams({
+        name: request.vappName,
+        description: request.description,
+        deploy: false,
+        powerOn: false,
+        sourceHref: template.href,
+        networks,
+        deploymentLeaseSeconds: request.runtimeLeaseSeconds,
+      }),
+    });
     const task = vapp.tasks.find((t) => t.operationName === 'vdcInstantiateVapp') ?? vapp.tasks[0];
     if (task === undefined) {
       throw new VcdApiError({
@@ -241,6 +247,7 @@ export class VcdCloud implements Cloud {
         message: `instantiateVAppTemplate answered a vApp without a task (${vapp.href})`,
       });
     }
+    this.taskTimings.sawStart(task.href, task.operationName);
     this.options.logger.info({ vappHref: vapp.href, taskHref: task.href }, 'vApp instantiation started');
     return { vappHref: vapp.href, task: { href: task.href } };
   }
@@ -275,6 +282,7 @@ export class VcdCloud implements Cloud {
       },
       parseTask,
     );
+    this.taskTimings.sawStart(task.href, task.operationName);
     return { href: task.href };
   }
 
@@ -551,6 +559,8 @@ export class VcdCloud implements Cloud {
    * @throws VcdNotFoundError (catalog or vApp), VcdApiError (e.g. DUPLICATE_NAME), VcdUnavailableError.
    */
   startCapture(vappHref: string, request: CaptureRequest): Promise<CloudTask> {
+    // A capture adds or replaces a template: the next deploy reads the catalog again.
+    this.templateLists.clear();
     return this.vapps.startCapture(vappHref, request);
   }
 
@@ -713,6 +723,42 @@ export class VcdCloud implements Cloud {
     return href === undefined ? undefined : this.getVApp(href);
   }
 
+  /**
+   * The template a deploy instantiates, from the catalog's list as read at most TEMPLATE_LIST_TTL_MS ago (a burst of
+   * deploys reads it once); a name the list lacks is looked up again at once, so a template captured meanwhile is
+   * found.
+   *
+   * @throws VcdNotFoundError (not in the catalog), VcdApiError, VcdUnavailableError.
+   */
+  private async deployableTemplate(catalogName: string, templateName: string): Promise<CloudTemplate> {
+    const now = this.clock.now().getTime();
+    const cached = this.templateLists.get(catalogName);
+    const fresh = cached !== undefined && now - cached.at < TEMPLATE_LIST_TTL_MS;
+    let template = fresh ? cached.templates.find((t) => t.name === templateName) : undefined;
+    if (template === undefined) {
+      const templates = await this.listTemplates(catalogName);
+      this.templateLists.set(catalogName, { at: now, templates });
+      template = templates.find((t) => t.name === templateName);
+    }
+    if (template === undefined) {
+      throw new VcdNotFoundError(`template "${templateName}" is not in catalog "${catalogName}"`);
+    }
+    return template;
+  }
+
+  /**
+   * Sends the instantiation. When VCD refuses it, the catalog's list is dropped (the template may have been replaced
+   * since it was read), so the next attempt reads it again.
+   */
+  private async postInstantiate(catalogName: string, request: VcdRequest): Promise<VcdVApp> {
+    try {
+      return await this.http.requestParsed(request, parseVApp);
+    } catch (error) {
+      this.templateLists.delete(catalogName);
+      throw error;
+    }
+  }
+
   private wait(taskHref: string, deadlineMs: number, onProgress?: TaskProgress): Promise<VcdTask> {
     return waitForTask(this.http, taskHref, {
       deadlineMs,
@@ -720,6 +766,7 @@ export class VcdCloud implements Cloud {
       sleep: this.sleep,
       onProgress,
       logger: this.options.logger,
+      timings: this.taskTimings,
     });
   }
 

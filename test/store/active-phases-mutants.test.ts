@@ -3,7 +3,7 @@ import { type LabbotDatabase, openDatabase } from '../../src/store/database';
 import { KyselyLabStore } from '../../src/store/kysely-lab-store';
 import { KyselyWorkClaims } from '../../src/store/kysely-work-claims';
 import { migrateToLatest } from '../../src/store/migrate';
-import { minimalLab } from './lab-fixtures';
+import { minimalLab } from '../helpers/labs';
 import { databaseKinds, type TestDatabase } from './test-databases';
 
 /**

@@ -5,6 +5,7 @@
 import { VcdTaskFailedError } from '../../src/vcd/errors';
 import { VcdCloud } from '../../src/vcd/vcd-cloud';
 import { captureVApp } from './helpers/capture-vapp';
+import { VcdHttp, type VcdRequest } from '../../src/vcd/vcd-http';
 import { toNetworkConnectionInput } from '../../src/vcd/wire/network-connection';
 import { startVcdSim, type VcdSim } from '../../src/vcdsim/vcd-sim';
 import { recordingLogger } from '../helpers/logger';
@@ -55,6 +56,37 @@ async function deploy(name: string): Promise<string> {
 }
 
 describe('vcd/vcd-cloud against the simulator', () => {
+  it('reads the catalog once for deploys within a minute, and again for a template it has not seen', async () => {
+    const paths: string[] = [];
+    const original = VcdHttp.prototype.request;
+    jest.spyOn(VcdHttp.prototype, 'request').mockImplementation(function (
+      this: VcdHttp,
+      request: VcdRequest,
+    ) {
+      paths.push(request.path);
+      return original.call(this, request);
+    });
+    const templateQueries = () => paths.filter((p) => p.includes('vAppTemplate')).length;
+    await deploy('lab-cache-1');
+    await deploy('lab-cache-2');
+    expect(templateQueries()).toBe(1);
+
+    await expect(
+      cloud.startDeploy({
+        vappName: 'lab-cache-3',
+        description: 'x',
+        templateName: 'no-such',
+        runtimeLeaseSeconds: 60,
+      }),
+    ).rejects.toThrow('template "no-such" is not in catalog "labs"');
+    expect(templateQueries()).toBe(2);
+
+    now += 61_000;
+    await deploy('lab-cache-4');
+    expect(templateQueries()).toBe(3);
+    jest.restoreAllMocks();
+  });
+
   it('logs in again after the session expires (401 with an empty body) and carries on', async () => {
     const vapp = await deploy('lab-relogin');
     sim.state.expireSessions();

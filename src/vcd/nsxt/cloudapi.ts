@@ -8,6 +8,7 @@ import { VcdApiError } from '../errors';
 import { type HttpMethod, type VcdRequest, type VcdResponse } from '../http-types';
 import { WireFormatError } from '../wire/wire-format';
 import { parseResponse } from '../response-errors';
+import { type TaskTimings } from '../tasks';
 
 /** CloudAPI's largest page. */
 export const CLOUDAPI_MAX_PAGE_SIZE = 128;
@@ -23,6 +24,8 @@ export interface CloudApiOptions {
   http: CloudApiTransport;
   /** Waits for a task href (the `Location` of a 202) to succeed. */
   wait: (taskHref: string) => Promise<unknown>;
+  /** Told of every task started here (keyed by method and path shape), so its wait can sleep until its expected end. */
+  timings?: TaskTimings;
 }
 
 /**
@@ -160,7 +163,19 @@ export class CloudApi {
     });
     const task = response.headers.location;
     if (response.status === 202 && task !== undefined && task !== '') {
+      this.options.timings?.sawStart(task, `cloudapi ${method} ${pathShape(path)}`);
       await this.options.wait(task);
     }
   }
+}
+
+/**
+ * A CloudAPI path with its query dropped and every segment holding an id replaced by `*` (an edge's NAT rules path
+ * is the same shape for every edge): CloudAPI tasks come as a bare Location, so this names their kind for TaskTimings.
+ */
+export function pathShape(path: string): string {
+  return (path.split('?')[0] ?? '')
+    .split('/')
+    .map((segment) => (/[0-9]/.test(segment) && !/^[0-9.]+$/.test(segment) ? '*' : segment))
+    .join('/');
 }

@@ -96,7 +96,8 @@ export class NsxtEdgeWriter {
     const [nat, firewall, sets] = await Promise.all([
       this.listNat(edgeId),
       this.getFirewall(edgeId),
-      this.listSets(edgeId),
+      // Names are enough here: the summaries carry the tag.
+      this.setSummaries(edgeId),
     ]);
     const ids = [...nat, ...firewall, ...sets]
       .map((item) => labOf(item))
@@ -227,7 +228,8 @@ export class NsxtEdgeWriter {
     if (missingPorts.length > 0) {
       profiles = await this.listProfiles();
     }
-    let sets = new Map((await this.listSets(edge.id)).map((s) => [s.name, s]));
+    const changed = new Set(plans.keys());
+    let sets = new Map((await this.listSets(edge.id, changed)).map((s) => [s.name, s]));
     let created = false;
     for (const [name, addresses] of setsNeeded(plans.values())) {
       const existing = sets.get(name);
@@ -249,7 +251,7 @@ export class NsxtEdgeWriter {
       }
     }
     if (created) {
-      sets = new Map((await this.listSets(edge.id)).map((s) => [s.name, s]));
+      sets = new Map((await this.listSets(edge.id, changed)).map((s) => [s.name, s]));
     }
     return {
       profiles: new Map([...profiles].map(([name, p]) => [name, p.id])),
@@ -336,7 +338,7 @@ export class NsxtEdgeWriter {
    */
   private async removeUnused(edge: NsxtEdgeGateway, plans: Map<string, LabPlan>): Promise<void> {
     const needed = setsNeeded(plans.values());
-    for (const set of await this.listSets(edge.id)) {
+    for (const set of await this.listSets(edge.id, new Set(plans.keys()))) {
       const labId = labOf(set);
       if (labId !== undefined && plans.has(labId) && !needed.has(set.name)) {
         await this.deleteIgnoringGone(`${API}/firewallGroups/${enc(set.id)}`);
@@ -393,14 +395,22 @@ export class NsxtEdgeWriter {
     );
   }
 
-  /** The edge's IP sets that carry a lab's tag, with their addresses. */
-  private async listSets(edgeId: string): Promise<NsxtFirewallGroup[]> {
+  /** The edge's IP sets that carry a lab's tag, as summaries (no addresses). */
+  private async setSummaries(edgeId: string): Promise<NsxtFirewallGroup[]> {
     const summaries = await this.options.api.list(`${API}/firewallGroups/summaries`, readFirewallGroup, {
       filter: `ownerRef.id==${edgeId}`,
     });
-    const ours = summaries.filter(
+    return summaries.filter(
       (g) => labOf(g) !== undefined && (g.ownerRef === undefined || g.ownerRef.id === edgeId),
     );
+  }
+
+  /**
+   * The edge's IP sets tagged for one of `labs`, with their addresses. Only those labs' sets are read in full: the
+   * summaries carry no addresses, and reading every lab's set would make each deploy cost one call per lab on the edge.
+   */
+  private async listSets(edgeId: string, labs: ReadonlySet<string>): Promise<NsxtFirewallGroup[]> {
+    const ours = (await this.setSummaries(edgeId)).filter((g) => labs.has(labOf(g) ?? ''));
     const details: NsxtFirewallGroup[] = [];
     for (const group of ours) {
       try {

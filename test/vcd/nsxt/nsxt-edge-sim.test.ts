@@ -198,6 +198,24 @@ describe('NSX-T edge through the CloudAPI', () => {
     expectBodiesValid();
   });
 
+  it('reads in full only the IP sets of the labs it changes, however many labs the edge holds', async () => {
+    await start({ kind: 'nsxt' });
+    await cloud.setLabEdgeRules('edge-01', 'demo-aaa', labRules('203.0.113.10', '10.10.0.11'));
+    await cloud.setLabEdgeRules('edge-01', 'demo-bbb', labRules('203.0.113.11', '10.10.0.12'));
+    const aaaSets = sim.state.nsxt.groups
+      .filter((g) => g.name.startsWith('labbot:demo-aaa:'))
+      .map((g) => g.id);
+    expect(aaaSets.length).toBeGreaterThan(0);
+    sent.length = 0;
+
+    await cloud.setLabEdgeRules('edge-01', 'demo-ccc', labRules('203.0.113.12', '10.10.0.13'));
+
+    const setReads = sent.filter((r) => r.method === 'GET' && /\/firewallGroups\/[^/?]+$/.test(r.path));
+    expect(setReads.length).toBeGreaterThan(0);
+    expect(setReads.filter((r) => aaaSets.some((id) => r.path.includes(encodeURIComponent(id))))).toEqual([]);
+    expect(await cloud.listEdgeRuleLabs('edge-01')).toEqual(['demo-aaa', 'demo-bbb', 'demo-ccc']);
+  });
+
   it('is idempotent, updates a moved rule in place by id and version, and never writes what is already there', async () => {
     await start({ kind: 'nsxt' });
     await cloud.setLabEdgeRules('edge-01', 'demo-aaa', labRules('203.0.113.10', '10.10.0.11'));
