@@ -444,13 +444,12 @@ export async function runClass(
   const action = command.action;
   switch (action.kind) {
     case 'create': {
-      if (action.readyByText !== undefined) {
-        // The scheduler (issue 18 item 2) is another change; until it is merged a class starts now.
-        throw new UserError(
-          'usage',
-          `Scheduled classes (\`at ${action.readyByText}\`) are not available yet; leave out \`at …\` to start the class now.`,
-        );
-      }
+      // `at 14:00` / `ready by tomorrow 9:00`, in the trainer's time zone, as for a scheduled demo.
+      const timeZone = userTimeZone(context, deps);
+      const readyBy =
+        action.readyByText !== undefined
+          ? readyByOf(action.readyByText.split(/\s+/), timeZone, deps)
+          : undefined;
       const result = await classes.create({
         trainer: context.user,
         ...(context.channel !== undefined ? { channel: context.channel } : {}),
@@ -459,8 +458,23 @@ export async function runClass(
         students: action.students,
         ...(action.lifetimeMinutes !== undefined ? { lifetimeMinutes: action.lifetimeMinutes } : {}),
         ...(action.name !== undefined ? { name: action.name } : {}),
+        ...(readyBy !== undefined ? { readyBy } : {}),
       });
-      return classCreatedReply(result, false);
+      const reply = classCreatedReply(result, false);
+      return readyBy === undefined
+        ? reply
+        : {
+            ...reply,
+            sections: [
+              {
+                type: 'text',
+                text: [
+                  `Scheduled: every lab ready by ${formatReadyTime(readyBy, timeZone)}; the class's hours and the labs' lifetimes count from then. Deploys start early enough, learned from this template's recent deploys.`,
+                ],
+              },
+              ...reply.sections,
+            ],
+          };
     }
     case 'add':
       return classCreatedReply(await classes.add(context.user, action.name, action.students), true);

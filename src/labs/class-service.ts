@@ -58,6 +58,17 @@ export interface CreateClassInput {
   students: readonly StudentRef[];
   lifetimeMinutes?: number;
   name?: string;
+  /**
+   * Ready by this time (`at TIME`): every lab is scheduled (phase `scheduled`) to be deployed early enough, the
+   * class's hours and the labs' lifetimes count from it.
+   */
+  readyBy?: Date;
+}
+
+/** When a scheduled class's labs start deploying (LabService.planReadyBy). */
+interface LabSchedule {
+  readyBy: Date;
+  deployAt: Date;
 }
 
 /** A student named but not seated, and why (a bot, a guest, already in the class…). */
@@ -129,7 +140,13 @@ export class ClassService {
     const { students, skipped } = await this.resolveStudents(input.students, trainer);
     this.checkSomeone(students, skipped);
     const now = this.deps.clock.now();
-    const endsAt = new Date(now.getTime() + lifetime * 60_000);
+    const schedule =
+      input.readyBy !== undefined
+        ? await this.deps.labs.planReadyBy(estimate.template.key, input.readyBy)
+        : undefined;
+    // A scheduled class starts when its labs are ready: its hours, and its labs' lifetimes, count from then.
+    const startsAt = schedule?.readyBy ?? now;
+    const endsAt = new Date(startsAt.getTime() + lifetime * 60_000);
     const added = hourlyRate(estimate.template, this.deps.policy.rates).total;
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
       const name = input.name ?? randomLabId('cls', this.deps.random, attempt < 2 ? 3 : 5);
@@ -138,11 +155,13 @@ export class ClassService {
         trainer,
         template: estimate.template.key,
         ...(input.channel !== undefined ? { channel: input.channel } : {}),
-        startsAt: now,
+        startsAt,
         endsAt,
         createdAt: now,
       };
-      const labs = students.map((student) => this.newLab(student, estimate.template, endsAt, now, attempt));
+      const labs = students.map((student) =>
+        this.newLab(student, estimate.template, endsAt, now, attempt, schedule),
+      );
       const seats = labs.map((lab) => seat(name, lab, now));
       let refusal: LimitRefusal | undefined;
       try {
@@ -210,8 +229,15 @@ export class ClassService {
     const template = this.deps.labs.estimate(CLASS_KIND, classroom.template).template;
     const added = hourlyRate(template, this.deps.policy.rates).total;
     const now = this.deps.clock.now();
+    // A latecomer to a class that has not started yet is scheduled with everyone else.
+    const schedule =
+      classroom.startsAt.getTime() > now.getTime()
+        ? await this.deps.labs.planReadyBy(template.key, classroom.startsAt)
+        : undefined;
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
-      const labs = students.map((student) => this.newLab(student, template, classroom.endsAt, now, attempt));
+      const labs = students.map((student) =>
+        this.newLab(student, template, classroom.endsAt, now, attempt, schedule),
+      );
       let refusal: LimitRefusal | undefined;
       try {
         refusal = await this.deps.classes.seatWithinLimits(
@@ -493,6 +519,7 @@ export class ClassService {
     expiresAt: Date,
     now: Date,
     attempt: number,
+    schedule?: LabSchedule,
   ): Lab {
     const id = randomLabId(CLASS_KIND, this.deps.random, attempt < 2 ? 4 : 6);
     return {
@@ -502,7 +529,8 @@ export class ClassService {
       template: template.key,
       vappName: vappNameFor(id),
       desired: 'running',
-      phase: 'requested',
+      phase: schedule !== undefined ? 'scheduled' : 'requested',
+      ...(schedule !== undefined ? { readyBy: schedule.readyBy, deployAt: schedule.deployAt } : {}),
       // The student's DM: their lab's message, with its access details, goes to them, not to the class channel
       // (the roster is what the channel sees).
       channel: student,

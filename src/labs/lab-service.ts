@@ -228,6 +228,21 @@ export class LabService {
     }
   }
 
+  /**
+   * The schedule of labs that will be ready by `readyBy` (a class's labs): checked as a scheduled deploy's ready-by
+   * time is, with the deploy start learned from the template's recent deploys.
+   * @throws UserError for a time in the past or too far ahead.
+   */
+  async planReadyBy(
+    template: string,
+    readyBy: Date,
+  ): Promise<{ readyBy: Date; deployAt: Date; expected: ExpectedDeploy; tight: boolean }> {
+    const now = this.deps.clock.now();
+    this.checkReadyBy(readyBy, now);
+    const { plan, expected } = await this.planSchedule(template, readyBy, now);
+    return { readyBy, deployAt: plan.deployAt, expected, tight: plan.tight };
+  }
+
   /** When a scheduled lab's deploy starts: its ready-by time minus the template's expected deploy time. */
   private async planSchedule(
     template: string,

@@ -3,8 +3,8 @@ import { tomorrowAt } from '../../src/commands/run-verbs';
 import { type Reply } from '../../src/commands/reply';
 import { replyText } from '../helpers/reply-text';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
-import { type ClassStore } from '../../src/labs/class';
-import { ClassService } from '../../src/labs/class-service';
+import { type ClassService } from '../../src/labs/class-service';
+import { UserError } from '../../src/labs/errors';
 import { formatUsd, hourlyRate } from '../../src/labs/cost';
 import { type Lab } from '../../src/labs/lab';
 import { LabService } from '../../src/labs/lab-service';
@@ -305,9 +305,9 @@ describe('commands/run-command: class', () => {
     expect([reply.tone, reply.title]).toEqual(['error', 'Classes are not enabled in this labbot.']);
   });
 
-  it('refuses `at TIME` for now, saying what to do, before anything is deployed', async () => {
+  it('schedules a class `at TIME` in the trainer’s time zone, and refuses a time that has passed', async () => {
     const store = new MemoryLabStore();
-    const clock = new ManualClock();
+    const clock = new ManualClock(new Date('2026-11-24T09:00:00Z'));
     const service = new LabService({
       store,
       waker: { wake: () => undefined },
@@ -315,16 +315,14 @@ describe('commands/run-command: class', () => {
       random: sequenceRandom(),
       policy: DEFAULT_POLICY,
     });
-    const classes = new ClassService({
-      labs: service,
-      store,
-      classes: {} as ClassStore, // never reached: the command is refused before any use case runs
-      waker: { wake: () => undefined },
-      clock,
-      random: sequenceRandom(),
-      policy: DEFAULT_POLICY,
-      directory: EVERYONE,
-    });
+    const asked: { readyBy?: Date }[] = [];
+    // Only what runClass calls on create: the use case is tested with the store (test/e2e/class-two-replicas).
+    const classes = {
+      create: (input: { readyBy?: Date }) => {
+        asked.push(input);
+        return Promise.reject(new UserError('usage', 'stop here'));
+      },
+    } as unknown as ClassService;
     const runner = createCommandRunner({
       service,
       policy: DEFAULT_POLICY,
@@ -334,10 +332,13 @@ describe('commands/run-command: class', () => {
       simulated: true,
       classes,
     });
-    const reply = await runner.run('class esxi8 for <@U0ALICE> at 14:00', { user: 'U1' });
-    expect(reply.title).toBe(
-      'Scheduled classes (`at 14:00`) are not available yet; leave out `at …` to start the class now.',
-    );
+
+    await runner.run('class esxi8 for <@U0ALICE> at 14:00', { user: 'U1', timeZone: 'Europe/Paris' });
+    expect(asked.map((input) => input.readyBy)).toEqual([new Date('2026-11-24T13:00:00Z')]);
+
+    const past = await runner.run('class esxi8 for <@U0ALICE> at 8:00', { user: 'U1', timeZone: 'UTC' });
+    expect(past.tone).toBe('error');
+    expect(asked).toHaveLength(1);
     expect(await store.list({})).toEqual([]);
   });
 });

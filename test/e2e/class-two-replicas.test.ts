@@ -268,4 +268,47 @@ describe('e2e: a class of 30 on two replicas', () => {
     expect(slack.posts.filter((p) => p.channel === CHANNEL)).toHaveLength(1);
     expect(slack.lastTexts(CHANNEL)[0]).toContain('torn down');
   }, 120_000);
+
+  it('schedules a class for a time ahead: nothing deploys before its start, every lab is ready by then, torn down in one command', async () => {
+    const { clock, slack, replicas, drive } = await setup();
+    const [a, b] = replicas as [(typeof replicas)[number], (typeof replicas)[number]];
+    const vappsBefore = sim.state.vApps().map((v) => v.name);
+    const readyBy = new Date('2026-11-24T11:00:00Z');
+
+    const created = await a.commands.run(
+      `class esxi8 for <#${CHANNEL}|vsphere-101> at 11:00 for 3h name sched-101`,
+      { user: TRAINER, channel: CHANNEL },
+    );
+    expect(created.tone).toBe('success');
+    expect(replyText(created)).toContain('every lab ready by');
+    const scheduled = await b.classes.show('sched-101');
+    expect(scheduled.classroom.startsAt).toEqual(readyBy);
+    expect(scheduled.classroom.endsAt).toEqual(new Date('2026-11-24T14:00:00Z'));
+    expect(new Set(scheduled.labs.map((l) => l.phase))).toEqual(new Set(['scheduled']));
+    const deployAt = scheduled.labs[0]?.deployAt;
+    expect(deployAt).toBeDefined();
+    expect(scheduled.labs.every((l) => l.deployAt?.getTime() === deployAt?.getTime())).toBe(true);
+    expect(deployAt!.getTime()).toBeLessThan(readyBy.getTime());
+
+    // Both replicas pass before the deploy time: nothing reaches VCD.
+    await drive();
+    expect(sim.state.vApps().map((v) => v.name)).toEqual(vappsBefore);
+
+    clock.advance(deployAt!.getTime() - clock.now().getTime());
+    await drive();
+
+    const shown = await a.classes.show('sched-101');
+    expect(shown.labs.map((l) => l.phase)).toEqual(STUDENTS.map(() => 'ready'));
+    // Ready by the class's start, each once, each student DMed.
+    for (const lab of shown.labs) {
+      expect(lab.readyAt!.getTime()).toBeLessThanOrEqual(readyBy.getTime());
+      expect(slack.lastTexts(lab.owner)[0]).toContain(`Lab ${lab.id}: ready`);
+    }
+    expect(sim.state.vApps().length - vappsBefore.length).toBe(30);
+    expect(slack.lastTexts(CHANNEL)[0]).toMatch(/^Class sched-101: 30 of 30 labs ready/);
+
+    await b.commands.run('class teardown sched-101', { user: TRAINER, channel: CHANNEL });
+    await drive();
+    expect(sim.state.vApps().map((v) => v.name)).toEqual(vappsBefore);
+  }, 120_000);
 });
