@@ -87,7 +87,12 @@ export interface ClassStore {
   seats(className: string): Promise<ClassSeat[]>;
   /** The seat holding this lab, if the lab is a class lab. */
   seatOf(labId: string): Promise<ClassSeat | undefined>;
-  setRosterRef(name: string, channel: string, ts: string): Promise<void>;
+  /**
+   * Records the roster message, only if the class has none yet (or still has `replacing`, the one found gone): two
+   * replicas posting the first roster at once, only one is kept.
+   * @returns false when another roster was recorded first.
+   */
+  setRosterRef(name: string, channel: string, ts: string, replacing?: string): Promise<boolean>;
   markEnded(name: string, at: Date): Promise<void>;
   /** Every seat of the classes not torn down, with its class: what the reaper needs to follow class hours. */
   liveSeats(): Promise<{ seat: ClassSeat; classroom: Classroom }[]>;

@@ -17,8 +17,11 @@ export interface ClassRosterOptions {
   /** The class as the store has it now. */
   load: (name: string) => Promise<{ classroom: Classroom; seats: ClassSeat[]; labs: Lab[] } | undefined>;
   describe: (classroom: Classroom, seats: readonly ClassSeat[], labs: readonly Lab[]) => Reply;
-  /** Remembers the roster message, so that every replica and a restart update it rather than post another. */
-  saveRef: (name: string, channel: string, ts: string) => Promise<void>;
+  /**
+   * Remembers the roster message, so that every replica and a restart update it rather than post another: only if
+   * the class has none (or still has `replacing`, the one found gone). False when another replica's came first.
+   */
+  saveRef: (name: string, channel: string, ts: string, replacing?: string) => Promise<boolean>;
   /** Default 3000 (Slack suggests at most one update per 3 s per message). */
   minUpdateIntervalMs?: number;
   clock?: () => number;
@@ -106,8 +109,27 @@ export class SlackClassRoster {
       return;
     }
     const posted = await this.options.client.chat.postMessage({ channel, ...message, unfurl_links: false });
-    if (posted.ts !== undefined) {
-      await this.options.saveRef(name, posted.channel ?? channel, posted.ts);
+    if (posted.ts === undefined) {
+      return;
+    }
+    const postedIn = posted.channel ?? channel;
+    let recorded: boolean;
+    try {
+      recorded = await this.options.saveRef(name, postedIn, posted.ts, ts);
+    } catch (error) {
+      // Not recorded, so no replica would ever update it: take it back rather than leave a stale second roster.
+      await this.options.client.chat.delete?.({ channel: postedIn, ts: posted.ts }).catch(() => undefined);
+      throw error;
+    }
+    if (recorded) {
+      return;
+    }
+    // Another replica posted the class's roster at the same moment and recorded it first: keep one message in the
+    // channel (theirs), and bring it up to date with what this replica saw.
+    await this.options.client.chat.delete?.({ channel: postedIn, ts: posted.ts });
+    const winner = (await this.options.load(name))?.classroom;
+    if (winner?.rosterTs !== undefined && winner.channel !== undefined) {
+      await this.update(winner.channel, winner.rosterTs, message);
     }
   }
 

@@ -289,6 +289,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     home,
     ...(options.form ? { form: options.form } : {}),
     refreshLab: options.refreshLab ?? (() => Promise.resolve()),
+    timeZoneOf: (user) => trust.timeZoneOf(user),
   });
 
   let port = options.port;

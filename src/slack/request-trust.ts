@@ -28,6 +28,8 @@ export interface SlackPerson {
   guest: boolean;
   /** `is_stranger`: from a workspace the bot's token does not belong to and shares no channel with. */
   stranger: boolean;
+  /** `tz` (an IANA zone such as Europe/Paris): scheduled-lab times are read in it. */
+  timeZone?: string;
 }
 
 export interface TrustPolicy {
@@ -122,6 +124,7 @@ interface UsersInfoUser {
   is_restricted?: boolean;
   is_ultra_restricted?: boolean;
   is_stranger?: boolean;
+  tz?: string;
 }
 
 /** Reads a `users.info` user. Pure. */
@@ -132,6 +135,7 @@ export function slackPerson(user: UsersInfoUser): SlackPerson {
     ...(enterpriseId !== undefined ? { enterpriseId } : {}),
     guest: user.is_restricted === true || user.is_ultra_restricted === true,
     stranger: user.is_stranger === true,
+    ...(user.tz !== undefined ? { timeZone: user.tz } : {}),
   };
 }
 
@@ -163,6 +167,11 @@ export interface TrustCheckOptions {
 export interface TrustCheck {
   /** The refusal for this request, or undefined when it may go on. Never rejects: failures refuse. */
   check(body: unknown): Promise<TrustRefusal | undefined>;
+  /**
+   * The person's time zone from the same cached `users.info` answer the check used (no second lookup per command);
+   * undefined when Slack does not say or does not answer within the budget.
+   */
+  timeZoneOf(user: string): Promise<string | undefined>;
 }
 
 /**
@@ -244,6 +253,9 @@ export function createTrustCheck(options: TrustCheckOptions): TrustCheck {
       }
       const person = await lookup(origin.userId);
       return person ? judgePerson(person, policy) : 'unverified';
+    },
+    async timeZoneOf(user) {
+      return (await lookup(user))?.timeZone;
     },
   };
 }

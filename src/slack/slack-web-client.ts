@@ -39,6 +39,8 @@ export interface SlackWebClient {
       text: string;
       blocks?: KnownBlock[];
     }): Promise<SlackApiResult & { message_ts?: string }>;
+    /** Deletes one of the app's own messages (scope `chat:write`); optional so that test doubles need not have it. */
+    delete?(args: { channel: string; ts: string }): Promise<SlackApiResult>;
   };
   readonly views: {
     /** Opens a modal; `trigger_id` is single-use and valid for 3 s after the interaction. */

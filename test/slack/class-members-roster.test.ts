@@ -103,9 +103,12 @@ describe('slack/class-roster', () => {
       logger: createSilentLogger(),
       load: () => Promise.resolve({ classroom: stored, seats: [], labs: [] }),
       describe: (): Reply => ({ visibility: 'channel', tone: 'info', title: `v${++version}`, sections: [] }),
-      saveRef: (_name, channel, ts) => {
+      saveRef: (_name, channel, ts, replacing) => {
+        if (stored.rosterTs !== replacing) {
+          return Promise.resolve(false);
+        }
         stored = { ...stored, channel, rosterTs: ts };
-        return Promise.resolve();
+        return Promise.resolve(true);
       },
       clock: () => now,
       schedule: (run) => {
@@ -147,5 +150,52 @@ describe('slack/class-roster', () => {
     tick(5000);
     await roster.rosterChanged('vsphere-101');
     expect(sent).toEqual(['post C0CLASS v1', 'post C0CLASS v2']);
+  });
+
+  it('keeps one roster when two replicas post the first one at the same moment', async () => {
+    const sent: string[] = [];
+    let stored: Classroom = { ...classroom };
+    let posts = 0;
+    const replica = (id: string) =>
+      new SlackClassRoster({
+        client: {
+          chat: {
+            postMessage: (args) => {
+              sent.push(`${id} post ${args.text}`);
+              return Promise.resolve({ ok: true, channel: args.channel, ts: `ts${++posts}` });
+            },
+            update: (args) => {
+              sent.push(`${id} update ${args.ts} ${args.text}`);
+              return Promise.resolve({ ok: true });
+            },
+            postEphemeral: () => Promise.resolve({ ok: true }),
+            delete: (args) => {
+              sent.push(`${id} delete ${args.ts}`);
+              return Promise.resolve({ ok: true });
+            },
+          },
+        },
+        logger: createSilentLogger(),
+        load: () => Promise.resolve({ classroom: stored, seats: [], labs: [] }),
+        describe: (): Reply => ({
+          visibility: 'channel',
+          tone: 'info',
+          title: `seen by ${id}`,
+          sections: [],
+        }),
+        // The store's conditional write: only the first roster of the class is recorded.
+        saveRef: (_name, channel, ts, replacing) => {
+          if (stored.rosterTs !== replacing) {
+            return Promise.resolve(false);
+          }
+          stored = { ...stored, channel, rosterTs: ts };
+          return Promise.resolve(true);
+        },
+      });
+
+    await Promise.all([replica('a').rosterChanged('vsphere-101'), replica('b').rosterChanged('vsphere-101')]);
+
+    expect(stored.rosterTs).toBe('ts1');
+    expect(sent).toEqual(['a post seen by a', 'b post seen by b', 'b delete ts2', 'b update ts1 seen by b']);
   });
 });

@@ -12,6 +12,7 @@ export const METHOD_SCOPES: Readonly<Record<string, string | null>> = {
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
   'chat.postEphemeral': 'chat:write',
+  'chat.delete': 'chat:write',
   'views.open': null,
   'views.publish': null,
   'usergroups.users.list': 'usergroups:read',

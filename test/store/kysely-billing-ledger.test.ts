@@ -150,7 +150,7 @@ describe.each(databaseKinds('KyselyBillingLedger'))('billing ledger, on $name', 
   });
 
   it('fills in existing labs from their rows and audit log when migration 013 runs', async () => {
-    await migrateTo(database, '010-slack-requests');
+    await migrateTo(database, '012-classes');
     const audit = new KyselyAuditLog(database);
     const record = (labId: string, action: string, iso: string): Promise<void> =>
       audit.record({ at: at(iso), actor: 'controller', labId, action, result: 'ok' });
@@ -179,10 +179,15 @@ describe.each(databaseKinds('KyselyBillingLedger'))('billing ledger, on $name', 
     await record('demo-now', 'suspended', '2026-03-02T09:00:00.000Z');
     await record('demo-now', 'resumed', '2026-03-02T14:00:00.000Z');
     for (const lab of [ended, running]) {
-      await database.kysely.insertInto('labs').values(labToRow(lab)).execute();
+      // As 012's table takes it: columns later migrations added are unset on these labs, so left out.
+      const row = Object.fromEntries(Object.entries(labToRow(lab)).filter(([, value]) => value !== null));
+      await database.kysely
+        .insertInto('labs')
+        .values(row as ReturnType<typeof labToRow>)
+        .execute();
     }
 
-    expect(await migrateToLatest(database)).toEqual(['013-billing-ledger']);
+    expect(await migrateToLatest(database)).toEqual(['013-billing-ledger', '014-restore-window']);
 
     const byLab = (await everything(new KyselyBillingLedger(database))).map((i) => [
       i.labId,

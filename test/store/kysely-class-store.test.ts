@@ -103,6 +103,18 @@ for (const kind of databaseKinds('KyselyClassStore')) {
       expect((await labs.list('U0A', false)).map((l) => l.kind).sort()).toEqual(['class', 'demo', 'demo']);
     });
 
+    it('records the first roster message only: a second replica’s is refused, a gone one replaced', async () => {
+      await create(['U0A']);
+
+      expect(await store.classes.setRosterRef('vsphere-101', 'C0CLASS', '1.000001')).toBe(true);
+      expect(await store.classes.setRosterRef('vsphere-101', 'C0CLASS', '1.000002')).toBe(false);
+      expect((await store.classes.get('vsphere-101'))?.rosterTs).toBe('1.000001');
+      // The message was found gone: its replacement is recorded in its place, once.
+      expect(await store.classes.setRosterRef('vsphere-101', 'C0CLASS', '1.000003', '1.000001')).toBe(true);
+      expect(await store.classes.setRosterRef('vsphere-101', 'C0CLASS', '1.000004', '1.000001')).toBe(false);
+      expect((await store.classes.get('vsphere-101'))?.rosterTs).toBe('1.000003');
+    });
+
     it('refuses a class over the trainer’s spend cap or the class size, writing nothing', async () => {
       await expect(create(['U0A', 'U0B', 'U0C', 'U0D', 'U0E'])).rejects.toThrow(
         /\$0\.91\/h, over the \$0\.80\/h limit per person \(a class counts against its trainer\)/,

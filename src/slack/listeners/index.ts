@@ -18,6 +18,8 @@ import { createDeploySubmissionListener, DEPLOY_MODAL_CALLBACK } from './views/d
 /** What the listeners need from the rest of the bot. */
 export interface ListenerDeps {
   commands: CommandRunner;
+  /** A person's time zone; default a `users.info` call (the app passes the trust check's cached answer). */
+  timeZoneOf?: (user: string) => Promise<string | undefined>;
   logger: Logger;
   /** Waits for ack budgets; injected so tests decide when time has passed. */
   sleep: Sleep;
@@ -54,7 +56,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       ...(deps.form ? { deployForm: { port: deps.form, client: deps.client } } : {}),
       uploadFile: (user: string, file: ReplyFile) =>
         uploadReplyFile(deps.client, user, file, { metrics: deps.metrics }),
-      timeZoneOf: async (user: string) => (await deps.client.users.info({ user })).user?.tz,
+      timeZoneOf:
+        deps.timeZoneOf ?? (async (user: string) => (await deps.client.users.info({ user })).user?.tz),
     }),
   );
 
