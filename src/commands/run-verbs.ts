@@ -19,7 +19,7 @@ import { classActionReply, classCreatedReply, classListReply, rosterReply } from
 import { type Lab } from '../labs/lab';
 import { type DeployResult } from '../labs/lab-service';
 import { schedulePolicy } from '../labs/policy';
-import { formatReadyTime, parseReadyTime } from '../labs/ready-time';
+import { formatReadyTime, isTimeZone, parseReadyTime, utcOffsetMinutesAt } from '../labs/ready-time';
 import { type CommandContext } from './command-context';
 import { type CommandRunnerDeps, type RunEnv } from './command-spec';
 import { labLine, labReply, scriptReply } from './lab-reply';
@@ -133,6 +133,19 @@ export async function runRepro(
 }
 
 /** The caller's time zone: Slack's, else the configured default. */
+/**
+ * Where the caller's day, week and month start: a button's UTC offset, else the caller's Slack time zone at `now`
+ * (its offset now: a period spanning a DST change is off by that hour at its start), else UTC.
+ */
+function costOffsetMinutes(context: CommandContext, now: Date): number {
+  if (context.utcOffsetMinutes !== undefined) {
+    return context.utcOffsetMinutes;
+  }
+  return context.timeZone !== undefined && isTimeZone(context.timeZone)
+    ? utcOffsetMinutesAt(now, context.timeZone)
+    : 0;
+}
+
 function userTimeZone(context: CommandContext, deps: CommandRunnerDeps): string {
   return context.timeZone ?? schedulePolicy(deps.policy).defaultTimeZone;
 }
@@ -291,7 +304,7 @@ export async function runCost(
   }
   const now = deps.clock.now();
   const period: BillingPeriod = command.period
-    ? periodToDate(command.period, now, context.utcOffsetMinutes ?? 0)
+    ? periodToDate(command.period, now, costOffsetMinutes(context, now))
     : { from: new Date(0), to: now };
   const { labs, intervals } = await deps.service.billing(
     period,

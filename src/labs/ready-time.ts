@@ -326,6 +326,11 @@ function offsetMs(utcMs: number, timeZone: string): number {
   return asUtc - Math.floor(utcMs / 1000) * 1000;
 }
 
+/** The zone's offset from UTC at `at`, in whole minutes (positive east of Greenwich). */
+export function utcOffsetMinutesAt(at: Date, timeZone: string): number {
+  return Math.round(offsetMs(at.getTime(), timeZone) / 60_000);
+}
+
 /** True when Intl knows the IANA zone name. */
 export function isTimeZone(timeZone: string): boolean {
   try {

@@ -167,6 +167,8 @@ describe('commands/run-command', () => {
 
     const month = await runner.run('cost month', { user: 'U1' });
     const march = await runner.run('cost month', { user: 'U1', utcOffsetMinutes: -300 });
+    // From Slack: the caller's time zone, 31 March 22:00 in New York (EDT, UTC-4).
+    const marchInNewYork = await runner.run('cost month', { user: 'U1', timeZone: 'America/New_York' });
     const csvDenied = await runner.run('cost all month csv', { user: 'U1' });
     const csvMine = await runner.run('cost month csv', { user: 'UADMIN' });
     const csv = await runner.run('cost all month csv', { user: 'UADMIN' });
@@ -175,6 +177,7 @@ describe('commands/run-command', () => {
     // April, UTC: 2 of the 3 hours. In UTC-5 it is still 31 March 21:00, and March holds all 3.
     expect(month.title).toBe(`Your labs: ${formatUsd(2 * rate)} (1 lab)`);
     expect(march.title).toBe(`Your labs: ${formatUsd(3 * rate)} (1 lab)`);
+    expect(marchInNewYork.title).toBe(`Your labs: ${formatUsd(3 * rate)} (1 lab)`);
     expect(csvDenied.title).toBe('Only labbot admins can see everyone’s costs. `/lab cost` shows yours.');
     expect(csvMine.title).toBe('The CSV export is everyone’s costs, for admins: `/lab cost all month csv`.');
     expect(csv.file?.name).toBe('labbot-cost-month-2026-04-01.csv');

@@ -50,8 +50,8 @@ export interface LabCommandDeps {
   uploadFile?: (user: string, file: ReplyFile) => Promise<void>;
 }
 
-/** Commands whose reply depends on the caller's time zone: a ready time typed, or the list showing them. */
-const TIME_WORDS = /\b(at|by|list|ls|cancel)\b/i;
+/** Commands whose reply depends on the caller's time zone: a ready time typed, the list showing them, cost periods. */
+const TIME_WORDS = /\b(at|by|list|ls|cancel|cost)\b/i;
 
 /** How long the form waits for a cold user-group lookup before opening anyway (the submission checks again). */
 const FORM_GROUPS_WAIT_MS = 1000;
@@ -109,7 +109,7 @@ export function createLabCommandListener(deps: LabCommandDeps): (args: LabComman
       }
       const groups = deps.userGroups;
       const context = { user: command.user_id, channel: command.channel_id };
-      // Only commands that read or show a time of day need the caller's zone: one users.info call, not one per command.
+      // Only commands that read or show a time of day need the caller's zone (the trust check's cached users.info).
       const timeZone =
         deps.timeZoneOf && TIME_WORDS.test(text)
           ? deps.timeZoneOf(command.user_id).catch(() => undefined)
