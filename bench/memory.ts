@@ -12,6 +12,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { managedVcd } from '../src/labs/installation';
 import { startVcdSim, type VcdSim } from '../src/vcdsim/vcd-sim';
 import { FakeSlackApi } from '../test/helpers/fake-slack-api';
 import { signSlackRequest, slashCommandBody } from '../test/helpers/slack-signing';
@@ -264,7 +265,7 @@ async function withVcd<T>(labs: number, run: (vcd: VcdProxy, dataDir: string) =>
     if (labs > 0) {
       const seeded = seedSimulator(sim, { count: labs, vcdUrl: vcd.url, foreignShare: 0 });
       skipIdleSettling(sim);
-      await seedStore(dataDir, seeded.labs);
+      await seedStore(dataDir, seeded.labs, managedVcd({ url: vcd.url, org: 'lab', vdc: 'lab-vdc' }));
     }
     return await run(vcd, dataDir);
   } finally {

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Lab } from '../src/labs/lab';
+import { type ManagedVcd } from '../src/labs/ports';
 import { createStore } from '../src/store/create-store';
 import { openDatabase } from '../src/store/database';
 import { migrateToLatest } from '../src/store/migrate';
@@ -135,6 +136,7 @@ export function seedSimulator(sim: VcdSim, options: SeedOptions): SeededLabs {
     const owner = `U0OWNER${String(i % 50).padStart(2, '0')}`;
     const expiresAt = new Date(now.getTime() + 4 * 3_600_000);
     const vApp = copy(proto, `lab-${id}`, {
+      'labbot.installation': BENCH_INSTALLATION,
       'labbot.id': id,
       'labbot.owner': owner,
       'labbot.kind': kind,
@@ -173,12 +175,24 @@ export function seedSimulator(sim: VcdSim, options: SeedOptions): SeededLabs {
   return { labs, poweredOnLabs, suspendedLabs, poweredOnVms, foreign };
 }
 
-/** Writes the labs into a fresh, migrated SQLite store in `dataDir` (labbot's default database). */
-export async function seedStore(dataDir: string, labs: readonly Lab[]): Promise<void> {
+/**
+ * The installation id the seeded vApps carry (`labbot.installation`) and, given its VCD, the seeded store records:
+ * a bot started on the seed finds its own vApps, rather than tagging every one at start as an upgrade would.
+ */
+export const BENCH_INSTALLATION = 'bench-installation';
+
+/**
+ * Writes the labs into a fresh, migrated SQLite store in `dataDir` (labbot's default database); with `vcd` (the VCD
+ * the bot will be configured for), also the installation that created them.
+ */
+export async function seedStore(dataDir: string, labs: readonly Lab[], vcd?: ManagedVcd): Promise<void> {
   const db = await openDatabase({ kind: 'sqlite', dataDir });
   await migrateToLatest(db);
   const store = createStore(db, { holder: 'bench-seed', now: () => new Date() });
   try {
+    if (vcd !== undefined) {
+      await store.installation.ensure({ id: BENCH_INSTALLATION, vcd, createdAt: new Date() });
+    }
     for (const lab of labs) {
       await store.labs.insert(lab);
     }
