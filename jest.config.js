@@ -28,7 +28,7 @@ const under = (names) => names.map((name) => `<rootDir>/test/${name}/**/*.test.t
 
 module.exports = {
   testTimeout: 30000,
-  // On CI's 2 cores jest runs every suite in its own process (one worker = in band), so one handle a test leaks
+  // On CI's 2 cores jest runs every suite in its main process (one worker: in band), so one handle a test leaks
   // intermittently (seen once on 2026-12-02, not found: every project exits alone) would hang the build instead of
   // ending it. CI ends once the results are in; locally jest still reports "did not exit" so a leak gets looked at.
   forceExit: process.env.CI === 'true',
