@@ -1,8 +1,8 @@
-import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { type Lab } from '../../src/labs/lab';
 import { type LabPolicy } from '../../src/labs/policy';
 import { type LabSignal } from '../../src/labs/ports';
 import { planReap, withinHours } from '../../src/reaper/plan-reap';
+import { cpu, lab, minutesAgo, noWindow, NOW } from './plan-reap-fixtures';
 
 /**
  * Mutants of src/reaper/plan-reap.ts that survived plan-reap.test.ts (docs/mutation-testing.md): mostly the edges
@@ -10,44 +10,14 @@ import { planReap, withinHours } from '../../src/reaper/plan-reap';
  * threshold) and the inputs the main suite never varies (signals out of order, a template or kind the policy no
  * longer lists, labs outside `ours`). The reaper deletes labs, so each edge is pinned on the side DESIGN.md wants.
  */
-const NOW = new Date('2026-11-24T12:00:00Z');
-const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000);
 // Idle 60 min, grace 30 min, expiry warning 30 min; no restore window, so the edges of the delete itself are pinned
 // here (the restore window has its own cases in plan-reap.test.ts).
-const policy: LabPolicy = { ...DEFAULT_POLICY, reaper: { ...DEFAULT_POLICY.reaper, restoreWindowHours: 0 } };
-
-function lab(overrides: Partial<Lab> = {}): Lab {
-  return {
-    id: 'demo-abc',
-    kind: 'demo',
-    owner: 'U1',
-    template: 'esxi8',
-    vappName: 'lab-demo-abc',
-    vappHref: 'https://vcd/api/vApp/vapp-1',
-    desired: 'running',
-    phase: 'ready',
-    createdAt: minutesAgo(200),
-    readyAt: minutesAgo(190),
-    expiresAt: new Date(NOW.getTime() + 120 * 60_000),
-    vms: [],
-    spec: { vcpus: 4, memoryGb: 16, storageGb: 100 },
-    extensions: 0,
-    poweredOnMs: 0,
-    poweredOnSince: minutesAgo(190),
-    lastActivityAt: minutesAgo(118),
-    ...overrides,
-  };
-}
+const policy: LabPolicy = noWindow;
 
 function sample(kind: LabSignal['kind'], ago: number, value?: number, labId = 'demo-abc'): LabSignal {
   return value === undefined
     ? { labId, at: minutesAgo(ago), kind }
     : { labId, at: minutesAgo(ago), kind, value };
-}
-
-/** CPU samples every 5 minutes for the last 90 minutes, at `percent`. */
-function cpu(percent: number, labId = 'demo-abc'): LabSignal[] {
-  return Array.from({ length: 18 }, (_, i) => sample('cpu', i * 5, percent, labId));
 }
 
 function decide(l: Lab, signals: LabSignal[], p: LabPolicy = policy) {
@@ -230,7 +200,7 @@ describe('reaper/plan-reap: the edges (mutants)', () => {
   it('never touches a lab outside `ours`, and decides normally for one inside', () => {
     const [outside, inside] = planReap(
       [lab({ id: 'a', reapWarnedAt: minutesAgo(40) }), lab({ id: 'b', reapWarnedAt: minutesAgo(40) })],
-      [...cpu(1, 'a'), ...cpu(1, 'b')],
+      [...cpu(1, 90, 'a'), ...cpu(1, 90, 'b')],
       NOW,
       policy,
       new Set(['b']),
@@ -248,7 +218,7 @@ describe('reaper/plan-reap: the edges (mutants)', () => {
     const limited: LabPolicy = { ...policy, reaper: { ...policy.reaper, maxActionsPerCycle: 1 } };
     const decisions = planReap(
       [lab({ id: 'b', reapWarnedAt: minutesAgo(40) }), lab({ id: 'a', reapWarnedAt: minutesAgo(40) })],
-      [...cpu(1, 'a'), ...cpu(1, 'b')],
+      [...cpu(1, 90, 'a'), ...cpu(1, 90, 'b')],
       NOW,
       limited,
     );
@@ -307,14 +277,14 @@ describe('reaper/plan-reap: the edges (mutants)', () => {
         lab({ id: 'a', reapWarnedAt: minutesAgo(40) }),
         lab({ id: 'z', reapWarnedAt: minutesAgo(40), ...big }),
       ],
-      [...cpu(1, 'a'), ...cpu(1, 'z')],
+      [...cpu(1, 90, 'a'), ...cpu(1, 90, 'z')],
       NOW,
       limited,
     );
     // The expensive lab is in use (kept): the cheap idle one still gets the only action.
     const keptFirst = planReap(
       [lab({ id: 'a', reapWarnedAt: minutesAgo(40) }), lab({ id: 'z', ...big })],
-      [...cpu(1, 'a'), ...cpu(60, 'z')],
+      [...cpu(1, 90, 'a'), ...cpu(60, 90, 'z')],
       NOW,
       limited,
     );
@@ -337,7 +307,7 @@ describe('reaper/plan-reap: the edges (mutants)', () => {
 
     const decisions = planReap(
       [lab({ id: 'a', reapWarnedAt: minutesAgo(40) }), lab({ id: 'b', reapWarnedAt: minutesAgo(40) })],
-      [...cpu(1, 'a'), ...cpu(1, 'b')],
+      [...cpu(1, 90, 'a'), ...cpu(1, 90, 'b')],
       NOW,
       office,
     );

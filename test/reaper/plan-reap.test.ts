@@ -3,45 +3,9 @@ import { type Lab } from '../../src/labs/lab';
 import { type LabPolicy } from '../../src/labs/policy';
 import { type LabSignal } from '../../src/labs/ports';
 import { planReap, type ReapDecision, withinHours } from '../../src/reaper/plan-reap';
+import { cpu, lab, minutesAgo, noWindow, NOW } from './plan-reap-fixtures';
 
-const NOW = new Date('2026-11-24T12:00:00Z');
-const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000);
 const policy: LabPolicy = DEFAULT_POLICY;
-/** The policy without a restore window: the reaper deletes what it would delete at once, as before issue 19. */
-const noWindow: LabPolicy = { ...policy, reaper: { ...policy.reaper, restoreWindowHours: 0 } };
-
-function lab(overrides: Partial<Lab> = {}): Lab {
-  return {
-    id: 'demo-abc',
-    kind: 'demo',
-    owner: 'U1',
-    template: 'esxi8',
-    vappName: 'lab-demo-abc',
-    vappHref: 'https://vcd/api/vApp/vapp-1',
-    desired: 'running',
-    phase: 'ready',
-    createdAt: minutesAgo(200),
-    readyAt: minutesAgo(190),
-    expiresAt: new Date(NOW.getTime() + 120 * 60_000),
-    vms: [],
-    spec: { vcpus: 4, memoryGb: 16, storageGb: 100 },
-    extensions: 0,
-    poweredOnMs: 0,
-    poweredOnSince: minutesAgo(190),
-    lastActivityAt: minutesAgo(118),
-    ...overrides,
-  };
-}
-
-/** CPU samples every 5 minutes for the last `minutes`, at `percent`. */
-function cpu(percent: number, minutes = 90, labId = 'demo-abc'): LabSignal[] {
-  return Array.from({ length: minutes / 5 }, (_, i) => ({
-    labId,
-    at: minutesAgo(i * 5),
-    kind: 'cpu' as const,
-    value: percent,
-  }));
-}
 
 describe('reaper/plan-reap', () => {
   it('warns about an idle lab with the reason in words', () => {
