@@ -1,17 +1,14 @@
 import { type Reply } from '../../src/commands/reply';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
-import { LabController } from '../../src/controller/lab-controller';
 import { type Lab } from '../../src/labs/lab';
-import { LabService } from '../../src/labs/lab-service';
 import { createSilentLogger } from '../../src/observability/logger';
 import { type ClassHours, followClassSchedule } from '../../src/reaper/class-schedule';
 import { type ReapDecision } from '../../src/reaper/plan-reap';
 import { type ReaperMessenger } from '../../src/reaper/reaper-ports';
 import { runReapCycle } from '../../src/reaper/run-reap-cycle';
 import { ManualClock } from '../helpers/clock';
-import { FakeCloud } from '../helpers/fake-cloud';
-import { MemoryAudit, MemorySignals } from '../helpers/memory-claims';
-import { MemoryLabStore } from '../helpers/memory-lab-store';
+import { wireCore } from '../helpers/core';
+import { MemorySignals } from '../helpers/memory-claims';
 import { replyText } from '../helpers/reply-text';
 
 const START = new Date('2026-11-24T09:00:00Z');
@@ -64,10 +61,13 @@ describe('reaper/class-schedule', () => {
   });
 
   it('warns no student during class hours, and after the end sends the trainer one message per cycle, not one per student', async () => {
-    const store = new MemoryLabStore();
-    const cloud = new FakeCloud();
-    const clock = new ManualClock(START);
-    const audit = new MemoryAudit();
+    let seed = 3;
+    const policy = { ...DEFAULT_POLICY, limits: { maxLabsPerUser: 5, maxHourlySpendPerUser: 100 } };
+    const { store, cloud, clock, audit, controller, service } = wireCore({
+      clock: new ManualClock(START),
+      policy,
+      random: () => (seed = (seed * 16807) % 2147483647) / 2147483647,
+    });
     const signals = new MemorySignals();
     const dms: { user: string; reply: Reply }[] = [];
     const messenger: ReaperMessenger = {
@@ -77,27 +77,6 @@ describe('reaper/class-schedule', () => {
       },
       post: () => Promise.resolve(),
     };
-    const policy = { ...DEFAULT_POLICY, limits: { maxLabsPerUser: 5, maxHourlySpendPerUser: 100 } };
-    const controller = new LabController({
-      installationId: 'install-test',
-      store,
-      cloud,
-      notifier: { labChanged: () => Promise.resolve(), tellAdmins: () => Promise.resolve() },
-      clock,
-      sleep: () => Promise.resolve(),
-      logger: createSilentLogger(),
-      policy,
-      audit,
-    });
-    let seed = 3;
-    const service = new LabService({
-      store,
-      waker: controller,
-      clock,
-      random: () => (seed = (seed * 16807) % 2147483647) / 2147483647,
-      policy,
-      audit,
-    });
     const labs: Lab[] = [];
     for (const student of ['U0S1', 'U0S2', 'U0S3']) {
       labs.push((await service.deploy({ user: student, kind: 'class', template: 'esxi8' })).lab);
