@@ -22,8 +22,8 @@ describe('store/database openDatabase loads only the chosen driver', () => {
   });
 
   it('loads pg when PostgreSQL is asked for', async () => {
-    await expect(openDatabase({ kind: 'postgres', url: 'postgres://nobody@127.0.0.1:1/none' })).rejects.toThrow(
-      'pg was loaded by a bot on SQLite',
-    );
+    await expect(
+      openDatabase({ kind: 'postgres', url: 'postgres://nobody@127.0.0.1:1/none' }),
+    ).rejects.toThrow('pg was loaded by a bot on SQLite');
   });
 });
