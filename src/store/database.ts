@@ -4,9 +4,9 @@
  * differ (row claiming with FOR UPDATE SKIP LOCKED exists only in PostgreSQL).
  */
 import { type Logger } from '../labs/ports';
+import { openPostgres } from './postgres-database';
 import { type DatabaseTarget, type LabbotDatabase } from './labbot-database';
-import type * as PostgresModule from './postgres-database';
-import type * as SqliteModule from './sqlite-database';
+import { openSqlite } from './sqlite-database';
 
 /**
  * Opens the database and checks that it answers, so that a wrong setting fails at start, not at the first command.
@@ -15,23 +15,15 @@ import type * as SqliteModule from './sqlite-database';
  *   database, the URL is malformed, or PostgreSQL refuses or cannot be reached; its message names the fix.
  */
 export async function openDatabase(target: DatabaseTarget, logger?: Logger): Promise<LabbotDatabase> {
-  // Only the chosen driver is loaded: `pg` alone holds about 10 MB of a bot on SQLite (docs/benchmarks.md,
-  // "Memory with 1,000 labs"), and better-sqlite3's native addon is of no use to one on PostgreSQL.
   const database =
     target.kind === 'sqlite'
-      ? await lazy<typeof SqliteModule>('./sqlite-database').openSqlite(target.dataDir, logger)
-      : await lazy<typeof PostgresModule>('./postgres-database').openPostgres(target.url, logger);
+      ? await openSqlite(target.dataDir, logger)
+      : await openPostgres(target.url, logger);
   logger?.info(
     { dialect: database.dialect, location: database.location, schema: database.schema },
     'database opened',
   );
   return database;
-}
-
-/** A module loaded on first use. `require`, not `import()`: the package is CommonJS and jest runs it as such. */
-function lazy<T>(id: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate lazy load, see openDatabase
-  return require(id) as T;
 }
 
 export { type DatabaseDialect, type DatabaseTarget, type LabbotDatabase } from './labbot-database';
