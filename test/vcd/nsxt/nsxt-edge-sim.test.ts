@@ -206,9 +206,12 @@ describe('NSX-T edge through the CloudAPI', () => {
       .filter((g) => g.name.startsWith('labbot:demo-aaa:'))
       .map((g) => g.id);
     expect(aaaSets.length).toBeGreaterThan(0);
+    // demo-ccc has sets already and changes its sources: its own sets must be read in full (to compare their
+    // addresses); a new lab's sets are not read at all, their ids come from the create tasks.
+    await cloud.setLabEdgeRules('edge-01', 'demo-ccc', labRules('203.0.113.12', '10.10.0.13'));
     sent.length = 0;
 
-    await cloud.setLabEdgeRules('edge-01', 'demo-ccc', labRules('203.0.113.12', '10.10.0.13'));
+    await cloud.setLabEdgeRules('edge-01', 'demo-ccc', labRules('203.0.113.12', '10.10.0.13', ['192.0.2.9']));
 
     const setReads = sent.filter((r) => r.method === 'GET' && /\/firewallGroups\/[^/?]+$/.test(r.path));
     expect(setReads.length).toBeGreaterThan(0);
