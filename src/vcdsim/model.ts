@@ -201,13 +201,7 @@ export interface TaskError {
  * see nsxt-org-operations.ts.
  */
 export type TaskOwnerKind =
-  | 'vapp'
-  | 'vm'
-  | 'vAppTemplate'
-  | 'edgeGateway'
-  | 'org'
-  | 'firewallGroup'
-  | 'applicationPortProfile';
+  'vapp' | 'vm' | 'vAppTemplate' | 'edgeGateway' | 'org' | 'firewallGroup' | 'applicationPortProfile';
 
 export interface SimTask {
   readonly id: string;

@@ -180,7 +180,9 @@ export class CloudApi {
    */
   async create(path: string, body: unknown, kind: string): Promise<string | undefined> {
     const id = (await this.write('POST', path, body))?.owner?.id;
-    return id !== undefined && id.toLowerCase().startsWith(`urn:vcloud:${kind.toLowerCase()}:`) ? id : undefined;
+    return id !== undefined && id.toLowerCase().startsWith(`urn:vcloud:${kind.toLowerCase()}:`)
+      ? id
+      : undefined;
   }
 }
 

@@ -391,7 +391,9 @@ export class NsxtEdgeWriter {
       userDefinedRules: next,
     });
     const kept = new Set(next.map((r) => r.id).filter((id) => id !== undefined));
-    const dropped = current.some((r) => changed.has(labOf(r) ?? '') && (r.id === undefined || !kept.has(r.id)));
+    const dropped = current.some(
+      (r) => changed.has(labOf(r) ?? '') && (r.id === undefined || !kept.has(r.id)),
+    );
     return { dropped };
   }
 

@@ -99,7 +99,11 @@ describe('CloudApi', () => {
   });
 
   it('takes a created object’s id from its task’s Owner, and only an id of the kind it made', async () => {
-    const http = transport(() => ({ status: 202, headers: { location: 'https://vcd/api/task/t1' }, body: '' }));
+    const http = transport(() => ({
+      status: 202,
+      headers: { location: 'https://vcd/api/task/t1' },
+      body: '',
+    }));
     const finished = (owner?: { href: string; id?: string }): Promise<VcdTask> =>
       Promise.resolve({ href: 'https://vcd/api/task/t1', status: 'success', ...(owner ? { owner } : {}) });
     const group = 'urn:vcloud:firewallGroup:6c2a1b34-0f5e-4d7a-9a43-2b7d0f1e9c11';
