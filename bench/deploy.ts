@@ -135,7 +135,11 @@ function simTaskMs(sim: VcdSim, vappName: string, window: [number, number]): num
   return unionMs(
     sim.state
       .tasks()
-      .filter((t) => t.ownerName === vappName || t.ownerKind === 'edgeGateway' || t.ownerKind === 'org')
+      .filter(
+        (t) =>
+          t.ownerName === vappName ||
+          (t.ownerKind !== 'vapp' && t.ownerKind !== 'vm' && t.ownerKind !== 'vAppTemplate'),
+      )
       .map((t): [number, number] => [t.createdAt, t.endedAt ?? t.createdAt + t.durationMs])
       .map(([a, b]): [number, number] => [Math.max(a, window[0]), Math.min(b, window[1])])
       .filter(([a, b]) => b > a),

@@ -161,6 +161,9 @@ export class CloudApi {
       // A DELETE or PUT sent twice ends in the same state; a POST that creates may have been carried out already,
       // so its caller looks for what exists instead of sending it again.
       repeatable: options.repeatable ?? method !== 'POST',
+      // labbot's CloudAPI writes are its edge changes (rules, IP sets, their port profiles and addresses), made by
+      // one writer per edge that every lab waiting for its rules queues behind.
+      urgent: true,
     });
     const task = response.headers.location;
     if (response.status === 202 && task !== undefined && task !== '') {
