@@ -9,7 +9,7 @@
  * Run: `npm run bench`, or alone: `npx tsc -p bench/tsconfig.json && node dist/bench/bench/deploy.js [--speed N]`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { loadConfig } from '../src/config/load-config';
@@ -550,6 +550,11 @@ function report(r: { speed: number; runs: EdgeRun[]; defaultMs: number }): strin
     'Command: `npx tsc -p bench/tsconfig.json && node dist/bench/bench/deploy.js` (`--edge nsxt|nsxv|both`, `--speed N`).',
     '',
     machineLine(),
+    '',
+    // Other work on the machine slows labbot's own steps (its share of "added"): say how busy the machine was.
+    `Load average (1, 5, 15 min) at the end of the run: ${loadavg()
+      .map((l) => fixed(l, 2))
+      .join(', ')}.`,
   ]);
 }
 
