@@ -22,6 +22,12 @@ export interface VcdRequest {
    * POSTs that are safe to repeat (login, metadata merge, whole-service edge configuration).
    */
   repeatable?: boolean;
+  /**
+   * When VCD refuses it because the org runs its maximum of simultaneous operations, this call takes the next free
+   * operation before the calls without it: it changes a resource that takes one change at a time (an edge gateway),
+   * so every lab queued behind that resource waits for it.
+   */
+  urgent?: boolean;
 }
 
 /** A response as the funnel sees it: status, lower-cased headers and the raw body. */

@@ -240,6 +240,8 @@ export class NetworkResources {
           path: target,
           contentType: MEDIA_TYPE.edgeGatewayServiceConfiguration,
           body: buildEdgeGatewayServiceConfiguration(body),
+          // The edge takes one change at a time: every lab waiting for its rules waits for this one.
+          urgent: true,
         },
         parseTask,
       );

@@ -24,6 +24,8 @@ export interface WaitForTaskOptions {
    * (and skips the first immediate poll of a task it saw start) instead of polling on a fixed schedule.
    */
   timings?: TaskTimings;
+  /** Told once when the task is seen final (success or not): one of the org's operations is free again. */
+  onFinal?: () => void;
 }
 
 const FAILED = ['error', 'canceled', 'aborted'];
@@ -60,7 +62,10 @@ export async function waitForTask(
   const expectedFirst = key === undefined ? undefined : timings?.expectedMs(key);
   if (expectedFirst !== undefined) {
     // A task of a known kind that was just started: nothing to learn from reading it before it can have ended.
-    const remaining = Math.min(expectedFirst - (started - since), options.deadlineMs);
+    const remaining = Math.min(
+      expectedFirst - (started - since) - (timings?.leadMs() ?? 0),
+      options.deadlineMs,
+    );
     if (remaining > 0) {
       await options.sleep(pollDelay({ remainingMs: remaining, minMs: 0, maxMs: maxPollMs }));
     }
@@ -68,17 +73,21 @@ export async function waitForTask(
   for (;;) {
     let unreachable: VcdUnavailableError | undefined;
     try {
+      const sent = options.clock.now().getTime();
       const task = await poller.requestParsed({ method: 'GET', path: taskHref }, parseTask);
+      timings?.sawPoll(options.clock.now().getTime() - sent);
       lastStatus = task.status;
       operation = task.operationName ?? task.operation;
       key ??= task.operationName;
       progress = task.progress;
       if (task.status === 'success') {
         timings?.ended(taskHref, key, task);
+        options.onFinal?.();
         return task;
       }
       if (FAILED.includes(task.status)) {
         timings?.forget(taskHref);
+        options.onFinal?.();
         throw new VcdTaskFailedError({ href: taskHref, operation, status: task.status, error: task.error });
       }
       reportProgress(options, task);
@@ -111,7 +120,7 @@ export async function waitForTask(
     const delay =
       remaining === undefined
         ? Math.min(maxPollMs, initialPollMs * POLL_GROWTH ** overduePolls++)
-        : pollDelay({ remainingMs: remaining, minMs: OVERDUE_POLL_MS, maxMs: maxPollMs });
+        : pollDelay({ remainingMs: remaining - timings.leadMs(), minMs: OVERDUE_POLL_MS, maxMs: maxPollMs });
     await options.sleep(Math.min(Math.round(delay), options.deadlineMs - elapsed));
   }
 }
@@ -126,6 +135,8 @@ const MIN_USEFUL_PROGRESS = 10;
 const DURATIONS_KEPT = 5;
 /** Tasks seen starting but not yet waited to the end (a lab that never waits, e.g. a crash, must not leak). */
 const HINTS_KEPT = 512;
+/** Task reads whose round trip is kept; the fastest says how far away VCD is (a task read is little work for it). */
+const ROUND_TRIPS_KEPT = 8;
 
 /**
  * How long a task probably still runs: from earlier tasks of its operation while it is not past their duration,
@@ -159,8 +170,27 @@ export function pollDelay(input: { remainingMs: number; minMs: number; maxMs: nu
 export class TaskTimings {
   private readonly durations = new Map<string, number[]>();
   private readonly started = new Map<string, { operation?: string; at: number }>();
+  private readonly roundTrips: number[] = [];
 
   constructor(private readonly clock: Clock) {}
+
+  /** Notes how long a task read took, from sending it to its answer. */
+  sawPoll(ms: number): void {
+    this.roundTrips.push(Math.max(0, ms));
+    if (this.roundTrips.length > ROUND_TRIPS_KEPT) {
+      this.roundTrips.shift();
+    }
+  }
+
+  /**
+   * How much earlier than a task's expected end to send its read: half the fastest recent task read, the time a
+   * request takes to reach VCD when the way there and back are alike. Safe whatever the split: the expected end is
+   * counted from when the client saw the start's answer, which already came back over the same network, so the read
+   * still reaches VCD after the expected end (by the margin at least). 0 before the first read.
+   */
+  leadMs(): number {
+    return this.roundTrips.length === 0 ? 0 : Math.min(...this.roundTrips) / 2;
+  }
 
   /**
    * Notes a task the client has just started (the POST's answer). `operation` names its kind: the task's

@@ -767,6 +767,7 @@ export class VcdCloud implements Cloud {
       onProgress,
       logger: this.options.logger,
       timings: this.taskTimings,
+      onFinal: () => this.http.taskEnded(),
     });
   }
 

@@ -45,6 +45,12 @@ const RETRY_CAP_MS = 10_000;
 /** Network failures where the request may never have reached VCD, so sending it again is the usual cure. */
 const RESET_CODES = ['ECONNRESET', 'EPIPE'];
 
+/** A call waiting for one of the org's operations to end (it was refused OPERATION_LIMITS_EXCEEDED). */
+interface SlotWaiter {
+  wake: () => void;
+  urgent: boolean;
+}
+
 const systemClock: Clock = { now: () => new Date() };
 const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -69,6 +75,8 @@ export class VcdHttp {
   private session?: VcdSession;
   private loggingIn?: Promise<VcdSession>;
   private readonly authenticator: VcdAuthenticator;
+  /** Calls refused for the org's operation limit, in the order they will try again (urgent ones first). */
+  private readonly slotWaiters: SlotWaiter[] = [];
 
   /** @throws TypeError when `options.url` is not an absolute URL (config validation should have caught it). */
   constructor(private readonly options: VcdHttpOptions) {
@@ -230,18 +238,69 @@ export class VcdHttp {
     this.httpsAgent.destroy();
   }
 
+  /**
+   * A task this client started has ended (its waiter saw it final): the org has an operation free, so the first call
+   * refused for the org's operation limit tries again now rather than at the end of its backoff. One call per ended
+   * task: waking them all would have all but one refused again.
+   */
+  taskEnded(): void {
+    const next = this.slotWaiters.shift();
+    next?.wake();
+  }
+
+  /**
+   * Waits until one of this client's tasks ends (taskEnded) or `maxMs` passed, whichever comes first; true when woken
+   * by a task's end. Urgent calls queue before the others; a call refused again after a wake keeps the front.
+   */
+  private waitForSlot(maxMs: number, urgent: boolean, front: boolean): Promise<boolean> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const waiter: SlotWaiter = {
+        urgent,
+        wake: () => {
+          if (!settled) {
+            settled = true;
+            resolve(true);
+          }
+        },
+      };
+      const at = urgent || front ? this.slotWaiters.findIndex((w) => !w.urgent) : -1;
+      if (at < 0) {
+        this.slotWaiters.push(waiter);
+      } else {
+        this.slotWaiters.splice(at, 0, waiter);
+      }
+      void this.sleep(maxMs).then(() => {
+        if (!settled) {
+          settled = true;
+          const index = this.slotWaiters.indexOf(waiter);
+          if (index >= 0) {
+            this.slotWaiters.splice(index, 1);
+          }
+          resolve(false);
+        }
+      });
+    });
+  }
+
   /** One logical call with retries; `session` undefined means no auth header (versions, login). */
   private async send(request: VcdRequest, session: VcdSession | undefined): Promise<VcdResponse> {
     const url = this.resolve(request.path);
     const path = `${url.pathname}${url.search}`;
     const requestId = this.newRequestId();
     const started = this.clock.now().getTime();
+    let woken = false;
     for (let attempt = 1; ; attempt += 1) {
       const outcome = await this.attempt(request, url, path, requestId, session, attempt);
       if ('response' in outcome) {
         return outcome.response;
       }
       const { error, retryable, retryAfterMs } = outcome;
+      // A refusal right after a wake (another caller took the operation that ended first) is not one more attempt:
+      // only the backoffs that ran out count, so the wait is bounded by the budget, not by how busy the org is.
+      if (woken) {
+        attempt -= 1;
+      }
       // VCD (or its load balancer) said when to come back: wait that long, not less; the budget still bounds it.
       const delay = Math.max(retryAfterMs ?? 0, this.backoff(attempt));
       const elapsed = this.clock.now().getTime() - started;
@@ -252,7 +311,12 @@ export class VcdHttp {
         { method: request.method, path, attempt, delayMs: delay, reason: error.message },
         'VCD call will be retried',
       );
-      await this.sleep(delay);
+      if (isOperationLimit(error)) {
+        woken = await this.waitForSlot(delay, request.urgent === true, woken);
+      } else {
+        woken = false;
+        await this.sleep(delay);
+      }
     }
   }
 
@@ -493,4 +557,9 @@ function networkCode(error: unknown): string | undefined {
     return causeCode;
   }
   return typeof code === 'string' ? code : undefined;
+}
+
+/** VCD refused the call because the org runs its maximum of simultaneous operations (a slot frees as a task ends). */
+function isOperationLimit(error: Error): boolean {
+  return error instanceof VcdApiError && error.minorErrorCode === 'OPERATION_LIMITS_EXCEEDED';
 }

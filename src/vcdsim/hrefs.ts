@@ -9,6 +9,10 @@ export class Hrefs {
   api(path: string): string {
     return `${this.base}/api${path}`;
   }
+  /** A CloudAPI object by its URN id, e.g. `/cloudapi/1.0.0/firewallGroups/urn:vcloud:firewallGroup:<uuid>`. */
+  cloudapi(collection: string, kind: string, id: string): string {
+    return `${this.base}/cloudapi/1.0.0/${collection}/${urn(kind, id)}`;
+  }
   session(): string {
     return this.api('/session');
   }

@@ -196,8 +196,12 @@ export interface TaskError {
   readonly message: string;
 }
 
-/** Entities a task can be about (its `Owner`). */
-export type TaskOwnerKind = 'vapp' | 'vm' | 'vAppTemplate' | 'edgeGateway' | 'org';
+/**
+ * Entities a task can be about (its `Owner`). A CloudAPI create names the object it makes (an IP set, a port profile):
+ * see nsxt-org-operations.ts.
+ */
+export type TaskOwnerKind =
+  'vapp' | 'vm' | 'vAppTemplate' | 'edgeGateway' | 'org' | 'firewallGroup' | 'applicationPortProfile';
 
 export interface SimTask {
   readonly id: string;

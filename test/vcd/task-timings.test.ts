@@ -67,6 +67,42 @@ describe('vcd/tasks: polling when a task is expected to end', () => {
     expect(timings.hint(second)).toBeUndefined();
   });
 
+  it('sends the read half a round trip early on a distant VCD, so that it reaches VCD just after the end', async () => {
+    const time = fakeTime();
+    const vcd = simulatedTasks(time);
+    // 20 ms each way: VCD sees a read 20 ms after it is sent, the answer comes back 20 ms later.
+    const distant: TaskPoller = {
+      async requestParsed<T>(request: VcdRequest, parse: (body: string) => T): Promise<T> {
+        time.advance(20);
+        const answer = await vcd.poller.requestParsed(request, parse);
+        time.advance(20);
+        return answer;
+      },
+    };
+    const timings = new TaskTimings(time.clock);
+    let finals = 0;
+    const options = { deadlineMs: 600_000, ...time, timings, onFinal: () => (finals += 1) };
+    const startSeen = (id: string): string => {
+      const href = vcd.start(id, 'vappDeploy', 2_000);
+      time.advance(20);
+      timings.sawStart(href, 'vappDeploy');
+      return href;
+    };
+    await waitForTask(distant, startSeen('t-1'), options);
+    expect(timings.leadMs()).toBe(20);
+    const before = vcd.reads.length;
+    time.sleeps.length = 0;
+
+    await expect(waitForTask(distant, startSeen('t-2'), options)).resolves.toMatchObject({
+      status: 'success',
+    });
+    // Seen 20 ms after it began; read sent 2 000 − 20 + 30 ms later, so VCD gets it 50 ms after the end (the margin
+    // and the way back of the start's answer), not 70.
+    expect(time.sleeps).toEqual([2_010]);
+    expect(vcd.reads.length - before).toBe(1);
+    expect(finals).toBe(2);
+  });
+
   it('follows the task progress when the task runs longer than the earlier ones', async () => {
     const time = fakeTime();
     const vcd = simulatedTasks(time);

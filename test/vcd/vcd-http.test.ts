@@ -224,6 +224,64 @@ describe('vcd/vcd-http', () => {
     expect(time.sleeps).toHaveLength(3);
   });
 
+  it('wakes calls refused for the org’s operation limit as this client’s tasks end, one per task, urgent ones first', async () => {
+    let free = 0;
+    const { handler } = vcd(() => {
+      if (free > 0) {
+        free -= 1;
+        return ok();
+      }
+      return {
+        status: 400,
+        headers: XML,
+        body: errorXml(400, 'OPERATION_LIMITS_EXCEEDED', 'The maximum number of simultaneous operations'),
+      };
+    });
+    // Backoffs that never run out: only a task's end lets a refused call try again.
+    const { http, server, logger } = await start(handler, {
+      sleep: () => new Promise<void>(() => undefined),
+    });
+    const powerOn = (vapp: string, urgent?: boolean): Promise<unknown> =>
+      http.request({
+        method: 'POST',
+        path: `/api/vApp/${vapp}/power/action/powerOn`,
+        ...(urgent ? { urgent } : {}),
+      });
+    const tried = (): string[] => apiCalls(server.requests).map((r) => r.url.split('/')[3] ?? '');
+    // n refusals seen and waiting: the retry is logged as the call starts to wait.
+    const until = async (n: number): Promise<void> => {
+      const waiting = (): number =>
+        logger.lines.filter((l) => l.message === 'VCD call will be retried').length;
+      for (let i = 0; i < 10_000 && waiting() < n; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(waiting()).toBe(n);
+    };
+    const done: string[] = [];
+    const a = powerOn('vapp-a').then(() => done.push('a'));
+    await until(1);
+    const b = powerOn('vapp-b').then(() => done.push('b'));
+    await until(2);
+    const edge = powerOn('vapp-edge', true).then(() => done.push('edge'));
+    await until(3);
+
+    free = 1;
+    http.taskEnded();
+    await edge;
+    expect(tried()).toEqual(['vapp-a', 'vapp-b', 'vapp-edge', 'vapp-edge']);
+    // Another caller took the operation that ended: the woken call is refused again and keeps its place.
+    http.taskEnded();
+    await until(4);
+    free = 1;
+    http.taskEnded();
+    await a;
+    expect(tried()).toEqual(['vapp-a', 'vapp-b', 'vapp-edge', 'vapp-edge', 'vapp-a', 'vapp-a']);
+    free = 1;
+    http.taskEnded();
+    await b;
+    expect(done).toEqual(['edge', 'a', 'b']);
+  });
+
   it('gives up on a busy entity within the retry budget', async () => {
     const { handler } = vcd(() => ({
       status: 400,

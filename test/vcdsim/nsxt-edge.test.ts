@@ -4,7 +4,7 @@
  * and the rules a person made that must stay.
  */
 import { cloudApiErrors, expectCloudApi } from '../helpers/cloudapi-schema';
-import { type Harness } from './sim-harness';
+import { child, type Harness } from './sim-harness';
 import { startNsxt, values, type CloudApi } from './nsxt-harness';
 
 let h: Harness;
@@ -251,6 +251,55 @@ describe('NAT rules', () => {
         )
       ).status,
     ).toBe(202);
+  });
+});
+
+describe('create tasks', () => {
+  /** The Owner of the finished task a 202 named. */
+  async function ownerOf(reply: { status: number; headers: Headers }): Promise<Record<string, string>> {
+    expect(reply.status).toBe(202);
+    h.clock.advance(10_000);
+    const task = await h.api.get(reply.headers.get('location') ?? '');
+    expect(task.xml?.attributes.status).toBe('success');
+    return child(task.xml, 'Owner')?.attributes ?? {};
+  }
+
+  it('name the IP set or port profile they made as Owner (its URN in id); a NAT rule’s names the edge', async () => {
+    const set = await ownerOf(
+      await cloud.call('POST', '/firewallGroups', {
+        name: 'lab-1-allow',
+        typeValue: 'IP_SET',
+        ownerRef: { id: edgeId },
+        ipAddresses: ['192.0.2.0/24'],
+      }),
+    );
+    const listed = values(
+      await cloud.get('/firewallGroups/summaries?filter=name==lab-1-allow', 'FirewallGroups'),
+    )[0];
+    expect(set).toMatchObject({ id: listed?.id, name: 'lab-1-allow' });
+    expect(set.href).toContain(`/cloudapi/1.0.0/firewallGroups/${String(listed?.id)}`);
+
+    const profile = await ownerOf(
+      await cloud.call('POST', '/applicationPortProfiles', {
+        name: 'labbot-tcp-8443',
+        scope: 'TENANT',
+        applicationPorts: [{ protocol: 'TCP', destinationPorts: ['8443'] }],
+      }),
+    );
+    const profiles = values(
+      await cloud.get('/applicationPortProfiles?filter=name==labbot-tcp-8443', 'ApplicationPortProfiles'),
+    );
+    expect(profile).toMatchObject({ id: profiles[0]?.id, name: 'labbot-tcp-8443' });
+
+    const nat = await ownerOf(
+      await cloud.call(
+        'POST',
+        `/edgeGateways/${edgeId}/nat/rules`,
+        dnat('a', '203.0.113.10', '443', '10.10.0.20'),
+      ),
+    );
+    expect(nat.id).toBeUndefined();
+    expect(nat.href).toContain(`/api/admin/edgeGateway/${h.sim.state.edge.id}`);
   });
 });
 

@@ -9,6 +9,7 @@ import { type HttpMethod, type VcdRequest, type VcdResponse } from '../http-type
 import { WireFormatError } from '../wire/wire-format';
 import { parseResponse } from '../response-errors';
 import { type TaskTimings } from '../tasks';
+import { type VcdTask } from '../wire/task';
 
 /** CloudAPI's largest page. */
 export const CLOUDAPI_MAX_PAGE_SIZE = 128;
@@ -22,8 +23,8 @@ export interface CloudApiTransport {
 
 export interface CloudApiOptions {
   http: CloudApiTransport;
-  /** Waits for a task href (the `Location` of a 202) to succeed. */
-  wait: (taskHref: string) => Promise<unknown>;
+  /** Waits for a task href (the `Location` of a 202) to succeed; resolves with the finished task. */
+  wait: (taskHref: string) => Promise<VcdTask | undefined>;
   /** Told of every task started here (keyed by method and path shape), so its wait can sleep until its expected end. */
   timings?: TaskTimings;
 }
@@ -143,7 +144,7 @@ export class CloudApi {
 
   /**
    * A write (POST/PUT/DELETE). VCD answers 202 with an empty body and the task in `Location` (waited for here), or
-   * sometimes 200/201/204 at once. Create answers carry no id: callers list again to find what they made.
+   * sometimes 200/201/204 at once. Resolves with the finished task of a 202, undefined otherwise.
    *
    * @throws VcdApiError, VcdTaskFailedError, VcdNotFoundError, VcdUnavailableError.
    */
@@ -152,7 +153,7 @@ export class CloudApi {
     path: string,
     body?: unknown,
     options: { repeatable?: boolean } = {},
-  ): Promise<void> {
+  ): Promise<VcdTask | undefined> {
     const response = await this.options.http.request({
       method,
       path,
@@ -160,12 +161,31 @@ export class CloudApi {
       // A DELETE or PUT sent twice ends in the same state; a POST that creates may have been carried out already,
       // so its caller looks for what exists instead of sending it again.
       repeatable: options.repeatable ?? method !== 'POST',
+      // labbot's CloudAPI writes are its edge changes (rules, IP sets, their port profiles and addresses), made by
+      // one writer per edge that every lab waiting for its rules queues behind.
+      urgent: true,
     });
     const task = response.headers.location;
     if (response.status === 202 && task !== undefined && task !== '') {
       this.options.timings?.sawStart(task, `cloudapi ${method} ${pathShape(path)}`);
-      await this.options.wait(task);
+      return this.options.wait(task);
     }
+    return undefined;
+  }
+
+  /**
+   * POSTs a new object and returns its id, read from the finished task's Owner: VCD names the object a create made
+   * there (go-vcloud-director's OpenApiPostItem reads it back the same way: "Task Owner ID is the ID of created
+   * object"), so no list is needed to find it. Undefined when the Owner is not a `urn:vcloud:<kind>:` id (a NAT rule's
+   * task names the edge instead; an older VCD may name nothing): the caller then lists to find what it made.
+   *
+   * @throws as `write`.
+   */
+  async create(path: string, body: unknown, kind: string): Promise<string | undefined> {
+    const id = (await this.write('POST', path, body))?.owner?.id;
+    return id !== undefined && id.toLowerCase().startsWith(`urn:vcloud:${kind.toLowerCase()}:`)
+      ? id
+      : undefined;
   }
 }
 

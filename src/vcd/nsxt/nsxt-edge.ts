@@ -4,9 +4,11 @@
  * never touching a rule without a lab's tag and never dropping another writer's rule. What the rules become on NSX-T
  * is decided in plan.ts.
  *
- * Order of a change: port profiles and IP sets first (rules reference them by id), then NAT rules one by one (each a
- * 202 task; a created rule's id comes from listing again), then the whole firewall list (read, modify, write back),
- * then the read-back; IP sets and port profiles no longer used are deleted last. A round that loses a race (a
+ * Order of a change: one parallel read of what it depends on; port profiles and IP sets first (rules reference them
+ * by id, which their create tasks name), then NAT rules one by one (each a 202 task), then the whole firewall list
+ * (modified from that read, written back), then the firewall's read-back; IP sets and port profiles no longer used
+ * are deleted last. The edge takes one change at a time (see the simulator's assertEdgeIdle for VCD's behaviour), so
+ * the changes are sequential and a batch carries every lab that arrived meanwhile. A round that loses a race (a
  * version conflict, or another replica's write that replaced ours) is done again from a fresh read.
  */
 import { inRange, parseIpRange, type IpRange } from '../../labs/ipv4';
@@ -72,6 +74,16 @@ export function isVersionConflict(error: unknown): boolean {
 }
 
 const enc = encodeURIComponent;
+
+/** What one round of a change found and did, for the check and the clean-up after it. */
+interface RoundOutcome {
+  /** Labs whose firewall rules the edge did not keep. */
+  missing: string[];
+  /** The changed labs' IP sets as read at the start of the round. */
+  setsRead: NsxtFirewallGroup[];
+  /** A NAT rule was updated or deleted, or a firewall rule left the list: a port profile may be unused now. */
+  referencesMayBeUnused: boolean;
+}
 
 /** NSX-T edge networking for labs. */
 export class NsxtEdgeWriter {
@@ -175,14 +187,12 @@ export class NsxtEdgeWriter {
   private async apply(edgeId: string, changes: Map<string, LabEdgeRules>): Promise<void> {
     const edge = await this.options.edge(edgeId);
     const plans = new Map([...changes].map(([labId, rules]) => [labId, planLab(labId, rules)]));
+    const changed = new Set(plans.keys());
     const rounds = this.options.maxRounds ?? 4;
     for (let round = 1; ; round++) {
-      let missing: string[];
+      let outcome: RoundOutcome;
       try {
-        const ids = await this.ensureReferences(edge, plans);
-        await this.applyNat(edgeId, plans, ids);
-        await this.applyFirewall(edgeId, plans, ids);
-        missing = await this.verify(edgeId, plans, ids);
+        outcome = await this.round(edge, plans, changed);
       } catch (error) {
         if (!isVersionConflict(error) || round >= rounds) {
           throw error;
@@ -193,46 +203,91 @@ export class NsxtEdgeWriter {
         );
         continue;
       }
-      if (missing.length === 0) {
-        await this.removeUnused(edge, plans);
+      if (outcome.missing.length === 0) {
+        await this.removeUnused(edge, plans, outcome);
         this.options.logger.info({ edge: edge.name, labs: [...changes.keys()], round }, 'Lab edge rules set');
         return;
       }
       if (round >= rounds) {
         throw new VcdApiError({
           minorErrorCode: 'EDGE_RULES_NOT_APPLIED',
-          message: `edge gateway ${edge.name} did not keep the rules of ${missing.join(', ')} after ${rounds} attempts; another writer keeps replacing them`,
+          message: `edge gateway ${edge.name} did not keep the rules of ${outcome.missing.join(', ')} after ${rounds} attempts; another writer keeps replacing them`,
         });
       }
       this.options.logger.warn(
-        { edge: edge.name, labs: missing, round },
+        { edge: edge.name, labs: outcome.missing, round },
         'Lab edge rules overwritten; applying again',
       );
     }
   }
 
-  /** Creates the port profiles and IP sets the plans need (and fixes sets whose addresses changed); returns ids. */
-  private async ensureReferences(edge: NsxtEdgeGateway, plans: Map<string, LabPlan>): Promise<Ids> {
-    let profiles = await this.listProfiles();
-    const missingPorts = portsNeeded(plans.values()).filter((k) => !profiles.has(portProfileName(k)));
-    for (const key of missingPorts) {
-      await this.options.api.write('POST', `${API}/applicationPortProfiles`, {
-        name: portProfileName(key),
-        description: 'labbot: shared by the labs that use this port; deleted when none does',
-        scope: 'TENANT',
-        ...(edge.orgRef !== undefined ? { orgRef: edge.orgRef } : {}),
-        contextEntityId: edge.ownerRef?.id ?? edge.id,
-        applicationPorts: [{ protocol: key.protocol, destinationPorts: [key.port] }],
-      });
+  /**
+   * One read-modify-write of the changed labs' objects. Everything it depends on is read at once, in parallel (the
+   * port profiles, the changed labs' IP sets, the NAT rules, the firewall list); then the edge's changes go out one
+   * by one, as the edge takes them (references first, then NAT rules, then the firewall list); then only the firewall
+   * is read back. A NAT rule or IP set is its own object, which a finished create or update task proves is there and
+   * no other writer's whole-list write can drop; the firewall list is written whole, so another replica's write from
+   * an older read can.
+   */
+  private async round(
+    edge: NsxtEdgeGateway,
+    plans: Map<string, LabPlan>,
+    changed: ReadonlySet<string>,
+  ): Promise<RoundOutcome> {
+    const [profiles, sets, nat, firewall] = await Promise.all([
+      this.listProfiles(),
+      this.listSets(edge.id, changed),
+      this.listNat(edge.id),
+      this.getFirewall(edge.id),
+    ]);
+    const ids = await this.ensureReferences(edge, plans, profiles, sets);
+    const natReplaced = await this.applyNat(edge.id, plans, ids, nat);
+    const written = await this.applyFirewall(edge.id, plans, ids, firewall);
+    const missing = written === undefined ? [] : await this.verifyFirewall(edge.id, plans, ids);
+    return { missing, setsRead: sets, referencesMayBeUnused: natReplaced || written?.dropped === true };
+  }
+
+  /**
+   * Creates the port profiles and IP sets the plans need (and fixes sets whose addresses changed); returns ids. A new
+   * object's id comes from its create task; only when VCD does not name it there is the list read again.
+   */
+  private async ensureReferences(
+    edge: NsxtEdgeGateway,
+    plans: Map<string, LabPlan>,
+    profilesRead: Map<string, NsxtPortProfile>,
+    setsRead: NsxtFirewallGroup[],
+  ): Promise<Ids> {
+    const profiles = new Map([...profilesRead].map(([name, p]) => [name, p.id]));
+    let listProfiles = false;
+    for (const key of portsNeeded(plans.values()).filter((k) => !profiles.has(portProfileName(k)))) {
+      const id = await this.options.api.create(
+        `${API}/applicationPortProfiles`,
+        {
+          name: portProfileName(key),
+          description: 'labbot: shared by the labs that use this port; deleted when none does',
+          scope: 'TENANT',
+          ...(edge.orgRef !== undefined ? { orgRef: edge.orgRef } : {}),
+          contextEntityId: edge.ownerRef?.id ?? edge.id,
+          applicationPorts: [{ protocol: key.protocol, destinationPorts: [key.port] }],
+        },
+        'applicationPortProfile',
+      );
+      if (id === undefined) {
+        listProfiles = true;
+      } else {
+        profiles.set(portProfileName(key), id);
+      }
     }
-    if (missingPorts.length > 0) {
-      profiles = await this.listProfiles();
+    if (listProfiles) {
+      for (const [name, p] of await this.listProfiles()) {
+        profiles.set(name, p.id);
+      }
     }
-    const changed = new Set(plans.keys());
-    let sets = new Map((await this.listSets(edge.id, changed)).map((s) => [s.name, s]));
-    let created = false;
+    const existing = new Map(setsRead.map((s) => [s.name, s]));
+    const sets = new Map([...existing].map(([name, s]) => [name, s.id]));
+    let listSets = false;
     for (const [name, addresses] of setsNeeded(plans.values())) {
-      const existing = sets.get(name);
+      const current = existing.get(name);
       const body = {
         name,
         description: name.replace(/#\d+:(src|dst)$/, ''),
@@ -240,29 +295,40 @@ export class NsxtEdgeWriter {
         ownerRef: { id: edge.id },
         ipAddresses: addresses,
       };
-      if (existing === undefined) {
-        await this.options.api.write('POST', `${API}/firewallGroups`, body);
-        created = true;
-      } else if (JSON.stringify([...existing.ipAddresses].sort()) !== JSON.stringify(addresses)) {
-        await this.options.api.write('PUT', `${API}/firewallGroups/${enc(existing.id)}`, {
+      if (current === undefined) {
+        const id = await this.options.api.create(`${API}/firewallGroups`, body, 'firewallGroup');
+        if (id === undefined) {
+          listSets = true;
+        } else {
+          sets.set(name, id);
+        }
+      } else if (JSON.stringify([...current.ipAddresses].sort()) !== JSON.stringify(addresses)) {
+        await this.options.api.write('PUT', `${API}/firewallGroups/${enc(current.id)}`, {
           ...body,
-          id: existing.id,
+          id: current.id,
         });
       }
     }
-    if (created) {
-      sets = new Map((await this.listSets(edge.id, changed)).map((s) => [s.name, s]));
+    if (listSets) {
+      for (const set of await this.setSummaries(edge.id)) {
+        sets.set(set.name, set.id);
+      }
     }
-    return {
-      profiles: new Map([...profiles].map(([name, p]) => [name, p.id])),
-      sets: new Map([...sets].map(([name, s]) => [name, s.id])),
-    };
+    return { profiles, sets };
   }
 
-  /** Per changed lab: keeps its NAT rules that are as wanted, updates or deletes the others, creates what is missing. */
-  private async applyNat(edgeId: string, plans: Map<string, LabPlan>, ids: Ids): Promise<void> {
-    const current = await this.listNat(edgeId);
+  /**
+   * Per changed lab: keeps its NAT rules that are as wanted, updates or deletes the others, creates what is missing.
+   * True when it updated or deleted a rule (a port profile may have lost its last user).
+   */
+  private async applyNat(
+    edgeId: string,
+    plans: Map<string, LabPlan>,
+    ids: Ids,
+    current: NsxtNatRule[],
+  ): Promise<boolean> {
     let created = 0;
+    let replaced = false;
     for (const [labId, plan] of plans) {
       const wanted = plan.nat.map((r) => natBody(r, ids));
       const mine = current.filter((r) => labOf(r) === labId);
@@ -286,6 +352,7 @@ export class NsxtEdgeWriter {
             id: old.id,
             ...(old.version !== undefined ? { version: old.version } : {}),
           });
+          replaced = true;
         } else {
           await this.options.api.write('POST', `${API}/edgeGateways/${enc(edgeId)}/nat/rules`, rule);
           created += 1;
@@ -294,55 +361,76 @@ export class NsxtEdgeWriter {
       for (const old of unmatchedMine) {
         if (old.id !== undefined) {
           await this.deleteIgnoringGone(`${API}/edgeGateways/${enc(edgeId)}/nat/rules/${enc(old.id)}`);
+          replaced = true;
         }
       }
     }
     if (created > 0) {
       this.options.logger.debug({ edgeId, created }, 'NAT rules created');
     }
+    return replaced;
   }
 
-  /** Read-modify-write of the whole user-defined firewall list; skipped when it already is as wanted. */
-  private async applyFirewall(edgeId: string, plans: Map<string, LabPlan>, ids: Ids): Promise<void> {
-    const current = await this.getFirewall(edgeId);
+  /**
+   * Read-modify-write of the whole user-defined firewall list; skipped (undefined) when it already is as wanted.
+   * `dropped`: a rule of a changed lab left the list (a port profile or IP set may have lost its last user).
+   */
+  private async applyFirewall(
+    edgeId: string,
+    plans: Map<string, LabPlan>,
+    ids: Ids,
+    current: NsxtFirewallRule[],
+  ): Promise<{ dropped: boolean } | undefined> {
+    const changed = new Set(plans.keys());
     const wanted = [...plans.values()].flatMap((p) => p.firewall.map((r) => firewallBody(r, ids)));
-    const next = mergeFirewall(current, new Set(plans.keys()), wanted);
+    const next = mergeFirewall(current, changed, wanted);
     if (JSON.stringify(next.map(firewallKey)) === JSON.stringify(current.map(firewallKey))) {
-      return;
+      return undefined;
     }
     await this.options.api.write('PUT', `${API}/edgeGateways/${enc(edgeId)}/firewall/rules`, {
       userDefinedRules: next,
     });
+    const kept = new Set(next.map((r) => r.id).filter((id) => id !== undefined));
+    const dropped = current.some(
+      (r) => changed.has(labOf(r) ?? '') && (r.id === undefined || !kept.has(r.id)),
+    );
+    return { dropped };
   }
 
-  /** Labs whose rules the edge does not hold as wanted, read back after the change. */
-  private async verify(edgeId: string, plans: Map<string, LabPlan>, ids: Ids): Promise<string[]> {
-    const [nat, firewall] = await Promise.all([this.listNat(edgeId), this.getFirewall(edgeId)]);
+  /** Labs whose firewall rules the edge does not hold as wanted, read back after the whole-list write. */
+  private async verifyFirewall(edgeId: string, plans: Map<string, LabPlan>, ids: Ids): Promise<string[]> {
+    const firewall = await this.getFirewall(edgeId);
     const sorted = (keys: string[]): string => JSON.stringify(keys.sort());
     return [...plans]
-      .filter(([labId, plan]) => {
-        const natOk =
-          sorted(nat.filter((r) => labOf(r) === labId).map(natKey)) ===
-          sorted(plan.nat.map((r) => natKey(natBody(r, ids))));
-        const firewallOk =
-          sorted(firewall.filter((r) => labOf(r) === labId).map(firewallKey)) ===
-          sorted(plan.firewall.map((r) => firewallKey(firewallBody(r, ids))));
-        return !natOk || !firewallOk;
-      })
+      .filter(
+        ([labId, plan]) =>
+          sorted(firewall.filter((r) => labOf(r) === labId).map(firewallKey)) !==
+          sorted(plan.firewall.map((r) => firewallKey(firewallBody(r, ids)))),
+      )
       .map(([labId]) => labId);
   }
 
   /**
-   * Deletes the changed labs' IP sets that no rule needs now, and labbot's port profiles no rule on the edge uses.
-   * A profile another edge's rule still uses is refused by VCD; that refusal is logged and the profile stays.
+   * Deletes the changed labs' IP sets that no rule needs now (known from the round's read: sets created in it are
+   * needed), and, when a rule of theirs was replaced or dropped, labbot's port profiles no rule on the edge uses (read
+   * fresh: profiles are the org's). A deploy that only adds reads nothing more. A profile another edge's rule still
+   * uses is refused by VCD; that refusal is logged and the profile stays.
    */
-  private async removeUnused(edge: NsxtEdgeGateway, plans: Map<string, LabPlan>): Promise<void> {
+  private async removeUnused(
+    edge: NsxtEdgeGateway,
+    plans: Map<string, LabPlan>,
+    outcome: RoundOutcome,
+  ): Promise<void> {
     const needed = setsNeeded(plans.values());
-    for (const set of await this.listSets(edge.id, new Set(plans.keys()))) {
+    const stale = outcome.setsRead.filter((set) => {
       const labId = labOf(set);
-      if (labId !== undefined && plans.has(labId) && !needed.has(set.name)) {
-        await this.deleteIgnoringGone(`${API}/firewallGroups/${enc(set.id)}`);
-      }
+      return labId !== undefined && plans.has(labId) && !needed.has(set.name);
+    });
+    for (const set of stale) {
+      await this.deleteIgnoringGone(`${API}/firewallGroups/${enc(set.id)}`);
+    }
+    if (!outcome.referencesMayBeUnused) {
+      return;
     }
     const [nat, firewall, profiles] = await Promise.all([
       this.listNat(edge.id),

@@ -6,8 +6,9 @@
  *   public port in `dnatExternalPort` and the internal port in an application port profile `labbot-<proto>-<port>`
  *   (TENANT scope, one per protocol and port, shared by every lab that needs it);
  * - firewall rules, tagged the same way, whose sources and destinations are IP-set firewall groups named after the
- *   rule's tag (`…#<n>:src`/`…#<n>:dst`), one set per side of each firewall rule, and whose port is a port profile;
- *   `Any` needs no group (an empty list means any).
+ *   rule's tag (`…#<n>:src`/`…#<n>:dst`), one set per distinct address list of the lab (rules of the lab that name the
+ *   same addresses share the set of the first), and whose port is a port profile; `Any` needs no group (an empty list
+ *   means any).
  *
  * How the firewall matches DNAT traffic: the DNAT rules say `firewallMatch: MATCH_EXTERNAL_ADDRESS`, so the gateway
  * firewall sees the packet as it arrived, addressed to the lab's public IP and public port. That is what the
@@ -130,6 +131,9 @@ export function desiredFirewall(labId: string, rules: LabEdgeRules): DesiredFire
     merged.set(key, entry);
   }
   const counters = new Map<string, number>();
+  // One set per distinct address list of the lab: the lab's public IP behind several DNAT ports is one set, not one
+  // per port. Each set is an object the edge creates in a task of its own, one at a time.
+  const byContent = new Map<string, { name: string; addresses: string[] }>();
   return [...merged.values()].map(({ rule, sources, destinations }) => {
     const tag = ruleTag(labId, rule.name);
     const n = (counters.get(tag) ?? 0) + 1;
@@ -137,8 +141,16 @@ export function desiredFirewall(labId: string, rules: LabEdgeRules): DesiredFire
     const set = (
       side: 'src' | 'dst',
       addresses: string[],
-    ): { name: string; addresses: string[] } | undefined =>
-      addresses.some(isAny) ? undefined : { name: `${tag}#${n}:${side}`, addresses: [...addresses].sort() };
+    ): { name: string; addresses: string[] } | undefined => {
+      if (addresses.some(isAny)) {
+        return undefined;
+      }
+      const sorted = [...addresses].sort();
+      const key = JSON.stringify(sorted);
+      const found = byContent.get(key) ?? { name: `${tag}#${n}:${side}`, addresses: sorted };
+      byContent.set(key, found);
+      return found;
+    };
     const sourceSet = set('src', sources);
     const destinationSet = set('dst', destinations);
     const port = portKey(rule.protocol, rule.destinationPort);

@@ -22,9 +22,11 @@ export function readLinks(node: XmlNode | undefined): VcdLink[] {
   return links;
 }
 
-/** A reference element such as `<Owner href=… name=… type=…/>` (XSD `ReferenceType`). */
+/** A reference element such as `<Owner href=… id=… name=… type=…/>` (XSD `ReferenceType`). */
 export interface VcdReference {
   href: string;
+  /** The entity's `urn:vcloud:<kind>:<uuid>`, when VCD gives it (a CloudAPI object's id). */
+  id?: string;
   name?: string;
   type?: string;
 }
@@ -35,5 +37,6 @@ export function readReference(node: XmlNode | undefined): VcdReference | undefin
   if (href === undefined) {
     return undefined;
   }
-  return { href, name: attr(node, 'name'), type: attr(node, 'type') };
+  const id = attr(node, 'id');
+  return { href, ...(id !== undefined ? { id } : {}), name: attr(node, 'name'), type: attr(node, 'type') };
 }

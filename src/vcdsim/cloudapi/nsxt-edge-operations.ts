@@ -73,7 +73,17 @@ export function requireEdgeServices(
   }
 }
 
-/** @throws SimError 400 BUSY_ENTITY while another task changes the edge. */
+/**
+ * One change at a time per edge, as on VCD: a change sent while another one's task runs is refused with BUSY_ENTITY,
+ * not queued. Real NSX-T edges do this too, for NAT rules, the firewall and IP sets alike: a firewall PUT sent during
+ * a NAT rule create is answered `BUSY_ENTITY … The entity … gateway:<uuid> is busy completing an operation
+ * NAT_RULE_CREATE` (orange-cloudavenue/terraform-provider-cloudavenue#841, VCD 10.5), and VMware's
+ * terraform-provider-vcd locks the parent edge around every NSX-T rule and IP set change because "the Edge Gateway (or
+ * a VDC Group if Edge Gateway belongs to one) cannot accept any other operations while it has a running task"
+ * (maintainer, vmware/terraform-provider-vcd#806, 2024).
+ *
+ * @throws SimError 400 BUSY_ENTITY while another task changes the edge.
+ */
 export function assertEdgeIdle(state: SimState, edge: SimEdgeGateway): void {
   const running = state.activeTaskOf(edge.id);
   if (running !== undefined) {
@@ -81,19 +91,28 @@ export function assertEdgeIdle(state: SimState, edge: SimEdgeGateway): void {
   }
 }
 
-/** Starts a task on the edge that applies `apply` when it succeeds. */
+/**
+ * Starts a task on the edge that applies `apply` when it succeeds. It keeps the edge busy whatever its Owner: the edge
+ * (rules), or the object a create makes (an IP set), whose id the Owner then tells the client.
+ */
 export function startEdgeTask(
   state: SimState,
   edge: SimEdgeGateway,
   operationName: string,
   operation: string,
   apply: () => void,
+  owner: { kind: 'edgeGateway' | 'firewallGroup'; id: string; name: string } = {
+    kind: 'edgeGateway',
+    id: edge.id,
+    name: edge.name,
+  },
 ): SimTask {
   assertEdgeIdle(state, edge);
   return state.startTask({
     operationName,
     operation: `${operation} on Edge Gateway ${edge.name}(${edge.id})`,
-    owner: { kind: 'edgeGateway', id: edge.id, name: edge.name },
+    owner,
+    locks: owner.id === edge.id ? [edge.id] : [edge.id, owner.id],
     durationMs: NSXT_TASK_MS,
     queued: true,
     onSuccess: apply,

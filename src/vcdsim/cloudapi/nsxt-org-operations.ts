@@ -90,6 +90,9 @@ export function createGroup(state: SimState, body: JsonObject, apiVersion: strin
   if (state.nsxt.groups.some((g) => g.name === group.name)) {
     throw duplicateName('Firewall Group', group.name);
   }
+  // The task's Owner is the new group: a create answers 202 with no body, and clients read the new object's id from
+  // the finished task (go-vcloud-director's OpenApiPostItem, which createNsxtFirewallGroup uses: "Task Owner ID is the
+  // ID of created object").
   return startEdgeTask(
     state,
     state.edge,
@@ -98,6 +101,7 @@ export function createGroup(state: SimState, body: JsonObject, apiVersion: strin
     () => {
       state.nsxt.groups.push(group);
     },
+    { kind: 'firewallGroup', id: group.id, name: group.name },
   );
 }
 
@@ -194,17 +198,23 @@ function parseProfile(body: JsonObject, id: string): SimPortProfile {
   };
 }
 
-/** Port profile tasks are the org's: they keep only the profile busy, not the edge. */
+/**
+ * Port profile tasks are the org's: they keep only the profile busy, not the edge. A create's Owner is the new profile
+ * (go-vcloud-director's CreateNsxtAppPortProfile reads it back through OpenApiPostItem, as for IP sets).
+ */
 function startProfileTask(
   state: SimState,
   profile: SimPortProfile,
   operationName: string,
   apply: () => void,
+  ownsProfile = false,
 ): SimTask {
   return state.startTask({
     operationName,
     operation: `${operationName} ${profile.name}`,
-    owner: { kind: 'org', id: state.org.id, name: state.org.name },
+    owner: ownsProfile
+      ? { kind: 'applicationPortProfile', id: profile.id, name: profile.name }
+      : { kind: 'org', id: state.org.id, name: state.org.name },
     locks: [profile.id],
     durationMs: NSXT_TASK_MS,
     queued: true,
@@ -217,9 +227,15 @@ export function createProfile(state: SimState, body: JsonObject): SimTask {
   if (state.nsxt.profiles.some((p) => p.scope === 'TENANT' && p.name === profile.name)) {
     throw duplicateName('Application Port Profile', profile.name);
   }
-  return startProfileTask(state, profile, 'applicationPortProfileCreate', () => {
-    state.nsxt.profiles.push(profile);
-  });
+  return startProfileTask(
+    state,
+    profile,
+    'applicationPortProfileCreate',
+    () => {
+      state.nsxt.profiles.push(profile);
+    },
+    true,
+  );
 }
 
 function assertTenant(profile: SimPortProfile): void {

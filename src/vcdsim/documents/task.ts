@@ -10,18 +10,31 @@ import { errorElement } from './error';
 /** Tasks expire about 90 days after they start (expiryTime in the fixtures). */
 const TASK_EXPIRY_MS = 90 * 24 * 60 * 60 * 1000;
 
-/** The Owner reference of a task: the entity it works on. */
+/**
+ * The Owner reference of a task: the entity it works on. CloudAPI objects have no XML document: their Owner carries
+ * the object's URN in `id` (what go-vcloud-director's OpenApiPostItem reads back after a create) and its CloudAPI URL.
+ */
 function owner(ctx: RenderContext, task: SimTask): XmlNodeOut {
   const { hrefs } = ctx;
-  const kinds: Record<TaskOwnerKind, [string, string]> = {
+  const kinds: Record<TaskOwnerKind, [string, string | undefined, string?]> = {
     vapp: [hrefs.vApp(task.ownerId), MEDIA.vApp],
     vm: [hrefs.vm(task.ownerId), MEDIA.vm],
     vAppTemplate: [hrefs.vAppTemplate(task.ownerId), MEDIA.vAppTemplate],
     edgeGateway: [hrefs.edgeGateway(task.ownerId), MEDIA.edgeGateway],
     org: [hrefs.org(task.ownerId), MEDIA.org],
+    firewallGroup: [
+      hrefs.cloudapi('firewallGroups', 'firewallGroup', task.ownerId),
+      undefined,
+      urn('firewallGroup', task.ownerId),
+    ],
+    applicationPortProfile: [
+      hrefs.cloudapi('applicationPortProfiles', 'applicationPortProfile', task.ownerId),
+      undefined,
+      urn('applicationPortProfile', task.ownerId),
+    ],
   };
-  const [href, type] = kinds[task.ownerKind];
-  return reference('Owner', href, type, task.ownerName);
+  const [href, type, id] = kinds[task.ownerKind];
+  return reference('Owner', href, type, task.ownerName, id);
 }
 
 /** A Task element as of `ctx.now`; `root` adds namespace declarations for a standalone document. */

@@ -2,6 +2,7 @@ import { VcdApiError } from '../../../src/vcd/errors';
 import { type VcdRequest, type VcdResponse } from '../../../src/vcd/http-types';
 import { CloudApi, nextPageLink } from '../../../src/vcd/nsxt/cloudapi';
 import { isVersionConflict } from '../../../src/vcd/nsxt/nsxt-edge';
+import { type VcdTask } from '../../../src/vcd/wire/task';
 
 function page(
   values: unknown[],
@@ -40,7 +41,7 @@ describe('Link header', () => {
 });
 
 describe('CloudApi', () => {
-  const wait = jest.fn(() => Promise.resolve());
+  const wait = jest.fn(() => Promise.resolve(undefined));
   const item = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
   it('reads pages by number up to pageCount, 128 at a time', async () => {
@@ -95,6 +96,29 @@ describe('CloudApi', () => {
     });
     expect(http.requests[1]).toMatchObject({ method: 'DELETE', repeatable: true });
     expect(http.requests[1]?.body).toBeUndefined();
+  });
+
+  it('takes a created object’s id from its task’s Owner, and only an id of the kind it made', async () => {
+    const http = transport(() => ({
+      status: 202,
+      headers: { location: 'https://vcd/api/task/t1' },
+      body: '',
+    }));
+    const finished = (owner?: { href: string; id?: string }): Promise<VcdTask> =>
+      Promise.resolve({ href: 'https://vcd/api/task/t1', status: 'success', ...(owner ? { owner } : {}) });
+    const group = 'urn:vcloud:firewallGroup:6c2a1b34-0f5e-4d7a-9a43-2b7d0f1e9c11';
+    const named = new CloudApi({ http, wait: () => finished({ href: 'https://vcd/x', id: group }) });
+    expect(await named.create('/cloudapi/1.0.0/firewallGroups', {}, 'firewallGroup')).toBe(group);
+    // A NAT rule's task names the edge: no id of the new rule, so the caller lists.
+    const edge = new CloudApi({
+      http,
+      wait: () => finished({ href: 'https://vcd/api/admin/edgeGateway/e', id: 'urn:vcloud:gateway:e' }),
+    });
+    expect(await edge.create('/cloudapi/1.0.0/firewallGroups', {}, 'firewallGroup')).toBeUndefined();
+    const none = new CloudApi({ http, wait: () => finished() });
+    expect(await none.create('/cloudapi/1.0.0/firewallGroups', {}, 'firewallGroup')).toBeUndefined();
+    const sync = new CloudApi({ http: transport(() => ({ status: 201, headers: {}, body: '{}' })), wait });
+    expect(await sync.create('/cloudapi/1.0.0/firewallGroups', {}, 'firewallGroup')).toBeUndefined();
   });
 
   it('tells a version conflict from other refusals', () => {

@@ -206,14 +206,49 @@ describe('NSX-T edge through the CloudAPI', () => {
       .filter((g) => g.name.startsWith('labbot:demo-aaa:'))
       .map((g) => g.id);
     expect(aaaSets.length).toBeGreaterThan(0);
+    // demo-ccc has sets already and changes its sources: its own sets must be read in full (to compare their
+    // addresses); a new lab's sets are not read at all, their ids come from the create tasks.
+    await cloud.setLabEdgeRules('edge-01', 'demo-ccc', labRules('203.0.113.12', '10.10.0.13'));
     sent.length = 0;
 
-    await cloud.setLabEdgeRules('edge-01', 'demo-ccc', labRules('203.0.113.12', '10.10.0.13'));
+    await cloud.setLabEdgeRules('edge-01', 'demo-ccc', labRules('203.0.113.12', '10.10.0.13', ['192.0.2.9']));
 
     const setReads = sent.filter((r) => r.method === 'GET' && /\/firewallGroups\/[^/?]+$/.test(r.path));
     expect(setReads.length).toBeGreaterThan(0);
     expect(setReads.filter((r) => aaaSets.some((id) => r.path.includes(encodeURIComponent(id))))).toEqual([]);
     expect(await cloud.listEdgeRuleLabs('edge-01')).toEqual(['demo-aaa', 'demo-bbb', 'demo-ccc']);
+  });
+
+  it('adds a new lab with one read of each list, one write per object and only the firewall read back', async () => {
+    await start({ kind: 'nsxt' });
+    await cloud.setLabEdgeRules('edge-01', 'demo-aaa', labRules('203.0.113.10', '10.10.0.11'));
+    sent.length = 0;
+
+    await cloud.setLabEdgeRules('edge-01', 'demo-bbb', labRules('203.0.113.11', '10.10.0.12'));
+
+    const shape = (r: VcdRequest): string =>
+      `${r.method} ${(r.path.split('?')[0] ?? '').replace(/^.*\/cloudapi\/1\.0\.0/, '').replace(/urn(:|%3A)[^/]+/gi, '*')}`;
+    const calls = sent.filter((r) => r.path.includes('/cloudapi/')).map(shape);
+    expect(calls.filter((c) => c.startsWith('GET')).sort()).toEqual([
+      'GET /applicationPortProfiles',
+      // Before the change, and once after the whole-list write.
+      'GET /edgeGateways/*/firewall/rules',
+      'GET /edgeGateways/*/firewall/rules',
+      'GET /edgeGateways/*/nat/rules',
+      'GET /firewallGroups/summaries',
+    ]);
+    // Three IP sets (the sources of https, the public IP https and ssh share, the SNAT source), three NAT rules.
+    expect(calls.filter((c) => !c.startsWith('GET'))).toEqual([
+      'POST /firewallGroups',
+      'POST /firewallGroups',
+      'POST /firewallGroups',
+      'POST /edgeGateways/*/nat/rules',
+      'POST /edgeGateways/*/nat/rules',
+      'POST /edgeGateways/*/nat/rules',
+      'PUT /edgeGateways/*/firewall/rules',
+    ]);
+    expect(await cloud.listEdgeRuleLabs('edge-01')).toEqual(['demo-aaa', 'demo-bbb']);
+    expectBodiesValid();
   });
 
   it('is idempotent, updates a moved rule in place by id and version, and never writes what is already there', async () => {

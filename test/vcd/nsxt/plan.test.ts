@@ -129,6 +129,38 @@ describe('NSX-T plan of a lab', () => {
     expect(new Set(firewall.flatMap((r) => [r.sourceSet?.name, r.destinationSet?.name])).size).toBe(4);
   });
 
+  it('makes one IP set of addresses several rules name (the public IP behind two ports), one per other list', () => {
+    const toPublic = (name: string, port: string): LabEdgeRules['firewall'][number] => ({
+      name,
+      sourceIp: 'Any',
+      destinationIp: '203.0.113.10',
+      destinationPort: port,
+      protocol: 'tcp',
+    });
+    const firewall = desiredFirewall('demo-abc', {
+      nat: [],
+      firewall: [
+        toPublic('vcenter', '443'),
+        toPublic('jump-ssh', '22'),
+        { ...toPublic('esxi-ui', '9443'), sourceIp: '192.0.2.7' },
+      ],
+    });
+    expect(firewall.map((r) => r.destinationSet?.name)).toEqual([
+      'labbot:demo-abc:vcenter#1:dst',
+      'labbot:demo-abc:vcenter#1:dst',
+      'labbot:demo-abc:vcenter#1:dst',
+    ]);
+    expect(firewall.map((r) => r.sourceSet?.name)).toEqual([
+      undefined,
+      undefined,
+      'labbot:demo-abc:esxi-ui#1:src',
+    ]);
+    expect([...setsNeeded([{ nat: [], firewall }]).entries()]).toEqual([
+      ['labbot:demo-abc:vcenter#1:dst', ['203.0.113.10']],
+      ['labbot:demo-abc:esxi-ui#1:src', ['192.0.2.7']],
+    ]);
+  });
+
   it('needs one profile per protocol and port whatever the number of labs', () => {
     const plans = [planLab('demo-a', RULES), planLab('demo-b', RULES)];
     expect(portsNeeded(plans).map(portProfileName).sort()).toEqual(['labbot-tcp-443', 'labbot-tcp-8443']);
