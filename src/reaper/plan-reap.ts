@@ -251,10 +251,13 @@ export function idleWindowMinutes(
 }
 
 /**
- * Signals that the owner has left rather than paused (issue 19): the lab's keep-alive stopped (its agent called while
- * a console or UI session was open, and no busy CPU or network sample came after its last call), and the quiet
- * stretch is past the owner's usual end of day (work-rhythm.ts). Either halves the idle window; both also halve the
- * grace period (nobody is expected to answer tonight). `words` (empty or starting with "; ") say which, for the warning.
+ * Signals that the owner has left rather than paused (issue 19): the quiet stretch is past the owner's usual end of day
+ * (work-rhythm.ts), which halves the idle window; and when the lab has the in-lab agent, its keep-alive stopped too
+ * (it called while a console or UI session was in use, and no busy CPU or network sample came after its last call),
+ * which halves the grace period as well (nobody is expected to answer tonight). A stopped keep-alive alone shortens
+ * nothing: an owner at the lab with the console closed (slides on a call, a lecture) looks exactly the same, for up to
+ * an hour and a half. A lab with an agent whose keep-alive still runs is in use anyway. `words` (empty or starting
+ * with "; ") say why, for the warning.
  */
 function leftSignals(
   lab: Lab,
@@ -275,21 +278,18 @@ function leftSignals(
     lastUse.at.getTime() - lastCall.getTime() <= interval &&
     now.getTime() - lastCall.getTime() >= 2 * interval;
   const after = afterUsualEnd(owner, lastUse.at, now);
-  const reasons = [
-    ...(stopped
-      ? [`its keep-alive stopped at ${clock(lastCall)} (console closed) and no CPU or network use came after it`]
-      : []),
-    ...(after.after ? [`it went quiet ${after.words}`] : []),
-  ];
-  if (reasons.length === 0) {
+  if (!after.after) {
     return { idleMinutes, graceMinutes, words: '' };
   }
   const shortIdle = shortestIdleMinutes(policy);
-  const shortGrace = reasons.length === 2 ? Math.ceil(graceMinutes / 2) : graceMinutes;
+  const shortGrace = stopped ? Math.ceil(graceMinutes / 2) : graceMinutes;
+  const keepalive = stopped
+    ? `; its keep-alive stopped at ${clock(lastCall)} (console closed) and no CPU or network use came after it`
+    : '';
   return {
     idleMinutes: shortIdle,
     graceMinutes: shortGrace,
-    words: `; ${reasons.join('; ')}: judged idle after ${shortIdle} min instead of ${idleMinutes}`,
+    words: `; it went quiet ${after.words}${keepalive}: judged idle after ${shortIdle} min instead of ${idleMinutes}`,
   };
 }
 

@@ -16,6 +16,8 @@ export const NIGHT_GAP_MINUTES = 6 * 60;
 export const MIN_DAYS = 3;
 /** Each new day moves the usual start and end this share of the way towards it (an exponential average). */
 const SMOOTHING = 1 / 3;
+/** The usual end of day is the average end plus this many average deviations from it. */
+const END_MARGIN_SPREADS = 2;
 const DAY_MS = 86_400_000;
 
 /** One weekday's habit: days observed, usual first and last use (minutes after midnight UTC) and the end's spread. */
@@ -101,7 +103,7 @@ function closeDay(rhythm: WorkRhythm, day: NonNullable<WorkRhythm['day']>, cameB
 /**
  * The usual end of the working day that began on `date` (ms at midnight UTC), in minutes after that midnight: its
  * weekday's habit once seen on 2 days or more, else all weekdays pooled; undefined before MIN_DAYS days in all. The end
- * plus its spread: a day ending later than usual by its usual margin is still an ordinary day.
+ * plus twice its spread: a day ending later than usual by its usual margin, or twice that, is still an ordinary day.
  */
 export function usualEnd(rhythm: WorkRhythm, date: number): { minute: number; days: number } | undefined {
   const seen = rhythm.weekdays.filter((h): h is DayHabit => h !== null && h !== undefined);
@@ -111,10 +113,10 @@ export function usualEnd(rhythm: WorkRhythm, date: number): { minute: number; da
   }
   const own = rhythm.weekdays[new Date(date).getUTCDay()];
   if (own !== null && own !== undefined && own.days >= 2) {
-    return { minute: own.end + own.endSpread, days };
+    return { minute: own.end + END_MARGIN_SPREADS * own.endSpread, days };
   }
   const pooled = (pick: (h: DayHabit) => number) => seen.reduce((sum, h) => sum + pick(h) * h.days, 0) / days;
-  return { minute: pooled((h) => h.end) + pooled((h) => h.endSpread), days };
+  return { minute: pooled((h) => h.end) + END_MARGIN_SPREADS * pooled((h) => h.endSpread), days };
 }
 
 /** Share of observed working days after which the subject came back the next working day; undefined under MIN_DAYS. */
@@ -200,7 +202,8 @@ export function parseRhythm(text: string): WorkRhythm | undefined {
     !num(v['cameBack']) ||
     !num(v['stayedAway']) ||
     (v['seenUntil'] !== undefined && !num(v['seenUntil'])) ||
-    (day !== undefined && (typeof day !== 'object' || !num(day['date']) || !num(day['first']) || !num(day['last'])))
+    (day !== undefined &&
+      (typeof day !== 'object' || !num(day['date']) || !num(day['first']) || !num(day['last'])))
   ) {
     return undefined;
   }

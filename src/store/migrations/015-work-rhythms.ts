@@ -17,7 +17,11 @@ export function workRhythmsMigration(): Migration {
         // ISO 8601 UTC text, like every timestamp; prune deletes by it.
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('work_rhythms_updated_at').on('work_rhythms').column('updated_at').execute();
+      await db.schema
+        .createIndex('work_rhythms_updated_at')
+        .on('work_rhythms')
+        .column('updated_at')
+        .execute();
     },
 
     async down(db: Kysely<unknown>): Promise<void> {
