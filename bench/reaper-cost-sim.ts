@@ -10,7 +10,7 @@
  * default seed.
  *
  * Run: `npx tsc -p bench/tsconfig.json && node dist/bench/bench/reaper-cost-sim.js [--seed N] [--no-network]
- * [--idle N --grace N --window H] [--quick]`. Not a test.
+ * [--no-keepalive] [--no-rhythm] [--idle N --grace N --window H] [--quick]`. Not a test.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
