@@ -252,12 +252,12 @@ export function idleWindowMinutes(
 
 /**
  * Signals that the owner has left rather than paused (issue 19): the quiet stretch is past the owner's usual end of day
- * (work-rhythm.ts), which halves the idle window; and when the lab has the in-lab agent, its keep-alive stopped too
- * (it called while a console or UI session was in use, and no busy CPU or network sample came after its last call),
- * which halves the grace period as well (nobody is expected to answer tonight). A stopped keep-alive alone shortens
- * nothing: an owner at the lab with the console closed (slides on a call, a lecture) looks exactly the same, for up to
- * an hour and a half. A lab with an agent whose keep-alive still runs is in use anyway. `words` (empty or starting
- * with "; ") say why, for the warning.
+ * (work-rhythm.ts), which halves the idle window; the warning then also says whether the lab's keep-alive stopped (its
+ * agent called while a console or UI session was in use, and no busy CPU or network sample came after its last call).
+ * The grace period is never shortened, and a stopped keep-alive alone shortens nothing: an owner at the lab with the
+ * console closed (slides on a call, a lecture) looks exactly the same, for up to an hour and a half, and the cost
+ * simulation's seed 20260306 had one such owner suspended after 30 + 15 min. `words` (empty or starting with "; ")
+ * say why, for the warning.
  */
 function leftSignals(
   lab: Lab,
@@ -282,13 +282,12 @@ function leftSignals(
     return { idleMinutes, graceMinutes, words: '' };
   }
   const shortIdle = shortestIdleMinutes(policy);
-  const shortGrace = stopped ? Math.ceil(graceMinutes / 2) : graceMinutes;
   const keepalive = stopped
     ? `; its keep-alive stopped at ${clock(lastCall)} (console closed) and no CPU or network use came after it`
     : '';
   return {
     idleMinutes: shortIdle,
-    graceMinutes: shortGrace,
+    graceMinutes,
     words: `; it went quiet ${after.words}${keepalive}: judged idle after ${shortIdle} min instead of ${idleMinutes}`,
   };
 }

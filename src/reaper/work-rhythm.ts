@@ -13,7 +13,7 @@
 /** A gap this long between two uses ends a working day: longer than any lunch or meeting, shorter than a night. */
 export const NIGHT_GAP_MINUTES = 6 * 60;
 /** Working days observed before the profile's usual end of day is used in a decision. */
-export const MIN_DAYS = 3;
+export const MIN_DAYS = 5;
 /** Each new day moves the usual start and end this share of the way towards it (an exponential average). */
 const SMOOTHING = 1 / 3;
 /** The usual end of day is the average end plus this many average deviations from it. */

@@ -61,7 +61,7 @@ describe('reaper/work-rhythm', () => {
     expect(end?.minute).toBeLessThan(18 * 60);
   });
 
-  it('uses a weekday of its own once seen on two days, and knows nothing under three days', () => {
+  it('uses a weekday of its own once seen on two days, and knows nothing under five days', () => {
     const twoDays = observeUses(
       emptyRhythm(),
       workedDays([
@@ -79,12 +79,13 @@ describe('reaper/work-rhythm', () => {
         ['2026-11-10', '09:00', '20:00'],
         ['2026-11-16', '09:00', '13:00'],
         ['2026-11-17', '09:00', '20:00'],
+        ['2026-11-18', '09:00', '15:00'],
         ['2026-11-23', '09:00', '10:00'],
       ]),
       utc('2026-11-23T10:00'),
     );
-    expect(usualEnd(mondays, utc('2026-11-23T00:00').getTime())).toEqual({ minute: 13 * 60, days: 4 });
-    expect(usualEnd(mondays, utc('2026-11-24T00:00').getTime())).toEqual({ minute: 20 * 60, days: 4 });
+    expect(usualEnd(mondays, utc('2026-11-23T00:00').getTime())).toEqual({ minute: 13 * 60, days: 5 });
+    expect(usualEnd(mondays, utc('2026-11-24T00:00').getTime())).toEqual({ minute: 20 * 60, days: 5 });
   });
 
   it('counts a day after which nobody came back by the end of the next working day, and folds each use once', () => {
@@ -152,12 +153,12 @@ describe('reaper/plan-reap with working days', () => {
   ];
   const rhythms = new Map([[rhythmKey('owner', 'U1'), regularOwner()]]);
 
-  it('warns after half the idle window past the usual end of day, with half the grace once the keep-alive stopped', () => {
+  it('warns after half the idle window past the usual end of day, saying the keep-alive stopped; the grace stays whole', () => {
     const [warned] = planReap([evening()], quietSince18(true), now, DEFAULT_POLICY, undefined, rhythms);
     expect(warned).toMatchObject({ kind: 'warn', cause: 'idle' });
     expect(warned?.kind === 'warn' && warned.reason).toContain("after its owner's usual end of day");
     expect(warned?.kind === 'warn' && warned.reason).toContain('its keep-alive stopped at 18:00 UTC');
-    expect(warned?.kind === 'warn' && warned.actAfter).toEqual(new Date(now.getTime() + 15 * 60_000));
+    expect(warned?.kind === 'warn' && warned.actAfter).toEqual(new Date(now.getTime() + 30 * 60_000));
 
     const [noAgent] = planReap([evening()], quietSince18(false), now, DEFAULT_POLICY, undefined, rhythms);
     expect(noAgent?.kind === 'warn' && noAgent.actAfter).toEqual(new Date(now.getTime() + 30 * 60_000));
@@ -171,8 +172,8 @@ describe('reaper/plan-reap with working days', () => {
     ).toBe('keep');
   });
 
-  it('acts after the shorter grace; a delete without a restore window stays a suspend when the owner comes back', () => {
-    const warnedAt = { reapWarnedAt: minutesBefore(15) };
+  it('acts after the grace; a delete without a restore window stays a suspend when the owner comes back', () => {
+    const warnedAt = { reapWarnedAt: minutesBefore(30) };
     const later = new Date(now.getTime());
     const [suspended] = planReap(
       [evening(warnedAt)],
