@@ -10,7 +10,7 @@
  * default seed.
  *
  * Run: `npx tsc -p bench/tsconfig.json && node dist/bench/bench/reaper-cost-sim.js [--seed N] [--no-network]
- * [--idle N --grace N --window H] [--quick]`. Not a test.
+ * [--no-keepalive] [--no-rhythm] [--idle N --grace N --window H] [--quick]`. Not a test.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,13 +19,15 @@ import { costSoFar, hourlyRate } from '../src/labs/cost';
 import { type Lab, type LabSpec } from '../src/labs/lab';
 import { type KindPolicy, type LabPolicy } from '../src/labs/policy';
 import { type LabSignal } from '../src/labs/ports';
-import { planReap, type ReapCause, type ReapDecision } from '../src/reaper/plan-reap';
+import { planReap, type ReapCause, type ReapDecision, updateRhythms } from '../src/reaper/plan-reap';
+import { type WorkRhythm } from '../src/reaper/work-rhythm';
 import { planUsageReads } from '../src/reaper/usage-reads';
 import { DOC, machineLine, reportTargets, section as wrap, writeSection } from './bench-doc';
 import {
   describeTraceModel,
   generateTrace,
   isWorkingDay,
+  KEEPALIVE,
   type KindName,
   minuteOfDay,
   dayOf,
@@ -95,6 +97,10 @@ const SWEEP = { lifetimes: ['default', 'max'] as const, idleMinutes: [60, 45, 30
 const EXTRA_SEEDS = 10;
 /** `--no-network`: the runs before issue 19, with CPU and Slack activity as the only signals (a sensitivity check). */
 const NETWORK_SIGNAL = !process.argv.includes('--no-network');
+/** `--no-keepalive`: no in-lab agent (the runs before keep-alive was modelled; a sensitivity check). */
+const KEEPALIVE_SIGNAL = NETWORK_SIGNAL && !process.argv.includes('--no-keepalive');
+/** `--no-rhythm`: no working-day profiles (the reaper before they were learned; a sensitivity check). */
+const RHYTHM = !process.argv.includes('--no-rhythm');
 /** `--quick`: the seed's strategies only (no sweep, no other seeds); for tuning, not for the doc. */
 const QUICK = process.argv.includes('--quick');
 
@@ -503,6 +509,35 @@ function cpuSample(run: Run, m: number, rng: Rng, policy: LabPolicy): number {
 /** Whether the console stays open through each quiet stretch, drawn once per stretch (keyed by its start). */
 const consoleOpen = new Map<string, boolean>();
 
+/** Whether the owner keeps the console open through the quiet stretch `quiet` of the lab (drawn once, with NET). */
+function consoleOpenThrough(run: Run, quiet: { start: number }, rng: Rng): boolean {
+  const key = `${run.trace.id}@${quiet.start}`;
+  if (!consoleOpen.has(key)) {
+    consoleOpen.set(key, rng.chance(NET.quietConsoleShare));
+  }
+  return consoleOpen.get(key) ?? false;
+}
+
+/**
+ * Whether the in-lab agent calls the keep-alive URL in the 5 minutes up to `m` (KEEPALIVE in trace-model.ts): the
+ * owner interacted in that window (sat at the lab, outside a quiet stretch with the console closed), bar a lost call.
+ */
+function keepaliveCall(run: Run, m: number, consoleRng: Rng, lossRng: Rng): boolean {
+  let interacted = false;
+  for (const s of run.trace.sessions) {
+    if (s.start >= m) {
+      break;
+    }
+    const sat = overlap(m - KEEPALIVE.intervalMinutes, m, s.start, s.end);
+    if (sat === 0) {
+      continue;
+    }
+    const quiet = s.quiet ? overlap(m - KEEPALIVE.intervalMinutes, m, s.quiet.start, s.quiet.end) : 0;
+    interacted ||= sat > quiet || (s.quiet !== undefined && consoleOpenThrough(run, s.quiet, consoleRng));
+  }
+  return interacted && !lossRng.chance(KEEPALIVE.lossShare);
+}
+
 /** Network of the 5 minutes up to `m` (NET): at or above the threshold while someone works or polls, else below. */
 function netSample(run: Run, m: number, rng: Rng, policy: LabPolicy): number {
   const template = policy.templates.find((t) => t.key === run.trace.template);
@@ -519,11 +554,7 @@ function netSample(run: Run, m: number, rng: Rng, policy: LabPolicy): number {
     }
     const quiet = s.quiet && overlap(m - CYCLE_MINUTES, m, s.quiet.start, s.quiet.end) >= CYCLE_MINUTES / 2;
     if (quiet && s.quiet) {
-      const key = `${run.trace.id}@${s.quiet.start}`;
-      if (!consoleOpen.has(key)) {
-        consoleOpen.set(key, rng.chance(NET.quietConsoleShare));
-      }
-      busy ||= (consoleOpen.get(key) ?? false) && rng.chance(NET.quietShare);
+      busy ||= consoleOpenThrough(run, s.quiet, rng) && rng.chance(NET.quietShare);
     } else {
       busy ||= rng.chance(NET.activeShare);
     }
@@ -539,6 +570,9 @@ function labbot(
   const rng = new Rng(seed ^ 0x5eed);
   // A stream of its own, so that the CPU samples are those of the runs before network signals were modelled.
   const netRng = new Rng(seed ^ 0x4e7);
+  // Keep-alive losses on a stream of their own too (the console draws are the network's: one per quiet stretch).
+  const keepaliveRng = new Rng(seed ^ 0x6a1);
+  const rhythms = new Map<string, WorkRhythm>();
   consoleOpen.clear();
   const stats: ReaperStats = {
     warnings: 0,
@@ -625,7 +659,7 @@ function labbot(
     }
     const live = runs.filter((r) => r.lab && (r.lab.phase === 'ready' || r.lab.phase === 'suspended'));
     if (m % CYCLE_MINUTES === 0 && live.length > 0) {
-      cycle(m, live, byId, policy, rng, netRng, lookback, stats);
+      cycle(m, live, byId, policy, { rng, netRng, keepaliveRng }, rhythms, lookback, stats);
     }
     if (m > lastEvent && runs.every((r) => !r.lab)) {
       break;
@@ -642,8 +676,9 @@ function cycle(
   live: Run[],
   byId: Map<string, Run>,
   policy: LabPolicy,
-  rng: Rng,
-  netRng: Rng,
+  { rng, netRng, keepaliveRng }: { rng: Rng; netRng: Rng; keepaliveRng: Rng },
+  /** The stored working-day profiles (runReapCycle's WorkRhythmStore), updated in place. */
+  rhythms: Map<string, WorkRhythm>,
   lookback: number,
   stats: ReaperStats,
 ): void {
@@ -660,6 +695,10 @@ function cycle(
           value: netSample(run, m, netRng, policy),
         });
       }
+      if (KEEPALIVE_SIGNAL && keepaliveCall(run, m, netRng, keepaliveRng)) {
+        // Recorded by the keep-alive route as it comes (SignalStore.recordKeepalive), not by the reaper's reads.
+        run.cpu.push({ labId: run.lab.id, at: at(m), kind: 'keepalive' });
+      }
     }
     for (const list of [run.cpu, run.history]) {
       while ((list[0]?.at.getTime() ?? Infinity) < since) {
@@ -667,10 +706,18 @@ function cycle(
       }
     }
   }
-  readUsage(m, live, policy, lookback, stats);
-  const signals = live.flatMap((run) => run.cpu);
   const labs = live.map((r) => r.lab!);
-  const decisions = planReap(labs, signals, at(m), policy);
+  // As runReapCycle does: the stored profiles with the uses known before the reads pick what to read, those with
+  // every use seen after them go to planReap and back to the store.
+  const known = (signals: LabSignal[]) =>
+    RHYTHM ? updateRhythms(rhythms, labs, signals, at(m), policy) : undefined;
+  readUsage(m, live, policy, lookback, stats, known(live.flatMap((run) => run.cpu)));
+  const signals = live.flatMap((run) => run.cpu);
+  const updated = known(signals);
+  for (const [key, rhythm] of updated ?? []) {
+    rhythms.set(key, rhythm);
+  }
+  const decisions = planReap(labs, signals, at(m), policy, undefined, updated);
   stats.planCalls += 1;
   recordDecisions(m, decisions);
   for (const d of decisions) {
@@ -741,7 +788,14 @@ const VMS: Record<string, number> = { vsphere8: 4 };
  * every ready lab's current CPU; by default only the labs `planUsageReads` picks, each with the history it has not
  * seen (the trace's samples after `historySince`) and its current sample. Counts the calls both ways.
  */
-function readUsage(m: number, live: Run[], policy: LabPolicy, lookback: number, stats: ReaperStats): void {
+function readUsage(
+  m: number,
+  live: Run[],
+  policy: LabPolicy,
+  lookback: number,
+  stats: ReaperStats,
+  rhythms: ReadonlyMap<string, WorkRhythm> | undefined,
+): void {
   const ready = live.filter((r) => r.lab?.phase === 'ready');
   const vmsOf = (run: Run) => VMS[run.trace.template] ?? 1;
   // Before: one vApp read per powered-on lab, and one metrics read per VM.
@@ -757,7 +811,7 @@ function readUsage(m: number, live: Run[], policy: LabPolicy, lookback: number, 
     ready.flatMap((r) => r.cpu),
     at(m),
     policy,
-    { lookbackMs: lookback * 60_000 },
+    { lookbackMs: lookback * 60_000, ...(rhythms ? { rhythms } : {}) },
   );
   const byId = new Map(ready.map((r) => [r.lab!.id, r]));
   for (const read of reads) {
@@ -1000,6 +1054,26 @@ function traceSummary(trace: Trace): string {
 }
 
 /** The issue 19 targets on this seed, each with its verdict and, where not met, why (from the run's own figures). */
+/**
+ * Why the idle tail after a sitting cannot be shorter, in numbers: the trace's quiet stretches, and how many outlast
+ * half of idle + grace. In the share whose console is closed the owner sits at the lab with no keep-alive, CPU or
+ * network signal: a reaper that acted sooner would act on those whose owner misses the warning.
+ */
+function silentStretches(trace: Trace, tail: number): string {
+  const stretches = trace.labs.flatMap((l) =>
+    l.sessions.flatMap((s) => (s.quiet ? [s.quiet.end - s.quiet.start] : [])),
+  );
+  const long = stretches.filter((m) => m > tail / 2).length;
+  const closed = 1 - NET.quietConsoleShare;
+  return (
+    `The tail cannot safely be shorter: the trace has ${stretches.length} quiet stretches of an owner at the lab, ` +
+    `${long} of them longer than ${Math.round(tail / 2)} min (half of idle + grace); in about ${Math.round(closed * 100)}% ` +
+    `(console closed: ~${Math.round(long * closed)} of those) no keep-alive, CPU or network signal tells them from a ` +
+    `lab left behind, so halving the tail during the working day would warn ~${Math.round(long * closed)} owners at ` +
+    `their labs and act on those who miss the warning. labbot halves it only after an owner's learned end of day.`
+  );
+}
+
 function verdict(rep: Report, policy: LabPolicy): string[] {
   const l = rep.labbot;
   const s = l.reaper;
@@ -1022,7 +1096,8 @@ function verdict(rep: Report, policy: LabPolicy): string[] {
           `and ${r.graceMinutes} min grace after each sitting (shorter timings act on quiet stretches: see the sweep) ` +
           `and the pauses under idle + grace; ${usd(l.storage - rep.floor.storage)} is storage: suspended labs and ` +
           `the ${r.restoreWindowHours ?? 0} h restore windows (${s?.windows ?? 0} of them; ${s?.broughtBack ?? 0} ` +
-          `labs brought back) that replace redeploys. ${afterUse} in all is billed after labs' last use.`),
+          `labs brought back) that replace redeploys. ${afterUse} in all is billed after labs' last use. ` +
+          silentStretches(rep.trace, r.idleMinutes + r.graceMinutes)),
     `- At most ${TARGET.redeploys} redeploys: ${yes(v.redeploys)} (${l.redeploys}; ${l.restarts} resumes, ` +
       `${hours(l.waitMinutes)} h of waiting in all).` +
       (v.redeploys
@@ -1166,8 +1241,16 @@ function section(rep: Report, policy: LabPolicy): string {
           ? `a network sample per cycle (all VMs, KB/s): at or above the template's threshold in ` +
             `${NET.activeShare * 100}% of windows of active work; in a quiet stretch only if the owner's console or UI ` +
             `stays open (${NET.quietConsoleShare * 100}% of stretches), and then in ${NET.quietShare * 100}% of its windows; ` +
-            `else below, bar a ${NET.spikeShare * 100}% chance of a spike. No keep-alive calls (which could only make labbot safer).`
-          : 'no network or keep-alive signals (`--no-network`).'),
+            `else below, bar a ${NET.spikeShare * 100}% chance of a spike.`
+          : 'no network or keep-alive signals (`--no-network`).') +
+        (KEEPALIVE_SIGNAL
+          ? ` Keep-alive calls as the trace model above has them (recorded as they come, read by every cycle).`
+          : NETWORK_SIGNAL
+            ? ' No keep-alive calls (`--no-keepalive`).'
+            : '') +
+        (RHYTHM
+          ? ` Owners' and labs' working-day profiles (\`updateRhythms\`) carried from cycle to cycle as the store keeps them.`
+          : ' No working-day profiles (`--no-rhythm`).'),
       `  Decisions are applied as \`runReapCycle\` applies them: *warn* sets \`reapWarnedAt\`,`,
       `  *unwarn* clears it, *act* suspends or deletes per the kind (${kindsThat(policy, 'delete')} delete, ${kindsThat(policy, 'suspend')} suspend),`,
       `  and the controller is taken to finish at once. With \`restoreWindowHours\` (${r.restoreWindowHours ?? 0} h) a delete of a`,

@@ -193,6 +193,16 @@ export const QUIET = {
   share: { demo: 0.3, repro: 0.2, class: 0.5, dev: 0.2 } as Record<KindName, number>,
   minutes: [15, 90] as const,
 };
+/**
+ * The in-lab keep-alive (issue 19: a first-class signal). Every template carries labbot's agent, which calls the lab's
+ * keep-alive URL every 5 min while its owner interacts with the lab: console or SSH input, or requests made from the
+ * vSphere or host client by the user (not the UI's own background polling). So it calls through every stretch of
+ * active work; through a quiet stretch only while the owner keeps the console or UI open and reads or scrolls in it
+ * (the same stretches whose UI traffic shows on the network, NET.quietConsoleShare in the cost simulation); not in a
+ * stretch spent on slides, a call or a lecture with the console closed; and never once the sitting ended (the owner
+ * walked away or closed it). A call is lost in `lossShare` of windows (agent restart, a network blip).
+ */
+export const KEEPALIVE = { intervalMinutes: 5, lossShare: 0.02 };
 /** After the last sitting, a tidy owner tears the lab down 2–30 min later. */
 export const TEARDOWN_DELAY = [2, 30] as const;
 
@@ -514,6 +524,12 @@ export function describeTraceModel(policy: LabPolicy): string[] {
       )} of sittings have one stretch of ${QUIET.minutes[0]}–${QUIET.minutes[1]} min (at most the ` +
       `sitting less 10 min) in which the owner is at the lab but does not load it (a lecture, slides on a call, ` +
       `reading logs): the lab's CPU idles while it is in use.`,
+    `- **Keep-alive:** every template carries labbot's in-lab agent, which calls the keep-alive URL every ` +
+      `${KEEPALIVE.intervalMinutes} min while the owner interacts with the lab (console or SSH input, requests the user ` +
+      `makes in the vSphere or host client; not the UI's own polling): through all active work; through a quiet ` +
+      `stretch only while the console or UI stays open and is read in (the stretches whose UI traffic shows on the ` +
+      `network); not through one spent on slides, a call or a lecture with the console closed; never after the ` +
+      `sitting ends. ${KEEPALIVE.lossShare * 100}% of calls are lost (agent restart, network blip).`,
     `- **Abandonment:** after the last sitting the lab is never used again. A tidy owner runs \`/lab teardown\` ` +
       `${TEARDOWN_DELAY[0]}–${TEARDOWN_DELAY[1]} min after it; the others forget the lab.`,
     `- **Waits** when a sitting finds the lab not running: boot from powered off ${waits((w) => w.boot)}, ` +

@@ -269,6 +269,7 @@ export async function composeCore(config: Config, logger: Logger, options: CoreO
           logger: logger.child({ component: 'reaper' }),
           audit: store.audit,
           captured: store.captured,
+          rhythms: store.rhythms,
           installationId: installation.id,
           classHours: async (ids) => {
             const wanted = new Set(ids);

@@ -5,6 +5,14 @@ import { type LabPolicy, type ReaperPolicy, type TemplatePolicy } from '../labs/
 import { type LabSignal } from '../labs/ports';
 import { rhythmHold } from './rhythm';
 import { ticketClosedReason } from './ticket-closed';
+import {
+  afterUsualEnd,
+  comebackShare,
+  emptyRhythm,
+  nextWorkingDayEnd,
+  observeUses,
+  type WorkRhythm,
+} from './work-rhythm';
 
 /** Why a lab is in the plan. */
 export type ReapCause = 'idle' | 'expiring' | 'expired' | 'ticket-closed';
@@ -46,9 +54,15 @@ export function planReap(
   policy: LabPolicy,
   /** Ids of labs whose vApp VCD reports with our metadata; labs outside it are never acted on or warned. */
   ours?: ReadonlySet<string>,
+  /** Owners' and labs' working days (work-rhythm.ts), keyed by `rhythmKey`; absent: none known. */
+  rhythms?: ReadonlyMap<string, WorkRhythm>,
 ): ReapDecision[] {
   const byLab = groupSignals(signals);
   const ownerUses = usesByOwner(labs, byLab, policy);
+  const rhythmOf = (lab: Lab): LabRhythms => ({
+    owner: rhythms?.get(rhythmKey('owner', lab.owner)),
+    lab: rhythms?.get(rhythmKey('lab', lab.id)),
+  });
   const decisions = labs.map((lab) =>
     ours !== undefined && !ours.has(lab.id)
       ? {
@@ -56,9 +70,44 @@ export function planReap(
           kind: 'keep' as const,
           reason: 'its vApp does not carry labbot metadata for this lab in VCD: never touched',
         }
-      : decide(lab, byLab.get(lab.id) ?? [], now, policy, ownerUses.get(lab.owner) ?? []),
+      : decide(lab, byLab.get(lab.id) ?? [], now, policy, ownerUses.get(lab.owner) ?? [], rhythmOf(lab)),
   );
   return limitActions(decisions, labs, now, policy);
+}
+
+/** The key of an owner's or a lab's WorkRhythm, in the map planReap takes and the store keeps. */
+export function rhythmKey(subject: 'owner' | 'lab', id: string): string {
+  return `${subject}:${id}`;
+}
+
+interface LabRhythms {
+  owner: WorkRhythm | undefined;
+  lab: WorkRhythm | undefined;
+}
+
+/**
+ * Every owner's and lab's WorkRhythm with this cycle's uses folded in (the reaper calls it each cycle and stores the
+ * result): the uses `planReap` sees (Slack activity, keep-alive calls, busy CPU and network samples). `previous` holds
+ * the stored ones; a subject without one starts afresh. Only subjects of `labs` are returned.
+ */
+export function updateRhythms(
+  previous: ReadonlyMap<string, WorkRhythm>,
+  labs: readonly Lab[],
+  signals: readonly LabSignal[],
+  now: Date,
+  policy: LabPolicy,
+): Map<string, WorkRhythm> {
+  const byLab = groupSignals(signals);
+  const uses = new Map<string, Date[]>();
+  for (const lab of labs) {
+    const labUses = useTimes(lab, byLab.get(lab.id) ?? [], policy);
+    uses.set(rhythmKey('lab', lab.id), labUses);
+    const owner = rhythmKey('owner', lab.owner);
+    uses.set(owner, [...(uses.get(owner) ?? []), ...labUses]);
+  }
+  return new Map(
+    [...uses].map(([key, u]) => [key, observeUses(previous.get(key) ?? emptyRhythm(), u, now)] as const),
+  );
 }
 
 function decide(
@@ -67,6 +116,7 @@ function decide(
   now: Date,
   policy: LabPolicy,
   ownerUses: readonly Date[],
+  rhythms: LabRhythms,
 ): ReapDecision {
   const reaper = policy.reaper;
   // A snooze is the owner's word: nothing, not even expiry, overrides it (keep() never snoozes past the
@@ -103,7 +153,7 @@ function decide(
     // Past its expiry but in use: never deleted under its user, and not even warned while they sit at it (a DM
     // there is noise; the restore window makes the later delete undoable). It goes once idle (warned first), or at
     // the kind's maximum lifetime, the hard cap nobody can extend past.
-    const usage = idleState(lab, signals, now, policy);
+    const usage = idleState(lab, signals, now, policy, reaper.idleMinutes);
     if (lab.phase === 'ready' && !usage.idle && now < hardStop) {
       const words = `${expiry.words} but ${usage.words}; reaped once idle, at the latest at its maximum lifetime (${clock(hardStop)})`;
       return lab.reapWarnedAt || usage.inUse
@@ -126,11 +176,18 @@ function decide(
         );
   }
 
-  const usage = idleState(lab, signals, now, policy);
+  const left = leftSignals(lab, signals, now, policy, rhythms.owner);
+  const usage = idleState(lab, signals, now, policy, left.idleMinutes);
   if (usage.idle && lab.phase === 'ready') {
     const action = kind?.idleAction ?? 'suspend';
-    if (warnedLongEnough(lab, now, reaper)) {
-      return act(lab, 'idle', action, usage.words, now, reaper, hardStop);
+    const grace = { ...reaper, graceMinutes: left.graceMinutes };
+    const words = usage.words + left.words;
+    if (warnedLongEnough(lab, now, grace)) {
+      return (
+        (action === 'delete' && (reaper.restoreWindowHours ?? 0) <= 0
+          ? comebackSuspend(lab, words, now, rhythms, hardStop)
+          : undefined) ?? act(lab, 'idle', action, words, now, reaper, hardStop)
+      );
     }
     if (!lab.reapWarnedAt && usage.lastUse) {
       const held = rhythmHold(
@@ -144,15 +201,15 @@ function decide(
         return { labId: lab.id, kind: 'keep', reason: `${usage.words}, but ${held.words}` };
       }
     }
-    const actAfter = new Date(now.getTime() + reaper.graceMinutes * 60_000);
+    const actAfter = new Date(now.getTime() + grace.graceMinutes * 60_000);
     const will = action === 'delete' ? deleteWords(lab, now, reaper, hardStop) : 'suspend it';
     return warn(
       lab,
       'idle',
-      `${usage.words}; will ${will} after a ${reaper.graceMinutes} min grace period` +
+      `${words}; will ${will} after a ${grace.graceMinutes} min grace period` +
         idleCostWords(lab, usage.lastUse, actAfter, policy),
       now,
-      reaper,
+      grace,
     );
   }
   if (expiry.state === 'expiring') {
@@ -168,6 +225,106 @@ function decide(
     return { labId: lab.id, kind: 'unwarn', reason: `in use again: ${usage.words}` };
   }
   return { labId: lab.id, kind: 'keep', reason: usage.words };
+}
+
+/** The in-lab agent's keep-alive interval: two missed calls mean its owner's console or UI session closed. */
+export const KEEPALIVE_INTERVAL_MINUTES = 5;
+
+/** The idle window the signals that the owner has left shorten the policy's to (leftSignals). */
+function shortestIdleMinutes(policy: LabPolicy): number {
+  return Math.ceil(policy.reaper.idleMinutes / 2);
+}
+
+/**
+ * The idle window planReap judges this lab by at `now` (minutes): the policy's, or shorter once leftSignals say its
+ * owner has left. A lab whose latest use is younger than it cannot be idle (usage-reads.ts skips reading it).
+ * `signals` are the lab's, oldest first; `rhythms` as planReap takes them.
+ */
+export function idleWindowMinutes(
+  lab: Lab,
+  signals: readonly LabSignal[],
+  now: Date,
+  policy: LabPolicy,
+  rhythms?: ReadonlyMap<string, WorkRhythm>,
+): number {
+  return leftSignals(lab, signals, now, policy, rhythms?.get(rhythmKey('owner', lab.owner))).idleMinutes;
+}
+
+/**
+ * Signals that the owner has left rather than paused (issue 19): the quiet stretch is past the owner's usual end of day
+ * (work-rhythm.ts), which halves the idle window; the warning then also says whether the lab's keep-alive stopped (its
+ * agent called while a console or UI session was in use, and no busy CPU or network sample came after its last call).
+ * The grace period is never shortened, and a stopped keep-alive alone shortens nothing: an owner at the lab with the
+ * console closed (slides on a call, a lecture) looks exactly the same, for up to an hour and a half, and the cost
+ * simulation's seed 20260306 had one such owner suspended after 30 + 15 min. `words` (empty or starting with "; ")
+ * say why, for the warning.
+ */
+function leftSignals(
+  lab: Lab,
+  signals: readonly LabSignal[],
+  now: Date,
+  policy: LabPolicy,
+  owner: WorkRhythm | undefined,
+): { idleMinutes: number; graceMinutes: number; words: string } {
+  const { idleMinutes, graceMinutes } = policy.reaper;
+  const lastUse = latestUse(lab, signals, policy);
+  if (lab.phase !== 'ready' || lastUse === undefined) {
+    return { idleMinutes, graceMinutes, words: '' };
+  }
+  const interval = KEEPALIVE_INTERVAL_MINUTES * 60_000;
+  const lastCall = signals.filter((s) => s.kind === 'keepalive').at(-1)?.at;
+  const stopped =
+    lastCall !== undefined &&
+    lastUse.at.getTime() - lastCall.getTime() <= interval &&
+    now.getTime() - lastCall.getTime() >= 2 * interval;
+  const after = afterUsualEnd(owner, lastUse.at, now);
+  if (!after.after) {
+    return { idleMinutes, graceMinutes, words: '' };
+  }
+  const shortIdle = shortestIdleMinutes(policy);
+  const keepalive = stopped
+    ? `; its keep-alive stopped at ${clock(lastCall)} (console closed) and no CPU or network use came after it`
+    : '';
+  return {
+    idleMinutes: shortIdle,
+    graceMinutes,
+    words: `; it went quiet ${after.words}${keepalive}: judged idle after ${shortIdle} min instead of ${idleMinutes}`,
+  };
+}
+
+/**
+ * With no restore window in the policy, an idle delete of a lab that usually comes back the next working day (its own
+ * rhythm, else its owner's) is a suspend until the end of that day instead: the restore path stays open where it is
+ * likely needed. Undefined when the comeback is not likely or not known.
+ */
+function comebackSuspend(
+  lab: Lab,
+  reason: string,
+  now: Date,
+  rhythms: LabRhythms,
+  hardStop: Date,
+): ReapDecision | undefined {
+  const rhythm =
+    rhythms.lab !== undefined && comebackShare(rhythms.lab) !== undefined ? rhythms.lab : rhythms.owner;
+  const share = rhythm === undefined ? undefined : comebackShare(rhythm);
+  if (rhythm === undefined || share === undefined || share < 0.5) {
+    return undefined;
+  }
+  const today = now.getTime() - (now.getTime() % 86_400_000);
+  const until = new Date(Math.min(nextWorkingDayEnd(today), hardStop.getTime()));
+  if (until <= now) {
+    return undefined;
+  }
+  return {
+    labId: lab.id,
+    kind: 'act',
+    cause: 'idle',
+    action: 'suspend',
+    reason:
+      `${reason}; suspended, not deleted: it was used again the next working day after ${rhythm.cameBack} of ` +
+      `${rhythm.cameBack + rhythm.stayedAway} working days, so it is deleted at ${clock(until)} unless brought back`,
+    restoreUntil: until,
+  };
 }
 
 /**
@@ -296,12 +453,19 @@ interface IdleState {
   lastUse?: Date;
 }
 
-function idleState(lab: Lab, signals: LabSignal[], now: Date, policy: LabPolicy): IdleState {
+function idleState(
+  lab: Lab,
+  signals: LabSignal[],
+  now: Date,
+  policy: LabPolicy,
+  /** The idle window: the policy's, or shorter where leftSignals say the owner has left. */
+  idleWindow: number,
+): IdleState {
   if (lab.phase === 'suspended') {
     return { idle: false, inUse: false, words: 'suspended (storage only)' };
   }
   const template = idleThresholds(lab, policy);
-  const windowStart = now.getTime() - policy.reaper.idleMinutes * 60_000;
+  const windowStart = now.getTime() - idleWindow * 60_000;
   const latestCpu = signals.filter((s) => s.kind === 'cpu' && s.value !== undefined).at(-1);
   const lastUse = latestUse(lab, signals, policy);
   if (lastUse && lastUse.at.getTime() > windowStart) {
@@ -310,7 +474,7 @@ function idleState(lab: Lab, signals: LabSignal[], now: Date, policy: LabPolicy)
   if (!latestCpu || latestCpu.at.getTime() <= windowStart) {
     return { idle: false, inUse: false, words: 'no recent CPU metrics, so not judged idle' };
   }
-  const idleMinutes = lastUse ? (now.getTime() - lastUse.at.getTime()) / 60_000 : policy.reaper.idleMinutes;
+  const idleMinutes = lastUse ? (now.getTime() - lastUse.at.getTime()) / 60_000 : idleWindow;
   const slack = lab.lastActivityAt
     ? `no Slack activity since ${clock(lab.lastActivityAt)}`
     : 'no Slack activity';

@@ -14,8 +14,8 @@ import {
   type SignalStore,
 } from '../labs/ports';
 import { causeChain } from '../labs/errors';
-import { planReap, type ReapDecision } from './plan-reap';
-import { type ReaperMessenger } from './reaper-ports';
+import { planReap, type ReapDecision, rhythmKey, updateRhythms } from './plan-reap';
+import { type ReaperMessenger, type WorkRhythmStore } from './reaper-ports';
 import { HISTORY_INTERVAL_MS, planUsageReads, type UsageRead } from './usage-reads';
 import { type Noticed, ownerNotice, planReply } from './reaper-replies';
 import {
@@ -47,7 +47,12 @@ export interface ReapCycleDeps {
   installationId?: string;
   /** The class of each class lab (class-schedule.ts); absent: no classes. */
   classHours?: ClassHoursOf;
+  /** Owners' and labs' working days (work-rhythm.ts), updated every cycle; absent: none learned or used. */
+  rhythms?: WorkRhythmStore;
 }
+
+/** A working-day profile not updated for this long belongs to an owner gone or a lab deleted long ago. */
+const RHYTHM_RETENTION_MS = 60 * 86_400_000;
 
 export interface ReapCycleReport {
   mode: 'plan' | 'enforce';
@@ -82,14 +87,29 @@ export async function runReapCycle(deps: ReapCycleDeps, mode: 'plan' | 'enforce'
   const ours = await ourLabIds(deps, labs);
   const since = new Date(now.getTime() - lookbackMs(deps.policy));
   const ids = labs.map((l) => l.id);
-  const reads = planUsageReads(labs, await deps.signals.recent(ids, since), now, policy, {
+  const stored = deps.rhythms
+    ? await deps.rhythms.load([
+        ...new Set(labs.map((l) => rhythmKey('owner', l.owner))),
+        ...ids.map((id) => rhythmKey('lab', id)),
+      ])
+    : new Map();
+  const before = await deps.signals.recent(ids, since);
+  const reads = planUsageReads(labs, before, now, policy, {
     lookbackMs: lookbackMs(deps.policy),
     ours,
+    ...(deps.rhythms ? { rhythms: updateRhythms(stored, labs, before, now, policy) } : {}),
   });
   const metricsFailed = await sampleUsage(deps, reads, now);
   const signals = await deps.signals.recent(ids, since);
+  // Folded from the stored ones with every use seen now (folding is idempotent: uses already in are skipped).
+  const rhythms = deps.rhythms ? updateRhythms(stored, labs, signals, now, policy) : undefined;
   const classes = deps.classHours ? await deps.classHours(ids) : new Map<string, ClassHours>();
-  const decisions = followClassSchedule(planReap(labs, signals, now, policy, ours), classes, now);
+  const decisions = followClassSchedule(planReap(labs, signals, now, policy, ours, rhythms), classes, now);
+  if (deps.rhythms && rhythms) {
+    // In plan mode too: learning a working day changes no lab.
+    await deps.rhythms.save(rhythms, now);
+    await deps.rhythms.prune(new Date(now.getTime() - RHYTHM_RETENTION_MS));
+  }
   // In every mode: plan mode (the default) records a pass of signals too, and the keep-alive URL adds to them, so
   // skipping this there would let the table grow forever. Only signals beyond twice the look-back go.
   await deps.signals.prune(new Date(now.getTime() - 2 * lookbackMs(deps.policy)));

@@ -3,7 +3,8 @@
  * what planReap needs only for a lab that could be idle now; for the others their last known use already decides:
  *
  * - A lab whose latest use (Slack activity, a keep-alive call, a busy CPU or network sample, becoming ready) is at `t`
- *   cannot be idle before `t` + idleMinutes, whatever its CPU does meanwhile: no read until then.
+ *   cannot be idle before `t` + its idle window (idleMinutes, or shorter once its owner looks gone: plan-reap.ts),
+ *   whatever its CPU does meanwhile: no read until then.
  * - A lab that could be idle is read now (current usage, as before). When samples are missing since its latest use
  *   or latest sample (it was skipped), VCD's 5-minute history since then is read too, so planReap sees every sample
  *   it would have seen had the lab been read on every pass, and judges the same.
@@ -14,7 +15,8 @@
 import { type Lab } from '../labs/lab';
 import { type LabPolicy } from '../labs/policy';
 import { type LabSignal } from '../labs/ports';
-import { latestUse } from './plan-reap';
+import { idleWindowMinutes, latestUse } from './plan-reap';
+import { type WorkRhythm } from './work-rhythm';
 
 /** VCD's historic samples are 5 minutes apart: a shorter gap since the last sample holds none that current misses. */
 export const HISTORY_INTERVAL_MS = 5 * 60_000;
@@ -49,7 +51,7 @@ export function planUsageReads(
   signals: readonly LabSignal[],
   now: Date,
   policy: LabPolicy,
-  options: { lookbackMs: number; ours?: ReadonlySet<string> },
+  options: { lookbackMs: number; ours?: ReadonlySet<string>; rhythms?: ReadonlyMap<string, WorkRhythm> },
 ): UsageRead[] {
   const byLab = new Map<string, LabSignal[]>();
   for (const signal of [...signals].sort((a, b) => a.at.getTime() - b.at.getTime())) {
@@ -68,7 +70,7 @@ function readFor(
   signals: readonly LabSignal[],
   now: Date,
   policy: LabPolicy,
-  options: { lookbackMs: number; ours?: ReadonlySet<string> },
+  options: { lookbackMs: number; ours?: ReadonlySet<string>; rhythms?: ReadonlyMap<string, WorkRhythm> },
 ): UsageRead {
   const skip = (reason: string): UsageRead => ({ labId: lab.id, vappHref, kind: 'skip', reason });
   if (options.ours !== undefined && !options.ours.has(lab.id)) {
@@ -86,7 +88,8 @@ function readFor(
     cpuPercent: template?.idleCpuPercent ?? FALLBACK_BUSY.cpuPercent,
     networkKbps: template?.idleNetworkKbps ?? FALLBACK_BUSY.networkKbps,
   };
-  const idleMs = policy.reaper.idleMinutes * 60_000;
+  // The window planReap judges it by now: shorter than the policy's once its owner looks gone (plan-reap.ts).
+  const idleMs = idleWindowMinutes(lab, signals, now, policy, options.rhythms) * 60_000;
   if (use !== undefined && use.at.getTime() > now.getTime() - idleMs) {
     return skip(
       `in use (${use.words}): cannot be idle before ${new Date(use.at.getTime() + idleMs).toISOString()}`,

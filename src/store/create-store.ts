@@ -22,6 +22,8 @@ import { KyselyRunCoordinator, type RunCoordinatorOptions } from './kysely-run-c
 import { KyselySeenRequests } from './kysely-seen-requests';
 import { KyselySignalStore } from './kysely-signal-store';
 import { KyselyWorkClaims } from './kysely-work-claims';
+import { KyselyWorkRhythms } from './kysely-work-rhythms';
+import { type WorkRhythmStore } from '../reaper/reaper-ports';
 import { type LabbotDatabase } from './labbot-database';
 
 /** Everything the store offers the rest of labbot, over one database. `labs.close()` closes that database. */
@@ -46,6 +48,8 @@ export interface Store {
   classes: KyselyClassStore;
   /** Every power-state interval of every lab (written by `labs`, read for cost reports). */
   ledger: BillingLedger;
+  /** The reaper's working-day profile of each owner and lab (issue 19). */
+  rhythms: WorkRhythmStore;
 }
 
 /**
@@ -66,5 +70,6 @@ export function createStore(database: LabbotDatabase, options: RunCoordinatorOpt
     slackRequests: new KyselySeenRequests(database, options.now),
     classes: new KyselyClassStore(database),
     ledger: new KyselyBillingLedger(database),
+    rhythms: new KyselyWorkRhythms(database),
   };
 }

@@ -14,6 +14,7 @@ import { scheduledLabsMigration } from './migrations/011-scheduled-labs';
 import { classesMigration } from './migrations/012-classes';
 import { billingLedgerMigration } from './migrations/013-billing-ledger';
 import { restoreWindowMigration } from './migrations/014-restore-window';
+import { workRhythmsMigration } from './migrations/015-work-rhythms';
 import { MigrationFailedError } from './store-errors';
 
 /**
@@ -35,6 +36,7 @@ function migrationsFor(dialect: DatabaseDialect): Record<string, Migration> {
     '012-classes': classesMigration(),
     '013-billing-ledger': billingLedgerMigration(dialect),
     '014-restore-window': restoreWindowMigration(),
+    '015-work-rhythms': workRhythmsMigration(),
   };
 }
 

@@ -199,6 +199,17 @@ export interface LabbotSchema {
   classes: ClassesTable;
   class_seats: ClassSeatsTable;
   lab_billing_intervals: LabBillingIntervalsTable;
+  work_rhythms: WorkRhythmsTable;
+}
+
+/** The reaper's working-day profile of one owner or lab (KyselyWorkRhythms, migration 015). */
+export interface WorkRhythmsTable {
+  /** `owner:<Slack user>` or `lab:<lab id>` (rhythmKey). */
+  subject: string;
+  /** The WorkRhythm as JSON text. */
+  rhythm: string;
+  /** ISO 8601 UTC text, as in LabsTable. */
+  updated_at: string;
 }
 
 /** One stretch of a lab in one billed state (KyselyBillingLedger, migration 013); at most one open per lab. */

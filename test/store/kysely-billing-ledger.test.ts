@@ -187,7 +187,11 @@ describe.each(databaseKinds('KyselyBillingLedger'))('billing ledger, on $name', 
         .execute();
     }
 
-    expect(await migrateToLatest(database)).toEqual(['013-billing-ledger', '014-restore-window']);
+    expect(await migrateToLatest(database)).toEqual([
+      '013-billing-ledger',
+      '014-restore-window',
+      '015-work-rhythms',
+    ]);
 
     const byLab = (await everything(new KyselyBillingLedger(database))).map((i) => [
       i.labId,

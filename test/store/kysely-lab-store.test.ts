@@ -59,6 +59,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '012-classes',
           '013-billing-ledger',
           '014-restore-window',
+          '015-work-rhythms',
         ]);
         expect(await migrateToLatest(other)).toEqual([]);
 
@@ -80,6 +81,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           'reconcile_sightings',
           'slack_requests_seen',
           'vcd_refresh_tokens',
+          'work_rhythms',
         ]);
       } finally {
         await other.close();
@@ -126,6 +128,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '012-classes',
           '013-billing-ledger',
           '014-restore-window',
+          '015-work-rhythms',
         ]);
 
         const upgraded = new KyselyLabStore(old);
@@ -197,6 +200,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
           '012-classes',
           '013-billing-ledger',
           '014-restore-window',
+          '015-work-rhythms',
         ]);
 
         const upgraded = new KyselyLabStore(old);
@@ -235,6 +239,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       ]);
 
       expect(await migrateTo(database, '002-lifecycle')).toEqual([
+        '015-work-rhythms',
         '014-restore-window',
         '013-billing-ledger',
         '012-classes',
@@ -259,6 +264,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '012-classes',
         '013-billing-ledger',
         '014-restore-window',
+        '015-work-rhythms',
       ]);
 
       const {
@@ -275,6 +281,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
       await store.insert(fullLab());
 
       expect(await migrateTo(database, '001-initial')).toEqual([
+        '015-work-rhythms',
         '014-restore-window',
         '013-billing-ledger',
         '012-classes',
@@ -301,6 +308,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
         '012-classes',
         '013-billing-ledger',
         '014-restore-window',
+        '015-work-rhythms',
       ]);
       const {
         poweredOnSince: _since,
@@ -856,6 +864,7 @@ describe.each(kinds)('KyselyLabStore on $name', (kind) => {
             '012-classes',
             '013-billing-ledger',
             '014-restore-window',
+            '015-work-rhythms',
           ]);
         } finally {
           await Promise.all([one.close(), two.close()]);
