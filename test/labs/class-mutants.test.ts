@@ -104,7 +104,13 @@ describe('labs/class', () => {
           failedTwice: false,
           cost: expect.closeTo(0.1 + storageOnly, 10) as number,
         },
-        { student: 'U_BOB', lab: bob, replaced: false, failedTwice: false, cost: expect.closeTo(storageOnly, 10) as number },
+        {
+          student: 'U_BOB',
+          lab: bob,
+          replaced: false,
+          failedTwice: false,
+          cost: expect.closeTo(storageOnly, 10) as number,
+        },
       ]);
       expect(total).toBeCloseTo(0.1 + 2 * storageOnly, 10);
     });
@@ -120,7 +126,12 @@ describe('labs/class', () => {
     });
 
     it('does not call a first lab that failed "failed twice"', () => {
-      const { rows } = rosterRows([seat('U_ALICE', 'cls-a1')], [labIn('failed', { id: 'cls-a1' })], now, rates);
+      const { rows } = rosterRows(
+        [seat('U_ALICE', 'cls-a1')],
+        [labIn('failed', { id: 'cls-a1' })],
+        now,
+        rates,
+      );
       expect(rows[0]).toMatchObject({ replaced: false, failedTwice: false });
     });
 
@@ -156,7 +167,9 @@ describe('labs/class', () => {
   });
 
   it('names a class like a template key', () => {
-    expect(['a', 'vsphere-101', '9', 'a'.repeat(32)].filter((n) => CLASS_NAME_PATTERN.test(n))).toHaveLength(4);
+    expect(['a', 'vsphere-101', '9', 'a'.repeat(32)].filter((n) => CLASS_NAME_PATTERN.test(n))).toHaveLength(
+      4,
+    );
     expect(['', '-a', 'A', 'a_b', 'a'.repeat(33), 'x vsphere'].some((n) => CLASS_NAME_PATTERN.test(n))).toBe(
       false,
     );
