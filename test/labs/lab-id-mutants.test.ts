@@ -51,7 +51,7 @@ describe('labs/lab-id', () => {
 });
 
 describe('labs/handoff', () => {
-  const person = { id: 'U0BOB', deleted: false, bot: false, inTeam: true, guest: false };
+  const person = { id: 'U0BOB', deleted: false, bot: false, inTeam: true, guest: false, verified: true };
 
   it('lets an active human member of the team receive a lab', () => {
     expect(handoffRefusal('U0BOB', person)).toBeUndefined();
