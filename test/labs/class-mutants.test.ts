@@ -184,3 +184,15 @@ describe('labs/class', () => {
     ]);
   });
 });
+
+describe('labs/class rosterRows, a replacement gone from the store', () => {
+  it('shows the student without a lab, replaced but not failed twice', () => {
+    const seats: ClassSeat[] = [
+      { className: 'c', student: 'U_A', labId: 'cls-a1', createdAt: new Date(0) },
+      { className: 'c', student: 'U_A', labId: 'cls-a2', replaces: 'cls-a1', createdAt: new Date(0) },
+    ];
+    const rates = { vcpuHour: 1, memoryGbHour: 1, storageGbMonth: 1 };
+    const { rows } = rosterRows(seats, [labIn('failed', { id: 'cls-a1' })], new Date(0), rates);
+    expect(rows).toEqual([{ student: 'U_A', replaced: true, failedTwice: false, cost: 0 }]);
+  });
+});

@@ -182,3 +182,9 @@ describe('labs/ipv4', () => {
     });
   });
 });
+
+describe('labs/ipv4 normalizeAddressExpression, a CIDR behind a path', () => {
+  it('refuses an address with a slash before the CIDR', () => {
+    expect(normalizeAddressExpression('x/10.0.0.0/8')).toBeUndefined();
+  });
+});
