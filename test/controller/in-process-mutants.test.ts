@@ -119,8 +119,10 @@ describe('stopBilling', () => {
 });
 
 describe('userMessage', () => {
-  it("says what VCD said, without the closing full stop and spaces", () => {
-    expect(userMessage(new CloudError('api', 'The VDC is out of storage. '))).toBe('The VDC is out of storage');
+  it('says what VCD said, without the closing full stop and spaces', () => {
+    expect(userMessage(new CloudError('api', 'The VDC is out of storage. '))).toBe(
+      'The VDC is out of storage',
+    );
     expect(userMessage(new CloudError('api', 'Quota...\n'))).toBe('Quota');
     expect(userMessage(new CloudError('api', 'v1.2 is old'))).toBe('v1.2 is old');
   });

@@ -178,7 +178,6 @@ describe('Scheduler', () => {
     const order: string[] = [];
     let releaseWait: () => void = () => undefined;
     const drives = new HeldDrives();
-    let scheduler: Scheduler;
     const drive = async (labId: string): Promise<void> => {
       if (labId === 'waiter') {
         order.push('waiter waits');
@@ -190,7 +189,7 @@ describe('Scheduler', () => {
       await drives.drive(labId);
       order.push(`${labId} ends`);
     };
-    scheduler = new Scheduler(deps({ maxConcurrentLabs: 1 }).all, drive);
+    const scheduler = new Scheduler(deps({ maxConcurrentLabs: 1 }).all, drive);
 
     scheduler.wake('waiter');
     await settle();
@@ -279,7 +278,10 @@ describe('Scheduler', () => {
       const drives = new HeldDrives();
       const store = new MemoryLabStore();
       const { inner, claims } = recordingClaims(store);
-      const scheduler = new Scheduler(deps({ store, claims: { store: claims, holder: 'r1' } }).all, drives.drive);
+      const scheduler = new Scheduler(
+        deps({ store, claims: { store: claims, holder: 'r1' } }).all,
+        drives.drive,
+      );
 
       scheduler.wake('a');
       await settle();
