@@ -48,7 +48,8 @@ describe('scheduleReaper', () => {
 
     expect(scheduled).toHaveLength(1);
     expect(scheduled[0]?.expression).toBe('*/5 * * * *');
-    expect(scheduled[0]?.options).toEqual({
+    // Strictly: no `timezone` key at all without a time zone (not one set to undefined).
+    expect(scheduled[0]?.options).toStrictEqual({
       name: 'labbot-reaper',
       noOverlap: true,
       distributed: true,
