@@ -30,6 +30,7 @@ const BENCHES = [
   'reaper-pass',
   'memory',
   'scheduled-labs',
+  'scale-out',
 ] as const;
 const SUITES = ['test/reliability', 'test/fuzz'];
 const NAME = 'targets';

@@ -26,16 +26,20 @@ import {
   type SimUser,
   type SimVApp,
   type SimVdc,
+  type SimVm,
   type TaskError,
   type TaskOwnerKind,
   type UsageProfile,
 } from './model';
+import { LeaseWatch, runtimeLeaseExpiry } from './lease-watch';
 import { IpPool, MacAllocator } from './network-pools';
 import { setStatus } from './power-state';
 import { SessionStore, SESSION_IDLE_TIMEOUT_MS } from './session-store';
 import { SimError } from './sim-error';
 import { dueAt, finishTask, isInFlight } from './task-engine';
 import { DEFAULT_USAGE } from './usage-model';
+
+export { runtimeLeaseExpiry };
 
 /** Task durations at speed factor 1, in ms. */
 export const TASK_DURATIONS_MS = {
@@ -148,7 +152,18 @@ export class SimState {
   private readonly publicPool: IpPool;
   private readonly templateList: SimTemplate[] = [];
   private readonly vAppsById = new Map<string, SimVApp>();
+  /** Each live vApp's VMs by id: a VM's requests find their vApp without a scan of the world. */
+  private readonly vAppByVmId = new Map<string, SimVApp>();
+  /** Every task ever started (task hrefs stay readable), in creation order. */
   private readonly tasksById = new Map<string, SimTask>();
+  /**
+   * The tasks still queued or running, in creation order: settling, busy checks and the operation limit look only
+   * at these, so a request costs the work in flight, not the history.
+   */
+  private readonly inFlightById = new Map<string, SimTask>();
+  /** The latest task of each owner (a vApp, a template, the edge), for the query service's task columns. */
+  private readonly lastTaskOfOwner = new Map<string, SimTask>();
+  private readonly leases = new LeaseWatch((vApp) => this.vAppsById.get(vApp.id) === vApp);
   private readonly failures: PendingFailure[] = [];
   private settling = false;
 
@@ -278,28 +293,21 @@ export class SimState {
       const now = this.now();
       let cursor = Number.NEGATIVE_INFINITY;
       for (;;) {
-        const inFlight = [...this.tasksById.values()].filter(isInFlight);
-        const busy = new Set(inFlight.flatMap((t) => t.lockIds));
+        const busy = new Set<string>();
         let task: SimTask | undefined;
-        for (const candidate of inFlight) {
+        for (const candidate of this.inFlightById.values()) {
+          for (const id of candidate.lockIds) {
+            busy.add(id);
+          }
           if (dueAt(candidate) <= now && (task === undefined || dueAt(candidate) < dueAt(task))) {
             task = candidate;
           }
         }
-        let lease: { vApp: SimVApp; at: number } | undefined;
-        for (const vApp of this.vAppsById.values()) {
-          const expiry = runtimeLeaseExpiry(vApp);
-          if (expiry === undefined || busy.has(vApp.id)) {
-            continue;
-          }
-          const at = Math.max(expiry, cursor);
-          if (at <= now && (lease === undefined || at < lease.at)) {
-            lease = { vApp, at };
-          }
-        }
+        const lease = this.leases.due(now, cursor, (id) => busy.has(id));
         if (task !== undefined && (lease === undefined || dueAt(task) <= lease.at)) {
           cursor = dueAt(task);
           finishTask(task);
+          this.ended(task);
         } else if (lease !== undefined) {
           cursor = lease.at;
           this.expireRuntimeLease(lease.vApp, lease.at);
@@ -321,6 +329,14 @@ export class SimState {
   vApp(id: string): SimVApp | undefined {
     this.settle();
     return this.vAppsById.get(id);
+  }
+
+  /** The live vApp holding the VM with this id, and the VM. */
+  vmWithVApp(vmId: string): { vApp: SimVApp; vm: SimVm } | undefined {
+    this.settle();
+    const vApp = this.vAppByVmId.get(vmId);
+    const vm = vApp?.vms.find((candidate) => candidate.id === vmId);
+    return vApp === undefined || vm === undefined ? undefined : { vApp, vm };
   }
 
   /** The live vApp with this exact name, if any (names are unique per VDC). */
@@ -352,10 +368,7 @@ export class SimState {
   activeTasksByEntity(): ReadonlyMap<string, SimTask> {
     this.settle();
     const busy = new Map<string, SimTask>();
-    for (const task of this.tasksById.values()) {
-      if (!isInFlight(task)) {
-        continue;
-      }
+    for (const task of this.inFlightById.values()) {
       for (const id of task.lockIds) {
         // The first in creation order, as inFlightTaskOf finds it.
         if (!busy.has(id)) {
@@ -366,14 +379,10 @@ export class SimState {
     return busy;
   }
 
-  /** The latest task of each owner (a vApp, a template), from one scan. */
+  /** The latest task of each owner (a vApp, a template). */
   lastTaskByOwner(): ReadonlyMap<string, SimTask> {
     this.settle();
-    const last = new Map<string, SimTask>();
-    for (const task of this.tasksById.values()) {
-      last.set(task.ownerId, task);
-    }
-    return last;
+    return this.lastTaskOfOwner;
   }
 
   vdcById(id: string): SimVdc | undefined {
@@ -494,8 +503,8 @@ export class SimState {
   computeInUse(vdcId: string, exceptVAppId?: string): { cpuMhz: number; memoryMb: number } {
     const vdc = this.vdcById(vdcId);
     const reserving = new Set(
-      [...this.tasksById.values()]
-        .filter((t) => isInFlight(t) && t.reservesComputeFor !== undefined)
+      [...this.inFlightById.values()]
+        .filter((t) => t.reservesComputeFor !== undefined)
         .map((t) => t.reservesComputeFor),
     );
     let cpuMhz = 0;
@@ -533,7 +542,10 @@ export class SimState {
       return;
     }
     this.settle();
-    const running = [...this.tasksById.values()].filter((t) => isInFlight(t) && !t.system).length;
+    let running = 0;
+    for (const task of this.inFlightById.values()) {
+      running += task.system ? 0 : 1;
+    }
     if (running >= this.maxConcurrentTasks) {
       throw new SimError(
         400,
@@ -546,6 +558,10 @@ export class SimState {
   /** @internal Registers a new vApp (used by the operations). */
   addVApp(vApp: SimVApp): void {
     this.vAppsById.set(vApp.id, vApp);
+    for (const vm of vApp.vms) {
+      this.vAppByVmId.set(vm.id, vApp);
+    }
+    this.leases.note(vApp);
   }
 
   /** @internal Removes a vApp and returns its pool addresses. */
@@ -556,6 +572,9 @@ export class SimState {
     }
     for (const nic of vApp.vms.flatMap((vm) => vm.nics)) {
       this.releaseAddress(nic.ipPoolNetworkId, nic.ip);
+    }
+    for (const vm of vApp.vms) {
+      this.vAppByVmId.delete(vm.id);
     }
     this.vAppsById.delete(id);
   }
@@ -611,6 +630,8 @@ export class SimState {
       injectedError: injected ?? spec.error,
     };
     this.tasksById.set(task.id, task);
+    this.inFlightById.set(task.id, task);
+    this.lastTaskOfOwner.set(task.ownerId, task);
     return task;
   }
 
@@ -623,6 +644,18 @@ export class SimState {
     task.finalStatus = 'canceled';
     task.endedAt = this.now();
     task.onFailure();
+    this.ended(task);
+  }
+
+  /** A task ended: it no longer holds anything, and the vApps it held may have a new runtime lease (or none). */
+  private ended(task: SimTask): void {
+    this.inFlightById.delete(task.id);
+    for (const id of [task.ownerId, ...task.lockIds]) {
+      const vApp = this.vAppsById.get(id);
+      if (vApp !== undefined) {
+        this.leases.note(vApp);
+      }
+    }
   }
 
   private takeFailure(operationName: string): TaskError | undefined {
@@ -641,8 +674,8 @@ export class SimState {
   }
 
   private inFlightTaskOf(entityId: string): SimTask | undefined {
-    for (const task of this.tasksById.values()) {
-      if (isInFlight(task) && task.lockIds.includes(entityId)) {
+    for (const task of this.inFlightById.values()) {
+      if (task.lockIds.includes(entityId)) {
         return task;
       }
     }
@@ -672,14 +705,6 @@ export class SimState {
         ),
     });
   }
-}
-
-/** When the vApp's runtime lease runs out, if it is deployed with a finite lease. */
-export function runtimeLeaseExpiry(vApp: SimVApp): number | undefined {
-  if (!vApp.deployed || vApp.deploymentLeaseSeconds <= 0 || vApp.deployedAt === undefined) {
-    return undefined;
-  }
-  return vApp.deployedAt + vApp.deploymentLeaseSeconds * 1000;
 }
 
 /** When the vApp's storage lease runs out, if it has a finite one. */

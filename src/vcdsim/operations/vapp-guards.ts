@@ -35,13 +35,11 @@ export function vAppLocks(vApp: SimVApp): string[] {
  * @throws SimError 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN when no live vApp has it.
  */
 export function requireVm(state: SimState, vmId: string): { vApp: SimVApp; vm: SimVm } {
-  for (const vApp of state.vApps()) {
-    const vm = vApp.vms.find((candidate) => candidate.id === vmId);
-    if (vm !== undefined) {
-      return { vApp, vm };
-    }
+  const found = state.vmWithVApp(vmId);
+  if (found === undefined) {
+    throw noAccess('vm', vmId);
   }
-  throw noAccess('vm', vmId);
+  return found;
 }
 
 /** @throws SimError 400 BUSY_ENTITY while the VM (or a task of its vApp) has a task in flight. */

@@ -29,6 +29,12 @@ export interface FilterTarget {
   readonly metadata: readonly SimMetadataEntry[];
 }
 
+/** A record read on demand: the filter asks only for the attributes it names. */
+export interface FilterReader {
+  attribute(name: string): string | undefined;
+  metadata(): readonly SimMetadataEntry[];
+}
+
 const OPERATORS: readonly Operator[] = ['==', '!=', '=gt=', '=lt=', '=ge=', '=le='];
 
 function invalidFilter(reason: string): never {
@@ -213,7 +219,7 @@ export function metadataField(attribute: string): { domain: 'GENERAL' | 'SYSTEM'
 }
 
 function compareMetadata(
-  target: FilterTarget,
+  target: FilterReader,
   field: { domain: string; key: string },
   op: Operator,
   raw: string,
@@ -226,9 +232,9 @@ function compareMetadata(
   if (op !== '==' && op !== '!=' && type !== 'MetadataNumberValue' && type !== 'MetadataDateTimeValue') {
     invalidFilter(`operator ${op} applies only to NUMBER and DATETIME metadata`);
   }
-  const entry = target.metadata.find(
-    (m) => m.domain === field.domain && m.key === field.key && m.type === type,
-  );
+  const entry = target
+    .metadata()
+    .find((m) => m.domain === field.domain && m.key === field.key && m.type === type);
   if (entry === undefined) {
     return false;
   }
@@ -237,17 +243,25 @@ function compareMetadata(
 
 /** True when the record matches the filter. @throws SimError 400 for ordering operators on non-ordered values. */
 export function matchesFilter(node: FilterNode, target: FilterTarget): boolean {
+  return matchesFilterBy(node, {
+    attribute: (name) => target.attributes[name],
+    metadata: () => target.metadata,
+  });
+}
+
+/** matchesFilter on a record read on demand. @throws SimError 400 as matchesFilter. */
+export function matchesFilterBy(node: FilterNode, target: FilterReader): boolean {
   switch (node.kind) {
     case 'and':
-      return node.items.every((item) => matchesFilter(item, target));
+      return node.items.every((item) => matchesFilterBy(item, target));
     case 'or':
-      return node.items.some((item) => matchesFilter(item, target));
+      return node.items.some((item) => matchesFilterBy(item, target));
     case 'cmp': {
       const field = metadataField(node.attribute);
       if (field !== undefined) {
         return compareMetadata(target, field, node.op, node.value);
       }
-      return compare(target.attributes[node.attribute], node.op, node.value);
+      return compare(target.attribute(node.attribute), node.op, node.value);
     }
   }
 }

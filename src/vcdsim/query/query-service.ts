@@ -8,7 +8,8 @@ import { recordMetadata } from '../documents/metadata';
 import { MEDIA, NS_VCLOUD, NS_XSI } from '../media-types';
 import { badRequest } from '../sim-error';
 import { x, type XmlNodeOut } from '../xml-writer';
-import { filterAttributes, matchesFilter, metadataField, parseFilter, type FilterNode } from './filter';
+import { filterAttributes, matchesFilterBy, metadataField, parseFilter, type FilterNode } from './filter';
+import { type Listed } from './query-row';
 import { QUERY_TYPES, type QueryRow, type QueryType } from './query-types';
 
 export const DEFAULT_PAGE_SIZE = 25;
@@ -78,7 +79,7 @@ function checkAttribute(type: QueryType, attribute: string, allowMetadata: boole
   }
 }
 
-function sortRows(type: QueryType, rows: QueryRow[], params: URLSearchParams): QueryRow[] {
+function sortRows(type: QueryType, rows: Listed[], params: URLSearchParams): Listed[] {
   const asc = params.get('sortAsc');
   const desc = params.get('sortDesc');
   const attribute = asc ?? desc;
@@ -87,12 +88,15 @@ function sortRows(type: QueryType, rows: QueryRow[], params: URLSearchParams): Q
   }
   checkAttribute(type, attribute, false);
   const direction = asc !== null ? 1 : -1;
-  return [...rows].sort((a, b) => {
-    const av = a.attributes[attribute] ?? '';
-    const bv = b.attributes[attribute] ?? '';
-    const numeric = /^-?\d+(\.\d+)?$/.test(av) && /^-?\d+(\.\d+)?$/.test(bv);
-    return direction * (numeric ? Number(av) - Number(bv) : av.localeCompare(bv));
-  });
+  const keyed = rows.map((row) => ({ row, key: row.attribute(attribute) ?? '' }));
+  return keyed
+    .sort((a, b) => {
+      const av = a.key;
+      const bv = b.key;
+      const numeric = /^-?\d+(\.\d+)?$/.test(av) && /^-?\d+(\.\d+)?$/.test(bv);
+      return direction * (numeric ? Number(av) - Number(bv) : av.localeCompare(bv));
+    })
+    .map(({ row }) => row);
 }
 
 function recordElement(
@@ -183,7 +187,7 @@ export function runQuery(ctx: RenderContext, params: URLSearchParams, apiVersion
     checkAttribute(type, field, true);
   }
 
-  const matching = type.rows(ctx).filter((row) => filter === undefined || matchesFilter(filter, row));
+  const matching = type.list(ctx).filter((row) => filter === undefined || matchesFilterBy(filter, row));
   const rows = sortRows(type, matching, params);
   const total = rows.length;
   const lastPage = Math.max(1, Math.ceil(total / pageSize));
@@ -191,7 +195,8 @@ export function runQuery(ctx: RenderContext, params: URLSearchParams, apiVersion
     // Assumed VCD behaviour (not verified live): a page past the end is a client error, not an empty page.
     throw badRequest(`Bad request  - The requested page ${page} is out of range (last page is ${lastPage}).`);
   }
-  const slice = rows.slice((page - 1) * pageSize, page * pageSize);
+  // Only the page's rows are built whole.
+  const slice = rows.slice((page - 1) * pageSize, page * pageSize).map((row) => row.row());
 
   const mediaType = FORMAT_MEDIA[format];
   const pageLink = (rel: string, target: number): XmlNodeOut =>

@@ -3,7 +3,7 @@ import { catalogItems } from '../../documents/catalog';
 import { dateTime } from '../../documents/common';
 import { urn } from '../../hrefs';
 import { MEDIA, STATUS } from '../../media-types';
-import { type QueryType } from '../query-row';
+import { fromRows, type QueryType } from '../query-row';
 
 export const orgVdc: QueryType = {
   name: 'orgVdc',
@@ -36,7 +36,7 @@ export const orgVdc: QueryType = {
     'numberOfRunningVMs',
     'numberOfDeployedVApps',
   ],
-  rows: ({ state, hrefs }) => {
+  list: fromRows(({ state, hrefs }) => {
     const vApps = state.vApps();
     return state.vdcs.map((vdc) => {
       const own = vApps.filter((v) => v.vdcId === vdc.id);
@@ -75,7 +75,7 @@ export const orgVdc: QueryType = {
         },
       };
     });
-  },
+  }),
 };
 
 export const orgVdcNetwork: QueryType = {
@@ -101,7 +101,7 @@ export const orgVdcNetwork: QueryType = {
     'usedIpCount',
     'totalIpCount',
   ],
-  rows: ({ state, hrefs }) =>
+  list: fromRows(({ state, hrefs }) =>
     state.networks.map((n) => {
       const pool = state.pool(n.id);
       return {
@@ -130,6 +130,7 @@ export const orgVdcNetwork: QueryType = {
         },
       };
     }),
+  ),
 };
 
 export const catalog: QueryType = {
@@ -149,7 +150,7 @@ export const catalog: QueryType = {
     'numberOfVAppTemplates',
     'numberOfMedia',
   ],
-  rows: ({ state, hrefs }) => [
+  list: fromRows(({ state, hrefs }) => [
     {
       href: hrefs.catalog(state.catalog.id),
       id: urn('catalog', state.catalog.id),
@@ -168,7 +169,7 @@ export const catalog: QueryType = {
         numberOfMedia: '0',
       },
     },
-  ],
+  ]),
 };
 
 export const edgeGateway: QueryType = {
@@ -190,7 +191,7 @@ export const edgeGateway: QueryType = {
     'distributedRoutingEnabled',
     'edgeGatewayType',
   ],
-  rows: ({ state, hrefs }) => {
+  list: fromRows(({ state, hrefs }) => {
     const edge = state.edge;
     return [
       {
@@ -214,7 +215,7 @@ export const edgeGateway: QueryType = {
         },
       },
     ];
-  },
+  }),
 };
 
 /**
@@ -244,7 +245,7 @@ export const catalogItem: QueryType = {
     'isExpired',
     'status',
   ],
-  rows: ({ state, hrefs }) =>
+  list: fromRows(({ state, hrefs }) =>
     catalogItems(state.templates).map((t) => ({
       href: hrefs.catalogItem(t.catalogItemId),
       id: urn('catalogitem', t.catalogItemId),
@@ -274,4 +275,5 @@ export const catalogItem: QueryType = {
         status: t.resolved ? 'RESOLVED' : 'UNRESOLVED',
       },
     })),
+  ),
 };

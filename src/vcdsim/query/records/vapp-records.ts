@@ -1,22 +1,13 @@
 /** Query types for templates and vApps: `vAppTemplate`, `vApp` (with 10.x size attributes and last-task fields). */
-import { dateTime } from '../../documents/common';
+import { dateTime, type RenderContext } from '../../documents/common';
 import { urn } from '../../hrefs';
 import { MEDIA, statusName } from '../../media-types';
-import { type SimVApp } from '../../model';
+import { type SimTask, type SimVApp } from '../../model';
 import { storageLeaseExpiry } from '../../sim-state';
 import { taskStatusAt } from '../../task-engine';
-import { type QueryType } from '../query-row';
+import { fromRows, lazyRows, type Columns, type QueryType, type RowShape } from '../query-row';
 
 const b = (value: boolean): string => String(value);
-
-function vAppTotals(vApp: SimVApp): Record<string, string> {
-  return {
-    numberOfVMs: String(vApp.vms.length),
-    numberOfCpus: String(vApp.vms.reduce((s, vm) => s + vm.cpus, 0)),
-    memoryAllocationMB: String(vApp.vms.reduce((s, vm) => s + vm.memoryMb, 0)),
-    storageKB: String(vApp.vms.reduce((s, vm) => s + vm.diskGb * 1024 * 1024, 0)),
-  };
-}
 
 export const vAppTemplate: QueryType = {
   name: 'vAppTemplate',
@@ -46,7 +37,7 @@ export const vAppTemplate: QueryType = {
     'memoryAllocationMB',
     'storageKB',
   ],
-  rows: ({ state, hrefs }) => {
+  list: fromRows(({ state, hrefs }) => {
     const busy = state.activeTasksByEntity();
     return state.templates.map((t) => ({
       href: hrefs.vAppTemplate(t.id),
@@ -77,8 +68,84 @@ export const vAppTemplate: QueryType = {
         storageKB: String(t.vms.reduce((s, vm) => s + vm.spec.diskGb * 1024 * 1024, 0)),
       },
     }));
-  },
+  }),
 };
+
+const VAPP_ATTRIBUTES = [
+  'name',
+  'description',
+  'vdc',
+  'vdcName',
+  'isPublic',
+  'isEnabled',
+  'isBusy',
+  'creationDate',
+  'status',
+  'ownerName',
+  'isDeployed',
+  'isInMaintenanceMode',
+  'isAutoNature',
+  'isExpired',
+  'numberOfVMs',
+  'numberOfCpus',
+  'memoryAllocationMB',
+  'storageKB',
+  'task',
+  'taskStatus',
+  'taskStatusName',
+] as const;
+
+type VAppAttribute = (typeof VAPP_ATTRIBUTES)[number];
+
+function vAppShape(ctx: RenderContext): RowShape<SimVApp, VAppAttribute> {
+  const { state, hrefs } = ctx;
+  const lastTasks = state.lastTaskByOwner();
+  const busy = state.activeTasksByEntity();
+  const last = (v: SimVApp): SimTask | undefined => lastTasks.get(v.id);
+  const columns: Columns<SimVApp, VAppAttribute> = {
+    name: (v) => v.name,
+    description: (v) => v.description,
+    vdc: (v) => hrefs.vdc(v.vdcId),
+    vdcName: (v) => state.vdcById(v.vdcId)?.name,
+    isPublic: () => 'false',
+    isEnabled: () => 'true',
+    isBusy: (v) => b(busy.has(v.id)),
+    creationDate: (v) => dateTime(v.createdAt),
+    status: (v) => statusName(v.status),
+    ownerName: (v) => v.owner.name,
+    isDeployed: (v) => b(v.deployed),
+    isInMaintenanceMode: () => 'false',
+    isAutoNature: () => 'false',
+    isExpired: (v) => b((storageLeaseExpiry(v) ?? Number.POSITIVE_INFINITY) <= ctx.now),
+    numberOfVMs: (v) => String(v.vms.length),
+    numberOfCpus: (v) => String(v.vms.reduce((s, vm) => s + vm.cpus, 0)),
+    memoryAllocationMB: (v) => String(v.vms.reduce((s, vm) => s + vm.memoryMb, 0)),
+    storageKB: (v) => String(v.vms.reduce((s, vm) => s + vm.diskGb * 1024 * 1024, 0)),
+    task: (v) => {
+      const task = last(v);
+      return task === undefined ? undefined : hrefs.task(task.id);
+    },
+    taskStatus: (v) => {
+      const task = last(v);
+      return task === undefined ? undefined : taskStatusAt(task, ctx.now);
+    },
+    taskStatusName: (v) => last(v)?.operationName,
+  };
+  return {
+    attributes: VAPP_ATTRIBUTES,
+    columns,
+    head: (v) => {
+      const task = last(v);
+      return {
+        href: hrefs.vApp(v.id),
+        id: urn('vapp', v.id),
+        name: v.name,
+        refUrns: { vdc: urn('vdc', v.vdcId), ...(task ? { task: urn('task', task.id) } : {}) },
+      };
+    },
+    metadata: (v) => [...v.metadata.values()],
+  };
+}
 
 export const vApp: QueryType = {
   name: 'vApp',
@@ -86,62 +153,6 @@ export const vApp: QueryType = {
   referencesElement: 'VAppReferences',
   referenceElement: 'VAppReference',
   entityMediaType: MEDIA.vApp,
-  attributes: [
-    'name',
-    'description',
-    'vdc',
-    'vdcName',
-    'isPublic',
-    'isEnabled',
-    'isBusy',
-    'creationDate',
-    'status',
-    'ownerName',
-    'isDeployed',
-    'isInMaintenanceMode',
-    'isAutoNature',
-    'isExpired',
-    'numberOfVMs',
-    'numberOfCpus',
-    'memoryAllocationMB',
-    'storageKB',
-    'task',
-    'taskStatus',
-    'taskStatusName',
-  ],
-  rows: (ctx) => {
-    const { state, hrefs } = ctx;
-    const lastTasks = state.lastTaskByOwner();
-    const busy = state.activeTasksByEntity();
-    return state.vApps().map((v) => {
-      const last = lastTasks.get(v.id);
-      return {
-        href: hrefs.vApp(v.id),
-        id: urn('vapp', v.id),
-        name: v.name,
-        refUrns: { vdc: urn('vdc', v.vdcId), ...(last ? { task: urn('task', last.id) } : {}) },
-        metadata: [...v.metadata.values()],
-        attributes: {
-          name: v.name,
-          description: v.description,
-          vdc: hrefs.vdc(v.vdcId),
-          vdcName: state.vdcById(v.vdcId)?.name,
-          isPublic: 'false',
-          isEnabled: 'true',
-          isBusy: b(busy.has(v.id)),
-          creationDate: dateTime(v.createdAt),
-          status: statusName(v.status),
-          ownerName: v.owner.name,
-          isDeployed: b(v.deployed),
-          isInMaintenanceMode: 'false',
-          isAutoNature: 'false',
-          isExpired: b((storageLeaseExpiry(v) ?? Number.POSITIVE_INFINITY) <= ctx.now),
-          ...vAppTotals(v),
-          task: last === undefined ? undefined : hrefs.task(last.id),
-          taskStatus: last === undefined ? undefined : taskStatusAt(last, ctx.now),
-          taskStatusName: last?.operationName,
-        },
-      };
-    });
-  },
+  attributes: VAPP_ATTRIBUTES,
+  list: (ctx) => lazyRows(vAppShape(ctx), ctx.state.vApps()),
 };
