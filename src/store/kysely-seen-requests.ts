@@ -47,13 +47,9 @@ export class KyselySeenRequests {
    * when `expiresAt` cannot be stored.
    */
   firstSighting(key: string, expiresAt: Date): Promise<boolean> {
-    let expires: string;
-    try {
-      expires = timestampToText(expiresAt, 'expires_at');
-    } catch (error) {
-      return Promise.reject(error);
-    }
     return new Promise((resolve, reject) => {
+      // Thrown here, a RangeError rejects this sighting alone, before it joins a batch.
+      const expires = timestampToText(expiresAt, 'expires_at');
       this.pending.push({ key, expiresAt: expires, resolve, reject });
       this.schedule();
     });
