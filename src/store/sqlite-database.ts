@@ -6,6 +6,7 @@ import { type Logger } from '../labs/ports';
 import { type LabbotDatabase } from './labbot-database';
 import { onceOnly } from './once-only';
 import { type LabbotSchema } from './schema';
+import { withStatementCache } from './statement-cache';
 import { DatabaseUnavailableError, errorMessage } from './store-errors';
 
 /** The file inside LABBOT_DATA_DIR. */
@@ -61,7 +62,9 @@ export async function openSqlite(dataDir: string, logger?: Logger): Promise<Labb
     );
   }
 
-  const kysely = new Kysely<LabbotSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const kysely = new Kysely<LabbotSchema>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   return {
     kysely,
     dialect: 'sqlite',

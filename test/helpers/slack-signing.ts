@@ -40,6 +40,8 @@ export function slashCommandBody(fields: {
   command?: string;
   teamId?: string;
   enterpriseId?: string;
+  /** Slack sends a new one with every command, so two commands never share a body (nor a signature). */
+  triggerId?: string;
 }): string {
   return new URLSearchParams({
     token: 'deprecated-verification-token',
@@ -53,7 +55,7 @@ export function slashCommandBody(fields: {
     command: fields.command ?? '/lab',
     text: fields.text,
     response_url: fields.responseUrl,
-    trigger_id: '1.2.abc',
+    trigger_id: fields.triggerId ?? '1.2.abc',
     api_app_id: 'A0LABBOT',
   }).toString();
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type App } from '@slack/bolt';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
+import { DEPLOY_FORM_ACTION } from '../../src/commands/home-reply';
 import { LAB_ACTION_IDS } from '../../src/commands/lab-actions';
 import { registerListeners, type ListenerDeps } from '../../src/slack/listeners';
 import { METHOD_SCOPES, undeclaredMethods } from './manifest-scopes';
@@ -121,18 +122,21 @@ describe('manifest.yml', () => {
       'users:read',
     ]);
   });
-  it('declares every command, event and interaction the app registers listeners for', () => {
+  it('declares every command, event and interaction the app registers listeners for', async () => {
     const manifest = loadManifest();
+    /** What a button press meets first: the filter that lets only labbot's action ids through to the listener. */
+    type ButtonFilter = (args: { action: { action_id: string }; next: () => Promise<void> }) => Promise<void>;
     const registered = {
       commands: [] as string[],
       events: [] as string[],
-      actions: [] as unknown[],
+      actions: [] as { constraints: unknown; filter: ButtonFilter }[],
       views: [] as unknown[],
     };
     const app = {
       command: (name: string) => registered.commands.push(name),
       event: (name: string) => registered.events.push(name),
-      action: (id: unknown) => registered.actions.push(id),
+      action: (constraints: unknown, filter: ButtonFilter) =>
+        registered.actions.push({ constraints, filter }),
       view: (id: unknown) => registered.views.push(id),
     } as unknown as App;
     const unused = () => {
@@ -152,7 +156,23 @@ describe('manifest.yml', () => {
 
     expect(registered.commands).toEqual(manifest.features.slash_commands.map((c) => c.command));
     expect(registered.events).toEqual(manifest.settings.event_subscriptions.bot_events);
-    expect(registered.actions).toEqual(expect.arrayContaining(LAB_ACTION_IDS));
+    // Every button is one listener (Bolt runs each listener's middleware for every request); it takes each lab
+    // button's action id and the Home tab's deploy button, and nothing else.
+    expect(registered.actions).toHaveLength(1);
+    const [buttons] = registered.actions;
+    expect(buttons?.constraints).toEqual({ type: 'block_actions' });
+    const takes = async (actionId: string): Promise<boolean> => {
+      let taken = false;
+      await buttons?.filter({
+        action: { action_id: actionId },
+        next: () => Promise.resolve(void (taken = true)),
+      });
+      return taken;
+    };
+    for (const actionId of [...LAB_ACTION_IDS, DEPLOY_FORM_ACTION]) {
+      expect(await takes(actionId)).toBe(true);
+    }
+    expect(await takes('someone_elses_button')).toBe(false);
     expect(registered.views).toHaveLength(1);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
   });
