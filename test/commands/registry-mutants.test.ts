@@ -82,6 +82,9 @@ describe('commands/command-registry: help', () => {
     expect(admin).toEqual(helpReply(true, { mayDeploy: true, isAdmin: true }));
     const other = await runner.run('-h', { user: 'U2', channel: 'C0LABS' });
     expect(other).toEqual(helpReply(true, { mayDeploy: false, isAdmin: false }));
+    // A transport that knows no user groups passes none, not a made-up one.
+    const noGroups = await runner.run('help', { user: 'U1', channel: 'C0LABS' });
+    expect(noGroups).toEqual(helpReply(true, { mayDeploy: false, isAdmin: true }));
   });
 });
 
@@ -184,6 +187,30 @@ describe('commands/reply and report-error', () => {
     expect(plainText(reply.sections.flatMap((s) => (s.type === 'context' ? s.text : [])))).toBe(
       'lab demo-4kq · simulated VCD: nothing real was deployed',
     );
+  });
+
+  it('reads tickets with the policy’s pattern', async () => {
+    const asked: unknown[] = [];
+    const service = {
+      deploy: (input: unknown) => {
+        asked.push(input);
+        return Promise.reject(new Error('not expected'));
+      },
+    } as unknown as LabService;
+    const runner = createCommandRunner({
+      service,
+      policy: { ...DEFAULT_POLICY, ticketPattern: '^SUP-[0-9]+$' },
+      clock: new ManualClock(),
+      random: sequenceRandom(),
+      logger: createSilentLogger(),
+      simulated: false,
+    });
+    const reply = await runner.run('repro T-1', { user: 'U1' });
+    expect([reply.tone, reply.title]).toEqual([
+      'error',
+      expect.stringMatching(/^"T-1" is not a ticket id \(expected something like TICKET-123\)/),
+    ]);
+    expect(asked).toEqual([]);
   });
 
   it('turns an unexpected error of a use case into the failure reply with a ref', async () => {
