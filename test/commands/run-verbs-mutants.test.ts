@@ -12,7 +12,7 @@ import { type BillingInterval, type BillingPeriod } from '../../src/labs/billing
 import { type ClassService } from '../../src/labs/class-service';
 import { UserError } from '../../src/labs/errors';
 import { type Lab } from '../../src/labs/lab';
-import { type DeployInput, type DeployResult, type LabService } from '../../src/labs/lab-service';
+import { type DeployResult, type LabService } from '../../src/labs/lab-service';
 import { type LabPolicy, type TemplatePolicy } from '../../src/labs/policy';
 import { createSilentLogger } from '../../src/observability/logger';
 import { ManualClock, sequenceRandom } from '../helpers/clock';
