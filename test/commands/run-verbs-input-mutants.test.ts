@@ -5,8 +5,9 @@
  */
 import { type CommandContext } from '../../src/commands/command-context';
 import { type RunEnv } from '../../src/commands/command-spec';
-import { runDemo, runRepro } from '../../src/commands/run-verbs';
+import { runClass, runCost, runDemo, runRepro } from '../../src/commands/run-verbs';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
+import { type ClassService } from '../../src/labs/class-service';
 import { UserError } from '../../src/labs/errors';
 import { type Lab } from '../../src/labs/lab';
 import { type DeployResult, type LabService } from '../../src/labs/lab-service';
@@ -25,6 +26,7 @@ function env(result: DeployResult) {
       deployed.push(input);
       return Promise.resolve(result);
     },
+    isAdmin: () => false,
   } as unknown as LabService;
   const run: RunEnv = {
     deps: {
@@ -112,5 +114,45 @@ describe('run-verbs: edges of the replies', () => {
     expect(replyText(await runDemo({ verb: 'demo' }, caller, tight.run))).toContain(
       'Scheduled for , but deploying this template is expected to take 20m',
     );
+  });
+});
+
+describe('run-verbs: classes and refusals', () => {
+  it('leaves out of a new class what the trainer did not give', async () => {
+    const created: unknown[] = [];
+    const classroom = {
+      name: 'c1',
+      trainer: 'U1',
+      template: 'esxi8',
+      startsAt: NOW,
+      endsAt: NOW,
+      createdAt: NOW,
+    };
+    // Only what runClass calls on create; ClassService is a class, so the literal is cast to it.
+    const classes = {
+      create: (input: unknown) => {
+        created.push(input);
+        return Promise.resolve({ classroom, labs: [], skipped: [] });
+      },
+    } as unknown as ClassService;
+    const { run } = env({ lab: lab(), existing: false });
+    await runClass({ verb: 'class', action: { kind: 'create', students: [{ user: 'U0A' }] } }, caller, {
+      ...run,
+      deps: { ...run.deps, classes },
+    });
+    expect(created).toStrictEqual([{ trainer: 'U1', students: [{ user: 'U0A' }] }]);
+  });
+
+  it('refuses with the code of each refusal: not an admin, a CSV of one’s own, classes not enabled', async () => {
+    const { run } = env({ lab: lab(), existing: false });
+    await expect(runCost({ verb: 'cost', scope: 'all' }, caller, run)).rejects.toMatchObject({
+      code: 'not_owner',
+    });
+    await expect(runCost({ verb: 'cost', scope: 'me', csv: true }, caller, run)).rejects.toMatchObject({
+      code: 'usage',
+    });
+    await expect(
+      runClass({ verb: 'class', action: { kind: 'list', all: false } }, caller, run),
+    ).rejects.toMatchObject({ code: 'invalid_state' });
   });
 });
