@@ -5,7 +5,7 @@
  */
 import { type CommandContext } from '../../src/commands/command-context';
 import { type RunEnv } from '../../src/commands/command-spec';
-import { runClass, runCost, runDemo, runRepro } from '../../src/commands/run-verbs';
+import { runClass, runCost, runDemo, runRepro, runStatus } from '../../src/commands/run-verbs';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { type ClassService } from '../../src/labs/class-service';
 import { UserError } from '../../src/labs/errors';
@@ -26,6 +26,7 @@ function env(result: DeployResult) {
       deployed.push(input);
       return Promise.resolve(result);
     },
+    status: (labId: string) => Promise.resolve(lab({ id: labId, owner: 'U2' })),
     isAdmin: () => false,
   } as unknown as LabService;
   const run: RunEnv = {
@@ -143,7 +144,7 @@ describe('run-verbs: classes and refusals', () => {
     expect(created).toStrictEqual([{ trainer: 'U1', students: [{ user: 'U0A' }] }]);
   });
 
-  it('refuses with the code of each refusal: not an admin, a CSV of one’s own, classes not enabled', async () => {
+  it('refuses with the code of each refusal: not an admin, a CSV of one’s own, classes not enabled, another’s scripts', async () => {
     const { run } = env({ lab: lab(), existing: false });
     await expect(runCost({ verb: 'cost', scope: 'all' }, caller, run)).rejects.toMatchObject({
       code: 'not_owner',
@@ -154,5 +155,8 @@ describe('run-verbs: classes and refusals', () => {
     await expect(
       runClass({ verb: 'class', action: { kind: 'list', all: false } }, caller, run),
     ).rejects.toMatchObject({ code: 'invalid_state' });
+    await expect(
+      runStatus({ verb: 'status', labId: 'demo-4kq', script: true }, caller, run),
+    ).rejects.toMatchObject({ code: 'not_owner' });
   });
 });
