@@ -149,6 +149,7 @@ describe.each(kinds)('KyselyRunCoordinator on $name', (kind) => {
       'labs',
       'ledger',
       'publicIps',
+      'rhythms',
       'runs',
       'sightings',
       'signals',
