@@ -142,6 +142,8 @@ interface ReaperStats {
   warningsInUseBy: Record<ReapCause, number>;
   actsInUseBy: Record<ReapCause, number>;
   inUseReasons: string[];
+  /** Redeploys by what had deleted the lab (its kind, the decision's cause, whether a restore window ran out first). */
+  redeploysBy: Record<string, number>;
   /** Usage calls (issue 17): reading every ready lab every cycle, against only those `planUsageReads` picks. */
   callsEveryPass: number;
   callsNeeded: number;
@@ -366,6 +368,8 @@ interface Run {
   /** Every 5-minute CPU and network sample while ready: what VCD's `metrics/historic` holds for the lab. */
   history: LabSignal[];
   outcome: LabOutcome;
+  /** Why the reaper deleted its current vApp, for the redeploy it may cause (ReaperStats.redeploysBy). */
+  deletedBy?: string;
 }
 
 type Event = { type: 0 | 1 | 2 | 3; run: Run };
@@ -589,6 +593,7 @@ function labbot(
     warningsInUseBy: { idle: 0, expiring: 0, expired: 0, 'ticket-closed': 0 },
     actsInUseBy: { idle: 0, expiring: 0, expired: 0, 'ticket-closed': 0 },
     inUseReasons: [],
+    redeploysBy: {},
     callsEveryPass: 0,
     callsNeeded: 0,
     labReads: 0,
@@ -639,6 +644,9 @@ function labbot(
           newLab(run, m, true);
           byId.set(run.lab!.id, run);
           run.outcome.redeploys += 1;
+          const by = run.deletedBy ?? 'deleted by no reaper decision';
+          stats.redeploysBy[by] = (stats.redeploysBy[by] ?? 0) + 1;
+          delete run.deletedBy;
           run.outcome.waitMinutes += waits.deploy;
         } else if (run.lab.phase === 'suspended') {
           if (run.lab.restoreUntil) {
@@ -755,6 +763,11 @@ function cycle(
         }
       } else {
         stats.deletes += 1;
+        run.deletedBy =
+          `${run.trace.kind} lab deleted (${d.cause})` +
+          (lab.phase === 'suspended'
+            ? ' after a suspend (restore window or suspended kind)'
+            : ' while running');
         end(run, m);
       }
     }
@@ -983,6 +996,20 @@ const usd = (x: number) =>
 const hours = (minutes: number) => Math.round(minutes / 60).toLocaleString('en-US');
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 const pct = (a: number, b: number) => `${Math.round((100 * a) / b)}%`;
+/** For each seed over the redeploy target: what had deleted the labs needed again. */
+function redeploySeedWords(seeds: readonly { seed: number; floor: number; labbot: Result }[]): string {
+  const over = seeds.filter((x) => !verdicts(x.labbot, x.floor).redeploys);
+  return over
+    .map((x) => ` Redeploys on seed ${x.seed} (${x.labbot.redeploys}): ${redeployWords(x.labbot.reaper)}.`)
+    .join('');
+}
+
+/** The redeploys of a run by what had deleted the lab, most first, in words (ReaperStats.redeploysBy). */
+function redeployWords(stats: ReaperStats | undefined): string {
+  const by = Object.entries(stats?.redeploysBy ?? {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return by.length === 0 ? 'no redeploy' : by.map(([why, n]) => `${n} × ${why}`).join(', ');
+}
+
 const kindsThat = (policy: LabPolicy, action: 'suspend' | 'delete') =>
   policy.kinds
     .filter((k) => k.idleAction === action)
@@ -1100,10 +1127,7 @@ function verdict(rep: Report, policy: LabPolicy): string[] {
           silentStretches(rep.trace, r.idleMinutes + r.graceMinutes)),
     `- At most ${TARGET.redeploys} redeploys: ${yes(v.redeploys)} (${l.redeploys}; ${l.restarts} resumes, ` +
       `${hours(l.waitMinutes)} h of waiting in all).` +
-      (v.redeploys
-        ? ''
-        : ` A lab deleted when its restore window (${r.restoreWindowHours ?? 0} h, never past the kind's maximum ` +
-          `lifetime) ended unclaimed and was needed again later.`),
+      (v.redeploys ? '' : ` Why: ${redeployWords(s)}.`),
     `- Warnings while the owner is at the lab at most ${TARGET.warningsInUseShare * 100}% of all: ${yes(v.warnings)} ` +
       `(${inUseWarnings} of ${warnings}, ${warnings > 0 ? ((100 * inUseWarnings) / warnings).toFixed(1) : '0'}%: ` +
       `${s?.warningsInUseBy.idle ?? 0} idle, ${(s?.warningsInUseBy.expiring ?? 0) + (s?.warningsInUseBy.expired ?? 0)} expiry).`,
@@ -1324,7 +1348,8 @@ function section(rep: Report, policy: LabPolicy): string {
       '',
       `Met on all ${allSeeds.length} seeds: cost ${metOn('cost')}/${allSeeds.length}, redeploys ` +
         `${metOn('redeploys')}/${allSeeds.length}, warnings at the lab ${metOn('warnings')}/${allSeeds.length}, ` +
-        `no action on a lab in use ${metOn('inUse')}/${allSeeds.length}.`,
+        `no action on a lab in use ${metOn('inUse')}/${allSeeds.length}.` +
+        redeploySeedWords([{ seed: rep.seed, floor: fl, labbot: rep.labbot }, ...rep.seeds]),
       '',
       machineLine(`, ${(rep.ms / 1000).toFixed(1)} s for all runs`),
     ],
