@@ -1,76 +1,35 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { type Reply } from '../../src/commands/reply';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
-import { LabController } from '../../src/controller/lab-controller';
 import { LabService } from '../../src/labs/lab-service';
 import { type ReaperPolicy } from '../../src/labs/policy';
-import { createSilentLogger } from '../../src/observability/logger';
 import { type ReaperMessenger } from '../../src/reaper/reaper-ports';
 import { runReapCycle } from '../../src/reaper/run-reap-cycle';
-import { createStore, type Store } from '../../src/store/create-store';
-import { type LabbotDatabase, openDatabase } from '../../src/store/database';
-import { migrateToLatest } from '../../src/store/migrate';
-import { VcdCloud } from '../../src/vcd/vcd-cloud';
-import { startVcdSim, type VcdSim } from '../../src/vcdsim/vcd-sim';
+import { type VcdSim } from '../../src/vcdsim/vcd-sim';
 import { ManualClock } from '../helpers/clock';
+import { type ReaperWorld, startReaperWorld } from './reaper-world';
 
 /**
  * Issue 7, must show 1: the reaper end to end with the simulator's usage model, the real VCD client, the real
  * store (SQLite) and the real controller, all on one injected clock (the client's sleeps advance it).
  */
 describe('e2e: reaper with the simulator usage model', () => {
-  let dataDir: string;
-  let db: LabbotDatabase;
+  let world: ReaperWorld;
   let sim: VcdSim;
 
   afterEach(async () => {
-    await sim.close();
-    await db.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await world.close();
   });
 
   async function setup(reaper: Partial<ReaperPolicy> = {}) {
     const clock = new ManualClock();
-    sim = await startVcdSim({ speedFactor: 1, now: () => clock.now().getTime() });
-    dataDir = mkdtempSync(path.join(tmpdir(), 'labbot-reaper-'));
-    db = await openDatabase({ kind: 'sqlite', dataDir });
-    await migrateToLatest(db);
-    const store: Store = createStore(db, { holder: 'test', now: () => clock.now() });
-    const logger = createSilentLogger();
-    const sleep = (ms: number) => {
-      clock.advance(ms);
-      return Promise.resolve();
-    };
-    const cloud = new VcdCloud({
-      url: sim.url,
-      org: 'lab',
-      vdc: 'lab-vdc',
-      catalog: 'labs',
-      networks: DEFAULT_POLICY.networks,
-      auth: { kind: 'token', apiToken: 'simulated-api-token' },
-      simulated: true,
-      logger,
-      clock,
-      sleep,
-    });
-    const notifier = { labChanged: () => Promise.resolve(), tellAdmins: () => Promise.resolve() };
     const policy = {
       ...DEFAULT_POLICY,
       limits: { maxLabsPerUser: 50, maxHourlySpendPerUser: 100 },
       reaper: { ...DEFAULT_POLICY.reaper, ...reaper },
     };
-    const controller = new LabController({
-      installationId: 'install-test',
-      store: store.labs,
-      cloud,
-      notifier,
-      clock,
-      sleep,
-      logger,
-      policy,
-    });
+    world = await startReaperWorld(clock, policy, 'labbot-reaper-');
+    sim = world.sim;
+    const { store, cloud, controller, logger } = world;
     let seed = 5;
     const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const service = new LabService({

@@ -1,23 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { type Reply } from '../../src/commands/reply';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
-import { LabController } from '../../src/controller/lab-controller';
 import { LabService } from '../../src/labs/lab-service';
-import { createSilentLogger } from '../../src/observability/logger';
 import { type ReaperMessenger } from '../../src/reaper/reaper-ports';
 import { runReapCycle } from '../../src/reaper/run-reap-cycle';
 import { extraRoutes } from '../../src/slack/health-routes';
 import { startSideHttpServer, type SideHttpServer } from '../../src/slack/side-http-server';
 import { ticketHookRoute } from '../../src/slack/ticket-hook-route';
-import { createStore, type Store } from '../../src/store/create-store';
-import { type LabbotDatabase, openDatabase } from '../../src/store/database';
-import { migrateToLatest } from '../../src/store/migrate';
-import { VcdCloud } from '../../src/vcd/vcd-cloud';
-import { startVcdSim, type VcdSim } from '../../src/vcdsim/vcd-sim';
+import { type VcdSim } from '../../src/vcdsim/vcd-sim';
 import { ManualClock } from '../helpers/clock';
+import { type ReaperWorld, startReaperWorld } from './reaper-world';
 
 /**
  * Issue 19 item 4 end to end: a signed Jira or Zendesk webhook over loopback HTTP to the real `POST /hooks/tickets`
@@ -28,53 +20,21 @@ import { ManualClock } from '../helpers/clock';
 describe('e2e: ticket webhook to reaper cycle', () => {
   const JIRA_SECRET = 'jira-e2e-secret';
   const ZENDESK_SECRET = 'zendesk-e2e-secret';
-  let dataDir: string;
-  let db: LabbotDatabase;
+  let world: ReaperWorld;
   let sim: VcdSim;
   let side: SideHttpServer;
 
   afterEach(async () => {
     await side.close();
-    await sim.close();
-    await db.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await world.close();
   });
 
   async function setup() {
     const clock = new ManualClock(new Date('2026-12-02T09:00:00.000Z'));
-    sim = await startVcdSim({ speedFactor: 1, now: () => clock.now().getTime() });
-    dataDir = mkdtempSync(path.join(tmpdir(), 'labbot-ticket-e2e-'));
-    db = await openDatabase({ kind: 'sqlite', dataDir });
-    await migrateToLatest(db);
-    const store: Store = createStore(db, { holder: 'test', now: () => clock.now() });
-    const logger = createSilentLogger();
-    const sleep = (ms: number) => {
-      clock.advance(ms);
-      return Promise.resolve();
-    };
-    const cloud = new VcdCloud({
-      url: sim.url,
-      org: 'lab',
-      vdc: 'lab-vdc',
-      catalog: 'labs',
-      networks: DEFAULT_POLICY.networks,
-      auth: { kind: 'token', apiToken: 'simulated-api-token' },
-      simulated: true,
-      logger,
-      clock,
-      sleep,
-    });
     const policy = { ...DEFAULT_POLICY, limits: { maxLabsPerUser: 50, maxHourlySpendPerUser: 100 } };
-    const controller = new LabController({
-      installationId: 'install-test',
-      store: store.labs,
-      cloud,
-      notifier: { labChanged: () => Promise.resolve(), tellAdmins: () => Promise.resolve() },
-      clock,
-      sleep,
-      logger,
-      policy,
-    });
+    world = await startReaperWorld(clock, policy, 'labbot-ticket-e2e-');
+    sim = world.sim;
+    const { store, cloud, controller, logger } = world;
     let seed = 7;
     const service = new LabService({
       store: store.labs,
