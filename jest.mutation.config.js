@@ -47,6 +47,11 @@ module.exports = {
           // drives Bolt over HTTP and is left out.
           '<rootDir>/test/slack/deploy-form.test.ts',
         ],
-  // The simulator, real VCD client and SQLite end to end: ~19 s a run, and the unit tests of src/reaper cover it.
-  testPathIgnorePatterns: ['/node_modules/', '/test/reaper/reaper-e2e\\.test\\.ts$'],
+  // The simulator, real VCD client and SQLite end to end (and, for the ticket hook, Bolt over HTTP): ~19 s a run
+  // each, and the unit tests of src/reaper cover what they drive.
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/test/reaper/reaper-e2e\\.test\\.ts$',
+    '/test/reaper/ticket-hook-reaper-e2e\\.test\\.ts$',
+  ],
 };
