@@ -60,11 +60,18 @@ async function start(env: NodeJS.ProcessEnv): Promise<number> {
   const quiet =
     config.slack.kind === 'shell' && !env.LOG_LEVEL ? { ...config, logLevel: 'warn' as const } : config;
   const running = await startLabbot(quiet, { stdin: process.stdin, stdout: process.stdout });
+  // A repeated signal while stopping is ignored rather than left to kill the process mid-shutdown: `labbot start`
+  // runs the bot in a child of the bin (bin/labbot.js), and a Ctrl-C reaches it both from the terminal and relayed
+  // by the bin. SIGKILL still ends a stop that hangs.
+  let stopping = false;
   const onSignal = (): void => {
-    void running.stop();
+    if (!stopping) {
+      stopping = true;
+      void running.stop();
+    }
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   await running.done;
   return 0;
 }
