@@ -12,8 +12,8 @@
  *
  * Run: `npm run bench`, or alone: `npx tsc -p bench/tsconfig.json && node dist/bench/bench/reaper-pass.js`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_POLICY } from '../src/config/default-policy';
 import { type Lab } from '../src/labs/lab';
@@ -29,6 +29,7 @@ import { seedSimulator, seedStore } from './seed-labs';
 import {
   DOC,
   fixed,
+  repoRoot,
   machineLine,
   reportTargets,
   section,
@@ -250,6 +251,47 @@ interface SizeResult {
   size: number;
   seeded: Omit<Seeded, 'sim' | 'proxy' | 'dataDir' | 'clock' | 'labs'>;
   passes: PassResult[];
+  /** When this size was measured (ISO), and the 1-minute load average seen during its passes. */
+  measuredAt: string;
+  load: { min: number; max: number };
+}
+
+/**
+ * Every size's latest result, kept between runs so that `--sizes 5000` re-measures one size and the section still
+ * shows the others (with their own date and load): the 20,000-lab run takes tens of minutes, the others a few.
+ */
+const RESULTS_FILE = path.join(repoRoot(), 'bench', 'results', 'reaper-pass.json');
+
+type StoredPass = Omit<PassResult, 'byOperation'> & { byOperation: Record<string, number> };
+type StoredSize = Omit<SizeResult, 'passes'> & { passes: StoredPass[] };
+
+function loadResults(): SizeResult[] {
+  if (!existsSync(RESULTS_FILE)) {
+    return [];
+  }
+  const stored = JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as StoredSize[];
+  return stored.map((r) => ({
+    ...r,
+    passes: r.passes.map((p) => ({ ...p, byOperation: new Map(Object.entries(p.byOperation)) })),
+  }));
+}
+
+function saveResults(results: readonly SizeResult[]): void {
+  const stored: StoredSize[] = results.map((r) => ({
+    ...r,
+    passes: r.passes.map((p) => ({ ...p, byOperation: Object.fromEntries(p.byOperation) })),
+  }));
+  mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(stored, null, 1)}\n`);
+}
+
+/** The results of this run replace those of the same sizes; the others are kept. */
+function mergeResults(kept: readonly SizeResult[], fresh: readonly SizeResult[]): SizeResult[] {
+  const bySize = new Map(kept.map((r) => [r.size, r]));
+  for (const r of fresh) {
+    bySize.set(r.size, r);
+  }
+  return [...bySize.values()].sort((a, b) => a.size - b.size);
 }
 
 const steadyOf = (r: SizeResult) => r.passes.filter((p) => p.index > 0);
@@ -270,8 +312,8 @@ function row(r: SizeResult, label: string, p: PassResult | undefined): string {
 }
 
 async function main(): Promise<void> {
-  const results: SizeResult[] = [];
-  // `--sizes 100,5000`: a subset (the section then reports only those).
+  const fresh: SizeResult[] = [];
+  // `--sizes 100,5000`: a subset; the other sizes keep their last results (bench/results/reaper-pass.json).
   const at = process.argv.indexOf('--sizes');
   const sizes = at >= 0 ? (process.argv[at + 1] ?? '').split(',').map(Number) : [...SIZES];
   for (const size of sizes) {
@@ -281,17 +323,25 @@ async function main(): Promise<void> {
       console.log(
         `  first pass and ${STEADY_PASSES} steady passes over ${size} labs, ${LATENCY_MS} ms per call…`,
       );
-      const ps = await passes(seeded);
+      const load = { min: loadavg()[0] ?? NaN, max: loadavg()[0] ?? NaN };
+      const sampler = setInterval(() => {
+        const now = loadavg()[0] ?? NaN;
+        load.min = Math.min(load.min, now);
+        load.max = Math.max(load.max, now);
+      }, 2000);
+      const ps = await passes(seeded).finally(() => clearInterval(sampler));
       for (const p of ps) {
         console.log(
           `    pass ${p.index}: ${fixed(p.wallMs / 1000, 2)} s, ${p.calls} calls (${opsLine(p.byOperation)})`,
         );
       }
       const { poweredOnVms, poweredOnLabs, suspendedLabs, foreign, uses } = seeded;
-      results.push({
+      fresh.push({
         size,
         seeded: { poweredOnVms, poweredOnLabs, suspendedLabs, foreign, uses },
         passes: ps,
+        measuredAt: new Date().toISOString(),
+        load,
       });
     } finally {
       await seeded.proxy.close();
@@ -300,6 +350,8 @@ async function main(): Promise<void> {
     }
   }
 
+  const results = mergeResults(loadResults(), fresh);
+  saveResults(results);
   const allPasses = results.flatMap((r) => r.passes);
   const allPaged = allPasses.every((p) => p.badPageSizes === 0);
   const peak = Math.max(...allPasses.map((p) => p.peakInFlight));
@@ -358,6 +410,13 @@ async function main(): Promise<void> {
     '',
     `Steady state: ${summary.join('; ')}.`,
     '',
+    `Measured (each size keeps its last run; \`--sizes\` re-measures some): ${results
+      .map(
+        (r) =>
+          `${n(r.size)} labs ${r.measuredAt.slice(0, 16).replace('T', ' ')} UTC, load ${fixed(r.load.min, 1)}–${fixed(r.load.max, 1)}`,
+      )
+      .join('; ')}. Call counts do not depend on the load; wall times grow with it.`,
+    '',
     `Calls of the 5,000-lab first pass: ${target?.passes[0] ? opsLine(target.passes[0].byOperation) : 'n/a'}; of its steady pass with the most calls: ${maxCalls ? opsLine(maxCalls.byOperation) : 'n/a'}.`,
     '',
     "What a pass costs (issue 17): the query of the VDC's vApps with our metadata (`listManagedVApps`, to act only on",
@@ -379,8 +438,10 @@ async function main(): Promise<void> {
       `Decisions unchanged on the cost simulation (\`node dist/bench/bench/reaper-cost-sim.js --decisions FILE\`, every seed and ` +
       'policy variant it runs, compared by minute, lab, kind, cause and action with the same run before the change;',
     'only the words of some *in use* reasons differ, quoting Slack activity where a CPU sample was not read).',
-    `20,000 labs: steady passes up to ${bigSteady.length > 0 ? n(Math.max(...bigSteady.map((p) => p.calls))) : 'n/a'} calls and ` +
-      `${bigSteady.length > 0 ? fixed(Math.max(...bigSteady.map((p) => p.wallMs)) / 1000, 1) : 'n/a'} s (reported).`,
+    `20,000 labs (reported, no target): first pass ${big?.passes[0] ? `${n(big.passes[0].calls)} calls in ${fixed(big.passes[0].wallMs / 1000, 1)} s` : 'n/a'}; ` +
+      `steady passes up to ${bigSteady.length > 0 ? n(Math.max(...bigSteady.map((p) => p.calls))) : 'n/a'} calls and ` +
+      `${bigSteady.length > 0 ? fixed(Math.max(...bigSteady.map((p) => p.wallMs)) / 1000, 1) : 'n/a'} s (mean ${bigSteady.length > 0 ? n(Math.round(mean(bigSteady, (p) => p.calls))) : 'n/a'} calls, ` +
+      `${bigSteady.length > 0 ? fixed(mean(bigSteady, (p) => p.wallMs) / 1000, 1) : 'n/a'} s).`,
     `Issue 7's checks: queries paged at 128: **${allPaged ? 'met' : 'NOT met'}**; bounded concurrency: **${bounded ? 'met' : 'NOT met'}** (at most ${peak} calls in flight, bound ${CONCURRENCY}).`,
     '',
     machineLine(),
