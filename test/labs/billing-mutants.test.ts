@@ -2,9 +2,13 @@ import {
   billedMs,
   billedState,
   billLabs,
+  billRows,
   billTotals,
   intervalCost,
+  type LedgerLab,
   monthForecast,
+  monthOf,
+  nextLedgerChange,
   type BillingInterval,
   type LabBill,
 } from '../../src/labs/billing';
@@ -141,6 +145,111 @@ describe('labs/billing arithmetic', () => {
         monthToDate: 100,
         forecast: 100,
       });
+    });
+  });
+  describe('nextLedgerChange across a power cycle', () => {
+    const MIN = 60_000;
+    const created = at('09:00');
+
+    it('closes a running stretch at the power-off of a lab switched off and on again between two saves', () => {
+      // Saved running since 10:00 with 30 min on before; switched off at 10:20 and on again at 10:40.
+      const before: LedgerLab = { createdAt: created, poweredOnMs: 30 * MIN, poweredOnSince: at('10:00') };
+      const after: LedgerLab = { createdAt: created, poweredOnMs: 50 * MIN, poweredOnSince: at('10:40') };
+      expect(nextLedgerChange({ state: 'running', startedAt: at('10:00') }, before, after)).toEqual({
+        close: at('10:20'),
+        open: { state: 'running', startedAt: at('10:40') },
+      });
+    });
+
+    it('closes at the last power-on plus the time added since, when the open stretch began earlier', () => {
+      // The open interval began at 10:00; the saved row was powered on again at 10:30 with 20 min on before.
+      const before: LedgerLab = { createdAt: created, poweredOnMs: 20 * MIN, poweredOnSince: at('10:30') };
+      const off: LedgerLab = { createdAt: created, poweredOnMs: 35 * MIN };
+      expect(nextLedgerChange({ state: 'running', startedAt: at('10:00') }, before, off)).toEqual({
+        close: at('10:45'),
+        open: { state: 'storage', startedAt: at('10:45') },
+      });
+    });
+
+    it('without a stored row, counts the powered-on time from the open stretch’s start', () => {
+      const off: LedgerLab = { createdAt: created, poweredOnMs: 25 * MIN };
+      expect(nextLedgerChange({ state: 'running', startedAt: at('10:00') }, undefined, off)).toEqual({
+        close: at('10:25'),
+        open: { state: 'storage', startedAt: at('10:25') },
+      });
+    });
+  });
+
+  describe('monthOf', () => {
+    it('is the user’s calendar month, from its first local midnight to the next month’s', () => {
+      // 2026-02-28 22:00 in UTC-5: still February there.
+      expect(monthOf(new Date('2026-03-01T03:00:00Z'), -300)).toEqual({
+        from: new Date('2026-02-01T05:00:00Z'),
+        to: new Date('2026-03-01T05:00:00Z'),
+      });
+      // 2026-04-01 00:30 in UTC+1: already April.
+      expect(monthOf(new Date('2026-03-31T23:30:00Z'), 60)).toEqual({
+        from: new Date('2026-03-31T23:00:00Z'),
+        to: new Date('2026-04-30T23:00:00Z'),
+      });
+    });
+  });
+
+  describe('orders', () => {
+    const spec = { vcpus: 2, memoryGb: 4, storageGb: 73 };
+    const rates = { vcpuHour: 0.5, memoryGbHour: 0.25, storageGbMonth: 1 };
+    const lab = (id: string) => ({ id, owner: 'U_A', kind: 'demo', template: 'esxi8', spec });
+
+    it('lists the labs most expensive first, equal costs by lab id', () => {
+      const bills = billLabs(
+        [lab('demo-a'), lab('demo-b'), lab('demo-c')],
+        [
+          { ...interval('10:00', '10:30'), labId: 'demo-c' },
+          { ...interval('10:00', '10:30'), labId: 'demo-a' },
+          { ...interval('10:00', '11:00'), labId: 'demo-b' },
+        ],
+        rates,
+        period,
+        at('13:00'),
+      );
+      expect(bills.map((b) => b.lab.id)).toEqual(['demo-b', 'demo-a', 'demo-c']);
+    });
+
+    it('sums the rows’ storage hours and sorts the rows by owner, kind, ticket and template', () => {
+      const bill = (
+        owner: string,
+        kind: string,
+        template: string,
+        ticket?: string,
+        storageHours = 0,
+      ): LabBill => ({
+        lab: {
+          id: `${owner}-${kind}-${template}-${ticket ?? ''}`,
+          owner,
+          kind,
+          template,
+          spec,
+          ...(ticket ? { ticket } : {}),
+        },
+        runningHours: 0,
+        storageHours,
+        cost: 1,
+      });
+      const rows = billRows([
+        bill('U_B', 'demo', 'esxi8'),
+        bill('U_A', 'repro', 'esxi8', 'T-2'),
+        bill('U_A', 'repro', 'esxi8', 'T-1', 1.5),
+        bill('U_A', 'repro', 'esxi7', 'T-1', 2),
+        bill('U_A', 'demo', 'esxi8'),
+        bill('U_A', 'repro', 'esxi8', 'T-1', 0.25),
+      ]);
+      expect(rows.map((r) => [r.owner, r.kind, r.ticket, r.template, r.labs, r.storageHours])).toEqual([
+        ['U_A', 'demo', '', 'esxi8', 1, 0],
+        ['U_A', 'repro', 'T-1', 'esxi7', 1, 2],
+        ['U_A', 'repro', 'T-1', 'esxi8', 2, 1.75],
+        ['U_A', 'repro', 'T-2', 'esxi8', 1, 0],
+        ['U_B', 'demo', '', 'esxi8', 1, 0],
+      ]);
     });
   });
 });

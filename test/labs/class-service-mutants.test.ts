@@ -33,6 +33,8 @@ interface Setup {
   newToken?: () => string;
   /** The class store over the lab store (a stand-in that fails on purpose). */
   classes?: (store: MemoryLabStore) => MemoryClassStore;
+  /** No audit log and no roster poster given to the class service (both are optional deps). */
+  bare?: boolean;
 }
 
 function setup(options: Setup = {}) {
@@ -66,8 +68,7 @@ function setup(options: Setup = {}) {
     policy,
     directory:
       options.directory ?? directoryWithGroups({ C0ROOM: ['U0S1', TRAINER, 'U0S2'] }, { S0GRP: ['U0S3'] }),
-    audit,
-    rosterChanged: (name) => void rosters.push(name),
+    ...(options.bare ? {} : { audit, rosterChanged: (name: string) => void rosters.push(name) }),
     ...(options.newToken ? { newToken: options.newToken } : {}),
   };
   const service = new ClassService(deps);
@@ -807,6 +808,118 @@ describe('labs/class-service', () => {
       woken.length = 0;
       await expect(service.labChanged(labs[0]!, failed)).resolves.toBe('c1');
       expect([calls, woken]).toEqual([4, []]);
+    });
+  });
+  describe('edges', () => {
+    it('runs without an audit log or a roster poster', async () => {
+      const { service, store, woken } = setup({ bare: true });
+      const { labs } = await service.create({ trainer: TRAINER, name: 'c1', students: users('U0S1') });
+      const added = await service.add(TRAINER, 'c1', users('U0S2'));
+      const { done } = await service.forAll(TRAINER, 'c1', 'teardown');
+      expect(woken).toEqual([labs[0]!.id, added.labs[0]!.id, labs[0]!.id, added.labs[0]!.id]);
+      expect(done.map((l) => l.desired)).toEqual(['deleted', 'deleted']);
+      expect(store.labs.size).toBe(2);
+      expect(await refusal(service.add('U0OTHER', 'c1', users('U0S3')))).toMatchObject({ code: 'not_owner' });
+    });
+
+    it('audits every latecomer seated, and each of their labs as deployed', async () => {
+      const { service, audit } = setup();
+      await service.create({ trainer: TRAINER, name: 'c1', students: users('U0S1') });
+      audit.entries.length = 0;
+      const { labs } = await service.add(TRAINER, 'c1', users('U0S2', 'U0S3'));
+      expect(audit.entries).toEqual([
+        { at: START, actor: TRAINER, action: 'class-add', detail: 'c1: U0S2, U0S3', result: 'ok' },
+        ...labs.map((lab) => ({
+          at: START,
+          actor: TRAINER,
+          labId: lab.id,
+          action: 'deploy',
+          detail: `class c1 for ${lab.owner}`,
+          result: 'ok',
+        })),
+      ]);
+    });
+
+    it('refuses latecomers over the trainer’s spend limit, counting each new lab', async () => {
+      const policy = { ...POLICY, limits: { ...POLICY.limits, maxHourlySpendPerUser: 0.3 } };
+      const { service, audit } = setup({ policy });
+      await service.create({ trainer: TRAINER, name: 'c1', students: users('U0S1') });
+      expect(await refusal(service.add(TRAINER, 'c1', users('U0S2')))).toEqual({
+        code: 'quota',
+        message: expect.stringMatching(
+          /^That would bring your labs and classes to \$0\.37\/h, over the \$0\.30\/h limit/,
+        ) as string,
+      });
+      expect(audit.entries.at(-1)).toMatchObject({
+        action: 'class-add',
+        detail: 'c1: hourly spend limit 0.3 (class)',
+        result: 'denied',
+      });
+    });
+
+    it('tries a latecomer’s lab ids exactly four times', async () => {
+      const { service, classes } = setup();
+      await service.create({ trainer: TRAINER, name: 'c1', students: users('U0S1') });
+      let calls = 0;
+      classes.seatWithinLimits = () => {
+        calls++;
+        return Promise.reject(new DuplicateLabError('x'));
+      };
+      await expect(service.add(TRAINER, 'c1', users('U0S2'))).rejects.toThrow(
+        'could not find free lab ids for a class after 4 attempts',
+      );
+      expect(calls).toBe(4);
+    });
+
+    it('leaves the trainer out of their channel or group silently', async () => {
+      const { service } = setup({
+        directory: directoryWithGroups({ C0ROOM: [TRAINER, 'U0S1'] }, { S0GRP: [TRAINER, 'U0S2'] }),
+      });
+      const { labs, skipped } = await service.create({
+        trainer: TRAINER,
+        students: [{ channel: 'C0ROOM' }, { userGroup: 'S0GRP' }],
+      });
+      expect(labs.map((l) => l.owner)).toEqual(['U0S1', 'U0S2']);
+      expect(skipped).toEqual([]);
+    });
+
+    it('keeps the directory’s error as the cause of an unreadable channel', async () => {
+      const { service } = setup({ directory: directoryWithGroups({}) });
+      const error = await service
+        .create({ trainer: TRAINER, students: [{ channel: 'C0PRIVATE' }] })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).cause).toEqual(new Error('unknown C0PRIVATE'));
+    });
+
+    it('shows only the labs still in the store, no gap for a purged one', async () => {
+      const { service, store } = setup();
+      const { labs } = await service.create({
+        trainer: TRAINER,
+        name: 'c1',
+        students: users('U0S1', 'U0S2'),
+      });
+      store.labs.delete(labs[0]!.id);
+      const shown = await service.show('c1');
+      expect(shown.labs).toHaveLength(1);
+      expect(shown.labs[0]!.id).toBe(labs[1]!.id);
+    });
+
+    it('knows no trainer for a lab whose class record is gone', async () => {
+      const { service, classes } = setup();
+      const { labs } = await service.create({ trainer: TRAINER, name: 'c1', students: users('U0S1') });
+      classes.classes.delete('c1');
+      expect(await service.isTrainerOf(TRAINER, labs[0]!.id)).toBe(false);
+    });
+
+    it('passes on a replacement failure that is null or undefined as it is', async () => {
+      for (const failure of [null, undefined]) {
+        const { service, classes } = setup();
+        const { labs } = await service.create({ trainer: TRAINER, name: 'c1', students: users('U0S1') });
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- on purpose: no code to read
+        classes.replaceOnce = () => Promise.reject(failure);
+        await expect(service.labChanged(labs[0]!, { type: 'failed', reason: 'quota' })).rejects.toBe(failure);
+      }
     });
   });
 });
