@@ -617,4 +617,10 @@ describe('commands/lab-reply: the lab message, edges the second mutation run sho
       ['esxi-01', 'powered on', '4', '16 GB', '10.0.0.1'],
     ]);
   });
+
+  it('lists a lab on its way that was never scheduled without a ready-by time', () => {
+    expect(labLine(lab('deploying'), context)).toBe(
+      'demo-4kq  deploying…  esxi8-basic  $0.77 so far, $0.42/h  in 3h',
+    );
+  });
 });
