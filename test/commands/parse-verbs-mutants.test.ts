@@ -101,6 +101,8 @@ describe('parse-verbs: /lab class (mutants)', () => {
     expect(refusal('class esxi8 for <@U0A> name a name b')).toBe(refused('`name` needs one class name'));
     expect(refusal('class esxi8 for <@U0A> name c1 oops more')).toBe(refused('Unexpected "oops"'));
     expect(refusal('class esxi8 for 2h oops')).toBe(refused('Unexpected "oops"'));
+    // `by` starts a time only after `ready`.
+    expect(refusal('class esxi8 for 2h oops by 9:00')).toBe(refused('Unexpected "oops"'));
   });
 
   it('refuses a template that is not a template key, and a second duration', () => {
