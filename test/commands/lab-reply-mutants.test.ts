@@ -559,3 +559,68 @@ describe('commands/lab-reply: the host scripts', () => {
     expect(scriptReply(two).sections).toHaveLength(4);
   });
 });
+
+describe('commands/lab-reply: the lab message, edges the second mutation run showed', () => {
+  it('has no ready-by field for a lab on its way that was never scheduled', () => {
+    expect(fieldsOf(labReply(lab('deploying'), context))).toEqual([
+      { label: 'State', value: ['deploying…'] },
+      { label: 'Owner', value: [{ user: 'U_ALICE' }] },
+      { label: 'Template', value: ['esxi8-basic'] },
+      { label: 'vApp', value: [{ code: 'lab-demo-4kq' }] },
+      { label: 'Cost', value: ['$0.77 so far, $0.42/h'] },
+      { label: 'Expires', value: ['in 3h'] },
+    ]);
+  });
+
+  it('gives a bystander of a networked lab only the fields, the short VM table, the two notes and the buttons', () => {
+    const reply = labReply(
+      lab('ready', { vms: [vm('esxi-01', [nic(0, { ipAddress: '10.0.0.1' })])], network: network() }),
+      { ...context, hideAccess: true },
+    );
+    expect(reply.sections.map((s) => s.type)).toEqual(['fields', 'table', 'context', 'context', 'actions']);
+  });
+
+  it('lists every NIC of a networked lab whose ESXi hosts are not among its VMs yet (no vmnic table)', () => {
+    const reply = labReply(
+      lab('ready', {
+        vms: [vm('router', [nic(0, { ipAddress: '10.0.0.1' })])],
+        network: network({ esxiVms: ['esxi-01'] }),
+      }),
+      context,
+    );
+    expect(ofType(reply.sections, 'table')).toEqual([
+      {
+        type: 'table',
+        columns: ['VM', 'power', 'vCPU', 'RAM', 'NIC', 'network', 'MAC', 'IP'],
+        rows: [
+          ['router', 'powered on', '4', '16 GB', 'vmnic0', 'Management', '00:50:56:00:00:00', '10.0.0.1'],
+        ],
+      },
+    ]);
+    // Its public IP is still shown.
+    expect(ofType(reply.sections, 'text')[0]?.text).toEqual([
+      { bold: 'Access' },
+      ' through public IP ',
+      { code: '203.0.113.10' },
+    ]);
+  });
+
+  it('leaves a NIC with no IP out of the VM’s IP column beside the vmnic table', () => {
+    const reply = labReply(
+      lab('ready', {
+        vms: [vm('esxi-01', [nic(0, { ipAddress: '10.0.0.1' }), nic(1)])],
+        network: network(),
+      }),
+      context,
+    );
+    expect(ofType(reply.sections, 'table')[0]?.rows).toEqual([
+      ['esxi-01', 'powered on', '4', '16 GB', '10.0.0.1'],
+    ]);
+  });
+
+  it('lists a lab on its way that was never scheduled without a ready-by time', () => {
+    expect(labLine(lab('deploying'), context)).toBe(
+      'demo-4kq  deploying…  esxi8-basic  $0.77 so far, $0.42/h  in 3h',
+    );
+  });
+});
