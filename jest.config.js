@@ -8,6 +8,12 @@
  * - reliability: processes killed and restarted at random VCD calls (the slowest).
  * @type {import('jest').Config}
  */
+
+// Every test sees UTC, so that rendered times and cost windows do not depend on the machine's zone. Set here, in the
+// process that reads this file and then starts the workers (they inherit it): a setup file cannot, because jest gives
+// each test file a copy of process.env, and only the real one makes Node switch zones (test/lint/time-zone.test.ts).
+process.env.TZ = 'UTC';
+
 const shared = {
   testEnvironment: 'node',
   transform: {
@@ -15,7 +21,6 @@ const shared = {
     // which keeps the suite fast on 2 cores.
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
-  setupFiles: ['<rootDir>/test/setup-env.ts'],
 };
 
 const folders = {
