@@ -373,6 +373,8 @@ function parseClassCreate(
         throw context.usage('`for` needs students (@user, #channel, @group) or a duration such as 3h');
       }
     } else if (word === 'at' || (word === 'ready' && args[i]?.toLowerCase() === 'by')) {
+      // The refusal names the words the trainer typed, as the deploy verbs' does.
+      const typed = word === 'ready' ? 'ready by' : 'at';
       if (word === 'ready') {
         i++;
       }
@@ -382,7 +384,7 @@ function parseClassCreate(
         i++;
       }
       if (words.length === 0 || readyByText !== undefined) {
-        throw context.usage('`at` needs one time, such as 14:00 or tomorrow 9:00');
+        throw context.usage(`\`${typed}\` needs one time, such as 14:00 or tomorrow 9:00`);
       }
       readyByText = clip(words.join(' '));
     } else if (word === 'name') {

@@ -96,6 +96,15 @@ describe('parse-verbs: /lab class (mutants)', () => {
     expect(refusal('class esxi8 for <@U0A> ready')).toBe(refused('Unexpected "ready"'));
   });
 
+  it('names the words the trainer typed, `ready by`, when their time is missing or given twice', () => {
+    expect(refusal('class esxi8 for <@U0A> ready by')).toBe(
+      refused('`ready by` needs one time, such as 14:00 or tomorrow 9:00'),
+    );
+    expect(refusal('class esxi8 for <@U0A> at 9:00 ready by 10:00')).toBe(
+      refused('`ready by` needs one time, such as 14:00 or tomorrow 9:00'),
+    );
+  });
+
   it('refuses a name that is missing or given twice, and a word that fits nowhere', () => {
     expect(refusal('class esxi8 for <@U0A> name')).toBe(refused('`name` needs one class name'));
     expect(refusal('class esxi8 for <@U0A> name a name b')).toBe(refused('`name` needs one class name'));
