@@ -569,6 +569,17 @@ describe('lifecycle steps, measured survivors', () => {
       expect(core.notifier.messages(lab.id)).toEqual(['deploying…', 'configuring…', 'powering on…', 'ready']);
     });
 
+    it('cleans up the network it began when the NICs are refused, and says so', async () => {
+      const core = setup({ policy: DEFAULT_POLICY });
+      core.cloud.failNext('configureNics');
+      const { lab } = await core.service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
+      await core.controller.idle();
+
+      expect((await core.store.get(lab.id))?.failureReason).toBe(
+        `Deploy failed while configuring the ESXi NICs: configureNics refused. Cleaned up: vApp lab-${lab.id} deleted, edge rules removed and public IP returned.`,
+      );
+    });
+
     it('starts a lab whose template was retired while it was tagged, without networks', async () => {
       const core = setup({ policy });
       const vapp = core.cloud.plant('lab-demo-4kq', undefined, 'powered_off');
