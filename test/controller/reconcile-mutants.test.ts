@@ -4,7 +4,7 @@
  */
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { InProcessPublicIps } from '../../src/controller/in-process-public-ips';
-import { type LabControllerDeps } from '../../src/controller/lab-controller';
+import { DEFAULT_RECONCILE_GUARDS, type LabControllerDeps } from '../../src/controller/lab-controller';
 import { type Lab } from '../../src/labs/lab';
 import { wireCore } from '../helpers/core';
 import { labIn } from '../helpers/labs';
@@ -477,6 +477,31 @@ describe('reconcile: measured survivors', () => {
 
     expect(core.notifier.adminMessages).toHaveLength(2);
     expect(core.notifier.adminMessages[1]).toMatch(new RegExp(`Labs: ${x.id}, ${z.id}\\.$`));
+  });
+
+  it('tells held-back sets apart by their lab ids, not by the ids run together', async () => {
+    const core = setup({ guards: { maxActsPerPass: 1 } });
+    const grace = DEFAULT_RECONCILE_GUARDS.endedGraceMs;
+    const endedWithVApp = async (id: string): Promise<string> => {
+      const vapp = core.cloud.plant(`lab-${id}`, { ...OURS, 'labbot.id': id }, 'powered_off');
+      await core.store.insert(labIn('deleted', { id, vappName: `lab-${id}`, vappHref: vapp.href }));
+      return vapp.href;
+    };
+    const first = [await endedWithVApp('ab'), await endedWithVApp('c')];
+    await core.controller.reconcile();
+    core.clock.advance(grace);
+    await endedWithVApp('a');
+    await endedWithVApp('bc');
+    // ab and c are past their grace and held; a and bc start theirs.
+    expect((await core.controller.reconcile()).held).toEqual(['ab', 'c']);
+    for (const href of first) {
+      core.cloud.vapps.delete(href);
+    }
+    core.clock.advance(grace);
+    expect((await core.controller.reconcile()).held).toEqual(['a', 'bc']);
+
+    const held = core.notifier.adminMessages.filter((m) => m.startsWith('Reconciliation did nothing'));
+    expect(held.map((m) => m.replace(/.*Labs: /, ''))).toEqual(['ab, c.', 'a, bc.']);
   });
 
   it('tells admins of an unclaimed vApp on the first pass only, and records it', async () => {
