@@ -504,6 +504,30 @@ describe('reconcile: measured survivors', () => {
     expect(held.map((m) => m.replace(/.*Labs: /, ''))).toEqual(['ab, c.', 'a, bc.']);
   });
 
+  it('does not announce the same held-back labs again when VCD lists them in another order', async () => {
+    const core = setup({ guards: { maxActsPerPass: 1 } });
+    const hrefs: string[] = [];
+    for (const id of ['end-1', 'end-2']) {
+      const vapp = core.cloud.plant(`lab-${id}`, { ...OURS, 'labbot.id': id }, 'powered_off');
+      await core.store.insert(labIn('deleted', { id, vappName: `lab-${id}`, vappHref: vapp.href }));
+      hrefs.push(vapp.href);
+    }
+    await core.controller.reconcile();
+    core.clock.advance(DEFAULT_RECONCILE_GUARDS.endedGraceMs);
+    expect((await core.controller.reconcile()).held).toEqual(['end-1', 'end-2']);
+    // VCD lists end-2 first now.
+    const first = core.cloud.vapps.get(hrefs[0] ?? '');
+    if (first) {
+      core.cloud.vapps.delete(first.href);
+      core.cloud.vapps.set(first.href, first);
+    }
+    expect((await core.controller.reconcile()).held).toEqual(['end-2', 'end-1']);
+
+    expect(
+      core.notifier.adminMessages.filter((m) => m.startsWith('Reconciliation did nothing')),
+    ).toHaveLength(1);
+  });
+
   it('tells admins of an unclaimed vApp on the first pass only, and records it', async () => {
     const core = setup();
     core.cloud.plant('lab-old', { 'labbot.id': 'old-1' });
