@@ -2,7 +2,7 @@
  * The capture steps (controller/steps/capture.ts) from recorded lab states, on fakes: what is sent and registered,
  * the words owners read on each path, the catalog captures go to, and the failures that fail the capture only.
  */
-import { type Lab } from '../../src/labs/lab';
+import { type Lab, type LabRequestChanges } from '../../src/labs/lab';
 import { type LabControllerDeps } from '../../src/controller/lab-controller';
 import { DuplicateTemplateError } from '../../src/labs/errors';
 import {
@@ -10,10 +10,13 @@ import {
   type CapturedTemplate,
   type CapturedTemplateStore,
   type CloudTask,
+  type CloudTemplate,
+  type LabEvent,
 } from '../../src/labs/ports';
-import { wireCore } from '../helpers/core';
+import { RecordingNotifier, wireCore } from '../helpers/core';
 import { FakeCloud } from '../helpers/fake-cloud';
 import { labIn } from '../helpers/labs';
+import { MemoryLabStore } from '../helpers/memory-lab-store';
 
 class Captured implements CapturedTemplateStore {
   readonly templates: CapturedTemplate[] = [];
@@ -334,3 +337,307 @@ describe('capture steps', () => {
     expect(core.notifier.events[0]?.event).toEqual({ type: 'captured', template: 'mytpl' });
   });
 });
+
+/** Records the lab's phase at each event, and can fail the notification of one progress message once. */
+class PhaseNotifier extends RecordingNotifier {
+  readonly phases: { event: string; phase: Lab['phase'] }[] = [];
+  failOn: string | undefined;
+
+  override labChanged(lab: Lab, event: LabEvent): Promise<void> {
+    if (event.type === 'progress' && event.message === this.failOn) {
+      this.failOn = undefined;
+      return Promise.reject(new Error('Slack is down'));
+    }
+    this.phases.push({ event: event.type, phase: lab.phase });
+    return super.labChanged(lab, event);
+  }
+}
+
+/** A store whose next write matching `failWrite` fails once, as a database error would. */
+class FlakyStore extends MemoryLabStore {
+  failUpdate: ((lab: Lab) => boolean) | undefined;
+  failRequest: ((changes: LabRequestChanges) => boolean) | undefined;
+
+  override update(lab: Lab): Promise<void> {
+    if (this.failUpdate?.(lab) === true) {
+      this.failUpdate = undefined;
+      return Promise.reject(new Error('database is locked'));
+    }
+    return super.update(lab);
+  }
+
+  override applyRequest(id: string, changes: LabRequestChanges): Promise<void> {
+    if (this.failRequest?.(changes) === true) {
+      this.failRequest = undefined;
+      return Promise.reject(new Error('database is locked'));
+    }
+    return super.applyRequest(id, changes);
+  }
+}
+
+/** A cloud that also records what each wait for a capture expected. */
+class WaitingCloud extends CaptureCloud {
+  readonly waits: Pick<CaptureRequest, 'name' | 'catalogName'>[] = [];
+
+  override waitForCapture(
+    task: CloudTask,
+    expected: Pick<CaptureRequest, 'name' | 'catalogName'>,
+  ): Promise<CloudTemplate> {
+    this.waits.push(expected);
+    return super.waitForCapture(task, expected);
+  }
+}
+
+function setupWith(controller: Partial<LabControllerDeps> = {}, withStore = true) {
+  const cloud = new WaitingCloud();
+  const captured = new Captured();
+  const store = new FlakyStore();
+  const notifier = new PhaseNotifier();
+  const core = wireCore({
+    cloud,
+    store,
+    controller: { notifier, ...(withStore ? { captured } : {}), ...controller },
+  });
+  const drive = async (lab: Lab): Promise<Lab | undefined> => {
+    await store.insert(lab);
+    core.controller.wake(lab.id);
+    await core.controller.idle();
+    return store.get(lab.id);
+  };
+  return { ...core, cloud, captured, store, notifier, drive };
+}
+
+/** A lab in `capturing` whose capture was sent as `name` (its task still running unless `finished`). */
+async function sent(
+  core: ReturnType<typeof setupWith>,
+  name: string,
+  overrides: Partial<Lab> = {},
+  finished = false,
+): Promise<Lab> {
+  const vapp = core.cloud.plant('lab-demo-4kq', undefined, 'powered_off');
+  const task = await core.cloud.startCapture(vapp.href, { name, description: '' });
+  if (finished) {
+    await core.cloud.waitForTask(task);
+  }
+  core.cloud.captures.length = 0;
+  return labIn('capturing', {
+    id: 'cap-1',
+    template: 'esxi8',
+    vappHref: vapp.href,
+    captureAs: 'mytpl',
+    captureName: name,
+    ...(finished ? {} : { taskHref: task.href }),
+    ...overrides,
+  });
+}
+
+describe('capture steps, measured survivors', () => {
+  it('waits for a task already running on the vApp instead of sending a power-off beside it', async () => {
+    const core = setupWith();
+    const vapp = core.cloud.plant('lab-demo-4kq', undefined, 'powered_on');
+    // Someone else's undeploy, still running when the capture starts.
+    vapp.pendingTask = await core.cloud.startUndeploy(vapp.href);
+
+    const lab = await core.drive(
+      labIn('ready', { id: 'cap-1', template: 'esxi8', vappHref: vapp.href, captureAs: 'mytpl' }),
+    );
+
+    expect(core.cloud.calls.filter((c) => c.startsWith('startUndeploy'))).toHaveLength(1);
+    expect(core.cloud.calls).toContain('waitForTask undeploy');
+    expect(lab?.phase).toBe('ready');
+    expect(core.captured.templates.map((t) => t.key)).toEqual(['mytpl']);
+  });
+
+  it.each([
+    ['deployed though powered off', { powerState: 'powered_off', deployed: true }],
+    ['powered on though not deployed', { powerState: 'powered_on', deployed: false }],
+    ['suspended', { powerState: 'suspended', deployed: false }],
+  ] as const)('powers off a vApp %s before capturing it', async (_case, state) => {
+    const core = setupWith();
+    const vapp = core.cloud.plant('lab-demo-4kq', undefined, state.powerState);
+    vapp.deployed = state.deployed;
+
+    await core.drive(
+      labIn('ready', { id: 'cap-1', template: 'esxi8', vappHref: vapp.href, captureAs: 'mytpl' }),
+    );
+
+    expect(
+      core.cloud.calls.filter((c) => c.startsWith('startUndeploy') || c.startsWith('startCapture')),
+    ).toEqual([`startUndeploy ${vapp.href}`, `startCapture ${vapp.href} labbot-capture-mytpl`]);
+  });
+
+  it('sends nothing to the catalog without a store to register the template in', async () => {
+    const core = setupWith({}, false);
+    const vapp = core.cloud.plant('lab-demo-4kq', undefined, 'powered_off');
+
+    await core.drive(
+      labIn('ready', { id: 'cap-1', template: 'esxi8', vappHref: vapp.href, captureAs: 'mytpl' }),
+    );
+
+    expect(core.cloud.captures).toEqual([]);
+    expect(core.notifier.events.map((e) => e.event)).toContainEqual({
+      type: 'capture-failed',
+      template: 'mytpl',
+      reason: 'this labbot has no store for captured templates',
+    });
+  });
+
+  it('fails a capture finished before a restart when the store for templates is gone since', async () => {
+    const core = setupWith({}, false);
+
+    const lab = await core.drive(await sent(core, 'labbot-capture-mytpl', {}, true));
+
+    expect(lab).toMatchObject({ phase: 'ready', desired: 'running' });
+    expect(core.notifier.events.map((e) => e.event)).toContainEqual({
+      type: 'capture-failed',
+      template: 'mytpl',
+      reason: 'this labbot has no store for captured templates',
+    });
+  });
+
+  it('names no catalog, to VCD and to the wait, when none is configured; the configured one otherwise', async () => {
+    const plain = setupWith();
+    await plain.drive(capturingReady(plain));
+    expect(plain.cloud.captures.map((c) => c.request)).toStrictEqual([
+      {
+        name: 'labbot-capture-mytpl',
+        description: 'labbot template mytpl, captured from lab cap-1 (esxi8) for U_ALICE',
+      },
+    ]);
+    expect(plain.cloud.waits).toStrictEqual([{ name: 'labbot-capture-mytpl' }]);
+
+    const gold = setupWith({ captureCatalog: 'gold' });
+    await gold.drive(capturingReady(gold));
+    expect(gold.cloud.waits).toStrictEqual([{ name: 'labbot-capture-mytpl', catalogName: 'gold' }]);
+  });
+
+  it('waits for and registers the item name recorded when the capture was sent', async () => {
+    const core = setupWith();
+
+    await core.drive(await sent(core, 'labbot-capture-legacy'));
+
+    expect(core.cloud.waits).toStrictEqual([{ name: 'labbot-capture-legacy' }]);
+    expect(core.captured.templates).toEqual([
+      expect.objectContaining({ key: 'mytpl', catalogItem: 'labbot-capture-legacy' }),
+    ]);
+  });
+
+  it('records the configured base of a lab deployed from a captured template', async () => {
+    const core = setupWith();
+    core.captured.templates.push({
+      key: 'oldcap',
+      catalogItem: 'labbot-capture-oldcap',
+      catalog: 'labs',
+      baseTemplate: 'esxi8',
+      sourceLabId: 'old-1',
+      capturedBy: 'U_BOB',
+      capturedAt: core.clock.now(),
+    });
+
+    await core.drive(capturingReady(core, { template: 'oldcap' }));
+
+    expect(core.captured.templates.find((t) => t.key === 'mytpl')?.baseTemplate).toBe('esxi8');
+  });
+
+  it('shows the owner the lab back in its desired phase when the capture fails', async () => {
+    const core = setupWith();
+    core.cloud.failNext('startCapture');
+
+    await core.drive(capturingReady(core));
+
+    expect(core.notifier.phases.find((p) => p.event === 'capture-failed')).toEqual({
+      event: 'capture-failed',
+      phase: 'starting',
+    });
+  });
+
+  it('a failed capture-done fails the capture only: the lab stays ready, no power-on, no "resume failed"', async () => {
+    const core = setupWith();
+    const vapp = core.cloud.plant('lab-demo-4kq', undefined, 'powered_on');
+    core.store.failRequest = (changes) => 'captureAs' in changes;
+
+    const lab = await core.drive(
+      labIn('ready', {
+        id: 'cap-1',
+        template: 'esxi8',
+        vappHref: vapp.href,
+        captureAs: 'mytpl',
+        captureName: 'labbot-capture-mytpl',
+      }),
+    );
+
+    expect(lab).toMatchObject({ phase: 'ready', desired: 'running' });
+    expect(lab?.captureName).toBeUndefined();
+    expect(core.notifier.messages('cap-1')).toEqual(['capture-failed']);
+    expect(core.notifier.events[0]?.event).toEqual({
+      type: 'capture-failed',
+      template: 'mytpl',
+      reason: 'internal error',
+    });
+    expect(core.cloud.calls.filter((c) => c.startsWith('start'))).toEqual([]);
+  });
+
+  it('a capture whose first record fails fails the capture, not the lab nor its resume', async () => {
+    const core = setupWith();
+    core.store.failUpdate = (lab) => lab.phase === 'capturing';
+
+    const lab = await core.drive(capturingReady(core));
+
+    expect(lab).toMatchObject({ phase: 'ready', desired: 'running' });
+    expect(lab?.captureAs).toBeUndefined();
+    expect(core.notifier.messages('cap-1')).toEqual(['capture-failed']);
+    expect(core.cloud.captures).toEqual([]);
+  });
+
+  it.each([
+    ['waiting for the capture task', false],
+    ['finding the finished template after a restart', true],
+  ])(
+    'a notice that fails after the template is registered, %s, fails the capture, never the lab',
+    async (_case, finished) => {
+      const core = setupWith();
+      core.notifier.failOn = 'captured as template mytpl; powering on again…';
+
+      const lab = await core.drive(await sent(core, 'labbot-capture-mytpl', {}, finished));
+
+      expect(lab).toMatchObject({ phase: 'ready', desired: 'running' });
+      expect(lab?.failureReason).toBeUndefined();
+      expect(core.captured.templates.map((t) => t.key)).toEqual(['mytpl']);
+      expect(core.notifier.events.map((e) => e.event)).toContainEqual({
+        type: 'capture-failed',
+        template: 'mytpl',
+        reason: 'internal error',
+      });
+    },
+  );
+
+  it('names the template from the recorded item when the request was cleared, on a failed capture', async () => {
+    const core = setupWith();
+    core.cloud.failingTasks.push('capture');
+    const lab = await sent(core, 'labbot-capture-mytpl');
+    const { captureAs: _cleared, ...withoutRequest } = lab;
+
+    await core.drive(withoutRequest);
+
+    expect(core.notifier.events.map((e) => e.event)).toContainEqual({
+      type: 'capture-failed',
+      template: 'mytpl',
+      reason: 'task capture failed: simulated failure',
+    });
+    expect(core.audit.entries.find((e) => e.action === 'capture-failed')?.detail).toBe(
+      'as template mytpl: task capture failed: simulated failure',
+    );
+  });
+});
+
+/** A ready lab with its vApp powered off, asked to be captured as `mytpl`. */
+function capturingReady(core: ReturnType<typeof setupWith>, overrides: Partial<Lab> = {}): Lab {
+  const vapp = core.cloud.plant('lab-demo-4kq', undefined, 'powered_off');
+  return labIn('ready', {
+    id: 'cap-1',
+    template: 'esxi8',
+    vappHref: vapp.href,
+    captureAs: 'mytpl',
+    ...overrides,
+  });
+}

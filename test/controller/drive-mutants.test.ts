@@ -5,8 +5,17 @@
  */
 import { CloudError, LabNetworkError } from '../../src/labs/errors';
 import { type LabControllerDeps } from '../../src/controller/lab-controller';
+import { type Lab } from '../../src/labs/lab';
+import {
+  type CapturedTemplate,
+  type CapturedTemplateStore,
+  type CloudTask,
+  type DeployRequest,
+} from '../../src/labs/ports';
 import { wireCore } from '../helpers/core';
-import { type FakeCloud } from '../helpers/fake-cloud';
+import { FakeCloud } from '../helpers/fake-cloud';
+import { MemoryClaims } from '../helpers/memory-claims';
+import { MemoryLabStore } from '../helpers/memory-lab-store';
 import { messagesAt, recordingLogger } from '../helpers/logger';
 
 const unavailable = (): CloudError => new CloudError('unavailable', 'connection reset');
@@ -273,3 +282,119 @@ describe('drive: stopping', () => {
     expect(core.cloud.calls).toEqual([]);
   });
 });
+
+describe('drive: measured survivors', () => {
+  it('a wake for a lab the store does not have ends quietly', async () => {
+    const core = setup();
+
+    core.controller.wake('nobody-1');
+    await core.controller.idle();
+
+    expect(messagesAt(core.logger, 'error')).toEqual([]);
+  });
+
+  it('stops driving a lab whose claim another replica took meanwhile', async () => {
+    const store = new MemoryLabStore();
+    const claims = new MemoryClaims(store);
+    class Slow extends FakeCloud {
+      override startDeploy(request: DeployRequest): Promise<{ vappHref: string; task: CloudTask }> {
+        // The claim lapsed during this call and replica r2 took the lab.
+        void claims.claim(request.vappName.replace(/^lab-/, ''), 'r2', 60_000, new Date(8.64e15));
+        return super.startDeploy(request);
+      }
+    }
+    const core = wireCore({ store, cloud: new Slow(), claims: { store: claims, holder: 'r1' } });
+
+    const { lab } = await core.service.deploy({ user: 'U1', kind: 'demo' });
+    await core.controller.idle();
+
+    expect((await store.get(lab.id))?.phase).toBe('deploying');
+    expect(core.cloud.calls.filter((c) => c.startsWith('waitForTask'))).toEqual([]);
+  });
+
+  it('a failed power-off before a capture fails the capture, not the lab', async () => {
+    const core = setup({ captured: new NoCaptures() });
+    const id = await deployed(core);
+    await core.store.applyRequest(id, { captureAs: 'mytpl' });
+    core.cloud.failingTasks.push('undeploy');
+
+    core.controller.wake(id);
+    await core.controller.idle();
+
+    const lab = await core.store.get(id);
+    expect(lab).toMatchObject({ desired: 'running' });
+    expect(lab?.failureReason).toBeUndefined();
+    expect(core.notifier.events.map((e) => e.event)).toContainEqual({
+      type: 'capture-failed',
+      template: 'mytpl',
+      reason: 'task undeploy failed: simulated failure',
+    });
+  });
+
+  it('a teardown step that fails on a lab caught mid-capture is retried as a teardown, not reported as a failed capture', async () => {
+    const core = setup({ captured: new NoCaptures() });
+    const id = await deployed(core);
+    await core.store.applyRequest(id, { captureAs: 'mytpl' });
+    // Torn down while capturing: the first teardown step (removing the edge rules) fails once.
+    core.cloud.failNext('setLabEdgeRules', new CloudError('api', 'busy.'));
+    await core.store.applyRequest(id, { desired: 'deleted' });
+    await core.store.update({ ...((await core.store.get(id)) as Lab), phase: 'capturing' });
+
+    core.controller.wake(id);
+    await core.controller.idle();
+
+    expect(core.notifier.events.map((e) => e.event.type)).not.toContain('capture-failed');
+    expect((await core.store.get(id))?.phase).toBe('deleted');
+  });
+
+  it('a suspend task that fails does not fail the lab: it is left to run', async () => {
+    const core = setup();
+    const id = await deployed(core);
+    core.cloud.failingTasks.push('suspend');
+
+    await core.service.suspend('U1', id);
+    await core.controller.idle();
+
+    const lab = await core.store.get(id);
+    expect(lab).toMatchObject({ desired: 'running' });
+    expect(lab?.failureReason).toBeUndefined();
+    // Not pinned: the words, "resume failed (…)" for a failed suspend task (drive picks them by step kind, here
+    // await-task): a bug reported with issue 16, not this test's to fix.
+    expect(core.notifier.messages(id).at(-1)).toMatch(/ failed \(task suspend failed: simulated failure\)$/);
+  });
+
+  it('a resume task that fails leaves the lab to be suspended, says so, and stops asking', async () => {
+    const core = setup();
+    const id = await deployed(core);
+    await core.service.suspend('U1', id);
+    await core.controller.idle();
+    core.cloud.failingTasks.push('powerOn');
+
+    await core.service.resume('U1', id);
+    await core.controller.idle();
+
+    const lab = await core.store.get(id);
+    expect(lab).toMatchObject({ desired: 'suspended' });
+    expect(lab?.failureReason).toBeUndefined();
+    expect(core.notifier.messages(id).at(-1)).toBe('resume failed (task powerOn failed: simulated failure)');
+  });
+});
+
+/** A store for captured templates that holds none (enough for a capture that fails before registering). */
+class NoCaptures implements CapturedTemplateStore {
+  list(): Promise<CapturedTemplate[]> {
+    return Promise.resolve([]);
+  }
+  get(): Promise<CapturedTemplate | undefined> {
+    return Promise.resolve(undefined);
+  }
+  save(): Promise<void> {
+    return Promise.resolve();
+  }
+  publish(): Promise<void> {
+    return Promise.resolve();
+  }
+  remove(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+}

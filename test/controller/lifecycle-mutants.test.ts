@@ -5,6 +5,7 @@
  * words of close.
  */
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
+import { type LabControllerDeps } from '../../src/controller/lab-controller';
 import { type Lab } from '../../src/labs/lab';
 import { type LabPolicy } from '../../src/labs/policy';
 import { type CloudTask, type DeployRequest, type TaskProgress } from '../../src/labs/ports';
@@ -12,6 +13,7 @@ import { ManualClock } from '../helpers/clock';
 import { wireCore } from '../helpers/core';
 import { FakeCloud } from '../helpers/fake-cloud';
 import { labIn } from '../helpers/labs';
+import { recordingLogger } from '../helpers/logger';
 import { MemoryClaims } from '../helpers/memory-claims';
 import { MemoryLabStore } from '../helpers/memory-lab-store';
 
@@ -48,7 +50,11 @@ class StepCloud extends FakeCloud {
 const { edge: _edge, ...NO_EDGE } = DEFAULT_POLICY;
 
 function setup(
-  options: { policy?: LabPolicy; claims?: { store: MemoryClaims; holder: string; ttlMs?: number } } = {},
+  options: {
+    policy?: LabPolicy;
+    claims?: { store: MemoryClaims; holder: string; ttlMs?: number };
+    controller?: Partial<LabControllerDeps>;
+  } = {},
 ) {
   const cloud = new StepCloud();
   const store = new MemoryLabStore();
@@ -58,7 +64,7 @@ function setup(
     store,
     clock,
     policy: options.policy ?? NO_EDGE,
-    ...(options.claims ? { controller: { claims: options.claims } } : {}),
+    controller: { ...(options.claims ? { claims: options.claims } : {}), ...options.controller },
   });
   /** Puts a lab in the store as a crash left it, and drives it. */
   const drive = async (lab: Lab): Promise<Lab | undefined> => {
@@ -307,6 +313,7 @@ describe('power-on, suspend and dismantle', () => {
 
     expect(lab?.phase).toBe('ready');
     const calls = core.cloud.calls;
+    expect(calls).toContain('waitForTask undeploy');
     expect(calls.indexOf('waitForTask undeploy')).toBeLessThan(
       calls.findIndex((c) => c.startsWith('startPowerOn')),
     );
@@ -422,5 +429,226 @@ describe('power-on, suspend and dismantle', () => {
     expect(lab).toMatchObject({ phase: 'failed', failureReason: reason });
     expect(core.notifier.events.at(-1)?.event).toEqual({ type: 'failed', reason });
     expect(core.audit.entries.at(-1)).toMatchObject({ action: 'failed', detail: reason, result: 'failed' });
+  });
+});
+
+describe('lifecycle steps, measured survivors', () => {
+  /** The causes the controller logged for admins when a step failed. */
+  async function loggedCauses(lab: Lab, options: { policy?: LabPolicy } = {}): Promise<unknown> {
+    const logger = recordingLogger();
+    const core = setup({ ...options, controller: { logger } });
+    await core.drive(lab);
+    return logger.lines.find((l) => l.message === 'lab step failed')?.fields.causes;
+  }
+
+  it.each([
+    [
+      'a retired template',
+      labIn('requested', { id: 'x-1', vappHref: undefined, template: 'retired' }),
+      'Error: template retired is no longer configured',
+    ],
+    [
+      'a vApp gone before its power-on',
+      labIn('starting', { id: 'x-1', vappHref: 'https://vcd/api/vApp/vapp-404' }),
+      'Error: vApp lab-demo-4kq disappeared before it was powered on',
+    ],
+    [
+      'a vApp gone before its suspend',
+      labIn('suspending', { id: 'x-1', desired: 'suspended', vappHref: 'https://vcd/api/vApp/vapp-404' }),
+      'Error: vApp lab-demo-4kq disappeared before it was suspended',
+    ],
+  ])('logs for admins what went wrong: %s', async (_case, lab, cause) => {
+    expect(await loggedCauses(lab)).toEqual([cause]);
+  });
+
+  it('logs for admins a vApp gone while its power-on ran', async () => {
+    const logger = recordingLogger();
+    const core = setup({ controller: { logger } });
+    const vapp = core.cloud.plant('lab-demo-4kq', undefined, 'powered_off');
+    const task = await core.cloud.startPowerOn(vapp.href);
+    core.cloud.vapps.delete(vapp.href);
+
+    const lab = await core.drive(labIn('starting', { id: 'x-1', vappHref: vapp.href, taskHref: task.href }));
+
+    expect(logger.lines.find((l) => l.message === 'lab step failed')?.fields.causes).toEqual([
+      'Error: vApp lab-demo-4kq disappeared while powering on',
+    ]);
+    expect(lab?.failureReason).toMatch(/^Deploy failed while waiting for VCD: internal error\./);
+  });
+
+  it('names no catalog to VCD when the template names none', async () => {
+    const core = setup();
+    const { lab } = await core.service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
+    await core.controller.idle();
+
+    expect(core.cloud.deploys).toStrictEqual([
+      {
+        vappName: `lab-${lab.id}`,
+        description: `labbot lab ${lab.id} (demo) for U1`,
+        templateName: 'esxi8-single',
+        runtimeLeaseSeconds: 12 * 3600,
+      },
+    ]);
+  });
+
+  it('tags a vApp without a ticket with no ticket entry at all', async () => {
+    const core = setup();
+    const { lab } = await core.service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
+    await core.controller.idle();
+
+    const ready = await core.store.get(lab.id);
+    expect(core.cloud.metadata.get(ready?.vappHref ?? '')).toStrictEqual({
+      'labbot.installation': 'install-test',
+      'labbot.id': lab.id,
+      'labbot.owner': 'U1',
+      'labbot.kind': 'demo',
+      'labbot.expiresAt': lab.expiresAt.toISOString(),
+    });
+  });
+
+  it('renews the claim only once strictly more than a third of its lifetime has passed', async () => {
+    const store = new MemoryLabStore();
+    const claims = new MemoryClaims(store);
+    const renewals: number[] = [];
+    const claim = claims.claim.bind(claims);
+    claims.claim = (labId, holder, ttlMs, now) => {
+      renewals.push(now.getTime());
+      return claim(labId, holder, ttlMs, now);
+    };
+    const core = setup({ claims: { store: claims, holder: 'r1', ttlMs: 60_000 } });
+    const start = core.clock.now().getTime();
+    let waits = 0;
+    core.cloud.onWait = (progress) => {
+      if (++waits > 1) {
+        return;
+      }
+      // Exactly 20 s (a third of 60 s) since the last renewal: not yet; 1 ms more: renewed.
+      core.clock.advance(20_000);
+      progress({ status: 'running' });
+      core.clock.advance(1);
+      progress({ status: 'running' });
+    };
+    await core.service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
+    await core.controller.idle();
+
+    expect(renewals.filter((t) => t > start).map((t) => t - start)[0]).toBe(20_001);
+  });
+
+  it('a power-on task that ends after the lab was torn down neither marks it ready nor records it', async () => {
+    const core = setup();
+    const vapp = core.cloud.plant('lab-demo-4kq', undefined, 'powered_off');
+    const task = await core.cloud.startPowerOn(vapp.href);
+
+    const lab = await core.drive(
+      labIn('starting', { id: 'td-1', vappHref: vapp.href, taskHref: task.href, desired: 'deleted' }),
+    );
+
+    expect(lab?.phase).toBe('deleted');
+    expect(lab?.readyAt).toBeUndefined();
+    expect(core.notifier.messages('td-1')).toEqual(['tearing down…', 'deleted']);
+    expect(core.audit.actions()).toEqual(['controller deleted td-1 ok']);
+  });
+
+  describe('with an edge', () => {
+    /** An edge, and esxi7 without a network block. */
+    const policy: LabPolicy = {
+      ...DEFAULT_POLICY,
+      templates: DEFAULT_POLICY.templates.map(({ network, ...t }) =>
+        t.key === 'esxi7' ? t : { ...t, ...(network ? { network } : {}) },
+      ),
+    };
+
+    it('starts a lab of a template without a network block without wiring networks', async () => {
+      const core = setup({ policy });
+      const { lab } = await core.service.deploy({ user: 'U1', kind: 'demo', template: 'esxi7' });
+      await core.controller.idle();
+
+      const ready = await core.store.get(lab.id);
+      expect(ready?.phase).toBe('ready');
+      expect(ready?.network).toBeUndefined();
+      expect(core.notifier.messages(lab.id)).toEqual(['deploying…', 'configuring…', 'powering on…', 'ready']);
+    });
+
+    it('cleans up the network it began when the NICs are refused, and says so', async () => {
+      const core = setup({ policy: DEFAULT_POLICY });
+      core.cloud.failNext('configureNics');
+      const { lab } = await core.service.deploy({ user: 'U1', kind: 'demo', template: 'esxi8' });
+      await core.controller.idle();
+
+      expect((await core.store.get(lab.id))?.failureReason).toBe(
+        `Deploy failed while configuring the ESXi NICs: configureNics refused. Cleaned up: vApp lab-${lab.id} deleted, edge rules removed and public IP returned.`,
+      );
+    });
+
+    it('starts a lab whose template was retired while it was tagged, without networks', async () => {
+      const core = setup({ policy });
+      const vapp = core.cloud.plant('lab-demo-4kq', undefined, 'powered_off');
+
+      const lab = await core.drive(
+        labIn('configuring', { id: 'ret-1', vappHref: vapp.href, template: 'retired' }),
+      );
+
+      expect(lab?.phase).toBe('ready');
+      expect(lab?.failureReason).toBeUndefined();
+      expect(lab?.network).toBeUndefined();
+    });
+  });
+
+  it('resumes a lab a restart left resuming with no task: resuming, then resumed', async () => {
+    const core = setup();
+    const vapp = core.cloud.plant('lab-demo-4kq', undefined, 'suspended');
+
+    const lab = await core.drive(labIn('resuming', { id: 'res-1', vappHref: vapp.href }));
+
+    expect(lab?.phase).toBe('ready');
+    expect(core.notifier.messages('res-1')).toEqual(['resuming…', 'ready']);
+    expect(core.audit.actions()).toEqual(['controller resumed res-1 ok']);
+  });
+
+  it.each([
+    ['suspending', { phase: 'ready', desired: 'suspended' }, 'startSuspend'],
+    ['tearing down', { phase: 'deleting', desired: 'deleted' }, 'startUndeploy'],
+  ] as const)('waits for a task already running on the vApp before %s it', async (_case, state, start) => {
+    const core = setup();
+    const vapp = core.cloud.plant('lab-demo-4kq', undefined, 'powered_on');
+    const planted = core.cloud.vapps.get(vapp.href);
+    if (planted) {
+      // Someone else's power-on, still running.
+      planted.pendingTask = await core.cloud.startPowerOn(vapp.href);
+    }
+
+    await core.drive(labIn(state.phase, { id: 'busy-1', vappHref: vapp.href, desired: state.desired }));
+
+    const calls = core.cloud.calls;
+    expect(calls).toContain('waitForTask powerOn');
+    expect(calls.indexOf('waitForTask powerOn')).toBeLessThan(calls.findIndex((c) => c.startsWith(start)));
+  });
+
+  it('goes on tearing down a lab already deleting without telling the owner again', async () => {
+    const core = setup();
+    const vapp = core.cloud.plant('lab-demo-4kq', undefined, 'powered_off');
+
+    await core.drive(labIn('deleting', { id: 'del-1', vappHref: vapp.href, desired: 'deleted' }));
+
+    expect(core.notifier.messages('del-1')).toEqual(['deleted']);
+  });
+
+  it.each([
+    ['deployed though powered off', 'powered_off', true],
+    ['powered on though not deployed', 'powered_on', false],
+  ] as const)('undeploys a vApp %s before deleting it', async (_case, powerState, deployed) => {
+    const core = setup();
+    const vapp = core.cloud.plant('lab-demo-4kq', undefined, powerState);
+    const planted = core.cloud.vapps.get(vapp.href);
+    if (planted) {
+      planted.deployed = deployed;
+    }
+
+    await core.drive(labIn('ready', { id: 'dep-1', vappHref: vapp.href, desired: 'deleted' }));
+
+    expect(core.cloud.calls.filter((c) => /^start(Undeploy|Delete)/.test(c))).toEqual([
+      `startUndeploy ${vapp.href}`,
+      `startDelete ${vapp.href}`,
+    ]);
   });
 });

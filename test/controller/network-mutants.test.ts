@@ -9,6 +9,7 @@ import { type LabPolicy } from '../../src/labs/policy';
 import { wireCore } from '../helpers/core';
 import { FakeCloud } from '../helpers/fake-cloud';
 import { labIn } from '../helpers/labs';
+import { recordingLogger } from '../helpers/logger';
 
 function setup(policy: LabPolicy = DEFAULT_POLICY) {
   const cloud = new FakeCloud();
@@ -177,5 +178,105 @@ describe('networking steps', () => {
     );
 
     expect(lab?.failureReason).toMatch(/^Deploy failed while configuring the ESXi NICs: internal error\. /);
+  });
+
+  it('removes rules a crash left on the edge after the address was recorded but before the rules were', async () => {
+    const core = setup();
+    await core.publicIps.allocate('net-1', DEFAULT_POLICY.edge!.publicIps);
+    await core.cloud.setLabEdgeRules('edge-01', 'net-1', {
+      nat: [
+        {
+          name: 'ssh',
+          type: 'DNAT',
+          originalIp: '203.0.113.10',
+          originalPort: '22',
+          translatedIp: '10.0.0.5',
+          translatedPort: '22',
+          protocol: 'tcp',
+        },
+      ],
+      firewall: [],
+    });
+    const vapp = core.cloud.plant('lab-demo-4kq', undefined, 'powered_off');
+
+    await core.drive(
+      labIn('networking', {
+        id: 'net-1',
+        template: 'esxi8',
+        vappHref: vapp.href,
+        desired: 'deleted',
+        network: {
+          edge: 'edge-01',
+          esxiVms: ['esxi-01'],
+          nicsConfigured: true,
+          publicIp: '203.0.113.10',
+          rulesApplied: false,
+          access: [],
+          released: false,
+        },
+      }),
+    );
+
+    expect(core.cloud.edgeRules.get('edge-01')?.has('net-1')).toBe(false);
+    expect(calls(core, 'releasePublicIp')).toEqual(['releasePublicIp edge-01 net-1 203.0.113.10']);
+  });
+
+  it("returns this lab's unrecorded address, never another lab's listed before it", async () => {
+    const core = setup();
+    await core.publicIps.allocate('other-1', DEFAULT_POLICY.edge!.publicIps);
+    await core.publicIps.allocate('net-1', DEFAULT_POLICY.edge!.publicIps);
+    const vapp = core.cloud.plant('lab-demo-4kq', undefined, 'powered_off');
+
+    await core.drive(
+      labIn('networking', {
+        id: 'net-1',
+        template: 'esxi8',
+        vappHref: vapp.href,
+        desired: 'deleted',
+        network: {
+          edge: 'edge-01',
+          esxiVms: ['esxi-01'],
+          nicsConfigured: true,
+          rulesApplied: false,
+          access: [],
+          released: false,
+        },
+      }),
+    );
+
+    expect(calls(core, 'releasePublicIp')).toEqual(['releasePublicIp edge-01 net-1 203.0.113.11']);
+    expect(await core.publicIps.list()).toEqual([{ labId: 'other-1', ip: '203.0.113.10' }]);
+  });
+
+  it('fails the deploy in words when the template itself is no longer configured', async () => {
+    const core = setup();
+    const vapp = core.cloud.plant('lab-demo-4kq', undefined, 'powered_off');
+
+    const lab = await core.drive(
+      labIn('networking', { id: 'net-1', template: 'retired', vappHref: vapp.href }),
+    );
+
+    expect(lab?.failureReason).toMatch(
+      /^Deploy failed while configuring the ESXi NICs: template retired no longer has a network block in the configuration\. Cleaned up: /,
+    );
+  });
+
+  it('logs for admins which vApp disappeared before its NICs were configured', async () => {
+    const logger = recordingLogger();
+    const cloud = new FakeCloud();
+    const core = wireCore({ cloud, controller: { publicIps: new InProcessPublicIps(), logger } });
+    await core.store.insert(
+      labIn('networking', { id: 'net-1', template: 'esxi8', vappHref: 'https://vcd/api/vApp/vapp-404' }),
+    );
+
+    core.controller.wake('net-1');
+    await core.controller.idle();
+
+    const failed = logger.lines.find((l) => l.message === 'lab step failed');
+    expect(failed?.fields).toMatchObject({
+      labId: 'net-1',
+      step: 'configure-nics',
+      causes: ['Error: vApp lab-demo-4kq disappeared before its NICs were configured'],
+    });
   });
 });

@@ -141,6 +141,19 @@ describe('Scheduler', () => {
     await drives.finishAll();
   });
 
+  it('without claims, a drive that ends well releases nothing and logs no crash', async () => {
+    const drives = new HeldDrives();
+    const { all, logger } = deps();
+    const scheduler = new Scheduler(all, drives.drive);
+
+    scheduler.wake('a');
+    await settle();
+    drives.finish('a');
+    await scheduler.idle();
+
+    expect(messagesAt(logger, 'error')).toEqual([]);
+  });
+
   it('runs at most eight drives at once by default, the next as soon as one ends', async () => {
     const drives = new HeldDrives();
     const scheduler = new Scheduler(deps().all, drives.drive);
