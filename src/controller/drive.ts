@@ -62,13 +62,15 @@ export async function drive(ctx: ControllerContext, labId: string): Promise<void
       }
       if (lab.desired !== 'deleted') {
         // Suspend or resume failed: the lab still exists and is usable; report and stop trying until asked again.
-        await ctx.save(withoutTask, {
-          type: 'progress',
-          message: `${step.kind === 'suspend' ? 'suspend' : 'resume'} failed (${userMessage(error)})`,
-        });
-        await ctx.deps.store.applyRequest(lab.id, {
-          desired: lab.phase === 'suspended' || lab.phase === 'resuming' ? 'suspended' : 'running',
-        });
+        // The phase goes back to where the operation started, as `desired` does: `suspending` and `resuming` are
+        // steps in progress (nextStep would send the same operation again on the next pass, and then undo it).
+        // Named by the phase, not the step: the step that failed may be the wait for VCD's task.
+        const resume = lab.phase === 'suspended' || lab.phase === 'resuming';
+        await ctx.save(
+          { ...withoutTask, phase: resume ? 'suspended' : 'ready' },
+          { type: 'progress', message: `${resume ? 'resume' : 'suspend'} failed (${userMessage(error)})` },
+        );
+        await ctx.deps.store.applyRequest(lab.id, { desired: resume ? 'suspended' : 'running' });
         await ctx.record(lab.id, step.kind, userMessage(error), 'failed');
         return;
       }
