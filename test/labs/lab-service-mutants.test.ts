@@ -1,5 +1,5 @@
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
-import { UserError } from '../../src/labs/errors';
+import { DuplicateLabError, UserError } from '../../src/labs/errors';
 import { type Lab } from '../../src/labs/lab';
 import { LabService, type LabServiceDeps } from '../../src/labs/lab-service';
 import { type LabPolicy } from '../../src/labs/policy';
@@ -64,7 +64,8 @@ describe('LabService.deploy (mutants)', () => {
 
     const result = await service.deploy({ user: 'U1', kind: 'demo' });
 
-    expect(result).toEqual({
+    // Strict: no `ticket`, `channel`, `readyBy` or `deployAt` key, not even an undefined one.
+    expect(result).toStrictEqual({
       existing: false,
       lab: {
         id: 'demo-aaa',
@@ -237,6 +238,93 @@ describe('LabService.deploy (mutants)', () => {
     await conflict.insert(labAt('repro-other', { ticket: 'T-1' }));
 
     await expect(service.deploy({ user: 'U1', kind: 'repro', ticket: 'T-1' })).rejects.toThrow(/ticket/i);
+  });
+});
+
+describe('LabService.deploy: tickets, ids and allow lists (mutants)', () => {
+  it('refuses a template the kind does not allow, as usage, listing every allowed one', async () => {
+    const { service } = setup({
+      ...DEFAULT_POLICY,
+      kinds: DEFAULT_POLICY.kinds.map((k) =>
+        k.name === 'class' ? { ...k, templates: ['esxi8', 'esxi7'] } : k,
+      ),
+    });
+
+    expect(await refusal(service.deploy({ user: 'U1', kind: 'class', template: 'vsphere8' }))).toEqual({
+      code: 'usage',
+      message: 'A class lab cannot use template "vsphere8". Allowed: esxi8, esxi7.',
+    });
+  });
+
+  it('returns a ticket’s live lab even to someone at their limits, and deploys an unticketed lab beside it', async () => {
+    const { service, store } = setup({
+      ...DEFAULT_POLICY,
+      limits: { maxLabsPerUser: 1, maxHourlySpendPerUser: 100 },
+    });
+    const first = await service.deploy({ user: 'U1', kind: 'repro', ticket: 'T-1' });
+    await service.deploy({ user: 'U2', kind: 'class' });
+
+    expect(await service.deploy({ user: 'U2', kind: 'repro', ticket: 'T-1' })).toEqual({
+      lab: first.lab,
+      existing: true,
+    });
+    const plain = await service.deploy({ user: 'U3', kind: 'class' });
+    expect(plain.existing).toBe(false);
+    expect(store.labs.size).toBe(3);
+  });
+
+  it('tries five ids in all before giving up', async () => {
+    const { service, store } = setup();
+    const tried: string[] = [];
+    Object.assign(store, {
+      insertWithinLimits: (lab: Lab) => {
+        tried.push(lab.id);
+        return Promise.reject(new DuplicateLabError(lab.id));
+      },
+    });
+
+    await expect(service.deploy({ user: 'U1', kind: 'demo' })).rejects.toThrow(
+      'could not find a free lab id for kind demo after 5 attempts',
+    );
+    expect(tried).toEqual(['demo-aaa', 'demo-aaa', 'demo-aaa', 'demo-aaaaa', 'demo-aaaaa']);
+  });
+
+  it('reports a store failure on insert, even when a lab of the ticket appeared meanwhile', async () => {
+    const { service, store } = setup();
+    const appeared = labAt('repro-t-1', { ticket: 'T-1' });
+    let lookups = 0;
+    Object.assign(store, {
+      findLiveByTicket: () => Promise.resolve(lookups++ === 0 ? undefined : appeared),
+      insertWithinLimits: () => Promise.reject(new Error('database is down')),
+    });
+
+    await expect(service.deploy({ user: 'U1', kind: 'repro', ticket: 'T-1' })).rejects.toThrow(
+      'database is down',
+    );
+  });
+});
+
+describe('LabService: only the owner, an admin or the trainer acts on a lab (mutants)', () => {
+  it.each<[string, (s: LabService, id: string) => Promise<unknown>, string, string]>([
+    ['teardown', (s, id) => s.teardown('U2', id), 'tear it down', 'teardown'],
+    ['cancel', (s, id) => s.cancel('U2', id), 'cancel it', 'cancel'],
+    ['extend', (s, id) => s.extend('U2', id), 'extend it', 'extend'],
+    ['suspend', (s, id) => s.suspend('U2', id), 'suspend it', 'suspend'],
+    ['resume', (s, id) => s.resume('U2', id), 'resume it', 'resume'],
+    ['handoff', (s, id) => s.handoff('U2', id, 'U3'), 'hand it off', 'handoff'],
+    ['keep', (s, id) => s.keep('U2', id, new Date()), 'keep it', 'keep'],
+    ['capture', (s, id) => s.capture('U2', id, 'tpl'), 'capture it', 'capture'],
+  ])('%s: refuses someone else in words and audits it', async (_verb, act, what, action) => {
+    const { service, audit } = setup(DEFAULT_POLICY, { captured: new MemoryCapturedTemplates() });
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+
+    expect(await refusal(act(service, lab.id))).toEqual({
+      code: 'not_owner',
+      message: `Lab demo-aaa belongs to someone else; only its owner or an admin can ${what}.`,
+    });
+    expect(entries(audit).slice(1)).toEqual([
+      { actor: 'U2', labId: 'demo-aaa', action, detail: 'not owner', result: 'denied' },
+    ]);
   });
 });
 
