@@ -328,6 +328,40 @@ describe('LabService: only the owner, an admin or the trainer acts on a lab (mut
   });
 });
 
+describe('LabService audit entries (mutants)', () => {
+  it('writes no lab id key for a refusal about no lab, and no detail key when there is none', async () => {
+    const { service, audit, t0 } = setup();
+    await refusal(service.list('U1', true));
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+    await service.teardown('U1', lab.id);
+
+    expect(audit.entries[0]).toStrictEqual({
+      at: new Date(t0),
+      actor: 'U1',
+      action: 'list-all',
+      result: 'denied',
+    });
+    expect(audit.entries[2]).toStrictEqual({
+      at: new Date(t0),
+      actor: 'U1',
+      labId: 'demo-aaa',
+      action: 'teardown',
+      result: 'ok',
+    });
+  });
+
+  it('lists every allowed channel in the refusal', async () => {
+    const { service } = setup({
+      ...DEFAULT_POLICY,
+      access: { deployChannels: ['C0LABS', 'C0DEMO'], deployUserGroups: [] },
+    });
+
+    expect((await refusal(service.deploy({ user: 'U1', channel: 'C0X', kind: 'demo' }))).message).toBe(
+      'Labs can be deployed only from the channels the labbot admins chose (C0LABS, C0DEMO), not from this one.',
+    );
+  });
+});
+
 describe('LabService scheduling (mutants)', () => {
   function history(minutes: number[]) {
     const calls: [string, number][] = [];
@@ -1177,6 +1211,11 @@ describe('LabService.capture (mutants)', () => {
       'networking',
       { phase: 'networking', desired: 'running' },
       'Lab demo-cap is being resumed; capture it once it is ready or suspended.',
+    ],
+    [
+      'networking and asked to suspend',
+      { phase: 'networking', desired: 'suspended' },
+      'Lab demo-cap is being suspended; capture it once it is ready or suspended.',
     ],
   ])('refuses a lab %s, in exact words, and audits it', async (_what, lab, message) => {
     const { service, audit } = await withLab(lab);
