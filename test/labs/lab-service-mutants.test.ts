@@ -115,7 +115,7 @@ describe('LabService.deploy (mutants)', () => {
     expect(service.mayDeploy('U1', 'C0LABS', [])).toBe(true);
   });
 
-  it('lets anyone deploy anywhere when the allow lists are empty, and a member of one allowed group', async () => {
+  it('lets anyone deploy anywhere when the allow lists are empty, and a member of one allowed group', () => {
     const { service } = setup({
       ...DEFAULT_POLICY,
       access: { deployChannels: [], deployUserGroups: ['S1', 'S2'] },
