@@ -1,15 +1,10 @@
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { parseCommand } from '../../src/commands/parse-command';
 import { LabController } from '../../src/controller/lab-controller';
-import { DuplicateTemplateError, UserError } from '../../src/labs/errors';
+import { UserError } from '../../src/labs/errors';
 import { type Lab } from '../../src/labs/lab';
 import { LabService } from '../../src/labs/lab-service';
-import {
-  type CapturedTemplate,
-  type CapturedTemplateStore,
-  type LabEvent,
-  type LabNotifier,
-} from '../../src/labs/ports';
+import { type LabEvent, type LabNotifier } from '../../src/labs/ports';
 import { createCommandRunner } from '../../src/commands/run-command';
 import { deployableTemplates, mayUseCapture } from '../../src/labs/templates';
 import { replyText } from '../helpers/reply-text';
@@ -17,43 +12,10 @@ import { createSilentLogger } from '../../src/observability/logger';
 import { ManualClock, sequenceRandom } from '../helpers/clock';
 import { FakeCloud } from '../helpers/fake-cloud';
 import { MemoryAudit } from '../helpers/memory-claims';
+import { MemoryCapturedTemplates } from '../helpers/memory-captured-templates';
 import { MemoryLabStore } from '../helpers/memory-lab-store';
 
 /** Issue 8, `/lab capture`: parser, use case and the controller's capture path against an in-memory cloud. */
-
-class MemoryCapturedTemplates implements CapturedTemplateStore {
-  readonly templates: CapturedTemplate[] = [];
-  list(): Promise<CapturedTemplate[]> {
-    return Promise.resolve([...this.templates]);
-  }
-  get(key: string): Promise<CapturedTemplate | undefined> {
-    return Promise.resolve(this.templates.find((t) => t.key === key));
-  }
-  save(template: CapturedTemplate): Promise<void> {
-    const existing = this.templates.find((t) => t.key === template.key);
-    if (existing && existing.catalogItem !== template.catalogItem) {
-      return Promise.reject(new DuplicateTemplateError(template.key));
-    }
-    if (!existing) {
-      this.templates.push(template);
-    }
-    return Promise.resolve();
-  }
-  publish(key: string, by: string, at: Date): Promise<void> {
-    const template = this.templates.find((t) => t.key === key);
-    if (template && template.publishedAt === undefined) {
-      Object.assign(template, { publishedAt: at, publishedBy: by });
-    }
-    return Promise.resolve();
-  }
-  remove(key: string): Promise<boolean> {
-    const index = this.templates.findIndex((t) => t.key === key);
-    if (index >= 0) {
-      this.templates.splice(index, 1);
-    }
-    return Promise.resolve(index >= 0);
-  }
-}
 
 class RecordingNotifier implements LabNotifier {
   readonly events: LabEvent[] = [];
