@@ -413,10 +413,11 @@ export class LabService {
       return this.request(user, lab, { desired: 'running' }, 'resume');
     }
     // Brought back from the reaper's restore window (issue 19): the window ends, and a lab that had expired gets
-    // its kind's extension from now (never past the maximum lifetime), or the reaper would take it again at once.
+    // its kind's extension from now (never past the maximum lifetime, counted from ready-by for a scheduled lab,
+    // as extend and keep count it), or the reaper would take it again at once.
     const kind = this.kind(lab.kind);
     const now = this.deps.clock.now().getTime();
-    const hardStop = lab.createdAt.getTime() + kind.maxLifetimeHours * 3_600_000;
+    const hardStop = lifetimeStart(lab).getTime() + kind.maxLifetimeHours * 3_600_000;
     const expiresAt =
       lab.expiresAt.getTime() > now
         ? lab.expiresAt

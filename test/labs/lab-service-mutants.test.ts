@@ -728,6 +728,24 @@ describe('LabService suspend and resume (mutants)', () => {
     ]);
   });
 
+  it('counts the maximum lifetime of a scheduled lab brought back from its ready-by time, as extend does', async () => {
+    const { service, store, clock, t0 } = setup();
+    const readyBy = new Date(t0 + 24 * HOUR);
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo', readyBy });
+    await store.applyRequest(lab.id, {
+      desired: 'suspended',
+      expiresAt: new Date(t0 + 28 * HOUR),
+      restoreUntil: new Date(t0 + 40 * HOUR),
+    });
+    // 5 h after its ready-by time: 29 h after the request, past 12 h from creation but not from ready-by.
+    clock.advance(29 * HOUR);
+
+    const back = await service.resume('U1', lab.id);
+
+    // demo: 2 h from now, within the 12 h that start at ready-by (t0 + 36 h).
+    expect(back.expiresAt).toEqual(new Date(t0 + 31 * HOUR));
+  });
+
   it('keeps an expiry already past the maximum lifetime when bringing a lab back (never shortens it)', async () => {
     const { service, store, clock, t0 } = setup();
     const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
