@@ -348,7 +348,8 @@ export class LabService {
 
   /**
    * Pushes the expiry out by `minutes` (the kind's default extension when absent), within the kind's maximum
-   * lifetime counted from creation, and at most the kind's number of extensions.
+   * lifetime counted from its start (ready-by for a scheduled lab, else creation), and at most the kind's number of
+   * extensions.
    * @throws UserError when the lab is not the user's, has ended, or no extension is left.
    */
   async extend(user: string, labId: string, minutes?: number): Promise<Lab> {
@@ -497,11 +498,15 @@ export class LabService {
    * Keep from a reaper warning: the reaper leaves the lab alone until `until` (pushing the expiry there if it
    * was earlier, within the kind's maximum lifetime). Counts as an extension. `inUse` records that the warning
    * was a false positive ("I'm using it"), so the idle thresholds can be tuned.
-   * @throws UserError when the lab is not the user's, has ended, or its extensions are used up.
+   * @throws UserError when the lab is not the user's, has ended, is being torn down, or its extensions are used up.
    */
   async keep(user: string, labId: string, until: Date, inUse = false): Promise<Lab> {
     const lab = await this.mine(user, labId, 'keep it', 'keep');
     const kind = this.kind(lab.kind);
+    // A Keep clicked after the teardown began (the owner's, or the reaper's once the grace ended) cannot stop it.
+    if (lab.desired === 'deleted') {
+      throw new UserError('invalid_state', `Lab ${lab.id} is being torn down; it cannot be kept.`);
+    }
     if (lab.extensions >= kind.maxExtensions) {
       await this.audit(user, lab.id, 'keep', `cap of ${kind.maxExtensions} reached`, 'denied');
       throw new UserError(

@@ -887,6 +887,18 @@ describe('LabService.handoff (mutants)', () => {
 });
 
 describe('LabService.keep (mutants)', () => {
+  it('refuses a lab being torn down, as extend does, without using an extension', async () => {
+    const { service, store } = setup();
+    const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
+    await service.teardown('U1', lab.id);
+
+    expect(await refusal(service.keep('U1', lab.id, new Date()))).toEqual({
+      code: 'invalid_state',
+      message: 'Lab demo-aaa is being torn down; it cannot be kept.',
+    });
+    expect(await store.get(lab.id)).toMatchObject({ desired: 'deleted', extensions: 0 });
+  });
+
   it('refuses once the extensions are used up, in exact words, and audits it', async () => {
     const { service, store, audit } = setup();
     const { lab } = await service.deploy({ user: 'U1', kind: 'demo' });
