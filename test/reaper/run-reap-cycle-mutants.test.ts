@@ -240,11 +240,15 @@ describe('reaper/run-reap-cycle in detail', () => {
       const since = ago(118);
       ctx.cloud.samples.set(vmOf('x', 'a'), [
         { at: since, cpuPercent: 90 },
-        { at: ago(60), cpuPercent: 2, networkKbps: 1 },
         { at: ago(30), cpuPercent: 3 },
         { at: NOW, cpuPercent: 90 },
       ]);
-      ctx.cloud.samples.set(vmOf('x', 'b'), [{ at: ago(60), cpuPercent: 4, networkKbps: 2 }]);
+      // Times VM a has not: recorded in time order all the same.
+      ctx.cloud.samples.set(vmOf('x', 'b'), [
+        { at: ago(60), cpuPercent: 4, networkKbps: 2 },
+        { at: ago(45), networkKbps: 5 },
+        { at: ago(30), cpuPercent: 1, networkKbps: 1 },
+      ]);
 
       await ctx.run('plan');
 
@@ -256,8 +260,10 @@ describe('reaper/run-reap-cycle in detail', () => {
       ]);
       expect(newSignals(ctx, 0)).toEqual([
         ['x', ago(60).toISOString(), 'cpu', 4],
-        ['x', ago(60).toISOString(), 'network', 3],
+        ['x', ago(60).toISOString(), 'network', 2],
+        ['x', ago(45).toISOString(), 'network', 5],
         ['x', ago(30).toISOString(), 'cpu', 3],
+        ['x', ago(30).toISOString(), 'network', 1],
         ['x', NOW.toISOString(), 'cpu', 1],
         ['x', NOW.toISOString(), 'network', 2],
       ]);
@@ -521,6 +527,18 @@ describe('reaper/run-reap-cycle in detail', () => {
       expect(ctx.messenger.dms.map((d) => d.user)).toEqual(['U1']);
     });
 
+    it('acts the same without an audit log', async () => {
+      const ctx = setup(DEFAULT_POLICY, { audit: undefined });
+      await ctx.add('x', { reapWarnedAt: ago(35) });
+      await ctx.cpuSince('x', 120, 1);
+
+      const report = await ctx.run();
+
+      expect(report.decisions.map((d) => d.kind)).toEqual(['act']);
+      expect((await ctx.store.get('x'))?.desired).toBe('suspended');
+      expect(ctx.woken).toEqual(['x']);
+    });
+
     it('acts: deletes without a restore window, recording none', async () => {
       const ctx = setup({ ...DEFAULT_POLICY, reaper: { ...DEFAULT_POLICY.reaper, restoreWindowHours: 0 } });
       await ctx.add('x', { reapWarnedAt: ago(35) });
@@ -581,6 +599,7 @@ describe('reaper/run-reap-cycle in detail', () => {
       const busy = setup(withChannel);
       await busy.add('x');
       await busy.cpuSince('x', 120, 1);
+      await busy.add('y', { lastActivityAt: ago(1) });
       await busy.run();
       expect(busy.messenger.posts.map((p) => p.channel)).toEqual(['C0OPS']);
     });
