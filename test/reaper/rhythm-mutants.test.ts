@@ -83,6 +83,14 @@ describe('reaper/rhythm at its edges', () => {
     );
   });
 
+  it('learns no pause from uses after the last use (another lab of the owner, used since)', () => {
+    // Pauses of 10 min up to the last use, 40 min ago; a use 5 min ago elsewhere would make a 35-minute "pause".
+    expect(rhythmHold([ago(60), ago(50), ago(40), ago(5)], ago(40), NOW, 90)).toEqual({
+      hold: false,
+      words: "quiet 40 min, longer than its owner's usual pause (10 min)",
+    });
+  });
+
   it('longestPause measures gaps between consecutive times only, whatever the first time', () => {
     const t0 = NOW.getTime();
     expect(longestPause([t0])).toBe(0);
