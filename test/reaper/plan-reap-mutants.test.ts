@@ -620,24 +620,26 @@ describe('reaper/plan-reap: working days, restore windows and words (mutants)', 
     const labs = ['slack', 'none', 'keepalive', 'cpu', 'network'].map((id) =>
       lab({ id, lastActivityAt: id === 'slack' ? minutesAgo(50) : undefined }),
     );
-    const updated = updateRhythms(
-      new Map(),
-      labs,
-      [
-        signal('none', 'cpu', 45, 1),
-        signal('keepalive', 'keepalive', 40),
-        signal('cpu', 'cpu', 30, 5),
-        signal('cpu', 'cpu', 20, 4.9),
-        signal('cpu', 'cpu', 15),
-        signal('network', 'network', 30, 20),
-        signal('network', 'network', 20, 19.9),
-        signal('network', 'network', 15),
-      ],
-      NOW,
-      DEFAULT_POLICY,
-    );
+    // Folded inside each test (not when the file loads), so that each test runs it.
+    const updated = () =>
+      updateRhythms(
+        new Map(),
+        labs,
+        [
+          signal('none', 'cpu', 45, 1),
+          signal('keepalive', 'keepalive', 40),
+          signal('cpu', 'cpu', 30, 5),
+          signal('cpu', 'cpu', 20, 4.9),
+          signal('cpu', 'cpu', 15),
+          signal('network', 'network', 30, 20),
+          signal('network', 'network', 20, 19.9),
+          signal('network', 'network', 15),
+        ],
+        NOW,
+        DEFAULT_POLICY,
+      );
     const day = (key: string) => {
-      const d = updated.get(key)?.day;
+      const d = updated().get(key)?.day;
       return d && [new Date(d.first), new Date(d.last)];
     };
 
