@@ -8,7 +8,7 @@
 import { type Reply } from '../../src/commands/reply';
 import { DEFAULT_POLICY } from '../../src/config/default-policy';
 import { CloudError } from '../../src/labs/errors';
-import { type Lab } from '../../src/labs/lab';
+import { type Lab, type LabRequestChanges } from '../../src/labs/lab';
 import { type LabPolicy } from '../../src/labs/policy';
 import {
   type CapturedTemplate,
@@ -62,6 +62,24 @@ class UsageCloud extends FakeCloud {
   }
 }
 
+/** MemorySignals that keeps each batch the cycle records, as given (a store would write every entry). */
+class RecordingSignals extends MemorySignals {
+  readonly batches: unknown[][] = [];
+  override record(signals: LabSignal[]): Promise<void> {
+    this.batches.push([...signals]);
+    return super.record(signals);
+  }
+}
+
+/** MemoryLabStore that keeps every request the cycle writes. */
+class RecordingStore extends MemoryLabStore {
+  readonly writes: { id: string; changes: LabRequestChanges }[] = [];
+  override applyRequest(id: string, changes: LabRequestChanges): Promise<void> {
+    this.writes.push({ id, changes });
+    return super.applyRequest(id, changes);
+  }
+}
+
 class Messages implements ReaperMessenger {
   readonly dms: { user: string; reply: Reply }[] = [];
   readonly posts: { channel: string; reply: Reply }[] = [];
@@ -96,9 +114,9 @@ class RecordingRhythms implements WorkRhythmStore {
 }
 
 function setup(policy: LabPolicy = DEFAULT_POLICY, extra: Partial<ReapCycleDeps> = {}) {
-  const store = new MemoryLabStore();
+  const store = new RecordingStore();
   const cloud = new UsageCloud();
-  const signals = new MemorySignals();
+  const signals = new RecordingSignals();
   const audit = new MemoryAudit();
   const messenger = new Messages();
   const logger = recordingLogger();
@@ -166,14 +184,17 @@ function setup(policy: LabPolicy = DEFAULT_POLICY, extra: Partial<ReapCycleDeps>
     for (let m = 0; m <= minutes; m += 5) {
       recorded.push({ labId, at: ago(m), kind: 'cpu', value: percent });
     }
-    await signals.record(recorded);
+    signals.signals.push(...recorded);
   };
   const run = (mode: 'plan' | 'enforce' = 'enforce') => runReapCycle(deps, mode);
   return { store, cloud, signals, audit, messenger, logger, woken, deps, add, cpuSince, run };
 }
 
-const newSignals = (ctx: ReturnType<typeof setup>, before: number) =>
-  ctx.signals.signals.slice(before).map((s) => [s.labId, s.at.toISOString(), s.kind, s.value]);
+/** What the cycle recorded, in one batch, as [lab, time, kind, value]. */
+const newSignals = (ctx: ReturnType<typeof setup>) => {
+  expect(ctx.signals.batches).toHaveLength(1);
+  return (ctx.signals.batches[0] as LabSignal[]).map((s) => [s.labId, s.at.toISOString(), s.kind, s.value]);
+};
 
 describe('reaper/run-reap-cycle in detail', () => {
   describe('reading usage', () => {
@@ -184,7 +205,6 @@ describe('reaper/run-reap-cycle in detail', () => {
       ctx.cloud.current.set(vmOf('x', 'a'), { cpuPercent: 2, networkKbps: 3 });
       ctx.cloud.current.set(vmOf('x', 'b'), { cpuPercent: 4, networkKbps: 5 });
       ctx.cloud.current.set(vmOf('x', 'c'), { cpuPercent: 1, networkKbps: 7 });
-      const before = ctx.signals.signals.length;
 
       const report = await ctx.run('plan');
 
@@ -193,7 +213,7 @@ describe('reaper/run-reap-cycle in detail', () => {
         `current ${vmOf('x', 'b')}`,
         `current ${vmOf('x', 'c')}`,
       ]);
-      expect(newSignals(ctx, before)).toEqual([
+      expect(newSignals(ctx)).toEqual([
         ['x', NOW.toISOString(), 'cpu', 4],
         ['x', NOW.toISOString(), 'network', 15],
       ]);
@@ -209,12 +229,11 @@ describe('reaper/run-reap-cycle in detail', () => {
       await ctx.cpuSince('x', 60, 1);
       ctx.cloud.current.set(vmOf('x', 'a'), { cpuPercent: 4.9, networkKbps: 19.9 });
       ctx.cloud.current.set(vmOf('x', 'b'), busy);
-      const before = ctx.signals.signals.length;
 
       await ctx.run('plan');
 
       expect(ctx.cloud.reads).toEqual([`current ${vmOf('x', 'a')}`, `current ${vmOf('x', 'b')}`]);
-      expect(newSignals(ctx, before)).toEqual([
+      expect(newSignals(ctx)).toEqual([
         ['x', NOW.toISOString(), 'cpu', cpu],
         ['x', NOW.toISOString(), 'network', 19.9 + busy.networkKbps],
       ]);
@@ -226,12 +245,11 @@ describe('reaper/run-reap-cycle in detail', () => {
       await ctx.cpuSince('x', 60, 1);
       ctx.cloud.current.set(vmOf('x', 'a'), {});
       ctx.cloud.current.set(vmOf('x', 'b'), { cpuPercent: 3 });
-      const before = ctx.signals.signals.length;
 
       await ctx.run('plan');
 
       expect(ctx.cloud.reads).toEqual([`current ${vmOf('x', 'a')}`, `current ${vmOf('x', 'b')}`]);
-      expect(newSignals(ctx, before)).toEqual([['x', NOW.toISOString(), 'cpu', 3]]);
+      expect(newSignals(ctx)).toEqual([['x', NOW.toISOString(), 'cpu', 3]]);
     });
 
     it('reads the history since the last use, keeping only samples after it and before now, in time order', async () => {
@@ -258,7 +276,7 @@ describe('reaper/run-reap-cycle in detail', () => {
         `history ${vmOf('x', 'b')} ${since.toISOString()}`,
         `current ${vmOf('x', 'b')}`,
       ]);
-      expect(newSignals(ctx, 0)).toEqual([
+      expect(newSignals(ctx)).toEqual([
         ['x', ago(60).toISOString(), 'cpu', 4],
         ['x', ago(60).toISOString(), 'network', 2],
         ['x', ago(45).toISOString(), 'network', 5],
@@ -277,7 +295,7 @@ describe('reaper/run-reap-cycle in detail', () => {
       await ctx.run('plan');
 
       expect(ctx.cloud.reads).toEqual([`history ${vmOf('x', 'a')} ${ago(118).toISOString()}`]);
-      expect(newSignals(ctx, 0)).toEqual([['x', ago(10).toISOString(), 'cpu', 40]]);
+      expect(newSignals(ctx)).toEqual([['x', ago(10).toISOString(), 'cpu', 40]]);
     });
 
     it('a busy history sample older than that, or an idle recent one, does not: the current figures are read', async () => {
@@ -302,12 +320,11 @@ describe('reaper/run-reap-cycle in detail', () => {
       await ctx.cpuSince('x', 60, 1);
       await ctx.cpuSince('y', 60, 1);
       ctx.cloud.current.set(vmOf('x', 'a'), new CloudError('api', 'metrics refused'));
-      const before = ctx.signals.signals.length;
 
       const report = await ctx.run('plan');
 
       expect(report.metricsFailed).toEqual(['x']);
-      expect(newSignals(ctx, before)).toEqual([
+      expect(newSignals(ctx)).toEqual([
         ['y', NOW.toISOString(), 'cpu', 1],
         ['y', NOW.toISOString(), 'network', 1],
       ]);
@@ -348,11 +365,10 @@ describe('reaper/run-reap-cycle in detail', () => {
       await ctx.cpuSince('x', 60, 1);
       // Powered off in VCD behind the bot's back: none of its VMs is listed as running.
       ctx.cloud.vapps.get(vappOf('x'))!.powerState = 'powered_off';
-      const before = ctx.signals.signals.length;
 
       const report = await ctx.run('plan');
 
-      expect(newSignals(ctx, before)).toEqual([]);
+      expect(newSignals(ctx)).toEqual([]);
       expect(report.metricsFailed).toEqual([]);
     });
 
@@ -552,6 +568,16 @@ describe('reaper/run-reap-cycle in detail', () => {
       expect(ctx.audit.actions()).toEqual(['reaper delete x ok']);
     });
 
+    it('writes nothing for a lab it keeps', async () => {
+      const ctx = setup();
+      await ctx.add('x', { lastActivityAt: ago(2) });
+
+      const report = await ctx.run();
+
+      expect(report.decisions.map((d) => d.kind)).toEqual(['keep']);
+      expect(ctx.store.writes).toEqual([]);
+    });
+
     it('ends the restore window of a lab running again, but not of one still suspended', async () => {
       const ctx = setup();
       await ctx.add('running', { restoreUntil: ago(-600), lastActivityAt: ago(2) });
@@ -676,6 +702,32 @@ describe('reaper/run-reap-cycle in detail', () => {
       expect(rhythms.loaded).toEqual([['owner:U1', 'owner:U2', 'lab:x', 'lab:y', 'lab:z']]);
       expect(rhythms.saved).toEqual([{ keys: ['lab:x', 'lab:y', 'lab:z', 'owner:U1', 'owner:U2'], at: NOW }]);
       expect(rhythms.pruned).toEqual([new Date(NOW.getTime() - 60 * 86_400_000)]);
+    });
+
+    it("reads a lab quiet past its owner's usual end of day before the policy's idle window ends", async () => {
+      // Five weekdays seen, ending at 10:00; the day under way since 08:00 today. Quiet for 35 minutes at 12:00: past
+      // the halved window (30 min), inside the policy's (60 min).
+      const tuesday = new Date('2026-11-24T00:00:00Z').getTime();
+      const owner: WorkRhythm = {
+        weekdays: [
+          null,
+          ...Array.from({ length: 5 }, () => ({ days: 1, start: 480, end: 600, endSpread: 0 })),
+          null,
+        ],
+        day: { date: tuesday, first: tuesday + 8 * 3_600_000, last: tuesday + 8 * 3_600_000 },
+        cameBack: 5,
+        stayedAway: 0,
+      };
+      const read = async (stored: Map<string, WorkRhythm>) => {
+        const ctx = setup(DEFAULT_POLICY, { rhythms: new RecordingRhythms(stored) });
+        await ctx.add('x', { lastActivityAt: ago(35) });
+        await ctx.cpuSince('x', 30, 1);
+        await ctx.run('plan');
+        return ctx.cloud.reads;
+      };
+
+      expect(await read(new Map([['owner:U1', owner]]))).toEqual([`current ${vmOf('x', 'a')}`]);
+      expect(await read(new Map())).toEqual([]);
     });
 
     it('prunes signals older than twice the look-back (6 hours), in plan mode too', async () => {
