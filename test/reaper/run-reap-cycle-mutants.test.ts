@@ -178,8 +178,8 @@ function setup(policy: LabPolicy = DEFAULT_POLICY, extra: Partial<ReapCycleDeps>
     cloud.metadata.set(vappOf(id), { 'labbot.id': id, 'labbot.installation': INSTALL });
     return lab;
   };
-  /** CPU samples every 5 minutes over the last `minutes` (now included), at `percent`. */
-  const cpuSince = async (labId: string, minutes: number, percent: number) => {
+  /** CPU samples every 5 minutes over the last `minutes` (now included), at `percent`, stored before the cycle. */
+  const cpuSince = (labId: string, minutes: number, percent: number): void => {
     const recorded: LabSignal[] = [];
     for (let m = 0; m <= minutes; m += 5) {
       recorded.push({ labId, at: ago(m), kind: 'cpu', value: percent });
@@ -201,7 +201,7 @@ describe('reaper/run-reap-cycle in detail', () => {
     it('reads every VM of an idle lab, and records per time the busiest CPU and the network summed', async () => {
       const ctx = setup();
       await ctx.add('x', {}, ['a', 'b', 'c']);
-      await ctx.cpuSince('x', 60, 1);
+      ctx.cpuSince('x', 60, 1);
       ctx.cloud.current.set(vmOf('x', 'a'), { cpuPercent: 2, networkKbps: 3 });
       ctx.cloud.current.set(vmOf('x', 'b'), { cpuPercent: 4, networkKbps: 5 });
       ctx.cloud.current.set(vmOf('x', 'c'), { cpuPercent: 1, networkKbps: 7 });
@@ -226,7 +226,7 @@ describe('reaper/run-reap-cycle in detail', () => {
     ])('stops at the first VM in use: %s', async (_name, busy, cpu) => {
       const ctx = setup();
       await ctx.add('x', {}, ['a', 'b', 'c']);
-      await ctx.cpuSince('x', 60, 1);
+      ctx.cpuSince('x', 60, 1);
       ctx.cloud.current.set(vmOf('x', 'a'), { cpuPercent: 4.9, networkKbps: 19.9 });
       ctx.cloud.current.set(vmOf('x', 'b'), busy);
 
@@ -242,7 +242,7 @@ describe('reaper/run-reap-cycle in detail', () => {
     it('a VM without figures is not in use, and gives no signal', async () => {
       const ctx = setup();
       await ctx.add('x', {}, ['a', 'b']);
-      await ctx.cpuSince('x', 60, 1);
+      ctx.cpuSince('x', 60, 1);
       ctx.cloud.current.set(vmOf('x', 'a'), {});
       ctx.cloud.current.set(vmOf('x', 'b'), { cpuPercent: 3 });
 
@@ -317,8 +317,8 @@ describe('reaper/run-reap-cycle in detail', () => {
       const ctx = setup();
       await ctx.add('x');
       await ctx.add('y');
-      await ctx.cpuSince('x', 60, 1);
-      await ctx.cpuSince('y', 60, 1);
+      ctx.cpuSince('x', 60, 1);
+      ctx.cpuSince('y', 60, 1);
       ctx.cloud.current.set(vmOf('x', 'a'), new CloudError('api', 'metrics refused'));
 
       const report = await ctx.run('plan');
@@ -362,7 +362,7 @@ describe('reaper/run-reap-cycle in detail', () => {
     it('a lab with no running VM gives no signal and is not a failure', async () => {
       const ctx = setup();
       await ctx.add('x');
-      await ctx.cpuSince('x', 60, 1);
+      ctx.cpuSince('x', 60, 1);
       // Powered off in VCD behind the bot's back: none of its VMs is listed as running.
       ctx.cloud.vapps.get(vappOf('x'))!.powerState = 'powered_off';
 
@@ -381,7 +381,7 @@ describe('reaper/run-reap-cycle in detail', () => {
       const ctx = setup(DEFAULT_POLICY, concurrency === undefined ? {} : { concurrency });
       for (let i = 0; i < labs; i++) {
         await ctx.add(`x${i}`);
-        await ctx.cpuSince(`x${i}`, 60, 1);
+        ctx.cpuSince(`x${i}`, 60, 1);
       }
 
       const report = await ctx.run('plan');
@@ -409,7 +409,7 @@ describe('reaper/run-reap-cycle in detail', () => {
       const ctx = setup();
       for (const id of ['ours', 'untagged', 'other-install', 'other-lab']) {
         await ctx.add(id, { reapWarnedAt: ago(35) });
-        await ctx.cpuSince(id, 120, 1);
+        ctx.cpuSince(id, 120, 1);
       }
       ctx.cloud.metadata.set(vappOf('untagged'), { 'labbot.id': 'untagged' });
       ctx.cloud.metadata.set(vappOf('other-install'), {
@@ -430,7 +430,7 @@ describe('reaper/run-reap-cycle in detail', () => {
     it('without an installation id, touches labs of any installation', async () => {
       const ctx = setup(DEFAULT_POLICY, { installationId: undefined });
       await ctx.add('x', { reapWarnedAt: ago(35) });
-      await ctx.cpuSince('x', 120, 1);
+      ctx.cpuSince('x', 120, 1);
       ctx.cloud.metadata.set(vappOf('x'), { 'labbot.id': 'x', 'labbot.installation': 'elsewhere' });
 
       await ctx.run();
@@ -464,7 +464,7 @@ describe('reaper/run-reap-cycle in detail', () => {
       const judge = async (deps: Partial<ReapCycleDeps>) => {
         const ctx = setup(policy, deps);
         await ctx.add('x', { template: 'mine' });
-        await ctx.cpuSince('x', 120, 20);
+        ctx.cpuSince('x', 120, 20);
         ctx.cloud.current.set(vmOf('x', 'a'), { cpuPercent: 20, networkKbps: 0 });
         return (await ctx.run('plan')).decisions[0]?.kind;
       };
@@ -482,7 +482,7 @@ describe('reaper/run-reap-cycle in detail', () => {
       await ctx.add('y');
       await ctx.add('z', { owner: 'U2' });
       for (const id of ['x', 'y', 'z']) {
-        await ctx.cpuSince(id, 120, 1);
+        ctx.cpuSince(id, 120, 1);
       }
 
       const report = await ctx.run();
@@ -523,7 +523,7 @@ describe('reaper/run-reap-cycle in detail', () => {
     it('acts: suspends with the restore window, clears the warning, audits, wakes the controller, DMs the owner', async () => {
       const ctx = setup();
       await ctx.add('x', { reapWarnedAt: ago(35) });
-      await ctx.cpuSince('x', 120, 1);
+      ctx.cpuSince('x', 120, 1);
 
       const report = await ctx.run();
 
@@ -546,7 +546,7 @@ describe('reaper/run-reap-cycle in detail', () => {
     it('acts the same without an audit log', async () => {
       const ctx = setup(DEFAULT_POLICY, { audit: undefined });
       await ctx.add('x', { reapWarnedAt: ago(35) });
-      await ctx.cpuSince('x', 120, 1);
+      ctx.cpuSince('x', 120, 1);
 
       const report = await ctx.run();
 
@@ -558,7 +558,7 @@ describe('reaper/run-reap-cycle in detail', () => {
     it('acts: deletes without a restore window, recording none', async () => {
       const ctx = setup({ ...DEFAULT_POLICY, reaper: { ...DEFAULT_POLICY.reaper, restoreWindowHours: 0 } });
       await ctx.add('x', { reapWarnedAt: ago(35) });
-      await ctx.cpuSince('x', 120, 1);
+      ctx.cpuSince('x', 120, 1);
 
       await ctx.run();
 
@@ -593,7 +593,7 @@ describe('reaper/run-reap-cycle in detail', () => {
     it('in plan mode changes nothing and tells nobody but the ops channel', async () => {
       const ctx = setup({ ...DEFAULT_POLICY, reaper: { ...DEFAULT_POLICY.reaper, digestChannel: 'C0OPS' } });
       await ctx.add('x', { reapWarnedAt: ago(35), restoreUntil: ago(-600) });
-      await ctx.cpuSince('x', 120, 1);
+      ctx.cpuSince('x', 120, 1);
 
       const report = await ctx.run('plan');
 
@@ -624,7 +624,7 @@ describe('reaper/run-reap-cycle in detail', () => {
 
       const busy = setup(withChannel);
       await busy.add('x');
-      await busy.cpuSince('x', 120, 1);
+      busy.cpuSince('x', 120, 1);
       await busy.add('y', { lastActivityAt: ago(1) });
       await busy.run();
       expect(busy.messenger.posts.map((p) => p.channel)).toEqual(['C0OPS']);
@@ -633,7 +633,7 @@ describe('reaper/run-reap-cycle in detail', () => {
     it('none without a channel configured', async () => {
       const ctx = setup();
       await ctx.add('x');
-      await ctx.cpuSince('x', 120, 1);
+      ctx.cpuSince('x', 120, 1);
       await ctx.run('plan');
       expect(ctx.messenger.posts).toEqual([]);
     });
@@ -661,7 +661,7 @@ describe('reaper/run-reap-cycle in detail', () => {
       await ctx.add('class-b', { kind: 'class', owner: 'U0S2' });
       await ctx.add('demo-c', { owner: 'U0S1' });
       for (const id of ['class-a', 'class-b', 'demo-c']) {
-        await ctx.cpuSince(id, 120, 1);
+        ctx.cpuSince(id, 120, 1);
       }
 
       const report = await ctx.run();
@@ -680,7 +680,7 @@ describe('reaper/run-reap-cycle in detail', () => {
         classHours: (ids) => Promise.resolve(new Map(ids.map((id) => [id, inSession]))),
       });
       await ctx.add('class-a', { kind: 'class' });
-      await ctx.cpuSince('class-a', 120, 1);
+      ctx.cpuSince('class-a', 120, 1);
 
       const report = await ctx.run();
 
@@ -721,7 +721,7 @@ describe('reaper/run-reap-cycle in detail', () => {
       const read = async (stored: Map<string, WorkRhythm>) => {
         const ctx = setup(DEFAULT_POLICY, { rhythms: new RecordingRhythms(stored) });
         await ctx.add('x', { lastActivityAt: ago(35) });
-        await ctx.cpuSince('x', 30, 1);
+        ctx.cpuSince('x', 30, 1);
         await ctx.run('plan');
         return ctx.cloud.reads;
       };
