@@ -653,6 +653,23 @@ describe('reaper/plan-reap: working days, restore windows and words (mutants)', 
       expect(day(rhythmKey('lab', id))).toEqual(expected);
     });
 
+    it('CPU under its own threshold is no use, even above the network threshold', () => {
+      const strict = {
+        ...DEFAULT_POLICY,
+        templates: DEFAULT_POLICY.templates.map((t) =>
+          t.key === 'esxi8' ? { ...t, idleCpuPercent: 30 } : t,
+        ),
+      };
+      const folded = updateRhythms(
+        new Map(),
+        [lab({ lastActivityAt: undefined })],
+        [signal('demo-abc', 'cpu', 20, 25)],
+        NOW,
+        strict,
+      );
+      expect(folded.get(rhythmKey('lab', 'demo-abc'))?.day).toBeUndefined();
+    });
+
     it("gives the owner every lab's uses", () => {
       expect(day(rhythmKey('owner', 'U1'))).toEqual([minutesAgo(50), minutesAgo(30)]);
     });
