@@ -194,7 +194,7 @@ export function parseRhythm(text: string): WorkRhythm | undefined {
     h === null ||
     (typeof h === 'object' &&
       ['days', 'start', 'end', 'endSpread'].every((k) => num((h as Record<string, unknown>)[k])));
-  const day = v['day'] as Record<string, unknown> | undefined;
+  const day = v['day'] as Record<string, unknown> | null | undefined;
   if (
     !Array.isArray(v['weekdays']) ||
     v['weekdays'].length !== 7 ||
@@ -203,7 +203,11 @@ export function parseRhythm(text: string): WorkRhythm | undefined {
     !num(v['stayedAway']) ||
     (v['seenUntil'] !== undefined && !num(v['seenUntil'])) ||
     (day !== undefined &&
-      (typeof day !== 'object' || !num(day['date']) || !num(day['first']) || !num(day['last'])))
+      (typeof day !== 'object' ||
+        day === null ||
+        !num(day['date']) ||
+        !num(day['first']) ||
+        !num(day['last'])))
   ) {
     return undefined;
   }

@@ -331,6 +331,9 @@ describe('reaper/work-rhythm at its edges', () => {
       ['stayedAway a text', text({ stayedAway: '1' })],
       ['seenUntil a text', text({ seenUntil: '2' })],
       ['day a number', text({ day: 5 })],
+      // A corrupted or hand-edited row: reading it must not throw, or every reaper cycle would fail at load.
+      ['day null', text({ day: null })],
+      ['seenUntil null', text({ seenUntil: null })],
       ['day without date', text({ day: { first: 1, last: 2 } })],
       ['day without first', text({ day: { date: 0, last: 2 } })],
       ['day without last', text({ day: { date: 0, first: 1 } })],
