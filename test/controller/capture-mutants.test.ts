@@ -336,6 +336,22 @@ describe('capture steps', () => {
     expect(core.notifier.events.map((e) => e.event.type)).toEqual(['captured', 'progress', 'deleted']);
     expect(core.notifier.events[0]?.event).toEqual({ type: 'captured', template: 'mytpl' });
   });
+
+  it('a capture nobody asks for any more that cannot save its way back is failed under an empty template name', async () => {
+    const core = setup();
+    // Interrupted by hand: capturing, with neither the request nor a recorded item; bringing it back fails once.
+    const update = jest.spyOn(core.store, 'update').mockRejectedValueOnce(new Error('disk full'));
+
+    await core.drive(capturing(core, { phase: 'capturing', captureAs: undefined }));
+
+    expect(update).toHaveBeenCalled();
+    expect(core.notifier.events.map((e) => e.event)).toContainEqual({
+      type: 'capture-failed',
+      template: '',
+      // Not VCD's words: the owner is not shown a store's error.
+      reason: 'internal error',
+    });
+  });
 });
 
 /** Records the lab's phase at each event, and can fail the notification of one progress message once. */
