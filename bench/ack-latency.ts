@@ -7,6 +7,10 @@
  * deploy, a lab never ready) fails the run with the reason, and no wait is unbounded.
  *
  * Run: `npm run bench` (compiles with bench/tsconfig.json, then runs from dist/bench). Not a timed test.
+ *
+ * `--cpu [bursts]` measures CPU time per ack instead (see measureCpuPerAck) and writes nothing: on a shared machine
+ * wall-clock percentiles follow the scheduler, while the CPU each app spends per request is what sets its p99 under
+ * a burst (served first in, first out, the last request waits for the whole burst's CPU).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -166,6 +170,54 @@ async function measureSideBySide(
   );
   return { labbot: labbot ?? new Map(), floor: floor ?? new Map() };
 }
+
+/** CPU microseconds (user + system) of this process since `since`. */
+function cpuMicros(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
+}
+
+const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 50);
+
+/**
+ * CPU time per `/lab list` ack, labbot against the floor: `bursts` rounds of CPU_BURST concurrent requests to each
+ * app in turn (alternating which goes first), the process's CPU time (user + system) per round divided by its
+ * requests. The client's share (signing, fetch) is in both alike, so the difference is what labbot adds.
+ * Prints the median per app and their ratio.
+ */
+async function measureCpuPerAck(
+  labbotUrl: string,
+  floorUrl: string,
+  responseUrl: string,
+  bursts: number,
+): Promise<void> {
+  const perApp = { labbot: [] as number[], floor: [] as number[] };
+  const apps = [
+    { name: 'labbot' as const, url: labbotUrl },
+    { name: 'floor' as const, url: floorUrl },
+  ];
+  for (let i = 0; i < WARMUP; i++) {
+    for (const app of apps) {
+      await Promise.all(Array.from({ length: CPU_BURST }, () => ackOnce(app.url, responseUrl)));
+    }
+  }
+  for (let b = 0; b < bursts; b++) {
+    for (const app of b % 2 === 0 ? apps : [...apps].reverse()) {
+      const since = process.cpuUsage();
+      await Promise.all(Array.from({ length: CPU_BURST }, () => ackOnce(app.url, responseUrl)));
+      perApp[app.name].push(cpuMicros(since) / CPU_BURST);
+    }
+  }
+  const labbot = median(perApp.labbot);
+  const floor = median(perApp.floor);
+  console.log(
+    `CPU per ack over ${bursts} bursts of ${CPU_BURST} (median): labbot ${labbot.toFixed(0)} µs, ` +
+      `floor ${floor.toFixed(0)} µs, ratio ${(labbot / floor).toFixed(2)}×, labbot adds ${(labbot - floor).toFixed(0)} µs`,
+  );
+}
+
+/** Requests per round of the `--cpu` mode. */
+const CPU_BURST = 100;
 
 /** Resolves with `until()`'s value once it is defined, checking every 100 ms; rejects with `reason()` after `ms`. */
 async function waitUntil<T>(until: () => T | undefined, ms: number, reason: () => string): Promise<T> {
@@ -361,6 +413,12 @@ async function main(): Promise<void> {
     await deployWarmupLabs(labbotApp.url, slack);
     const floorApp = await startFloorApp(slack);
     stops.push(floorApp.stop);
+    const cpuFlag = process.argv.indexOf('--cpu');
+    if (cpuFlag >= 0) {
+      const bursts = Number(process.argv[cpuFlag + 1] ?? '') || 20;
+      await measureCpuPerAck(labbotApp.url, floorApp.url, slack.responseUrl(), bursts);
+      return;
+    }
     console.log('measuring labbot and the bare Bolt floor side by side…');
     const load = { min: loadavg()[0] ?? NaN, max: loadavg()[0] ?? NaN };
     const sampler = setInterval(() => {
