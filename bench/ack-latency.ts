@@ -196,6 +196,7 @@ async function measureCpuPerAck(
   bursts: number,
 ): Promise<void> {
   const perApp = { labbot: [] as number[], floor: [] as number[] };
+  const wall = { labbot: [] as number[], floor: [] as number[] };
   const apps = [
     { name: 'labbot' as const, url: labbotUrl },
     { name: 'floor' as const, url: floorUrl },
@@ -208,8 +209,10 @@ async function measureCpuPerAck(
   for (let b = 0; b < bursts; b++) {
     for (const app of b % 2 === 0 ? apps : [...apps].reverse()) {
       const since = process.cpuUsage();
+      const started = performance.now();
       await Promise.all(Array.from({ length: CPU_BURST }, () => ackOnce(app.url, responseUrl)));
       perApp[app.name].push(cpuMicros(since) / CPU_BURST);
+      wall[app.name].push(((performance.now() - started) * 1000) / CPU_BURST);
     }
   }
   // Each burst of labbot's against the floor's next to it: the machine's load changes slowly, so per-pair figures
@@ -220,7 +223,8 @@ async function measureCpuPerAck(
   console.log(
     `CPU per ack over ${bursts} bursts of ${CPU_BURST} (median): labbot ${median(perApp.labbot).toFixed(0)} µs, ` +
       `floor ${median(perApp.floor).toFixed(0)} µs; per pair of bursts: ratio ${ratio.toFixed(2)}×, ` +
-      `labbot adds ${added.toFixed(0)} µs`,
+      `labbot adds ${added.toFixed(0)} µs; wall time per ack (burst / ${CPU_BURST}): labbot ` +
+      `${median(wall.labbot).toFixed(0)} µs, floor ${median(wall.floor).toFixed(0)} µs`,
   );
 }
 
