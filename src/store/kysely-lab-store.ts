@@ -10,6 +10,7 @@ import {
   type Logger,
   type TransferOutcome,
 } from '../labs/ports';
+import { compiledOnce, type CompiledQueryOf } from './compiled-once';
 import { exclusively } from './exclusive';
 import { followLab, ledgerFieldsOf } from './kysely-billing-ledger';
 import { NOT_ENDED } from './lab-filters';
@@ -26,6 +27,7 @@ import { type LabbotSchema, type LabRow } from './schema';
 export class KyselyLabStore implements LabStore, DeployHistory {
   private readonly db: Kysely<LabbotSchema>;
   private readonly logger: Logger | undefined;
+  private readonly listQueries = new Map<string, CompiledQueryOf<LabRow>>();
 
   /** Takes an open, migrated database; `close` closes it. Logs through the database's logger, if it has one. */
   constructor(private readonly database: LabbotDatabase) {
@@ -165,16 +167,30 @@ export class KyselyLabStore implements LabStore, DeployHistory {
    * @throws CorruptLabRowError when a row holds something labbot never writes.
    */
   async list(query: LabQuery): Promise<Lab[]> {
-    let select = this.db.selectFrom('labs').selectAll();
-    if (query.owner !== undefined) {
-      select = select.where('owner', '=', query.owner);
-    }
-    if (!query.includeEnded) {
-      select = select.where(NOT_ENDED);
-    }
-    // The id breaks ties between labs created in the same millisecond, so that pages and tests are stable.
-    const rows = await select.orderBy('created_at').orderBy('id').execute();
+    const owner = query.owner;
+    const compiled = this.listQuery(owner !== undefined, query.includeEnded === true);
+    const { rows } = await this.db.executeQuery(compiled(owner !== undefined ? [owner] : []));
     return rows.map(rowToLab);
+  }
+
+  /** `list`'s select for one shape of LabQuery, compiled on first use (compiled-once.ts: `/lab list` runs it). */
+  private listQuery(byOwner: boolean, includeEnded: boolean): CompiledQueryOf<LabRow> {
+    const shape = `${byOwner ? 'owner' : 'all'} ${includeEnded ? 'ended' : 'live'}`;
+    let compiled = this.listQueries.get(shape);
+    if (compiled === undefined) {
+      let select = this.db.selectFrom('labs').selectAll();
+      if (byOwner) {
+        // A stand-in: the owner is a bound parameter, given per call.
+        select = select.where('owner', '=', '');
+      }
+      if (!includeEnded) {
+        select = select.where(NOT_ENDED);
+      }
+      // The id breaks ties between labs created in the same millisecond, so that pages and tests are stable.
+      compiled = compiledOnce(select.orderBy('created_at').orderBy('id'));
+      this.listQueries.set(shape, compiled);
+    }
+    return compiled;
   }
 
   /**

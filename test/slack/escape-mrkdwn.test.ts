@@ -1,4 +1,4 @@
-import { escapeMrkdwn, renderRichText, renderSpan } from '../../src/slack/render/escape-mrkdwn';
+import { escapeCode, escapeMrkdwn, renderRichText, renderSpan } from '../../src/slack/render/escape-mrkdwn';
 
 describe('slack/render/escape-mrkdwn', () => {
   it.each([
@@ -65,5 +65,21 @@ describe('slack/render/escape-mrkdwn', () => {
         expect(out).not.toMatch(/[\uD800-\uDBFF]…$/);
       }
     }
+  });
+
+  it('renders uncut text as its code points escaped one by one, and a cut as a prefix of that', () => {
+    const input = 'a<b>&c`d😀e\u{1F469}\u200D\u{1F4BB}f';
+    const oneByOne = (escape: (c: string) => string) => Array.from(input, escape).join('');
+    const rendered = renderRichText([input, { code: input }, { bold: input }]);
+
+    expect(rendered).toBe(`${oneByOne(escapeMrkdwn)}\`${oneByOne(escapeCode)}\`*${oneByOne(escapeMrkdwn)}*`);
+    for (let max = 1; max < rendered.length; max++) {
+      const cut = renderRichText([input, { code: input }, { bold: input }], max);
+      expect(cut.endsWith('…')).toBe(true);
+      expect(cut.length).toBeLessThanOrEqual(max);
+    }
+    expect(renderRichText([input], oneByOne(escapeMrkdwn).length - 1)).toBe(
+      `${Array.from(input, escapeMrkdwn).slice(0, -2).join('')}…`,
+    );
   });
 });

@@ -144,6 +144,21 @@ describe('slack/listeners/commands/lab-slash-command', () => {
     );
   });
 
+  it('logs a failure with the caller and the channel, and logs nothing for a command that answers', async () => {
+    const failed = invoke(() => Promise.reject(new Error('boom')));
+    const answered = invoke(() => Promise.resolve(textReply('ok')));
+
+    await Promise.all([failed.done, answered.done]);
+
+    expect(failed.logger.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        fields: expect.objectContaining({ user: 'U0ALICE', channel: 'C0LABS', ref: 'ref123' }),
+      }),
+    );
+    expect(answered.logger.lines).toEqual([]);
+  });
+
   it('asks for a 2500 ms budget, acks "Working on it…" when it runs out, then responds with the reply', async () => {
     const reply = deferred<Reply>();
     const budget = deferred<void>();

@@ -32,27 +32,37 @@ export function escapeCode(text: string): string {
 }
 
 /**
- * A rendered span split into pieces that must not be cut apart: a wrapper (`*…*`, `` `…` ``) around atoms, each
- * atom being one escaped code point or a whole mention. Truncation cuts between atoms only, so it never leaves
- * half an entity (`&am`) or half a mention behind.
+ * A rendered span: a wrapper (`*…*`, `` `…` ``) around its escaped text. `atoms` splits that text into pieces that
+ * must not be cut apart, each one escaped code point or a whole mention; truncation cuts between atoms only, so it
+ * never leaves half an entity (`&am`) or half a mention behind.
  */
 interface SpanPieces {
   before: string;
   open: string;
-  atoms: string[];
+  /** The escaped text whole: the atoms joined. */
+  escaped: string;
+  /**
+   * The atoms, built only when the text must be cut: most text fits, and splitting every reply into escaped code
+   * points was a noticeable part of a `/lab list` ack's CPU (issue 17 target 4).
+   */
+  atoms: () => string[];
   close: string;
   after: string;
 }
 
-function escapedAtoms(text: string, escape: (c: string) => string): string[] {
-  return Array.from(text, escape);
+/**
+ * The text escaped whole, and its atoms on demand. `escape` maps each character on its own (entities, the backtick
+ * stand-in), so escaping the whole text equals joining its escaped code points.
+ */
+function escapedText(text: string, escape: (c: string) => string): Pick<SpanPieces, 'escaped' | 'atoms'> {
+  return { escaped: escape(text), atoms: () => Array.from(text, escape) };
 }
 
 function spanPieces(span: Span): SpanPieces {
   const plain = (text: string): SpanPieces => ({
     before: '',
     open: '',
-    atoms: escapedAtoms(text, escapeMrkdwn),
+    ...escapedText(text, escapeMrkdwn),
     close: '',
     after: '',
   });
@@ -63,7 +73,8 @@ function spanPieces(span: Span): SpanPieces {
     if (!SLACK_USER_ID.test(span.user)) {
       return plain(span.user);
     }
-    return { before: '', open: '', atoms: [`<@${span.user}>`], close: '', after: '' };
+    const mention = `<@${span.user}>`;
+    return { before: '', open: '', escaped: mention, atoms: () => [mention], close: '', after: '' };
   }
   if ('code' in span) {
     // A newline ends an inline code span in Slack; the rest would render as loose text.
@@ -71,7 +82,7 @@ function spanPieces(span: Span): SpanPieces {
     if (code.length === 0) {
       return plain('');
     }
-    return { before: '', open: '`', atoms: escapedAtoms(code, escapeCode), close: '`', after: '' };
+    return { before: '', open: '`', ...escapedText(code, escapeCode), close: '`', after: '' };
   }
   // Slack only bolds `*x*` when the asterisks touch non-space characters, so keep surrounding spaces outside.
   const match = /^(\s*)([\s\S]*?)(\s*)$/.exec(span.bold);
@@ -79,11 +90,11 @@ function spanPieces(span: Span): SpanPieces {
   if (core.length === 0) {
     return plain(span.bold);
   }
-  return { before: lead, open: '*', atoms: escapedAtoms(core, escapeMrkdwn), close: '*', after: trail };
+  return { before: lead, open: '*', ...escapedText(core, escapeMrkdwn), close: '*', after: trail };
 }
 
 function joinPieces(p: SpanPieces): string {
-  return p.before + p.open + p.atoms.join('') + p.close + p.after;
+  return p.before + p.open + p.escaped + p.close + p.after;
 }
 
 /** Renders one span as mrkdwn. Never throws. */
@@ -114,7 +125,7 @@ export function renderRichText(text: RichText, maxLength = Number.POSITIVE_INFIN
     }
     const head = piece.before + piece.open;
     let kept = '';
-    for (const atom of piece.atoms) {
+    for (const atom of piece.atoms()) {
       if (out.length + head.length + kept.length + atom.length + piece.close.length > budget) {
         break;
       }

@@ -90,7 +90,9 @@ export function createLabCommandListener(deps: LabCommandDeps): (args: LabComman
   const now = deps.now ?? (() => performance.now());
 
   return async ({ command, ack, respond }) => {
-    const log = deps.logger.child({ user: command.user_id, channel: command.channel_id });
+    // Built only when something is logged: most commands log nothing, and a child logger per ack is CPU spent on
+    // every one of them (issue 17 target 4).
+    const log = (): Logger => deps.logger.child({ user: command.user_id, channel: command.channel_id });
     const started = now();
     let acked = false;
     const ackOnce = async (body?: RespondArguments): Promise<void> => {
@@ -142,13 +144,13 @@ export function createLabCommandListener(deps: LabCommandDeps): (args: LabComman
       }
       if (first.kind === 'error') {
         const ref = newRef();
-        log.error({ ref, err: first.error }, 'Command runner threw instead of replying');
+        log().error({ ref, err: first.error }, 'Command runner threw instead of replying');
         await ackOnce(genericError(ref));
         return;
       }
 
       await ackOnce({ response_type: 'ephemeral', text: WORKING_TEXT });
-      log.info({ budgetMs: budget }, 'Command slower than the ack budget; reply follows via response_url');
+      log().info({ budgetMs: budget }, 'Command slower than the ack budget; reply follows via response_url');
       const late = await run;
       if (late.kind === 'reply') {
         await tracked(metrics, 'response_url', () => respond(toCommandResponse(late.reply)));
@@ -157,19 +159,19 @@ export function createLabCommandListener(deps: LabCommandDeps): (args: LabComman
       }
       if (late.kind === 'error') {
         const ref = newRef();
-        log.error({ ref, err: late.error }, 'Command runner threw instead of replying');
+        log().error({ ref, err: late.error }, 'Command runner threw instead of replying');
         await tracked(metrics, 'response_url', () => respond(genericError(ref)));
       }
     } catch (error) {
       // ack or respond failed (a second ack, an expired response_url, Slack unreachable): tell the user if the
       // ack is still ours to send, and log in every case; never let the error escape into Bolt.
       const ref = newRef();
-      log.error({ ref, err: error, acked }, 'Slash command delivery failed');
+      log().error({ ref, err: error, acked }, 'Slash command delivery failed');
       if (!acked) {
         try {
           await ack(genericError(ref));
         } catch (ackError) {
-          log.error({ ref, err: ackError }, 'Could not ack slash command');
+          log().error({ ref, err: ackError }, 'Could not ack slash command');
         }
       }
     }
