@@ -324,12 +324,12 @@ describe.each(EDGES)(
       expect(seen.spikes).toBeGreaterThan(0);
       expect(seen.expiries).toBeGreaterThan(0);
       expect(faultsLeft.taskFailures?.length ?? 0).toBeLessThan(5);
-      // Answers were lost after VCD acted: instantiate's at least once, and several in all.
+      // Answers were lost after VCD acted, several in all. Which operations' drops fire, and how many, depends on
+      // where the seeded kills cut the runs short (and so on timing): 3 in all was seen on an unchanged bot under load,
+      // and a CI dry run of 2 Dec 2026 saw none of instantiate's. So the storm asks for several, not for a given one;
+      // lost-instantiate-answer.test.ts shows the instantiate case for certain.
       const dropsAtStart = [4, 4, 3, 3, ...drops.map((d) => d.times)];
       const dropsFired = (faultsLeft.drops ?? []).map((d, i) => (dropsAtStart[i] ?? 0) - (d.times ?? 0));
-      expect(dropsFired[0]).toBeGreaterThan(0);
-      // How many fire depends on where the seeded kills cut the runs short (and so on timing): 3 of them was seen on an
-      // unchanged bot under load, so the bound asks for several, not for a count the storm cannot promise.
       expect(dropsFired.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3);
       expect(labs.filter((l) => l.readyAt !== undefined).length).toBeGreaterThanOrEqual(labs.length / 2);
       expect(labs.filter((l) => l.phase === 'deleted').length).toBeGreaterThan(0);
