@@ -4,45 +4,12 @@
  */
 import { type Lab, type LabRequestChanges } from '../../src/labs/lab';
 import { type LabControllerDeps } from '../../src/controller/lab-controller';
-import { DuplicateTemplateError } from '../../src/labs/errors';
-import {
-  type CaptureRequest,
-  type CapturedTemplate,
-  type CapturedTemplateStore,
-  type CloudTask,
-  type CloudTemplate,
-  type LabEvent,
-} from '../../src/labs/ports';
+import { type CaptureRequest, type CloudTask, type CloudTemplate, type LabEvent } from '../../src/labs/ports';
 import { RecordingNotifier, wireCore } from '../helpers/core';
 import { FakeCloud } from '../helpers/fake-cloud';
 import { labIn } from '../helpers/labs';
+import { MemoryCapturedTemplates } from '../helpers/memory-captured-templates';
 import { MemoryLabStore } from '../helpers/memory-lab-store';
-
-class Captured implements CapturedTemplateStore {
-  readonly templates: CapturedTemplate[] = [];
-  list(): Promise<CapturedTemplate[]> {
-    return Promise.resolve([...this.templates]);
-  }
-  get(key: string): Promise<CapturedTemplate | undefined> {
-    return Promise.resolve(this.templates.find((t) => t.key === key));
-  }
-  save(template: CapturedTemplate): Promise<void> {
-    const existing = this.templates.find((t) => t.key === template.key);
-    if (existing && existing.catalogItem !== template.catalogItem) {
-      return Promise.reject(new DuplicateTemplateError(template.key));
-    }
-    if (!existing) {
-      this.templates.push(template);
-    }
-    return Promise.resolve();
-  }
-  publish(): Promise<void> {
-    return Promise.resolve();
-  }
-  remove(): Promise<boolean> {
-    return Promise.resolve(false);
-  }
-}
 
 class CaptureCloud extends FakeCloud {
   readonly captures: { vappHref: string; request: CaptureRequest }[] = [];
@@ -55,7 +22,7 @@ class CaptureCloud extends FakeCloud {
 
 function setup(controller: Partial<LabControllerDeps> = {}, withStore = true) {
   const cloud = new CaptureCloud();
-  const captured = new Captured();
+  const captured = new MemoryCapturedTemplates();
   const core = wireCore({ cloud, controller: { ...(withStore ? { captured } : {}), ...controller } });
   const drive = async (lab: Lab): Promise<Lab | undefined> => {
     await core.store.insert(lab);
@@ -406,7 +373,7 @@ class WaitingCloud extends CaptureCloud {
 
 function setupWith(controller: Partial<LabControllerDeps> = {}, withStore = true) {
   const cloud = new WaitingCloud();
-  const captured = new Captured();
+  const captured = new MemoryCapturedTemplates();
   const store = new FlakyStore();
   const notifier = new PhaseNotifier();
   const core = wireCore({
