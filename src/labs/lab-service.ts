@@ -4,7 +4,7 @@ import { handoffRefusal } from './handoff';
 import { limitRefusal, type LimitRefusal } from './limits';
 import { formatMinutes } from './duration';
 import { DuplicateLabError, LiveTicketConflictError, UserError } from './errors';
-import { isTerminal, type Lab, type LabPhase, type LabRequestChanges, lifetimeStart } from './lab';
+import { isTerminal, type Lab, type LabPhase, type LabRequestChanges, lifetimeLimit } from './lab';
 import { randomLabId, reproLabId, vappNameFor } from './lab-id';
 import {
   allowListKey,
@@ -365,7 +365,7 @@ export class LabService {
         `Lab ${lab.id} has used all ${kind.maxExtensions} extensions a ${kind.name} lab gets. Deploy a new one if you still need it.`,
       );
     }
-    const hardStop = lifetimeStart(lab).getTime() + kind.maxLifetimeHours * 3_600_000;
+    const hardStop = lifetimeLimit(lab, kind.maxLifetimeHours).getTime();
     const wanted =
       Math.max(lab.expiresAt.getTime(), this.deps.clock.now().getTime()) +
       (minutes ?? kind.extendHours * 60) * 60_000;
@@ -418,7 +418,7 @@ export class LabService {
     // as extend and keep count it), or the reaper would take it again at once.
     const kind = this.kind(lab.kind);
     const now = this.deps.clock.now().getTime();
-    const hardStop = lifetimeStart(lab).getTime() + kind.maxLifetimeHours * 3_600_000;
+    const hardStop = lifetimeLimit(lab, kind.maxLifetimeHours).getTime();
     const expiresAt =
       lab.expiresAt.getTime() > now
         ? lab.expiresAt
@@ -514,7 +514,7 @@ export class LabService {
         `Lab ${lab.id} has used all ${kind.maxExtensions} extensions a ${kind.name} lab gets, so it cannot be kept longer.`,
       );
     }
-    const hardStop = new Date(lifetimeStart(lab).getTime() + kind.maxLifetimeHours * 3_600_000);
+    const hardStop = lifetimeLimit(lab, kind.maxLifetimeHours);
     const keptUntil = until > hardStop ? hardStop : until;
     const changes: LabRequestChanges = {
       snoozedUntil: keptUntil,

@@ -143,6 +143,14 @@ export function lifetimeStart(lab: Pick<Lab, 'createdAt' | 'readyBy'>): Date {
 }
 
 /**
+ * The instant past which no extension, Keep or bringing back may push a lab's expiry: its kind's maximum lifetime
+ * after {@link lifetimeStart}. One place, so the three cannot count from different starts again.
+ */
+export function lifetimeLimit(lab: Pick<Lab, 'createdAt' | 'readyBy'>, maxLifetimeHours: number): Date {
+  return new Date(lifetimeStart(lab).getTime() + maxLifetimeHours * 3_600_000);
+}
+
+/**
  * A lab's networking, step by step, so that a restart resumes where it stopped: NICs, then a public IP, then the edge
  * rules; at teardown (or a failed deploy) the rules are removed and the IP returned before the vApp goes.
  */
